@@ -1,0 +1,20 @@
+"""curricula: what to learn — task families, instances, scoring, reference solutions and curricula."""
+
+from __future__ import annotations
+
+from curricula.base import (
+    Instance,
+    TaskConfig,
+    TaskFamily,
+    TestCase,
+    family_class,
+    family_names,
+    instance_rng,
+    make_task,
+    register_family,
+)
+
+__all__ = [
+    "Instance", "TaskConfig", "TaskFamily", "TestCase", "family_class", "family_names",
+    "instance_rng", "make_task", "register_family",
+]

@@ -1,0 +1,274 @@
+"""Core task types: test cases, instances, family configs with difficulty levels, the family registry and `make_task`."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import hashlib
+import json
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class TestCase:
+    """One input/output pair: stdin bytes and the exact expected stdout bytes."""
+
+    __test__ = False  # not a pytest class
+
+    input: bytes
+    output: bytes
+
+    def to_dict(self) -> dict[str, str]:
+        return {"input": self.input.decode("latin-1"), "output": self.output.decode("latin-1")}
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One generated problem, the same whatever language it is asked in.
+
+    `run_options` are interpreter options the instance must run under (e.g.
+    PQT's cell modulus and clamped tape), `max_steps` its step budget.
+    `language` is set only when a suite ties an instance to one language
+    (the `paper` suite); otherwise any language may be asked.
+    """
+
+    family: str
+    description: str
+    io_format: str
+    examples: tuple[TestCase, ...]
+    tests: tuple[TestCase, ...]
+    config: dict[str, Any]
+    seed: int
+    index: int
+    suite: str | None = None
+    language: str | None = None
+    run_options: dict[str, Any] = field(default_factory=dict)
+    max_steps: int = 100_000
+    scoring: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return f"{self.suite or 'family'}/{self.family}/{self.seed}/{self.index}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "family": self.family,
+            "suite": self.suite,
+            "language": self.language,
+            "description": self.description,
+            "io_format": self.io_format,
+            "examples": [t.to_dict() for t in self.examples],
+            "tests": [t.to_dict() for t in self.tests],
+            "config": self.config,
+            "seed": self.seed,
+            "index": self.index,
+            "run_options": self.run_options,
+            "max_steps": self.max_steps,
+            "scoring": self.scoring,
+        }
+
+    def fingerprint(self) -> str:
+        """Stable hash of everything that defines the instance."""
+        blob = json.dumps(self.to_dict(), sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()
+
+
+@dataclass(frozen=True)
+class TaskConfig:
+    """Base of every family config. Subclasses add fields with defaults.
+
+    `difficulty` maps attribute names (config fields) to their ordered levels,
+    easiest first; `at_level(k)` sets every attribute to its k-th level
+    (clamped to the last one), so one integer gives a whole difficulty.
+    """
+
+    difficulty: ClassVar[dict[str, tuple[Any, ...]]] = {}
+
+    num_examples: int = 3
+    """Visible examples shown with the task."""
+    num_tests: int = 16
+    """Hidden tests that decide the score."""
+
+    def validate(self) -> "TaskConfig":
+        check_range(self, "num_examples", 0, 64)
+        check_range(self, "num_tests", 1, 1024)
+        return self
+
+    @classmethod
+    def at_level(cls, level: int, **overrides: Any) -> "TaskConfig":
+        if isinstance(level, bool) or not isinstance(level, int) or level < 0:
+            raise ValueError(f"difficulty level must be an int >= 0, got {level!r}")
+        values = {name: levels[min(level, len(levels) - 1)] for name, levels in cls.difficulty.items()}
+        values.update(overrides)
+        return cls(**values).validate()
+
+    @classmethod
+    def num_levels(cls) -> int:
+        return max((len(levels) for levels in cls.difficulty.values()), default=1)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def check_range(config: Any, name: str, low: int | float, high: int | float) -> None:
+    """Raise ValueError naming the field unless low <= value <= high."""
+    value = getattr(config, name)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{type(config).__name__}.{name} must be a number in [{low}, {high}], got {value!r}")
+    if not low <= value <= high:
+        raise ValueError(f"{type(config).__name__}.{name} must be in [{low}, {high}], got {value}")
+
+
+def check_choice(config: Any, name: str, choices: tuple[Any, ...]) -> None:
+    value = getattr(config, name)
+    if value not in choices:
+        raise ValueError(f"{type(config).__name__}.{name} must be one of {list(choices)}, got {value!r}")
+
+
+def instance_rng(seed: int, index: int) -> np.random.Generator:
+    """The RNG of instance (seed, index), independent of every other pair."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be an int >= 0, got {seed!r}")
+    if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or index < 0:
+        raise ValueError(f"index must be an int >= 0, got {index!r}")
+    return np.random.default_rng(np.random.SeedSequence([int(seed), int(index)]))
+
+
+class TaskFamily(ABC):
+    """A named generator of instances. Subclasses set the class attributes and implement `generate`.
+
+    `suite` is the suite the family belongs to ('pqt', 'tiers', 'primitives',
+    'paper'); `tier` its tier in `tiers`. `size` is the number of distinct
+    instances for fixed families (e.g. paper Print: 676), else None.
+    """
+
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    suite: ClassVar[str]
+    config_class: ClassVar[type[TaskConfig]] = TaskConfig
+    tier: ClassVar[str | None] = None
+    size: ClassVar[int | None] = None
+    io_format: ClassVar[str] = "bytes"
+    default_max_steps: ClassVar[int] = 100_000
+
+    def __init__(self, config: TaskConfig | None = None):
+        config = config if config is not None else self.config_class()
+        if not isinstance(config, self.config_class):
+            raise TypeError(f"family {self.name!r} takes a {self.config_class.__name__}, got {type(config).__name__}")
+        self.config = config.validate()
+
+    @abstractmethod
+    def generate(self, rng: np.random.Generator, seed: int, index: int) -> Instance:
+        """Build instance (seed, index) drawing randomness only from rng."""
+
+    def instance(self, seed: int = 0, index: int = 0) -> Instance:
+        """Instance (seed, index): regenerates alone, identically, from the pair."""
+        rng = instance_rng(seed, index)
+        if self.size is not None and index >= self.size:
+            raise ValueError(f"family {self.name!r} has {self.size} instances; index must be in [0, {self.size - 1}], got {index}")
+        return self.generate(rng, int(seed), int(index))
+
+    def instances(self, count: int | None = None, seed: int = 0) -> list[Instance]:
+        if count is None:
+            if self.size is None:
+                raise ValueError(f"family {self.name!r} is unbounded: give count")
+            count = self.size
+        return [self.instance(seed, i) for i in range(count)]
+
+    def reference_solution(self, instance: Instance, language: str) -> str | None:
+        """A correct program for `instance` in `language`, or None where none is known.
+
+        Dispatches to the per-language hooks below; Ook! and bf-dialect-*
+        solutions are translated from the Brainfuck one.
+        """
+        import esolangs
+
+        lang = esolangs.get(language) if language != "python" else None
+        key = "python" if lang is None else lang.name
+        if key == "python":
+            return self.python_solution(instance)
+        if key == "bf":
+            return self.bf_solution(instance)
+        if key == "befunge93":
+            return self.befunge_solution(instance)
+        if key == "whitespace":
+            return self.whitespace_solution(instance)
+        if hasattr(lang, "from_bf"):
+            bf = self.bf_solution(instance)
+            return None if bf is None else lang.from_bf(bf)
+        return None
+
+    # Per-language hooks: return program text, or None where the family has no solver.
+    def bf_solution(self, instance: Instance) -> str | None:
+        return None
+
+    def befunge_solution(self, instance: Instance) -> str | None:
+        return None
+
+    def whitespace_solution(self, instance: Instance) -> str | None:
+        return None
+
+    def python_solution(self, instance: Instance) -> str | None:
+        """A Python 3 program reading stdin and writing stdout (the benchmark's control language)."""
+        return None
+
+
+_FAMILIES: dict[str, type[TaskFamily]] = {}
+
+
+def register_family(cls: type[TaskFamily]) -> type[TaskFamily]:
+    """Class decorator: register a family under `cls.name`; duplicates raise ValueError."""
+    if cls.name in _FAMILIES and _FAMILIES[cls.name] is not cls:
+        raise ValueError(f"task family {cls.name!r} is already registered by {_FAMILIES[cls.name].__module__}")
+    _FAMILIES[cls.name] = cls
+    return cls
+
+
+def family_class(name: str) -> type[TaskFamily]:
+    _ensure_loaded()
+    if name not in _FAMILIES:
+        close = difflib.get_close_matches(name, list(_FAMILIES), n=3, cutoff=0.5)
+        hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        raise ValueError(f"unknown task family {name!r}.{hint} See `reasonenv tasks` for the list.")
+    return _FAMILIES[name]
+
+
+def family_names() -> list[str]:
+    """Registered family names, sorted (their positions are the family ids used in observations)."""
+    _ensure_loaded()
+    return sorted(_FAMILIES)
+
+
+def make_task(name: str, level: int | None = None, **config: Any) -> TaskFamily:
+    """The family `name` with a config from its defaults, a difficulty level, and keyword overrides."""
+    cls = family_class(name)
+    config_cls = cls.config_class
+    allowed = {f.name for f in dataclasses.fields(config_cls)}
+    unknown = sorted(set(config) - allowed)
+    if unknown:
+        raise TypeError(f"unknown config field(s) {unknown} for task family {name!r}; allowed: {sorted(allowed)}")
+    cfg = config_cls.at_level(level, **config) if level is not None else config_cls(**config)
+    return cls(cfg)
+
+
+_LOADED = False
+
+
+def _ensure_loaded() -> None:
+    """Import the family modules (each registers itself) on first use."""
+    global _LOADED
+    if _LOADED:
+        return
+    _LOADED = True
+    import importlib
+    import pkgutil
+
+    import curricula.families as pkg
+
+    for info in pkgutil.iter_modules(pkg.__path__):
+        importlib.import_module(f"{pkg.__name__}.{info.name}")

@@ -1,0 +1,1 @@
+"""Reference-solution generators: Brainfuck/Befunge code builders shared by the task families."""

@@ -1,0 +1,46 @@
+"""Run a program on an instance's tests with the instance's interpreter options, and score it."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Iterable
+
+import esolangs
+from curricula.base import Instance, TestCase
+
+
+def language_for(instance: Instance, language: str) -> esolangs.Language:
+    """The language configured with those of the instance's run_options that it accepts."""
+    lang = esolangs.get(language)
+    if not instance.run_options or lang.options_class is None:
+        return lang
+    accepted = {f.name for f in dataclasses.fields(lang.options_class)}
+    options = {k: v for k, v in instance.run_options.items() if k in accepted}
+    return lang.configure(**options)
+
+
+def execute(
+    instance: Instance,
+    program: str | bytes,
+    language: str,
+    tests: Iterable[TestCase] | None = None,
+    *,
+    max_output: int | None = None,
+    seed: int = 0,
+) -> list[esolangs.Execution]:
+    """One Execution per test (the hidden tests unless `tests` is given), under the instance's step budget."""
+    lang = language_for(instance, language)
+    cases = instance.tests if tests is None else tuple(tests)
+    if max_output is None:
+        longest = max((len(t.output) for t in cases), default=0)
+        max_output = max(1024, 4 * longest + 64)
+    limits = esolangs.Limits(max_steps=instance.max_steps, max_output=max_output)
+    return [lang.run(program, case.input, limits=limits, seed=seed) for case in cases]
+
+
+def evaluate(instance: Instance, program: str | bytes, language: str, *, mode: str | None = None):
+    """Run `program` on the hidden tests and return (Score, executions)."""
+    from curricula.scoring import score
+
+    executions = execute(instance, program, language)
+    return score(instance, executions, mode=mode), executions

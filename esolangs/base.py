@@ -1,0 +1,206 @@
+"""Types every language shares: statuses, the Execution result, limits, diagnostics and the Language interface."""
+
+from __future__ import annotations
+
+import dataclasses
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+OK = "ok"
+SYNTAX_ERROR = "syntax_error"
+STEP_LIMIT = "step_limit"
+OUTPUT_LIMIT = "output_limit"
+MEMORY_LIMIT = "memory_limit"
+RUNTIME_ERROR = "runtime_error"
+STATUSES = (OK, SYNTAX_ERROR, STEP_LIMIT, OUTPUT_LIMIT, MEMORY_LIMIT, RUNTIME_ERROR)
+
+ENGINES = ("fast", "reference")
+
+
+@dataclass(frozen=True)
+class Execution:
+    """The result of running one program on one input.
+
+    `steps` counts original instructions executed (Befunge: cells the IP
+    visits), identically for every engine. `output` holds what was written
+    before the run stopped, also when it stopped on a limit or an error.
+    """
+
+    status: str
+    output: bytes
+    steps: int
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == OK
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form; output as latin-1 text so every byte round-trips."""
+        return {
+            "status": self.status,
+            "output": self.output.decode("latin-1"),
+            "steps": self.steps,
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource bounds for one run. Every run stops within them."""
+
+    max_steps: int = 1_000_000
+    """Instructions executed before the run ends with step_limit."""
+    max_output: int = 65_536
+    """Output bytes allowed; writing one more ends the run with output_limit."""
+    max_memory: int = 1_000_000
+    """Tape cells (BF tape_size is separate), stack entries or heap cells before memory_limit."""
+    max_source: int = 4 * 1024 * 1024
+    """Source characters accepted; longer source is a syntax_error."""
+
+    def validate(self) -> "Limits":
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError(f"Limits.{f.name} must be an int, got {type(value).__name__} {value!r}")
+            if value < 0:
+                raise ValueError(f"Limits.{f.name} must be >= 0, got {value}")
+        return self
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem found by `validate`, with a 1-based line and column and a 0-based offset."""
+
+    message: str
+    line: int
+    column: int
+    offset: int
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        return f"{self.line}:{self.column}: {self.severity}: {self.message}"
+
+
+def position(source: str, offset: int) -> tuple[int, int]:
+    """1-based (line, column) of a 0-based offset into source."""
+    line = source.count("\n", 0, offset) + 1
+    last_newline = source.rfind("\n", 0, offset)
+    return line, offset - last_newline
+
+
+def diagnostic_at(source: str, offset: int, message: str, severity: str = "error") -> Diagnostic:
+    line, column = position(source, offset)
+    return Diagnostic(message=message, line=line, column=column, offset=offset, severity=severity)
+
+
+def as_source(source: str | bytes | bytearray) -> str:
+    """Program text as str; bytes are read as latin-1 so any byte string is a valid program text."""
+    if isinstance(source, str):
+        return source
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source).decode("latin-1")
+    raise TypeError(f"source must be str or bytes, got {type(source).__name__}")
+
+
+def as_stdin(stdin: bytes | bytearray | str | None) -> bytes:
+    """Input as bytes; str is encoded as UTF-8."""
+    if stdin is None:
+        return b""
+    if isinstance(stdin, (bytes, bytearray, memoryview)):
+        return bytes(stdin)
+    if isinstance(stdin, str):
+        return stdin.encode("utf-8")
+    raise TypeError(f"stdin must be bytes or str, got {type(stdin).__name__}")
+
+
+class Language(ABC):
+    """A language: its name, documentation, command alphabet, validator and engines.
+
+    Subclasses set the class attributes and implement `validate` and
+    `_run_reference`; a language with a fast path overrides `_run_fast`.
+    `options` is a frozen dataclass of semantic options (e.g. Brainfuck cell
+    modulus); `Language.configure(**kw)` returns a copy with other options.
+    """
+
+    name: ClassVar[str]
+    aliases: ClassVar[tuple[str, ...]] = ()
+    title: ClassVar[str] = ""
+    summary: ClassVar[str] = ""
+    file_extension: ClassVar[str] = ".txt"
+    options_class: ClassVar[type | None] = None
+
+    def __init__(self, options: Any = None):
+        if options is None and self.options_class is not None:
+            options = self.options_class()
+        if options is not None and hasattr(options, "validate"):
+            options.validate()
+        self.options = options
+
+    # ---- data read by prompts, the agent's knowledge store and action spaces
+    @property
+    @abstractmethod
+    def doc(self) -> str:
+        """One page of markdown: commands and semantics."""
+
+    @property
+    @abstractmethod
+    def alphabet(self) -> tuple[str, ...]:
+        """Ordered command tokens; concatenating tokens gives program text."""
+
+    def token_separator(self) -> str:
+        """Text placed between tokens when joining them (a space for word languages like Ook!)."""
+        return ""
+
+    def join_tokens(self, tokens: list[str] | tuple[str, ...]) -> str:
+        return self.token_separator().join(tokens)
+
+    # ---- behaviour
+    @abstractmethod
+    def validate(self, source: str | bytes) -> list[Diagnostic]:
+        """Problems that make the program a syntax_error (empty list: it will run)."""
+
+    @abstractmethod
+    def _run_reference(self, source: str, stdin: bytes, limits: Limits, seed: int) -> Execution:
+        """The plain interpreter: ground truth for every fast path."""
+
+    def _run_fast(self, source: str, stdin: bytes, limits: Limits, seed: int) -> Execution:
+        return self._run_reference(source, stdin, limits, seed)
+
+    def run(
+        self,
+        source: str | bytes,
+        stdin: bytes | str = b"",
+        *,
+        limits: Limits | None = None,
+        seed: int = 0,
+        engine: str = "fast",
+    ) -> Execution:
+        limits = (limits or Limits()).validate()
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise TypeError(f"seed must be an int, got {type(seed).__name__} {seed!r}")
+        if engine not in ENGINES:
+            raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+        text = as_source(source)
+        data = as_stdin(stdin)
+        if len(text) > limits.max_source:
+            return Execution(SYNTAX_ERROR, b"", 0, f"source is {len(text)} characters; the limit is {limits.max_source}")
+        if engine == "reference":
+            return self._run_reference(text, data, limits, seed)
+        return self._run_fast(text, data, limits, seed)
+
+    def configure(self, **options: Any) -> "Language":
+        """A copy of this language with some semantic options changed (validated)."""
+        if not options:
+            return self
+        if self.options_class is None:
+            raise TypeError(f"language {self.name!r} takes no options, got {sorted(options)}")
+        allowed = {f.name for f in dataclasses.fields(self.options_class)}
+        unknown = sorted(set(options) - allowed)
+        if unknown:
+            raise TypeError(f"unknown option(s) {unknown} for language {self.name!r}; allowed: {sorted(allowed)}")
+        return type(self)(dataclasses.replace(self.options, **options))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r}, options={self.options!r})"

@@ -1,0 +1,89 @@
+"""Name -> Language lookup: canonical names, aliases, the bf-dialect-<seed> family, close-name suggestions."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Callable
+
+from esolangs.base import Language
+
+_FACTORIES: dict[str, Callable[[], Language]] = {}
+_ALIASES: dict[str, str] = {}
+_PATTERNS: list[tuple[re.Pattern[str], str, Callable[[re.Match[str]], Language]]] = []
+_CACHE: dict[str, Language] = {}
+
+
+def register(name: str, factory: Callable[[], Language], aliases: tuple[str, ...] = ()) -> None:
+    """Register a language by canonical name; duplicate names or aliases raise ValueError."""
+    for key in (name, *aliases):
+        key = key.lower()
+        if key in _FACTORIES or key in _ALIASES:
+            raise ValueError(f"language name {key!r} is already registered")
+    _FACTORIES[name.lower()] = factory
+    for alias in aliases:
+        _ALIASES[alias.lower()] = name.lower()
+
+
+def register_pattern(regex: str, display: str, factory: Callable[[re.Match[str]], Language]) -> None:
+    """Register a parametric family such as `bf-dialect-<seed>` (display is the form shown to users)."""
+    _PATTERNS.append((re.compile(regex, re.IGNORECASE), display, factory))
+
+
+def names() -> list[str]:
+    """Canonical names of the concrete languages, sorted."""
+    _ensure_loaded()
+    return sorted(_FACTORIES)
+
+
+def families() -> list[str]:
+    """Display forms of parametric families, e.g. 'bf-dialect-<seed>'."""
+    _ensure_loaded()
+    return [display for _, display, _ in _PATTERNS]
+
+
+def get(name: str) -> Language:
+    """The Language called `name` (case-insensitive; aliases and bf-dialect-<seed> accepted)."""
+    if not isinstance(name, str):
+        raise TypeError(f"language name must be a str, got {type(name).__name__}")
+    _ensure_loaded()
+    key = name.strip().lower()
+    key = _ALIASES.get(key, key)
+    if key in _CACHE:
+        return _CACHE[key]
+    if key in _FACTORIES:
+        language = _FACTORIES[key]()
+    else:
+        for regex, _, factory in _PATTERNS:
+            match = regex.fullmatch(key)
+            if match:
+                language = factory(match)
+                break
+        else:
+            known = sorted(_FACTORIES) + sorted(_ALIASES)
+            close = difflib.get_close_matches(key, known + families(), n=3, cutoff=0.5)
+            hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+            raise ValueError(
+                f"unknown language {name!r}.{hint} Known: {', '.join(names())}, and {', '.join(families())}."
+            )
+    _CACHE[key] = language
+    return language
+
+
+_LOADED = False
+
+
+def _ensure_loaded() -> None:
+    """Import the language modules (each registers itself) on first use."""
+    global _LOADED
+    if _LOADED:
+        return
+    _LOADED = True
+    import importlib
+
+    for module in ("brainfuck", "dialects", "befunge", "whitespace"):
+        try:
+            importlib.import_module(f"esolangs.{module}")
+        except ModuleNotFoundError as err:
+            if err.name != f"esolangs.{module}":
+                raise

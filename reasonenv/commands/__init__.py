@@ -1,0 +1,1 @@
+"""Subcommands of the `reasonenv` CLI, one module each (see reasonenv.cli.COMMANDS)."""
