@@ -130,6 +130,8 @@ class Language(ABC):
     summary: ClassVar[str] = ""
     file_extension: ClassVar[str] = ".txt"
     options_class: ClassVar[type | None] = None
+    sample: ClassVar[tuple[str, bytes, bytes] | None] = None
+    """(source, stdin, expected output) of a short demo program, e.g. hello world."""
 
     def __init__(self, options: Any = None):
         if options is None and self.options_class is not None:
