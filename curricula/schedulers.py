@@ -1,0 +1,443 @@
+"""Curriculum schedulers: what task an episode gets next, from recent results.
+
+A curriculum is a YAML file (validated on load) that a scheduler turns into
+task configs; it never reaches into generator internals (CONVENTIONS.md 7).
+
+- `StagedCurriculum`: ordered stages, each a weighted mixture of (family,
+  level, config, language); promotion when the success rate over the last
+  `window` episodes of the stage reaches `threshold`, optional demotion when
+  it falls to `demotion` or below.
+- `LearningProgressCurriculum`: samples arms in proportion to the absolute
+  difference between a fast and a slow moving average of their success
+  (recent learning progress), with an exploration floor.
+
+Both expose `sample(rng) -> TaskSpec`, `update(results)`, `state_dict()` and
+`load_state_dict()`, so a training checkpoint restores them exactly.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import difflib
+import json
+from collections import deque
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+
+
+class CurriculumError(ValueError):
+    """An invalid curriculum file: names the file, the key and what is allowed."""
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """What one episode is asked: a family, its config fields, a language and the curriculum position."""
+
+    family: str
+    config: dict[str, Any] = field(default_factory=dict)
+    language: str | None = None
+    level: int | None = None
+    stage: int = 0
+    key: str = ""
+
+    def make_task(self):
+        """The TaskFamily this spec describes."""
+        from curricula.base import make_task
+
+        return make_task(self.family, level=self.level, **self.config)
+
+
+@dataclass(frozen=True)
+class EpisodeResult:
+    """The outcome of one episode, reported back to the scheduler. `key` is TaskSpec.key (defaults to the family)."""
+
+    family: str
+    success: bool
+    reward: float = 0.0
+    key: str | None = None
+    stage: int | None = None
+
+
+@dataclass(frozen=True)
+class MixtureEntry:
+    family: str
+    weight: float = 1.0
+    level: int | None = None
+    config: dict[str, Any] = field(default_factory=dict)
+    language: str | None = None
+
+    @property
+    def key(self) -> str:
+        parts = [self.family]
+        if self.level is not None:
+            parts.append(f"L{self.level}")
+        if self.config:
+            parts.append(json.dumps(self.config, sort_keys=True, separators=(",", ":")))
+        if self.language:
+            parts.append(self.language)
+        return "@".join(parts)
+
+    def spec(self, stage: int) -> TaskSpec:
+        return TaskSpec(self.family, dict(self.config), self.language, self.level, stage, self.key)
+
+
+@dataclass(frozen=True)
+class Promotion:
+    threshold: float = 0.7
+    """Success rate over the window at or above which the stage is passed."""
+    window: int = 64
+    """Episodes of the current stage the rate is measured over (a full window is needed)."""
+    demotion: float | None = None
+    """Success rate at or below which the scheduler goes back one stage (None: never)."""
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    mixture: tuple[MixtureEntry, ...]
+    promotion: Promotion
+
+
+# ----------------------------------------------------------------------------- schedulers
+
+
+class StagedCurriculum:
+    """Stages in order; promotion and demotion by the success rate over the last `window` episodes."""
+
+    kind = "staged"
+
+    def __init__(self, name: str, stages: list[Stage], description: str = ""):
+        if not stages:
+            raise ValueError(f"curriculum {name!r} has no stages")
+        self.name = name
+        self.description = description
+        self.stages = list(stages)
+        self.stage = 0
+        self.episodes = 0
+        self.history: list[tuple[int, int, str]] = []  # (episode, new stage, "promote"/"demote")
+        self._window: deque[bool] = deque(maxlen=self.stages[0].promotion.window)
+
+    @property
+    def current(self) -> Stage:
+        return self.stages[self.stage]
+
+    def entries(self) -> list[MixtureEntry]:
+        return [entry for stage in self.stages for entry in stage.mixture]
+
+    def sample(self, rng: np.random.Generator) -> TaskSpec:
+        mixture = self.current.mixture
+        weights = np.array([entry.weight for entry in mixture], dtype=float)
+        choice = int(rng.choice(len(mixture), p=weights / weights.sum()))
+        return mixture[choice].spec(self.stage)
+
+    def success_rate(self) -> float | None:
+        return float(np.mean(self._window)) if self._window else None
+
+    def update(self, results: Iterable[EpisodeResult]) -> None:
+        for result in results:
+            if result.stage is not None and result.stage != self.stage:
+                continue  # an episode sampled before the last stage change says nothing about this stage
+            self.episodes += 1
+            self._window.append(bool(result.success))
+            rule = self.current.promotion
+            if len(self._window) < rule.window:
+                continue
+            rate = float(np.mean(self._window))
+            if rate >= rule.threshold and self.stage + 1 < len(self.stages):
+                self._move(self.stage + 1, "promote")
+            elif rule.demotion is not None and rate <= rule.demotion and self.stage > 0:
+                self._move(self.stage - 1, "demote")
+
+    def _move(self, stage: int, why: str) -> None:
+        self.stage = stage
+        self.history.append((self.episodes, stage, why))
+        self._window = deque(maxlen=self.current.promotion.window)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "stage": self.stage,
+            "episodes": self.episodes,
+            "window": [bool(x) for x in self._window],
+            "history": [list(h) for h in self.history],
+        }
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        _check_state(self, state)
+        stage = int(state["stage"])
+        if not 0 <= stage < len(self.stages):
+            raise ValueError(f"curriculum state stage {stage} is outside [0, {len(self.stages) - 1}] for {self.name!r}")
+        self.stage = stage
+        self.episodes = int(state["episodes"])
+        self._window = deque((bool(x) for x in state["window"]), maxlen=self.current.promotion.window)
+        self.history = [tuple(h) for h in state["history"]]
+
+
+class LearningProgressCurriculum:
+    """Samples arms in proportion to |fast EMA - slow EMA| of their success, with an exploration floor."""
+
+    kind = "learning-progress"
+
+    def __init__(
+        self,
+        name: str,
+        arms: list[MixtureEntry],
+        *,
+        fast_rate: float = 0.1,
+        slow_rate: float = 0.02,
+        floor: float = 0.05,
+        description: str = "",
+    ):
+        if not arms:
+            raise ValueError(f"curriculum {name!r} has no arms")
+        for label, value, low, high in (("fast_rate", fast_rate, 0, 1), ("slow_rate", slow_rate, 0, 1), ("floor", floor, 0, 1)):
+            if not low < value <= high:
+                raise ValueError(f"{label} must be in ({low}, {high}], got {value}")
+        if slow_rate >= fast_rate:
+            raise ValueError(f"slow_rate ({slow_rate}) must be below fast_rate ({fast_rate})")
+        keys = [arm.key for arm in arms]
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"curriculum {name!r} lists an arm twice: {sorted(k for k in keys if keys.count(k) > 1)}")
+        self.name = name
+        self.description = description
+        self.arms = list(arms)
+        self.fast_rate, self.slow_rate, self.floor = fast_rate, slow_rate, floor
+        self._index = {arm.key: i for i, arm in enumerate(self.arms)}
+        self.fast = np.zeros(len(arms))
+        self.slow = np.zeros(len(arms))
+        self.counts = np.zeros(len(arms), dtype=np.int64)
+
+    def entries(self) -> list[MixtureEntry]:
+        return list(self.arms)
+
+    def progress(self) -> np.ndarray:
+        return np.abs(self.fast - self.slow)
+
+    def probabilities(self) -> np.ndarray:
+        n = len(self.arms)
+        progress = self.progress()
+        total = progress.sum()
+        learned = progress / total if total > 0 else np.full(n, 1.0 / n)
+        prior = np.array([arm.weight for arm in self.arms], dtype=float)
+        prior /= prior.sum()
+        return self.floor * prior + (1.0 - self.floor) * learned
+
+    def sample(self, rng: np.random.Generator) -> TaskSpec:
+        choice = int(rng.choice(len(self.arms), p=self.probabilities()))
+        return self.arms[choice].spec(0)
+
+    def update(self, results: Iterable[EpisodeResult]) -> None:
+        for result in results:
+            i = self._index.get(result.key or result.family)
+            if i is None:
+                i = next((j for j, arm in enumerate(self.arms) if arm.family == result.family), None)
+            if i is None:
+                continue
+            x = 1.0 if result.success else 0.0
+            self.fast[i] += self.fast_rate * (x - self.fast[i])
+            self.slow[i] += self.slow_rate * (x - self.slow[i])
+            self.counts[i] += 1
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "keys": [arm.key for arm in self.arms],
+            "fast": self.fast.tolist(),
+            "slow": self.slow.tolist(),
+            "counts": self.counts.tolist(),
+        }
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        _check_state(self, state)
+        if list(state["keys"]) != [arm.key for arm in self.arms]:
+            raise ValueError(f"curriculum state arms {state['keys']} do not match {self.name!r}")
+        self.fast = np.array(state["fast"], dtype=float)
+        self.slow = np.array(state["slow"], dtype=float)
+        self.counts = np.array(state["counts"], dtype=np.int64)
+
+
+Scheduler = StagedCurriculum | LearningProgressCurriculum
+
+
+def _check_state(scheduler: Any, state: Mapping[str, Any]) -> None:
+    if state.get("kind") != scheduler.kind or state.get("name") != scheduler.name:
+        raise ValueError(
+            f"curriculum state is for {state.get('kind')!r} {state.get('name')!r}, "
+            f"not {scheduler.kind!r} {scheduler.name!r}"
+        )
+
+
+# ----------------------------------------------------------------------------- YAML loading
+
+_TOP_KEYS = {"name", "description", "scheduler", "language", "promotion", "stages", "arms", "params"}
+_ENTRY_KEYS = {"family", "weight", "level", "config", "language"}
+_STAGE_KEYS = {"name", "mixture", "promotion"}
+_PROMOTION_KEYS = {f.name for f in dataclasses.fields(Promotion)}
+_PARAM_KEYS = {"fast_rate", "slow_rate", "floor"}
+SCHEDULERS = ("staged", "learning-progress")
+
+
+def curriculum_names() -> list[str]:
+    """Names of the curricula shipped inside the package."""
+    folder = resources.files("curricula") / "curricula_yaml"
+    return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def curriculum_path(name_or_path: str | Path) -> Path:
+    """A shipped curriculum's file, or the given path if it names an existing file."""
+    path = Path(name_or_path)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        if not path.is_file():
+            raise FileNotFoundError(f"curriculum file {str(path)!r} does not exist")
+        return path
+    names = curriculum_names()
+    if str(name_or_path) not in names:
+        close = difflib.get_close_matches(str(name_or_path), names, n=3, cutoff=0.4)
+        hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        raise ValueError(f"unknown curriculum {str(name_or_path)!r}.{hint} Shipped: {', '.join(names)}; or give a YAML path.")
+    return Path(str(resources.files("curricula") / "curricula_yaml" / f"{name_or_path}.yaml"))
+
+
+def load_curriculum(name_or_path: str | Path) -> Scheduler:
+    """Build the scheduler a curriculum YAML describes (a shipped name or a file path), validating every key."""
+    import yaml
+
+    path = curriculum_path(name_or_path)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as err:
+        raise CurriculumError(f"{path}: not valid YAML: {err}") from err
+    return build_curriculum(data, source=str(path))
+
+
+def build_curriculum(data: Any, source: str = "<dict>") -> Scheduler:
+    """Validate a parsed curriculum mapping and build its scheduler; errors name `source` and the key."""
+    where = _Where(source)
+    if not isinstance(data, dict):
+        raise where.error("", f"the top level must be a mapping with keys {sorted(_TOP_KEYS)}, got {type(data).__name__}")
+    where.keys(data, _TOP_KEYS, "")
+    name = data.get("name") or Path(source).stem
+    if not isinstance(name, str):
+        raise where.error("name", f"must be a string, got {name!r}")
+    kind = data.get("scheduler", "staged")
+    if kind not in SCHEDULERS:
+        raise where.error("scheduler", f"must be one of {list(SCHEDULERS)}, got {kind!r}")
+    default_language = data.get("language")
+    if default_language is not None:
+        _check_language(where, "language", default_language)
+    default_promotion = _promotion(where, "promotion", data.get("promotion", {}), Promotion())
+    description = str(data.get("description", ""))
+
+    if kind == "staged":
+        if "arms" in data or "params" in data:
+            raise where.error("arms" if "arms" in data else "params", "is for scheduler 'learning-progress'; a staged curriculum uses 'stages'")
+        stages_data = data.get("stages")
+        if not isinstance(stages_data, list) or not stages_data:
+            raise where.error("stages", "must be a non-empty list of stages, each with 'mixture'")
+        stages = []
+        for i, stage_data in enumerate(stages_data):
+            key = f"stages[{i}]"
+            if not isinstance(stage_data, dict):
+                raise where.error(key, f"must be a mapping with keys {sorted(_STAGE_KEYS)}")
+            where.keys(stage_data, _STAGE_KEYS, key)
+            mixture = _mixture(where, f"{key}.mixture", stage_data.get("mixture"), default_language)
+            promotion = _promotion(where, f"{key}.promotion", stage_data.get("promotion", {}), default_promotion)
+            stages.append(Stage(str(stage_data.get("name", f"stage-{i}")), mixture, promotion))
+        return StagedCurriculum(name, stages, description)
+
+    if "stages" in data:
+        raise where.error("stages", "is for scheduler 'staged'; a learning-progress curriculum uses 'arms'")
+    arms = _mixture(where, "arms", data.get("arms"), default_language)
+    params = data.get("params", {}) or {}
+    if not isinstance(params, dict):
+        raise where.error("params", f"must be a mapping with keys {sorted(_PARAM_KEYS)}")
+    where.keys(params, _PARAM_KEYS, "params")
+    try:
+        return LearningProgressCurriculum(name, list(arms), description=description, **params)
+    except ValueError as err:
+        raise where.error("params", str(err)) from err
+
+
+class _Where:
+    def __init__(self, source: str):
+        self.source = source
+
+    def error(self, key: str, message: str) -> CurriculumError:
+        return CurriculumError(f"{self.source}: {key or 'top level'}: {message}")
+
+    def keys(self, mapping: dict, allowed: set[str], key: str) -> None:
+        unknown = sorted(set(mapping) - allowed)
+        if unknown:
+            prefix = f"{key}." if key else ""
+            raise self.error(f"{prefix}{unknown[0]}", f"unknown key; allowed: {sorted(allowed)}")
+
+
+def _check_language(where: _Where, key: str, language: Any) -> None:
+    import esolangs
+
+    if not isinstance(language, str):
+        raise where.error(key, f"must be a language name, got {language!r}")
+    try:
+        esolangs.get(language)
+    except ValueError as err:
+        raise where.error(key, str(err)) from err
+
+
+def _promotion(where: _Where, key: str, data: Any, default: Promotion) -> Promotion:
+    if not isinstance(data, dict):
+        raise where.error(key, f"must be a mapping with keys {sorted(_PROMOTION_KEYS)}")
+    where.keys(data, _PROMOTION_KEYS, key)
+    rule = dataclasses.replace(default, **data)
+    if not isinstance(rule.threshold, (int, float)) or not 0.0 < rule.threshold <= 1.0:
+        raise where.error(f"{key}.threshold", f"must be in (0, 1], got {rule.threshold!r}")
+    if isinstance(rule.window, bool) or not isinstance(rule.window, int) or not 1 <= rule.window <= 1_000_000:
+        raise where.error(f"{key}.window", f"must be an integer in [1, 1000000], got {rule.window!r}")
+    if rule.demotion is not None:
+        if not isinstance(rule.demotion, (int, float)) or not 0.0 <= rule.demotion < rule.threshold:
+            raise where.error(f"{key}.demotion", f"must be in [0, threshold={rule.threshold}), got {rule.demotion!r}")
+    return rule
+
+
+def _mixture(where: _Where, key: str, data: Any, default_language: str | None) -> tuple[MixtureEntry, ...]:
+    from curricula.base import family_class, make_task
+
+    if not isinstance(data, list) or not data:
+        raise where.error(key, "must be a non-empty list of entries {family, weight, level, config, language}")
+    entries = []
+    for j, item in enumerate(data):
+        entry_key = f"{key}[{j}]"
+        if not isinstance(item, dict) or "family" not in item:
+            raise where.error(entry_key, f"must be a mapping with 'family' and optional {sorted(_ENTRY_KEYS - {'family'})}")
+        where.keys(item, _ENTRY_KEYS, entry_key)
+        family = item["family"]
+        try:
+            cls = family_class(family)
+        except ValueError as err:
+            raise where.error(f"{entry_key}.family", str(err)) from err
+        weight = item.get("weight", 1.0)
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight <= 0:
+            raise where.error(f"{entry_key}.weight", f"must be a number > 0, got {weight!r}")
+        level = item.get("level")
+        if level is not None:
+            levels = cls.config_class.num_levels()
+            if isinstance(level, bool) or not isinstance(level, int) or not 0 <= level < levels:
+                raise where.error(f"{entry_key}.level", f"must be an integer in [0, {levels - 1}] for family {family!r}, got {level!r}")
+        config = item.get("config", {}) or {}
+        if not isinstance(config, dict):
+            raise where.error(f"{entry_key}.config", f"must be a mapping of {cls.config_class.__name__} fields")
+        try:
+            make_task(family, level=level, **config)
+        except (TypeError, ValueError) as err:
+            raise where.error(f"{entry_key}.config", str(err)) from err
+        language = item.get("language", default_language)
+        if language is not None:
+            _check_language(where, f"{entry_key}.language", language)
+        entries.append(MixtureEntry(family, float(weight), level, copy.deepcopy(config), language))
+    return tuple(entries)
