@@ -11,10 +11,11 @@ from curricula.base import (
     family_names,
     instance_rng,
     make_task,
+    reference_solution,
     register_family,
 )
 
 __all__ = [
     "Instance", "TaskConfig", "TaskFamily", "TestCase", "family_class", "family_names",
-    "instance_rng", "make_task", "register_family",
+    "instance_rng", "make_task", "reference_solution", "register_family",
 ]

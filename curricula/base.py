@@ -272,3 +272,13 @@ def _ensure_loaded() -> None:
 
     for info in pkgutil.iter_modules(pkg.__path__):
         importlib.import_module(f"{pkg.__name__}.{info.name}")
+
+
+def reference_solution(instance: Instance, language: str) -> str | None:
+    """The reference program for `instance` in `language` (None where its family has no solver for it)."""
+    cls = family_class(instance.family)
+    try:
+        config = cls.config_class(**instance.config)
+    except TypeError:
+        config = None  # instance.config holds more than the dataclass fields: defaults suffice to dispatch
+    return cls(config).reference_solution(instance, language)
