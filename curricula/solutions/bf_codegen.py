@@ -18,7 +18,7 @@ from math import isqrt
 
 __all__ = [
     "bf_add", "bf_change", "bf_clear", "bf_emit", "bf_print", "bf_set",
-    "bf_echo_all", "bf_map_each", "bf_repeat", "bf_move", "bf_copy",
+    "bf_counting_sort", "bf_simplify", "bf_echo_all", "bf_map_each", "bf_repeat", "bf_move", "bf_copy",
 ]
 
 _LOOP_OVERHEAD = len(">[<>-]<")  # characters a multiplication loop adds besides its two factors
@@ -34,7 +34,7 @@ def _repeat(symbol_up: str, symbol_down: str, amount: int) -> str:
 
 
 @lru_cache(maxsize=65536)
-def _signed_add(amount: int) -> str:
+def _signed_add(amount: int, scratch: int = 1) -> str:
     """Shortest code (over direct runs and one multiplication loop) adding `amount` to the work cell.
 
     The multiplication loop uses the scratch cell to the right as counter
@@ -43,28 +43,32 @@ def _signed_add(amount: int) -> str:
     best = _repeat("+", "-", amount)
     size = abs(amount)
     sign_up, sign_down = ("+", "-") if amount >= 0 else ("-", "+")
+    overhead = _LOOP_OVERHEAD + 2 * (abs(scratch) - 1)
     for factor in range(2, isqrt(size) + 2):
         for times in {size // factor, -(-size // factor)}:
             if times < 2:
                 continue
             rest = size - factor * times
-            length = _LOOP_OVERHEAD + factor + times + abs(rest)
+            length = overhead + factor + times + abs(rest)
             if length < len(best):
                 body = sign_up * times
-                best = ">" + "+" * factor + "[<" + body + ">-]<" + (sign_up * rest if rest >= 0 else sign_down * -rest)
+                go, back = bf_move(scratch), bf_move(-scratch)
+                best = go + "+" * factor + "[" + back + body + go + "-]" + back + (sign_up * rest if rest >= 0 else sign_down * -rest)
     return best
 
 
-def bf_add(delta: int, modulus: int = 256) -> str:
-    """Code adding `delta` (mod `modulus`) to the work cell; uses the scratch cell to the right.
+def bf_add(delta: int, modulus: int = 256, scratch: int = 1) -> str:
+    """Code adding `delta` (mod `modulus`) to the work cell; may use the zero cell at offset `scratch`.
 
     Picks the shorter direction around the modulus (e.g. -1 instead of +255
-    in 8-bit cells).
+    in 8-bit cells). The scratch cell is zero again afterwards.
     """
     _check_modulus(modulus)
+    if scratch == 0:
+        raise ValueError("scratch must be a nonzero offset from the work cell, got 0")
     delta %= modulus
-    up = _signed_add(delta) if delta else ""
-    down = _signed_add(delta - modulus) if delta else ""
+    up = _signed_add(delta, scratch) if delta else ""
+    down = _signed_add(delta - modulus, scratch) if delta else ""
     return min(up, down, key=len)
 
 
@@ -179,3 +183,50 @@ def bf_repeat(count: int, body: str, counter_offset: int = 2, modulus: int = 256
     go, back = bf_move(counter_offset), bf_move(-counter_offset)
     # Building the count uses the cell right of the counter as its own scratch.
     return go + bf_add(count, modulus) + "[" + back + body + go + "-]" + back
+
+
+def bf_counting_sort(low: int, high: int, modulus: int = 256) -> str:
+    """A whole program that reads bytes in [low, high] until 0/EOF and prints them in ascending order.
+
+    Each byte c is stored as a 5-cell record [marker=1, key=c-low+1, c, t0, t1]
+    (records start at cell 5; cells 0-4 hold the round counter). Then
+    high-low+1 rounds each decrement every nonzero key once; a record
+    whose key reaches zero in round r holds the r-th smallest value and is
+    printed then, so equal values come out in input order. Cost is about
+    rounds x length x key, so it suits small alphabets (digits, letters).
+    """
+    _check_modulus(modulus)
+    if not 1 <= low <= high < modulus:
+        raise ValueError(f"need 1 <= low <= high < modulus ({modulus}), got low={low}, high={high}")
+    rounds = high - low + 1
+    read = (
+        ">" * 7  # c of record 0
+        + ",["
+        + "[<+>>+<-]>[<+>-]<"  # key = c, keep c (through t0)
+        + "<<+>"  # marker = 1; pointer on key
+        + bf_add(-(low - 1), modulus, scratch=2)  # key = c - low + 1, using t0 as scratch
+        + ">" * 6 + ","  # c of the next record
+        + "]"
+        + "<<" + "<" * 5 + "[" + "<" * 5 + "]"  # back to cell 0 (the marker left of record 0)
+    )
+    visit = (
+        ">[>>>+<<<-]>>>"  # move key to t1
+        + "[-<+>[<->[<<<+>>>-]]<[<.>-]>]"  # if key: decrement; back into key unless it hit zero, then print c
+        + "<<<<"  # back on the marker
+    )
+    sweep = ">" * 5 + "[" + visit + ">" * 5 + "]" + "<" * 5 + "[" + "<" * 5 + "]"
+    return bf_simplify(read + ">" + bf_add(rounds, modulus) + "[<" + sweep + ">-]")
+
+
+def bf_simplify(code: str) -> str:
+    """Drop adjacent cancelling pairs ('+-', '-+', '<>', '><') left by composing snippets.
+
+    Only ever removes moves that a run could not need (a '<>' at cell 0
+    would merely have failed), and never touches loops or I/O.
+    """
+    previous = None
+    while previous != code:
+        previous = code
+        for pair in ("+-", "-+", "<>", "><"):
+            code = code.replace(pair, "")
+    return code
