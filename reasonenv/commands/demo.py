@@ -82,7 +82,7 @@ def main(args: argparse.Namespace) -> int:
             "-" if row["steps"] is None else f"{row['steps']:,}",
             visible(row["output"]),
             "yes" if row["matches"] else "NO",
-            "-" if row["seconds"] is None else f"{row['seconds'] * 1000:.1f} ms",
+            "-" if row["seconds"] is None else f"{row['seconds'] * 1000:.2f} ms",
         ])
     print("reasonenv demo: each language runs its sample program under the default limits\n")
     print(_right_align(format_table(["language", "status", "steps", "output", "matches", "time"], table), columns=(2, 5)))
