@@ -1,0 +1,688 @@
+"""The `tiers` suite, extra-hard tier: parsing, big-number arithmetic, dynamic programming, search and graphs."""
+
+from __future__ import annotations
+
+from curricula.base import register_family
+from curricula.families._tiers_common import (
+    LIST_IO,
+    TiersFamily,
+    int_config,
+    int_list,
+    line,
+    list_input,
+    rint,
+    word,
+)
+
+EXTRA = "extra-hard"
+
+ExprConfig = int_config("ExprConfig", "Expressions of 1..max_numbers numbers.", max_numbers=(8, (3, 5, 8, 15, 30), 1, 200))
+BigMulConfig = int_config("BigMulConfig", "Factors of 1..max_digits digits.", max_digits=(25, (5, 10, 25, 50, 100), 1, 1000))
+BigFactorialConfig = int_config("BigFactorialConfig", "n in 0..max_n.", max_n=(50, (20, 30, 50, 100, 200), 0, 1000))
+PairStringConfig = int_config("PairStringConfig", "Two strings of 1..max_length letters.", max_length=(12, (4, 8, 12, 20, 40), 1, 300))
+KnapsackConfig = int_config("KnapsackConfig", "1..max_items items.", max_items=(8, (3, 5, 8, 15, 25), 1, 100))
+QueensConfig = int_config("QueensConfig", "n in 1..max_n.", max_n=(8, (4, 6, 8, 9), 1, 10))
+GridConfig = int_config("GridConfig", "Grids up to max_size x max_size.", max_size=(8, (4, 6, 8, 12, 20), 2, 60))
+MatMulConfig = int_config("MatMulConfig", "Dimensions 1..max_size, entries in -9..9.", max_size=(4, (2, 3, 4, 6), 1, 20))
+DeterminantConfig = int_config("DeterminantConfig", "n in 1..max_n, entries in -9..9.", max_n=(4, (2, 3, 4, 5), 1, 8))
+GraphConfig = int_config("GraphConfig", "Graphs of 1..max_nodes nodes.", max_nodes=(8, (4, 6, 8, 15, 30), 1, 500))
+PermConfig = int_config("PermConfig", "Strings of 1..max_length letters.", max_length=(4, (2, 3, 4, 5), 1, 7))
+ExtraListConfig = int_config(
+    "ExtraListConfig", "Lists of 1..max_length integers in 0..max_value.",
+    max_length=(10, (4, 8, 10, 20, 50), 1, 1000), max_value=(20, (9, 20, 100, 10**6), 1, 10**12),
+)
+PowerOfTwoConfig = int_config("PowerOfTwoConfig", "n in 0..max_n.", max_n=(100, (20, 64, 100, 300, 1000), 0, 10**4))
+FractionConfig = int_config("FractionConfig", "Numerators and denominators in 1..max_value.", max_value=(50, (9, 50, 1000, 10**6), 1, 10**9))
+Base64Config = int_config("Base64Config", "Text of 1..max_length characters.", max_length=(20, (3, 10, 20, 50, 100), 1, 1000))
+CoinConfig = int_config("CoinConfig", "Amounts in 0..max_amount.", max_amount=(50, (10, 30, 50, 100, 500), 0, 10**4))
+IntervalConfig = int_config("IntervalConfig", "1..max_intervals intervals.", max_intervals=(6, (2, 4, 6, 12, 30), 1, 1000))
+SqrtConfig = int_config("SqrtConfig", "Numbers of 1..max_digits digits.", max_digits=(20, (4, 10, 20, 40, 80), 1, 1000))
+
+
+def _expression(rng, numbers: int) -> str:
+    """A random infix expression over + - * and parentheses with `numbers` integer operands."""
+    if numbers == 1:
+        return str(rint(rng, 0, 20))
+    left = rint(rng, 1, numbers - 1)
+    text = _expression(rng, left) + " " + "+-*"[rint(rng, 0, 2)] + " " + _expression(rng, numbers - left)
+    return f"( {text} )" if rng.random() < 0.4 else text
+
+
+@register_family
+class EvalInfix(TiersFamily):
+    name, tier = "eval-infix", EXTRA
+    summary = "Evaluate an arithmetic expression with precedence and parentheses."
+    description = "Read an arithmetic expression with non-negative integers, + - * and parentheses, and print its value. * binds tighter than + and -; operators of equal precedence group from left to right."
+    io_format = "Input: one line, every number, operator and parenthesis separated by single spaces; at most {max_numbers} numbers, each from 0 to 20. Output: the value, then a newline."
+    config_class = ExprConfig
+
+    def make_input(self, rng):
+        return _expression(rng, rint(rng, 1, self.config.max_numbers)) + "\n"
+
+    @staticmethod
+    def solve(text):
+        tokens, pos = text.split(), 0
+
+        def expr():
+            nonlocal pos
+            value = term()
+            while pos < len(tokens) and tokens[pos] in "+-":
+                op = tokens[pos]
+                pos += 1
+                value = value + term() if op == "+" else value - term()
+            return value
+
+        def term():
+            nonlocal pos
+            value = atom()
+            while pos < len(tokens) and tokens[pos] == "*":
+                pos += 1
+                value *= atom()
+            return value
+
+        def atom():
+            nonlocal pos
+            token = tokens[pos]
+            pos += 1
+            if token == "(":
+                value = expr()
+                pos += 1  # the closing parenthesis
+                return value
+            return int(token)
+
+        return f"{expr()}\n"
+
+
+def _big(rng, max_digits: int) -> str:
+    digits = rint(rng, 1, max_digits)
+    return str(rint(rng, 0, 9)) if digits == 1 else str(rint(rng, 1, 9)) + word(rng, digits - 1, "0123456789")
+
+
+@register_family
+class BigMultiply(TiersFamily):
+    name, tier = "big-multiply", EXTRA
+    summary = "Multiply two very large non-negative integers."
+    description = "Read two non-negative integers that may be far too large for machine words and print their exact product."
+    io_format = "Input: two lines, each holding a non-negative integer of 1 to {max_digits} digits (no leading zeros). Output: the product, then a newline."
+    config_class = BigMulConfig
+
+    def make_input(self, rng):
+        return _big(rng, self.config.max_digits) + "\n" + _big(rng, self.config.max_digits) + "\n"
+
+    @staticmethod
+    def solve(text):
+        a, b = text.split()
+        digits = [0] * (len(a) + len(b))
+        for i, x in enumerate(reversed(a)):
+            for j, y in enumerate(reversed(b)):
+                digits[i + j] += int(x) * int(y)
+        for k in range(len(digits) - 1):
+            digits[k + 1] += digits[k] // 10
+            digits[k] %= 10
+        return ("".join(map(str, reversed(digits))).lstrip("0") or "0") + "\n"
+
+
+@register_family
+class BigFactorial(TiersFamily):
+    name, tier = "big-factorial", EXTRA
+    summary = "Print n! exactly for n up to a few hundred."
+    description = "Read n and print n factorial exactly, all of its digits (0! is 1)."
+    io_format = "Input: one line holding n (0 <= n <= {max_n}). Output: n! in decimal, then a newline."
+    config_class = BigFactorialConfig
+
+    def make_input(self, rng):
+        return line(rint(rng, 0, self.config.max_n))
+
+    @staticmethod
+    def solve(text):
+        result = 1
+        for i in range(2, int(text) + 1):
+            result *= i
+        return f"{result}\n"
+
+
+def _two_words(rng, max_length: int) -> str:
+    return word(rng, rint(rng, 1, max_length), "abcd") + " " + word(rng, rint(rng, 1, max_length), "abcd") + "\n"
+
+
+@register_family
+class LcsLength(TiersFamily):
+    name, tier = "lcs-length", EXTRA
+    summary = "Length of the longest common subsequence of two strings."
+    description = "Read two strings and print the length of their longest common subsequence: the longest string obtainable from both by deleting characters."
+    io_format = "Input: one line holding two strings of 1 to {max_length} lowercase letters separated by a space. Output: the length, then a newline."
+    config_class = PairStringConfig
+
+    def make_input(self, rng):
+        return _two_words(rng, self.config.max_length)
+
+    @staticmethod
+    def solve(text):
+        a, b = text.split()
+        prev = [0] * (len(b) + 1)
+        for x in a:
+            row = [0]
+            for j, y in enumerate(b):
+                row.append(prev[j] + 1 if x == y else max(prev[j + 1], row[j]))
+            prev = row
+        return f"{prev[-1]}\n"
+
+
+@register_family
+class EditDistance(TiersFamily):
+    name, tier = "edit-distance", EXTRA
+    summary = "Levenshtein distance between two strings."
+    description = "Read two strings and print the smallest number of single-character insertions, deletions and substitutions that turn the first into the second."
+    io_format = "Input: one line holding two strings of 1 to {max_length} lowercase letters separated by a space. Output: the distance, then a newline."
+    config_class = PairStringConfig
+
+    def make_input(self, rng):
+        return _two_words(rng, self.config.max_length)
+
+    @staticmethod
+    def solve(text):
+        a, b = text.split()
+        prev = list(range(len(b) + 1))
+        for i, x in enumerate(a, 1):
+            row = [i]
+            for j, y in enumerate(b, 1):
+                row.append(min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (x != y)))
+            prev = row
+        return f"{prev[-1]}\n"
+
+
+@register_family
+class LongestPalindromicSubstring(TiersFamily):
+    name, tier = "longest-palindromic-substring", EXTRA
+    summary = "Print the longest palindromic substring."
+    description = "Read a string and print its longest substring of consecutive characters that reads the same backwards; if several are equally long, print the leftmost."
+    io_format = "Input: one line of 1 to {max_length} lowercase letters. Output: the substring, then a newline."
+    config_class = PairStringConfig
+
+    def make_input(self, rng):
+        return word(rng, rint(rng, 1, self.config.max_length), "abc") + "\n"
+
+    @staticmethod
+    def solve(text):
+        s, best = text.strip(), ""
+        for i in range(len(s)):
+            for j in range(i + len(best) + 1, len(s) + 1):
+                if s[i:j] == s[i:j][::-1]:
+                    best = s[i:j]
+        return best + "\n"
+
+
+@register_family
+class Knapsack(TiersFamily):
+    name, tier = "knapsack", EXTRA
+    summary = "0/1 knapsack: the best total value within a weight capacity."
+    description = "Read items, each with a weight and a value, and a capacity. Choosing each item at most once, print the largest total value whose total weight is at most the capacity."
+    io_format = "Input: a line with n (1 <= n <= {max_items}) and the capacity (1 to 100), then n lines each holding a weight (1 to 30) and a value (1 to 100). Output: the best total value, then a newline."
+    config_class = KnapsackConfig
+
+    def make_input(self, rng):
+        n = rint(rng, 1, self.config.max_items)
+        return line(n, rint(rng, 1, 100)) + "".join(line(rint(rng, 1, 30), rint(rng, 1, 100)) for _ in range(n))
+
+    @staticmethod
+    def solve(text):
+        numbers = [int(x) for x in text.split()]
+        n, capacity = numbers[0], numbers[1]
+        best = [0] * (capacity + 1)
+        for k in range(n):
+            weight, value = numbers[2 + 2 * k], numbers[3 + 2 * k]
+            for c in range(capacity, weight - 1, -1):
+                best[c] = max(best[c], best[c - weight] + value)
+        return f"{best[capacity]}\n"
+
+
+@register_family
+class NQueens(TiersFamily):
+    name, tier = "n-queens", EXTRA
+    summary = "Count the solutions of the n-queens puzzle."
+    description = "Read n and print in how many ways n queens can be placed on an n by n chessboard so that no two attack each other (same row, column or diagonal)."
+    io_format = "Input: one line holding n (1 <= n <= {max_n}). Output: the number of placements, then a newline."
+    config_class = QueensConfig
+
+    def make_input(self, rng):
+        return line(rint(rng, 1, self.config.max_n))
+
+    @staticmethod
+    def solve(text):
+        n = int(text)
+
+        def place(row, columns, diagonals, anti):
+            if row == n:
+                return 1
+            total = 0
+            for c in range(n):
+                if c not in columns and row - c not in diagonals and row + c not in anti:
+                    total += place(row + 1, columns | {c}, diagonals | {row - c}, anti | {row + c})
+            return total
+
+        return f"{place(0, frozenset(), frozenset(), frozenset())}\n"
+
+
+@register_family
+class MazePath(TiersFamily):
+    name, tier = "maze-path", EXTRA
+    summary = "Shortest path length through a grid maze."
+    description = "Read a grid maze of open cells (.), walls (#), a start S and an end E. Moving one step up, down, left or right between non-wall cells, print the fewest steps from S to E, or -1 if E cannot be reached."
+    io_format = "Input: a line with r and c (2 <= r, c <= {max_size}), then r lines of c characters from . # S E (exactly one S and one E). Output: the step count or -1, then a newline."
+    config_class = GridConfig
+
+    def make_input(self, rng):
+        r, c = rint(rng, 2, self.config.max_size), rint(rng, 2, self.config.max_size)
+        walls = rng.random((r, c)) < rng.uniform(0.1, 0.35)
+        grid = [["#" if walls[i, j] else "." for j in range(c)] for i in range(r)]
+        cells = rng.choice(r * c, size=2, replace=False).tolist()
+        grid[cells[0] // c][cells[0] % c], grid[cells[1] // c][cells[1] % c] = "S", "E"
+        return line(r, c) + "".join("".join(row) + "\n" for row in grid)
+
+    @staticmethod
+    def solve(text):
+        lines = text.split("\n")
+        r, c = map(int, lines[0].split())
+        grid = lines[1 : 1 + r]
+        start = next((i, row.index("S")) for i, row in enumerate(grid) if "S" in row)
+        distance, frontier = {start: 0}, [start]
+        while frontier:
+            following = []
+            for i, j in frontier:
+                if grid[i][j] == "E":
+                    return f"{distance[(i, j)]}\n"
+                for a, b in ((i + 1, j), (i - 1, j), (i, j + 1), (i, j - 1)):
+                    if 0 <= a < r and 0 <= b < c and grid[a][b] != "#" and (a, b) not in distance:
+                        distance[(a, b)] = distance[(i, j)] + 1
+                        following.append((a, b))
+            frontier = following
+        return "-1\n"
+
+
+def _matrix(rng, rows: int, cols: int) -> str:
+    return "".join(line(*int_list(rng, cols, -9, 9)) for _ in range(rows))
+
+
+@register_family
+class MatrixMultiply(TiersFamily):
+    name, tier = "matrix-multiply", EXTRA
+    summary = "Multiply two integer matrices."
+    description = "Read an n by m matrix A and an m by p matrix B and print the product A times B."
+    io_format = "Input: a line with n, m and p (1 to {max_size}), then n lines of m integers (A), then m lines of p integers (B); integers from -9 to 9 separated by single spaces. Output: n lines of p integers separated by single spaces."
+    config_class = MatMulConfig
+
+    def make_input(self, rng):
+        n, m, p = (rint(rng, 1, self.config.max_size) for _ in range(3))
+        return line(n, m, p) + _matrix(rng, n, m) + _matrix(rng, m, p)
+
+    @staticmethod
+    def solve(text):
+        rows = [[int(x) for x in row.split()] for row in text.strip().split("\n")]
+        n, m, p = rows[0]
+        a, b = rows[1 : 1 + n], rows[1 + n : 1 + n + m]
+        return "".join(" ".join(str(sum(a[i][k] * b[k][j] for k in range(m))) for j in range(p)) + "\n" for i in range(n))
+
+
+@register_family
+class Determinant(TiersFamily):
+    name, tier = "determinant", EXTRA
+    summary = "Determinant of a small integer matrix."
+    description = "Read a square matrix of integers and print its determinant."
+    io_format = "Input: a line with n (1 <= n <= {max_n}), then n lines of n integers from -9 to 9 separated by single spaces. Output: the determinant, then a newline."
+    config_class = DeterminantConfig
+
+    def make_input(self, rng):
+        n = rint(rng, 1, self.config.max_n)
+        return line(n) + _matrix(rng, n, n)
+
+    @staticmethod
+    def solve(text):
+        rows = [[int(x) for x in row.split()] for row in text.strip().split("\n")]
+        n = rows[0][0]
+
+        def det(m):
+            if len(m) == 1:
+                return m[0][0]
+            return sum((-1) ** j * m[0][j] * det([row[:j] + row[j + 1 :] for row in m[1:]]) for j in range(len(m)))
+
+        return f"{det(rows[1 : 1 + n])}\n"
+
+
+def _graph_input(rng, nodes: int, acyclic: bool) -> str:
+    pairs = [(a, b) for a in range(1, nodes + 1) for b in range(a + 1, nodes + 1)]
+    chosen = [pairs[k] for k in rng.permutation(len(pairs))[: rint(rng, 0, min(len(pairs), 2 * nodes))].tolist()]
+    order = (rng.permutation(nodes) + 1).tolist()  # relabel so edges do not all point upward
+    edges = [(order[a - 1], order[b - 1]) for a, b in chosen]
+    if not acyclic:
+        edges = [(b, a) if rng.random() < 0.5 else (a, b) for a, b in edges]
+    return line(nodes, len(edges)) + "".join(line(a, b) for a, b in edges)
+
+
+@register_family
+class TopologicalSort(TiersFamily):
+    name, tier = "topological-sort", EXTRA
+    summary = "Lexicographically smallest topological order of a DAG."
+    description = "Read a directed acyclic graph with nodes 1 to n. Print an order of all nodes in which every edge a -> b has a before b; among all such orders print the one that is smallest when compared element by element."
+    io_format = "Input: a line with n (1 <= n <= {max_nodes}) and the edge count m, then m lines each holding an edge a b (a -> b). Output: the n nodes separated by single spaces, then a newline."
+    config_class = GraphConfig
+
+    def make_input(self, rng):
+        return _graph_input(rng, rint(rng, 1, self.config.max_nodes), acyclic=True)
+
+    @staticmethod
+    def solve(text):
+        numbers = [int(x) for x in text.split()]
+        n, m = numbers[0], numbers[1]
+        indegree, successors = [0] * (n + 1), [[] for _ in range(n + 1)]
+        for k in range(m):
+            a, b = numbers[2 + 2 * k], numbers[3 + 2 * k]
+            successors[a].append(b)
+            indegree[b] += 1
+        ready, order = [v for v in range(1, n + 1) if indegree[v] == 0], []
+        while ready:
+            v = min(ready)
+            ready.remove(v)
+            order.append(v)
+            for w in successors[v]:
+                indegree[w] -= 1
+                if indegree[w] == 0:
+                    ready.append(w)
+        return " ".join(map(str, order)) + "\n"
+
+
+@register_family
+class ConnectedComponents(TiersFamily):
+    name, tier = "connected-components", EXTRA
+    summary = "Count the connected components of an undirected graph."
+    description = "Read an undirected graph with nodes 1 to n and print how many connected components it has."
+    io_format = "Input: a line with n (1 <= n <= {max_nodes}) and the edge count m, then m lines each holding an edge a b. Output: the component count, then a newline."
+    config_class = GraphConfig
+
+    def make_input(self, rng):
+        n = rint(rng, 1, self.config.max_nodes)
+        pairs = [(a, b) for a in range(1, n + 1) for b in range(a + 1, n + 1)]
+        chosen = [pairs[k] for k in rng.permutation(len(pairs))[: rint(rng, 0, min(len(pairs), n))].tolist()]
+        return line(n, len(chosen)) + "".join(line(a, b) for a, b in chosen)
+
+    @staticmethod
+    def solve(text):
+        numbers = [int(x) for x in text.split()]
+        n, m = numbers[0], numbers[1]
+        parent = list(range(n + 1))
+
+        def root(v):
+            while parent[v] != v:
+                v = parent[v]
+            return v
+
+        for k in range(m):
+            parent[root(numbers[2 + 2 * k])] = root(numbers[3 + 2 * k])
+        return f"{sum(1 for v in range(1, n + 1) if root(v) == v)}\n"
+
+
+@register_family
+class StringPermutations(TiersFamily):
+    name, tier = "string-permutations", EXTRA
+    summary = "List the distinct permutations of a string in order."
+    description = "Read a string and print every distinct rearrangement of its letters, in alphabetical order, one per line."
+    io_format = "Input: one line of 1 to {max_length} lowercase letters. Output: the permutations, one per line."
+    config_class = PermConfig
+
+    def make_input(self, rng):
+        return word(rng, rint(rng, 1, self.config.max_length), "abcd") + "\n"
+
+    @staticmethod
+    def solve(text):
+        letters, out = sorted(text.strip()), []
+
+        def extend(prefix, rest):
+            if not rest:
+                out.append(prefix)
+            for i, c in enumerate(rest):
+                if i == 0 or c != rest[i - 1]:
+                    extend(prefix + c, rest[:i] + rest[i + 1 :])
+
+        extend("", letters)
+        return "".join(p + "\n" for p in out)
+
+
+@register_family
+class NextPermutation(TiersFamily):
+    name, tier = "next-permutation", EXTRA
+    summary = "The next permutation of a list in lexicographic order."
+    description = "Read a list of integers and print the next rearrangement of it in lexicographic order; if it is already the last one (non-increasing), print the first one (sorted ascending)."
+    io_format = LIST_IO + " (each from 0 to {max_value}). Output: the rearranged list separated by single spaces, then a newline."
+    config_class = ExtraListConfig
+
+    def make_input(self, rng):
+        c = self.config
+        values = int_list(rng, rint(rng, 1, c.max_length), 0, c.max_value)
+        return list_input(sorted(values, reverse=True) if rng.random() < 0.15 else values)
+
+    @staticmethod
+    def solve(text):
+        a = [int(x) for x in text.split("\n")[1].split()]
+        i = len(a) - 2
+        while i >= 0 and a[i] >= a[i + 1]:
+            i -= 1
+        if i >= 0:
+            j = len(a) - 1
+            while a[j] <= a[i]:
+                j -= 1
+            a[i], a[j] = a[j], a[i]
+        a[i + 1 :] = reversed(a[i + 1 :])
+        return " ".join(map(str, a)) + "\n"
+
+
+@register_family
+class PowerOfTwo(TiersFamily):
+    name, tier = "power-of-two", EXTRA
+    summary = "Print 2^n exactly."
+    description = "Read n and print 2 to the power n exactly, all of its digits."
+    io_format = "Input: one line holding n (0 <= n <= {max_n}). Output: 2^n in decimal, then a newline."
+    config_class = PowerOfTwoConfig
+
+    def make_input(self, rng):
+        return line(rint(rng, 0, self.config.max_n))
+
+    @staticmethod
+    def solve(text):
+        return f"{2 ** int(text)}\n"
+
+
+@register_family
+class FractionSum(TiersFamily):
+    name, tier = "fraction-sum", EXTRA
+    summary = "Add two fractions and reduce the result."
+    description = "Read two fractions a/b and c/d and print their sum as a fraction in lowest terms p/q (q > 0; a whole number is still written with /1)."
+    io_format = "Input: one line holding a/b and c/d separated by a space (1 <= a, b, c, d <= {max_value}). Output: p/q, then a newline."
+    config_class = FractionConfig
+
+    def make_input(self, rng):
+        m = self.config.max_value
+        return line(f"{rint(rng, 1, m)}/{rint(rng, 1, m)}", f"{rint(rng, 1, m)}/{rint(rng, 1, m)}")
+
+    @staticmethod
+    def solve(text):
+        (a, b), (c, d) = (map(int, f.split("/")) for f in text.split())
+        p, q = a * d + c * b, b * d
+        x, y = p, q
+        while y:
+            x, y = y, x % y
+        return f"{p // x}/{q // x}\n"
+
+
+@register_family
+class Base64Encode(TiersFamily):
+    name, tier = "base64-encode", EXTRA
+    summary = "Base64-encode a line of text."
+    description = "Read a line of text and print the standard Base64 encoding (alphabet A-Z a-z 0-9 + /, padded with =) of its characters, not including the newline."
+    io_format = "Input: one line of 1 to {max_length} printable ASCII characters. Output: the Base64 text, then a newline."
+    config_class = Base64Config
+
+    def make_input(self, rng):
+        return "".join(chr(x) for x in rng.integers(32, 127, size=rint(rng, 1, self.config.max_length)).tolist()) + "\n"
+
+    @staticmethod
+    def solve(text):
+        alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+        data, out = [ord(c) for c in text[:-1]], ""
+        for k in range(0, len(data), 3):
+            chunk = data[k : k + 3]
+            bits = sum(v << (16 - 8 * i) for i, v in enumerate(chunk))
+            symbols = [alphabet[(bits >> s) & 63] for s in (18, 12, 6, 0)]
+            out += "".join(symbols[: len(chunk) + 1]) + "=" * (3 - len(chunk))
+        return out + "\n"
+
+
+@register_family
+class LifeStep(TiersFamily):
+    name, tier = "life-step", EXTRA
+    summary = "One step of Conway's Game of Life."
+    description = (
+        "Read a grid of live (#) and dead (.) cells and print it after one step of Conway's Game of Life: a live cell with 2 "
+        "or 3 live neighbours stays alive, a dead cell with exactly 3 becomes alive, every other cell is dead. Each cell has "
+        "up to 8 neighbours; cells outside the grid are dead."
+    )
+    io_format = "Input: a line with r and c (2 <= r, c <= {max_size}), then r lines of c characters . or #. Output: the next grid, r lines of c characters."
+    config_class = GridConfig
+
+    def make_input(self, rng):
+        r, c = rint(rng, 2, self.config.max_size), rint(rng, 2, self.config.max_size)
+        alive = rng.random((r, c)) < 0.35
+        return line(r, c) + "".join("".join("#" if x else "." for x in row) + "\n" for row in alive.tolist())
+
+    @staticmethod
+    def solve(text):
+        lines = text.split("\n")
+        r, c = map(int, lines[0].split())
+        grid = lines[1 : 1 + r]
+        out = []
+        for i in range(r):
+            row = ""
+            for j in range(c):
+                live = sum(grid[a][b] == "#" for a in range(max(0, i - 1), min(r, i + 2))
+                           for b in range(max(0, j - 1), min(c, j + 2)) if (a, b) != (i, j))
+                row += "#" if live == 3 or live == 2 and grid[i][j] == "#" else "."
+            out.append(row + "\n")
+        return "".join(out)
+
+
+@register_family
+class CoinChangeWays(TiersFamily):
+    name, tier = "coin-change-ways", EXTRA
+    summary = "Count the ways to pay an amount with given coins."
+    description = "Read coin values and an amount. With an unlimited supply of each coin, print in how many ways the amount can be paid, where the order of coins does not matter."
+    io_format = "Input: a line with k (1 <= k <= 6), a line with k distinct coin values from 1 to 25 separated by single spaces, and a line with the amount (0 to {max_amount}). Output: the number of ways, then a newline."
+    config_class = CoinConfig
+
+    def make_input(self, rng):
+        coins = sorted((rng.choice(25, size=rint(rng, 1, 6), replace=False) + 1).tolist())
+        return list_input(coins) + line(rint(rng, 0, self.config.max_amount))
+
+    @staticmethod
+    def solve(text):
+        lines = text.split("\n")
+        coins, amount = [int(x) for x in lines[1].split()], int(lines[2])
+        ways = [1] + [0] * amount
+        for coin in coins:
+            for total in range(coin, amount + 1):
+                ways[total] += ways[total - coin]
+        return f"{ways[amount]}\n"
+
+
+@register_family
+class LisLength(TiersFamily):
+    name, tier = "lis-length", EXTRA
+    summary = "Length of the longest strictly increasing subsequence."
+    description = "Read a list of integers and print the length of its longest strictly increasing subsequence (items kept in their order, not necessarily adjacent)."
+    io_format = LIST_IO + " (each from 0 to {max_value}). Output: the length, then a newline."
+    config_class = ExtraListConfig
+
+    def make_input(self, rng):
+        c = self.config
+        return list_input(int_list(rng, rint(rng, 1, c.max_length), 0, c.max_value))
+
+    @staticmethod
+    def solve(text):
+        a = [int(x) for x in text.split("\n")[1].split()]
+        best = [1] * len(a)
+        for i in range(len(a)):
+            for j in range(i):
+                if a[j] < a[i]:
+                    best[i] = max(best[i], best[j] + 1)
+        return f"{max(best)}\n"
+
+
+@register_family
+class MergeIntervals(TiersFamily):
+    name, tier = "merge-intervals", EXTRA
+    summary = "Merge overlapping intervals."
+    description = "Read closed integer intervals [a, b] and merge every group that overlaps or touches at an endpoint (so [1, 3] and [3, 5] merge, [1, 2] and [3, 4] do not). Print the merged intervals in ascending order."
+    io_format = "Input: a line with n (1 <= n <= {max_intervals}), then n lines each holding a and b (0 <= a <= b <= 100). Output: one line per merged interval holding its two ends separated by a space."
+    config_class = IntervalConfig
+
+    def make_input(self, rng):
+        n, rows = rint(rng, 1, self.config.max_intervals), []
+        for _ in range(n):
+            a = rint(rng, 0, 100)
+            rows.append(line(a, min(100, a + rint(rng, 0, 20))))
+        return line(n) + "".join(rows)
+
+    @staticmethod
+    def solve(text):
+        numbers = [int(x) for x in text.split()]
+        intervals = sorted((numbers[1 + 2 * k], numbers[2 + 2 * k]) for k in range(numbers[0]))
+        merged = [list(intervals[0])]
+        for a, b in intervals[1:]:
+            if a <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        return "".join(f"{a} {b}\n" for a, b in merged)
+
+
+@register_family
+class LongestUniqueSubstring(TiersFamily):
+    name, tier = "longest-unique-substring", EXTRA
+    summary = "Length of the longest substring without repeated characters."
+    description = "Read a string and print the length of its longest stretch of consecutive characters in which no character repeats."
+    io_format = "Input: one line of 1 to {max_length} lowercase letters. Output: the length, then a newline."
+    config_class = PairStringConfig
+
+    def make_input(self, rng):
+        return word(rng, rint(rng, 1, self.config.max_length), "abcdefgh") + "\n"
+
+    @staticmethod
+    def solve(text):
+        s, best, start, last = text.strip(), 0, 0, {}
+        for i, c in enumerate(s):
+            if last.get(c, -1) >= start:
+                start = last[c] + 1
+            last[c] = i
+            best = max(best, i - start + 1)
+        return f"{best}\n"
+
+
+@register_family
+class IntegerSqrt(TiersFamily):
+    name, tier = "integer-sqrt", EXTRA
+    summary = "Floor of the square root of a very large integer."
+    description = "Read a non-negative integer that may be far too large for machine words and print the largest integer whose square does not exceed it."
+    io_format = "Input: one line holding an integer of 1 to {max_digits} digits (no leading zeros). Output: the integer square root, then a newline."
+    config_class = SqrtConfig
+
+    def make_input(self, rng):
+        return _big(rng, self.config.max_digits) + "\n"
+
+    @staticmethod
+    def solve(text):
+        n = int(text)
+        low, high = 0, 1 << (n.bit_length() // 2 + 1)
+        while low < high:
+            mid = (low + high + 1) // 2
+            if mid * mid <= n:
+                low = mid
+            else:
+                high = mid - 1
+        return f"{low}\n"
