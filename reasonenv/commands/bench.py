@@ -1,0 +1,69 @@
+"""Benchmark a model on esolang transfer: ask it each task in Python and in esoteric languages, run its programs, record every attempt.
+
+Example (a local OpenAI-compatible server):
+
+    reasonenv bench --model smollm2 --base-url http://127.0.0.1:8000/v1 --suite paper \\
+        --families paper-bf-print --languages python,bf --regime feedback --attempts 3 --limit 10 --out runs/smol
+
+`--model oracle` (reference solutions) and `--model random` need no endpoint.
+Results are appended to OUT/results.jsonl; rerunning the same command resumes.
+Summarize with `reasonenv report OUT`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+
+def _csv(text: str) -> tuple[str, ...]:
+    items = tuple(x.strip() for x in text.split(",") if x.strip())
+    if not items:
+        raise argparse.ArgumentTypeError(f"expected a comma-separated list, got {text!r}")
+    return items
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", required=True, help="model name at the endpoint, or a baseline: oracle, random")
+    parser.add_argument("--base-url", help="OpenAI-compatible endpoint root, e.g. http://127.0.0.1:8000/v1")
+    parser.add_argument("--api-key-env", default="OPENAI_API_KEY", help="environment variable holding the API key")
+    parser.add_argument("--suite", required=True, help="task suite: paper, pqt, tiers")
+    parser.add_argument("--families", type=_csv, help="comma-separated families of the suite (default: all)")
+    parser.add_argument("--languages", type=_csv, default=("python", "bf"),
+                        help="comma-separated languages, e.g. python,bf,befunge93,whitespace,ook,bf-dialect-7")
+    parser.add_argument("--regime", default="zero-shot", choices=["zero-shot", "few-shot", "feedback"])
+    parser.add_argument("--shots", type=int, default=3, help="demonstrations in the few-shot regime")
+    parser.add_argument("--attempts", type=int, default=5, help="attempts per conversation in the feedback regime")
+    parser.add_argument("--samples", type=int, default=1, help="independent conversations per (instance, language)")
+    parser.add_argument("--temperature", type=float, default=0.0)
+    parser.add_argument("--max-tokens", type=int, default=2048)
+    parser.add_argument("--concurrency", type=int, default=16, help="requests in flight at most")
+    parser.add_argument("--limit", type=int, help="at most N instances per family")
+    parser.add_argument("--timeout", type=float, default=120.0, help="per-request timeout in seconds")
+    parser.add_argument("--max-retries", type=int, default=6, help="retries per request on 429, 5xx, timeouts")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--out", required=True, type=Path, help="results directory")
+
+
+def main(args: argparse.Namespace) -> int:
+    from reasonenv.bench.runner import BenchConfig, run_bench
+
+    try:
+        config = BenchConfig(
+            model=args.model, suite=args.suite, languages=args.languages, out=args.out, base_url=args.base_url,
+            api_key_env=args.api_key_env, regime=args.regime, families=args.families, shots=args.shots,
+            attempts=args.attempts, samples=args.samples, temperature=args.temperature, max_tokens=args.max_tokens,
+            concurrency=args.concurrency, limit=args.limit, timeout_s=args.timeout, max_retries=args.max_retries,
+            progress=not args.no_progress,
+        ).validate()
+        if config.model not in ("oracle", "random") and not config.base_url:
+            raise ValueError(f"--model {config.model!r} needs --base-url; only oracle and random run without an endpoint")
+        summary = asyncio.run(run_bench(config))
+    except ValueError as err:
+        print(f"reasonenv bench: error: {err}", file=sys.stderr)
+        return 2
+    print(json.dumps(summary))
+    return 0
