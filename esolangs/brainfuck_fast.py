@@ -1,26 +1,29 @@
-"""The fast Brainfuck engine: folded instructions, loop idioms and segment-wise step accounting, exact to the reference.
+"""The fast Brainfuck engine: folded instructions, deferred pointer moves, loop idioms, exact to the reference.
 
 How it stays exact while checking limits rarely:
 - Source is tokenized by one regex into runs of +-, >, < and single . , [ ].
-  Each op keeps its cost: the number of original instructions it stands for.
 - Code between two control ops (a bracket, a loop idiom, the end) is a
-  *segment*; its cost is known when the program is compiled. Before entering
-  a segment the engine checks that the whole segment fits in the remaining
-  step budget; if it does, the segment runs with no step checks at all, and
-  an error inside it (an edge, the output limit) is charged exactly from the
-  op's offset in its segment. If it does not fit, that one segment runs op by
-  op with the budget checked at each (`_careful_segment`).
+  *segment*. Inside a segment pointer moves are deferred: each + - . , op
+  carries its offset from the pointer at segment entry, and the segment's
+  net move is applied by the control op that ends it. A segment's cost (in
+  original instructions) and the lowest and highest offsets it visits are
+  known when the program is compiled.
+- On entering a segment the engine checks once that the whole segment fits
+  in the remaining step budget and stays on the tape. If so it runs with no
+  step or edge checks; the one error left inside it (the output limit) is
+  charged exactly from the op's offset in its segment. If not, that one
+  segment runs instruction run by instruction run with every check
+  (`_careful_segment`), which handles clamping and edge errors.
 - A loop whose body only adds and moves with net movement 0 (`[-]`, `[->+<]`,
   `[->++>+++<<]`, ...) is solved in closed form: the number of iterations n
   is the smallest n >= 1 with v + n*d = 0 (mod cell_modulus), infinite when
   none exists; it costs 1 + n*(body+1) steps. A loop whose body is a single
-  run of > or < is a scan solved with bytearray.find. Neither writes output,
-  so when the budget runs out inside one the observable result (status
-  step_limit, output so far, steps = max_steps) is known without simulating.
-  When an idiom would touch a tape edge it falls back to running its body
-  op by op (the body ops stay in the program right after the idiom op).
-- Compiled programs are cached by source text (LRU), since RL emits many
-  duplicate programs.
+  run of > or < is a scan (bytearray.find for stride 1). Neither writes
+  output, so when the budget runs out inside one the observable result
+  (step_limit, output so far, steps = max_steps) is known without
+  simulating. When an idiom would touch a tape edge it runs its body as an
+  ordinary loop instead, which charges the edge exactly.
+- Compiled programs are cached by source text (LRU): RL emits many duplicates.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ import re
 from collections import OrderedDict
 from math import gcd
 
-from esolangs.base import MEMORY_LIMIT, OK, RUNTIME_ERROR, SYNTAX_ERROR, Execution, Limits
+from esolangs.base import OK, SYNTAX_ERROR, Execution, Limits
 from esolangs.brainfuck import (
     BrainfuckOptions,
     bracket_diagnostics,
@@ -41,9 +44,10 @@ from esolangs.brainfuck import (
     syntax_error_text,
 )
 
-ADD, MOVE, CLOSE, OPEN, OUT, LOOP, SCAN, IN, NOP, END = range(10)
-CONTROL_KINDS = frozenset((OPEN, CLOSE, LOOP, SCAN, END))
-KIND_NAMES = ("ADD", "MOVE", "CLOSE", "OPEN", "OUT", "LOOP", "SCAN", "IN", "NOP", "END")
+ADD, CLOSE, OPEN, OUT, LOOP, SCAN, IN, END = range(8)
+MOVE, NOP = 8, 9
+"""MOVE and NOP exist only in a segment's instruction-run list (for careful runs), never as ops."""
+KIND_NAMES = ("ADD", "CLOSE", "OPEN", "OUT", "LOOP", "SCAN", "IN", "END", "MOVE", "NOP")
 
 _NON_COMMAND = re.compile(r"[^\[\]<>+\-.,]+")
 _TOKEN = re.compile(r"[+\-]+|>+|<+|[.,\[\]]")
@@ -55,29 +59,42 @@ _cache: OrderedDict[tuple[str, str], "Program | str"] = OrderedDict()
 
 
 class Program:
-    """A compiled program: parallel per-op tables read by the interpreter loop."""
+    """A compiled program: parallel per-op tables read by the interpreter loop.
 
-    __slots__ = ("kinds", "args", "costs", "pre", "need", "target", "before")
+    Ops are indexed by pc; a segment is named by the pc of its first op
+    (0, or the op after a control op).
+    """
 
-    def __init__(self, kinds, args, costs, pre, need, target, before):
-        self.kinds = kinds
-        """Op kind (ADD, MOVE, ...) of each op; the last op is END."""
-        self.args = args
-        """ADD: amount; MOVE/SCAN: signed distance; LOOP: (d, per_iteration, lo, hi, other_cells)."""
-        self.costs = costs
-        """Original instructions each linear op stands for (control ops: 1, END: 0)."""
-        self.pre = pre
-        """Control op: cost of the linear ops since the previous control op, plus its own step."""
-        self.need = need
-        """Segment start: steps needed to run the segment and the first step of its closing control op."""
-        self.target = target
+    __slots__ = ("kinds", "offsets", "args", "before", "pre", "target", "need", "low", "high", "runs")
+
+    def __init__(self) -> None:
+        self.kinds: list[int] = []
+        """Op kind of each op; the last op is END."""
+        self.offsets: list[int] = []
+        """ADD/OUT/IN: cell offset from the pointer at segment entry; control ops: the segment's net move."""
+        self.args: list = []
+        """ADD: amount; SCAN: signed stride; LOOP: (delta, steps_per_iteration, other_cells)."""
+        self.before: list[int] = []
+        """OUT: cost of the segment's instructions before it (charges the output limit exactly)."""
+        self.pre: list[int] = []
+        """Control op: cost of its segment plus its own step (END: plus nothing)."""
+        self.target: list[int] = []
         """Control op: where it jumps (OPEN/LOOP/SCAN: after the loop; CLOSE: after its OPEN)."""
-        self.before = before
-        """Linear op: cost of the ops before it in its segment (to charge an error exactly)."""
+        self.need: list[int] = []
+        """Segment: steps to run it and the first step of its closing control op."""
+        self.low: list[int] = []
+        """Segment: minus the lowest offset it visits (the pointer must be >= this to enter fast)."""
+        self.high: list[int] = []
+        """Segment: the highest offset it visits (pointer + this must be < tape_size)."""
+        self.runs: list = []
+        """Segment: its instruction runs as (kind, amount, cost), for careful op-by-op execution."""
 
     def describe(self) -> list[str]:
-        """Human-readable op listing, for debugging and tests."""
-        return [f"{i}: {KIND_NAMES[k]} {self.args[i]!r} cost={self.costs[i]}" for i, k in enumerate(self.kinds)]
+        """Human-readable op listing, for debugging."""
+        return [
+            f"{pc}: {KIND_NAMES[kind]} offset={self.offsets[pc]} arg={self.args[pc]!r}"
+            for pc, kind in enumerate(self.kinds)
+        ]
 
 
 def compile_program(source: str, unmatched: str) -> "Program | str":
@@ -98,102 +115,108 @@ def compile_program(source: str, unmatched: str) -> "Program | str":
     if stray and unmatched == "error":
         return syntax_error_text(bracket_diagnostics(source))
 
-    kinds: list[int] = []
-    args: list = []
-    costs: list[int] = []
+    program = Program()
+    kinds, offsets, args, before = program.kinds, program.offsets, program.args, program.before
+    pre, target = program.pre, program.target
+    need, low, high, runs = program.need, program.low, program.high, program.runs
+
+    def emit(kind: int, offset: int, arg) -> None:
+        kinds.append(kind)
+        offsets.append(offset)
+        args.append(arg)
+        before.append(0)
+        pre.append(0)
+        target.append(0)
+        need.append(0)
+        low.append(0)
+        high.append(0)
+        runs.append(None)
+
+    segment_start = 0
+    offset = lowest = highest = cost = 0
+    segment_runs: list[tuple[int, int, int]] = []
+    open_ops: list[int] = []
+
+    def close_segment(own_cost: int) -> None:
+        nonlocal segment_start, offset, lowest, highest, cost, segment_runs
+        control = len(kinds) - 1
+        offsets[control] = offset
+        pre[control] = cost + own_cost
+        need[segment_start] = cost + own_cost
+        low[segment_start] = -lowest
+        high[segment_start] = highest
+        runs[segment_start] = tuple(segment_runs)
+        segment_start = control + 1
+        offset = lowest = highest = cost = 0
+        segment_runs = []
+
     for index, token in enumerate(tokens):
         first = token[0]
+        length = len(token)
         if first == "+" or first == "-":
             plus = token.count("+")
-            kinds.append(ADD)
-            args.append(plus - (len(token) - plus))
-            costs.append(len(token))
-        elif first == ">":
-            kinds.append(MOVE)
-            args.append(len(token))
-            costs.append(len(token))
-        elif first == "<":
-            kinds.append(MOVE)
-            args.append(-len(token))
-            costs.append(len(token))
-        elif first == ".":
-            kinds.append(OUT)
-            args.append(None)
-            costs.append(1)
-        elif first == ",":
-            kinds.append(IN)
-            args.append(None)
-            costs.append(1)
-        elif index in stray:
-            # An unmatched bracket does nothing but costs a step; runs of them fold into one op.
-            if kinds and kinds[-1] == NOP:
-                costs[-1] += 1
-            else:
-                kinds.append(NOP)
-                args.append(None)
-                costs.append(1)
-        else:
-            kinds.append(OPEN if first == "[" else CLOSE)
-            args.append(None)
-            costs.append(1)
-    kinds.append(END)
-    args.append(None)
-    costs.append(0)
-
-    count = len(kinds)
-    target = [0] * count
-    open_ops: list[int] = []
-    for index, kind in enumerate(kinds):
-        if kind == OPEN:
-            open_ops.append(index)
-        elif kind == CLOSE:
-            start = open_ops.pop()
-            target[start] = index + 1
-            target[index] = start + 1
-            _recognize_idiom(kinds, args, costs, start, index)
-
-    pre = [0] * count
-    need = [0] * (count + 1)
-    before = [0] * count
-    segment_start = 0
-    linear_cost = 0
-    for index, kind in enumerate(kinds):
-        if kind in CONTROL_KINDS:
-            pre[index] = linear_cost + costs[index]
-            need[segment_start] = pre[index]
-            segment_start = index + 1
-            linear_cost = 0
-        else:
-            before[index] = linear_cost
-            linear_cost += costs[index]
-    return Program(kinds, args, costs, pre, need, target, before)
-
-
-def _recognize_idiom(kinds: list[int], args: list, costs: list[int], start: int, end: int) -> None:
-    """Turn the OPEN at `start` into LOOP or SCAN when the loop body (start+1..end-1) is one of the idioms."""
-    body = range(start + 1, end)
-    if any(kinds[i] != ADD and kinds[i] != MOVE for i in body):
-        return
-    if end - start == 2 and kinds[start + 1] == MOVE:
-        kinds[start] = SCAN
-        args[start] = args[start + 1]
-        return
-    offset = lowest = highest = 0
-    deltas: dict[int, int] = {}
-    body_cost = 0
-    for i in body:
-        body_cost += costs[i]
-        if kinds[i] == MOVE:
-            offset += args[i]
+            amount = plus - (length - plus)
+            emit(ADD, offset, amount)
+            segment_runs.append((ADD, amount, length))
+            cost += length
+        elif first == ">" or first == "<":
+            distance = length if first == ">" else -length
+            offset += distance
             lowest = min(lowest, offset)
             highest = max(highest, offset)
+            segment_runs.append((MOVE, distance, length))
+            cost += length
+        elif first == "." or first == ",":
+            emit(OUT if first == "." else IN, offset, None)
+            before[-1] = cost
+            segment_runs.append((OUT if first == "." else IN, 0, 1))
+            cost += 1
+        elif index in stray:
+            # An unmatched bracket does nothing but costs a step.
+            if segment_runs and segment_runs[-1][0] == NOP:
+                segment_runs[-1] = (NOP, 0, segment_runs[-1][2] + 1)
+            else:
+                segment_runs.append((NOP, 0, 1))
+            cost += 1
+        elif first == "[":
+            emit(OPEN, 0, None)
+            open_ops.append(len(kinds) - 1)
+            close_segment(1)
         else:
-            deltas[offset] = deltas.get(offset, 0) + args[i]
-    if offset != 0:
+            emit(CLOSE, 0, None)
+            close_pc = len(kinds) - 1
+            body_runs = segment_runs
+            close_segment(1)
+            start = open_ops.pop()
+            target[start] = close_pc + 1
+            target[close_pc] = start + 1
+            _recognize_idiom(program, start, close_pc, body_runs)
+    emit(END, 0, None)
+    close_segment(0)
+    need.append(0)
+    low.append(0)
+    high.append(0)
+    runs.append(())
+    return program
+
+
+def _recognize_idiom(program: Program, start: int, close: int, body_runs) -> None:
+    """Turn the OPEN at `start` into LOOP or SCAN when the loop body is one of the idioms."""
+    body_kinds = program.kinds[start + 1:close]
+    if any(kind != ADD for kind in body_kinds):
+        return  # output, input or a nested loop: an ordinary loop
+    if len(body_runs) == 1 and body_runs[0][0] == MOVE:
+        program.kinds[start] = SCAN
+        program.args[start] = body_runs[0][1]
         return
+    if program.offsets[close] != 0 or any(kind == NOP for kind, _, _ in body_runs):
+        return
+    deltas: dict[int, int] = {}
+    for pc in range(start + 1, close):
+        deltas[program.offsets[pc]] = deltas.get(program.offsets[pc], 0) + program.args[pc]
     others = tuple((cell, amount) for cell, amount in sorted(deltas.items()) if cell != 0 and amount != 0)
-    kinds[start] = LOOP
-    args[start] = (deltas.get(0, 0), body_cost + 1, lowest, highest, others)
+    program.kinds[start] = LOOP
+    program.args[start] = (deltas.get(0, 0), program.pre[close], others)
 
 
 def _compiled(source: str, unmatched: str) -> "Program | str":
@@ -237,11 +260,13 @@ def run_fast(source: str, stdin: bytes, limits: Limits, options: BrainfuckOption
     if isinstance(program, str):
         return Execution(SYNTAX_ERROR, b"", 0, program)
     kinds = program.kinds
+    offsets = program.offsets
     args = program.args
     pre = program.pre
-    need = program.need
     target = program.target
-    before = program.before
+    need = program.need
+    low = program.low
+    high = program.high
 
     max_steps = limits.max_steps
     max_output = limits.max_output
@@ -258,7 +283,7 @@ def run_fast(source: str, stdin: bytes, limits: Limits, options: BrainfuckOption
     pc = 0
     steps = 0
 
-    if need[0] > max_steps:
+    if need[0] > max_steps or low[0] > 0 or high[0] >= size:
         state = _careful_segment(program, 0, tape, output, p, ip, steps, stdin, limits, options)
         if type(state) is Execution:
             return state
@@ -267,100 +292,81 @@ def run_fast(source: str, stdin: bytes, limits: Limits, options: BrainfuckOption
     while True:
         kind = kinds[pc]
         if kind == ADD:
-            tape[p] = (tape[p] + args[pc]) % modulus
+            cell = p + offsets[pc]
+            tape[cell] = (tape[cell] + args[pc]) % modulus
             pc += 1
-        elif kind == MOVE:
-            p += args[pc]
-            if p < 0 or p >= size:
-                p -= args[pc]
-                if args[pc] > 0:
-                    return memory_limit(output, steps + before[pc] + size - p, size)
-                if not clamp:
-                    return left_edge_error(output, steps + before[pc] + p + 1)
-                p = 0
-            pc += 1
-        elif kind == CLOSE:
+            continue
+        if kind == CLOSE:
+            p += offsets[pc]
             steps += pre[pc]
             pc = target[pc] if tape[p] else pc + 1
-            if steps + need[pc] > max_steps:
-                state = _careful_segment(program, pc, tape, output, p, ip, steps, stdin, limits, options)
-                if type(state) is Execution:
-                    return state
-                pc, p, ip, steps = state
         elif kind == OPEN:
+            p += offsets[pc]
             steps += pre[pc]
             pc = pc + 1 if tape[p] else target[pc]
-            if steps + need[pc] > max_steps:
-                state = _careful_segment(program, pc, tape, output, p, ip, steps, stdin, limits, options)
-                if type(state) is Execution:
-                    return state
-                pc, p, ip, steps = state
         elif kind == OUT:
             if len(output) >= max_output:
-                return output_limit(output, steps + before[pc] + 1, max_output)
-            output.append(tape[p] & 255)
+                return output_limit(output, steps + program.before[pc] + 1, max_output)
+            output.append(tape[p + offsets[pc]] & 255)
             pc += 1
+            continue
         elif kind == LOOP:
+            p += offsets[pc]
             steps += pre[pc]
             value = tape[p]
             if not value:
                 pc = target[pc]
+            elif p < low[pc + 1] or p + high[pc + 1] >= size:
+                pc += 1  # near an edge: run the body as an ordinary loop (careful), which charges the edge exactly
             else:
-                delta, per_iteration, lowest, highest, others = args[pc]
-                if p + lowest < 0 or p + highest >= size:
-                    pc += 1  # near an edge: run the body op by op, which charges the edge exactly
-                else:
-                    n = loop_iterations(value, delta, modulus)
-                    if n == 0 or steps + n * per_iteration > max_steps:
-                        return step_limit(output, max_steps)
-                    steps += n * per_iteration
-                    tape[p] = 0
-                    for offset, amount in others:
-                        tape[p + offset] = (tape[p + offset] + n * amount) % modulus
-                    pc = target[pc]
-            if steps + need[pc] > max_steps:
-                state = _careful_segment(program, pc, tape, output, p, ip, steps, stdin, limits, options)
-                if type(state) is Execution:
-                    return state
-                pc, p, ip, steps = state
+                delta, per_iteration, others = args[pc]
+                n = loop_iterations(value, delta, modulus)
+                if n == 0 or steps + n * per_iteration > max_steps:
+                    return step_limit(output, max_steps)
+                steps += n * per_iteration
+                tape[p] = 0
+                for offset, amount in others:
+                    tape[p + offset] = (tape[p + offset] + n * amount) % modulus
+                pc = target[pc]
         elif kind == SCAN:
+            p += offsets[pc]
             steps += pre[pc]
             if not tape[p]:
                 pc = target[pc]
             else:
                 found = _scan(tape, p, args[pc], size, clamp, byte_tape)
                 if found == -1:
-                    pc += 1  # leaves the tape: run the body op by op to charge the edge exactly
+                    pc += 1  # it would leave the tape: run it as an ordinary loop to charge the edge exactly
                 elif found == -2:
                     return step_limit(output, max_steps)
                 else:
                     distance = abs(args[pc])
                     # ceil: a clamped left scan lands on cell 0 from a position that is no multiple of the stride
-                    per_iteration = distance + 1
                     n = (abs(found - p) + distance - 1) // distance
-                    if steps + n * per_iteration > max_steps:
+                    if steps + n * (distance + 1) > max_steps:
                         return step_limit(output, max_steps)
-                    steps += n * per_iteration
+                    steps += n * (distance + 1)
                     p = found
                     pc = target[pc]
-            if steps + need[pc] > max_steps:
-                state = _careful_segment(program, pc, tape, output, p, ip, steps, stdin, limits, options)
-                if type(state) is Execution:
-                    return state
-                pc, p, ip, steps = state
         elif kind == IN:
+            cell = p + offsets[pc]
             if ip < input_length:
-                tape[p] = stdin[ip] % modulus
+                tape[cell] = stdin[ip] % modulus
                 ip += 1
             elif eof == "zero":
-                tape[p] = 0
+                tape[cell] = 0
             elif eof == "minus_one":
-                tape[p] = modulus - 1
+                tape[cell] = modulus - 1
             pc += 1
-        elif kind == NOP:
-            pc += 1
+            continue
         else:  # END
             return Execution(OK, bytes(output), steps + pre[pc])
+        # A control op ran: check that the next segment fits the budget and the tape before running it unchecked.
+        if steps + need[pc] > max_steps or p < low[pc] or p + high[pc] >= size:
+            state = _careful_segment(program, pc, tape, output, p, ip, steps, stdin, limits, options)
+            if type(state) is Execution:
+                return state
+            pc, p, ip, steps = state
 
 
 def _scan(tape, p: int, stride: int, size: int, clamp: bool, byte_tape: bool) -> int:
@@ -395,29 +401,26 @@ def _scan(tape, p: int, stride: int, size: int, clamp: bool, byte_tape: bool) ->
 
 def _careful_segment(program: Program, pc: int, tape, output: bytearray, p: int, ip: int, steps: int,
                      stdin: bytes, limits: Limits, options: BrainfuckOptions):
-    """Run one segment's linear ops with the budget checked at each; used when the segment does not fit.
+    """Run the segment starting at pc one instruction run at a time, with every limit checked.
 
-    Returns an Execution when the run ends inside the segment, else
-    (pc of the closing control op, p, ip, steps) with steps set so that the
-    main loop's `steps += pre[pc]` yields the exact count.
+    Used when the segment might not fit the budget or the tape. Returns an
+    Execution when the run ends inside the segment, else (pc of the closing
+    control op, p, ip, steps) adjusted so that the main loop's
+    `p += offsets[pc]; steps += pre[pc]` yields the exact pointer and count.
     """
-    kinds, args, costs = program.kinds, program.args, program.costs
     max_steps = limits.max_steps
     modulus = options.cell_modulus
     size = options.tape_size
     segment_cost = 0
-    while kinds[pc] not in CONTROL_KINDS:
-        kind = kinds[pc]
-        cost = costs[pc]
+    for kind, amount, cost in program.runs[pc]:
         remaining = max_steps - steps
         if kind == MOVE:
-            distance = args[pc]
-            if 0 <= p + distance < size:
+            if 0 <= p + amount < size:
                 if cost > remaining:
                     return step_limit(output, max_steps)
-                p += distance
-            elif distance > 0:
-                fatal = size - p
+                p += amount
+            elif amount > 0:
+                fatal = size - p  # the fatal '>' is this far into the run
                 if fatal > remaining:
                     return step_limit(output, max_steps)
                 return memory_limit(output, steps + fatal, size)
@@ -433,7 +436,7 @@ def _careful_segment(program: Program, pc: int, tape, output: bytearray, p: int,
         elif cost > remaining:
             return step_limit(output, max_steps)
         elif kind == ADD:
-            tape[p] = (tape[p] + args[pc]) % modulus
+            tape[p] = (tape[p] + amount) % modulus
         elif kind == OUT:
             if len(output) >= limits.max_output:
                 return output_limit(output, steps + 1, limits.max_output)
@@ -448,7 +451,8 @@ def _careful_segment(program: Program, pc: int, tape, output: bytearray, p: int,
                 tape[p] = modulus - 1
         steps += cost
         segment_cost += cost
+    while program.kinds[pc] in (ADD, OUT, IN):
         pc += 1
-    if kinds[pc] != END and steps >= max_steps:
+    if program.kinds[pc] != END and steps >= max_steps:
         return step_limit(output, max_steps)
-    return pc, p, ip, steps - segment_cost
+    return pc, p - program.offsets[pc], ip, steps - segment_cost
