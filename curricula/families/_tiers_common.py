@@ -30,6 +30,9 @@ MAX_STEPS = 1_000_000
 class TiersConfig(TaskConfig):
     """Config of a tiers family without difficulty attributes: 3 visible examples, 6 hidden tests."""
 
+    bounds: ClassVar[dict[str, tuple[int, int]]] = {}
+    """Allowed (low, high) of each difficulty attribute."""
+
     num_examples: int = 3
     num_tests: int = 6
 
@@ -38,7 +41,8 @@ def int_config(name: str, doc: str, **attrs: tuple[int, tuple[int, ...], int, in
     """A TiersConfig subclass whose integer fields are `field=(default, levels, low, high)`.
 
     `levels` are the difficulty levels (easiest first); `validate()` checks
-    each field against [low, high] and names the field on failure.
+    each field against [low, high] and names the field on failure; the
+    class attribute `bounds` maps each field to its (low, high).
     """
     fields = [(field, int, dataclasses.field(default=spec[0])) for field, spec in attrs.items()]
     bounds = {field: (spec[2], spec[3]) for field, spec in attrs.items()}
@@ -49,7 +53,12 @@ def int_config(name: str, doc: str, **attrs: tuple[int, tuple[int, ...], int, in
             check_range(self, field, low, high)
         return self
 
-    namespace = {"difficulty": {field: spec[1] for field, spec in attrs.items()}, "validate": validate, "__doc__": doc}
+    namespace = {
+        "difficulty": {field: spec[1] for field, spec in attrs.items()},
+        "bounds": bounds,
+        "validate": validate,
+        "__doc__": doc,
+    }
     cls = dataclasses.make_dataclass(name, fields, bases=(TiersConfig,), frozen=True, namespace=namespace)
     # Make the class picklable by name (remote workers re-import configs).
     caller = sys._getframe(1).f_globals.get("__name__", __name__)
