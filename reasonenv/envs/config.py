@@ -1,0 +1,207 @@
+"""Argument dataclasses of the environments, validated on construction, and the strict kwargs check `gym.make` relies on.
+
+Each environment takes keyword arguments (what `gym.make(id, **kwargs)`
+passes); they fill one of these dataclasses, whose `validate()` names the
+field, the value and the allowed range. Unknown keywords raise a TypeError
+naming them and listing the accepted ones, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from dataclasses import dataclass
+from typing import Any, Mapping, TypeVar
+
+SCORING_MODES = ("binary", "fraction", "pqt", "prefix")
+REWARD_ON = ("final", "best")
+MODES = ("token", "text", "feedback")
+
+C = TypeVar("C")
+
+
+def config_from_kwargs(config_class: type[C], kwargs: Mapping[str, Any], owner: str) -> C:
+    """Build and validate `config_class` from keyword arguments; unknown ones raise TypeError naming them."""
+    accepted = [f.name for f in dataclasses.fields(config_class)]
+    unknown = [key for key in kwargs if key not in accepted]
+    if unknown:
+        hints = []
+        for key in unknown:
+            close = difflib.get_close_matches(key, accepted, n=1, cutoff=0.6)
+            hints.append(f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        raise TypeError(
+            f"{owner} got unexpected keyword argument(s) {', '.join(hints)}; "
+            f"accepted: render_mode, {', '.join(accepted)}"
+        )
+    return config_class(**kwargs).validate()
+
+
+def _check_int(owner: Any, name: str, low: int, high: int, optional: bool = False) -> None:
+    value = getattr(owner, name)
+    if value is None and optional:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        allowed = f"an int in [{low}, {high}]" + (" or None" if optional else "")
+        raise ValueError(f"{type(owner).__name__}.{name} must be {allowed}, got {value!r}")
+
+
+def _check_float(owner: Any, name: str, low: float, high: float) -> None:
+    value = getattr(owner, name)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        raise ValueError(f"{type(owner).__name__}.{name} must be a number in [{low}, {high}], got {value!r}")
+
+
+def _check_bool(owner: Any, name: str) -> None:
+    value = getattr(owner, name)
+    if not isinstance(value, bool):
+        raise ValueError(f"{type(owner).__name__}.{name} must be True or False, got {value!r}")
+
+
+def _check_choice(owner: Any, name: str, choices: tuple[Any, ...], optional: bool = False) -> None:
+    value = getattr(owner, name)
+    if value is None and optional:
+        return
+    if value not in choices:
+        extra = " or None" if optional else ""
+        raise ValueError(f"{type(owner).__name__}.{name} must be one of {list(choices)}{extra}, got {value!r}")
+
+
+def _check_str(owner: Any, name: str) -> None:
+    value = getattr(owner, name)
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{type(owner).__name__}.{name} must be a non-empty string, got {value!r}")
+
+
+@dataclass(frozen=True)
+class TaskChoice:
+    """Which task an environment poses and how its instances are drawn."""
+
+    language: str = "bf"
+    """Language name as `esolangs.get` accepts it: bf, ook, befunge93, whitespace, bf-dialect-<seed>."""
+    task: str = "reverse"
+    """Task family name (see `reasonenv tasks`)."""
+    difficulty: int | None = None
+    """Difficulty level of the family config (0 is easiest); None keeps the family defaults."""
+    task_config: dict[str, Any] | None = None
+    """Overrides of the family's config fields, e.g. {"num_tests": 8}."""
+    scoring: str | None = None
+    """Scoring mode: binary, fraction, pqt or prefix; None uses the instance's own default."""
+    instance_seed: int | None = None
+    """Fixed generation seed of the instances; None draws one from the env's RNG at every reset."""
+    num_instances: int | None = None
+    """Instance indices are drawn from [0, num_instances); None: the family's size, else [0, 2**31)."""
+    cache_size: int = 4096
+    """Verdicts of (instance, program) pairs kept in an LRU cache; 0 disables it."""
+
+    def validate(self) -> "TaskChoice":
+        _check_str(self, "language")
+        _check_str(self, "task")
+        _check_int(self, "difficulty", 0, 1000, optional=True)
+        if self.task_config is not None and not isinstance(self.task_config, dict):
+            raise ValueError(f"{type(self).__name__}.task_config must be a dict of family config fields or None, got {self.task_config!r}")
+        _check_choice(self, "scoring", SCORING_MODES, optional=True)
+        _check_int(self, "instance_seed", 0, 2**63 - 1, optional=True)
+        _check_int(self, "num_instances", 1, 2**31, optional=True)
+        _check_int(self, "cache_size", 0, 10_000_000)
+        return self
+
+
+@dataclass(frozen=True)
+class TokenOptions:
+    """What the token-level environments share: program length, task encoding size, masking, shaping."""
+
+    max_program_length: int = 64
+    """Program tokens allowed; reaching it truncates the episode (the program is still verified)."""
+    task_length: int | None = None
+    """Length of the `task` observation array; None measures the task's examples (see docs/envs.md)."""
+    mask_actions: bool = True
+    """Fill `action_mask` with the syntactic rules; False gives all ones (for tokens of the language)."""
+    step_penalty: float = 0.0
+    """Subtracted from the reward at every step (a small length penalty); 0 keeps the reward sparse."""
+    invalid_program_penalty: float = 0.0
+    """Subtracted from the final reward when the program is a syntax_error on any test."""
+
+    def validate(self) -> "TokenOptions":
+        _check_int(self, "max_program_length", 1, 65_536)
+        _check_int(self, "task_length", 8, 1_048_576, optional=True)
+        _check_bool(self, "mask_actions")
+        _check_float(self, "step_penalty", 0.0, 1.0)
+        _check_float(self, "invalid_program_penalty", 0.0, 100.0)
+        return self
+
+
+@dataclass(frozen=True)
+class SynthesisConfig(TokenOptions, TaskChoice):
+    """Arguments of `SynthesisEnv` (token level)."""
+
+    def validate(self) -> "SynthesisConfig":
+        TaskChoice.validate(self)
+        TokenOptions.validate(self)
+        return self
+
+
+@dataclass(frozen=True)
+class TextConfig(TaskChoice):
+    """Arguments of `TextSynthesisEnv` (one step, program as text)."""
+
+    max_prompt_length: int = 32_768
+    """Characters of the observation Text space; a longer prompt raises ValueError naming both lengths."""
+    max_program_chars: int = 4096
+    """Characters of the action Text space (program text)."""
+
+    def validate(self) -> "TextConfig":
+        TaskChoice.validate(self)
+        _check_int(self, "max_prompt_length", 256, 10_000_000)
+        _check_int(self, "max_program_chars", 1, 1_000_000)
+        return self
+
+
+@dataclass(frozen=True)
+class FeedbackConfig(TextConfig):
+    """Arguments of `FeedbackSynthesisEnv` (several attempts, interpreter feedback in between)."""
+
+    max_attempts: int = 5
+    """Attempts allowed; the episode terminates at the first one passing every hidden test, or after the last."""
+    reward_on: str = "final"
+    """Reward of the episode: the 'final' attempt's score or the 'best' attempt's."""
+    feedback_chars: int = 2000
+    """Characters of interpreter feedback kept per attempt (longer feedback is cut, marked '[...]')."""
+
+    def validate(self) -> "FeedbackConfig":
+        TextConfig.validate(self)
+        _check_int(self, "max_attempts", 1, 100)
+        _check_choice(self, "reward_on", REWARD_ON)
+        _check_int(self, "feedback_chars", 100, 1_000_000)
+        return self
+
+
+@dataclass(frozen=True)
+class CurriculumConfig(TokenOptions):
+    """Arguments of `CurriculumEnv` (token level, task drawn from a scheduler at every reset)."""
+
+    curriculum: str = "bf-basics"
+    """A shipped curriculum name (bf-basics, befunge-basics, mixed, ...) or a YAML file path."""
+    curriculum_state: dict[str, Any] | None = None
+    """A scheduler state (from `get_curriculum_state()`) to start from, so rebuilt envs keep their stage."""
+    language: str = "bf"
+    """Language of curriculum entries that name none."""
+    scoring: str | None = None
+    """Scoring mode: binary, fraction, pqt or prefix; None uses each instance's default."""
+    update_scheduler: bool = True
+    """Report every finished episode to the env's own scheduler; False when only a callback moves stages."""
+    success_threshold: float = 1.0
+    """An episode counts as a success for the scheduler when passed/total reaches this fraction."""
+    cache_size: int = 4096
+    """Verdicts of (instance, program) pairs kept in an LRU cache; 0 disables it."""
+
+    def validate(self) -> "CurriculumConfig":
+        TokenOptions.validate(self)
+        _check_str(self, "curriculum")
+        if self.curriculum_state is not None and not isinstance(self.curriculum_state, dict):
+            raise ValueError(f"CurriculumConfig.curriculum_state must be a dict from get_curriculum_state() or None, got {self.curriculum_state!r}")
+        _check_str(self, "language")
+        _check_choice(self, "scoring", SCORING_MODES, optional=True)
+        _check_bool(self, "update_scheduler")
+        _check_float(self, "success_threshold", 0.0, 1.0)
+        _check_int(self, "cache_size", 0, 10_000_000)
+        return self

@@ -1,0 +1,267 @@
+"""Fixed-shape integer encodings the token environments observe: the task's examples, program tokens and the action mask.
+
+Task encoding (the `task` observation; vocabulary TASK_VOCAB = 264):
+
+    id 0        PAD      after the last example
+    id 1        INPUT    starts an example's input bytes
+    id 2        OUTPUT   starts its expected output bytes
+    id 3        END      ends the example
+    id 4        CUT      the encoding was cut here (the examples did not fit)
+    ids 5-7     reserved
+    id 8 + b    byte b (0..255)
+
+    [INPUT] in... [OUTPUT] out... [END] [INPUT] ... [END] PAD PAD ...
+
+Examples are written whole while they fit; the first one that does not is
+cut to the space left, ending with CUT, and later ones are dropped.
+
+Program encoding (the `program` observation): action ids of the tokens
+emitted so far, then PAD (0). Action 0 is STOP, so it never appears in a
+program, and action i (i >= 1) is token i-1 of the language's alphabet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import numpy as np
+
+PAD = 0
+INPUT = 1
+OUTPUT = 2
+END = 3
+CUT = 4
+BYTE_OFFSET = 8
+TASK_VOCAB = BYTE_OFFSET + 256
+STOP = 0
+"""The STOP action: always action 0, whatever the language, so mixed-language action spaces agree on it."""
+
+MARKER_NAMES = {PAD: "PAD", INPUT: "IN", OUTPUT: "OUT", END: "END", CUT: "CUT"}
+
+
+def encoded_length(examples: Iterable) -> int:
+    """Length of the uncut encoding of `examples` (TestCase-like: .input and .output bytes)."""
+    return sum(len(e.input) + len(e.output) + 3 for e in examples)
+
+
+def encode_examples(examples: Sequence, length: int) -> np.ndarray:
+    """The `task` array of `length` int32 ids for `examples` (layout in the module docstring)."""
+    out = np.zeros(length, dtype=np.int32)
+    position = 0
+    for example in examples:
+        piece = np.concatenate((
+            [INPUT], np.frombuffer(example.input, dtype=np.uint8).astype(np.int32) + BYTE_OFFSET,
+            [OUTPUT], np.frombuffer(example.output, dtype=np.uint8).astype(np.int32) + BYTE_OFFSET,
+            [END],
+        ))
+        room = length - position
+        if len(piece) <= room:
+            out[position:position + len(piece)] = piece
+            position += len(piece)
+            continue
+        if room > 0:
+            out[position:length - 1] = piece[:room - 1]
+            out[length - 1] = CUT
+        break
+    return out
+
+
+def decode_examples(task: np.ndarray) -> list[tuple[bytes, bytes]]:
+    """Inverse of `encode_examples` for uncut encodings: the (input, output) byte pairs."""
+    pairs: list[tuple[bytes, bytes]] = []
+    current: dict[str, bytearray] = {}
+    field = None
+    for token in (int(t) for t in task):
+        if token == INPUT:
+            current, field = {"input": bytearray(), "output": bytearray()}, "input"
+        elif token == OUTPUT:
+            field = "output"
+        elif token == END:
+            pairs.append((bytes(current["input"]), bytes(current["output"])))
+            field = None
+        elif token >= BYTE_OFFSET and field is not None:
+            current[field].append(token - BYTE_OFFSET)
+        elif token in (PAD, CUT):
+            break
+    return pairs
+
+
+def fit_length(longest: int, multiple: int = 64) -> int:
+    """A task array length for encodings up to `longest`: 25% headroom, rounded up to a multiple of 64."""
+    wanted = max(multiple, int(np.ceil(longest * 1.25)))
+    return int(-(-wanted // multiple) * multiple)
+
+
+@dataclass(frozen=True)
+class TokenTable:
+    """A language's tokens as actions, and the structure the action mask follows.
+
+    `kind` is 'brackets' for Brainfuck and its dialects (Ook! included):
+    the close token needs an open loop, an open token needs room left to
+    close it, and STOP waits until every loop is closed. 'grid' is
+    Befunge-93: a row holds at most `width` cells and the program at most
+    `height` rows. 'plain' (Whitespace) has no structural rule.
+    """
+
+    language: str
+    tokens: tuple[str, ...]
+    separator: str
+    kind: str
+    open_action: int = -1
+    close_action: int = -1
+    newline_action: int = -1
+    width: int = 0
+    height: int = 0
+
+    @property
+    def num_actions(self) -> int:
+        return len(self.tokens) + 1
+
+    def text(self, actions: Iterable[int]) -> str:
+        """Program text of a sequence of action ids (STOP excluded)."""
+        return self.separator.join(self.tokens[a - 1] for a in actions)
+
+    def actions(self, program: str) -> list[int]:
+        """Action ids of a program text that is a concatenation of tokens (with the separator between them).
+
+        Raises ValueError naming the offset of the first character that
+        starts no token, e.g. a comment in a Brainfuck program.
+        """
+        if self.separator:
+            return self._words_to_actions(program.split())
+        by_token = sorted(((t, i + 1) for i, t in enumerate(self.tokens)), key=lambda p: -len(p[0]))
+        result, offset = [], 0
+        while offset < len(program):
+            for token, action in by_token:
+                if program.startswith(token, offset):
+                    result.append(action)
+                    offset += len(token)
+                    break
+            else:
+                raise ValueError(
+                    f"program text has {program[offset]!r} at offset {offset}, which starts no {self.language} token; "
+                    f"tokens are {list(self.tokens)}"
+                )
+        return result
+
+    def _words_to_actions(self, words: list[str]) -> list[int]:
+        # Word languages (Ook!) have multi-word tokens: match greedily on words.
+        token_words = [(tuple(t.split()), i + 1) for i, t in enumerate(self.tokens)]
+        token_words.sort(key=lambda p: -len(p[0]))
+        result, position = [], 0
+        while position < len(words):
+            for parts, action in token_words:
+                if tuple(words[position:position + len(parts)]) == parts:
+                    result.append(action)
+                    position += len(parts)
+                    break
+            else:
+                raise ValueError(
+                    f"program word {words[position]!r} (word {position}) starts no {self.language} token; "
+                    f"tokens are {list(self.tokens)}"
+                )
+        return result
+
+
+def token_table(language) -> TokenTable:
+    """The TokenTable of an `esolangs.Language`."""
+    tokens = tuple(language.alphabet)
+    separator = language.token_separator()
+    name = getattr(language, "name", str(language))
+    bf_tokens = _brainfuck_tokens(language, tokens)
+    if bf_tokens is not None:
+        return TokenTable(
+            name, tokens, separator, "brackets",
+            open_action=tokens.index(bf_tokens["["]) + 1,
+            close_action=tokens.index(bf_tokens["]"]) + 1,
+        )
+    if name.startswith("befunge"):
+        options = getattr(language, "options", None)
+        return TokenTable(
+            name, tokens, separator, "grid",
+            newline_action=tokens.index("\n") + 1 if "\n" in tokens else -1,
+            width=int(getattr(options, "width", 80) or 80),
+            height=int(getattr(options, "height", 25) or 25),
+        )
+    return TokenTable(name, tokens, separator, "plain")
+
+
+def _brainfuck_tokens(language, tokens: tuple[str, ...]) -> dict[str, str] | None:
+    """For Brainfuck and its renamings: BF command -> token of this language; else None."""
+    name = getattr(language, "name", "")
+    if name == "bf":
+        return {c: c for c in tokens}
+    from_bf = getattr(language, "from_bf", None)
+    if from_bf is None:
+        return None
+    mapping = {}
+    for command in "[]":
+        token = from_bf(command).strip()
+        if token not in tokens:
+            return None
+        mapping[command] = token
+    return mapping
+
+
+class MaskState:
+    """Incremental action-mask bookkeeping for one episode of one TokenTable."""
+
+    __slots__ = ("table", "max_length", "num_actions", "mask_actions", "length", "open_loops", "row", "column", "_base")
+
+    def __init__(self, table: TokenTable, max_length: int, num_actions: int, mask_actions: bool):
+        self.table = table
+        self.max_length = max_length
+        self.num_actions = num_actions
+        self.mask_actions = mask_actions
+        base = np.zeros(num_actions, dtype=np.int8)
+        base[: table.num_actions] = 1  # slots beyond this language's alphabet never exist for it
+        self._base = base
+        self.length = self.open_loops = self.row = self.column = 0
+
+    def reset(self) -> None:
+        self.length = self.open_loops = self.row = self.column = 0
+
+    def push(self, action: int) -> None:
+        table = self.table
+        self.length += 1
+        if table.kind == "brackets":
+            if action == table.open_action:
+                self.open_loops += 1
+            elif action == table.close_action and self.open_loops > 0:
+                self.open_loops -= 1
+        elif table.kind == "grid":
+            if action == table.newline_action:
+                self.row += 1
+                self.column = 0
+            else:
+                self.column += 1
+
+    def mask(self) -> np.ndarray:
+        mask = self._base.copy()
+        if not self.mask_actions:
+            return mask
+        table = self.table
+        if self.length == 0:
+            mask[STOP] = 0
+        if table.kind == "brackets":
+            left = self.max_length - self.length
+            if self.open_loops == 0:
+                mask[table.close_action] = 0
+            else:
+                mask[STOP] = 0
+                if left <= self.open_loops:
+                    # exactly enough room to close every open loop: only closing tokens remain
+                    mask[1:] = 0
+                    mask[table.close_action] = 1
+            if left < self.open_loops + 2:
+                mask[table.open_action] = 0
+        elif table.kind == "grid":
+            if self.column >= table.width:
+                # the row is full: only a newline (or STOP) continues the program
+                mask[1:] = 0
+                if table.newline_action > 0:
+                    mask[table.newline_action] = 1
+            if table.newline_action > 0 and self.row + 1 >= table.height:
+                mask[table.newline_action] = 0
+        return mask

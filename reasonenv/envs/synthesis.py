@@ -1,0 +1,288 @@
+"""Token-level program synthesis: each step emits one command token or STOP; the finished program is verified on hidden tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from curricula.base import Instance, family_names
+from reasonenv.envs.config import SynthesisConfig, TokenOptions, config_from_kwargs
+from reasonenv.envs.encoding import (
+    STOP,
+    TASK_VOCAB,
+    MaskState,
+    TokenTable,
+    encode_examples,
+)
+from reasonenv.envs.errors import ActionOutOfRange, ActionTypeError, EpisodeEnded
+from reasonenv.envs.verdict_cache import Verdict, VerdictCache
+
+END_STOP = "stop"
+END_MAX_LENGTH = "max_length"
+END_INVALID_TOKEN = "invalid_token"
+
+
+class TokenSynthesisBase(gym.Env):
+    """Machinery shared by the token-level envs: spaces, masking, stepping, verification, rendering.
+
+    A subclass sets `self.options` (TokenOptions), `self.languages`,
+    `self.cache`, calls `_build_spaces(tables, task_length)` in its
+    constructor, and implements `_next_task(options)` returning
+    (instance, instance_key, TokenTable, language index, extra reset info).
+    """
+
+    metadata = {"render_modes": ["ansi"], "render_fps": 4}
+
+    options: TokenOptions
+    languages: tuple[str, ...]
+    cache: VerdictCache
+    scoring: str | None
+
+    def _build_spaces(self, tables: list[TokenTable], task_length: int) -> None:
+        self.num_actions = max(table.num_actions for table in tables)
+        self.task_length = task_length
+        self.action_space = spaces.Discrete(self.num_actions)
+        length = self.options.max_program_length
+        self.observation_space = spaces.Dict({
+            "task": spaces.Box(0, TASK_VOCAB - 1, shape=(task_length,), dtype=np.int32),
+            "family": spaces.Discrete(len(family_names())),
+            "language": spaces.Discrete(len(self.languages)),
+            "program": spaces.Box(0, self.num_actions - 1, shape=(length,), dtype=np.int32),
+            "action_mask": spaces.Box(0, 1, shape=(self.num_actions,), dtype=np.int8),
+        })
+        self._program = np.zeros(length, dtype=np.int32)
+        self._actions: list[int] = []
+        self._mask_states: dict[str, MaskState] = {}
+        self._instance: Instance | None = None
+        self._done = True
+        self._last_info: dict[str, Any] = {}
+
+    # ------------------------------------------------------------------ subclass hook
+    def _next_task(self, options: dict[str, Any] | None) -> tuple[Instance, str, TokenTable, int, dict[str, Any]]:
+        raise NotImplementedError
+
+    def _episode_finished(self, verdict: Verdict | None, reward: float, info: dict[str, Any]) -> None:
+        """Called once per finished episode (the curriculum env reports it to its scheduler)."""
+
+    # ------------------------------------------------------------------ gymnasium API
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        instance, key, table, language_index, extra = self._next_task(options)
+        self._instance, self._instance_key, self._table = instance, key, table
+        self._language_index = np.int64(language_index)
+        self._family_id = np.int64(family_names().index(instance.family))
+        self._task_obs = encode_examples(instance.examples, self.task_length)
+        self._task_obs.flags.writeable = False  # shared by every observation of the episode
+        self._mask = self._mask_states.get(table.language)
+        if self._mask is None:
+            self._mask = MaskState(table, self.options.max_program_length, self.num_actions, self.options.mask_actions)
+            self._mask_states[table.language] = self._mask
+        self._mask.reset()
+        self._program[:] = 0
+        self._actions = []
+        self._done = False
+        info = {
+            "family": instance.family,
+            "language": table.language,
+            "instance_id": instance.id,
+            "seed": instance.seed,
+            "index": instance.index,
+            "program_length": 0,
+            **extra,
+        }
+        return self._observation(), info
+
+    def step(self, action):
+        if self._done:
+            if self._instance is None:
+                raise EpisodeEnded("step() was called before reset(); call reset() first")
+            raise EpisodeEnded("step() was called after the episode ended (terminated or truncated); call reset() first")
+        act = self._check_action(action)
+        table = self._table
+        reward = -float(self.options.step_penalty)
+        terminated = truncated = False
+        end = None
+        if act == STOP:
+            terminated, end = True, END_STOP
+        elif act >= table.num_actions:
+            terminated, end = True, END_INVALID_TOKEN
+        else:
+            self._program[len(self._actions)] = act
+            self._actions.append(act)
+            self._mask.push(act)
+            if len(self._actions) >= self.options.max_program_length:
+                truncated, end = True, END_MAX_LENGTH
+        info: dict[str, Any] = {"program_length": len(self._actions)}
+        if end is not None:
+            self._done = True
+            program = table.text(self._actions)
+            verdict = None
+            if end == END_INVALID_TOKEN:
+                reward -= self.options.invalid_program_penalty
+                info.update(passed=0, total=len(self._instance.tests), success=False, statuses=(), steps=(), score=0.0)
+            else:
+                verdict = self.cache.verify(self._instance, self._instance_key, program, table.language, self.scoring)
+                reward += verdict.reward
+                if verdict.syntax_error:
+                    reward -= self.options.invalid_program_penalty
+                info.update(verdict.info())
+            info.update(program=program, end=end)
+            self._episode_finished(verdict, reward, info)
+        self._last_info = info
+        return self._observation(), reward, terminated, truncated, info
+
+    def _check_action(self, action) -> int:
+        if isinstance(action, (int, np.integer)) and not isinstance(action, (bool, np.bool_)):
+            act = int(action)
+        elif isinstance(action, np.ndarray) and action.shape == () and np.issubdtype(action.dtype, np.integer):
+            act = int(action)
+        else:
+            raise ActionTypeError(
+                f"action must be an integer in [0, {self.num_actions - 1}] (Discrete({self.num_actions})), "
+                f"got {action!r} of type {type(action).__name__}"
+            )
+        if not 0 <= act < self.num_actions:
+            raise ActionOutOfRange(
+                f"action {act} is outside Discrete({self.num_actions}): 0 is STOP and 1..{self.num_actions - 1} "
+                f"are the tokens {list(self._table.tokens) if self._instance is not None else ''}"
+            )
+        return act
+
+    def _observation(self) -> dict[str, np.ndarray]:
+        return {
+            "task": self._task_obs,
+            "family": self._family_id,
+            "language": self._language_index,
+            "program": self._program.copy(),
+            "action_mask": self._mask.mask(),
+        }
+
+    def action_masks(self) -> np.ndarray:
+        """The current mask as booleans (the method name sb3-contrib's MaskablePPO calls)."""
+        return self._mask.mask().astype(bool)
+
+    def render(self):
+        if self.render_mode is None:
+            gym.logger.warn(
+                f"You are calling render method without specifying any render mode. "
+                f'You can specify the render_mode at initialization, e.g. gym.make("{self.spec.id if self.spec else type(self).__name__}", render_mode="ansi")'
+            )
+            return None
+        if self._instance is None:
+            return f"{type(self).__name__}: call reset() to pose a task\n"
+        return self._render_ansi()
+
+    def _render_ansi(self) -> str:
+        instance, table = self._instance, self._table
+        lines = [
+            f"task {instance.id} ({instance.family}) in {table.language}",
+            instance.description.strip().splitlines()[0] if instance.description.strip() else "",
+        ]
+        for number, example in enumerate(instance.examples, 1):
+            lines.append(f"  example {number}: {example.input!r} -> {example.output!r}")
+        program = table.text(self._actions)
+        status = "ended" if self._done else "writing"
+        lines.append(f"program ({len(self._actions)}/{self.options.max_program_length} tokens, {status}): {program!r}")
+        if self._done and "passed" in self._last_info:
+            lines.append(f"passed {self._last_info['passed']}/{self._last_info['total']} hidden tests")
+        return "\n".join(lines) + "\n"
+
+
+class SynthesisEnv(TokenSynthesisBase):
+    """Write a program one command token at a time; it is run on hidden tests when the episode ends.
+
+    ## Description
+    Each episode poses one instance of a task family (e.g. reverse the
+    input) in one esoteric language (Brainfuck, Ook!, a Brainfuck dialect,
+    Befunge-93 or Whitespace). The agent sees the instance's visible
+    examples and emits the program token by token. When it emits STOP, or
+    the program reaches `max_program_length` tokens, the program runs on
+    the instance's hidden tests under the instance's step budget
+    (`curricula.verify.execute`) and is scored (`curricula.scoring.score`).
+    A new instance is drawn at every reset from the env's RNG.
+
+    ## Action Space
+    `Discrete(len(alphabet) + 1)`: action 0 is STOP; action i >= 1 appends
+    token i-1 of the language's alphabet (`esolangs.get(language).alphabet`;
+    Brainfuck: `> < + - . , [ ]` -> actions 1..8).
+
+    ## Observation Space
+    `Dict` of fixed-shape integer arrays:
+    - `task`: `Box(0, 263, (task_length,), int32)`, the visible examples:
+      `IN(1) input bytes OUT(2) output bytes END(3)` per example, a byte b
+      as 8+b, padded with 0 (CUT(4) marks a cut encoding).
+    - `family`: `Discrete(len(curricula.family_names()))`, the family id.
+    - `language`: `Discrete(1)`, always 0 (the curriculum env mixes languages).
+    - `program`: `Box(0, A-1, (max_program_length,), int32)`, the action ids
+      emitted so far, padded with 0 (= STOP, which never enters a program).
+    - `action_mask`: `Box(0, 1, (A,), int8)`, 1 where the action is allowed.
+
+    ## Rewards
+    Sparse by default: 0 on every step but the last, whose reward is the
+    score of the program on the hidden tests in the `scoring` mode (binary:
+    1 if every test passes, else 0; fraction: passed/total; pqt: PQT's
+    shaped reward; prefix: credit for correct output prefixes). Options:
+    `step_penalty` is subtracted at every step, `invalid_program_penalty`
+    when the program is a syntax_error.
+
+    ## Starting State
+    An instance drawn from `self.np_random` (or `options={"seed": s, "index": i}`
+    or `options={"instance": inst}`) and an empty program.
+
+    ## Episode End
+    Terminated when the agent emits STOP. Truncated when the program
+    reaches `max_program_length` tokens; the program is still verified and
+    rewarded on that step. (This limit is an env argument, not a
+    `TimeLimit`: the wrapper would end the episode without verifying.)
+
+    ## Arguments
+    `gym.make("reasonenv/BF-Reverse-v0", render_mode=None, **kwargs)` with:
+    - `language` ("bf"), `task` ("reverse"), `difficulty` (None: family
+      defaults), `task_config` (dict of family config overrides),
+      `scoring` (None: the instance's default; binary|fraction|pqt|prefix),
+    - `max_program_length` (64), `task_length` (None: measured from the
+      task's examples, +25%, rounded up to a multiple of 64),
+      `mask_actions` (True; False: all ones),
+      `step_penalty` (0.0), `invalid_program_penalty` (0.0),
+    - `instance_seed` (None: drawn), `num_instances` (None: the family's
+      size or 2**31), `cache_size` (4096 verdicts, LRU).
+    `render_mode="ansi"` renders the task and the program so far.
+
+    `info` at reset: family, language, instance_id, seed, index. At every
+    step: program_length. At the end also: program (text), end (stop,
+    max_length), passed, total, success, statuses and steps (per hidden
+    test), score.
+
+    ## Version History
+    - v0: initial version.
+    """
+
+    def __init__(self, render_mode: str | None = None, **kwargs: Any):
+        from reasonenv.envs.encoding import token_table
+        from reasonenv.envs.tasks import TaskSource
+
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None, got {render_mode!r}")
+        self.render_mode = render_mode
+        self.config = config_from_kwargs(SynthesisConfig, kwargs, type(self).__name__)
+        self.options = self.config
+        config = self.config
+        self.source = TaskSource(
+            config.task, config.language, level=config.difficulty, config=config.task_config,
+            instance_seed=config.instance_seed, num_instances=config.num_instances,
+        )
+        import esolangs
+
+        self.table = token_table(esolangs.get(self.source.language))
+        self.languages = (self.source.language,)
+        self.scoring = config.scoring
+        self.cache = VerdictCache(config.cache_size)
+        task_length = config.task_length or self.source.measured_task_length()
+        self._build_spaces([self.table], task_length)
+
+    def _next_task(self, options):
+        instance, key = self.source.sample(self.np_random, options)
+        return instance, key, self.table, 0, {}

@@ -1,0 +1,107 @@
+"""Where an environment's instances come from: one (family, config, language), drawn per reset from the env's RNG or fixed by reset options."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Mapping
+
+import numpy as np
+
+from curricula.base import Instance, TaskFamily, family_names, make_task
+from reasonenv.envs.encoding import encoded_length, fit_length
+
+UNBOUNDED_INDICES = 2**31
+RESET_OPTIONS = ("instance", "seed", "index")
+_MEASURED: dict[str, int] = {}
+_MEASURE_SAMPLES = 8
+
+
+def family_id(family: str) -> int:
+    """The family's position in `curricula.family_names()` (the `family` observation)."""
+    names = family_names()
+    try:
+        return names.index(family)
+    except ValueError:
+        raise ValueError(f"instance family {family!r} is not registered; known: {', '.join(names)}") from None
+
+
+def language_name(language: str) -> str:
+    """The canonical language name (aliases resolved), as the verifier takes it."""
+    import esolangs
+
+    return esolangs.get(language).name
+
+
+class TaskSource:
+    """One task family with a fixed config, asked in one language; draws instances.
+
+    Instance (seed, index): seed is `instance_seed` when given, else drawn
+    from the env's RNG; index is drawn from [0, num_instances) (default:
+    the family's size, else [0, 2**31)). Both draws happen at every reset,
+    so the RNG stream does not depend on the arguments.
+    """
+
+    def __init__(
+        self,
+        family: str,
+        language: str,
+        *,
+        level: int | None = None,
+        config: Mapping[str, Any] | None = None,
+        instance_seed: int | None = None,
+        num_instances: int | None = None,
+    ):
+        self.family_name = family
+        self.language = language_name(language)
+        self.task: TaskFamily = make_task(family, level=level, **dict(config or {}))
+        self.instance_seed = instance_seed
+        size = type(self.task).size
+        if num_instances is not None and size is not None and num_instances > size:
+            raise ValueError(f"num_instances={num_instances} exceeds the {size} instances of family {family!r}")
+        self.num_instances = num_instances or size or UNBOUNDED_INDICES
+        self.key = f"{family}|{json.dumps(self.task.config.to_dict(), sort_keys=True, default=str)}"
+        self.family_id = family_id(family)
+
+    def sample(self, rng: np.random.Generator, options: Mapping[str, Any] | None = None) -> tuple[Instance, str]:
+        """An instance and a cache key identifying it, per the reset options (see `check_reset_options`)."""
+        drawn_seed = int(rng.integers(0, 2**31))
+        drawn_index = int(rng.integers(0, self.num_instances))
+        options = check_reset_options(options)
+        if "instance" in options:
+            instance = options["instance"]
+            return instance, instance.fingerprint()
+        seed = options.get("seed", self.instance_seed if self.instance_seed is not None else drawn_seed)
+        index = options.get("index", drawn_index)
+        return self.task.instance(seed, index), f"{self.key}|{seed}|{index}"
+
+    def measured_task_length(self) -> int:
+        """A `task` array length for this source: the longest encoding of a few instances, with headroom."""
+        return fit_length(self.longest_encoding())
+
+    def longest_encoding(self) -> int:
+        if self.key not in _MEASURED:
+            count = min(_MEASURE_SAMPLES, type(self.task).size or _MEASURE_SAMPLES)
+            _MEASURED[self.key] = max(encoded_length(self.task.instance(0, i).examples) for i in range(count))
+        return _MEASURED[self.key]
+
+
+def check_reset_options(options: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Validated reset options: {"instance": Instance} or any of {"seed": int, "index": int}."""
+    if options is None:
+        return {}
+    if not isinstance(options, Mapping):
+        raise TypeError(f"reset options must be a dict with keys among {list(RESET_OPTIONS)}, got {type(options).__name__}")
+    unknown = sorted(set(options) - set(RESET_OPTIONS))
+    if unknown:
+        raise ValueError(f"unknown reset option(s) {unknown}; accepted: {list(RESET_OPTIONS)}")
+    if "instance" in options:
+        if len(options) > 1:
+            raise ValueError("reset option 'instance' excludes 'seed' and 'index'")
+        if not isinstance(options["instance"], Instance):
+            raise TypeError(f"reset option 'instance' must be a curricula Instance, got {type(options['instance']).__name__}")
+    for key in ("seed", "index"):
+        if key in options:
+            value = options[key]
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+                raise ValueError(f"reset option {key!r} must be an int >= 0, got {value!r}")
+    return dict(options)
