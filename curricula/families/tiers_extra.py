@@ -112,14 +112,7 @@ class BigMultiply(TiersFamily):
     @staticmethod
     def solve(text):
         a, b = text.split()
-        digits = [0] * (len(a) + len(b))
-        for i, x in enumerate(reversed(a)):
-            for j, y in enumerate(reversed(b)):
-                digits[i + j] += int(x) * int(y)
-        for k in range(len(digits) - 1):
-            digits[k + 1] += digits[k] // 10
-            digits[k] %= 10
-        return ("".join(map(str, reversed(digits))).lstrip("0") or "0") + "\n"
+        return f"{int(a) * int(b)}\n"
 
 
 @register_family
@@ -557,13 +550,18 @@ class LifeStep(TiersFamily):
         lines = text.split("\n")
         r, c = map(int, lines[0].split())
         grid = lines[1 : 1 + r]
+        live = [[0] * c for _ in range(r)]  # live-neighbour counts, spread out from each live cell
+        for i in range(r):
+            for j in range(c):
+                if grid[i][j] == "#":
+                    for a in range(max(0, i - 1), min(r, i + 2)):
+                        for b in range(max(0, j - 1), min(c, j + 2)):
+                            live[a][b] += (a, b) != (i, j)
         out = []
         for i in range(r):
             row = ""
             for j in range(c):
-                live = sum(grid[a][b] == "#" for a in range(max(0, i - 1), min(r, i + 2))
-                           for b in range(max(0, j - 1), min(c, j + 2)) if (a, b) != (i, j))
-                row += "#" if live == 3 or live == 2 and grid[i][j] == "#" else "."
+                row += "#" if live[i][j] == 3 or live[i][j] == 2 and grid[i][j] == "#" else "."
             out.append(row + "\n")
         return "".join(out)
 
