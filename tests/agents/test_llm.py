@@ -11,8 +11,22 @@ from pathlib import Path
 
 import pytest
 
-sys.path.append(str(Path(__file__).resolve().parents[1]))  # for fake_openai_server; appended so tests/esolangs cannot shadow the package
-from fake_openai_server import Fault, FakeOpenAIServer  # noqa: E402
+
+
+def _load_fake_server():
+    """tests/fake_openai_server.py by file path: putting tests/ on sys.path would let tests/esolangs shadow the package."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "fake_openai_server.py"
+    spec = importlib.util.spec_from_file_location("fake_openai_server", path)
+    module = sys.modules.get(spec.name) or importlib.util.module_from_spec(spec)
+    if spec.name not in sys.modules:
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+    return module
+
+
+Fault, FakeOpenAIServer = _load_fake_server().Fault, _load_fake_server().FakeOpenAIServer
 
 from agents.llm import ChatConfig, ModelRequest, OpenAIChatModel, OracleModel, RandomModel, make_model, parse_retry_after
 
