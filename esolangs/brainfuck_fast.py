@@ -136,6 +136,7 @@ def compile_program(source: str, unmatched: str) -> "Program | str":
     offset = lowest = highest = cost = 0
     segment_runs: list[tuple[int, int, int]] = []
     open_ops: list[int] = []
+    innermost_open = -1  # the last OPEN, while no control op has followed it
 
     def close_segment(own_cost: int) -> None:
         nonlocal segment_start, offset, lowest, highest, cost, segment_runs
@@ -181,6 +182,7 @@ def compile_program(source: str, unmatched: str) -> "Program | str":
         elif first == "[":
             emit(OPEN, 0, None)
             open_ops.append(len(kinds) - 1)
+            innermost_open = len(kinds) - 1
             close_segment(1)
         else:
             emit(CLOSE, 0, None)
@@ -190,7 +192,9 @@ def compile_program(source: str, unmatched: str) -> "Program | str":
             start = open_ops.pop()
             target[start] = close_pc + 1
             target[close_pc] = start + 1
-            _recognize_idiom(program, start, close_pc, body_runs)
+            if innermost_open == start:
+                _recognize_idiom(program, start, close_pc, body_runs)
+            innermost_open = -1
     emit(END, 0, None)
     close_segment(0)
     need.append(0)
@@ -201,9 +205,8 @@ def compile_program(source: str, unmatched: str) -> "Program | str":
 
 
 def _recognize_idiom(program: Program, start: int, close: int, body_runs) -> None:
-    """Turn the OPEN at `start` into LOOP or SCAN when the loop body is one of the idioms."""
-    body_kinds = program.kinds[start + 1:close]
-    if any(kind != ADD for kind in body_kinds):
+    """Turn the OPEN at `start` into LOOP or SCAN when the loop body (no nested loop in it) is an idiom."""
+    if any(kind != ADD for kind, _, _ in body_runs if kind != MOVE):
         return  # output, input or a nested loop: an ordinary loop
     if len(body_runs) == 1 and body_runs[0][0] == MOVE:
         program.kinds[start] = SCAN
