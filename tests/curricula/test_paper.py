@@ -158,6 +158,13 @@ def test_befunge_reference_solutions_pass_every_hidden_test(family):
         assert_passes(inst, program, "befunge93")
 
 
+@pytest.mark.parametrize("family,language", [("paper-bf-copy", "befunge93"), ("paper-befunge-print", "bf")])
+def test_extra_cross_language_solutions_pass(family, language):
+    task = make_task(family)
+    for inst in solution_sample(family):
+        assert_passes(inst, task.reference_solution(inst, language), language)
+
+
 def test_befunge_factorial_solution_computes_rather_than_prints_for_small_n():
     task = make_task("paper-befunge-factorial")
     program = task.befunge_solution(task.instance(0, 9))  # 10! = 3628800
