@@ -182,8 +182,8 @@ def draw_charts(results: list[Outcome], out: Path) -> dict[str, Path]:
             rate = s / n if n else 0.0
             low, high = wilson(s, n) if n else (0.0, 0.0)
             rates.append(100 * rate)
-            lows.append(100 * (rate - low))
-            highs.append(100 * (high - rate))
+            lows.append(max(0.0, 100 * (rate - low)))  # rounding can put the bound a hair past the rate
+            highs.append(max(0.0, 100 * (high - rate)))
         x = np.arange(len(languages)) + (k - (len(runs) - 1) / 2) * width
         ax.bar(x, rates, width, yerr=[lows, highs], capsize=3, label=f"{model} · {regime}")
     ax.set_xticks(np.arange(len(languages)), languages)
