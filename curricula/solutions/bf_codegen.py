@@ -1,10 +1,11 @@
 """Brainfuck program builders shared by the task families' reference solutions.
 
-Every builder returns plain Brainfuck text (only the eight commands) that
-never moves left of the cell it starts on, so it runs under both tape-edge
-conventions (error and clamp). Builders that set cell values take the cell
-modulus (default 256, any base >= 2) and never rely on wrapping below zero
-unless they say so, so the same text is correct for PQT's base-27 tasks.
+Every builder returns plain Brainfuck text (only the eight commands) that,
+given non-negative offsets, never moves left of the cell it starts on, so
+it runs under both tape-edge conventions (error and clamp). Builders that
+set cell values take the cell modulus (default 256, any base >= 2) and
+compute every change modulo it, going the shorter way around, so the same
+builders serve PQT's base-27 tasks.
 
 Layout convention for composable snippets: the pointer sits on a "work"
 cell whose current value the caller knows, and the cell to its right is a

@@ -10,12 +10,14 @@ from curricula.solutions.befunge_codegen import befunge_layout, befunge_print, b
 from curricula.solutions.bf_codegen import (
     bf_add,
     bf_change,
+    bf_copy,
     bf_counting_sort,
     bf_echo_all,
     bf_emit,
     bf_map_each,
     bf_print,
     bf_repeat,
+    bf_set,
     bf_simplify,
 )
 
@@ -82,6 +84,12 @@ def test_bf_emit_continues_from_a_known_cell_value():
 def test_bf_repeat_counts_in_a_separate_cell():
     code = bf_repeat(7, bf_add(65) + "." + bf_add(-65))
     assert run_bf(code).output == b"A" * 7
+
+
+def test_bf_copy_and_bf_set():
+    # 7 copied to cells +2 and +3 through the zero cell +1, kept in the work cell.
+    code = bf_add(7) + bf_copy([2, 3], keep_via=1) + ".>.>.>." + bf_set(65) + "."
+    assert run_bf(code).output == bytes([7, 0, 7, 7, 65])
 
 
 def test_echo_and_map_patterns():
