@@ -88,7 +88,8 @@ def main(args: argparse.Namespace) -> int:
     families = []
     for display in esolangs.families():
         example = esolangs.get(family_example(display))
-        families.append({"pattern": display, "example": describe(example)})
+        families.append({"pattern": display, "title": f"{type(example).title} (one per seed)",
+                         "summary": type(example).summary, "example": describe(example)})
 
     if args.json:
         print(json.dumps({"languages": [describe(lang) for lang in languages], "families": families}, indent=2))
@@ -97,8 +98,7 @@ def main(args: argparse.Namespace) -> int:
     rows = [[lang.name, ", ".join(lang.aliases) or "-", lang.title, show_alphabet(lang.alphabet)] for lang in languages]
     for family in families:
         example = family["example"]
-        rows.append([family["pattern"], "-", f"{example['title']} (family; e.g. {example['name']})",
-                     show_alphabet(example["alphabet"])])
+        rows.append([family["pattern"], "-", family["title"], f"{example['name']}: {show_alphabet(example['alphabet'])}"])
     print(format_table(["name", "aliases", "title", "alphabet"], rows))
     print()
     print("Show a language's commands and semantics: reasonenv languages NAME")
