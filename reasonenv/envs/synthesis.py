@@ -102,7 +102,7 @@ class TokenSynthesisBase(gym.Env):
             raise EpisodeEnded("step() was called after the episode ended (terminated or truncated); call reset() first")
         act = self._check_action(action)
         table = self._table
-        reward = -float(self.options.step_penalty)
+        reward = 0.0 - float(self.options.step_penalty)
         terminated = truncated = False
         end = None
         if act == STOP:
