@@ -190,7 +190,7 @@ def draw_charts(results: list[Outcome], out: Path) -> dict[str, Path]:
     ax.set_ylabel("pass rate (%)")
     ax.set_ylim(0, 105)
     ax.set_title("Pass rate per language (95% Wilson intervals)")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=min(4, len(runs)))
     fig.tight_layout()
     bars = out / "bars.png"
     fig.savefig(bars, dpi=110)
