@@ -69,6 +69,19 @@ def test_reference_solution_emitted_token_by_token_earns_full_reward(env_id, kwa
     assert info["end"] == "stop"
 
 
+def test_whitespace_program_emitted_token_by_token_earns_full_reward():
+    from esolangs.whitespace import assemble
+
+    program = assemble("push 0\nreadc\npush 0\nretrieve\nprintc\nend")  # no family ships a Whitespace solution yet
+    env = gym.make("reasonenv/Whitespace-EchoByte-v0")
+    observation, _ = env.reset(seed=4)
+    table = env.unwrapped.table
+    for action in table.actions(program) + [STOP]:
+        assert observation["action_mask"][action] == 1
+        observation, reward, terminated, truncated, info = env.step(action)
+    assert terminated and reward == 1.0 and info["program"] == program
+
+
 def test_a_wrong_program_earns_nothing_and_reports_statuses():
     env = gym.make("reasonenv/BF-EchoAll-v0")
     env.reset(seed=0)

@@ -113,3 +113,15 @@ def test_unknown_kwarg_is_named_with_the_accepted_ones(env_id):
         gym.make(env_id, max_program_lenght=10)
     message = str(caught.value)
     assert "max_program_lenght" in message and "accepted" in message and "render_mode" in message
+
+
+def test_module_prefixed_id_imports_the_package_first():
+    """The "module:Id-v0" form remote Ray env runners use: a fresh interpreter imports reasonenv itself."""
+    code = (
+        "import gymnasium as gym\n"
+        "env = gym.make('reasonenv:reasonenv/BF-EchoAll-v0')\n"
+        "obs, info = env.reset(seed=0)\n"
+        "print(sorted(obs))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "['action_mask', 'family', 'language', 'program', 'task']"
