@@ -911,13 +911,14 @@ class Reverse(SequenceFamily):
         return data[::-1] + [0]
 
     @classmethod
-    def original_cases(cls):
-        # ReverseTask(base=256, n=16, min_len=1, max_len=6)._make_io_examples
+    def original_cases(cls, base: int = 256):
+        # ReverseTask(base=256, n=16, min_len=1, max_len=6)._make_io_examples; `base` 27 gives the cases of
+        # brain_coder's earlier paper config, which its code_tasks_test.py rewards are computed on.
         rand = Py2Random(BRAIN_CODER_SEED)
         cases = []
         for _ in range(16):
             length = rand.randrange(1, 7)
-            values = [rand.randrange(1, 256) for _ in range(length)]
+            values = [rand.randrange(1, base) for _ in range(length)]
             cases.append((values, values[::-1] + [0]))
         return cases
 
