@@ -30,7 +30,6 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import random as _stdlib_random
-import sys
 import textwrap
 from functools import lru_cache
 from typing import Any, Callable, ClassVar
@@ -47,8 +46,6 @@ program's last instruction; our Limits allow exactly max_steps instructions, so 
 
 BRAIN_CODER_SEED = 6849275409234
 """The seed of every `random.Random` in brain_coder's code_tasks.py ("Test cases are fixed, but varied")."""
-
-LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
 def run_options(base: int) -> dict[str, Any]:
