@@ -13,7 +13,6 @@ import difflib
 from dataclasses import dataclass
 from typing import Any, Mapping, TypeVar
 
-SCORING_MODES = ("binary", "fraction", "pqt", "prefix")
 REWARD_ON = ("final", "best")
 MODES = ("token", "text", "feedback")
 
@@ -34,6 +33,13 @@ def config_from_kwargs(config_class: type[C], kwargs: Mapping[str, Any], owner: 
             f"accepted: render_mode, {', '.join(accepted)}"
         )
     return config_class(**kwargs).validate()
+
+
+def scoring_modes() -> tuple[str, ...]:
+    """The modes `curricula.scoring.score` accepts (binary, fraction, pqt, prefix, ...)."""
+    from curricula.scoring import mode_names
+
+    return tuple(mode_names())
 
 
 def _check_int(owner: Any, name: str, low: int, high: int, optional: bool = False) -> None:
@@ -99,7 +105,7 @@ class TaskChoice:
         _check_int(self, "difficulty", 0, 1000, optional=True)
         if self.task_config is not None and not isinstance(self.task_config, dict):
             raise ValueError(f"{type(self).__name__}.task_config must be a dict of family config fields or None, got {self.task_config!r}")
-        _check_choice(self, "scoring", SCORING_MODES, optional=True)
+        _check_choice(self, "scoring", scoring_modes(), optional=True)
         _check_int(self, "instance_seed", 0, 2**63 - 1, optional=True)
         _check_int(self, "num_instances", 1, 2**31, optional=True)
         _check_int(self, "cache_size", 0, 10_000_000)
@@ -200,7 +206,7 @@ class CurriculumConfig(TokenOptions):
         if self.curriculum_state is not None and not isinstance(self.curriculum_state, dict):
             raise ValueError(f"CurriculumConfig.curriculum_state must be a dict from get_curriculum_state() or None, got {self.curriculum_state!r}")
         _check_str(self, "language")
-        _check_choice(self, "scoring", SCORING_MODES, optional=True)
+        _check_choice(self, "scoring", scoring_modes(), optional=True)
         _check_bool(self, "update_scheduler")
         _check_float(self, "success_threshold", 0.0, 1.0)
         _check_int(self, "cache_size", 0, 10_000_000)

@@ -53,6 +53,7 @@ class TokenSynthesisBase(gym.Env):
             "program": spaces.Box(0, self.num_actions - 1, shape=(length,), dtype=np.int32),
             "action_mask": spaces.Box(0, 1, shape=(self.num_actions,), dtype=np.int8),
         })
+        self._family_ids = {name: i for i, name in enumerate(family_names())}
         self._program = np.zeros(length, dtype=np.int32)
         self._actions: list[int] = []
         self._mask_states: dict[str, MaskState] = {}
@@ -73,9 +74,10 @@ class TokenSynthesisBase(gym.Env):
         instance, key, table, language_index, extra = self._next_task(options)
         self._instance, self._instance_key, self._table = instance, key, table
         self._language_index = np.int64(language_index)
-        self._family_id = np.int64(family_names().index(instance.family))
+        if instance.family not in self._family_ids:
+            raise ValueError(f"instance family {instance.family!r} is not registered; known: {', '.join(self._family_ids)}")
+        self._family_id = np.int64(self._family_ids[instance.family])
         self._task_obs = encode_examples(instance.examples, self.task_length)
-        self._task_obs.flags.writeable = False  # shared by every observation of the episode
         self._mask = self._mask_states.get(table.language)
         if self._mask is None:
             self._mask = MaskState(table, self.options.max_program_length, self.num_actions, self.options.mask_actions)
@@ -153,7 +155,7 @@ class TokenSynthesisBase(gym.Env):
 
     def _observation(self) -> dict[str, np.ndarray]:
         return {
-            "task": self._task_obs,
+            "task": self._task_obs.copy(),
             "family": self._family_id,
             "language": self._language_index,
             "program": self._program.copy(),

@@ -7,22 +7,13 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from curricula.base import Instance, TaskFamily, family_names, make_task
+from curricula.base import Instance, TaskFamily, make_task
 from reasonenv.envs.encoding import encoded_length, fit_length
 
 UNBOUNDED_INDICES = 2**31
 RESET_OPTIONS = ("instance", "seed", "index")
 _MEASURED: dict[str, int] = {}
 _MEASURE_SAMPLES = 8
-
-
-def family_id(family: str) -> int:
-    """The family's position in `curricula.family_names()` (the `family` observation)."""
-    names = family_names()
-    try:
-        return names.index(family)
-    except ValueError:
-        raise ValueError(f"instance family {family!r} is not registered; known: {', '.join(names)}") from None
 
 
 def language_name(language: str) -> str:
@@ -60,7 +51,6 @@ class TaskSource:
             raise ValueError(f"num_instances={num_instances} exceeds the {size} instances of family {family!r}")
         self.num_instances = num_instances or size or UNBOUNDED_INDICES
         self.key = f"{family}|{json.dumps(self.task.config.to_dict(), sort_keys=True, default=str)}"
-        self.family_id = family_id(family)
 
     def sample(self, rng: np.random.Generator, options: Mapping[str, Any] | None = None) -> tuple[Instance, str]:
         """An instance and a cache key identifying it, per the reset options (see `check_reset_options`)."""

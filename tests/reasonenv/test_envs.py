@@ -423,3 +423,11 @@ def test_vector_envs_step_every_kind(env_id, kwargs, mode):
             assert rewards.shape == (2,)
     finally:
         envs.close()
+
+
+def test_env_docstrings_have_the_gymnasium_sections():
+    from reasonenv.envs import CurriculumEnv, FeedbackSynthesisEnv, SynthesisEnv, TextSynthesisEnv
+
+    for env_class in (SynthesisEnv, TextSynthesisEnv, FeedbackSynthesisEnv, CurriculumEnv):
+        for section in ("Description", "Action Space", "Observation Space", "Rewards", "Episode End", "Arguments", "Version History"):
+            assert f"## {section}" in env_class.__doc__, f"{env_class.__name__} lacks '## {section}'"
