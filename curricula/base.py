@@ -274,11 +274,13 @@ def _ensure_loaded() -> None:
         importlib.import_module(f"{pkg.__name__}.{info.name}")
 
 
+def config_of(instance: Instance) -> TaskConfig:
+    """The family config an instance was generated with (extra per-instance keys in `instance.config` are ignored)."""
+    cls = family_class(instance.family)
+    fields = {f.name for f in dataclasses.fields(cls.config_class)}
+    return cls.config_class(**{k: v for k, v in instance.config.items() if k in fields})
+
+
 def reference_solution(instance: Instance, language: str) -> str | None:
     """The reference program for `instance` in `language` (None where its family has no solver for it)."""
-    cls = family_class(instance.family)
-    try:
-        config = cls.config_class(**instance.config)
-    except TypeError:
-        config = None  # instance.config holds more than the dataclass fields: defaults suffice to dispatch
-    return cls(config).reference_solution(instance, language)
+    return family_class(instance.family)(config_of(instance)).reference_solution(instance, language)
