@@ -45,9 +45,7 @@ from esolangs.brainfuck import (
 )
 
 ADD, CLOSE, OPEN, OUT, LOOP, SCAN, IN, END = range(8)
-MOVE, NOP = 8, 9
-"""MOVE and NOP exist only in a segment's instruction-run list (for careful runs), never as ops."""
-KIND_NAMES = ("ADD", "CLOSE", "OPEN", "OUT", "LOOP", "SCAN", "IN", "END", "MOVE", "NOP")
+KIND_NAMES = ("ADD", "CLOSE", "OPEN", "OUT", "LOOP", "SCAN", "IN", "END")
 
 _NON_COMMAND = re.compile(r"[^\[\]<>+\-.,]+")
 _TOKEN = re.compile(r"[+\-]+|>+|<+|[.,\[\]]")
@@ -62,157 +60,151 @@ class Program:
     """A compiled program: parallel per-op tables read by the interpreter loop.
 
     Ops are indexed by pc; a segment is named by the pc of its first op
-    (0, or the op after a control op).
+    (0, or the op after a control op). Tables may be longer than the program;
+    entries past END are unused.
     """
 
-    __slots__ = ("kinds", "offsets", "args", "before", "pre", "target", "need", "low", "high", "runs")
+    __slots__ = ("kinds", "offsets", "args", "before", "pre", "target", "need", "low", "high",
+                 "tokens", "stray", "segment_token")
 
-    def __init__(self) -> None:
-        self.kinds: list[int] = []
+    def __init__(self, size: int, tokens: list[str], stray: frozenset[int]) -> None:
+        self.kinds = [END] * size
         """Op kind of each op; the last op is END."""
-        self.offsets: list[int] = []
+        self.offsets = [0] * size
         """ADD/OUT/IN: cell offset from the pointer at segment entry; control ops: the segment's net move."""
-        self.args: list = []
+        self.args: list = [None] * size
         """ADD: amount; SCAN: signed stride; LOOP: (delta, steps_per_iteration, other_cells)."""
-        self.before: list[int] = []
+        self.before = [0] * size
         """OUT: cost of the segment's instructions before it (charges the output limit exactly)."""
-        self.pre: list[int] = []
+        self.pre = [0] * size
         """Control op: cost of its segment plus its own step (END: plus nothing)."""
-        self.target: list[int] = []
+        self.target = [0] * size
         """Control op: where it jumps (OPEN/LOOP/SCAN: after the loop; CLOSE: after its OPEN)."""
-        self.need: list[int] = []
+        self.need = [0] * size
         """Segment: steps to run it and the first step of its closing control op."""
-        self.low: list[int] = []
+        self.low = [0] * size
         """Segment: minus the lowest offset it visits (the pointer must be >= this to enter fast)."""
-        self.high: list[int] = []
+        self.high = [0] * size
         """Segment: the highest offset it visits (pointer + this must be < tape_size)."""
-        self.runs: list = []
-        """Segment: its instruction runs as (kind, amount, cost), for careful op-by-op execution."""
+        self.segment_token = [0] * size
+        """Segment: index of its first token, for careful token-by-token execution."""
+        self.tokens = tokens
+        """The instruction runs of the source ('+-+', '>>', '.', '[', ...)."""
+        self.stray = stray
+        """Token indices of unmatched brackets (no-ops that cost a step)."""
 
     def describe(self) -> list[str]:
         """Human-readable op listing, for debugging."""
-        return [
-            f"{pc}: {KIND_NAMES[kind]} offset={self.offsets[pc]} arg={self.args[pc]!r}"
-            for pc, kind in enumerate(self.kinds)
-        ]
+        listing = []
+        for pc, kind in enumerate(self.kinds):
+            listing.append(f"{pc}: {KIND_NAMES[kind]} offset={self.offsets[pc]} arg={self.args[pc]!r}")
+            if kind == END:
+                break
+        return listing
 
 
-def compile_program(source: str, unmatched: str) -> "Program | str":
-    """Compile source text; returns a syntax error message instead when brackets are unbalanced under 'error'."""
+def compile_program(source: str, unmatched: str, stray: frozenset[int] | None = None) -> "Program | str":
+    """Compile source text; returns a syntax error message instead when brackets are unbalanced under 'error'.
+
+    One pass over the tokens assumes every '[' is matched; if some turn out
+    unmatched at the end, 'ignore' compiles again knowing which (rare).
+    """
     tokens = _TOKEN.findall(_NON_COMMAND.sub("", source))
-
-    stray: set[int] = set()
-    open_tokens: list[int] = []
-    for index, token in enumerate(tokens):
-        if token == "[":
-            open_tokens.append(index)
-        elif token == "]":
-            if open_tokens:
-                open_tokens.pop()
-            else:
-                stray.add(index)
-    stray.update(open_tokens)
-    if stray and unmatched == "error":
-        return syntax_error_text(bracket_diagnostics(source))
-
-    program = Program()
+    known_stray = stray if stray is not None else frozenset()
+    program = Program(len(tokens) + 2, tokens, known_stray)
     kinds, offsets, args, before = program.kinds, program.offsets, program.args, program.before
-    pre, target = program.pre, program.target
-    need, low, high, runs = program.need, program.low, program.high, program.runs
+    pre, target, need, low, high = program.pre, program.target, program.need, program.low, program.high
+    segment_token = program.segment_token
 
-    def emit(kind: int, offset: int, arg) -> None:
-        kinds.append(kind)
-        offsets.append(offset)
-        args.append(arg)
-        before.append(0)
-        pre.append(0)
-        target.append(0)
-        need.append(0)
-        low.append(0)
-        high.append(0)
-        runs.append(None)
-
+    pc = 0
     segment_start = 0
     offset = lowest = highest = cost = 0
-    segment_runs: list[tuple[int, int, int]] = []
-    open_ops: list[int] = []
-    innermost_open = -1  # the last OPEN, while no control op has followed it
-
-    def close_segment(own_cost: int) -> None:
-        nonlocal segment_start, offset, lowest, highest, cost, segment_runs
-        control = len(kinds) - 1
-        offsets[control] = offset
-        pre[control] = cost + own_cost
-        need[segment_start] = cost + own_cost
-        low[segment_start] = -lowest
-        high[segment_start] = highest
-        runs[segment_start] = tuple(segment_runs)
-        segment_start = control + 1
-        offset = lowest = highest = cost = 0
-        segment_runs = []
-
+    segment_has_io = False
+    open_ops: list[tuple[int, int]] = []
+    new_stray: list[int] = []
     for index, token in enumerate(tokens):
         first = token[0]
-        length = len(token)
-        if first == "+" or first == "-":
-            plus = token.count("+")
-            amount = plus - (length - plus)
-            emit(ADD, offset, amount)
-            segment_runs.append((ADD, amount, length))
+        if first == "+":
+            length = len(token)
+            kinds[pc] = ADD
+            offsets[pc] = offset
+            args[pc] = length if "-" not in token else 2 * token.count("+") - length
+            pc += 1
             cost += length
-        elif first == ">" or first == "<":
-            distance = length if first == ">" else -length
-            offset += distance
-            lowest = min(lowest, offset)
-            highest = max(highest, offset)
-            segment_runs.append((MOVE, distance, length))
+        elif first == "-":
+            length = len(token)
+            kinds[pc] = ADD
+            offsets[pc] = offset
+            args[pc] = -length if "+" not in token else 2 * token.count("+") - length
+            pc += 1
             cost += length
+        elif first == ">":
+            offset += len(token)
+            cost += len(token)
+            if offset > highest:
+                highest = offset
+        elif first == "<":
+            offset -= len(token)
+            cost += len(token)
+            if offset < lowest:
+                lowest = offset
         elif first == "." or first == ",":
-            emit(OUT if first == "." else IN, offset, None)
-            before[-1] = cost
-            segment_runs.append((OUT if first == "." else IN, 0, 1))
+            kinds[pc] = OUT if first == "." else IN
+            offsets[pc] = offset
+            before[pc] = cost
+            pc += 1
             cost += 1
-        elif index in stray:
-            # An unmatched bracket does nothing but costs a step.
-            if segment_runs and segment_runs[-1][0] == NOP:
-                segment_runs[-1] = (NOP, 0, segment_runs[-1][2] + 1)
-            else:
-                segment_runs.append((NOP, 0, 1))
-            cost += 1
-        elif first == "[":
-            emit(OPEN, 0, None)
-            open_ops.append(len(kinds) - 1)
-            innermost_open = len(kinds) - 1
-            close_segment(1)
+            segment_has_io = True
+        elif index in known_stray or (first == "]" and not open_ops):
+            if stray is None:
+                new_stray.append(index)
+            cost += 1  # an unmatched bracket does nothing but costs a step
         else:
-            emit(CLOSE, 0, None)
-            close_pc = len(kinds) - 1
-            body_runs = segment_runs
-            close_segment(1)
-            start = open_ops.pop()
-            target[start] = close_pc + 1
-            target[close_pc] = start + 1
-            if innermost_open == start:
-                _recognize_idiom(program, start, close_pc, body_runs)
-            innermost_open = -1
-    emit(END, 0, None)
-    close_segment(0)
-    need.append(0)
-    low.append(0)
-    high.append(0)
-    runs.append(())
+            # A control op closes the segment before it.
+            is_close = first == "]"
+            kinds[pc] = CLOSE if is_close else OPEN
+            offsets[pc] = offset
+            pre[pc] = cost + 1
+            need[segment_start] = cost + 1
+            low[segment_start] = -lowest
+            high[segment_start] = highest
+            if is_close:
+                start, start_token = open_ops.pop()
+                target[start] = pc + 1
+                target[pc] = start + 1
+                if segment_start == start + 1 and not segment_has_io:  # innermost loop: its body is one segment
+                    _recognize_idiom(program, start, pc, index - start_token - 1, tokens)
+            else:
+                open_ops.append((pc, index))
+            pc += 1
+            segment_start = pc
+            segment_token[segment_start] = index + 1
+            offset = lowest = highest = cost = 0
+            segment_has_io = False
+    if open_ops and stray is None:
+        if unmatched == "error":
+            return syntax_error_text(bracket_diagnostics(source))
+        return compile_program(source, unmatched, frozenset(new_stray + [token for _, token in open_ops]))
+    if new_stray and unmatched == "error":
+        return syntax_error_text(bracket_diagnostics(source))
+    kinds[pc] = END
+    offsets[pc] = offset
+    pre[pc] = cost
+    need[segment_start] = cost
+    low[segment_start] = -lowest
+    high[segment_start] = highest
+    if stray is None and new_stray:
+        program.stray = frozenset(new_stray)
     return program
 
 
-def _recognize_idiom(program: Program, start: int, close: int, body_runs) -> None:
-    """Turn the OPEN at `start` into LOOP or SCAN when the loop body (no nested loop in it) is an idiom."""
-    if any(kind != ADD for kind, _, _ in body_runs if kind != MOVE):
-        return  # output, input or a nested loop: an ordinary loop
-    if len(body_runs) == 1 and body_runs[0][0] == MOVE:
+def _recognize_idiom(program: Program, start: int, close: int, body_tokens: int, tokens: list[str]) -> None:
+    """Turn the OPEN at `start` into LOOP or SCAN when its body (one segment, no output or input) is an idiom."""
+    if close == start + 1 and body_tokens == 1 and tokens[program.segment_token[start + 1]][0] in "<>":
         program.kinds[start] = SCAN
-        program.args[start] = body_runs[0][1]
+        program.args[start] = program.offsets[close]
         return
-    if program.offsets[close] != 0 or any(kind == NOP for kind, _, _ in body_runs):
+    if program.offsets[close] != 0:
         return
     deltas: dict[int, int] = {}
     for pc in range(start + 1, close):
@@ -323,13 +315,21 @@ def run_fast(source: str, stdin: bytes, limits: Limits, options: BrainfuckOption
                 pc += 1  # near an edge: run the body as an ordinary loop (careful), which charges the edge exactly
             else:
                 delta, per_iteration, others = args[pc]
-                n = loop_iterations(value, delta, modulus)
-                if n == 0 or steps + n * per_iteration > max_steps:
-                    return step_limit(output, max_steps)
+                if delta == -1:
+                    n = value
+                elif delta == 1:
+                    n = modulus - value
+                else:
+                    n = loop_iterations(value, delta, modulus)
+                    if n == 0:
+                        return step_limit(output, max_steps)
                 steps += n * per_iteration
+                if steps > max_steps:
+                    return step_limit(output, max_steps)
                 tape[p] = 0
-                for offset, amount in others:
-                    tape[p + offset] = (tape[p + offset] + n * amount) % modulus
+                if others:
+                    for offset, amount in others:
+                        tape[p + offset] = (tape[p + offset] + n * amount) % modulus
                 pc = target[pc]
         elif kind == SCAN:
             p += offsets[pc]
@@ -404,7 +404,7 @@ def _scan(tape, p: int, stride: int, size: int, clamp: bool, byte_tape: bool) ->
 
 def _careful_segment(program: Program, pc: int, tape, output: bytearray, p: int, ip: int, steps: int,
                      stdin: bytes, limits: Limits, options: BrainfuckOptions):
-    """Run the segment starting at pc one instruction run at a time, with every limit checked.
+    """Run the segment starting at pc one instruction run (token) at a time, with every limit checked.
 
     Used when the segment might not fit the budget or the tape. Returns an
     Execution when the run ends inside the segment, else (pc of the closing
@@ -414,10 +414,19 @@ def _careful_segment(program: Program, pc: int, tape, output: bytearray, p: int,
     max_steps = limits.max_steps
     modulus = options.cell_modulus
     size = options.tape_size
+    tokens = program.tokens
+    stray = program.stray
     segment_cost = 0
-    for kind, amount, cost in program.runs[pc]:
+    index = program.segment_token[pc]
+    while index < len(tokens):
+        token = tokens[index]
+        first = token[0]
+        if (first == "[" or first == "]") and index not in stray:
+            break  # the control op that ends the segment
+        cost = len(token)
         remaining = max_steps - steps
-        if kind == MOVE:
+        if first == ">" or first == "<":
+            amount = cost if first == ">" else -cost
             if 0 <= p + amount < size:
                 if cost > remaining:
                     return step_limit(output, max_steps)
@@ -438,13 +447,13 @@ def _careful_segment(program: Program, pc: int, tape, output: bytearray, p: int,
                 p = 0
         elif cost > remaining:
             return step_limit(output, max_steps)
-        elif kind == ADD:
-            tape[p] = (tape[p] + amount) % modulus
-        elif kind == OUT:
+        elif first == "+" or first == "-":
+            tape[p] = (tape[p] + 2 * token.count("+") - cost) % modulus
+        elif first == ".":
             if len(output) >= limits.max_output:
                 return output_limit(output, steps + 1, limits.max_output)
             output.append(tape[p] & 255)
-        elif kind == IN:
+        elif first == ",":
             if ip < len(stdin):
                 tape[p] = stdin[ip] % modulus
                 ip += 1
@@ -454,8 +463,10 @@ def _careful_segment(program: Program, pc: int, tape, output: bytearray, p: int,
                 tape[p] = modulus - 1
         steps += cost
         segment_cost += cost
-    while program.kinds[pc] in (ADD, OUT, IN):
+        index += 1
+    kinds = program.kinds
+    while kinds[pc] == ADD or kinds[pc] == OUT or kinds[pc] == IN:
         pc += 1
-    if program.kinds[pc] != END and steps >= max_steps:
+    if kinds[pc] != END and steps >= max_steps:
         return step_limit(output, max_steps)
     return pc, p - program.offsets[pc], ip, steps - segment_cost
