@@ -11,11 +11,13 @@ I/O are lists of integers written as bytes. Each family keeps its task's
 own end-of-sequence convention (many append a 0 to the expected output).
 
 Two ways to get cases:
-- default: cases are drawn per instance from SeedSequence([seed, index]).
-  Where brain_coder's sequence generators draw values in 0..B-1, a 0 inside
-  the input would act as an early terminator for the known solutions and
-  make the plain-English task ambiguous, so drawn sequences here use
-  1..max_value; the published and known programs pass either way.
+- default: cases are drawn per instance from SeedSequence([seed, index])
+  (through a `random.Random` seeded by one draw from it: see
+  `_python_random`). Where brain_coder's sequence generators draw values
+  in 0..B-1, a 0 inside the input would act as an early terminator for the
+  known solutions and make the plain-English task ambiguous, so drawn
+  sequences here use 1..max_value; the published and known programs pass
+  either way (except dedup's, which can run out of steps: see Dedup).
 - `original=True` (suite `pqt-original`): brain_coder's exact fixed cases,
   reproduced from its code: Python 2's `random.Random(6849275409234)`
   (brain_coder is Python 2 code: `bf.py` calls `iterator.next()`), numpy's
@@ -29,7 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-import random as _stdlib_random
+import random
 import textwrap
 from functools import lru_cache
 from typing import Any, Callable, ClassVar
@@ -63,7 +65,7 @@ class Py2Random:
     """
 
     def __init__(self, seed: int):
-        self._random = _stdlib_random.Random(seed)
+        self._random = random.Random(seed)
 
     def random(self) -> float:
         return self._random.random()
@@ -165,7 +167,7 @@ class PQTFamily(TaskFamily):
     """True where the original cases are the outputs of `known_bf` on inputs that may contain 0."""
     original_params: ClassVar[dict[str, Any]] = {}
 
-    def draw_params(self, rng: np.random.Generator) -> dict[str, Any]:
+    def draw_params(self, rng: random.Random) -> dict[str, Any]:
         """Per-instance parameters (e.g. the list `print` asks for); {} for most families."""
         return {}
 
@@ -173,7 +175,7 @@ class PQTFamily(TaskFamily):
         """Parameters that come from the config (e.g. the counted char)."""
         return {}
 
-    def draw_input(self, rng: np.random.Generator, params: dict[str, Any]) -> list[int]:
+    def draw_input(self, rng: random.Random, params: dict[str, Any]) -> list[int]:
         return []
 
     def text_fields(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -190,7 +192,7 @@ class PQTFamily(TaskFamily):
         raise NotImplementedError
 
     # ---- generation
-    def _inputs(self, rng: np.random.Generator, params: dict[str, Any], count: int) -> list[list[int]]:
+    def _inputs(self, rng: random.Random, params: dict[str, Any], count: int) -> list[list[int]]:
         """`count` inputs, distinct while the input space allows it within a bounded number of draws."""
         inputs: list[list[int]] = []
         seen: set[tuple[int, ...]] = set()
@@ -208,7 +210,8 @@ class PQTFamily(TaskFamily):
 
     def generate(self, rng: np.random.Generator, seed: int, index: int) -> Instance:
         cfg = self.config
-        fields = cfg.to_dict()
+        fields = dict(self._config_fields())
+        rng = _python_random(rng)
         if cfg.original:
             if not self.has_original:
                 raise ValueError(f"task family {self.name!r} has no brain_coder original cases (see curricula/families/pqt.py)")
@@ -237,6 +240,13 @@ class PQTFamily(TaskFamily):
             max_steps=PQT_MAX_STEPS,
             scoring={"mode": "pqt", "base": self.base},
         )
+
+    def _config_fields(self) -> dict[str, Any]:
+        """The config as a dict, built once per family object (the config is frozen)."""
+        fields = self.__dict__.get("_fields_cache")
+        if fields is None:
+            fields = self._fields_cache = self.config.to_dict()
+        return fields
 
     # ---- solutions
     def instance_params(self, instance: Instance) -> dict[str, Any]:
@@ -349,12 +359,30 @@ def pqt_family(cls: type[PQTFamily]) -> type[PQTFamily]:
     return cls
 
 
-def _int_list(rng: np.random.Generator, length: int, low: int, high: int) -> list[int]:
-    return [int(v) for v in rng.integers(low, high + 1, size=length)]
+def _python_random(rng: np.random.Generator) -> random.Random:
+    """A `random.Random` seeded by one 63-bit draw from the instance's Generator.
+
+    Randomness still comes only from SeedSequence([seed, index]); a scalar
+    draw from Python's generator costs a fraction of numpy's per-call
+    overhead, and an instance makes dozens of them.
+    """
+    return random.Random(int(rng.integers(1 << 63)))
 
 
-def _length(rng: np.random.Generator, cfg: Any) -> int:
-    return int(rng.integers(cfg.min_length, cfg.max_length + 1))
+def _rint(rng: random.Random, low: int, high: int) -> int:
+    """Uniform integer in [low, high] as floor(random() * span), like `random.choices` (a third of randint's cost)."""
+    if high < low:
+        raise ValueError(f"empty range: low {low} > high {high}")
+    return low + int(rng.random() * (high - low + 1))
+
+
+def _int_list(rng: random.Random, length: int, low: int, high: int) -> list[int]:
+    """`length` uniform integers in [low, high]."""
+    return rng.choices(range(low, high + 1), k=length)
+
+
+def _length(rng: random.Random, cfg: Any) -> int:
+    return _rint(rng, cfg.min_length, cfg.max_length)
 
 
 SEQ_INPUT = "a list of {min_length} to {max_length} bytes, each in 1..{max_value}, with no terminator"
@@ -369,7 +397,7 @@ class SequenceFamily(PQTFamily):
     known_input: ClassVar[tuple[int, int, int]] = (1, 6, 256)
     """brain_coder's (min_length, max_length, base) of default_input_fn_factory for the original cases."""
 
-    def draw_input(self, rng: np.random.Generator, params: dict[str, Any]) -> list[int]:
+    def draw_input(self, rng: random.Random, params: dict[str, Any]) -> list[int]:
         cfg = self.config
         return _int_list(rng, _length(rng, cfg), 1, cfg.max_value)
 
@@ -682,8 +710,8 @@ class EchoSecondSeq(PQTFamily):
 
     def draw_input(self, rng, params):
         cfg = self.config
-        first = _int_list(rng, int(rng.integers(1, cfg.max_length + 1)), 1, cfg.max_value)
-        second = _int_list(rng, int(rng.integers(1, cfg.max_length + 1)), 1, cfg.max_value)
+        first = _int_list(rng, _rint(rng, 1, cfg.max_length), 1, cfg.max_value)
+        second = _int_list(rng, _rint(rng, 1, cfg.max_length), 1, cfg.max_value)
         return first + [0] + second + [0]
 
     @staticmethod
@@ -724,11 +752,14 @@ class EchoNthSeq(PQTFamily):
 
     def draw_input(self, rng, params):
         cfg = self.config
-        k = int(rng.integers(1, cfg.max_lists + 1))
-        n = int(rng.integers(1, k + 1))
-        values = [n]
-        for _ in range(k):
-            values += _int_list(rng, int(rng.integers(0, cfg.max_length + 1)), 1, cfg.max_value) + [0]
+        k = _rint(rng, 1, cfg.max_lists)
+        values = [_rint(rng, 1, k)]
+        lengths = rng.choices(range(cfg.max_length + 1), k=k)
+        items, start = _int_list(rng, sum(lengths), 1, cfg.max_value), 0  # all lists' values in one draw
+        for length in lengths:
+            values += items[start : start + length]
+            values.append(0)
+            start += length
         return values
 
     @staticmethod
@@ -779,8 +810,8 @@ class Substring(PQTFamily):
 
     def draw_input(self, rng, params):
         cfg = self.config
-        length = int(rng.integers(2, cfg.max_length + 1))
-        i, j = sorted(int(v) for v in rng.integers(0, length, size=2))
+        length = _rint(rng, 2, cfg.max_length)
+        i, j = sorted(rng.choices(range(length), k=2))
         return [i, j - i] + _int_list(rng, length, 1, cfg.max_value) + [0]
 
     @staticmethod
@@ -814,7 +845,7 @@ class Divide2(PQTFamily):
     io_format = "bytes: v -> v // 2"
 
     def draw_input(self, rng, params):
-        return [int(rng.integers(0, self.config.max_value + 1))]
+        return [_rint(rng, 0, self.config.max_value)]
 
     @staticmethod
     def solve(data):
@@ -854,10 +885,9 @@ class Dedup(PQTFamily):
 
     def draw_input(self, rng, params):
         cfg = self.config
-        unique = rng.choice(cfg.max_value, size=int(rng.integers(1, cfg.max_unique + 1)), replace=False) + 1
         values = []
-        for value in unique.tolist():
-            values += [int(value)] * int(rng.integers(1, cfg.max_repeat + 1))
+        for value in rng.sample(range(1, cfg.max_value + 1), _rint(rng, 1, cfg.max_unique)):
+            values += [value] * _rint(rng, 1, cfg.max_repeat)
         return values + [0]
 
     @staticmethod
@@ -947,9 +977,8 @@ class RemoveChar(PQTFamily):
     def draw_input(self, rng, params):
         cfg, char = self.config, params["char"]
         length = _length(rng, cfg)
-        others = [v for v in _int_list(rng, length, 1, cfg.max_value - 1)]
-        values = [v + 1 if v >= char else v for v in others]  # skip `char`
-        values[int(rng.integers(0, length))] = char
+        values = [v + 1 if v >= char else v for v in _int_list(rng, length, 1, cfg.max_value - 1)]  # skip `char`
+        values[_rint(rng, 0, length - 1)] = char
         return values
 
     @staticmethod
@@ -1000,9 +1029,9 @@ class CountChar(PQTFamily):
     def draw_input(self, rng, params):
         cfg, char = self.config, params["char"]
         length = _length(rng, cfg)
-        count = int(rng.integers(0, length + 1))
+        count = _rint(rng, 0, length)
         values = [v + 1 if v >= char else v for v in _int_list(rng, length, 1, 25)]
-        for position in rng.choice(length, size=count, replace=False).tolist():
+        for position in rng.sample(range(length), count):
             values[position] = char
         return values
 
@@ -1084,9 +1113,8 @@ class BoolLogic(PQTFamily):
     def _inputs(self, rng, params, count):
         rows = [[x, y, z] for x in range(2) for y in range(2) for z in range(2)]
         if count == 8 + self.config.num_examples:  # the tests are the whole table, in brain_coder's order
-            picks = rng.choice(8, size=self.config.num_examples, replace=False).tolist()
-            return [rows[p] for p in picks] + rows
-        return [rows[p] for p in rng.choice(8, size=count, replace=count > 8).tolist()]
+            return rng.sample(rows, self.config.num_examples) + rows
+        return rng.choices(rows, k=count) if count > 8 else rng.sample(rows, count)
 
     @staticmethod
     def solve(data):
@@ -1237,8 +1265,8 @@ class Prefix(PQTFamily):
 
     def draw_input(self, rng, params):
         cfg = self.config
-        len_a, len_b = (int(v) for v in rng.integers(1, cfg.max_length + 1, size=2))
-        shared = int(rng.integers(0, min(len_a, len_b) + 1))
+        len_a, len_b = _rint(rng, 1, cfg.max_length), _rint(rng, 1, cfg.max_length)
+        shared = _rint(rng, 0, min(len_a, len_b))
         a = _int_list(rng, len_a, 1, 26)
         b = a[:shared] + _int_list(rng, len_b - shared, 1, 26)
         if shared < min(len_a, len_b) and b[shared] == a[shared]:
@@ -1302,13 +1330,13 @@ class Find(PQTFamily):
         cfg = self.config
         length = _length(rng, cfg)
         values = _int_list(rng, length, 1, 26)
-        if rng.integers(0, 2):
-            at = int(rng.integers(0, length - 1))
+        if rng.random() < 0.5:
+            at = _rint(rng, 0, length - 2)
             values[at : at + 2] = [1, 2]
         else:
             for i in range(1, length):  # break every accidental "ab"
                 if values[i - 1] == 1 and values[i] == 2:
-                    values[i] = int(rng.integers(3, 27))
+                    values[i] = _rint(rng, 3, 26)
         return values + [0]
 
     @staticmethod
@@ -1380,14 +1408,14 @@ class Multiply(PQTFamily):
 
     def draw_input(self, rng, params):
         # as brain_coder's MultiplyTask: a product, then one of its factors up to its square root
-        n = int(rng.integers(0, self.config.max_value + 1))
+        n = _rint(rng, 0, self.config.max_value)
         if n == 0:
-            a, b = 0, int(rng.integers(0, self.config.max_value + 1))
+            a, b = 0, _rint(rng, 0, self.config.max_value)
         else:
             factors = [f for f in range(1, int(n**0.5) + 1) if n % f == 0]
-            a = factors[int(rng.integers(0, len(factors)))]
+            a = factors[_rint(rng, 0, len(factors) - 1)]
             b = n // a
-        if rng.integers(0, 2):
+        if rng.random() < 0.5:
             a, b = b, a
         return [a, b]
 
@@ -1423,7 +1451,7 @@ class DivMod(PQTFamily):
     io_format = "bytes: n, k -> n // k, n % k"
 
     def draw_input(self, rng, params):
-        return [int(rng.integers(0, self.config.max_value + 1)), int(rng.integers(1, self.config.max_value + 1))]
+        return [_rint(rng, 0, self.config.max_value), _rint(rng, 1, self.config.max_value)]
 
     @staticmethod
     def solve(data):
@@ -1451,7 +1479,7 @@ class Fib(PQTFamily):
     io_format = "bytes: n -> F(n) % 256, F(n+1) % 256"
 
     def draw_input(self, rng, params):
-        return [int(rng.integers(0, self.config.max_n + 1))]
+        return [_rint(rng, 0, self.config.max_n)]
 
     @staticmethod
     def solve(data):
@@ -1489,7 +1517,7 @@ class CountDown(PQTFamily):
     io_format = "bytes: N -> N 0 N-1 0 ... 1 0"
 
     def draw_input(self, rng, params):
-        return [int(rng.integers(1, self.config.max_n + 1))]
+        return [_rint(rng, 1, self.config.max_n)]
 
     @staticmethod
     def solve(data):

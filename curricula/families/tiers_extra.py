@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import combinations
+
 from curricula.base import register_family
 from curricula.families._tiers_common import (
     LIST_IO,
@@ -15,6 +17,8 @@ from curricula.families._tiers_common import (
 )
 
 EXTRA = "extra-hard"
+PRINTABLE = "".join(map(chr, range(32, 127)))
+"""The printable ASCII characters, space to tilde."""
 
 ExprConfig = int_config("ExprConfig", "Expressions of 1..max_numbers numbers.", max_numbers=(8, (3, 5, 8, 15, 30), 1, 200))
 BigMulConfig = int_config("BigMulConfig", "Factors of 1..max_digits digits.", max_digits=(25, (5, 10, 25, 50, 100), 1, 1000))
@@ -175,11 +179,12 @@ class EditDistance(TiersFamily):
     @staticmethod
     def solve(text):
         a, b = text.split()
-        prev = list(range(len(b) + 1))
+        prev = list(range(len(b) + 1))  # distances from a prefix of a to each prefix of b
         for i, x in enumerate(a, 1):
             row = [i]
-            for j, y in enumerate(b, 1):
-                row.append(min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (x != y)))
+            for j, y in enumerate(b):
+                # neighbouring distances differ by at most 1, so a matching letter always keeps the diagonal
+                row.append(prev[j] if x == y else 1 + min(prev[j], prev[j + 1], row[j]))
             prev = row
         return f"{prev[-1]}\n"
 
@@ -221,12 +226,14 @@ class Knapsack(TiersFamily):
     def solve(text):
         numbers = [int(x) for x in text.split()]
         n, capacity = numbers[0], numbers[1]
-        best = [0] * (capacity + 1)
+        best = {0: 0}  # total weight of a choice of items -> the largest value of a choice with that weight
         for k in range(n):
             weight, value = numbers[2 + 2 * k], numbers[3 + 2 * k]
-            for c in range(capacity, weight - 1, -1):
-                best[c] = max(best[c], best[c - weight] + value)
-        return f"{best[capacity]}\n"
+            for total, worth in list(best.items()):  # the choices made without item k
+                heavier = total + weight
+                if heavier <= capacity and best.get(heavier, -1) < worth + value:
+                    best[heavier] = worth + value
+        return f"{max(best.values())}\n"
 
 
 @register_family
@@ -266,9 +273,9 @@ class MazePath(TiersFamily):
 
     def make_input(self, rng):
         r, c = rint(rng, 2, self.config.max_size), rint(rng, 2, self.config.max_size)
-        walls = rng.random((r, c)) < rng.uniform(0.1, 0.35)
-        grid = [["#" if walls[i, j] else "." for j in range(c)] for i in range(r)]
-        cells = rng.choice(r * c, size=2, replace=False).tolist()
+        density, draw = rng.uniform(0.1, 0.35), rng.random
+        grid = [["#" if draw() < density else "." for _ in range(c)] for _ in range(r)]
+        cells = rng.sample(range(r * c), 2)
         grid[cells[0] // c][cells[0] % c], grid[cells[1] // c][cells[1] % c] = "S", "E"
         return line(r, c) + "".join("".join(row) + "\n" for row in grid)
 
@@ -276,24 +283,32 @@ class MazePath(TiersFamily):
     def solve(text):
         lines = text.split("\n")
         r, c = map(int, lines[0].split())
-        grid = lines[1 : 1 + r]
-        start = next((i, row.index("S")) for i, row in enumerate(grid) if "S" in row)
-        distance, frontier = {start: 0}, [start]
-        while frontier:
+        # The rows joined into one string, each followed by a wall, then a row of walls: a step off the grid
+        # to the left, right or below lands on a wall, and one above (a negative index) on that last row of walls.
+        width = c + 1
+        maze = "".join(row + "#" for row in lines[1 : 1 + r]) + "#" * width
+        start = maze.index("S")
+        seen, frontier, steps = {start}, [start], 0
+        while frontier:  # breadth-first, one step count at a time
             following = []
-            for i, j in frontier:
-                if grid[i][j] == "E":
-                    return f"{distance[(i, j)]}\n"
-                for a, b in ((i + 1, j), (i - 1, j), (i, j + 1), (i, j - 1)):
-                    if 0 <= a < r and 0 <= b < c and grid[a][b] != "#" and (a, b) not in distance:
-                        distance[(a, b)] = distance[(i, j)] + 1
-                        following.append((a, b))
-            frontier = following
+            for cell in frontier:
+                if maze[cell] == "E":
+                    return f"{steps}\n"
+                for neighbour in (cell + 1, cell - 1, cell + width, cell - width):
+                    if maze[neighbour] != "#" and neighbour not in seen:
+                        seen.add(neighbour)
+                        following.append(neighbour)
+            frontier, steps = following, steps + 1
         return "-1\n"
 
 
+_ENTRIES = [str(x) for x in range(-9, 10)]
+
+
 def _matrix(rng, rows: int, cols: int) -> str:
-    return "".join(line(*int_list(rng, cols, -9, 9)) for _ in range(rows))
+    """`rows` lines of `cols` integers in -9..9."""
+    entries = rng.choices(_ENTRIES, k=rows * cols)
+    return "".join(" ".join(entries[i : i + cols]) + "\n" for i in range(0, rows * cols, cols))
 
 
 @register_family
@@ -310,10 +325,13 @@ class MatrixMultiply(TiersFamily):
 
     @staticmethod
     def solve(text):
+        import operator
+
         rows = [[int(x) for x in row.split()] for row in text.strip().split("\n")]
-        n, m, p = rows[0]
+        n, m = rows[0][0], rows[0][1]
         a, b = rows[1 : 1 + n], rows[1 + n : 1 + n + m]
-        return "".join(" ".join(str(sum(a[i][k] * b[k][j] for k in range(m))) for j in range(p)) + "\n" for i in range(n))
+        columns = list(zip(*b))
+        return "".join(" ".join([str(sum(map(operator.mul, row, column))) for column in columns]) + "\n" for row in a)
 
 
 @register_family
@@ -332,23 +350,30 @@ class Determinant(TiersFamily):
     def solve(text):
         rows = [[int(x) for x in row.split()] for row in text.strip().split("\n")]
         n = rows[0][0]
-
-        def det(m):
-            if len(m) == 1:
-                return m[0][0]
-            return sum((-1) ** j * m[0][j] * det([row[:j] + row[j + 1 :] for row in m[1:]]) for j in range(len(m)))
-
-        return f"{det(rows[1 : 1 + n])}\n"
+        m = rows[1 : 1 + n]
+        # Bareiss elimination: Gaussian elimination on integers, where every division is exact.
+        sign, previous = 1, 1
+        for k in range(n - 1):
+            if m[k][k] == 0:  # swap in a row with a nonzero pivot; none means the determinant is 0
+                swap = next((i for i in range(k + 1, n) if m[i][k] != 0), None)
+                if swap is None:
+                    return "0\n"
+                m[k], m[swap], sign = m[swap], m[k], -sign
+            pivot = m[k][k]
+            for i in range(k + 1, n):
+                m[i] = [0] * (k + 1) + [(m[i][j] * pivot - m[i][k] * m[k][j]) // previous for j in range(k + 1, n)]
+            previous = pivot
+        return f"{sign * m[n - 1][n - 1]}\n"
 
 
 def _graph_input(rng, nodes: int, acyclic: bool) -> str:
-    pairs = [(a, b) for a in range(1, nodes + 1) for b in range(a + 1, nodes + 1)]
-    chosen = [pairs[k] for k in rng.permutation(len(pairs))[: rint(rng, 0, min(len(pairs), 2 * nodes))].tolist()]
-    order = (rng.permutation(nodes) + 1).tolist()  # relabel so edges do not all point upward
+    pairs = list(combinations(range(1, nodes + 1), 2))
+    chosen = rng.sample(pairs, rint(rng, 0, min(len(pairs), 2 * nodes)))
+    order = rng.sample(range(1, nodes + 1), nodes)  # relabel so edges do not all point upward
     edges = [(order[a - 1], order[b - 1]) for a, b in chosen]
     if not acyclic:
         edges = [(b, a) if rng.random() < 0.5 else (a, b) for a, b in edges]
-    return line(nodes, len(edges)) + "".join(line(a, b) for a, b in edges)
+    return line(nodes, len(edges)) + "".join(f"{a} {b}\n" for a, b in edges)
 
 
 @register_family
@@ -393,9 +418,9 @@ class ConnectedComponents(TiersFamily):
 
     def make_input(self, rng):
         n = rint(rng, 1, self.config.max_nodes)
-        pairs = [(a, b) for a in range(1, n + 1) for b in range(a + 1, n + 1)]
-        chosen = [pairs[k] for k in rng.permutation(len(pairs))[: rint(rng, 0, min(len(pairs), n))].tolist()]
-        return line(n, len(chosen)) + "".join(line(a, b) for a, b in chosen)
+        pairs = list(combinations(range(1, n + 1), 2))
+        chosen = rng.sample(pairs, rint(rng, 0, min(len(pairs), n)))
+        return line(n, len(chosen)) + "".join(f"{a} {b}\n" for a, b in chosen)
 
     @staticmethod
     def solve(text):
@@ -514,7 +539,7 @@ class Base64Encode(TiersFamily):
     config_class = Base64Config
 
     def make_input(self, rng):
-        return "".join(chr(x) for x in rng.integers(32, 127, size=rint(rng, 1, self.config.max_length)).tolist()) + "\n"
+        return "".join(rng.choices(PRINTABLE, k=rint(rng, 1, self.config.max_length))) + "\n"
 
     @staticmethod
     def solve(text):
@@ -542,26 +567,24 @@ class LifeStep(TiersFamily):
 
     def make_input(self, rng):
         r, c = rint(rng, 2, self.config.max_size), rint(rng, 2, self.config.max_size)
-        alive = rng.random((r, c)) < 0.35
-        return line(r, c) + "".join("".join("#" if x else "." for x in row) + "\n" for row in alive.tolist())
+        draw = rng.random
+        return line(r, c) + "".join("".join(["#" if draw() < 0.35 else "." for _ in range(c)]) + "\n" for _ in range(r))
 
     @staticmethod
     def solve(text):
         lines = text.split("\n")
         r, c = map(int, lines[0].split())
-        grid = lines[1 : 1 + r]
-        live = [[0] * c for _ in range(r)]  # live-neighbour counts, spread out from each live cell
-        for i in range(r):
-            for j in range(c):
-                if grid[i][j] == "#":
-                    for a in range(max(0, i - 1), min(r, i + 2)):
-                        for b in range(max(0, j - 1), min(c, j + 2)):
-                            live[a][b] += (a, b) != (i, j)
+        alive = [[int(ch == "#") for ch in row] for row in lines[1 : 1 + r]]
+        dead = [0] * c
         out = []
         for i in range(r):
+            above, here, below = alive[i - 1] if i else dead, alive[i], alive[i + 1] if i + 1 < r else dead
+            band = [0] + [x + y + z for x, y, z in zip(above, here, below)] + [0]  # live cells per column of rows i-1..i+1
             row = ""
             for j in range(c):
-                row += "#" if live[i][j] == 3 or live[i][j] == 2 and grid[i][j] == "#" else "."
+                block = band[j] + band[j + 1] + band[j + 2]  # live cells in the 3x3 block around (i, j), itself included
+                # alive next: 3 live neighbours (a block of 3 around a dead cell, 4 around a live one), or alive with 2
+                row += "#" if block == 3 or block == 4 and here[j] else "."
             out.append(row + "\n")
         return "".join(out)
 
@@ -575,7 +598,7 @@ class CoinChangeWays(TiersFamily):
     config_class = CoinConfig
 
     def make_input(self, rng):
-        coins = sorted((rng.choice(25, size=rint(rng, 1, 6), replace=False) + 1).tolist())
+        coins = sorted(rng.sample(range(1, 26), rint(rng, 1, 6)))
         return list_input(coins) + line(rint(rng, 0, self.config.max_amount))
 
     @staticmethod

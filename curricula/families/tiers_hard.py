@@ -468,8 +468,7 @@ class MostFrequentWord(TiersFamily):
 
     def make_input(self, rng):
         vocabulary = [word(rng, rint(rng, 1, 4), "abc") for _ in range(5)]
-        picks = rng.integers(0, 5, size=rint(rng, 1, self.config.max_words)).tolist()
-        return " ".join(vocabulary[i] for i in picks) + "\n"
+        return " ".join(rng.choices(vocabulary, k=rint(rng, 1, self.config.max_words))) + "\n"
 
     @staticmethod
     def solve(text):
@@ -572,7 +571,7 @@ class TwoSum(TiersFamily):
     def make_input(self, rng):
         c = self.config
         values = int_list(rng, rint(rng, 2, c.max_length), -c.max_value, c.max_value)
-        i, j = sorted(rng.choice(len(values), size=2, replace=False).tolist())
+        i, j = sorted(rng.sample(range(len(values)), 2))
         return list_input(values) + line(values[i] + values[j])
 
     @staticmethod

@@ -392,7 +392,7 @@ class AreAnagrams(TiersFamily):
     def make_input(self, rng):
         first = word(rng, rint(rng, 1, self.config.max_length), "abcde")
         if rng.random() < 0.5:
-            second = "".join(first[i] for i in rng.permutation(len(first)))
+            second = "".join(rng.sample(first, len(first)))
         else:
             second = word(rng, len(first) if rng.random() < 0.7 else rint(rng, 1, self.config.max_length), "abcde")
         return line(first, second)

@@ -167,7 +167,10 @@ def test_published_shortest_programs_pass_generated_and_original_cases(name):
         assert result.success and result.reward == pytest.approx(1.0), (name, inst.index)
 
 
-@pytest.mark.parametrize("name", [n for n in FAMILIES if family_class(n).known_bf and family_class(n).has_original])
+# dedup's known program runs past the step budget on some inputs of its own distribution (the test below).
+@pytest.mark.parametrize(
+    "name", [n for n in FAMILIES if family_class(n).known_bf and family_class(n).has_original and n != "dedup"]
+)
 def test_brain_coders_known_programs_pass_generated_instances(name):
     cls = family_class(name)
     for inst in instances_of(name, 40):

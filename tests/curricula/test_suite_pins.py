@@ -11,8 +11,10 @@ import pytest
 from curricula.suites import get_suite
 
 PINS = {
-    ("tiers", "1"): "26ca7b325c96e1db7b523661242b398267c04151a02351756a84a5ba73a7ad32",
+    ("tiers", "1"): "904abb3184b651fda535b3983d754303654f073d905a00c345dce6ce137589fc",
     ("primitives", "1"): "42dd47a0fa4b9660a417c6b176144fac16a4faa59f4904aeea05bdc1efd51434",
+    ("pqt", "1"): "d670087ec9d750ae6be367050d0f686b5271476c9270d1d320c21eb94f96721a",
+    ("pqt-original", "1"): "23d49702a7145ee8edc63df8e0b5d39eec0c16bcff6a18afea160dbbfaa5ee07",
 }
 
 
