@@ -253,10 +253,18 @@ class _FatalFault(Exception):
 # ---------------------------------------------------------------- baselines
 
 
-def _task_for(instance: Any):
-    from curricula.base import make_task
+def task_for(instance: Any):
+    """The family object that generated `instance`, rebuilt from the config fields its config class accepts.
 
-    return make_task(instance.family, **instance.config)
+    Some families record extra derived values in `instance.config` (e.g. a print target); those are not
+    config fields and are left out.
+    """
+    import dataclasses
+
+    from curricula.base import family_class, make_task
+
+    accepted = {f.name for f in dataclasses.fields(family_class(instance.family).config_class)}
+    return make_task(instance.family, **{k: v for k, v in instance.config.items() if k in accepted})
 
 
 class OracleModel:
@@ -274,7 +282,7 @@ class OracleModel:
         if key not in self._programs:
             task_key = (instance.family, json.dumps(instance.config, sort_keys=True, default=str))
             if task_key not in self._tasks:
-                self._tasks[task_key] = _task_for(instance)
+                self._tasks[task_key] = task_for(instance)
             self._programs[key] = self._tasks[task_key].reference_solution(instance, language)
         return self._programs[key]
 

@@ -201,12 +201,12 @@ def family_tier(name: str) -> str | None:
 
 
 def reference_program(instance: Any, language: str, cache: dict) -> str | None:
-    from curricula.base import make_task
+    from agents.llm import task_for
 
     key = (instance.fingerprint(), language)
     if key not in cache:
         try:
-            task = make_task(instance.family, **instance.config)
+            task = task_for(instance)
             cache[key] = task.reference_solution(instance, language)
         except (NotImplementedError, ValueError, TypeError):
             cache[key] = None
