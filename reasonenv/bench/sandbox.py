@@ -93,7 +93,7 @@ class SandboxRun:
 # The program that runs inside the sandbox: set up the guard, then run each test in a forked child.
 # It reads its settings from argv[1] and writes one JSON object per test to its stdout.
 _BOOTSTRAP = r'''
-import builtins, io, json, os, resource, select, signal, sys, time, traceback
+import builtins, io, json, os, re, resource, select, signal, sys, time, traceback
 cfg = json.loads(sys.argv[1])
 guard = cfg["guard"]; root = cfg["root"]; work = os.path.join(root, "work")
 with open(os.path.join(root, "program.py"), "rb") as f:
@@ -269,7 +269,10 @@ for data in inputs:
     errors = read_all(err_fd, cfg["file_bytes"]).decode("utf-8", "replace")
     for fd in (stdin_fd, out_fd, err_fd):
         os.close(fd)
-    tail = errors.strip().splitlines()[-1][:300] if errors.strip() else ""
+    # The reason is the last exception line; forked children may interleave their tracebacks after it.
+    lines = [l.strip() for l in errors.strip().splitlines() if l.strip()]
+    exception_lines = [l for l in lines if re.match(r"[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b", l)]
+    tail = (exception_lines or lines or [""])[-1][:300]
     if timed_out:
         status, error = "step_limit", "killed at the wall-clock limit of %gs" % cfg["wall_seconds"]
     elif os.WIFSIGNALED(wait_status):
