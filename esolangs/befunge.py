@@ -203,7 +203,8 @@ def run_reference(source: str, stdin: bytes, limits: Limits, seed: int) -> Execu
             return step_limit(output, steps)
         value = grid[y * WIDTH + x]
         steps += 1
-        command = chr(value) if 0 <= value < 128 else ""
+        # Values beyond ASCII are no-ops, like a space (not "", which `in` would match).
+        command = chr(value) if 0 <= value < 128 else " "
         skip_next = False
 
         if string_mode:

@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from reasonenv.bench.sandbox import SandboxLimits, _namespace_unavailable_reason, detect_guard, run_python
+from reasonenv.bench.sandbox import SANDBOX_UID_BASE, SandboxLimits, _namespace_unavailable_reason, detect_guard, run_python
 
 FAST = SandboxLimits(cpu_seconds=1, wall_seconds=2.0, processes=16)
 GUARDS = ["audit-hook"] + ([] if _namespace_unavailable_reason() else ["namespace"])
@@ -21,8 +21,10 @@ def run(program: str, inputs: list[bytes], guard: str, limits: SandboxLimits = F
 
 
 def sandbox_uid_processes() -> int:
+    """Live processes under the sandbox uids of this test process (other xdist workers run sandboxes too)."""
+    first = SANDBOX_UID_BASE + (os.getpid() % 4096) * 1024
     out = subprocess.run(["ps", "-eo", "uid="], capture_output=True, text=True).stdout.split()
-    return sum(1 for uid in out if int(uid) >= 1_500_000)
+    return sum(1 for uid in out if first <= int(uid) < first + 1024)
 
 
 @pytest.mark.parametrize("guard", GUARDS)
