@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from curricula.base import (
+    FAMILY_ID_CAPACITY,
     Instance,
     TaskConfig,
     TaskFamily,
     TestCase,
     family_class,
+    family_ids,
     family_names,
     instance_rng,
     make_task,
@@ -16,6 +18,7 @@ from curricula.base import (
 )
 
 __all__ = [
-    "Instance", "TaskConfig", "TaskFamily", "TestCase", "family_class", "family_names",
+    "FAMILY_ID_CAPACITY", "Instance", "TaskConfig", "TaskFamily", "TestCase", "family_class", "family_ids",
+    "family_names",
     "instance_rng", "make_task", "reference_solution", "register_family",
 ]

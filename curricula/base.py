@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import hashlib
 import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -239,9 +241,34 @@ def family_class(name: str) -> type[TaskFamily]:
 
 
 def family_names() -> list[str]:
-    """Registered family names, sorted (their positions are the family ids used in observations)."""
+    """Registered family names, sorted."""
     _ensure_loaded()
     return sorted(_FAMILIES)
+
+
+FAMILY_ID_CAPACITY = 512
+"""Size of the family-id space in observations: room to add families without changing a policy's input shape."""
+
+
+@functools.lru_cache(maxsize=1)
+def _family_id_table() -> tuple[str, ...]:
+    text = (Path(__file__).parent / "family_ids.txt").read_text()
+    return tuple(line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#"))
+
+
+def family_ids() -> dict[str, int]:
+    """Stable id of every family, from the append-only table `curricula/family_ids.txt` (line order is the id).
+
+    Ids never change when families are added, so a trained policy's family embedding stays meaningful.
+    Families registered outside that table (e.g. by user code) get ids after it, in sorted order.
+    """
+    _ensure_loaded()
+    ids = {name: i for i, name in enumerate(_family_id_table())}
+    for name in sorted(set(_FAMILIES) - set(ids)):
+        ids[name] = len(ids)
+    if len(ids) > FAMILY_ID_CAPACITY:
+        raise ValueError(f"{len(ids)} task families exceed FAMILY_ID_CAPACITY={FAMILY_ID_CAPACITY}; raise it")
+    return ids
 
 
 def make_task(name: str, level: int | None = None, **config: Any) -> TaskFamily:

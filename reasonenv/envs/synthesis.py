@@ -8,7 +8,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from curricula.base import Instance, family_names
+from curricula.base import FAMILY_ID_CAPACITY, Instance, family_ids
 from reasonenv.envs.config import SynthesisConfig, TokenOptions, config_from_kwargs
 from reasonenv.envs.encoding import (
     STOP,
@@ -48,12 +48,12 @@ class TokenSynthesisBase(gym.Env):
         length = self.options.max_program_length
         self.observation_space = spaces.Dict({
             "task": spaces.Box(0, TASK_VOCAB - 1, shape=(task_length,), dtype=np.int32),
-            "family": spaces.Discrete(len(family_names())),
+            "family": spaces.Discrete(FAMILY_ID_CAPACITY),
             "language": spaces.Discrete(len(self.languages)),
             "program": spaces.Box(0, self.num_actions - 1, shape=(length,), dtype=np.int32),
             "action_mask": spaces.Box(0, 1, shape=(self.num_actions,), dtype=np.int8),
         })
-        self._family_ids = {name: i for i, name in enumerate(family_names())}
+        self._family_ids = family_ids()
         self._program = np.zeros(length, dtype=np.int32)
         self._actions: list[int] = []
         self._mask_states: dict[str, MaskState] = {}
@@ -216,7 +216,7 @@ class SynthesisEnv(TokenSynthesisBase):
     - `task`: `Box(0, 263, (task_length,), int32)`, the visible examples:
       `IN(1) input bytes OUT(2) output bytes END(3)` per example, a byte b
       as 8+b, padded with 0 (CUT(4) marks a cut encoding).
-    - `family`: `Discrete(len(curricula.family_names()))`, the family id.
+    - `family`: `Discrete(curricula.FAMILY_ID_CAPACITY)`, the family's stable id (`curricula.family_ids()`).
     - `language`: `Discrete(1)`, always 0 (the curriculum env mixes languages).
     - `program`: `Box(0, A-1, (max_program_length,), int32)`, the action ids
       emitted so far, padded with 0 (= STOP, which never enters a program).
