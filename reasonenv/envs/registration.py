@@ -1,8 +1,8 @@
 """Register every reasonenv id with Gymnasium under lazy "module:Class" entry points (called when `reasonenv` is imported).
 
 Ids:
-- `reasonenv/<Lang>-<Task>-v0`, token level: the `pqt` families in BF (their
-  suite's interpreter conventions are Brainfuck's), the `primitives`
+- `reasonenv/<Lang>-<Task>-v0`, token level: the `pqt` families in BF and Ook
+  (their suite's interpreter conventions are Brainfuck's), the `primitives`
   families in BF, Ook, Befunge93 and Whitespace (the cross-language
   skills), and the `paper` families in the language the paper asked them
   in (`reasonenv/BF-PaperPrint-v0`, `reasonenv/Befunge93-PaperFactorial-v0`).
@@ -24,7 +24,7 @@ NAMESPACE = "reasonenv"
 VERSION = 0
 LANGUAGE_IDS = {"bf": "BF", "ook": "Ook", "befunge93": "Befunge93", "whitespace": "Whitespace"}
 SUITE_LANGUAGES = {
-    "pqt": ("bf",),
+    "pqt": ("bf", "ook"),  # Ook! is Brainfuck spelled in word pairs: the same conventions apply
     "primitives": ("bf", "ook", "befunge93", "whitespace"),
     "paper": (),  # each paper family is tied to its own language
 }
