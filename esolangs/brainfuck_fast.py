@@ -1,28 +1,44 @@
-"""The fast Brainfuck engine: folded instructions, deferred pointer moves, loop idioms, exact to the reference.
+"""The fast Brainfuck engine: segments with deferred pointer moves, loop idioms solved in closed form, exact to the reference.
 
 How it stays exact while checking limits rarely:
-- Source is tokenized by one regex into runs of +-, >, < and single . , [ ].
-- Code between two control ops (a bracket, a loop idiom, the end) is a
-  *segment*. Inside a segment pointer moves are deferred: each + - . , op
-  carries its offset from the pointer at segment entry, and the segment's
-  net move is applied by the control op that ends it. A segment's cost (in
-  original instructions) and the lowest and highest offsets it visits are
-  known when the program is compiled.
-- On entering a segment the engine checks once that the whole segment fits
-  in the remaining step budget and stays on the tape. If so it runs with no
-  step or edge checks; the one error left inside it (the output limit) is
-  charged exactly from the op's offset in its segment. If not, that one
-  segment runs instruction run by instruction run with every check
-  (`_careful_segment`), which handles clamping and edge errors.
-- A loop whose body only adds and moves with net movement 0 (`[-]`, `[->+<]`,
-  `[->++>+++<<]`, ...) is solved in closed form: the number of iterations n
-  is the smallest n >= 1 with v + n*d = 0 (mod cell_modulus), infinite when
-  none exists; it costs 1 + n*(body+1) steps. A loop whose body is a single
-  run of > or < is a scan (bytearray.find for stride 1). Neither writes
-  output, so when the budget runs out inside one the observable result
-  (step_limit, output so far, steps = max_steps) is known without
-  simulating. When an idiom would touch a tape edge it runs its body as an
-  ordinary loop instead, which charges the edge exactly.
+- Source is split by one regex at the commands `[ ] . ,` (the *terminators*).
+  The straight-line run of + - < > before each terminator is a *segment*;
+  segment k and the terminator that ends it form node k (the last node ends
+  with END). Compiling a program only splits it, matches brackets and marks
+  innermost loops; each node's segment is compiled the first time the run
+  reaches it (lazily: code a run never reaches costs nothing).
+- Inside a segment pointer moves are deferred: each add carries its offset
+  from the pointer at segment entry and the segment's net move is applied at
+  its end. A node's cost (its original instructions plus one step for its
+  terminator) and the lowest and highest offsets its segment visits are known
+  once it is compiled.
+- On entering a node the engine checks once that the node fits in the
+  remaining step budget and that its segment stays on the tape. If so the
+  segment runs with no step or edge checks and its cost is charged at once;
+  the terminator then runs (a '.' checks the output limit with the step count
+  already exact). If not, that one segment runs instruction run by
+  instruction run with every check (`_careful_segment`), which handles
+  clamping and edge errors.
+- A loop whose body is one segment with net movement 0 (`[-]`, `[->+<]`,
+  `[->++>+++<<]`, ...) is solved in closed form (LOOP): the number of
+  iterations n is the smallest n >= 1 with v + n*d = 0 (mod cell_modulus),
+  infinite when none exists; it costs 1 + n*(body+1) steps. A loop whose body
+  is a single run of > or < is a scan (SCAN; bytearray.find for stride 1).
+- A loop whose body is segments and such closed-form loops only, with net
+  movement 0 and no I/O, where the nested loops' counters are neither the
+  outer counter nor a cell another nested loop adds to (e.g.
+  `[>++++++++++[-]<-]`, `[>+++[->++<]<-]`), is solved in closed form too
+  (LOOP2): every nested loop leaves its counter at 0, so from the second
+  iteration on each nested loop starts from the same value, and every
+  iteration after the first costs the same and adds the same amounts; only
+  the first iteration, whose nested loops start from the tape's values, is
+  computed apart. Such a loop runs once as an ordinary loop (its first
+  execution analyzes it).
+- None of the closed forms writes output or can leave the tape (they check
+  the cells they touch first), so when the budget runs out inside one the
+  observable result (step_limit, output so far, steps = max_steps) is known
+  without simulating. When an idiom would touch a tape edge it runs its body
+  as an ordinary loop instead, which charges the edge exactly.
 - Compiled programs are cached by source text (LRU): RL emits many duplicates.
 """
 
@@ -44,11 +60,19 @@ from esolangs.brainfuck import (
     syntax_error_text,
 )
 
-ADD, CLOSE, OPEN, OUT, LOOP, SCAN, IN, END = range(8)
-KIND_NAMES = ("ADD", "CLOSE", "OPEN", "OUT", "LOOP", "SCAN", "IN", "END")
+CLOSE, OPEN, LOOP, OUT, LOOP2, SCAN, IN, NOP, END, INNER, FRESH = range(11)
+KIND_NAMES = ("CLOSE", "OPEN", "LOOP", "OUT", "LOOP2", "SCAN", "IN", "NOP", "END", "INNER", "FRESH")
+"""Terminator kinds. INNER (an innermost loop, resolved to LOOP, SCAN or OPEN when its node is compiled) and
+FRESH (any other loop, resolved to LOOP2 or OPEN the first time it is entered) exist only before resolution."""
 
 _NON_COMMAND = re.compile(r"[^\[\]<>+\-.,]+")
-_TOKEN = re.compile(r"[+\-]+|>+|<+|[.,\[\]]")
+_SPLIT = re.compile(r"([\[\].,])")
+_RUN = re.compile(r"[+\-]+|>+|<+")
+_KIND_OF = {"[": FRESH, "]": CLOSE, ".": OUT, ",": IN}
+
+_FAR = 1 << 62
+_UNCOMPILED = (0, _FAR, 0, None, 0, END, 0, None)
+"""A node not compiled yet: its 'lowest offset' fails every entry check, which sends the run to compile it."""
 
 CACHE_SIZE = 4096
 CACHE_MAX_SOURCE = 65_536
@@ -57,161 +81,291 @@ _cache: OrderedDict[tuple[str, str], "Program | str"] = OrderedDict()
 
 
 class Program:
-    """A compiled program: parallel per-op tables read by the interpreter loop.
+    """A compiled program: one node per terminator (plus the final END), compiled lazily.
 
-    Ops are indexed by pc; a segment is named by the pc of its first op
-    (0, or the op after a control op). Tables may be longer than the program;
-    entries past END are unused.
+    nodes[k] is (cost, low, high, adds, move, kind, target, arg):
+      cost   the segment's instructions plus one for its terminator (END: plus nothing);
+      low    minus the lowest offset the segment visits (the pointer must be >= this to run it unchecked);
+      high   the highest offset it visits (pointer + high must be < tape_size);
+      adds   ((offset, amount), ...) in order; None while the node is not compiled;
+      move   the segment's net pointer move;
+      kind   the terminator's kind;
+      target CLOSE: the node after its '[' (loop body); loops: the node after their ']';
+      arg    LOOP: (delta, cost per iteration, ((offset, amount), ...) of other cells, body low, body high);
+             SCAN: the stride; LOOP2: see `_analyze_outer`.
     """
 
-    __slots__ = ("kinds", "offsets", "args", "before", "pre", "target", "need", "low", "high",
-                 "tokens", "stray", "segment_token")
+    __slots__ = ("nodes", "segments", "kinds", "targets")
 
-    def __init__(self, size: int, tokens: list[str], stray: frozenset[int]) -> None:
-        self.kinds = [END] * size
-        """Op kind of each op; the last op is END."""
-        self.offsets = [0] * size
-        """ADD/OUT/IN: cell offset from the pointer at segment entry; control ops: the segment's net move."""
-        self.args: list = [None] * size
-        """ADD: amount; SCAN: signed stride; LOOP: (delta, steps_per_iteration, other_cells)."""
-        self.before = [0] * size
-        """OUT: cost of the segment's instructions before it (charges the output limit exactly)."""
-        self.pre = [0] * size
-        """Control op: cost of its segment plus its own step (END: plus nothing)."""
-        self.target = [0] * size
-        """Control op: where it jumps (OPEN/LOOP/SCAN: after the loop; CLOSE: after its OPEN)."""
-        self.need = [0] * size
-        """Segment: steps to run it and the first step of its closing control op."""
-        self.low = [0] * size
-        """Segment: minus the lowest offset it visits (the pointer must be >= this to enter fast)."""
-        self.high = [0] * size
-        """Segment: the highest offset it visits (pointer + this must be < tape_size)."""
-        self.segment_token = [0] * size
-        """Segment: index of its first token, for careful token-by-token execution."""
-        self.tokens = tokens
-        """The instruction runs of the source ('+-+', '>>', '.', '[', ...)."""
-        self.stray = stray
-        """Token indices of unmatched brackets (no-ops that cost a step)."""
+    def __init__(self, segments: list[str], kinds: list[int], targets: list[int]) -> None:
+        self.segments = segments
+        """Source text of each node's segment (only + - < >)."""
+        self.kinds = kinds
+        """Terminator kind of each node (resolved as nodes are compiled)."""
+        self.targets = targets
+        self.nodes = [_UNCOMPILED] * len(segments)
+
+    def compile_all(self) -> "Program":
+        """Compile every node now (for inspection; running compiles what it reaches)."""
+        for k in range(len(self.nodes)):
+            if self.nodes[k][3] is None:
+                _compile_node(self, k)
+        return self
 
     def describe(self) -> list[str]:
-        """Human-readable op listing, for debugging."""
+        """Human-readable node listing, for debugging."""
         listing = []
-        for pc, kind in enumerate(self.kinds):
-            listing.append(f"{pc}: {KIND_NAMES[kind]} offset={self.offsets[pc]} arg={self.args[pc]!r}")
-            if kind == END:
-                break
+        for k, node in enumerate(self.nodes):
+            cost, low, high, adds, move, kind, target, arg = node
+            if adds is None:
+                listing.append(f"{k}: (not compiled) {self.segments[k]!r} {KIND_NAMES[self.kinds[k]]}")
+                continue
+            listing.append(f"{k}: {self.segments[k]!r} adds={adds} move={move} cost={cost} "
+                           f"{KIND_NAMES[kind]} target={target} arg={arg!r}")
         return listing
 
 
-def compile_program(source: str, unmatched: str, stray: frozenset[int] | None = None) -> "Program | str":
-    """Compile source text; returns a syntax error message instead when brackets are unbalanced under 'error'.
+def compile_program(source: str, unmatched: str) -> "Program | str":
+    """Split source into nodes and match brackets; returns a syntax error message instead when brackets are
+    unbalanced under 'error'. Unmatched brackets under 'ignore' become NOP terminators (a step, no effect)."""
+    parts = _SPLIT.split(_NON_COMMAND.sub("", source))
+    segments = parts[0::2]
+    terms = parts[1::2]
+    kinds = list(map(_KIND_OF.__getitem__, terms))
+    kinds.append(END)
+    targets = [0] * len(segments)
+    open_nodes: list[int] = []
+    stray = False
+    for k, term in enumerate(terms):
+        if term == "[":
+            open_nodes.append(k)
+        elif term == "]":
+            if open_nodes:
+                start = open_nodes.pop()
+                targets[start] = k + 1
+                targets[k] = start + 1
+                if start == k - 1:
+                    kinds[start] = INNER
+            else:
+                kinds[k] = NOP
+                stray = True
+    if open_nodes:
+        stray = True
+        for start in open_nodes:
+            kinds[start] = NOP
+    if stray and unmatched == "error":
+        return syntax_error_text(bracket_diagnostics(source))
+    return Program(segments, kinds, targets)
 
-    One pass over the tokens assumes every '[' is matched; if some turn out
-    unmatched at the end, 'ignore' compiles again knowing which (rare).
-    """
-    tokens = _TOKEN.findall(_NON_COMMAND.sub("", source))
-    known_stray = stray if stray is not None else frozenset()
-    program = Program(len(tokens) + 2, tokens, known_stray)
-    kinds, offsets, args, before = program.kinds, program.offsets, program.args, program.before
-    pre, target, need, low, high = program.pre, program.target, program.need, program.low, program.high
-    segment_token = program.segment_token
 
-    pc = 0
-    segment_start = 0
-    offset = lowest = highest = cost = 0
-    segment_has_io = False
-    open_ops: list[tuple[int, int]] = []
-    new_stray: list[int] = []
-    for index, token in enumerate(tokens):
+def _segment(text: str) -> tuple[tuple, int, int, int]:
+    """(adds, net move, minus the lowest offset visited, highest offset visited) of a run of + - < >."""
+    if ">" not in text and "<" not in text:
+        amount = 2 * text.count("+") - len(text)
+        return ((0, amount),) if amount else (), 0, 0, 0
+    adds = []
+    offset = lowest = highest = 0
+    for token in _RUN.findall(text):
         first = token[0]
-        if first == "+":
-            length = len(token)
-            kinds[pc] = ADD
-            offsets[pc] = offset
-            args[pc] = length if "-" not in token else 2 * token.count("+") - length
-            pc += 1
-            cost += length
-        elif first == "-":
-            length = len(token)
-            kinds[pc] = ADD
-            offsets[pc] = offset
-            args[pc] = -length if "+" not in token else 2 * token.count("+") - length
-            pc += 1
-            cost += length
-        elif first == ">":
+        if first == ">":
             offset += len(token)
-            cost += len(token)
             if offset > highest:
                 highest = offset
         elif first == "<":
             offset -= len(token)
-            cost += len(token)
             if offset < lowest:
                 lowest = offset
-        elif first == "." or first == ",":
-            kinds[pc] = OUT if first == "." else IN
-            offsets[pc] = offset
-            before[pc] = cost
-            pc += 1
-            cost += 1
-            segment_has_io = True
-        elif index in known_stray or (first == "]" and not open_ops):
-            if stray is None:
-                new_stray.append(index)
-            cost += 1  # an unmatched bracket does nothing but costs a step
         else:
-            # A control op closes the segment before it.
-            is_close = first == "]"
-            kinds[pc] = CLOSE if is_close else OPEN
-            offsets[pc] = offset
-            pre[pc] = cost + 1
-            need[segment_start] = cost + 1
-            low[segment_start] = -lowest
-            high[segment_start] = highest
-            if is_close:
-                start, start_token = open_ops.pop()
-                target[start] = pc + 1
-                target[pc] = start + 1
-                if segment_start == start + 1 and not segment_has_io:  # innermost loop: its body is one segment
-                    _recognize_idiom(program, start, pc, index - start_token - 1, tokens)
-            else:
-                open_ops.append((pc, index))
-            pc += 1
-            segment_start = pc
-            segment_token[segment_start] = index + 1
-            offset = lowest = highest = cost = 0
-            segment_has_io = False
-    if open_ops and stray is None:
-        if unmatched == "error":
-            return syntax_error_text(bracket_diagnostics(source))
-        return compile_program(source, unmatched, frozenset(new_stray + [token for _, token in open_ops]))
-    if new_stray and unmatched == "error":
-        return syntax_error_text(bracket_diagnostics(source))
-    kinds[pc] = END
-    offsets[pc] = offset
-    pre[pc] = cost
-    need[segment_start] = cost
-    low[segment_start] = -lowest
-    high[segment_start] = highest
-    if stray is None and new_stray:
-        program.stray = frozenset(new_stray)
-    return program
+            amount = 2 * token.count("+") - len(token)
+            if amount:
+                adds.append((offset, amount))
+    return tuple(adds), offset, -lowest, highest
 
 
-def _recognize_idiom(program: Program, start: int, close: int, body_tokens: int, tokens: list[str]) -> None:
-    """Turn the OPEN at `start` into LOOP or SCAN when its body (one segment, no output or input) is an idiom."""
-    if close == start + 1 and body_tokens == 1 and tokens[program.segment_token[start + 1]][0] in "<>":
-        program.kinds[start] = SCAN
-        program.args[start] = program.offsets[close]
-        return
-    if program.offsets[close] != 0:
-        return
-    deltas: dict[int, int] = {}
-    for pc in range(start + 1, close):
-        deltas[program.offsets[pc]] = deltas.get(program.offsets[pc], 0) + program.args[pc]
-    others = tuple((cell, amount) for cell, amount in sorted(deltas.items()) if cell != 0 and amount != 0)
-    program.kinds[start] = LOOP
-    program.args[start] = (deltas.get(0, 0), program.pre[close], others)
+def _compile_node(program: Program, k: int) -> None:
+    text = program.segments[k]
+    adds, move, low, high = _segment(text)
+    kind = program.kinds[k]
+    node = (len(text) + (kind != END), low, high, adds, move, kind, program.targets[k], None)
+    program.nodes[k] = node
+    if kind == INNER:
+        kind, arg = _analyze_inner(program, k)
+        program.kinds[k] = kind
+        program.nodes[k] = node[:5] + (kind, node[6], arg)
+
+
+def _analyze_inner(program: Program, k: int) -> tuple[int, object]:
+    """An innermost loop (its body is node k+1's segment): LOOP, SCAN or a plain OPEN."""
+    if program.nodes[k + 1][3] is None:
+        _compile_node(program, k + 1)
+    cost, low, high, adds, move, _, _, _ = program.nodes[k + 1]
+    if move == 0:
+        deltas: dict[int, int] = {}
+        for offset, amount in adds:
+            deltas[offset] = deltas.get(offset, 0) + amount
+        others = tuple((offset, amount) for offset, amount in sorted(deltas.items()) if offset and amount)
+        return LOOP, (deltas.get(0, 0), cost, others, low, high)
+    text = program.segments[k + 1]
+    if not adds and (text.count(">") == len(text) or text.count("<") == len(text)):
+        return SCAN, move
+    return OPEN, None
+
+
+def _analyze_outer(program: Program, k: int) -> tuple[int, object]:
+    """A loop with nested loops, entered for the first time: LOOP2 when it qualifies, else a plain OPEN.
+
+    The body must be segments and LOOP idioms only, with net movement 0. With
+    Z the set of the nested loops' counter cells (offsets from the outer
+    counter), no counter may be the outer counter and no nested loop may add
+    to a cell of Z or to the outer counter: then the outer counter changes
+    by a constant d per iteration, and the value each nested loop starts from
+    is, from the second iteration on, a constant (the adds made to its
+    counter since the previous loop on that counter, wrapping around the
+    body). arg is (d, base cost, firsts, rests, finals, adds, low, high,
+    steady-state memo by modulus):
+      firsts  (counter, adds before it, delta, cost per iteration, others) for the first loop on each counter;
+      rests   (counter, start value, delta, cost per iteration, others) for later loops on the same counter;
+      finals  (counter, value it ends each iteration with);
+      adds    (cell, amount added per iteration by the segments) for cells outside Z and the counter.
+    """
+    nodes = program.nodes
+    close = program.targets[k] - 1
+    j = k + 1
+    offset = lowest = highest = 0
+    base = 0
+    items: list[tuple] = []
+    loops = 0
+    while True:
+        if nodes[j][3] is None:
+            _compile_node(program, j)
+        cost, low, high, adds, move, kind, _, arg = nodes[j]
+        base += cost
+        if offset - low < lowest:
+            lowest = offset - low
+        if offset + high > highest:
+            highest = offset + high
+        for cell, amount in adds:
+            items.append((offset + cell, amount))
+        offset += move
+        if j == close:
+            break
+        if kind != LOOP:
+            return OPEN, None
+        delta, per_iteration, others, body_low, body_high = arg
+        if offset - body_low < lowest:
+            lowest = offset - body_low
+        if offset + body_high > highest:
+            highest = offset + body_high
+        items.append((offset, delta, per_iteration, tuple((offset + cell, amount) for cell, amount in others)))
+        loops += 1
+        j += 2
+    if offset != 0 or not loops:
+        return OPEN, None
+    pending: dict[int, int] = {}
+    counters: set[int] = set()
+    firsts = []
+    rests = []
+    written: set[int] = set()
+    for item in items:
+        if len(item) == 2:
+            cell, amount = item
+            pending[cell] = pending.get(cell, 0) + amount
+            continue
+        counter, delta, per_iteration, others = item
+        if counter == 0:
+            return OPEN, None
+        start = pending.pop(counter, 0)
+        entry = (counter, start, delta, per_iteration, others)
+        if counter in counters:
+            rests.append(entry)
+        else:
+            counters.add(counter)
+            firsts.append(entry)
+        written.update(cell for cell, _ in others)
+    if 0 in written or written & counters:
+        return OPEN, None
+    finals = tuple((counter, pending.pop(counter, 0)) for counter in sorted(counters))
+    delta = pending.pop(0, 0)
+    adds = tuple(sorted(pending.items()))
+    return LOOP2, (delta, base, tuple(firsts), tuple(rests), finals, adds, -lowest, highest, {})
+
+
+def _steady(arg: tuple, modulus: int) -> tuple:
+    """For one modulus: (cost of an iteration after the first, ((cell, amount added per such iteration), ...),
+    a later loop never ends, a first loop never ends from the second iteration on, iterations of each first
+    loop from the second iteration on)."""
+    _, base, firsts, rests, finals, adds, _, _, _ = arg
+    cost = base
+    effects = dict(adds)
+    endless_rest = False
+    for _, start, delta, per_iteration, others in rests:
+        start %= modulus
+        n = loop_iterations(start, delta, modulus) if start else 0
+        if start and n == 0:
+            endless_rest = True
+        cost += n * per_iteration
+        for cell, amount in others:
+            effects[cell] = effects.get(cell, 0) + n * amount
+    final = dict(finals)
+    endless_first = False
+    steady_iterations = []
+    for counter, before, delta, per_iteration, others in firsts:
+        start = (final[counter] + before) % modulus
+        n = loop_iterations(start, delta, modulus) if start else 0
+        if start and n == 0:
+            endless_first = True
+        steady_iterations.append(n)
+        cost += n * per_iteration
+        for cell, amount in others:
+            effects[cell] = effects.get(cell, 0) + n * amount
+    effects_tuple = tuple((cell, amount) for cell, amount in effects.items() if amount % modulus)
+    return cost, effects_tuple, endless_rest, endless_first, tuple(steady_iterations)
+
+
+def _run_loop2(arg: tuple, tape, p: int, value: int, modulus: int, steps: int, max_steps: int) -> int:
+    """Run a LOOP2 loop entered with nonzero counter `value` at p; the step count after it, or -1 at the step limit."""
+    delta, _, firsts, _, finals, _, _, _, memo = arg
+    steady = memo.get(modulus)
+    if steady is None:
+        steady = memo[modulus] = _steady(arg, modulus)
+    cost, effects, endless_rest, endless_first, steady_iterations = steady
+    if endless_rest:
+        return -1
+    if delta == -1:
+        n = value
+    elif delta == 1:
+        n = modulus - value
+    else:
+        n = loop_iterations(value, delta, modulus)
+        if n == 0:
+            return -1
+    if n > 1 and endless_first:
+        return -1
+    total = n * cost
+    corrections = []
+    for (counter, before, loop_delta, per_iteration, others), steady_n in zip(firsts, steady_iterations):
+        start = (tape[p + counter] + before) % modulus
+        if start:
+            first_n = loop_iterations(start, loop_delta, modulus)
+            if first_n == 0:
+                return -1
+        else:
+            first_n = 0
+        if first_n != steady_n:
+            total += (first_n - steady_n) * per_iteration
+            for cell, amount in others:
+                corrections.append((cell, (first_n - steady_n) * amount))
+    steps += total
+    if steps > max_steps:
+        return -1
+    for cell, amount in effects:
+        tape[p + cell] = (tape[p + cell] + n * amount) % modulus
+    for cell, amount in corrections:
+        tape[p + cell] = (tape[p + cell] + amount) % modulus
+    for counter, final in finals:
+        tape[p + counter] = final % modulus
+    tape[p] = 0
+    return steps
 
 
 def _compiled(source: str, unmatched: str) -> "Program | str":
@@ -252,124 +406,123 @@ def loop_iterations(value: int, delta: int, modulus: int) -> int:
 def run_fast(source: str, stdin: bytes, limits: Limits, options: BrainfuckOptions) -> Execution:
     """Run source under limits and options; same status, output and steps as `run_reference`."""
     program = _compiled(source, options.unmatched)
-    if isinstance(program, str):
+    if type(program) is str:
         return Execution(SYNTAX_ERROR, b"", 0, program)
-    kinds = program.kinds
-    offsets = program.offsets
-    args = program.args
-    pre = program.pre
-    target = program.target
-    need = program.need
-    low = program.low
-    high = program.high
+    nodes = program.nodes
 
     max_steps = limits.max_steps
     max_output = limits.max_output
     modulus = options.cell_modulus
     size = options.tape_size
-    clamp = options.left_edge == "clamp"
-    eof = options.eof
-    byte_tape = modulus <= 256
     tape = new_tape(options)
     output = bytearray()
-    input_length = len(stdin)
     p = 0
     ip = 0
-    pc = 0
+    k = 0
     steps = 0
 
-    if need[0] > max_steps or low[0] > 0 or high[0] >= size:
-        state = _careful_segment(program, 0, tape, output, p, ip, steps, stdin, limits, options)
-        if type(state) is Execution:
-            return state
-        pc, p, ip, steps = state
-
     while True:
-        kind = kinds[pc]
-        if kind == ADD:
-            cell = p + offsets[pc]
-            tape[cell] = (tape[cell] + args[pc]) % modulus
-            pc += 1
-            continue
-        if kind == CLOSE:
-            p += offsets[pc]
-            steps += pre[pc]
-            pc = target[pc] if tape[p] else pc + 1
-        elif kind == OPEN:
-            p += offsets[pc]
-            steps += pre[pc]
-            pc = pc + 1 if tape[p] else target[pc]
-        elif kind == OUT:
-            if len(output) >= max_output:
-                return output_limit(output, steps + program.before[pc] + 1, max_output)
-            output.append(tape[p + offsets[pc]] & 255)
-            pc += 1
-            continue
-        elif kind == LOOP:
-            p += offsets[pc]
-            steps += pre[pc]
-            value = tape[p]
-            if not value:
-                pc = target[pc]
-            elif p < low[pc + 1] or p + high[pc + 1] >= size:
-                pc += 1  # near an edge: run the body as an ordinary loop (careful), which charges the edge exactly
-            else:
-                delta, per_iteration, others = args[pc]
-                if delta == -1:
-                    n = value
-                elif delta == 1:
-                    n = modulus - value
-                else:
-                    n = loop_iterations(value, delta, modulus)
-                    if n == 0:
-                        return step_limit(output, max_steps)
-                steps += n * per_iteration
-                if steps > max_steps:
-                    return step_limit(output, max_steps)
-                tape[p] = 0
-                if others:
-                    for offset, amount in others:
-                        tape[p + offset] = (tape[p + offset] + n * amount) % modulus
-                pc = target[pc]
-        elif kind == SCAN:
-            p += offsets[pc]
-            steps += pre[pc]
-            if not tape[p]:
-                pc = target[pc]
-            else:
-                found = _scan(tape, p, args[pc], size, clamp, byte_tape)
-                if found == -1:
-                    pc += 1  # it would leave the tape: run it as an ordinary loop to charge the edge exactly
-                elif found == -2:
-                    return step_limit(output, max_steps)
-                else:
-                    distance = abs(args[pc])
-                    # ceil: a clamped left scan lands on cell 0 from a position that is no multiple of the stride
-                    n = (abs(found - p) + distance - 1) // distance
-                    if steps + n * (distance + 1) > max_steps:
-                        return step_limit(output, max_steps)
-                    steps += n * (distance + 1)
-                    p = found
-                    pc = target[pc]
-        elif kind == IN:
-            cell = p + offsets[pc]
-            if ip < input_length:
-                tape[cell] = stdin[ip] % modulus
-                ip += 1
-            elif eof == "zero":
-                tape[cell] = 0
-            elif eof == "minus_one":
-                tape[cell] = modulus - 1
-            pc += 1
-            continue
-        else:  # END
-            return Execution(OK, bytes(output), steps + pre[pc])
-        # A control op ran: check that the next segment fits the budget and the tape before running it unchecked.
-        if steps + need[pc] > max_steps or p < low[pc] or p + high[pc] >= size:
-            state = _careful_segment(program, pc, tape, output, p, ip, steps, stdin, limits, options)
+        cost, low, high, adds, move, kind, target, arg = nodes[k]
+        if steps + cost > max_steps or p < low or p + high >= size:
+            if adds is None:
+                _compile_node(program, k)
+                continue
+            state = _careful_segment(program, k, tape, output, p, steps, limits, options)
             if type(state) is Execution:
                 return state
-            pc, p, ip, steps = state
+            p, steps = state
+        else:
+            for offset, amount in adds:
+                cell = p + offset
+                tape[cell] = (tape[cell] + amount) % modulus
+            p += move
+            steps += cost
+        # The segment and its terminator's step are charged: run the terminator.
+        if kind == CLOSE:
+            k = target if tape[p] else k + 1
+        elif kind == OPEN:
+            k = k + 1 if tape[p] else target
+        elif kind == LOOP:
+            value = tape[p]
+            if not value:
+                k = target
+                continue
+            delta, per_iteration, others, body_low, body_high = arg
+            if p < body_low or p + body_high >= size:
+                k += 1  # near an edge: run the body as an ordinary loop (careful), which charges the edge exactly
+                continue
+            if delta == -1:
+                n = value
+            elif delta == 1:
+                n = modulus - value
+            else:
+                n = loop_iterations(value, delta, modulus)
+                if n == 0:
+                    return step_limit(output, max_steps)
+            steps += n * per_iteration
+            if steps > max_steps:
+                return step_limit(output, max_steps)
+            tape[p] = 0
+            for offset, amount in others:
+                cell = p + offset
+                tape[cell] = (tape[cell] + n * amount) % modulus
+            k = target
+        elif kind == OUT:
+            if len(output) >= max_output:
+                return output_limit(output, steps, max_output)
+            output.append(tape[p] & 255)
+            k += 1
+        elif kind == LOOP2:
+            value = tape[p]
+            if not value:
+                k = target
+            elif p < arg[6] or p + arg[7] >= size:
+                k += 1
+            else:
+                steps = _run_loop2(arg, tape, p, value, modulus, steps, max_steps)
+                if steps < 0:
+                    return step_limit(output, max_steps)
+                k = target
+        elif kind == SCAN:
+            if not tape[p]:
+                k = target
+                continue
+            found = _scan(tape, p, arg, size, options.left_edge == "clamp", modulus <= 256)
+            if found == -1:
+                k += 1  # it would leave the tape: run it as an ordinary loop to charge the edge exactly
+            elif found == -2:
+                return step_limit(output, max_steps)
+            else:
+                distance = abs(arg)
+                # ceil: a clamped left scan lands on cell 0 from a position that is no multiple of the stride
+                n = (abs(found - p) + distance - 1) // distance
+                steps += n * (distance + 1)
+                if steps > max_steps:
+                    return step_limit(output, max_steps)
+                p = found
+                k = target
+        elif kind == FRESH:
+            if not tape[p]:
+                k = target
+                continue
+            # First entry: analyze, and run it as an ordinary loop this time.
+            kind, arg = _analyze_outer(program, k)
+            program.kinds[k] = kind
+            nodes[k] = (cost, low, high, adds, move, kind, target, arg)
+            k += 1
+        elif kind == IN:
+            if ip < len(stdin):
+                tape[p] = stdin[ip] % modulus
+                ip += 1
+            elif options.eof == "zero":
+                tape[p] = 0
+            elif options.eof == "minus_one":
+                tape[p] = modulus - 1
+            k += 1
+        elif kind == NOP:
+            k += 1
+        else:  # END
+            return Execution(OK, bytes(output), steps)
 
 
 def _scan(tape, p: int, stride: int, size: int, clamp: bool, byte_tape: bool) -> int:
@@ -402,27 +555,18 @@ def _scan(tape, p: int, stride: int, size: int, clamp: bool, byte_tape: bool) ->
     return 0
 
 
-def _careful_segment(program: Program, pc: int, tape, output: bytearray, p: int, ip: int, steps: int,
-                     stdin: bytes, limits: Limits, options: BrainfuckOptions):
-    """Run the segment starting at pc one instruction run (token) at a time, with every limit checked.
+def _careful_segment(program: Program, k: int, tape, output: bytearray, p: int, steps: int,
+                     limits: Limits, options: BrainfuckOptions):
+    """Run node k's segment one instruction run at a time with every limit checked, then charge its terminator.
 
     Used when the segment might not fit the budget or the tape. Returns an
-    Execution when the run ends inside the segment, else (pc of the closing
-    control op, p, ip, steps) adjusted so that the main loop's
-    `p += offsets[pc]; steps += pre[pc]` yields the exact pointer and count.
+    Execution when the run ends inside the node, else (p, steps) after it.
     """
     max_steps = limits.max_steps
     modulus = options.cell_modulus
     size = options.tape_size
-    tokens = program.tokens
-    stray = program.stray
-    segment_cost = 0
-    index = program.segment_token[pc]
-    while index < len(tokens):
-        token = tokens[index]
+    for token in _RUN.findall(program.segments[k]):
         first = token[0]
-        if (first == "[" or first == "]") and index not in stray:
-            break  # the control op that ends the segment
         cost = len(token)
         remaining = max_steps - steps
         if first == ">" or first == "<":
@@ -447,26 +591,11 @@ def _careful_segment(program: Program, pc: int, tape, output: bytearray, p: int,
                 p = 0
         elif cost > remaining:
             return step_limit(output, max_steps)
-        elif first == "+" or first == "-":
+        else:
             tape[p] = (tape[p] + 2 * token.count("+") - cost) % modulus
-        elif first == ".":
-            if len(output) >= limits.max_output:
-                return output_limit(output, steps + 1, limits.max_output)
-            output.append(tape[p] & 255)
-        elif first == ",":
-            if ip < len(stdin):
-                tape[p] = stdin[ip] % modulus
-                ip += 1
-            elif options.eof == "zero":
-                tape[p] = 0
-            elif options.eof == "minus_one":
-                tape[p] = modulus - 1
         steps += cost
-        segment_cost += cost
-        index += 1
-    kinds = program.kinds
-    while kinds[pc] == ADD or kinds[pc] == OUT or kinds[pc] == IN:
-        pc += 1
-    if kinds[pc] != END and steps >= max_steps:
-        return step_limit(output, max_steps)
-    return pc, p - program.offsets[pc], ip, steps - segment_cost
+    if program.kinds[k] != END:
+        if steps >= max_steps:
+            return step_limit(output, max_steps)
+        steps += 1
+    return p, steps
