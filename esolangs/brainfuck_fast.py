@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from itertools import accumulate
 from math import gcd
 
 from esolangs.base import OK, SYNTAX_ERROR, Execution, Limits
@@ -60,28 +61,44 @@ from esolangs.brainfuck import (
     syntax_error_text,
 )
 
-CLOSE, OPEN, LOOP, OUT, LOOP2, SCAN, IN, NOP, END, INNER, FRESH = range(11)
-KIND_NAMES = ("CLOSE", "OPEN", "LOOP", "OUT", "LOOP2", "SCAN", "IN", "NOP", "END", "INNER", "FRESH")
-"""Terminator kinds. INNER (an innermost loop, resolved to LOOP, SCAN or OPEN when its node is compiled) and
-FRESH (any other loop, resolved to LOOP2 or OPEN the first time it is entered) exist only before resolution."""
+CLOSE, OPEN, LOOP, OUT, LOOP2, SCAN, IN, NOP, END, FRESH = range(10)
+KIND_NAMES = ("CLOSE", "OPEN", "LOOP", "OUT", "LOOP2", "SCAN", "IN", "NOP", "END", "FRESH")
+"""Terminator kinds. A '[' starts as FRESH: an innermost loop becomes LOOP, SCAN or OPEN when its body's node is
+compiled; any other loop becomes LOOP2 or OPEN the first time a run enters it."""
 
-_NON_COMMAND = re.compile(r"[^\[\]<>+\-.,]+")
-_SPLIT = re.compile(r"([\[\].,])")
-_RUN = re.compile(r"[+\-]+|>+|<+")
-_KIND_OF = {"[": FRESH, "]": CLOSE, ".": OUT, ",": IN}
+_RUN = re.compile(rb"[+\-]+|>+|<+")
+_TERMINATORS = b"[].,"
+_TO_BAR = bytes(ord("|") if byte in _TERMINATORS else ord(" ") if byte == ord("|") else byte for byte in range(256))
+"""Translation table: every terminator becomes '|' (and '|', a comment character, becomes ' ')."""
+_NOT_TERMINATORS = bytes(byte for byte in range(256) if byte not in _TERMINATORS)
+_KIND_OF = [END] * 256
+_DEPTH = [0] * 256
+for _byte, _kind, _depth in ((b"[", FRESH, 1), (b"]", CLOSE, -1), (b".", OUT, 0), (b",", IN, 0)):
+    _KIND_OF[_byte[0]] = _kind
+    _DEPTH[_byte[0]] = _depth
 
 _FAR = 1 << 62
 _UNCOMPILED = (0, _FAR, 0, None, 0, END, 0, None)
 """A node not compiled yet: its 'lowest offset' fails every entry check, which sends the run to compile it."""
 
+_SMALL = 64
+_SINGLE_ADD = tuple(tuple(((offset, amount),) if amount else () for amount in range(-_SMALL, _SMALL))
+                    for offset in range(-8, 9))
+"""_SINGLE_ADD[offset + 8][amount + _SMALL] is ((offset, amount),): the adds of most segments, built once at
+import so that compiling allocates (and the garbage collector tracks) fewer objects."""
+
+_CLEAR = (-1, 2, (), 0, 0)
+"""The LOOP argument of `[-]`."""
+
 CACHE_SIZE = 4096
 CACHE_MAX_SOURCE = 65_536
 """Longer sources are compiled every time: caching a few megabyte-long programs would hold gigabytes."""
-_cache: OrderedDict[tuple[str, str], "Program | str"] = OrderedDict()
+_caches: dict[str, OrderedDict[str, "Program | str"]] = {"error": OrderedDict(), "ignore": OrderedDict()}
+"""Compiled programs by unmatched mode, then source (LRU)."""
 
 
 class Program:
-    """A compiled program: one node per terminator (plus the final END), compiled lazily.
+    """A compiled program: one node per terminator (plus the final END), compiled when a run first reaches it.
 
     nodes[k] is (cost, low, high, adds, move, kind, target, arg):
       cost   the segment's instructions plus one for its terminator (END: plus nothing);
@@ -95,21 +112,33 @@ class Program:
              SCAN: the stride; LOOP2: see `_analyze_outer`.
     """
 
-    __slots__ = ("nodes", "segments", "kinds", "targets")
+    __slots__ = ("nodes", "segments", "terms", "kinds", "targets", "depths")
 
-    def __init__(self, segments: list[str], kinds: list[int], targets: list[int]) -> None:
+    def __init__(self, segments: list[bytes], terms: bytes, kinds: list[int] | None, targets: list[int],
+                 depths: list[int] | None) -> None:
         self.segments = segments
-        """Source text of each node's segment (only + - < >)."""
+        """Node k's segment: the source bytes between terminators k-1 and k (comment bytes included)."""
+        self.terms = terms
+        """The terminators, in order: node k's is terms[k] (the last node has none)."""
         self.kinds = kinds
-        """Terminator kind of each node (resolved as nodes are compiled)."""
+        """When some bracket is unmatched: the terminator kind of each node (NOP for unmatched brackets)."""
         self.targets = targets
-        self.nodes = [_UNCOMPILED] * len(segments)
+        """Jump targets, filled as '[' nodes are compiled (all at once when some bracket is unmatched)."""
+        self.depths = depths
+        """Bracket depth after each terminator, to match a '[' by one list.index (None: targets are all known)."""
+        self.nodes = [_UNCOMPILED] * len(targets)
+
+    def kind(self, k: int) -> int:
+        """The terminator kind of node k as parsed."""
+        if self.kinds is not None:
+            return self.kinds[k]
+        return END if k == len(self.terms) else _KIND_OF[self.terms[k]]
 
     def compile_all(self) -> "Program":
-        """Compile every node now (for inspection; running compiles what it reaches)."""
+        """Compile every node now (for inspection; running compiles only what it reaches)."""
         for k in range(len(self.nodes)):
             if self.nodes[k][3] is None:
-                _compile_node(self, k)
+                _compile_nodes(self, k)
         return self
 
     def describe(self) -> list[str]:
@@ -118,97 +147,189 @@ class Program:
         for k, node in enumerate(self.nodes):
             cost, low, high, adds, move, kind, target, arg = node
             if adds is None:
-                listing.append(f"{k}: (not compiled) {self.segments[k]!r} {KIND_NAMES[self.kinds[k]]}")
+                listing.append(f"{k}: (not compiled) {self.segments[k].decode(errors='replace')!r} {KIND_NAMES[self.kind(k)]}")
                 continue
-            listing.append(f"{k}: {self.segments[k]!r} adds={adds} move={move} cost={cost} "
+            listing.append(f"{k}: {self.segments[k].decode(errors='replace')!r} adds={adds} move={move} cost={cost} "
                            f"{KIND_NAMES[kind]} target={target} arg={arg!r}")
         return listing
 
 
 def compile_program(source: str, unmatched: str) -> "Program | str":
-    """Split source into nodes and match brackets; returns a syntax error message instead when brackets are
-    unbalanced under 'error'. Unmatched brackets under 'ignore' become NOP terminators (a step, no effect)."""
-    parts = _SPLIT.split(_NON_COMMAND.sub("", source))
-    segments = parts[0::2]
-    terms = parts[1::2]
+    """Split source into nodes and check its brackets; returns a syntax error message instead when brackets are
+    unbalanced under 'error'. Unmatched brackets under 'ignore' become NOP terminators (a step, no effect).
+
+    Balanced brackets are checked in C (running depth never below 0, 0 at the
+    end); each '[' finds its ']' when its node is compiled.
+    """
+    data = source.encode("utf-8", "surrogatepass")  # commands are ASCII; anything else is a comment
+    segments = data.translate(_TO_BAR).split(b"|")
+    terms = data.translate(None, _NOT_TERMINATORS)
+    targets = [0] * len(segments)
+    if not terms:
+        return Program(segments, terms, None, targets, [])
+    depths = list(accumulate(map(_DEPTH.__getitem__, terms)))
+    if depths[-1] == 0 and min(depths) >= 0:
+        return Program(segments, terms, None, targets, depths)
+    if unmatched == "error":
+        return syntax_error_text(bracket_diagnostics(source))
     kinds = list(map(_KIND_OF.__getitem__, terms))
     kinds.append(END)
-    targets = [0] * len(segments)
     open_nodes: list[int] = []
-    stray = False
     for k, term in enumerate(terms):
-        if term == "[":
+        if term == 91:  # [
             open_nodes.append(k)
-        elif term == "]":
+        elif term == 93:  # ]
             if open_nodes:
                 start = open_nodes.pop()
                 targets[start] = k + 1
                 targets[k] = start + 1
-                if start == k - 1:
-                    kinds[start] = INNER
             else:
                 kinds[k] = NOP
-                stray = True
-    if open_nodes:
-        stray = True
-        for start in open_nodes:
-            kinds[start] = NOP
-    if stray and unmatched == "error":
-        return syntax_error_text(bracket_diagnostics(source))
-    return Program(segments, kinds, targets)
+    for start in open_nodes:
+        kinds[start] = NOP
+    return Program(segments, terms, kinds, targets, None)
 
 
-def _segment(text: str) -> tuple[tuple, int, int, int]:
-    """(adds, net move, minus the lowest offset visited, highest offset visited) of a run of + - < >."""
-    if ">" not in text and "<" not in text:
-        amount = 2 * text.count("+") - len(text)
-        return ((0, amount),) if amount else (), 0, 0, 0
+def _compile_nodes(program: Program, k: int) -> None:
+    """Compile node k and the nodes a run reaches from it without jumping back: the next node, or for a loop
+    that is not innermost the node after it (its body is compiled when a run enters it). Stops at END or at
+    a node compiled already. An innermost loop's kind (LOOP, SCAN or OPEN) is settled with its body's node."""
+    nodes = program.nodes
+    segments = program.segments
+    terms = program.terms
+    kinds = program.kinds
+    targets = program.targets
+    last = len(nodes) - 1
+    single0 = _SINGLE_ADD[8]
+    pending = False  # an innermost loop's node waits for its body to settle its kind
+    while nodes[k][3] is None:
+        text = segments[k]
+        length = len(text)
+        plus = text.count(b"+")
+        minus = text.count(b"-")
+        if plus + minus == length:  # no moves (and no comment): one add at offset 0
+            amount = plus - minus
+            adds = single0[amount + _SMALL] if -_SMALL <= amount < _SMALL else ((0, amount),)
+            move = low = high = 0
+            cost = length
+        else:
+            adds, move, low, high, cost = _segment(text, length, plus, minus)
+        if kinds is not None:
+            kind = kinds[k]
+        elif k == last:
+            kind = END
+        else:
+            kind = _KIND_OF[terms[k]]
+        if kind == END:
+            nodes[k] = (cost, low, high, adds, move, END, 0, None)
+            return
+        target = targets[k]
+        if kind == FRESH:
+            if not target:
+                depths = program.depths
+                close = depths.index(depths[k] - 1, k + 1)
+                target = targets[k] = close + 1
+                targets[close] = k + 1
+            if target == k + 2:  # innermost: settled by its body, the next node
+                pending = True
+                open_cost, open_low, open_high, open_adds, open_move = cost + 1, low, high, adds, move
+                k += 1
+                continue
+            nodes[k] = (cost + 1, low, high, adds, move, FRESH, target, None)
+            k = target  # an outer loop: continue after it (its body is compiled when a run enters it)
+            continue
+        if kind == CLOSE:
+            if not target:
+                target = targets[k] = _find_open(program, k) + 1
+            if target == k and (pending or nodes[k - 1][5] == FRESH):
+                # The body of an innermost loop: settle the loop's kind.
+                if not pending:
+                    open_cost, open_low, open_high, open_adds, open_move, _, _, _ = nodes[k - 1]
+                pending = False
+                if move == 0:
+                    if not adds:
+                        arg = (0, cost + 1, (), low, high)
+                    elif len(adds) == 1 and adds[0][0] == 0:
+                        arg = _CLEAR if adds[0][1] == -1 and cost == 1 else (adds[0][1], cost + 1, (), low, high)
+                    else:
+                        delta = 0
+                        others = []
+                        for offset, amount in adds:
+                            if offset:
+                                others.append((offset, amount))
+                            else:
+                                delta += amount
+                        arg = (delta, cost + 1, tuple(others), low, high)
+                    nodes[k - 1] = (open_cost, open_low, open_high, open_adds, open_move, LOOP, k + 1, arg)
+                    k += 1  # the body's node is compiled if a run ever enters it (near a tape edge)
+                    continue
+                if not adds and (low == cost or high == cost):  # one run of > or of <
+                    nodes[k - 1] = (open_cost, open_low, open_high, open_adds, open_move, SCAN, k + 1, move)
+                    k += 1
+                    continue
+                nodes[k - 1] = (open_cost, open_low, open_high, open_adds, open_move, OPEN, k + 1, None)
+        nodes[k] = (cost + 1, low, high, adds, move, kind, target, None)
+        k += 1
+    if pending:  # the body was compiled already (not the usual order): keep the loop plain
+        nodes[k - 1] = (open_cost, open_low, open_high, open_adds, open_move, OPEN, k + 1, None)
+
+
+def _segment(text: bytes, length: int, plus: int, minus: int) -> tuple[tuple, int, int, int, int]:
+    """(adds, net move, minus the lowest offset visited, highest offset visited, cost) of a run of + - < >
+    that has moves or comment characters (plus and minus: its counts of '+' and '-')."""
+    rest = text.lstrip(b"<>")
+    lead = length - len(rest)
+    if plus + minus == len(rest) and lead <= 8:  # a few moves, then adds only
+        right = text.count(b">")
+        amount = plus - minus
+        if right == lead:
+            adds = _SINGLE_ADD[8 + lead][amount + _SMALL] if -_SMALL <= amount < _SMALL else ((lead, amount),)
+            return adds, lead, 0, lead, length
+        if right == 0:
+            adds = _SINGLE_ADD[8 - lead][amount + _SMALL] if -_SMALL <= amount < _SMALL else ((-lead, amount),)
+            return adds, -lead, lead, 0, length
     adds = []
-    offset = lowest = highest = 0
-    for token in _RUN.findall(text):
-        first = token[0]
-        if first == ">":
-            offset += len(token)
+    offset = lowest = highest = amount = comment = 0
+    for char in text:
+        if char == 43:  # +
+            amount += 1
+        elif char == 45:  # -
+            amount -= 1
+        elif char == 62:  # >
+            if amount:
+                adds.append(_pair(offset, amount))
+                amount = 0
+            offset += 1
             if offset > highest:
                 highest = offset
-        elif first == "<":
-            offset -= len(token)
+        elif char == 60:  # <
+            if amount:
+                adds.append(_pair(offset, amount))
+                amount = 0
+            offset -= 1
             if offset < lowest:
                 lowest = offset
         else:
-            amount = 2 * token.count("+") - len(token)
-            if amount:
-                adds.append((offset, amount))
-    return tuple(adds), offset, -lowest, highest
+            comment += 1
+    if amount:
+        adds.append(_pair(offset, amount))
+    return tuple(adds), offset, -lowest, highest, length - comment
 
 
-def _compile_node(program: Program, k: int) -> None:
-    text = program.segments[k]
-    adds, move, low, high = _segment(text)
-    kind = program.kinds[k]
-    node = (len(text) + (kind != END), low, high, adds, move, kind, program.targets[k], None)
-    program.nodes[k] = node
-    if kind == INNER:
-        kind, arg = _analyze_inner(program, k)
-        program.kinds[k] = kind
-        program.nodes[k] = node[:5] + (kind, node[6], arg)
+def _pair(offset: int, amount: int) -> tuple[int, int]:
+    if -8 <= offset <= 8 and -_SMALL <= amount < _SMALL:
+        return _SINGLE_ADD[offset + 8][amount + _SMALL][0]
+    return offset, amount
 
 
-def _analyze_inner(program: Program, k: int) -> tuple[int, object]:
-    """An innermost loop (its body is node k+1's segment): LOOP, SCAN or a plain OPEN."""
-    if program.nodes[k + 1][3] is None:
-        _compile_node(program, k + 1)
-    cost, low, high, adds, move, _, _, _ = program.nodes[k + 1]
-    if move == 0:
-        deltas: dict[int, int] = {}
-        for offset, amount in adds:
-            deltas[offset] = deltas.get(offset, 0) + amount
-        others = tuple((offset, amount) for offset, amount in sorted(deltas.items()) if offset and amount)
-        return LOOP, (deltas.get(0, 0), cost, others, low, high)
-    text = program.segments[k + 1]
-    if not adds and (text.count(">") == len(text) or text.count("<") == len(text)):
-        return SCAN, move
-    return OPEN, None
+def _find_open(program: Program, k: int) -> int:
+    """The '[' node matching the ']' of node k (normally known already: a run enters a loop through its '[')."""
+    depths = program.depths
+    wanted = depths[k]
+    start = k - 1
+    while not (depths[start] == wanted + 1 and (depths[start - 1] if start else 0) == wanted):
+        start -= 1
+    return start
 
 
 def _analyze_outer(program: Program, k: int) -> tuple[int, object]:
@@ -237,7 +358,7 @@ def _analyze_outer(program: Program, k: int) -> tuple[int, object]:
     loops = 0
     while True:
         if nodes[j][3] is None:
-            _compile_node(program, j)
+            _compile_nodes(program, j)
         cost, low, high, adds, move, kind, _, arg = nodes[j]
         base += cost
         if offset - low < lowest:
@@ -371,20 +492,20 @@ def _run_loop2(arg: tuple, tape, p: int, value: int, modulus: int, steps: int, m
 def _compiled(source: str, unmatched: str) -> "Program | str":
     if len(source) > CACHE_MAX_SOURCE:
         return compile_program(source, unmatched)
-    key = (source, unmatched)
-    program = _cache.get(key)
+    cache = _caches[unmatched]
+    program = cache.get(source)
     if program is None:
-        program = compile_program(source, unmatched)
-        _cache[key] = program
-        if len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
+        program = cache[source] = compile_program(source, unmatched)
+        if len(cache) > CACHE_SIZE:
+            cache.popitem(last=False)
     else:
-        _cache.move_to_end(key)
+        cache.move_to_end(source)
     return program
 
 
 def clear_cache() -> None:
-    _cache.clear()
+    for cache in _caches.values():
+        cache.clear()
 
 
 def loop_iterations(value: int, delta: int, modulus: int) -> int:
@@ -425,7 +546,7 @@ def run_fast(source: str, stdin: bytes, limits: Limits, options: BrainfuckOption
         cost, low, high, adds, move, kind, target, arg = nodes[k]
         if steps + cost > max_steps or p < low or p + high >= size:
             if adds is None:
-                _compile_node(program, k)
+                _compile_nodes(program, k)
                 continue
             state = _careful_segment(program, k, tape, output, p, steps, limits, options)
             if type(state) is Execution:
@@ -507,7 +628,6 @@ def run_fast(source: str, stdin: bytes, limits: Limits, options: BrainfuckOption
                 continue
             # First entry: analyze, and run it as an ordinary loop this time.
             kind, arg = _analyze_outer(program, k)
-            program.kinds[k] = kind
             nodes[k] = (cost, low, high, adds, move, kind, target, arg)
             k += 1
         elif kind == IN:
@@ -569,8 +689,8 @@ def _careful_segment(program: Program, k: int, tape, output: bytearray, p: int, 
         first = token[0]
         cost = len(token)
         remaining = max_steps - steps
-        if first == ">" or first == "<":
-            amount = cost if first == ">" else -cost
+        if first == 62 or first == 60:  # > or <
+            amount = cost if first == 62 else -cost
             if 0 <= p + amount < size:
                 if cost > remaining:
                     return step_limit(output, max_steps)
@@ -592,9 +712,9 @@ def _careful_segment(program: Program, k: int, tape, output: bytearray, p: int, 
         elif cost > remaining:
             return step_limit(output, max_steps)
         else:
-            tape[p] = (tape[p] + 2 * token.count("+") - cost) % modulus
+            tape[p] = (tape[p] + 2 * token.count(b"+") - cost) % modulus
         steps += cost
-    if program.kinds[k] != END:
+    if program.kind(k) != END:
         if steps >= max_steps:
             return step_limit(output, max_steps)
         steps += 1

@@ -143,3 +143,166 @@ def test_loop_iterations_solves_the_congruence(modulus):
             assert (value + n * delta) % modulus == 0
             if modulus <= 2000:
                 assert all((value + k * delta) % modulus for k in range(1, n))
+
+
+# ---- loops solved in closed form with nested loops (LOOP2), lazy node compilation, comment bytes
+
+NESTED_IDIOMS = ("[-]", "[+]", "[--]", "[---]", "[->+<]", "[->>++<<]", "[-<+>]", "[+++>-<]", "[]", "[->+>+<<]")
+
+
+def nested_loop_body(rng: random.Random, depth: int) -> str:
+    """Adds, moves and idiom loops with net movement 0 (sometimes not), maybe one deeper nest or an output."""
+    parts = []
+    offset = 0
+    for _ in range(rng.randint(1, 5)):
+        roll = rng.random()
+        if roll < 0.35:
+            parts.append(rng.choice("+-") * rng.randint(1, 12))
+        elif roll < 0.6:
+            step = rng.choice((-2, -1, 1, 1, 2, 3))
+            parts.append((">" if step > 0 else "<") * abs(step))
+            offset += step
+        elif roll < 0.9:
+            parts.append(rng.choice(NESTED_IDIOMS))
+        elif depth > 0:
+            parts.append(nested_loop(rng, depth - 1))
+        else:
+            parts.append(rng.choice(".,"))
+    if rng.random() < 0.9:  # usually come back to the counter
+        parts.append((">" if offset < 0 else "<") * abs(offset))
+    return "".join(parts)
+
+
+def nested_loop(rng: random.Random, depth: int) -> str:
+    counter = rng.choice(("-", "-", "--", "+", "---", "-" * rng.randint(1, 4), "+++"))
+    body = nested_loop_body(rng, depth)
+    return "[" + (counter + body if rng.random() < 0.5 else body + counter) + "]"
+
+
+def nested_loop_program(rng: random.Random) -> str:
+    setup = "".join(rng.choice((">", "+" * rng.randint(1, 30), "<", "-" * rng.randint(1, 5)))
+                    for _ in range(rng.randint(1, 6)))
+    program = ">" * rng.choice((0, 1, 2, 4)) + setup + "+" * rng.randint(0, 9) + nested_loop(rng, rng.randint(1, 2))
+    if rng.random() < 0.5:
+        program += rng.choice(("<", ">", "")) + "+" * rng.randint(0, 5) + nested_loop(rng, 1)
+    return program + rng.choice(("", ".", ">.<.", "[-]."))
+
+
+NESTED_OPTION_SETS = (
+    BrainfuckOptions(),
+    BrainfuckOptions(cell_modulus=27, left_edge="clamp", unmatched="ignore"),
+    BrainfuckOptions(cell_modulus=6, tape_size=9, left_edge="clamp"),
+    BrainfuckOptions(cell_modulus=2**32, tape_size=12, eof="unchanged"),
+    BrainfuckOptions(cell_modulus=10, tape_size=6, eof="minus_one"),
+)
+
+
+@pytest.mark.parametrize("option_index", range(len(NESTED_OPTION_SETS)))
+def test_nested_closed_form_loops_match_reference(option_index):
+    """Loop nests whose bodies are adds and idiom loops (clears, copies, non-unit steps), run twice (cached)."""
+    options = NESTED_OPTION_SETS[option_index]
+    rng = random.Random(f"{SEED}-nested-{option_index}")
+    clear_cache()
+    statuses = set()
+    for _ in range(600):
+        program = nested_loop_program(rng)
+        stdin = bytes(rng.randrange(256) for _ in range(rng.randint(0, 3)))
+        full = run_reference(program, stdin, esolangs.Limits(max_steps=200_000), options)
+        budgets = [rng.choice((0, 7, 50, 300, 5000, 200_000))]
+        if full.status == "ok":  # stop just before, at and after the end
+            budgets += [full.steps - 1, full.steps, full.steps + 1, rng.randint(0, full.steps)]
+        for budget in budgets:
+            limits = esolangs.Limits(max_steps=max(budget, 0), max_output=rng.choice((0, 1, 100)))
+            expected = run_reference(program, stdin, limits, options)
+            for _ in range(2):  # the second run finds the loops analyzed
+                actual = run_fast(program, stdin, limits, options)
+                assert (actual.status, actual.output, actual.steps) == (
+                    expected.status, expected.output, expected.steps), (
+                    f"options={options} limits={limits} stdin={stdin!r} program={program!r}\n"
+                    f"reference: {expected}\nfast:      {actual}")
+            statuses.add(expected.status)
+    assert {"ok", "step_limit"} <= statuses
+
+
+@pytest.mark.parametrize("program", [
+    "++[>+++[>++[-]<-]<-]>>+.",
+    "+++[>+++++[-]>++[->+<]<<-]>.>.>.",
+    ">++[<+++++>-]<[>>+++[-]<[-]++<-]>>.",
+    "+++[>++[>+++<-]>[-]<<-]+++[>+>++[--]<<-].",
+    "++++[>+++[>++++[-]<-]>[-]++<<-]>.",
+    "+[>++[-]<++]",  # the counter steps by +2 from 1 in mod 256: never 0
+])
+def test_every_budget_prefix_of_a_nested_loop_program(program):
+    """Stop a loop nest at every step 0..N: the fast path (cold and cached) stops at the same place."""
+    options = BrainfuckOptions(cell_modulus=256)
+    full = run_reference(program, b"", esolangs.Limits(max_steps=3000), options)
+    horizon = full.steps + 2 if full.status == "ok" else 3000
+    for budget in range(horizon):
+        limits = esolangs.Limits(max_steps=budget)
+        expected = run_reference(program, b"", limits, options)
+        for _ in range(2):
+            actual = run_fast(program, b"", limits, options)
+            assert (actual.status, actual.output, actual.steps) == (
+                expected.status, expected.output, expected.steps), (program, budget, expected, actual)
+
+
+def test_nested_loops_near_the_tape_edges():
+    """Loop nests whose nested loops reach past the pointer: near an edge they must run as ordinary loops."""
+    rng = random.Random(f"{SEED}-edges")
+    for _ in range(400):
+        size = rng.randint(2, 8)
+        options = BrainfuckOptions(cell_modulus=rng.choice((5, 256)), tape_size=size,
+                                   left_edge=rng.choice(("clamp", "error")))
+        start = rng.randint(0, size - 1)
+        body = rng.choice((">+[-]<", "<+[-]>", ">>++[->+<]<<", "<<+[-]>>", ">[-<<+>>]<", "<<<+>>>>++[-]<"))
+        program = ">" * start + "+" * rng.randint(1, 4) + "[" + body + "-]" + "+[" + body + "-]."
+        limits = esolangs.Limits(max_steps=rng.choice((30, 1000)))
+        expected = run_reference(program, b"", limits, options)
+        for _ in range(2):
+            actual = run_fast(program, b"", limits, options)
+            assert (actual.status, actual.output, actual.steps) == (
+                expected.status, expected.output, expected.steps), (program, options, limits)
+
+
+def test_comment_characters_and_non_ascii_text():
+    """Anything but the eight commands is a comment: '|' (used internally), other bytes, non-ASCII, surrogates."""
+    rng = random.Random(f"{SEED}-comments")
+    noise = "|| a\n\té→€𝄞\udc80\x00"
+    for _ in range(500):
+        program = random_program(rng)
+        chars = list(program)
+        for _ in range(rng.randint(1, 8)):
+            chars.insert(rng.randint(0, len(chars)), rng.choice(noise))
+        text = "".join(chars)
+        for options in (BrainfuckOptions(), BrainfuckOptions(cell_modulus=27, left_edge="clamp", unmatched="ignore")):
+            limits = esolangs.Limits(max_steps=rng.choice((5, 100, 5000)), max_output=20)
+            expected = run_reference(text, b"xy", limits, options)
+            actual = run_fast(text, b"xy", limits, options)
+            assert (actual.status, actual.output, actual.steps) == (
+                expected.status, expected.output, expected.steps), (text, options)
+
+
+def test_nodes_compiled_in_any_order():
+    """Compiling some nodes ahead, in any order (not the order a run reaches them), changes nothing."""
+    from esolangs.brainfuck_fast import _compile_nodes, compile_program
+
+    rng = random.Random(f"{SEED}-order")
+    for _ in range(400):
+        program_text = random_program(rng) + nested_loop(rng, 1)
+        options = OPTION_SETS[rng.choice(sorted(OPTION_SETS))]
+        limits = esolangs.Limits(max_steps=rng.choice((13, 300, 5000)), max_output=10)
+        expected = run_reference(program_text, b"\x03", limits, options)
+        program = compile_program(program_text, options.unmatched)
+        if isinstance(program, str):
+            assert expected.status == "syntax_error"
+            continue
+        for k in rng.sample(range(len(program.nodes)), rng.randint(0, len(program.nodes))):
+            if program.nodes[k][3] is None:
+                _compile_nodes(program, k)
+        clear_cache()
+        from esolangs import brainfuck_fast
+
+        brainfuck_fast._caches[options.unmatched][program_text] = program
+        actual = run_fast(program_text, b"\x03", limits, options)
+        assert (actual.status, actual.output, actual.steps) == (
+            expected.status, expected.output, expected.steps), (program_text, options, limits)
