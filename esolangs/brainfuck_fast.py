@@ -204,16 +204,36 @@ def _compile_nodes(program: Program, k: int) -> None:
     pending = False  # an innermost loop's node waits for its body to settle its kind
     while nodes[k][3] is None:
         text = segments[k]
-        length = len(text)
-        plus = text.count(b"+")
-        minus = text.count(b"-")
-        if plus + minus == length:  # no moves (and no comment): one add at offset 0
-            amount = plus - minus
-            adds = single0[amount + _SMALL] if -_SMALL <= amount < _SMALL else ((0, amount),)
-            move = low = high = 0
-            cost = length
+        if not text:
+            adds = ()
+            move = low = high = cost = 0
         else:
-            adds, move, low, high, cost = _segment(text, length, plus, minus)
+            length = len(text)
+            plus = text.count(b"+")
+            minus = text.count(b"-")
+            amount = plus - minus
+            if plus + minus == length:  # no moves (and no comment): one add at offset 0
+                adds = single0[amount + _SMALL] if -_SMALL <= amount < _SMALL else ((0, amount),)
+                move = low = high = 0
+                cost = length
+            else:
+                rest = text.lstrip(b"<>")
+                move = length - len(rest)
+                right = text.count(b">")
+                if plus + minus == len(rest) and move <= 8 and (right == move or not right):
+                    # a few moves one way, then adds only
+                    if right:
+                        low = 0
+                        high = move
+                    else:
+                        low = move
+                        high = 0
+                        move = -move
+                    adds = _SINGLE_ADD[8 + move][amount + _SMALL] if -_SMALL <= amount < _SMALL else (
+                        ((move, amount),))
+                    cost = length
+                else:
+                    adds, move, low, high, cost = _segment(text)
         if kinds is not None:
             kind = kinds[k]
         elif k == last:
@@ -254,11 +274,13 @@ def _compile_nodes(program: Program, k: int) -> None:
                     else:
                         delta = 0
                         others = []
-                        for offset, amount in adds:
-                            if offset:
-                                others.append((offset, amount))
+                        for pair in adds:
+                            if pair[0]:
+                                others.append(pair)
                             else:
-                                delta += amount
+                                delta += pair[1]
+                        if len(others) == 1 and -8 <= others[0][0] <= 8 and -_SMALL <= others[0][1] < _SMALL:
+                            others = _SINGLE_ADD[others[0][0] + 8][others[0][1] + _SMALL]
                         arg = (delta, cost + 1, tuple(others), low, high)
                     nodes[k - 1] = (open_cost, open_low, open_high, open_adds, open_move, LOOP, k + 1, arg)
                     k += 1  # the body's node is compiled if a run ever enters it (near a tape edge)
@@ -274,20 +296,9 @@ def _compile_nodes(program: Program, k: int) -> None:
         nodes[k - 1] = (open_cost, open_low, open_high, open_adds, open_move, OPEN, k + 1, None)
 
 
-def _segment(text: bytes, length: int, plus: int, minus: int) -> tuple[tuple, int, int, int, int]:
+def _segment(text: bytes) -> tuple[tuple, int, int, int, int]:
     """(adds, net move, minus the lowest offset visited, highest offset visited, cost) of a run of + - < >
-    that has moves or comment characters (plus and minus: its counts of '+' and '-')."""
-    rest = text.lstrip(b"<>")
-    lead = length - len(rest)
-    if plus + minus == len(rest) and lead <= 8:  # a few moves, then adds only
-        right = text.count(b">")
-        amount = plus - minus
-        if right == lead:
-            adds = _SINGLE_ADD[8 + lead][amount + _SMALL] if -_SMALL <= amount < _SMALL else ((lead, amount),)
-            return adds, lead, 0, lead, length
-        if right == 0:
-            adds = _SINGLE_ADD[8 - lead][amount + _SMALL] if -_SMALL <= amount < _SMALL else ((-lead, amount),)
-            return adds, -lead, lead, 0, length
+    that may hold comment characters."""
     adds = []
     offset = lowest = highest = amount = comment = 0
     for char in text:
@@ -313,7 +324,7 @@ def _segment(text: bytes, length: int, plus: int, minus: int) -> tuple[tuple, in
             comment += 1
     if amount:
         adds.append(_pair(offset, amount))
-    return tuple(adds), offset, -lowest, highest, length - comment
+    return tuple(adds), offset, -lowest, highest, len(text) - comment
 
 
 def _pair(offset: int, amount: int) -> tuple[int, int]:
@@ -349,8 +360,12 @@ def _analyze_outer(program: Program, k: int) -> tuple[int, object]:
       finals  (counter, value it ends each iteration with);
       adds    (cell, amount added per iteration by the segments) for cells outside Z and the counter.
     """
-    nodes = program.nodes
     close = program.targets[k] - 1
+    inner = close - k - 1  # terminators inside the body: only '[]' pairs (innermost loops) qualify
+    if inner % 2 or program.terms[k + 1:close] != b"[]" * (inner // 2) or (
+            program.kinds is not None and NOP in program.kinds[k + 1:close]):
+        return OPEN, None
+    nodes = program.nodes
     j = k + 1
     offset = lowest = highest = 0
     base = 0
