@@ -77,6 +77,11 @@ for _byte, _kind, _depth in ((b"[", FRESH, 1), (b"]", CLOSE, -1), (b".", OUT, 0)
     _KIND_OF[_byte[0]] = _kind
     _DEPTH[_byte[0]] = _depth
 
+_LAZY_MATCH_MAX = 4096
+"""Programs with more terminators match all their brackets when compiled."""
+_LOOP2_MAX_BODY = 64
+"""LOOP2 candidates have at most this many terminators in their body (bounds the analysis of deep nests)."""
+
 _FAR = 1 << 62
 _UNCOMPILED = (0, _FAR, 0, None, 0, END, 0, None)
 """A node not compiled yet: its 'lowest offset' fails every entry check, which sends the run to compile it."""
@@ -168,12 +173,16 @@ def compile_program(source: str, unmatched: str) -> "Program | str":
     if not terms:
         return Program(segments, terms, None, targets, [])
     depths = list(accumulate(map(_DEPTH.__getitem__, terms)))
-    if depths[-1] == 0 and min(depths) >= 0:
+    balanced = depths[-1] == 0 and min(depths) >= 0
+    if balanced and len(terms) <= _LAZY_MATCH_MAX:
         return Program(segments, terms, None, targets, depths)
-    if unmatched == "error":
+    if not balanced and unmatched == "error":
         return syntax_error_text(bracket_diagnostics(source))
-    kinds = list(map(_KIND_OF.__getitem__, terms))
-    kinds.append(END)
+    # Match every bracket now: some are unmatched, or the program is long (one list.index per loop would
+    # cost quadratic time on deep nests).
+    kinds = list(map(_KIND_OF.__getitem__, terms)) if not balanced else None
+    if kinds is not None:
+        kinds.append(END)
     open_nodes: list[int] = []
     for k, term in enumerate(terms):
         if term == 91:  # [
@@ -362,7 +371,7 @@ def _analyze_outer(program: Program, k: int) -> tuple[int, object]:
     """
     close = program.targets[k] - 1
     inner = close - k - 1  # terminators inside the body: only '[]' pairs (innermost loops) qualify
-    if inner % 2 or program.terms[k + 1:close] != b"[]" * (inner // 2) or (
+    if inner % 2 or inner > _LOOP2_MAX_BODY or program.terms[k + 1:close] != b"[]" * (inner // 2) or (
             program.kinds is not None and NOP in program.kinds[k + 1:close]):
         return OPEN, None
     nodes = program.nodes

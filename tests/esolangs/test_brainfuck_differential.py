@@ -306,3 +306,20 @@ def test_nodes_compiled_in_any_order():
         actual = run_fast(program_text, b"\x03", limits, options)
         assert (actual.status, actual.output, actual.steps) == (
             expected.status, expected.output, expected.steps), (program_text, options, limits)
+
+
+def test_long_programs_match_every_bracket_at_compile_time():
+    """Past a few thousand terminators brackets are matched eagerly (no quadratic searches): same results."""
+    rng = random.Random(f"{SEED}-long")
+    for _ in range(6):
+        pieces = [random_program(rng).replace("[", "").replace("]", "") + nested_loop(rng, 2) + "."
+                  for _ in range(rng.randint(500, 900))]
+        program = "+" + "".join(pieces)
+        for options in (BrainfuckOptions(), BrainfuckOptions(cell_modulus=27, left_edge="clamp", unmatched="ignore")):
+            for text in (program, program + "]" + program):  # balanced, and one stray ']'
+                limits = esolangs.Limits(max_steps=rng.choice((2000, 60_000)), max_output=500)
+                expected = run_reference(text, b"ab", limits, options)
+                for _ in range(2):
+                    actual = run_fast(text, b"ab", limits, options)
+                    assert (actual.status, actual.output, actual.steps) == (
+                        expected.status, expected.output, expected.steps), (options, limits)
