@@ -72,6 +72,8 @@ _TO_BAR = bytes(ord("|") if byte in _TERMINATORS else ord(" ") if byte == ord("|
 """Translation table: every terminator becomes '|' (and '|', a comment character, becomes ' ')."""
 _NOT_TERMINATORS = bytes(byte for byte in range(256) if byte not in _TERMINATORS)
 _KIND_OF = [END] * 256
+"""Kind by terminator byte; Program.terms ends with b'\\x00' (END) and marks unmatched brackets b'\\x01' (NOP)."""
+_KIND_OF[1] = NOP
 _DEPTH = [0] * 256
 for _byte, _kind, _depth in ((b"[", FRESH, 1), (b"]", CLOSE, -1), (b".", OUT, 0), (b",", IN, 0)):
     _KIND_OF[_byte[0]] = _kind
@@ -117,16 +119,14 @@ class Program:
              SCAN: the stride; LOOP2: see `_analyze_outer`.
     """
 
-    __slots__ = ("nodes", "segments", "terms", "kinds", "targets", "depths")
+    __slots__ = ("nodes", "segments", "terms", "targets", "depths")
 
-    def __init__(self, segments: list[bytes], terms: bytes, kinds: list[int] | None, targets: list[int],
-                 depths: list[int] | None) -> None:
+    def __init__(self, segments: list[bytes], terms: bytes, targets: list[int], depths: list[int] | None) -> None:
         self.segments = segments
         """Node k's segment: the source bytes between terminators k-1 and k (comment bytes included)."""
         self.terms = terms
-        """The terminators, in order: node k's is terms[k] (the last node has none)."""
-        self.kinds = kinds
-        """When some bracket is unmatched: the terminator kind of each node (NOP for unmatched brackets)."""
+        """The terminators, in order: node k's is terms[k]; b'\\x00' ends them (the last node's END) and
+        b'\\x01' stands for an unmatched bracket (NOP)."""
         self.targets = targets
         """Jump targets, filled as '[' nodes are compiled (all at once when some bracket is unmatched)."""
         self.depths = depths
@@ -135,9 +135,7 @@ class Program:
 
     def kind(self, k: int) -> int:
         """The terminator kind of node k as parsed."""
-        if self.kinds is not None:
-            return self.kinds[k]
-        return END if k == len(self.terms) else _KIND_OF[self.terms[k]]
+        return _KIND_OF[self.terms[k]]
 
     def compile_all(self) -> "Program":
         """Compile every node now (for inspection; running compiles only what it reaches)."""
@@ -171,18 +169,17 @@ def compile_program(source: str, unmatched: str) -> "Program | str":
     terms = data.translate(None, _NOT_TERMINATORS)
     targets = [0] * len(segments)
     if not terms:
-        return Program(segments, terms, None, targets, [])
+        return Program(segments, b"\x00", targets, [])
     depths = list(accumulate(map(_DEPTH.__getitem__, terms)))
     balanced = depths[-1] == 0 and min(depths) >= 0
     if balanced and len(terms) <= _LAZY_MATCH_MAX:
-        return Program(segments, terms, None, targets, depths)
+        return Program(segments, terms + b"\x00", targets, depths)
     if not balanced and unmatched == "error":
         return syntax_error_text(bracket_diagnostics(source))
     # Match every bracket now: some are unmatched, or the program is long (one list.index per loop would
     # cost quadratic time on deep nests).
-    kinds = list(map(_KIND_OF.__getitem__, terms)) if not balanced else None
-    if kinds is not None:
-        kinds.append(END)
+    kinds = bytearray(terms)
+    kinds.append(0)
     open_nodes: list[int] = []
     for k, term in enumerate(terms):
         if term == 91:  # [
@@ -193,10 +190,10 @@ def compile_program(source: str, unmatched: str) -> "Program | str":
                 targets[start] = k + 1
                 targets[k] = start + 1
             else:
-                kinds[k] = NOP
+                kinds[k] = 1  # NOP
     for start in open_nodes:
-        kinds[start] = NOP
-    return Program(segments, terms, kinds, targets, None)
+        kinds[start] = 1
+    return Program(segments, bytes(kinds), targets, None)
 
 
 def _compile_nodes(program: Program, k: int) -> None:
@@ -206,12 +203,11 @@ def _compile_nodes(program: Program, k: int) -> None:
     nodes = program.nodes
     segments = program.segments
     terms = program.terms
-    kinds = program.kinds
     targets = program.targets
-    last = len(nodes) - 1
     single0 = _SINGLE_ADD[8]
+    uncompiled = _UNCOMPILED
     pending = False  # an innermost loop's node waits for its body to settle its kind
-    while nodes[k][3] is None:
+    while nodes[k] is uncompiled:
         text = segments[k]
         if not text:
             adds = ()
@@ -219,41 +215,37 @@ def _compile_nodes(program: Program, k: int) -> None:
         else:
             length = len(text)
             plus = text.count(b"+")
-            minus = text.count(b"-")
-            amount = plus - minus
-            if plus + minus == length:  # no moves (and no comment): one add at offset 0
-                adds = single0[amount + _SMALL] if -_SMALL <= amount < _SMALL else ((0, amount),)
+            if plus == length:  # a run of +
+                adds = single0[plus + 64] if plus < 64 else ((0, plus),)
                 move = low = high = 0
                 cost = length
             else:
-                rest = text.lstrip(b"<>")
-                move = length - len(rest)
-                right = text.count(b">")
-                if plus + minus == len(rest) and move <= 8 and (right == move or not right):
-                    # a few moves one way, then adds only
-                    if right:
-                        low = 0
-                        high = move
-                    else:
-                        low = move
-                        high = 0
-                        move = -move
-                    adds = _SINGLE_ADD[8 + move][amount + _SMALL] if -_SMALL <= amount < _SMALL else (
-                        ((move, amount),))
+                minus = text.count(b"-")
+                amount = plus - minus
+                if plus + minus == length:  # no moves (and no comment): one add at offset 0
+                    adds = single0[amount + 64] if -64 <= amount < 64 else ((0, amount),)
+                    move = low = high = 0
                     cost = length
                 else:
-                    adds, move, low, high, cost = _segment(text)
-        if kinds is not None:
-            kind = kinds[k]
-        elif k == last:
-            kind = END
-        else:
-            kind = _KIND_OF[terms[k]]
-        if kind == END:
-            nodes[k] = (cost, low, high, adds, move, END, 0, None)
-            return
-        target = targets[k]
+                    rest = text.lstrip(b"<>")
+                    move = length - len(rest)
+                    right = text.count(b">")
+                    if plus + minus == len(rest) and move <= 8 and (right == move or not right):
+                        # a few moves one way, then adds only
+                        if right:
+                            low = 0
+                            high = move
+                        else:
+                            low = move
+                            high = 0
+                            move = -move
+                        adds = _SINGLE_ADD[8 + move][amount + 64] if -64 <= amount < 64 else ((move, amount),)
+                        cost = length
+                    else:
+                        adds, move, low, high, cost = _segment(text)
+        kind = _KIND_OF[terms[k]]
         if kind == FRESH:
+            target = targets[k]
             if not target:
                 depths = program.depths
                 close = depths.index(depths[k] - 1, k + 1)
@@ -268,6 +260,7 @@ def _compile_nodes(program: Program, k: int) -> None:
             k = target  # an outer loop: continue after it (its body is compiled when a run enters it)
             continue
         if kind == CLOSE:
+            target = targets[k]
             if not target:
                 target = targets[k] = _find_open(program, k) + 1
             if target == k and (pending or nodes[k - 1][5] == FRESH):
@@ -288,8 +281,8 @@ def _compile_nodes(program: Program, k: int) -> None:
                                 others.append(pair)
                             else:
                                 delta += pair[1]
-                        if len(others) == 1 and -8 <= others[0][0] <= 8 and -_SMALL <= others[0][1] < _SMALL:
-                            others = _SINGLE_ADD[others[0][0] + 8][others[0][1] + _SMALL]
+                        if len(others) == 1 and -8 <= others[0][0] <= 8 and -64 <= others[0][1] < 64:
+                            others = _SINGLE_ADD[others[0][0] + 8][others[0][1] + 64]
                         arg = (delta, cost + 1, tuple(others), low, high)
                     nodes[k - 1] = (open_cost, open_low, open_high, open_adds, open_move, LOOP, k + 1, arg)
                     k += 1  # the body's node is compiled if a run ever enters it (near a tape edge)
@@ -299,6 +292,11 @@ def _compile_nodes(program: Program, k: int) -> None:
                     k += 1
                     continue
                 nodes[k - 1] = (open_cost, open_low, open_high, open_adds, open_move, OPEN, k + 1, None)
+        elif kind == END:
+            nodes[k] = (cost, low, high, adds, move, END, 0, None)
+            return
+        else:
+            target = 0
         nodes[k] = (cost + 1, low, high, adds, move, kind, target, None)
         k += 1
     if pending:  # the body was compiled already (not the usual order): keep the loop plain
@@ -371,8 +369,7 @@ def _analyze_outer(program: Program, k: int) -> tuple[int, object]:
     """
     close = program.targets[k] - 1
     inner = close - k - 1  # terminators inside the body: only '[]' pairs (innermost loops) qualify
-    if inner % 2 or inner > _LOOP2_MAX_BODY or program.terms[k + 1:close] != b"[]" * (inner // 2) or (
-            program.kinds is not None and NOP in program.kinds[k + 1:close]):
+    if inner % 2 or inner > _LOOP2_MAX_BODY or program.terms[k + 1:close] != b"[]" * (inner // 2):
         return OPEN, None
     nodes = program.nodes
     j = k + 1
