@@ -55,7 +55,6 @@ from esolangs.brainfuck import (
     bracket_diagnostics,
     left_edge_error,
     memory_limit,
-    new_tape,
     output_limit,
     step_limit,
     syntax_error_text,
@@ -150,7 +149,8 @@ class Program:
         for k, node in enumerate(self.nodes):
             cost, low, high, adds, move, kind, target, arg = node
             if adds is None:
-                listing.append(f"{k}: (not compiled) {self.segments[k].decode(errors='replace')!r} {KIND_NAMES[self.kind(k)]}")
+                text = self.segments[k].decode(errors="replace")
+                listing.append(f"{k}: (not compiled) {text!r} {KIND_NAMES[self.kind(k)]}")
                 continue
             listing.append(f"{k}: {self.segments[k].decode(errors='replace')!r} adds={adds} move={move} cost={cost} "
                            f"{KIND_NAMES[kind]} target={target} arg={arg!r}")
@@ -252,6 +252,10 @@ def _compile_nodes(program: Program, k: int) -> None:
                 target = targets[k] = close + 1
                 targets[close] = k + 1
             if target == k + 2:  # innermost: settled by its body, the next node
+                if segments[k + 1] == b"-":  # [-]
+                    nodes[k] = (cost + 1, low, high, adds, move, LOOP, target, _CLEAR)
+                    k = target
+                    continue
                 pending = True
                 open_cost, open_low, open_high, open_adds, open_move = cost + 1, low, high, adds, move
                 k += 1
@@ -547,7 +551,12 @@ def loop_iterations(value: int, delta: int, modulus: int) -> int:
 
 def run_fast(source: str, stdin: bytes, limits: Limits, options: BrainfuckOptions) -> Execution:
     """Run source under limits and options; same status, output and steps as `run_reference`."""
-    program = _compiled(source, options.unmatched)
+    cache = _caches[options.unmatched]
+    program = cache.get(source)
+    if program is None:
+        program = _compiled(source, options.unmatched)
+    else:
+        cache.move_to_end(source)
     if type(program) is str:
         return Execution(SYNTAX_ERROR, b"", 0, program)
     nodes = program.nodes
@@ -556,7 +565,7 @@ def run_fast(source: str, stdin: bytes, limits: Limits, options: BrainfuckOption
     max_output = limits.max_output
     modulus = options.cell_modulus
     size = options.tape_size
-    tape = new_tape(options)
+    tape = bytearray(size) if modulus <= 256 else [0] * size  # as new_tape
     output = bytearray()
     p = 0
     ip = 0
