@@ -1,12 +1,17 @@
-"""The fast Brainfuck engine: segments with deferred pointer moves, loop idioms solved in closed form, exact to the reference.
+"""The fast Brainfuck engine: segments with deferred pointer moves, loops solved in closed form, exact to the reference.
 
 How it stays exact while checking limits rarely:
-- Source is split by one regex at the commands `[ ] . ,` (the *terminators*).
-  The straight-line run of + - < > before each terminator is a *segment*;
-  segment k and the terminator that ends it form node k (the last node ends
-  with END). Compiling a program only splits it, matches brackets and marks
-  innermost loops; each node's segment is compiled the first time the run
-  reaches it (lazily: code a run never reaches costs nothing).
+- The source (as UTF-8 bytes: commands are ASCII, anything else is a comment)
+  is cut at the commands `[ ] . ,` (the *terminators*) by one bytes.translate
+  and one split. The straight-line run of + - < > before each terminator is a
+  *segment*; segment k and the terminator that ends it form node k (the last
+  node ends with END). Compiling a program only does that and checks that
+  the brackets balance (C string methods); a node is compiled the first time
+  a run reaches it, together with the nodes that follow it without a jump
+  back (`_compile_nodes`), so code a run never reaches costs nothing. A '['
+  finds its ']' then: its neighbour for an innermost loop, else one
+  list.index on the running bracket depth (long programs, and programs with
+  unmatched brackets, match all brackets at once instead).
 - Inside a segment pointer moves are deferred: each add carries its offset
   from the pointer at segment entry and the segment's net move is applied at
   its end. A node's cost (its original instructions plus one step for its
@@ -40,6 +45,8 @@ How it stays exact while checking limits rarely:
   without simulating. When an idiom would touch a tape edge it runs its body
   as an ordinary loop instead, which charges the edge exactly.
 - Compiled programs are cached by source text (LRU): RL emits many duplicates.
+  Nothing else is cached across programs (the adds of one cell, ((offset,
+  amount),), come from a table built at import, to allocate less).
 """
 
 from __future__ import annotations
@@ -204,7 +211,7 @@ def _compile_nodes(program: Program, k: int) -> None:
     segments = program.segments
     terms = program.terms
     targets = program.targets
-    single0 = _SINGLE_ADD[8]
+    single0 = _SINGLE_ADD[8]  # below, 64 is _SMALL
     uncompiled = _UNCOMPILED
     pending = False  # an innermost loop's node waits for its body to settle its kind
     while nodes[k] is uncompiled:
@@ -517,7 +524,7 @@ def _run_loop2(arg: tuple, tape, p: int, value: int, modulus: int, steps: int, m
 def _compiled(source: str, unmatched: str) -> "Program | str":
     if len(source) > CACHE_MAX_SOURCE:
         return compile_program(source, unmatched)
-    cache = _caches[unmatched]
+    cache = _caches.get(unmatched) or _caches.setdefault(unmatched, OrderedDict())
     program = cache.get(source)
     if program is None:
         program = cache[source] = compile_program(source, unmatched)
@@ -551,7 +558,7 @@ def loop_iterations(value: int, delta: int, modulus: int) -> int:
 
 def run_fast(source: str, stdin: bytes, limits: Limits, options: BrainfuckOptions) -> Execution:
     """Run source under limits and options; same status, output and steps as `run_reference`."""
-    cache = _caches[options.unmatched]
+    cache = _caches.get(options.unmatched) or _caches.setdefault(options.unmatched, OrderedDict())
     program = cache.get(source)
     if program is None:
         program = _compiled(source, options.unmatched)
