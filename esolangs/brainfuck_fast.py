@@ -319,6 +319,7 @@ def _segment(text: bytes) -> tuple[tuple, int, int, int, int]:
     that may hold comment characters."""
     adds = []
     offset = lowest = highest = amount = comment = 0
+    single = _SINGLE_ADD  # interned pairs (64 is _SMALL)
     for char in text:
         if char == 43:  # +
             amount += 1
@@ -326,14 +327,16 @@ def _segment(text: bytes) -> tuple[tuple, int, int, int, int]:
             amount -= 1
         elif char == 62:  # >
             if amount:
-                adds.append(_pair(offset, amount))
+                adds.append(single[offset + 8][amount + 64][0] if -8 <= offset <= 8 and -64 <= amount < 64
+                            else (offset, amount))
                 amount = 0
             offset += 1
             if offset > highest:
                 highest = offset
         elif char == 60:  # <
             if amount:
-                adds.append(_pair(offset, amount))
+                adds.append(single[offset + 8][amount + 64][0] if -8 <= offset <= 8 and -64 <= amount < 64
+                            else (offset, amount))
                 amount = 0
             offset -= 1
             if offset < lowest:
@@ -341,14 +344,9 @@ def _segment(text: bytes) -> tuple[tuple, int, int, int, int]:
         else:
             comment += 1
     if amount:
-        adds.append(_pair(offset, amount))
+        adds.append(single[offset + 8][amount + 64][0] if -8 <= offset <= 8 and -64 <= amount < 64
+                    else (offset, amount))
     return tuple(adds), offset, -lowest, highest, len(text) - comment
-
-
-def _pair(offset: int, amount: int) -> tuple[int, int]:
-    if -8 <= offset <= 8 and -_SMALL <= amount < _SMALL:
-        return _SINGLE_ADD[offset + 8][amount + _SMALL][0]
-    return offset, amount
 
 
 def _find_open(program: Program, k: int) -> int:
