@@ -59,6 +59,9 @@ class Limits:
     max_source: int = 4 * 1024 * 1024
     """Source characters accepted; longer source is a syntax_error."""
 
+    def __post_init__(self) -> None:
+        self.validate()  # frozen: valid from construction on, so runs need not check again
+
     def validate(self) -> "Limits":
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
@@ -67,6 +70,9 @@ class Limits:
             if value < 0:
                 raise ValueError(f"Limits.{f.name} must be >= 0, got {value}")
         return self
+
+
+DEFAULT_LIMITS = Limits()
 
 
 @dataclass(frozen=True)
@@ -179,13 +185,21 @@ class Language(ABC):
         seed: int = 0,
         engine: str = "fast",
     ) -> Execution:
-        limits = (limits or Limits()).validate()
-        if isinstance(seed, bool) or not isinstance(seed, int):
-            raise TypeError(f"seed must be an int, got {type(seed).__name__} {seed!r}")
+        # Checks ordered so the common call (str source, bytes stdin, int seed) pays for a few type tests only:
+        # RL verifiers run many tiny programs.
+        if limits is None:
+            limits = DEFAULT_LIMITS
+        elif type(limits) is not Limits:
+            if not isinstance(limits, Limits):
+                raise TypeError(f"limits must be an esolangs.Limits, got {type(limits).__name__}")
+            limits = limits.validate()
+        if type(seed) is not int:
+            if isinstance(seed, bool) or not isinstance(seed, int):
+                raise TypeError(f"seed must be an int, got {type(seed).__name__} {seed!r}")
         if engine not in ENGINES:
             raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
-        text = as_source(source)
-        data = as_stdin(stdin)
+        text = source if type(source) is str else as_source(source)
+        data = stdin if type(stdin) is bytes else as_stdin(stdin)
         if len(text) > limits.max_source:
             return Execution(SYNTAX_ERROR, b"", 0, f"source is {len(text)} characters; the limit is {limits.max_source}")
         if engine == "reference":

@@ -247,6 +247,19 @@ def run_reference(source: str, stdin: bytes, limits: Limits, options: BrainfuckO
     return Execution(OK, bytes(output), steps)
 
 
+_fast_run = None
+
+
+def fast_engine():
+    """brainfuck_fast.run_fast, imported on first use (that module imports this one)."""
+    global _fast_run
+    if _fast_run is None:
+        from esolangs.brainfuck_fast import run_fast
+
+        _fast_run = run_fast
+    return _fast_run
+
+
 def _load_doc(filename: str) -> str:
     return resources.files("esolangs").joinpath("docs", filename).read_text(encoding="utf-8")
 
@@ -295,9 +308,7 @@ class Brainfuck(Language):
         return run_reference(source, stdin, limits, self.options)
 
     def _run_fast(self, source: str, stdin: bytes, limits: Limits, seed: int) -> Execution:
-        from esolangs.brainfuck_fast import run_fast
-
-        return run_fast(source, stdin, limits, self.options)
+        return fast_engine()(source, stdin, limits, self.options)
 
 
 register(Brainfuck.name, Brainfuck, aliases=Brainfuck.aliases)

@@ -25,6 +25,7 @@ from esolangs.brainfuck import (
     BrainfuckOptions,
     _load_doc,
     bracket_diagnostics,
+    fast_engine,
     options_note,
     run_reference,
     syntax_error_text,
@@ -119,9 +120,7 @@ class TranslatedDialect(Language):
                 return Execution(SYNTAX_ERROR, b"", 0, syntax_error_text(diagnostics, self.title))
         if engine == "reference":
             return run_reference(bf, stdin, limits, self.options)
-        from esolangs.brainfuck_fast import run_fast
-
-        return run_fast(bf, stdin, limits, self.options)
+        return fast_engine()(bf, stdin, limits, self.options)
 
     def _run_reference(self, source: str, stdin: bytes, limits: Limits, seed: int) -> Execution:
         return self._run(source, stdin, limits, "reference")

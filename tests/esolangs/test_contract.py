@@ -54,6 +54,12 @@ def test_misuse_raises_type_or_value_error():
         esolangs.run("bf", "+", engine="turbo")
     with pytest.raises(TypeError, match="seed"):
         esolangs.run("bf", "+", seed=0.5)
+    with pytest.raises(TypeError, match="seed"):
+        esolangs.run("bf", "+", seed=True)
+    with pytest.raises(ValueError, match="max_memory"):
+        esolangs.Limits(max_memory=-1)  # checked once, when built
+    with pytest.raises(TypeError, match="limits must be an esolangs.Limits"):
+        esolangs.get("bf").run("+", limits={"max_steps": 10})
     with pytest.raises(TypeError, match="source"):
         esolangs.run("bf", 42)
     with pytest.raises(TypeError, match="stdin"):
