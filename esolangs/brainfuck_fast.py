@@ -23,7 +23,9 @@ How it stays exact while checking limits rarely:
   the terminator then runs (a '.' checks the output limit with the step count
   already exact). If not, that one segment runs instruction run by
   instruction run with every check (`_careful_segment`), which handles
-  clamping and edge errors.
+  clamping and edge errors. Under left_edge='clamp' a segment entered within
+  reach of cell 0 has one deterministic effect per entry pointer, memoized on
+  the program (`Program.edges`): random RL programs spin at the left edge.
 - A loop whose body is one segment with net movement 0 (`[-]`, `[->+<]`,
   `[->++>+++<<]`, ...) is solved in closed form (LOOP): the number of
   iterations n is the smallest n >= 1 with v + n*d = 0 (mod cell_modulus),
@@ -125,7 +127,7 @@ class Program:
              SCAN: the stride; LOOP2: see `_analyze_outer`.
     """
 
-    __slots__ = ("nodes", "segments", "terms", "targets", "depths")
+    __slots__ = ("nodes", "segments", "terms", "targets", "depths", "edges")
 
     def __init__(self, segments: list[bytes], terms: bytes, targets: list[int], depths: list[int] | None) -> None:
         self.segments = segments
@@ -138,6 +140,9 @@ class Program:
         self.depths = depths
         """Bracket depth after each terminator, to match a '[' by one list.index (None: targets are all known)."""
         self.nodes = [_UNCOMPILED] * len(targets)
+        self.edges: dict[tuple[int, int], tuple] = {}
+        """Under left_edge='clamp': (node, entry pointer) -> the segment's effect when it starts that close to
+        cell 0 (see `_clamped_segment`); random programs sit at the left edge for thousands of steps."""
 
     def kind(self, k: int) -> int:
         """The terminator kind of node k as parsed."""
@@ -565,6 +570,8 @@ def run_fast(source: str, stdin: bytes, limits: Limits, options: BrainfuckOption
     if type(program) is str:
         return Execution(SYNTAX_ERROR, b"", 0, program)
     nodes = program.nodes
+    edges = program.edges
+    clamp = options.left_edge == "clamp"
 
     max_steps = limits.max_steps
     max_output = limits.max_output
@@ -583,10 +590,23 @@ def run_fast(source: str, stdin: bytes, limits: Limits, options: BrainfuckOption
             if adds is None:
                 _compile_nodes(program, k)
                 continue
-            state = _careful_segment(program, k, tape, output, p, steps, limits, options)
-            if type(state) is Execution:
-                return state
-            p, steps = state
+            edge = None
+            if clamp and p < low and steps + cost <= max_steps:
+                edge = edges.get((k, p))
+                if edge is None:
+                    edge = edges[(k, p)] = _clamped_segment(program.segments[k], p)
+                if edge[2] >= size:
+                    edge = None
+            if edge is None:
+                state = _careful_segment(program, k, tape, output, p, steps, limits, options)
+                if type(state) is Execution:
+                    return state
+                p, steps = state
+            else:
+                for cell, amount in edge[0]:
+                    tape[cell] = (tape[cell] + amount) % modulus
+                p = edge[1]
+                steps += cost
         else:
             for offset, amount in adds:
                 cell = p + offset
@@ -708,6 +728,25 @@ def _scan(tape, p: int, stride: int, size: int, clamp: bool, byte_tape: bool) ->
     if (p % -stride) == 0 or tape[0]:
         return -2  # lands on cell 0 again and again (or visited it already): never stops
     return 0
+
+
+def _clamped_segment(text: bytes, p: int) -> tuple[tuple, int, int]:
+    """The effect of a segment entered at cell p that reaches cell 0 under left_edge='clamp' (a '<' at cell 0
+    stays there): ((cell, amount added), ...), the pointer after it, and the highest cell it visits."""
+    amounts: dict[int, int] = {}
+    top = p
+    for char in text:
+        if char == 43:  # +
+            amounts[p] = amounts.get(p, 0) + 1
+        elif char == 45:  # -
+            amounts[p] = amounts.get(p, 0) - 1
+        elif char == 62:  # >
+            p += 1
+            if p > top:
+                top = p
+        elif char == 60 and p:  # <
+            p -= 1
+    return tuple((cell, amount) for cell, amount in amounts.items() if amount), p, top
 
 
 def _careful_segment(program: Program, k: int, tape, output: bytearray, p: int, steps: int,

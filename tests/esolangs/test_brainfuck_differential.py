@@ -323,3 +323,21 @@ def test_long_programs_match_every_bracket_at_compile_time():
                     actual = run_fast(text, b"ab", limits, options)
                     assert (actual.status, actual.output, actual.steps) == (
                         expected.status, expected.output, expected.steps), (options, limits)
+
+
+def test_clamped_left_edge_memo_shared_across_tape_sizes():
+    """Segments entered near cell 0 under clamp are memoized per (node, pointer) on the cached program; the memo
+    is reused by runs with other tape sizes and moduli, and must fall back to the careful path where it would
+    cross the right edge of a smaller tape."""
+    rng = random.Random(f"{SEED}-clamp-edge")
+    for _ in range(400):
+        program = "".join(rng.choice(("<", "<<", ">", ">>>", "+", "--", "[-<+>]", "[<]", ".", "[", "]", ","))
+                          for _ in range(rng.randint(3, 25)))
+        limits = esolangs.Limits(max_steps=rng.choice((7, 60, 3000)), max_output=50)
+        for options in (BrainfuckOptions(left_edge="clamp", unmatched="ignore"),
+                        BrainfuckOptions(left_edge="clamp", unmatched="ignore", tape_size=3, cell_modulus=5),
+                        BrainfuckOptions(left_edge="clamp", unmatched="ignore", tape_size=1)):
+            expected = run_reference(program, b"\x02\x07", limits, options)
+            actual = run_fast(program, b"\x02\x07", limits, options)
+            assert (actual.status, actual.output, actual.steps) == (
+                expected.status, expected.output, expected.steps), (program, options)
