@@ -487,14 +487,9 @@ def _run_loop2(arg: tuple, tape, p: int, value: int, modulus: int, steps: int, m
     cost, effects, endless_rest, endless_first, steady_iterations = steady
     if endless_rest:
         return -1
-    if delta == -1:
-        n = value
-    elif delta == 1:
-        n = modulus - value
-    else:
-        n = loop_iterations(value, delta, modulus)
-        if n == 0:
-            return -1
+    n = loop_iterations(value, delta, modulus)
+    if n == 0:
+        return -1
     if n > 1 and endless_first:
         return -1
     total = n * cost
