@@ -203,9 +203,10 @@ class OpenAIChatModel:
         payload = {"model": self.config.model, "messages": messages, "temperature": self.config.temperature,
                    "max_tokens": self.config.max_tokens}
         try:
-            # A raw POST through the client keeps its auth, timeouts and error types but skips its
-            # per-field request transform, which costs more CPU than the rest of the harness.
-            raw = await self._client.post("/chat/completions", body=payload, cast_to=_http_response_class())
+            # A raw POST through the client (the openai README's way to reach any endpoint) keeps its auth,
+            # timeouts and error types but skips its per-field request transform and response models, which
+            # cost more CPU than the rest of the harness; cast_to=bytes returns the body undecoded.
+            raw = await self._client.post("/chat/completions", body=payload, cast_to=bytes)
         except openai.APITimeoutError as err:
             raise _RetryableFault("timeout") from err
         except openai.APIConnectionError as err:
@@ -218,7 +219,7 @@ class OpenAIChatModel:
         except (json.JSONDecodeError, openai.APIResponseValidationError) as err:
             raise _RetryableFault("malformed JSON") from err
         try:
-            body = json.loads(raw.content)
+            body = json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError) as err:
             raise _RetryableFault("malformed JSON") from err
         if not isinstance(body, dict):
@@ -236,14 +237,6 @@ class OpenAIChatModel:
 
     async def aclose(self) -> None:
         await self._client.close()
-
-
-def _http_response_class() -> type:
-    """The Response class of the HTTP library the openai package uses (httpx, or httpx2 in newer releases)."""
-    from openai import _base_client
-
-    library = getattr(_base_client, "httpx2", None) or getattr(_base_client, "httpx")
-    return library.Response
 
 
 class _FatalFault(Exception):
