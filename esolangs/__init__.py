@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from esolangs.base import (
+    DEFAULT_LIMITS,
     ENGINES,
     MEMORY_LIMIT,
     OK,
@@ -33,18 +34,15 @@ __all__ = [
     "register", "register_pattern", "run", "validate",
 ]
 
-_DEFAULT_LIMITS = Limits()
-
-
 def run(
     name: str,
     source: str | bytes,
     stdin: bytes | str = b"",
     *,
-    max_steps: int = _DEFAULT_LIMITS.max_steps,
-    max_output: int = _DEFAULT_LIMITS.max_output,
-    max_memory: int = _DEFAULT_LIMITS.max_memory,
-    max_source: int = _DEFAULT_LIMITS.max_source,
+    max_steps: int = DEFAULT_LIMITS.max_steps,
+    max_output: int = DEFAULT_LIMITS.max_output,
+    max_memory: int = DEFAULT_LIMITS.max_memory,
+    max_source: int = DEFAULT_LIMITS.max_source,
     seed: int = 0,
     engine: str = "fast",
     **options: Any,

@@ -7,6 +7,7 @@ on status, output and step count (tests/esolangs/test_brainfuck_differential.py)
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -247,17 +248,12 @@ def run_reference(source: str, stdin: bytes, limits: Limits, options: BrainfuckO
     return Execution(OK, bytes(output), steps)
 
 
-_fast_run = None
-
-
+@functools.cache
 def fast_engine():
     """brainfuck_fast.run_fast, imported on first use (that module imports this one)."""
-    global _fast_run
-    if _fast_run is None:
-        from esolangs.brainfuck_fast import run_fast
+    from esolangs.brainfuck_fast import run_fast
 
-        _fast_run = run_fast
-    return _fast_run
+    return run_fast
 
 
 def _load_doc(filename: str) -> str:
