@@ -1,71 +1,41 @@
-"""Models that answer benchmark tasks: an OpenAI-compatible chat client and the oracle and random baselines.
+"""The OpenAI-compatible chat-completions client: the benchmark's Model interface over any /chat/completions endpoint.
 
-The interface is deliberately small so that any solver (an LLM, a trained RL
-agent, a search procedure) can sit in the same results table:
+The interface itself (ModelRequest, ModelResponse, the Model protocol,
+EndpointError) and the oracle and random baselines live in
+`reasonenv.bench.models`, which the runner consumes; this module implements
+it and only the command line imports it.
 
-    class Model:
-        name: str
-        in_flight: int                       # requests now outstanding (for progress displays)
-        def available(instance, language) -> bool        # may this model be asked? (oracle: has a reference)
-        async def respond(request: ModelRequest) -> ModelResponse
-        async def aclose() -> None
-
-A request carries both the chat messages and the task itself (instance,
-language, sample, attempt); a text model reads the messages, a program
-synthesizer reads the instance. A response is answer text from which the
-benchmark extracts the program by its documented rule; an adapter that
-produces a bare program wraps it with `reasonenv.bench.prompts.render_answer`.
+Failures are sorted by what asking again can fix:
+- retried with backoff: 408, 409, 425, 429, 5xx, timeouts, dropped
+  connections, malformed or empty answers;
+- fatal for the whole run (`ModelResponse.fatal`): a refused connection, 401,
+  403, 404; they mean a wrong URL, key or model name, not a bad answer;
+- any other 4xx fails that request only (e.g. a prompt over the context).
+`check()` asks the endpoint once before the run (GET /models, or a one-token
+completion where /models is missing) and raises EndpointError on a fatal
+answer, so a dead server is reported in seconds, not scored as a model.
 """
 
 from __future__ import annotations
 
 import asyncio
 import email.utils
-import hashlib
 import json
 import random
 import time
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any
+
+from reasonenv.bench.models import BASELINES, EndpointError, Model, ModelRequest, ModelResponse, make_baseline
 
 RETRYABLE_STATUS = frozenset({408, 409, 425, 429}) | frozenset(range(500, 600))
-
-
-@dataclass(frozen=True)
-class ModelRequest:
-    """One turn of one conversation: the chat so far and the task it is about."""
-
-    messages: list[dict[str, str]]
-    instance: Any
-    language: str
-    sample: int = 0
-    attempt: int = 0
-
-
-@dataclass(frozen=True)
-class ModelResponse:
-    """The answer text, or an error after the retries ran out; token usage where the server reported it."""
-
-    text: str
-    latency_s: float = 0.0
-    prompt_tokens: int | None = None
-    completion_tokens: int | None = None
-    retries: int = 0
-    error: str | None = None
-    finish_reason: str | None = None
-    faults: list[str] = field(default_factory=list)
-    """One entry per failed try that was retried (e.g. 'HTTP 429', 'timeout'), in order."""
-
-
-class Model(Protocol):
-    name: str
-    in_flight: int
-
-    def available(self, instance: Any, language: str) -> bool: ...
-
-    async def respond(self, request: ModelRequest) -> ModelResponse: ...
-
-    async def aclose(self) -> None: ...
+FATAL_STATUS = frozenset({401, 403, 404})
+"""Statuses that mean the run is misconfigured (key, URL or model name): no request will succeed."""
+_FATAL_HINTS = {
+    401: "the endpoint rejected the API key; check --api-key-env and that variable",
+    403: "the API key may not use this endpoint or model",
+    404: "no such route or model; --base-url usually ends in /v1, and --model must be a name the server serves",
+}
 
 
 # ---------------------------------------------------------------- OpenAI-compatible endpoint
@@ -113,10 +83,37 @@ class ChatConfig:
 
 
 class _RetryableFault(Exception):
-    def __init__(self, label: str, retry_after: float | None = None):
+    """A failed try that asking again may fix (429, 5xx, timeout, dropped connection, malformed answer)."""
+
+    def __init__(self, label: str, retry_after: float | None = None, status: int | None = None):
         super().__init__(label)
         self.label = label
         self.retry_after = retry_after
+        self.status = status
+
+
+class _RejectedRequest(Exception):
+    """A response no retry of this request will fix (e.g. 400 for a prompt over the context): that attempt's error."""
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+
+
+class _FatalFault(_RejectedRequest):
+    """No request to this endpoint can succeed (refused connection, 401, 403, 404): the run must stop."""
+
+
+def _cannot_connect(err: BaseException) -> bool:
+    """True when the error chain holds a failed TCP connect (refused, unreachable, unknown host), not a dropped one."""
+    seen = 0
+    current: BaseException | None = err
+    while current is not None and seen < 8:
+        if isinstance(current, ConnectionRefusedError) or type(current).__name__ == "ConnectError":
+            return True
+        current = current.__cause__ or current.__context__
+        seen += 1
+    return False
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -185,10 +182,9 @@ class OpenAIChatModel:
                 if retry == self.config.max_retries:
                     break
                 await asyncio.sleep(self.backoff(retry, fault.retry_after))
-            except _FatalFault as fault:
-                return ModelResponse(
-                    text="", latency_s=time.monotonic() - started, retries=retry, error=str(fault), faults=faults
-                )
+            except _RejectedRequest as fault:
+                return ModelResponse(text="", latency_s=time.monotonic() - started, retries=retry, error=str(fault),
+                                     faults=faults, fatal=isinstance(fault, _FatalFault))
         return ModelResponse(
             text="",
             latency_s=time.monotonic() - started,
@@ -197,27 +193,70 @@ class OpenAIChatModel:
             faults=faults,
         )
 
-    async def _complete(self, messages: list[dict[str, str]]) -> tuple[str, dict[str, int], str | None]:
+    async def check(self) -> None:
+        """Ask the endpoint once before the run; raise EndpointError when no request can succeed.
+
+        GET /models first (cheap, needs no model time); a server without that route (404, 405, 501) is asked
+        for a one-token completion instead, which also proves the model name. 429 and 5xx are retried with
+        the same backoff as answers; if they persist, the run would only record failures, so that is fatal too.
+        """
+        for retry in range(self.config.max_retries + 1):
+            try:
+                try:
+                    await self._request("get", "/models")
+                except (_RejectedRequest, _RetryableFault) as missing:
+                    if missing.status not in (404, 405, 501):  # the server has no /models route
+                        raise
+                    probe = [{"role": "user", "content": "Reply with OK."}]
+                    await self._request("post", "/chat/completions", self._payload(probe, max_tokens=1))
+                return
+            except _FatalFault as fault:
+                raise EndpointError(str(fault)) from fault
+            except _RejectedRequest as rejected:
+                raise EndpointError(f"{self.config.base_url} rejected a one-token test request: {rejected}") from rejected
+            except _RetryableFault as fault:
+                if retry == self.config.max_retries:
+                    raise EndpointError(
+                        f"{self.config.base_url} did not answer after {retry + 1} tries (last: {fault.label})"
+                    ) from fault
+                await asyncio.sleep(self.backoff(retry, fault.retry_after))
+
+    def _payload(self, messages: list[dict[str, str]], max_tokens: int | None = None) -> dict[str, Any]:
+        return {"model": self.config.model, "messages": messages, "temperature": self.config.temperature,
+                "max_tokens": max_tokens or self.config.max_tokens}
+
+    async def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> bytes:
+        """One HTTP request through the client; failures become _RetryableFault, _RejectedRequest or _FatalFault."""
         import openai
 
-        payload = {"model": self.config.model, "messages": messages, "temperature": self.config.temperature,
-                   "max_tokens": self.config.max_tokens}
         try:
-            # A raw POST through the client (the openai README's way to reach any endpoint) keeps its auth,
+            # A raw request through the client (the openai README's way to reach any endpoint) keeps its auth,
             # timeouts and error types but skips its per-field request transform and response models, which
             # cost more CPU than the rest of the harness; cast_to=bytes returns the body undecoded.
-            raw = await self._client.post("/chat/completions", body=payload, cast_to=bytes)
+            if method == "get":
+                return await self._client.get(path, cast_to=bytes)
+            return await self._client.post(path, body=body, cast_to=bytes)
         except openai.APITimeoutError as err:
             raise _RetryableFault("timeout") from err
         except openai.APIConnectionError as err:
+            if _cannot_connect(err):
+                raise _FatalFault(f"cannot connect to {self.config.base_url}: {err.__cause__ or err} "
+                                  "(is the server running, and is --base-url right?)") from err
             raise _RetryableFault(f"connection error: {err}") from err
         except openai.APIStatusError as err:
             status = err.status_code
             if status in RETRYABLE_STATUS:
-                raise _RetryableFault(f"HTTP {status}", parse_retry_after(err.response.headers.get("retry-after"))) from err
-            raise _FatalFault(f"HTTP {status}: {err.message}") from err
+                raise _RetryableFault(f"HTTP {status}", parse_retry_after(err.response.headers.get("retry-after")),
+                                      status) from err
+            if status in FATAL_STATUS:
+                raise _FatalFault(f"HTTP {status} from {self.config.base_url}{path}: {err.message} "
+                                  f"({_FATAL_HINTS[status]})", status) from err
+            raise _RejectedRequest(f"HTTP {status}: {err.message}", status) from err
         except (json.JSONDecodeError, openai.APIResponseValidationError) as err:
             raise _RetryableFault("malformed JSON") from err
+
+    async def _complete(self, messages: list[dict[str, str]]) -> tuple[str, dict[str, int], str | None]:
+        raw = await self._request("post", "/chat/completions", self._payload(messages))
         try:
             body = json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError) as err:
@@ -239,100 +278,10 @@ class OpenAIChatModel:
         await self._client.close()
 
 
-class _FatalFault(Exception):
-    """A response no retry will fix (e.g. 401, 404): recorded as the attempt's error."""
-
-
-# ---------------------------------------------------------------- baselines
-
-
-def task_for(instance: Any):
-    """The family object that generated `instance`, rebuilt from the config fields its config class accepts.
-
-    Some families record extra derived values in `instance.config` (e.g. a print target); those are not
-    config fields and are left out.
-    """
-    import dataclasses
-
-    from curricula.base import family_class, make_task
-
-    accepted = {f.name for f in dataclasses.fields(family_class(instance.family).config_class)}
-    return make_task(instance.family, **{k: v for k, v in instance.config.items() if k in accepted})
-
-
-class OracleModel:
-    """Answers with the family's reference solution, through the same extraction rule as any model."""
-
-    name = "oracle"
-    in_flight = 0
-
-    def __init__(self) -> None:
-        self._tasks: dict[tuple[str, str], Any] = {}
-        self._programs: dict[tuple[str, str], str | None] = {}
-
-    def reference(self, instance: Any, language: str) -> str | None:
-        key = (instance.fingerprint(), language)
-        if key not in self._programs:
-            task_key = (instance.family, json.dumps(instance.config, sort_keys=True, default=str))
-            if task_key not in self._tasks:
-                self._tasks[task_key] = task_for(instance)
-            self._programs[key] = self._tasks[task_key].reference_solution(instance, language)
-        return self._programs[key]
-
-    def available(self, instance: Any, language: str) -> bool:
-        return self.reference(instance, language) is not None
-
-    async def respond(self, request: ModelRequest) -> ModelResponse:
-        from reasonenv.bench.prompts import language_info, render_answer
-
-        program = self.reference(request.instance, request.language)
-        if program is None:
-            return ModelResponse(text="", error=f"no reference solution for {request.instance.family} in {request.language}")
-        return ModelResponse(text=render_answer(program, language_info(request.language)))
-
-    async def aclose(self) -> None:
-        return None
-
-
-class RandomModel:
-    """Answers with a random program: 1-64 random commands of the language (Python: prints a random example output).
-
-    Seeded by (instance, language, sample, attempt), so a rerun gives the same answers.
-    """
-
-    name = "random"
-    in_flight = 0
-
-    def available(self, instance: Any, language: str) -> bool:
-        return True
-
-    async def respond(self, request: ModelRequest) -> ModelResponse:
-        from reasonenv.bench.prompts import language_info, render_answer
-
-        key = f"{request.instance.id}|{request.language}|{request.sample}|{request.attempt}".encode()
-        rng = random.Random(int.from_bytes(hashlib.sha256(key).digest()[:8], "big"))
-        if request.language == "python":
-            outputs = [case.output for case in request.instance.examples] or [b""]
-            program = f"import sys\nsys.stdout.buffer.write({rng.choice(outputs)!r})\n"
-        else:
-            import esolangs
-
-            language = esolangs.get(request.language)
-            tokens = [rng.choice(language.alphabet) for _ in range(rng.randint(1, 64))]
-            program = language.join_tokens(tokens)
-        return ModelResponse(text=render_answer(program, language_info(request.language)))
-
-    async def aclose(self) -> None:
-        return None
-
-
-BASELINES = {"oracle": OracleModel, "random": RandomModel}
-
-
 def make_model(name: str, base_url: str | None = None, **chat: Any) -> Model:
     """`oracle` / `random` baselines by name; any other name is a model served at `base_url`."""
     if name in BASELINES:
-        return BASELINES[name]()
+        return make_baseline(name)
     if not base_url:
         raise ValueError(
             f"model {name!r} needs --base-url (an OpenAI-compatible endpoint such as http://127.0.0.1:8000/v1); "

@@ -30,6 +30,7 @@ def main() -> None:
     import openai  # noqa: F401  (imported before the clock starts: a one-off cost of about a second)
 
     from reasonenv.bench.runner import BenchConfig, plan, run_bench
+    from reasonenv.commands.bench import build_model
 
     server = subprocess.Popen(
         [sys.executable, str(ROOT / "tests" / "fake_openai_server.py"), "--port", "0", "--answer", "```bf\n,[.,]\n```"],
@@ -43,7 +44,7 @@ def main() -> None:
                 out=Path(out), base_url=base_url, limit=args.limit, concurrency=args.concurrency, progress=False,
             )
             started = time.perf_counter()
-            summary = asyncio.run(run_bench(config))
+            summary = asyncio.run(run_bench(config, build_model(config)))
             elapsed = time.perf_counter() - started
     finally:
         server.terminate()

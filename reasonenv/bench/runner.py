@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from reasonenv.bench import prompts
+from reasonenv.bench.models import Model, ModelRequest, task_for
 from reasonenv.bench.sandbox import SandboxLimits, cpu_seconds_for, run_python
 
 REGIMES = ("zero-shot", "few-shot", "feedback")
@@ -201,8 +202,6 @@ def family_tier(name: str) -> str | None:
 
 
 def reference_program(instance: Any, language: str, cache: dict) -> str | None:
-    from agents.llm import task_for
-
     key = (instance.fingerprint(), language)
     if key not in cache:
         try:
@@ -376,8 +375,6 @@ class Runner:
 
     async def converse(self, conversation: Conversation, writer: ResultsWriter) -> bool:
         """Attempts of one conversation from where it stopped; True if an attempt passed every test."""
-        from agents.llm import ModelRequest
-
         config = self.config
         instance = conversation.instance
         messages = list(conversation.messages)
@@ -450,20 +447,8 @@ def _first_errors(executions: list[Any], limit: int = 3) -> list[str]:
     return errors
 
 
-def make_model_for(config: BenchConfig) -> Any:
-    from agents.llm import make_model
-
-    if config.model in ("oracle", "random"):
-        return make_model(config.model)
-    api_key = os.environ.get(config.api_key_env, "") if config.api_key_env else ""
-    return make_model(config.model, config.base_url, api_key=api_key or "unused", concurrency=config.concurrency,
-                      timeout_s=config.timeout_s, max_retries=config.max_retries, temperature=config.temperature,
-                      max_tokens=config.max_tokens)
-
-
-async def run_bench(config: BenchConfig, model: Any | None = None) -> dict[str, Any]:
-    """Run (or resume) the benchmark; returns a summary dict."""
-    model = model or make_model_for(config)
+async def run_bench(config: BenchConfig, model: Model) -> dict[str, Any]:
+    """Run (or resume) the benchmark with `model` (see reasonenv.bench.models; the CLI builds it); returns a summary dict."""
     try:
         return await Runner(config, model).run()
     finally:

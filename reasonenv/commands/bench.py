@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -48,6 +49,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, type=Path, help="results directory")
 
 
+def build_model(config):
+    """The model a BenchConfig names: a built-in baseline, or the OpenAI-compatible client (agents.llm, imported here only)."""
+    from reasonenv.bench.models import BASELINES, make_baseline
+
+    if config.model in BASELINES:
+        return make_baseline(config.model)
+    from agents.llm import make_model
+
+    api_key = os.environ.get(config.api_key_env, "") if config.api_key_env else ""
+    return make_model(config.model, config.base_url, api_key=api_key or "unused", concurrency=config.concurrency,
+                      timeout_s=config.timeout_s, max_retries=config.max_retries, temperature=config.temperature,
+                      max_tokens=config.max_tokens)
+
+
 def main(args: argparse.Namespace) -> int:
     from reasonenv.bench.runner import BenchConfig, run_bench
 
@@ -61,7 +76,7 @@ def main(args: argparse.Namespace) -> int:
         ).validate()
         if config.model not in ("oracle", "random") and not config.base_url:
             raise ValueError(f"--model {config.model!r} needs --base-url; only oracle and random run without an endpoint")
-        summary = asyncio.run(run_bench(config))
+        summary = asyncio.run(run_bench(config, build_model(config)))
     except ValueError as err:
         print(f"reasonenv bench: error: {err}", file=sys.stderr)
         return 2

@@ -28,7 +28,8 @@ def _load_fake_server():
 
 Fault, FakeOpenAIServer = _load_fake_server().Fault, _load_fake_server().FakeOpenAIServer
 
-from agents.llm import ChatConfig, ModelRequest, OpenAIChatModel, OracleModel, RandomModel, make_model, parse_retry_after
+from agents.llm import ChatConfig, OpenAIChatModel, make_model, parse_retry_after
+from reasonenv.bench.models import ModelRequest, OracleModel, RandomModel
 
 ANSWER = "```bf\n,[.,]\n```"
 MESSAGES = [{"role": "user", "content": "copy stdin to stdout"}]

@@ -16,8 +16,10 @@ import pytest
 
 from reasonenv.bench import prompts
 from reasonenv.bench.report import markdown, newcombe, outcomes, wilson, write_report
+from reasonenv.bench.models import OracleModel
 from reasonenv.bench.runner import BenchConfig, read_results, run_bench
 from reasonenv.cli import main as cli_main
+from reasonenv.commands.bench import build_model
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,7 +45,7 @@ def bench(tmp_path, server, **overrides):
     settings.update(overrides)
     settings.pop("backoff")
     config = BenchConfig(**settings)
-    summary = asyncio.run(run_bench(config))
+    summary = asyncio.run(run_bench(config, build_model(config)))
     return summary, read_results(config.out / "results.jsonl")
 
 
@@ -146,8 +148,6 @@ def test_few_shot_demonstrations_come_from_other_families_in_the_same_language(t
     firsts = {}
     for instance in get_suite("paper").instances():
         firsts.setdefault(instance.family, instance)
-    from agents.llm import OracleModel
-
     expected = {OracleModel().reference(firsts[f], "bf") for f in ("paper-bf-print", "paper-bf-sort")}
     assert {prompts.extract_program(d, "bf") for d in demos} == expected
     assert all(firsts["paper-bf-copy"].description not in m["content"] for m in messages[:-1])
@@ -202,7 +202,7 @@ def test_oracle_scores_100_percent_on_every_suite_and_language_with_references(t
     languages = ("python", "bf", "befunge93", "whitespace", "ook", "bf-dialect-7")
     for suite in suite_names():
         config = BenchConfig(model="oracle", suite=suite, languages=languages, out=tmp_path / suite, limit=1, progress=False)
-        summary = asyncio.run(run_bench(config))
+        summary = asyncio.run(run_bench(config, OracleModel()))
         lines = read_results(config.out / "results.jsonl")
         assert summary["conversations"] > 0, suite
         failed = [(l["family"], l["language"], l["statuses"], l["errors"]) for l in lines if not l["solved"]]
