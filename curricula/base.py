@@ -157,6 +157,8 @@ class TaskFamily(ABC):
     size: ClassVar[int | None] = None
     io_format: ClassVar[str] = "bytes"
     default_max_steps: ClassVar[int] = 100_000
+    spec_fields: ClassVar[tuple[str, ...]] = ()
+    """Names of the fields `spec` returns, in order, as the prompt states them (e.g. "bytes to output")."""
 
     def __init__(self, config: TaskConfig | None = None):
         config = config if config is not None else self.config_class()
@@ -181,6 +183,19 @@ class TaskFamily(ABC):
                 raise ValueError(f"family {self.name!r} is unbounded: give count")
             count = self.size
         return [self.instance(seed, i) for i in range(count)]
+
+    @classmethod
+    def spec(cls, instance: Instance) -> tuple[int | bytes, ...]:
+        """What the description tells the solver beyond the examples: one value per name in `spec_fields`.
+
+        An int is a number (e.g. how many times to repeat), bytes a string
+        (e.g. the text to print). Empty, the default, when the examples
+        determine the task. Derived from the instance, never stored in it, so
+        fingerprints and pinned suites do not depend on it. Token envs encode
+        it after the examples, text envs and the benchmark state it in words
+        (`curricula.spec`).
+        """
+        return ()
 
     def reference_solution(self, instance: Instance, language: str) -> str | None:
         """A correct program for `instance` in `language`, or None where none is known.

@@ -107,6 +107,11 @@ class PaperBfPrint(_PaperFamily):
     language = BF
     io_format = "No input. Output: exactly the two letters, with nothing before or after them."
     default_max_steps = 10_000
+    spec_fields = ("string to print",)
+
+    @classmethod
+    def spec(cls, instance: Instance) -> tuple[bytes]:
+        return (instance.tests[0].output,)
 
     def target(self, instance: Instance) -> bytes:
         return instance.tests[0].output
@@ -154,6 +159,11 @@ class PaperBefungePrint(_PaperFamily):
     language = BEFUNGE
     io_format = "No input. Output: exactly the word, with nothing before or after it."
     default_max_steps = 10_000
+    spec_fields = ("string to print",)
+
+    @classmethod
+    def spec(cls, instance: Instance) -> tuple[bytes]:
+        return (instance.tests[0].output,)
 
     def generate(self, rng: np.random.Generator, seed: int, index: int) -> Instance:
         cfg = self.config
@@ -207,6 +217,11 @@ class PaperBefungeFibonacci(_PaperFamily):
     language = BEFUNGE
     io_format = "No input. Output: the numbers in decimal, each followed by a single space (as Befunge's '.' writes them)."
     default_max_steps = 20_000
+    spec_fields = ("how many numbers",)
+
+    @classmethod
+    def spec(cls, instance: Instance) -> tuple[int]:
+        return (int(instance.config["count"]),)
 
     def generate(self, rng: np.random.Generator, seed: int, index: int) -> Instance:
         count = self.config.count
@@ -259,10 +274,15 @@ class PaperBefungeFactorial(_PaperFamily):
     language = BEFUNGE
     io_format = "No input. Output: n! in decimal followed by a single space (as Befunge's '.' writes it)."
     default_max_steps = 20_000
+    spec_fields = ("n",)
 
     @staticmethod
     def n_of(instance: Instance) -> int:
         return instance.index + 1
+
+    @classmethod
+    def spec(cls, instance: Instance) -> tuple[int]:
+        return (cls.n_of(instance),)
 
     def generate(self, rng: np.random.Generator, seed: int, index: int) -> Instance:
         n = index + 1

@@ -10,7 +10,13 @@ hardest (each class also carries its rank as `order`).
 
 Inputs are raw bytes with no terminator: the input ends where it ends
 (Brainfuck's ',' then reads 0, Befunge's '~' pushes -1), so input bytes
-are drawn from 1..max_value and never contain 0.
+are drawn from 1..max_value and never contain 0. Every family that takes
+input draws at least two distinct hidden inputs per instance (level 0:
+bytes from {1, 2}), so no program passes without reading its input.
+
+The families without input and without examples (emit-char, emit-string,
+emit-repeated) state their target as their spec (`TaskFamily.spec`), which
+the token envs encode after the examples.
 """
 
 from __future__ import annotations
@@ -30,6 +36,8 @@ VALUE_LEVELS = (1, 3, 7, 15, 31, 63, 127, 255)
 """Largest byte value per level: 1 makes `+.` a solution of emit-char."""
 LENGTH_LEVELS = (1, 2, 3, 4, 6, 8, 12, 16)
 """Output/input length per level, starting with a single byte."""
+INPUT_VALUE_LEVELS = (2, 3, 7, 15, 31, 63, 127, 255)
+"""Largest input byte per level: two values at level 0, so the input must be read."""
 
 # Befunge idiom: read a byte, stop at end of input ('~' pushes -1), else fall through to the body.
 _BEFUNGE_READ_OR_STOP = "~:1+!#@_"
@@ -104,7 +112,7 @@ class EmitRepeatedConfig(EmitConfig):
 class ByteInputConfig(TaskConfig):
     """One input byte per test, drawn from [1, max_value]."""
 
-    difficulty: ClassVar[dict[str, tuple[Any, ...]]] = {"max_value": VALUE_LEVELS}
+    difficulty: ClassVar[dict[str, tuple[Any, ...]]] = {"max_value": INPUT_VALUE_LEVELS}
     num_examples: int = 2
     num_tests: int = 8
     max_value: int = 255
@@ -120,7 +128,7 @@ class ByteInputConfig(TaskConfig):
 class SequenceInputConfig(ByteInputConfig):
     """Input of 1..max_length bytes from [1, max_value]."""
 
-    difficulty: ClassVar[dict[str, tuple[Any, ...]]] = {"max_length": LENGTH_LEVELS, "max_value": VALUE_LEVELS}
+    difficulty: ClassVar[dict[str, tuple[Any, ...]]] = {"max_length": LENGTH_LEVELS, "max_value": INPUT_VALUE_LEVELS}
     max_length: int = 8
     """Longest input (1..256); lengths are drawn from [1, max_length]."""
 
@@ -137,7 +145,7 @@ class AddConstantConfig(SequenceInputConfig):
     difficulty: ClassVar[dict[str, tuple[Any, ...]]] = {
         "constant": (1, 1, 2, 3, 5, 8, 16, 32),
         "max_length": LENGTH_LEVELS,
-        "max_value": VALUE_LEVELS,
+        "max_value": INPUT_VALUE_LEVELS,
     }
     constant: int = 3
     """The constant added to each byte (1..255; the sum wraps at 256)."""
@@ -152,7 +160,7 @@ class AddConstantConfig(SequenceInputConfig):
 class CountDownConfig(TaskConfig):
     """One input digit per test, drawn from ['0', max_digit]."""
 
-    difficulty: ClassVar[dict[str, tuple[Any, ...]]] = {"max_digit": (0, 1, 2, 3, 5, 7, 9)}
+    difficulty: ClassVar[dict[str, tuple[Any, ...]]] = {"max_digit": (1, 2, 3, 5, 7, 9)}
     num_examples: int = 2
     num_tests: int = 8
     max_digit: int = 9
@@ -184,6 +192,7 @@ class _PrimitiveFamily(TaskFamily):
     def generate(self, rng: np.random.Generator, seed: int, index: int) -> Instance:
         cfg = self.config
         cases, params = self.cases(rng, cfg.num_examples + cfg.num_tests)
+        cases = self._with_distinct_inputs(rng, cases, cfg.num_examples)
         fields = cfg.to_dict()
         return Instance(
             family=self.name,
@@ -197,6 +206,22 @@ class _PrimitiveFamily(TaskFamily):
             suite="primitives",
             max_steps=self.default_max_steps,
         )
+
+    def _with_distinct_inputs(self, rng: np.random.Generator, cases: list[TestCase], first_test: int) -> list[TestCase]:
+        """`cases`, unless every hidden test reads the same input: then the last one is redrawn until its input differs.
+
+        Hidden tests that share one input can be passed by a program that
+        never reads it (`+.` for echo-byte on the byte 1). Only such draws
+        change, so the instances of wide configs (the pinned suite) stay as they were.
+        """
+        tests = cases[first_test:]
+        if len(tests) < 2 or not tests[0].input or any(t.input != tests[0].input for t in tests):
+            return cases
+        for _ in range(64):  # a config with a single possible input (e.g. max_value=1) keeps its repeats
+            (candidate,), _ = self.cases(rng, 1)
+            if candidate.input != tests[0].input:
+                return [*cases[:-1], candidate]
+        return cases
 
 
 class _ConstantOutput(_PrimitiveFamily):
@@ -212,6 +237,12 @@ class _ConstantOutput(_PrimitiveFamily):
     @staticmethod
     def _target_of(instance: Instance) -> bytes:
         return instance.tests[0].output
+
+    spec_fields: ClassVar[tuple[str, ...]] = ("bytes to output",)
+
+    @classmethod
+    def spec(cls, instance: Instance) -> tuple[bytes]:
+        return (cls._target_of(instance),)
 
     def bf_solution(self, instance: Instance) -> str:
         return bf_print(self._target_of(instance))
@@ -249,6 +280,7 @@ class EmitChar(_ConstantOutput):
     order = 0
     config_class = EmitConfig
     io_format = "No input. Output: exactly one byte."
+    spec_fields = ("byte to output",)
 
     def target(self, rng: np.random.Generator) -> bytes:
         return bytes([_byte(rng, 1, self.config.max_value)])
@@ -347,6 +379,12 @@ class EmitRepeated(_ConstantOutput):
     order = 4
     config_class = EmitRepeatedConfig
     io_format = "No input. Output: {count} equal bytes."
+    spec_fields = ("byte to output", "times to output it")
+
+    @classmethod
+    def spec(cls, instance: Instance) -> tuple[bytes, int]:
+        data = cls._target_of(instance)
+        return data[:1], len(data)
 
     def target(self, rng: np.random.Generator) -> bytes:
         return bytes([_byte(rng, 1, self.config.max_value)]) * self.config.count

@@ -55,6 +55,9 @@ TASK_TEMPLATE = (
 
 EXAMPLE_TEMPLATE = "Example {number}:\n  input:  {input}\n  output: {output}\n"
 
+SPEC_TEMPLATE = "\n{statement}\n"
+"""After the examples, when the task has a spec (`curricula.spec.spec_statement`: what the examples do not show)."""
+
 DEMO_ANSWER_TEMPLATE = "```{fence_tag}\n{program}\n```"
 
 WHITESPACE_NOTE = (
@@ -98,7 +101,7 @@ EXTRACTION_RULE = (
 )
 
 _TEMPLATES = (
-    PROMPT_VERSION, EXTRACTION_VERSION, SYSTEM_TEMPLATE, LANGUAGE_TEMPLATE, TASK_TEMPLATE, EXAMPLE_TEMPLATE,
+    PROMPT_VERSION, EXTRACTION_VERSION, SYSTEM_TEMPLATE, LANGUAGE_TEMPLATE, TASK_TEMPLATE, EXAMPLE_TEMPLATE, SPEC_TEMPLATE,
     DEMO_ANSWER_TEMPLATE, WHITESPACE_NOTE, FENCE_NOTE, FEEDBACK_TEMPLATE, FEEDBACK_EXAMPLE_TEMPLATE,
     FEEDBACK_HIDDEN_NOTE, FEEDBACK_NO_PROGRAM, PYTHON_DOC, EXTRACTION_RULE,
 )
@@ -144,15 +147,19 @@ def _literal(data: bytes) -> str:
 
 
 def render_task(instance: Any, info: LanguageInfo) -> str:
+    from curricula.spec import spec_statement
+
     examples = "".join(
         EXAMPLE_TEMPLATE.format(number=i + 1, input=_literal(case.input), output=_literal(case.output))
         for i, case in enumerate(instance.examples)
     )
+    statement = spec_statement(instance)
+    spec = SPEC_TEMPLATE.format(statement=statement) if statement else ""
     note = WHITESPACE_NOTE if info.name == "whitespace" else FENCE_NOTE
     return TASK_TEMPLATE.format(
         description=instance.description.strip(),
         io_format=instance.io_format.strip(),
-        examples=examples or "(none)\n",
+        examples=(examples or "(none)\n") + spec,
         title=info.title,
         answer_note=note,
     )
