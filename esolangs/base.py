@@ -5,7 +5,9 @@ from __future__ import annotations
 import dataclasses
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Sequence
+
+from esolangs.knowledge import Knowledge
 
 OK = "ok"
 SYNTAX_ERROR = "syntax_error"
@@ -16,6 +18,10 @@ RUNTIME_ERROR = "runtime_error"
 STATUSES = (OK, SYNTAX_ERROR, STEP_LIMIT, OUTPUT_LIMIT, MEMORY_LIMIT, RUNTIME_ERROR)
 
 ENGINES = ("fast", "reference")
+ACTION_ORDERS = ("canonical", "seeded")
+"""How a token env orders a language's tokens among its actions: the alphabet's order, or `Language.seeded_order()`."""
+ORDER_DOMAIN = 0x52454F52
+"""First SeedSequence entropy word of every seeded action order ("REOR"); changing it changes every order: don't."""
 
 
 @dataclass(frozen=True)
@@ -121,6 +127,40 @@ def as_stdin(stdin: bytes | bytearray | str | None) -> bytes:
     raise TypeError(f"stdin must be bytes or str, got {type(stdin).__name__}")
 
 
+def seeded_permutation(key: Sequence[int], size: int) -> tuple[int, ...]:
+    """A permutation of range(size) determined by `key` alone, the same in every release and on every platform.
+
+    Words come from numpy's `SeedSequence([ORDER_DOMAIN, *key, attempt])`
+    (a fixed hash, unlike the Generator's distributions, which numpy may
+    change); a Fisher-Yates shuffle consumes them with rejection sampling.
+    An attempt is kept when it moves at least three quarters of the
+    positions (never the identity, for size >= 2); otherwise the next
+    attempt is drawn.
+    """
+    import numpy as np
+
+    if size < 2:
+        return tuple(range(size))
+    least_moved = -(-3 * size // 4)
+    for attempt in range(1000):
+        words = iter(int(w) for w in np.random.SeedSequence([ORDER_DOMAIN, *key, attempt]).generate_state(8 * size))
+        order = list(range(size))
+        try:
+            for top in range(size - 1, 0, -1):
+                bound = top + 1
+                ceiling = (2**32 // bound) * bound
+                word = next(words)
+                while word >= ceiling:
+                    word = next(words)
+                pick = word % bound
+                order[top], order[pick] = order[pick], order[top]
+        except StopIteration:
+            continue  # ran out of words (odds below 2**-100): the next attempt decides
+        if sum(index != position for position, index in enumerate(order)) >= least_moved:
+            return tuple(order)
+    raise RuntimeError(f"no permutation of {size} moving {least_moved} positions found for key {tuple(key)!r}")
+
+
 class Language(ABC):
     """A language: its name, documentation, command alphabet, validator and engines.
 
@@ -138,6 +178,8 @@ class Language(ABC):
     options_class: ClassVar[type | None] = None
     sample: ClassVar[tuple[str, bytes, bytes] | None] = None
     """(source, stdin, expected output) of a short demo program, e.g. hello world."""
+    default_action_order: ClassVar[str] = "canonical"
+    """The token envs' default order of this language's tokens among their actions (one of ACTION_ORDERS)."""
 
     def __init__(self, options: Any = None):
         if options is None and self.options_class is not None:
@@ -156,6 +198,33 @@ class Language(ABC):
     @abstractmethod
     def alphabet(self) -> tuple[str, ...]:
         """Ordered command tokens; concatenating tokens gives program text."""
+
+    @property
+    def knowledge(self) -> tuple[Knowledge, ...]:
+        """One `esolangs.knowledge.Knowledge(symbol, effect, meaning)` per alphabet token, in alphabet order.
+
+        Stable: the effect ids come from the append-only `esolangs.knowledge.EFFECTS`
+        and the meanings from the language's doc. Built once per instance.
+        """
+        cached = self.__dict__.get("_knowledge")
+        if cached is None:
+            cached = self._build_knowledge()
+            if tuple(k.symbol for k in cached) != tuple(self.alphabet):
+                raise ValueError(f"{self.name}: knowledge symbols {[k.symbol for k in cached]} != alphabet {list(self.alphabet)}")
+            self.__dict__["_knowledge"] = cached
+        return cached
+
+    def _build_knowledge(self) -> tuple[Knowledge, ...]:
+        raise NotImplementedError(f"language {self.name!r} describes no knowledge for its tokens")
+
+    def action_order_key(self) -> tuple[int, ...]:
+        """The key of `seeded_order`: by default the language's name (as one integer); a dialect uses its seed."""
+        return (1, int.from_bytes(self.name.encode("utf-8"), "big"))
+
+    def seeded_order(self) -> tuple[int, ...]:
+        """Alphabet indices in the order token envs offer them with action_order="seeded": a fixed permutation
+        drawn from `action_order_key()` that moves at least 3/4 of the tokens (`seeded_permutation`)."""
+        return seeded_permutation(self.action_order_key(), len(self.alphabet))
 
     def token_separator(self) -> str:
         """Text placed between tokens when joining them (a space for word languages like Ook!)."""

@@ -24,6 +24,7 @@ from esolangs.base import (
     Limits,
     as_source,
 )
+from esolangs.knowledge import Knowledge, doc_table_meanings, knowledge_table
 from esolangs.registry import register
 
 WIDTH = 80
@@ -311,6 +312,22 @@ ALPHABET = (
     " ", "\n",
 )
 
+COMMAND_EFFECTS = {
+    **{digit: f"push_{digit}" for digit in "0123456789"},
+    "+": "add", "-": "sub", "*": "mul", "/": "div", "%": "mod", "!": "not", "`": "greater",
+    ">": "go_right", "<": "go_left", "^": "go_up", "v": "go_down", "?": "go_random",
+    "_": "branch_horizontal", "|": "branch_vertical", '"': "string_mode", ":": "dup", "\\": "swap", "$": "pop",
+    ".": "output_int", ",": "output_char", "#": "bridge", "g": "get", "p": "put", "&": "input_int", "~": "input_char",
+    "@": "end", " ": "noop", "\n": "newline",
+}
+"""Token -> effect name (`esolangs.knowledge.EFFECTS`) in command mode. In string mode every cell pushes its own
+character code instead: that is the one place where a token's effect id does not say what it does."""
+LAYOUT_MEANINGS = {
+    " ": "an empty cell: no-op",
+    "\n": "ends the row: the next token starts the next line of the grid",
+}
+"""The two layout tokens the doc's command table covers only as "anything else" and in "Program text"."""
+
 HELLO_WORLD = '"!dlroW ,olleH">:#,_@'
 
 
@@ -331,6 +348,11 @@ class Befunge93(Language):
     @property
     def alphabet(self) -> tuple[str, ...]:
         return ALPHABET
+
+    def _build_knowledge(self) -> tuple[Knowledge, ...]:
+        """Command-mode effects; meanings from the doc's command table (one row per command)."""
+        meanings = {**doc_table_meanings(self.doc), **LAYOUT_MEANINGS}
+        return knowledge_table(self.alphabet, COMMAND_EFFECTS, meanings)
 
     def validate(self, source: str | bytes) -> list[Diagnostic]:
         return diagnose(as_source(source))

@@ -26,10 +26,15 @@ from esolangs.base import (
     Limits,
     as_source,
 )
+from esolangs.knowledge import Knowledge, doc_table_meanings, knowledge_table
 from esolangs.registry import register
 
 COMMANDS = "><+-.,[]"
 """The eight commands, in the order of the alphabet (action spaces rely on it)."""
+COMMAND_EFFECTS = dict(zip(COMMANDS, (
+    "ptr_right", "ptr_left", "inc", "dec", "output", "input", "jump_fwd_if_zero", "jump_back_if_nonzero",
+)))
+"""Brainfuck command -> its effect name in `esolangs.knowledge.EFFECTS`; Ook! and every dialect share them."""
 
 EOF_MODES = ("zero", "unchanged", "minus_one")
 LEFT_EDGE_MODES = ("error", "clamp")
@@ -294,6 +299,9 @@ class Brainfuck(Language):
     @property
     def alphabet(self) -> tuple[str, ...]:
         return tuple(COMMANDS)
+
+    def _build_knowledge(self) -> tuple[Knowledge, ...]:
+        return knowledge_table(self.alphabet, COMMAND_EFFECTS, doc_table_meanings(_load_doc("bf.md")))
 
     def validate(self, source: str | bytes) -> list[Diagnostic]:
         if self.options.unmatched == "ignore":

@@ -7,6 +7,12 @@ command token executed and every BrainfuckOptions field applies.
 The `bf-dialect-<seed>` mapping comes from a PRNG built on SHA-256 (not
 `random` or numpy), so a seed names the same dialect in every release and
 on every platform; tests/esolangs/test_dialects.py pins seeds 0..9.
+
+Token envs also offer a dialect's actions in a seeded order
+(`seeded_order()`, numpy SeedSequence from the seed, pinned in
+tests/esolangs/test_knowledge.py), so action i means a different command in
+every dialect; `knowledge` gives every token Brainfuck's effect id. Ook!
+keeps the canonical order: at token level it is Brainfuck under other names.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from typing import Any, ClassVar, Iterator
 
 from esolangs.base import SYNTAX_ERROR, Diagnostic, Execution, Language, Limits, as_source
 from esolangs.brainfuck import (
+    COMMAND_EFFECTS,
     COMMANDS,
     HELLO_WORLD,
     BrainfuckOptions,
@@ -30,6 +37,7 @@ from esolangs.brainfuck import (
     run_reference,
     syntax_error_text,
 )
+from esolangs.knowledge import Knowledge, doc_table_meanings, knowledge_table
 from esolangs.registry import register, register_pattern
 
 COMMAND_MEANINGS = {
@@ -69,6 +77,11 @@ class TranslatedDialect(Language):
     @property
     def alphabet(self) -> tuple[str, ...]:
         return tuple(self.table[command] for command in COMMANDS)
+
+    def _build_knowledge(self) -> tuple[Knowledge, ...]:
+        """Brainfuck's effects under this dialect's names; meanings from this dialect's own doc table."""
+        effects = {self.table[command]: COMMAND_EFFECTS[command] for command in COMMANDS}
+        return knowledge_table(self.alphabet, effects, doc_table_meanings(self.doc))
 
     def from_bf(self, bf_source: str | bytes) -> str:
         """The dialect program for a Brainfuck program (its comments are dropped)."""
@@ -251,6 +264,10 @@ class BrainfuckDialect(TranslatedDialect):
     summary: ClassVar[str] = "Brainfuck with its eight commands renamed by a seeded bijection."
     file_extension: ClassVar[str] = ".bfd"
 
+    default_action_order: ClassVar[str] = "seeded"
+    """Token envs shuffle a dialect's actions by `seeded_order()`, so action i means a different command in each
+    dialect and an agent must read `obs["action_effects"]` (Brainfuck and Ook! keep the canonical order)."""
+
     def __init__(self, seed: int, options: BrainfuckOptions | None = None):
         self.seed = seed
         self._table = dialect_table(seed)
@@ -268,6 +285,10 @@ class BrainfuckDialect(TranslatedDialect):
 
     def token_separator(self) -> str:
         return " " if any(token.isalpha() for token in self._table.values()) else ""
+
+    def action_order_key(self) -> tuple[int, ...]:
+        """The seed itself: `seeded_order()` is SeedSequence-drawn from the dialect's seed, pinned for seeds 0..9."""
+        return (0, self.seed)
 
     def _with_options(self, options: BrainfuckOptions) -> "BrainfuckDialect":
         return BrainfuckDialect(self.seed, options)

@@ -26,9 +26,20 @@ from esolangs.base import (
     as_source,
     diagnostic_at,
 )
+from esolangs.knowledge import Knowledge, knowledge_table
 from esolangs.registry import register
 
 SPACE, TAB, LF = " ", "\t", "\n"
+
+LEXICAL_EFFECTS = {SPACE: "ws_space", TAB: "ws_tab", LF: "ws_linefeed"}
+"""Whitespace's knowledge is lexical: a character means something only inside a run of 2-4 of them (an
+instruction) or a number or label, so its effect id names the character, not an effect. Whitespace is
+outside the knowledge-transfer setting: no effect learned in another language carries over to it."""
+LEXICAL_MEANINGS = {
+    SPACE: "[Space]: no meaning alone; part of an instruction, a number's sign (+) or a binary digit (0)",
+    TAB: "[Tab]: no meaning alone; part of an instruction, a number's sign (-) or a binary digit (1)",
+    LF: "[LF]: no meaning alone; part of an instruction, or the end of a number or label",
+}
 
 # Argument kinds an instruction can take.
 NUMBER = "number"
@@ -723,6 +734,10 @@ class Whitespace(Language):
     @property
     def alphabet(self) -> tuple[str, ...]:
         return (SPACE, TAB, LF)
+
+    def _build_knowledge(self) -> tuple[Knowledge, ...]:
+        """Lexical ids only (LEXICAL_EFFECTS): Whitespace is outside the knowledge-transfer setting."""
+        return knowledge_table(self.alphabet, LEXICAL_EFFECTS, LEXICAL_MEANINGS)
 
     def validate(self, source: str | bytes) -> list[Diagnostic]:
         """Syntax errors (severity "error": the run is a syntax_error) and, as severity "warning",

@@ -1,0 +1,157 @@
+"""Language knowledge: the shared effect vocabulary, one Knowledge per alphabet token, pinned effect ids, seeded orders."""
+
+from __future__ import annotations
+
+import pytest
+
+import esolangs
+from esolangs.base import seeded_permutation
+from esolangs.brainfuck import COMMANDS
+from esolangs.dialects import COMMAND_MEANINGS
+from esolangs.knowledge import EFFECT_IDS, EFFECTS, MAX_EFFECTS, NUM_EFFECTS, Knowledge, doc_table_meanings, effect_id
+
+LANGUAGES = ["bf", "ook", "bf-dialect-0", "bf-dialect-7", "bf-dialect-123456789", "befunge93", "whitespace"]
+
+
+def effect_names(name: str) -> list[str]:
+    return [EFFECTS[k.effect] for k in esolangs.get(name).knowledge]
+
+
+def test_vocabulary_is_small_unique_and_starts_with_pad_and_stop():
+    assert NUM_EFFECTS == len(EFFECTS) <= MAX_EFFECTS == 64
+    assert len(set(EFFECTS)) == NUM_EFFECTS
+    assert EFFECTS[:2] == ("pad", "stop")
+    assert all(EFFECT_IDS[name] == index for index, name in enumerate(EFFECTS))
+
+
+def test_vocabulary_ids_are_pinned():
+    """Append-only: an id never changes meaning (saved agents embed these ids)."""
+    assert EFFECTS[:10] == (
+        "pad", "stop", "ptr_right", "ptr_left", "inc", "dec", "output", "input",
+        "jump_fwd_if_zero", "jump_back_if_nonzero",
+    )
+    assert [EFFECT_IDS[f"push_{d}"] for d in range(10)] == list(range(10, 20))
+    assert EFFECT_IDS["add"] == 20 and EFFECT_IDS["string_mode"] == 34 and EFFECT_IDS["newline"] == 47
+    assert EFFECTS[48:51] == ("ws_space", "ws_tab", "ws_linefeed")
+
+
+def test_unknown_effect_name_is_a_value_error_listing_the_known_ones():
+    with pytest.raises(ValueError, match="unknown effect 'jump'.*ptr_right"):
+        effect_id("jump")
+
+
+@pytest.mark.parametrize("name", LANGUAGES)
+def test_one_entry_per_alphabet_token_in_alphabet_order(name):
+    language = esolangs.get(name)
+    knowledge = language.knowledge
+    assert isinstance(knowledge, tuple) and all(isinstance(k, Knowledge) for k in knowledge)
+    assert [k.symbol for k in knowledge] == list(language.alphabet)
+    assert all(0 < k.effect < NUM_EFFECTS and k.effect != EFFECT_IDS["stop"] for k in knowledge)
+    assert all(isinstance(k.meaning, str) and k.meaning.strip() for k in knowledge)
+    assert language.knowledge is knowledge  # built once, stable
+    if name.startswith(("bf", "ook")):
+        assert language.configure(cell_modulus=27).knowledge == knowledge  # options change no token's effect
+
+
+def test_brainfuck_effects_and_meanings_are_pinned_and_come_from_its_doc():
+    assert effect_names("bf") == [
+        "ptr_right", "ptr_left", "inc", "dec", "output", "input", "jump_fwd_if_zero", "jump_back_if_nonzero",
+    ]
+    knowledge = esolangs.get("bf").knowledge
+    assert knowledge[0].meaning == "move the pointer one cell right"
+    assert knowledge[6].meaning == "if the current cell is 0, jump past the matching `]`"
+    doc = esolangs.get("bf").doc
+    assert all(f"| `{k.symbol}` | {k.meaning} |" in doc for k in knowledge)
+
+
+def test_ook_and_dialects_have_brainfuck_effects_under_their_renaming():
+    bf = {k.symbol: k.effect for k in esolangs.get("bf").knowledge}
+    for name in ("ook", "bf-dialect-0", "bf-dialect-7", "bf-dialect-123456789"):
+        language = esolangs.get(name)
+        for command in COMMANDS:
+            token = language.from_bf(command).strip()
+            (entry,) = [k for k in language.knowledge if k.symbol == token]
+            assert entry.effect == bf[command], (name, command)
+    assert [k.symbol for k in esolangs.get("ook").knowledge][:2] == ["Ook. Ook?", "Ook? Ook."]
+    assert effect_names("ook") == effect_names("bf-dialect-7") == effect_names("bf")
+
+
+def test_dialect_meanings_are_the_rows_of_its_doc_table():
+    dialect = esolangs.get("bf-dialect-7")
+    for command, entry in zip(COMMANDS, dialect.knowledge):
+        assert entry.meaning == COMMAND_MEANINGS[command]
+    ook = esolangs.get("ook").knowledge
+    assert ook[7].meaning == "if the current cell is not 0, jump back to just after the matching `Ook! Ook?`"
+
+
+def test_befunge_effects_describe_command_mode_one_id_per_command():
+    language = esolangs.get("befunge93")
+    names = dict(zip(language.alphabet, effect_names("befunge93")))
+    assert [names[d] for d in "0123456789"] == [f"push_{d}" for d in range(10)]
+    assert {t: names[t] for t in "+-*/%!`><^v?_|\":\\$.,#gp&~@"} == {
+        "+": "add", "-": "sub", "*": "mul", "/": "div", "%": "mod", "!": "not", "`": "greater",
+        ">": "go_right", "<": "go_left", "^": "go_up", "v": "go_down", "?": "go_random",
+        "_": "branch_horizontal", "|": "branch_vertical", '"': "string_mode", ":": "dup", "\\": "swap",
+        "$": "pop", ".": "output_int", ",": "output_char", "#": "bridge", "g": "get", "p": "put",
+        "&": "input_int", "~": "input_char", "@": "end",
+    }
+    assert names[" "] == "noop" and names["\n"] == "newline"
+    assert len(set(names.values())) == len(language.alphabet)  # an agent can tell every token apart
+    meanings = {k.symbol: k.meaning for k in language.knowledge}
+    assert meanings["-"] == "pop a, pop b, push b-a" and meanings["|"] == "pop a: move down if a = 0, else up"
+    assert meanings["`"] == "pop a, pop b, push 1 if b > a else 0"
+
+
+def test_whitespace_ids_are_lexical():
+    assert effect_names("whitespace") == ["ws_space", "ws_tab", "ws_linefeed"]
+    assert all("no meaning alone" in k.meaning for k in esolangs.get("whitespace").knowledge)
+
+
+def test_doc_table_parser_reads_grouped_escaped_and_ranged_rows():
+    doc = "| cmd | effect |\n|---|---|\n| `0`-`3` | push |\n| `a` `b` | both |\n| `\\|` | pipe |\n| `` ` `` | tick |\n"
+    assert doc_table_meanings(doc) == {"0": "push", "1": "push", "2": "push", "3": "push",
+                                       "a": "both", "b": "both", "|": "pipe", "`": "tick"}
+
+
+# ---------------------------------------------------------------- seeded action orders
+
+PINNED_DIALECT_ORDERS = {
+    0: (3, 5, 2, 0, 6, 7, 4, 1),
+    1: (6, 1, 3, 2, 5, 7, 0, 4),
+    2: (7, 3, 0, 1, 4, 6, 5, 2),
+    3: (6, 5, 3, 4, 1, 2, 7, 0),
+    4: (7, 0, 2, 4, 5, 3, 6, 1),
+    5: (2, 0, 1, 7, 6, 5, 4, 3),
+    6: (0, 2, 7, 1, 6, 5, 4, 3),
+    7: (5, 7, 0, 3, 1, 2, 4, 6),
+    8: (7, 4, 2, 6, 3, 1, 5, 0),
+    9: (4, 0, 6, 2, 1, 7, 3, 5),
+}
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_dialect_seeded_order_is_pinned_never_identity_and_moves_six_of_eight(seed):
+    dialect = esolangs.get(f"bf-dialect-{seed}")
+    order = dialect.seeded_order()
+    assert order == PINNED_DIALECT_ORDERS[seed]
+    assert sorted(order) == list(range(8)) and order != tuple(range(8))
+    assert sum(index != position for position, index in enumerate(order)) >= 6
+    assert dialect.default_action_order == "seeded"
+    assert dialect.configure(cell_modulus=27).seeded_order() == order  # options do not change it
+
+
+def test_other_languages_default_to_canonical_and_have_a_pinned_seeded_order_too():
+    assert esolangs.get("bf").seeded_order() == (6, 2, 3, 4, 0, 7, 5, 1)
+    assert esolangs.get("ook").seeded_order() == (7, 4, 5, 2, 1, 6, 3, 0)
+    assert esolangs.get("whitespace").seeded_order() == (2, 0, 1)
+    for name in ("bf", "ook", "befunge93", "whitespace"):
+        assert esolangs.get(name).default_action_order == "canonical"
+        order = esolangs.get(name).seeded_order()
+        assert sorted(order) == list(range(len(order)))
+        assert sum(i != p for p, i in enumerate(order)) >= 3 * len(order) / 4
+
+
+def test_seeded_permutation_depends_on_its_key_only():
+    assert seeded_permutation((0, 5), 8) == seeded_permutation((0, 5), 8) == PINNED_DIALECT_ORDERS[5]
+    assert seeded_permutation((0, 5), 8) != seeded_permutation((0, 6), 8)
+    assert seeded_permutation((0, 5), 1) == (0,) and seeded_permutation((0, 5), 2) == (1, 0)
