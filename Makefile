@@ -1,48 +1,69 @@
 # Setup and entry points. The README Quickstart uses `make demo` and `make test`.
+# Every target carries a `## description`; `make help` prints them all (a test checks it).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+TRAIN_ARGS ?= --curriculum bf-basics --model small-context --budget 3m
 
-.PHONY: demo test setup setup-dev setup-train setup-jax setup-all bench clean help
+.PHONY: help demo test test-slow setup setup-dev setup-train setup-jax setup-all train-demo bench bench-startup clean
 
-help:
-	@echo "make demo        set up .venv and run the main job (reasonenv demo)"
-	@echo "make test        set up .venv with test tools and run the default test suite"
-	@echo "make setup-train add Ray RLlib and torch (CPU build unless an NVIDIA GPU is present)"
-	@echo "make setup-jax   add JAX, Flax and Optax"
-	@echo "make bench       run the speed benchmarks under scripts/"
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
+# The venv and each extra set are built once; a stamp file remembers them until pyproject.toml changes.
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-setup: $(BIN)/python
+$(VENV)/.setup: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
+	@touch $@
 
-setup-dev: $(BIN)/python
+$(VENV)/.setup-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev,llm,plot,bench]"
+	@touch $@
 
-setup-train: $(BIN)/python
+$(VENV)/.setup-train: pyproject.toml scripts/install_torch.sh | $(BIN)/python
 	PIP="$(BIN)/pip" sh scripts/install_torch.sh
 	$(BIN)/pip install --quiet -e ".[train]"
+	@touch $@
 
-setup-jax: $(BIN)/python
+$(VENV)/.setup-jax: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[jax]"
+	@touch $@
 
-setup-all: setup-train setup-jax setup-dev
+setup: $(VENV)/.setup ## create .venv and install reasonenv (no extras)
 
-demo: setup
+setup-dev: $(VENV)/.setup-dev ## add the test, LLM, plot and bench tools
+
+setup-train: $(VENV)/.setup-train ## add Ray RLlib and torch (CPU build unless an NVIDIA GPU is present)
+
+setup-jax: $(VENV)/.setup-jax ## add JAX, Flax and Optax
+
+setup-all: setup-train setup-jax setup-dev ## every extra
+
+demo: setup ## set up .venv and run the main job (reasonenv demo)
 	$(BIN)/reasonenv demo
 
-test: setup-dev
+train-demo: setup-train ## a short RL training run (TRAIN_ARGS='...' to change it)
+	$(BIN)/reasonenv train $(TRAIN_ARGS)
+
+test: setup-dev ## run the default test suite (fast tests, 2 workers)
 	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
-bench: setup-dev
+test-slow: setup-dev ## run the slow tests (end-to-end README snippets, installs, soak checks)
+	$(BIN)/pytest -m slow $(PYTEST_ARGS)
+
+bench: setup-dev ## run the speed benchmarks under scripts/
 	$(BIN)/python scripts/bench_interpreters.py
 	$(BIN)/python scripts/bench_envs.py
 	$(BIN)/python scripts/bench_task_generation.py
 	$(BIN)/python scripts/bench_harness_speed.py
+	$(BIN)/python scripts/bench_startup.py
 
-clean:
+bench-startup: setup ## time `import reasonenv`, `reasonenv --help` and `reasonenv run` against a baseline commit
+	$(BIN)/python scripts/bench_startup.py
+
+clean: ## remove .venv and build outputs
 	rm -rf $(VENV) build *.egg-info .pytest_cache

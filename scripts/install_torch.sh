@@ -1,22 +1,64 @@
 #!/bin/sh
-# Install torch so that CPU-only machines get the small CPU build and GPU machines keep CUDA.
-# A GPU user (nvidia-smi works) gets PyPI's default build. On a CPU-only machine we first try a
-# wheel that pip's configured find-links already holds (no download), then PyTorch's CPU index.
+# Install torch: the CUDA build on a machine with an NVIDIA GPU, else the small CPU build,
+# taken from wherever pip can already get it, without minutes of retries on unreachable indexes.
+#
+# Order on a machine without a GPU:
+#   1. pip's configured sources (index, extra-index-url, find-links) already offer a CPU
+#      build (a local version like 2.13.0+cpu): install from them. A dry-run resolution
+#      decides this in seconds, without downloading the wheel.
+#   2. else PyTorch's CPU index, tried once with a short timeout and no retries;
+#   3. else pip's default build from the configured sources (on Linux the large CUDA build).
+# Environment: PIP (default pip), TORCH_VERSION, TORCH_CPU_INDEX_URL, INDEX_TIMEOUT (seconds),
+# DRY_RUN=1 (resolve and print the choice, install nothing; used by the tests).
 set -eu
 PIP="${PIP:-pip}"
 TORCH_VERSION="${TORCH_VERSION:-2.13.0}"
-if "$PIP" show torch >/dev/null 2>&1; then
+TORCH_CPU_INDEX_URL="${TORCH_CPU_INDEX_URL:-https://download.pytorch.org/whl/cpu}"
+INDEX_TIMEOUT="${INDEX_TIMEOUT:-15}"
+DRY_RUN="${DRY_RUN:-0}"
+SPEC="torch==$TORCH_VERSION"
+
+install() {  # install() ARGS...: pip install, or with DRY_RUN=1 only resolve
+    if [ "$DRY_RUN" = 1 ]; then
+        "$PIP" install --quiet --dry-run --ignore-installed --no-deps "$@"
+    else
+        "$PIP" install --quiet "$@"
+    fi
+}
+
+if [ "$DRY_RUN" != 1 ] && "$PIP" show torch >/dev/null 2>&1; then
     echo "torch already installed: $("$PIP" show torch | sed -n 's/^Version: //p')"
     exit 0
 fi
+
 if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi >/dev/null 2>&1; then
-    echo "NVIDIA GPU found: installing torch==$TORCH_VERSION (CUDA build)"
-    exec "$PIP" install --quiet "torch==$TORCH_VERSION"
-fi
-echo "no GPU: installing the CPU build of torch==$TORCH_VERSION"
-if "$PIP" install --quiet --no-index "torch==$TORCH_VERSION" 2>/dev/null; then
+    echo "NVIDIA GPU found: installing $SPEC (the CUDA build from PyPI)"
+    install "$SPEC"
     exit 0
 fi
-exec "$PIP" install --quiet "torch==$TORCH_VERSION" \
-    --index-url "${TORCH_CPU_INDEX_URL:-https://download.pytorch.org/whl/cpu}" \
-    --extra-index-url "${PIP_INDEX_URL:-https://pypi.org/simple}"
+
+# macOS wheels on PyPI are CPU builds already.
+if [ "$(uname -s)" = Darwin ]; then
+    echo "macOS: installing $SPEC (PyPI's build is the CPU build)"
+    install "$SPEC"
+    exit 0
+fi
+
+REPORT="$(mktemp "${TMPDIR:-/tmp}/torch-resolve.XXXXXX")"
+trap 'rm -f "$REPORT"' EXIT
+if "$PIP" install --quiet --dry-run --ignore-installed --no-deps --retries 0 --timeout "$INDEX_TIMEOUT" \
+        --report "$REPORT" "$SPEC" >/dev/null 2>&1 \
+        && grep -q "\"version\": \"$TORCH_VERSION+cpu\"" "$REPORT"; then
+    echo "no GPU: installing $SPEC, the CPU build ($TORCH_VERSION+cpu) that pip's configured sources offer"
+    install "$SPEC"
+    exit 0
+fi
+
+echo "no GPU: installing the CPU build of $SPEC from $TORCH_CPU_INDEX_URL"
+if install "$SPEC" --retries 0 --timeout "$INDEX_TIMEOUT" \
+        --index-url "$TORCH_CPU_INDEX_URL" --extra-index-url "${PIP_INDEX_URL:-https://pypi.org/simple}"; then
+    exit 0
+fi
+
+echo "$TORCH_CPU_INDEX_URL cannot be reached: installing $SPEC from pip's configured sources (may be the larger CUDA build)"
+install "$SPEC"
