@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any, Mapping, TypeVar
 
 REWARD_ON = ("final", "best")
+CONTENT_SPLITS = ("all", "train", "heldout")
+"""Values of `content_split` (the same as `curricula.heldout.CONTENT_SPLITS`)."""
 MODES = ("token", "text", "feedback")
 
 C = TypeVar("C")
@@ -96,6 +98,8 @@ class TaskChoice:
     """Fixed generation seed of the instances; None draws one from the env's RNG at every reset."""
     num_instances: int | None = None
     """Instance indices are drawn from [0, num_instances); None: the family's size, else [0, 2**31)."""
+    content_split: str = "all"
+    """Which content instances may have (`curricula.heldout`): all, train (never held-out content) or heldout."""
     cache_size: int = 4096
     """Verdicts of (instance, program) pairs kept in an LRU cache; 0 disables it."""
 
@@ -108,6 +112,7 @@ class TaskChoice:
         _check_choice(self, "scoring", scoring_modes(), optional=True)
         _check_int(self, "instance_seed", 0, 2**63 - 1, optional=True)
         _check_int(self, "num_instances", 1, 2**31, optional=True)
+        _check_choice(self, "content_split", CONTENT_SPLITS)
         _check_int(self, "cache_size", 0, 10_000_000)
         return self
 
@@ -197,6 +202,8 @@ class CurriculumConfig(TokenOptions):
     """Report every finished episode to the env's own scheduler; False when only a callback moves stages."""
     success_threshold: float = 1.0
     """An episode counts as a success for the scheduler when passed/total reaches this fraction."""
+    content_split: str = "all"
+    """Which content instances may have (`curricula.heldout`): all, train (training runs) or heldout (evaluation)."""
     cache_size: int = 4096
     """Verdicts of (instance, program) pairs kept in an LRU cache; 0 disables it."""
 
@@ -209,5 +216,6 @@ class CurriculumConfig(TokenOptions):
         _check_choice(self, "scoring", scoring_modes(), optional=True)
         _check_bool(self, "update_scheduler")
         _check_float(self, "success_threshold", 0.0, 1.0)
+        _check_choice(self, "content_split", CONTENT_SPLITS)
         _check_int(self, "cache_size", 0, 10_000_000)
         return self

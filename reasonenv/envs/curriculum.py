@@ -55,7 +55,9 @@ class CurriculumEnv(TokenSynthesisBase):
     `curriculum` ("bf-basics"; a shipped name or a YAML path),
     `curriculum_state` (a state dict to start from), `language` ("bf", for
     entries that name none), `update_scheduler` (True), `success_threshold`
-    (1.0: every hidden test must pass), and `scoring`,
+    (1.0: every hidden test must pass), `content_split` ("all"; "train"
+    never draws held-out content, "heldout" only held-out content, see
+    `curricula.heldout`), and `scoring`,
     `max_program_length`, `task_length`, `mask_actions`, `step_penalty`,
     `invalid_program_penalty`, `cache_size` as in `SynthesisEnv`.
 
@@ -94,7 +96,7 @@ class CurriculumEnv(TokenSynthesisBase):
         key = (family, level, json.dumps(dict(config), sort_keys=True, default=str), language)
         source = self._sources.get(key)
         if source is None:
-            source = TaskSource(family, language, level=level, config=config)
+            source = TaskSource(family, language, level=level, config=config, content_split=self.config.content_split)
             self._sources[key] = source
         return source
 

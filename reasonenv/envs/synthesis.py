@@ -250,7 +250,9 @@ class SynthesisEnv(TokenSynthesisBase):
       `mask_actions` (True; False: all ones),
       `step_penalty` (0.0), `invalid_program_penalty` (0.0),
     - `instance_seed` (None: drawn), `num_instances` (None: the family's
-      size or 2**31), `cache_size` (4096 verdicts, LRU).
+      size or 2**31), `content_split` ("all"; "train" never draws held-out
+      content, "heldout" only held-out content: `curricula.heldout`),
+      `cache_size` (4096 verdicts, LRU).
     `render_mode="ansi"` renders the task and the program so far.
 
     `info` at reset: family, language, instance_id, seed, index. At every
@@ -274,7 +276,7 @@ class SynthesisEnv(TokenSynthesisBase):
         config = self.config
         self.source = TaskSource(
             config.task, config.language, level=config.difficulty, config=config.task_config,
-            instance_seed=config.instance_seed, num_instances=config.num_instances,
+            instance_seed=config.instance_seed, num_instances=config.num_instances, content_split=config.content_split,
         )
         import esolangs
 

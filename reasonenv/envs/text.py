@@ -123,7 +123,7 @@ class TextSynthesisEnv(gym.Env):
 
     ## Arguments
     `language` ("bf"), `task` ("reverse"), `difficulty`, `task_config`,
-    `scoring`, `instance_seed`, `num_instances`, `cache_size` as in
+    `scoring`, `instance_seed`, `num_instances`, `content_split`, `cache_size` as in
     `SynthesisEnv`; `max_prompt_length` (32768 characters; a longer
     prompt raises ValueError), `max_program_chars` (4096).
     `render_mode="ansi"` renders the prompt and the answer.
@@ -148,7 +148,7 @@ class TextSynthesisEnv(gym.Env):
         config = self.config
         self.source = TaskSource(
             config.task, config.language, level=config.difficulty, config=config.task_config,
-            instance_seed=config.instance_seed, num_instances=config.num_instances,
+            instance_seed=config.instance_seed, num_instances=config.num_instances, content_split=config.content_split,
         )
         self.language = self.source.language
         self.cache = VerdictCache(config.cache_size)

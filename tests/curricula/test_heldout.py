@@ -1,0 +1,171 @@
+"""Held-out content: deterministic, disjoint from training, non-empty where the content space allows, never drawn by train envs."""
+
+from __future__ import annotations
+
+import pytest
+
+from curricula.base import make_task
+from curricula.heldout import (
+    HELDOUT_FRACTION,
+    _measure,
+    content_key,
+    content_report,
+    content_space,
+    in_split,
+    is_heldout,
+)
+from curricula.schedulers import load_curriculum
+from curricula.suites import get_suite
+
+SHIPPED_CURRICULA = ("bf-basics", "befunge-basics", "mixed")
+
+
+def curriculum_entries():
+    seen = {}
+    for name in SHIPPED_CURRICULA:
+        for entry in load_curriculum(name).entries():
+            seen.setdefault((entry.family, entry.level, tuple(sorted(entry.config.items()))), entry)
+    return list(seen.values())
+
+
+def test_content_key_ignores_seed_index_and_family_but_not_the_target():
+    char = make_task("emit-char", level=2)
+    by_value = {}
+    for index in range(64):
+        instance = char.instance(index % 3, index)
+        by_value.setdefault(instance.tests[0].output, set()).add(content_key(instance))
+    assert len(by_value) > 3 and all(len(keys) == 1 for keys in by_value.values())
+    assert len({next(iter(keys)) for keys in by_value.values()}) == len(by_value)
+    string = make_task("emit-string", length=1, max_value=7).instance(0, 0)
+    same = next(char.instance(0, i) for i in range(64) if char.instance(0, i).tests[0].output == string.tests[0].output)
+    assert content_key(string) == content_key(same)
+
+
+def test_split_is_deterministic_across_cache_clears():
+    task = make_task("reverse")
+    instances = [task.instance(5, i) for i in range(200)]
+    first = [is_heldout(inst) for inst in instances]
+    _measure.cache_clear()
+    assert [is_heldout(inst) for inst in instances] == first
+    assert 0 < sum(first) < len(first)
+
+
+@pytest.mark.parametrize("family, level", [("reverse", None), ("echo-all", 3), ("emit-string", 4), ("add-constant", 5)])
+def test_large_spaces_hold_out_about_a_fifth(family, level):
+    task = make_task(family, level=level)
+    assert content_space(task).rule == "hash"
+    share = sum(is_heldout(task.instance(11, i)) for i in range(600)) / 600
+    assert abs(share - HELDOUT_FRACTION) < 0.07
+
+
+def test_small_space_holds_out_one_value_and_trains_on_the_rest():
+    task = make_task("emit-char", level=2)  # values 1..7
+    space = content_space(task)
+    assert space.rule == "rank" and space.distinct == 7 and space.heldout_seen == 1
+    values = {}
+    for i in range(300):
+        instance = task.instance(0, i)
+        values.setdefault(instance.tests[0].output, set()).add(is_heldout(instance))
+    assert len(values) == 7 and all(len(sides) == 1 for sides in values.values())
+    assert sum(True in sides for sides in values.values()) == 1
+
+
+def test_single_content_spaces_are_reported_and_hold_nothing_out():
+    report = content_report("emit-char", level=0)
+    assert report.distinct == 1 and not report.has_heldout and "one possible content" in report.note
+    assert not is_heldout(make_task("emit-char", level=0).instance(3, 3))
+    assert not content_report("print-hello").has_heldout
+
+
+def _entries_of_suites():
+    for suite in ("primitives", "pqt", "tiers", "paper"):
+        for entry in get_suite(suite).entries:
+            yield entry.family, None, entry.config
+
+
+@pytest.mark.parametrize("source", ["curricula", "suites"])
+def test_both_sides_non_empty_wherever_the_space_has_two_contents(source):
+    if source == "curricula":
+        targets = [(e.family, e.level, e.config) for e in curriculum_entries()]
+    else:
+        targets = list(_entries_of_suites())
+    for family, level, config in targets:
+        task = make_task(family, level=level, **config)
+        space = content_space(task)
+        if space.distinct < 2:
+            assert not space.has_heldout, (family, level)
+            continue
+        assert space.has_heldout, (family, level, space.note)
+        sides = {space.holds_out(key) for key in space.sample_keys}
+        assert sides == {True, False}, (family, level, space.note)
+
+
+def test_in_split_partitions():
+    task = make_task("echo-all", level=2)
+    for i in range(100):
+        instance = task.instance(1, i)
+        assert in_split(instance, "all")
+        assert in_split(instance, "train") != in_split(instance, "heldout")
+    with pytest.raises(ValueError, match="content_split must be one of"):
+        in_split(instance, "test")
+
+
+# ---------------------------------------------------------------- through the token envs
+
+
+def test_train_and_heldout_envs_draw_disjoint_non_empty_content():
+    from reasonenv.envs.synthesis import SynthesisEnv
+
+    keys = {}
+    for split in ("train", "heldout"):
+        env = SynthesisEnv(language="bf", task="emit-string", difficulty=1, content_split=split)
+        keys[split] = set()
+        for seed in range(150):
+            env.reset(seed=seed)
+            keys[split].add(content_key(env._instance))
+    assert keys["train"] and keys["heldout"]
+    assert not keys["train"] & keys["heldout"]
+    assert len(keys["train"]) + len(keys["heldout"]) == 9  # 3 values x 2 positions: every content is on one side
+
+
+def test_train_curriculum_envs_never_draw_heldout_content():
+    from reasonenv.envs.curriculum import CurriculumEnv
+
+    for name in SHIPPED_CURRICULA:
+        env = CurriculumEnv(curriculum=name, content_split="train", update_scheduler=False)
+        state = env.get_curriculum_state()
+        stages = len(getattr(env.scheduler, "stages", [None]))
+        for stage in range(stages):
+            if "stage" in state:
+                env.set_curriculum_state({**state, "stage": stage, "window": []})
+            for seed in range(120):
+                env.reset(seed=1000 * stage + seed)
+                assert not is_heldout(env._instance), (name, stage, env._instance.id)
+
+
+def test_content_split_all_keeps_the_rng_stream():
+    from reasonenv.envs.synthesis import SynthesisEnv
+
+    plain = SynthesisEnv(language="bf", task="reverse")
+    split = SynthesisEnv(language="bf", task="reverse", content_split="all")
+    for seed in range(5):
+        plain.reset(seed=seed)
+        split.reset(seed=seed)
+        assert plain._instance.fingerprint() == split._instance.fingerprint()
+
+
+def test_split_errors_are_clear():
+    from reasonenv.envs.synthesis import SynthesisEnv
+
+    with pytest.raises(ValueError, match="content_split='heldout' is empty.*one possible content"):
+        SynthesisEnv(language="bf", task="emit-char", difficulty=0, content_split="heldout")
+    with pytest.raises(ValueError, match="content_split must be one of"):
+        SynthesisEnv(language="bf", task="reverse", content_split="test")
+    task = make_task("reverse")
+    held = next(i for i in range(200) if is_heldout(task.instance(0, i)))
+    env = SynthesisEnv(language="bf", task="reverse", instance_seed=0, content_split="train")
+    with pytest.raises(ValueError, match="no 'train' content for family 'reverse' \\(the instance is fixed"):
+        env.reset(seed=0, options={"index": held})
+    # options that fix both seed and index are used as given, whatever the split
+    env.reset(seed=0, options={"seed": 0, "index": held})
+    assert is_heldout(env._instance)
