@@ -37,12 +37,13 @@ class TrivialEnv(gym.Env):
         self._task = np.zeros(observation_space["task"].shape, dtype=np.int32)
         self._program = np.zeros(self.max_length, dtype=np.int32)
         self._mask = np.ones(action_space.n, dtype=np.int8)
+        self._effects = np.zeros(action_space.n, dtype=np.int32)
         self._length = 0
 
     def _observation(self):
         return {
             "task": self._task, "family": np.int64(0), "language": np.int64(0),
-            "program": self._program.copy(), "action_mask": self._mask.copy(),
+            "program": self._program.copy(), "action_mask": self._mask.copy(), "action_effects": self._effects.copy(),
         }
 
     def reset(self, *, seed=None, options=None):

@@ -13,6 +13,8 @@ import difflib
 from dataclasses import dataclass
 from typing import Any, Mapping, TypeVar
 
+from esolangs.base import ACTION_ORDERS
+
 REWARD_ON = ("final", "best")
 CONTENT_SPLITS = ("all", "train", "heldout")
 """Values of `content_split` (the same as `curricula.heldout.CONTENT_SPLITS`)."""
@@ -131,6 +133,9 @@ class TokenOptions:
     """Subtracted from the reward at every step (a small length penalty); 0 keeps the reward sparse."""
     invalid_program_penalty: float = 0.0
     """Subtracted from the final reward when the program is a syntax_error on any test."""
+    action_order: str | None = None
+    """'canonical' (alphabet order) or 'seeded' (a fixed permutation drawn from the language, for bf-dialect-<seed>
+    from its seed); None: seeded for bf-dialect-<seed>, canonical for the others. See `obs["action_effects"]`."""
 
     def validate(self) -> "TokenOptions":
         _check_int(self, "max_program_length", 1, 65_536)
@@ -138,6 +143,7 @@ class TokenOptions:
         _check_bool(self, "mask_actions")
         _check_float(self, "step_penalty", 0.0, 1.0)
         _check_float(self, "invalid_program_penalty", 0.0, 100.0)
+        _check_choice(self, "action_order", ACTION_ORDERS, optional=True)
         return self
 
 

@@ -29,16 +29,18 @@ class CurriculumEnv(TokenSynthesisBase):
     ## Action Space
     `Discrete(1 + the largest alphabet among the curriculum's languages)`:
     action 0 is STOP, action i >= 1 is token i-1 of the episode's
-    language. Actions beyond the episode's alphabet are always masked;
-    taking one anyway ends the episode as a failure (`end="invalid_token"`).
+    language (in the env's `action_order`, per language). Actions beyond the
+    episode's alphabet are always masked; taking one anyway ends the
+    episode as a failure (`end="invalid_token"`).
 
     ## Observation Space
     As `SynthesisEnv`, with arrays sized for the largest stage so the
     shapes never change: `task` (the longest encoding over every
     curriculum entry, +25%), `program` (`max_program_length`),
-    `action_mask` (the action count above), `family`, and `language`
-    (`Discrete(len(env.languages))`: the index of the episode's language
-    in the sorted tuple `env.languages`).
+    `action_mask` and `action_effects` (the action count above; the effects
+    follow the episode's language, `pad` past its alphabet), `family`, and
+    `language` (`Discrete(len(env.languages))`: the index of the episode's
+    language in the sorted tuple `env.languages`, local to this env).
 
     ## Rewards
     As `SynthesisEnv`.
@@ -58,7 +60,7 @@ class CurriculumEnv(TokenSynthesisBase):
     (1.0: every hidden test must pass), `content_split` ("all"; "train"
     never draws held-out content, "heldout" only held-out content, see
     `curricula.heldout`), and `scoring`,
-    `max_program_length`, `task_length`, `mask_actions`, `step_penalty`,
+    `max_program_length`, `task_length`, `mask_actions`, `action_order`, `step_penalty`,
     `invalid_program_penalty`, `cache_size` as in `SynthesisEnv`.
 
     `info` as in `SynthesisEnv`, plus stage and curriculum_key.
@@ -82,7 +84,9 @@ class CurriculumEnv(TokenSynthesisBase):
             self.scheduler.load_state_dict(config.curriculum_state)
         entries = self.scheduler.entries()
         self.languages = tuple(sorted({language_name(e.language or config.language) for e in entries}))
-        self.tables: dict[str, TokenTable] = {name: token_table(esolangs.get(name)) for name in self.languages}
+        self.tables: dict[str, TokenTable] = {
+            name: token_table(esolangs.get(name), config.action_order) for name in self.languages
+        }
         self.scoring = config.scoring
         self.cache = VerdictCache(config.cache_size)
         self._sources: dict[tuple, TaskSource] = {}

@@ -17,7 +17,23 @@ cut to the space left, ending with CUT, and later ones are dropped.
 
 Program encoding (the `program` observation): action ids of the tokens
 emitted so far, then PAD (0). Action 0 is STOP, so it never appears in a
-program, and action i (i >= 1) is token i-1 of the language's alphabet.
+program, and action i (i >= 1) is token i-1 of the TokenTable's `tokens`:
+the language's alphabet in the env's action order.
+
+Action order (env option `action_order`): "canonical" keeps the alphabet's
+order; "seeded" applies `Language.seeded_order()`, a fixed permutation
+drawn from the language (bf-dialect-<seed>: from its seed) that moves at
+least 3/4 of the tokens. Default: seeded for bf-dialect-<seed>, canonical
+for the others, so action i means a different command in every dialect.
+
+Action effects (the `action_effects` observation, int32, one per action
+slot): the id in `esolangs.knowledge.EFFECTS` of what each action does in
+the episode's language: slot 0 (STOP) is `stop` (1), slot i >= 1 is the
+effect of token i-1 (`Language.knowledge`), and slots past the language's
+alphabet (a mixed-language env sized for its largest alphabet) are `pad`
+(0). An agent maps actions to commands through it, never through the raw
+index. Befunge-93's ids describe command mode (string mode pushes every
+cell's code instead); Whitespace's are lexical (space, tab, line feed).
 """
 
 from __future__ import annotations
@@ -26,6 +42,9 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 import numpy as np
+
+from esolangs.base import ACTION_ORDERS
+from esolangs.knowledge import NUM_EFFECTS, PAD_EFFECT, STOP_EFFECT
 
 PAD = 0
 INPUT = 1
@@ -97,6 +116,8 @@ def fit_length(longest: int, multiple: int = 64) -> int:
 class TokenTable:
     """A language's tokens as actions, and the structure the action mask follows.
 
+    `tokens` are the language's alphabet in action order (`order`:
+    canonical or seeded) and `effects` their effect ids in the same order.
     `kind` is 'brackets' for Brainfuck and its dialects (Ook! included):
     the close token needs an open loop, an open token needs room left to
     close it, and STOP waits until every loop is closed. 'grid' is
@@ -108,6 +129,8 @@ class TokenTable:
     tokens: tuple[str, ...]
     separator: str
     kind: str
+    effects: tuple[int, ...] = ()
+    order: str = "canonical"
     open_action: int = -1
     close_action: int = -1
     newline_action: int = -1
@@ -117,6 +140,15 @@ class TokenTable:
     @property
     def num_actions(self) -> int:
         return len(self.tokens) + 1
+
+    def action_effects(self, num_actions: int) -> np.ndarray:
+        """The `action_effects` array for an action space of `num_actions` slots: stop, each token's effect, pad."""
+        if num_actions < self.num_actions:
+            raise ValueError(f"num_actions={num_actions} is smaller than the {self.num_actions} actions of {self.language}")
+        out = np.full(num_actions, PAD_EFFECT, dtype=np.int32)
+        out[STOP] = STOP_EFFECT
+        out[1:self.num_actions] = self.effects
+        return out
 
     def text(self, actions: Iterable[int]) -> str:
         """Program text of a sequence of action ids (STOP excluded)."""
@@ -164,27 +196,35 @@ class TokenTable:
         return result
 
 
-def token_table(language) -> TokenTable:
-    """The TokenTable of an `esolangs.Language`."""
-    tokens = tuple(language.alphabet)
+def token_table(language, action_order: str | None = None) -> TokenTable:
+    """The TokenTable of an `esolangs.Language` in `action_order` (None: the language's `default_action_order`)."""
+    order = language.default_action_order if action_order is None else action_order
+    if order not in ACTION_ORDERS:
+        raise ValueError(f"action_order must be one of {list(ACTION_ORDERS)} or None, got {action_order!r}")
+    alphabet = tuple(language.alphabet)
+    positions = tuple(language.seeded_order()) if order == "seeded" else tuple(range(len(alphabet)))
+    tokens = tuple(alphabet[i] for i in positions)
+    knowledge = language.knowledge
+    effects = tuple(knowledge[i].effect for i in positions)
+    common = {"effects": effects, "order": order}
     separator = language.token_separator()
     name = getattr(language, "name", str(language))
     bf_tokens = _brainfuck_tokens(language, tokens)
     if bf_tokens is not None:
         return TokenTable(
-            name, tokens, separator, "brackets",
+            name, tokens, separator, "brackets", **common,
             open_action=tokens.index(bf_tokens["["]) + 1,
             close_action=tokens.index(bf_tokens["]"]) + 1,
         )
     if name.startswith("befunge"):
         options = getattr(language, "options", None)
         return TokenTable(
-            name, tokens, separator, "grid",
+            name, tokens, separator, "grid", **common,
             newline_action=tokens.index("\n") + 1 if "\n" in tokens else -1,
             width=int(getattr(options, "width", 80) or 80),
             height=int(getattr(options, "height", 25) or 25),
         )
-    return TokenTable(name, tokens, separator, "plain")
+    return TokenTable(name, tokens, separator, "plain", **common)
 
 
 def _brainfuck_tokens(language, tokens: tuple[str, ...]) -> dict[str, str] | None:

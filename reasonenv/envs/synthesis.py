@@ -11,6 +11,7 @@ from gymnasium import spaces
 from curricula.base import FAMILY_ID_CAPACITY, Instance, family_ids
 from reasonenv.envs.config import SynthesisConfig, TokenOptions, config_from_kwargs
 from reasonenv.envs.encoding import (
+    NUM_EFFECTS,
     STOP,
     TASK_VOCAB,
     MaskState,
@@ -52,7 +53,10 @@ class TokenSynthesisBase(gym.Env):
             "language": spaces.Discrete(len(self.languages)),
             "program": spaces.Box(0, self.num_actions - 1, shape=(length,), dtype=np.int32),
             "action_mask": spaces.Box(0, 1, shape=(self.num_actions,), dtype=np.int8),
+            "action_effects": spaces.Box(0, NUM_EFFECTS - 1, shape=(self.num_actions,), dtype=np.int32),
         })
+        # Effect id per action slot, per language: fixed for the env's life, looked up at every observation.
+        self._action_effects = {table.language: table.action_effects(self.num_actions) for table in tables}
         self._family_ids = family_ids()
         self._program = np.zeros(length, dtype=np.int32)
         self._actions: list[int] = []
@@ -160,6 +164,7 @@ class TokenSynthesisBase(gym.Env):
             "language": self._language_index,
             "program": self._program.copy(),
             "action_mask": self._mask.mask(),
+            "action_effects": self._action_effects[self._table.language].copy(),
         }
 
     def action_masks(self) -> np.ndarray:
@@ -209,18 +214,27 @@ class SynthesisEnv(TokenSynthesisBase):
     ## Action Space
     `Discrete(len(alphabet) + 1)`: action 0 is STOP; action i >= 1 appends
     token i-1 of the language's alphabet (`esolangs.get(language).alphabet`;
-    Brainfuck: `> < + - . , [ ]` -> actions 1..8).
+    Brainfuck: `> < + - . , [ ]` -> actions 1..8), in the env's `action_order`:
+    canonical (the alphabet's) or seeded (a fixed permutation drawn from the
+    language; the default for bf-dialect-<seed>).
 
     ## Observation Space
     `Dict` of fixed-shape integer arrays:
     - `task`: `Box(0, 263, (task_length,), int32)`, the visible examples:
       `IN(1) input bytes OUT(2) output bytes END(3)` per example, a byte b
       as 8+b, padded with 0 (CUT(4) marks a cut encoding).
-    - `family`: `Discrete(curricula.FAMILY_ID_CAPACITY)`, the family's stable id (`curricula.family_ids()`).
-    - `language`: `Discrete(1)`, always 0 (the curriculum env mixes languages).
+    - `family`: `Discrete(curricula.FAMILY_ID_CAPACITY)`, the family's stable
+      global id (`curricula.family_ids()`); an agent that must generalise to
+      unseen families should not rely on it.
+    - `language`: `Discrete(1)`, always 0: an index local to the env (the
+      curriculum env mixes languages), not a global language id.
     - `program`: `Box(0, A-1, (max_program_length,), int32)`, the action ids
       emitted so far, padded with 0 (= STOP, which never enters a program).
     - `action_mask`: `Box(0, 1, (A,), int8)`, 1 where the action is allowed.
+    - `action_effects`: `Box(0, NUM_EFFECTS-1, (A,), int32)`, the effect id
+      (`esolangs.knowledge.EFFECTS`) of every action slot: STOP is `stop`,
+      slots past the alphabet `pad`. Map actions through it, not by index:
+      dialects shuffle their action order.
 
     ## Rewards
     Sparse by default: 0 on every step but the last, whose reward is the
@@ -247,7 +261,8 @@ class SynthesisEnv(TokenSynthesisBase):
       `scoring` (None: the instance's default; binary|fraction|pqt|prefix),
     - `max_program_length` (64), `task_length` (None: measured from the
       task's examples, +25%, rounded up to a multiple of 64),
-      `mask_actions` (True; False: all ones),
+      `mask_actions` (True; False: all ones), `action_order` (None:
+      seeded for bf-dialect-<seed>, else canonical; or canonical|seeded),
       `step_penalty` (0.0), `invalid_program_penalty` (0.0),
     - `instance_seed` (None: drawn), `num_instances` (None: the family's
       size or 2**31), `content_split` ("all"; "train" never draws held-out
@@ -280,7 +295,7 @@ class SynthesisEnv(TokenSynthesisBase):
         )
         import esolangs
 
-        self.table = token_table(esolangs.get(self.source.language))
+        self.table = token_table(esolangs.get(self.source.language), config.action_order)
         self.languages = (self.source.language,)
         self.scoring = config.scoring
         self.cache = VerdictCache(config.cache_size)

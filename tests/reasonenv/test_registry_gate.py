@@ -124,4 +124,4 @@ def test_module_prefixed_id_imports_the_package_first():
         "print(sorted(obs))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "['action_mask', 'family', 'language', 'program', 'task']"
+    assert result.stdout.strip() == "['action_effects', 'action_mask', 'family', 'language', 'program', 'task']"
