@@ -8,9 +8,12 @@ from typing import Any, Mapping
 import numpy as np
 
 from curricula.base import Instance, TaskFamily, make_task
+from curricula.heldout import check_split, content_key, content_space
 from reasonenv.envs.encoding import encoded_length, fit_length
 
 UNBOUNDED_INDICES = 2**31
+MAX_SPLIT_DRAWS = 1000
+"""Draws per reset at most when a content split rejects instances (see `curricula.heldout`)."""
 RESET_OPTIONS = ("instance", "seed", "index")
 _MEASURED: dict[str, int] = {}
 _MEASURE_SAMPLES = 8
@@ -30,6 +33,11 @@ class TaskSource:
     from the env's RNG; index is drawn from [0, num_instances) (default:
     the family's size, else [0, 2**31)). Both draws happen at every reset,
     so the RNG stream does not depend on the arguments.
+
+    `content_split` ("all", "train" or "heldout"; `curricula.heldout`)
+    redraws (seed, index) until the instance's content is in the split, at
+    most MAX_SPLIT_DRAWS times. Reset options that fix the instance (an
+    `instance`, or both `seed` and `index`) are used as given.
     """
 
     def __init__(
@@ -41,6 +49,7 @@ class TaskSource:
         config: Mapping[str, Any] | None = None,
         instance_seed: int | None = None,
         num_instances: int | None = None,
+        content_split: str = "all",
     ):
         self.family_name = family
         self.language = language_name(language)
@@ -51,6 +60,12 @@ class TaskSource:
             raise ValueError(f"num_instances={num_instances} exceeds the {size} instances of family {family!r}")
         self.num_instances = num_instances or size or UNBOUNDED_INDICES
         self.key = f"{family}|{json.dumps(self.task.config.to_dict(), sort_keys=True, default=str)}"
+        self.content_split = check_split(content_split)
+        if self.content_split == "heldout" and not content_space(self.task).has_heldout:
+            raise ValueError(
+                f"content_split='heldout' is empty for family {family!r} with config {self.task.config.to_dict()}: "
+                f"{content_space(self.task).note}; use content_split='all' (see curricula.heldout.content_report)"
+            )
 
     def sample(self, rng: np.random.Generator, options: Mapping[str, Any] | None = None) -> tuple[Instance, str]:
         """An instance and a cache key identifying it, per the reset options (see `check_reset_options`)."""
@@ -60,9 +75,30 @@ class TaskSource:
         if "instance" in options:
             instance = options["instance"]
             return instance, instance.fingerprint()
-        seed = options.get("seed", self.instance_seed if self.instance_seed is not None else drawn_seed)
-        index = options.get("index", drawn_index)
-        return self.task.instance(seed, index), f"{self.key}|{seed}|{index}"
+        fixed_seed = options.get("seed", self.instance_seed)
+        fixed_index = options.get("index", 0 if self.num_instances == 1 else None)
+        for _ in range(MAX_SPLIT_DRAWS):
+            seed = drawn_seed if fixed_seed is None else fixed_seed
+            index = drawn_index if fixed_index is None else fixed_index
+            instance = self.task.instance(seed, index)
+            if self.content_split == "all" or ("seed" in options and "index" in options):
+                break
+            if self._in_split(instance):
+                break
+            if fixed_seed is not None and fixed_index is not None:
+                raise ValueError(self._split_error("the instance is fixed (instance_seed, num_instances=1 or reset options)"))
+            drawn_seed = int(rng.integers(0, 2**31))
+            drawn_index = int(rng.integers(0, self.num_instances))
+        else:
+            raise ValueError(self._split_error(f"{MAX_SPLIT_DRAWS} draws found none"))
+        return instance, f"{self.key}|{seed}|{index}"
+
+    def _in_split(self, instance: Instance) -> bool:
+        held = content_space(self.task).holds_out(content_key(instance))
+        return held == (self.content_split == "heldout")
+
+    def _split_error(self, why: str) -> str:
+        return f"no {self.content_split!r} content for family {self.family_name!r} ({why}); see curricula.heldout.content_report"
 
     def measured_task_length(self) -> int:
         """A `task` array length for this source: the longest encoding of a few instances, with headroom."""
