@@ -74,16 +74,12 @@ _LOADED = False
 
 
 def _ensure_loaded() -> None:
-    """Import the language modules (each registers itself) on first use."""
+    """Import the language modules (each registers itself) on first use; every one of them ships with esolangs."""
     global _LOADED
     if _LOADED:
         return
     _LOADED = True
-    import importlib
-
-    for module in ("brainfuck", "dialects", "befunge", "whitespace"):
-        try:
-            importlib.import_module(f"esolangs.{module}")
-        except ModuleNotFoundError as err:
-            if err.name != f"esolangs.{module}":
-                raise
+    import esolangs.befunge  # noqa: F401
+    import esolangs.brainfuck  # noqa: F401
+    import esolangs.dialects  # noqa: F401
+    import esolangs.whitespace  # noqa: F401

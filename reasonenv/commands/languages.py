@@ -1,9 +1,13 @@
 """List the languages (name, aliases, title, command alphabet) and parametric families, or show one language's doc.
 
+`python`, the benchmark's control language (`reasonenv bench --languages python,bf`),
+is listed too; its "doc" is what the benchmark's prompts say about it.
+
 examples:
   reasonenv languages
   reasonenv languages whitespace
   reasonenv languages bf-dialect-7 --json
+  reasonenv languages python
 """
 
 from __future__ import annotations
@@ -69,14 +73,34 @@ def format_table(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(row) for row in rows)])
 
 
+def python_info() -> dict[str, Any]:
+    """Python as the benchmark uses it: the control language every esolang result is compared with."""
+    return {"name": "python", "aliases": [], "title": "Python 3",
+            "summary": "the LLM benchmark's control language: a model's Python score is what transfer is measured against",
+            "file_extension": ".py", "alphabet": None, "options": None}
+
+
+def _python_doc() -> str:
+    from reasonenv.bench.prompts import PYTHON_DOC
+
+    return f"Python 3 (the benchmark's control language, not an esoteric one)\n\n{PYTHON_DOC}"
+
+
 def main(args: argparse.Namespace) -> int:
     import esolangs
 
+    if args.name and args.name.strip().lower() == "python":
+        info = python_info()
+        if args.json:
+            print(json.dumps({**info, "doc": _python_doc()}, indent=2))
+        else:
+            print(_python_doc())
+        return 0
     if args.name:
         try:
             language = esolangs.get(args.name)
         except ValueError as err:
-            print(f"reasonenv languages: {err}", file=sys.stderr)
+            print(f"reasonenv languages: {err} (python, the benchmark's control language, is shown too)", file=sys.stderr)
             return 2
         if args.json:
             print(json.dumps({**describe(language), "doc": language.doc}, indent=2))
@@ -92,13 +116,15 @@ def main(args: argparse.Namespace) -> int:
                          "summary": type(example).summary, "example": describe(example)})
 
     if args.json:
-        print(json.dumps({"languages": [describe(lang) for lang in languages], "families": families}, indent=2))
+        print(json.dumps({"languages": [describe(lang) for lang in languages], "families": families,
+                          "control": [python_info()]}, indent=2))
         return 0
 
     rows = [[lang.name, ", ".join(lang.aliases) or "-", lang.title, show_alphabet(lang.alphabet)] for lang in languages]
     for family in families:
         example = family["example"]
         rows.append([family["pattern"], "-", family["title"], f"{example['name']}: {show_alphabet(example['alphabet'])}"])
+    rows.append(["python", "-", python_info()["title"], "(any text; the benchmark's control language)"])
     print(format_table(["name", "aliases", "title", "alphabet"], rows))
     print()
     print("Show a language's commands and semantics: reasonenv languages NAME")

@@ -14,10 +14,18 @@ Ids:
 
 No id sets `max_episode_steps`: every episode's horizon ends with a
 verification the env must run itself (a TimeLimit wrapper would cut it off).
+
+The per-task ids come from a shipped table (token_envs.json) so that
+registering them loads no task suite; a test checks it against
+`token_env_table()`, and `python -m reasonenv.envs.registration --write`
+regenerates it after a suite changes.
 """
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
 from typing import Any
 
 NAMESPACE = "reasonenv"
@@ -90,6 +98,23 @@ def token_env_table() -> dict[str, dict[str, Any]]:
     return table
 
 
+TOKEN_ENV_TABLE_FILE = Path(__file__).with_name("token_envs.json")
+
+
+def shipped_token_env_table() -> dict[str, dict[str, Any]]:
+    """id -> kwargs of every per-task token env, as shipped in token_envs.json (no suite is loaded)."""
+    return json.loads(TOKEN_ENV_TABLE_FILE.read_text(encoding="utf-8"))
+
+
+def write_token_env_table() -> Path:
+    """Regenerate token_envs.json from the registered suites (run after a suite gains or loses a family)."""
+    text = json.dumps(token_env_table(), indent=1, sort_keys=True) + "\n"
+    temporary = TOKEN_ENV_TABLE_FILE.with_suffix(".json.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(TOKEN_ENV_TABLE_FILE)
+    return TOKEN_ENV_TABLE_FILE
+
+
 def register_envs() -> list[str]:
     """Register every id (idempotent) and return them."""
     import gymnasium as gym
@@ -101,7 +126,7 @@ def register_envs() -> list[str]:
             gym.register(id=identifier, entry_point=entry_point, kwargs=kwargs or {}, max_episode_steps=None)
         ids.append(identifier)
 
-    for identifier, kwargs in token_env_table().items():
+    for identifier, kwargs in shipped_token_env_table().items():
         add(identifier, TOKEN_ENTRY, kwargs)
     add(f"{NAMESPACE}/Synthesis-v{VERSION}", GENERIC_ENTRY)
     add(f"{NAMESPACE}/SynthesisText-v{VERSION}", TEXT_ENTRY)
@@ -115,3 +140,9 @@ def registered_ids() -> list[str]:
     import gymnasium as gym
 
     return sorted(i for i in gym.registry if i.startswith(f"{NAMESPACE}/"))
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["--write"]:
+        sys.exit("usage: python -m reasonenv.envs.registration --write   (regenerates token_envs.json from the suites)")
+    print(f"wrote {write_token_env_table()}")

@@ -50,7 +50,7 @@ def _instance(record: dict) -> Instance:
 
 def test_export_writes_one_json_object_per_instance_with_working_solutions(tmp_path, capsys):
     out = tmp_path / "pqt.jsonl"
-    assert main(["export", "--suite", "pqt", "--language", "bf", "--families", "reverse", "add", "--solutions", "--out", str(out)]) == 0
+    assert main(["export", "--suite", "pqt", "--language", "bf", "--families", "reverse,add", "--solutions", "--out", str(out)]) == 0
     lines = out.read_text().splitlines()
     suite = get_suite("pqt")
     expected = sum(e.count for e in suite.entries if e.family in ("reverse", "add"))
