@@ -14,6 +14,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from esolangs.validation import check_choice_field, check_int, check_int_field, check_number_field
+
 
 @dataclass(frozen=True)
 class TestCase:
@@ -85,8 +87,9 @@ class TaskConfig:
     """Base of every family config. Subclasses add fields with defaults.
 
     `difficulty` maps attribute names (config fields) to their ordered levels,
-    easiest first; `at_level(k)` sets every attribute to its k-th level
-    (clamped to the last one), so one integer gives a whole difficulty.
+    easiest first; `at_level(k)` sets every attribute to its k-th level, so
+    one integer gives a whole difficulty. k ranges over [0, num_levels() - 1];
+    an attribute with fewer levels than that stays at its last one.
     """
 
     difficulty: ClassVar[dict[str, tuple[Any, ...]]] = {}
@@ -103,8 +106,7 @@ class TaskConfig:
 
     @classmethod
     def at_level(cls, level: int, **overrides: Any) -> "TaskConfig":
-        if isinstance(level, bool) or not isinstance(level, int) or level < 0:
-            raise ValueError(f"difficulty level must be an int >= 0, got {level!r}")
+        check_int(f"difficulty level of {cls.__name__}", level, 0, cls.num_levels() - 1)
         values = {name: levels[min(level, len(levels) - 1)] for name, levels in cls.difficulty.items()}
         values.update(overrides)
         return cls(**values).validate()
@@ -118,26 +120,34 @@ class TaskConfig:
 
 
 def check_range(config: Any, name: str, low: int | float, high: int | float) -> None:
-    """Raise ValueError naming the field unless low <= value <= high."""
-    value = getattr(config, name)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"{type(config).__name__}.{name} must be a number in [{low}, {high}], got {value!r}")
-    if not low <= value <= high:
-        raise ValueError(f"{type(config).__name__}.{name} must be in [{low}, {high}], got {value}")
+    """Raise ValueError naming the field, value and range unless low <= value <= high.
+
+    A field declared `int` takes only ints (not 2.5, not True); others take any number.
+    """
+    if _declared_int(type(config), name):
+        check_int_field(config, name, low, high)  # type: ignore[arg-type]
+    else:
+        check_number_field(config, name, low, high)
+
+
+@functools.lru_cache(maxsize=None)
+def _declared_int(config_class: type, name: str) -> bool:
+    """True when the dataclass field `name` is annotated `int` (a string under postponed annotations)."""
+    if not dataclasses.is_dataclass(config_class):
+        return False
+    types = {f.name: f.type for f in dataclasses.fields(config_class)}
+    return types.get(name) in (int, "int")
 
 
 def check_choice(config: Any, name: str, choices: tuple[Any, ...]) -> None:
-    value = getattr(config, name)
-    if value not in choices:
-        raise ValueError(f"{type(config).__name__}.{name} must be one of {list(choices)}, got {value!r}")
+    """Raise ValueError listing the choices unless the field's value is one of them."""
+    check_choice_field(config, name, choices)
 
 
 def instance_rng(seed: int, index: int) -> np.random.Generator:
     """The RNG of instance (seed, index), independent of every other pair."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be an int >= 0, got {seed!r}")
-    if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or index < 0:
-        raise ValueError(f"index must be an int >= 0, got {index!r}")
+    check_int("seed", seed, 0, numpy=True)
+    check_int("index", index, 0, numpy=True)
     return np.random.default_rng(np.random.SeedSequence([int(seed), int(index)]))
 
 
@@ -294,6 +304,8 @@ def make_task(name: str, level: int | None = None, **config: Any) -> TaskFamily:
     unknown = sorted(set(config) - allowed)
     if unknown:
         raise TypeError(f"unknown config field(s) {unknown} for task family {name!r}; allowed: {sorted(allowed)}")
+    if level is not None:
+        check_int(f"difficulty level of task family {name!r}", level, 0, config_cls.num_levels() - 1)
     cfg = config_cls.at_level(level, **config) if level is not None else config_cls(**config)
     return cls(cfg)
 

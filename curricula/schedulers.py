@@ -29,6 +29,8 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
+from esolangs.validation import check_bool, check_choice, check_int, check_number
+
 
 class CurriculumError(ValueError):
     """An invalid curriculum file: names the file, the key and what is allowed."""
@@ -169,14 +171,31 @@ class StagedCurriculum:
         }
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        _check_state(self, state)
-        stage = int(state["stage"])
-        if not 0 <= stage < len(self.stages):
-            raise ValueError(f"curriculum state stage {stage} is outside [0, {len(self.stages) - 1}] for {self.name!r}")
-        self.stage = stage
-        self.episodes = int(state["episodes"])
-        self._window = deque((bool(x) for x in state["window"]), maxlen=self.current.promotion.window)
-        self.history = [tuple(h) for h in state["history"]]
+        """Restore a `state_dict()`; every field is checked first, so a bad state raises and changes nothing."""
+        _check_state(self, state, ("stage", "episodes", "window", "history"))
+        last = len(self.stages) - 1
+        check_int("curriculum state 'stage'", state["stage"], 0, last)
+        check_int("curriculum state 'episodes'", state["episodes"], 0)
+        window = _state_list(state, "window")
+        limit = self.stages[state["stage"]].promotion.window
+        if len(window) > limit:
+            raise ValueError(
+                f"curriculum state 'window' holds {len(window)} results; stage {state['stage']} keeps at most {limit}"
+            )
+        for i, success in enumerate(window):
+            check_bool(f"curriculum state 'window'[{i}]", success)
+        history = _state_list(state, "history")
+        for i, move in enumerate(history):
+            label = f"curriculum state 'history'[{i}]"
+            if not isinstance(move, (list, tuple)) or len(move) != 3:
+                raise ValueError(f"{label} must be [episode, stage, 'promote' or 'demote'], got {move!r}")
+            check_int(f"{label} episode", move[0], 0)
+            check_int(f"{label} stage", move[1], 0, last)
+            check_choice(f"{label} move", move[2], ("promote", "demote"))
+        self.stage = state["stage"]
+        self.episodes = state["episodes"]
+        self._window = deque(window, maxlen=limit)
+        self.history = [tuple(move) for move in history]
 
 
 class LearningProgressCurriculum:
@@ -255,9 +274,22 @@ class LearningProgressCurriculum:
         }
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        _check_state(self, state)
-        if list(state["keys"]) != [arm.key for arm in self.arms]:
-            raise ValueError(f"curriculum state arms {state['keys']} do not match {self.name!r}")
+        """Restore a `state_dict()`; every field is checked first, so a bad state raises and changes nothing."""
+        _check_state(self, state, ("keys", "fast", "slow", "counts"))
+        keys = [arm.key for arm in self.arms]
+        if _state_list(state, "keys") != keys:
+            raise ValueError(f"curriculum state arms {state['keys']} do not match {self.name!r} arms {keys}")
+        for name in ("fast", "slow", "counts"):
+            values = _state_list(state, name)
+            if len(values) != len(keys):
+                raise ValueError(
+                    f"curriculum state {name!r} must hold one value per arm ({len(keys)}), got {len(values)}"
+                )
+            for i, value in enumerate(values):
+                if name == "counts":
+                    check_int(f"curriculum state 'counts'[{i}]", value, 0)
+                else:
+                    check_number(f"curriculum state {name!r}[{i}]", value, 0.0, 1.0)
         self.fast = np.array(state["fast"], dtype=float)
         self.slow = np.array(state["slow"], dtype=float)
         self.counts = np.array(state["counts"], dtype=np.int64)
@@ -266,12 +298,34 @@ class LearningProgressCurriculum:
 Scheduler = StagedCurriculum | LearningProgressCurriculum
 
 
-def _check_state(scheduler: Any, state: Mapping[str, Any]) -> None:
+def _check_state(scheduler: Any, state: Any, keys: tuple[str, ...]) -> None:
+    """A state must be a mapping from this scheduler's `state_dict()`: its kind, its name, every key."""
+    if not isinstance(state, Mapping):
+        raise ValueError(
+            f"curriculum state must be a mapping from state_dict() with keys {['kind', 'name', *keys]}, "
+            f"got {type(state).__name__} {_short(state)}"
+        )
     if state.get("kind") != scheduler.kind or state.get("name") != scheduler.name:
         raise ValueError(
             f"curriculum state is for {state.get('kind')!r} {state.get('name')!r}, "
             f"not {scheduler.kind!r} {scheduler.name!r}"
         )
+    missing = [key for key in keys if key not in state]
+    if missing:
+        raise ValueError(f"curriculum state for {scheduler.name!r} lacks key(s) {missing}; a state has {list(keys)}")
+
+
+def _state_list(state: Mapping[str, Any], key: str) -> list[Any]:
+    """`state[key]` as a list; a string or a mapping is not one (a string would become one entry per character)."""
+    value = state[key]
+    if not isinstance(value, (list, tuple)):
+        raise ValueError(f"curriculum state {key!r} must be a list, got {type(value).__name__} {_short(value)}")
+    return list(value)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 # ----------------------------------------------------------------------------- YAML loading

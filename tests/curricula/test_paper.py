@@ -124,12 +124,12 @@ def test_fibonacci_and_factorial_outputs():
 @pytest.mark.parametrize(
     "family,field,value,message",
     [
-        ("paper-bf-copy", "max_length", 0, r"PaperTextConfig.max_length must be in \[1, 256\], got 0"),
-        ("paper-bf-copy", "num_tests", 0, r"num_tests must be in \[1, 1024\], got 0"),
-        ("paper-bf-sort", "max_length", 40, r"PaperSortConfig.max_length must be in \[2, 32\], got 40"),
-        ("paper-befunge-print", "min_length", 0, r"BefungePrintConfig.min_length must be in \[1, 64\]"),
-        ("paper-befunge-fibonacci", "count", 48, r"FibonacciConfig.count must be in \[1, 47\], got 48"),
-        ("paper-bf-print", "num_tests", 2, r"num_tests must be in \[1, 1\], got 2"),
+        ("paper-bf-copy", "max_length", 0, r"PaperTextConfig.max_length must be an int in \[1, 256\], got 0"),
+        ("paper-bf-copy", "num_tests", 0, r"num_tests must be an int in \[1, 1024\], got 0"),
+        ("paper-bf-sort", "max_length", 40, r"PaperSortConfig.max_length must be an int in \[2, 32\], got 40"),
+        ("paper-befunge-print", "min_length", 0, r"BefungePrintConfig.min_length must be an int in \[1, 64\]"),
+        ("paper-befunge-fibonacci", "count", 48, r"FibonacciConfig.count must be an int in \[1, 47\], got 48"),
+        ("paper-bf-print", "num_tests", 2, r"num_tests must be an int in \[1, 1\], got 2"),
     ],
 )
 def test_config_validation_names_the_field(family, field, value, message):

@@ -70,8 +70,10 @@ def test_levels_make_a_ladder(family):
     for name in config_class.difficulty:
         values = [getattr(cfg, name) for cfg in levels]
         assert values == sorted(values) and values[0] < values[-1], (family, name, values)
-    # Past the last level the ladder stays on its top rung.
-    assert config_class.at_level(100) == levels[-1]
+    # There is no rung past the top one: asking for it names the range.
+    top = len(levels) - 1
+    with pytest.raises(ValueError, match=rf"level of {config_class.__name__} must be an int in \[0, {top}\], got 100"):
+        config_class.at_level(100)
 
 
 def test_harder_levels_produce_larger_outputs_or_values():
@@ -99,14 +101,14 @@ def test_instances_vary_with_seed_and_index(family):
 @pytest.mark.parametrize(
     "family,overrides,message",
     [
-        ("emit-char", {"max_value": 0}, r"EmitConfig.max_value must be in \[1, 255\], got 0"),
-        ("emit-string", {"length": 65}, r"EmitStringConfig.length must be in \[1, 64\], got 65"),
-        ("emit-repeated", {"count": 0}, r"EmitRepeatedConfig.count must be in \[1, 255\], got 0"),
-        ("echo-all", {"max_length": 0}, r"SequenceInputConfig.max_length must be in \[1, 256\], got 0"),
-        ("add-constant", {"constant": 256}, r"AddConstantConfig.constant must be in \[1, 255\], got 256"),
-        ("count-down-digits", {"max_digit": 10}, r"CountDownConfig.max_digit must be in \[0, 9\], got 10"),
-        ("emit-char", {"num_tests": 3}, r"num_tests must be in \[1, 1\], got 3"),
-        ("echo-byte", {"max_value": "9"}, r"ByteInputConfig.max_value must be a number"),
+        ("emit-char", {"max_value": 0}, r"EmitConfig.max_value must be an int in \[1, 255\], got 0"),
+        ("emit-string", {"length": 65}, r"EmitStringConfig.length must be an int in \[1, 64\], got 65"),
+        ("emit-repeated", {"count": 0}, r"EmitRepeatedConfig.count must be an int in \[1, 255\], got 0"),
+        ("echo-all", {"max_length": 0}, r"SequenceInputConfig.max_length must be an int in \[1, 256\], got 0"),
+        ("add-constant", {"constant": 256}, r"AddConstantConfig.constant must be an int in \[1, 255\], got 256"),
+        ("count-down-digits", {"max_digit": 10}, r"CountDownConfig.max_digit must be an int in \[0, 9\], got 10"),
+        ("emit-char", {"num_tests": 3}, r"num_tests must be an int in \[1, 1\], got 3"),
+        ("echo-byte", {"max_value": "9"}, r"ByteInputConfig.max_value must be an int"),
     ],
 )
 def test_config_validation_names_the_field(family, overrides, message):
@@ -115,7 +117,7 @@ def test_config_validation_names_the_field(family, overrides, message):
 
 
 def test_level_must_be_a_non_negative_int():
-    with pytest.raises(ValueError, match="difficulty level must be an int >= 0"):
+    with pytest.raises(ValueError, match=r"level of task family 'emit-char' must be an int in \[0, \d+\], got -1"):
         make_task("emit-char", level=-1)
 
 
