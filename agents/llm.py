@@ -145,6 +145,7 @@ class OpenAIChatModel:
             base_url=config.base_url, api_key=config.api_key or "unused", max_retries=0, timeout=config.timeout_s
         )
         self._slots = asyncio.Semaphore(config.concurrency)
+        self._fatal: str | None = None
         self._rng = rng or random.Random()
 
     def available(self, instance: Any, language: str) -> bool:
@@ -163,6 +164,8 @@ class OpenAIChatModel:
         for retry in range(self.config.max_retries + 1):
             try:
                 async with self._slots:
+                    if self._fatal is not None:  # an earlier answer showed no request can succeed: send none
+                        raise _FatalFault(self._fatal)
                     self.in_flight += 1
                     try:
                         text, usage, finish = await self._complete(request.messages)
@@ -183,6 +186,8 @@ class OpenAIChatModel:
                     break
                 await asyncio.sleep(self.backoff(retry, fault.retry_after))
             except _RejectedRequest as fault:
+                if isinstance(fault, _FatalFault):
+                    self._fatal = str(fault)
                 return ModelResponse(text="", latency_s=time.monotonic() - started, retries=retry, error=str(fault),
                                      faults=faults, fatal=isinstance(fault, _FatalFault))
         return ModelResponse(

@@ -6,8 +6,12 @@ Tests start it on an ephemeral port and stop it themselves:
         server.faults.extend([Fault("status", code=500), Fault("status", code=429, retry_after="1")])
         ... base_url=server.base_url ...
 
-Each request first consumes the next queued fault, if any; otherwise the
-responder's text is returned as a normal completion. Fault kinds: `status`
+Each completion request first consumes the next queued fault, if any;
+otherwise the responder's text is returned as a normal completion. A fault
+set as `server.always` answers every request, `GET /v1/models` included,
+and is never consumed (a server that rejects the key, or has no such route).
+`GET /v1/models` lists `server.models`; with `models_route=False` it is a 404,
+as on servers that do not implement it. Fault kinds: `status`
 (an HTTP error code, optionally with Retry-After), `slow` (sleep `delay`
 seconds, then answer normally), `malformed` (200 with a body that is not
 JSON), `empty_choices` (200 with `"choices": []`), `text` (answer this text,
@@ -40,10 +44,17 @@ class Fault:
 class FakeOpenAIServer:
     """Chat-completions server with a fault queue; `requests` records every request body received."""
 
-    def __init__(self, responder: Callable[[dict[str, Any]], str] | None = None, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, responder: Callable[[dict[str, Any]], str] | None = None, host: str = "127.0.0.1", port: int = 0,
+                 *, always: Fault | None = None, models: tuple[str, ...] = (), models_route: bool = True):
         self.responder = responder or (lambda body: "```\n\n```")
         self.faults: collections.deque[Fault] = collections.deque()
+        self.always = always
+        self.models = models
+        self.models_route = models_route
         self.requests: list[dict[str, Any]] = []
+        """Bodies of the completion requests (POST), in order of arrival."""
+        self.gets: list[str] = []
+        """Paths of the GET requests (the endpoint check), in order of arrival."""
         self.times: list[float] = []
         self._lock = threading.Lock()
         server = self
@@ -53,6 +64,15 @@ class FakeOpenAIServer:
 
             def log_message(self, *args: Any) -> None:  # keep test output quiet
                 pass
+
+            def do_GET(self) -> None:
+                with server._lock:
+                    server.gets.append(self.path)
+                if server.always is not None and server.always.kind == "status":
+                    return self._status(server.always)
+                if not (server.models_route and self.path.rstrip("/").endswith("/models")):
+                    return self._send(404, {"error": {"message": f"no route {self.path}"}})
+                return self._send(200, {"object": "list", "data": [{"id": name, "object": "model"} for name in server.models]})
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
@@ -64,14 +84,13 @@ class FakeOpenAIServer:
                 with server._lock:
                     server.requests.append(body)
                     server.times.append(time.monotonic())
-                    fault = server.faults.popleft() if server.faults else None
+                    fault = server.always or (server.faults.popleft() if server.faults else None)
                 if not self.path.rstrip("/").endswith("/chat/completions"):
                     return self._send(404, {"error": {"message": f"no route {self.path}"}})
                 if fault is None:
                     return self._answer(body, server.responder(body))
                 if fault.kind == "status":
-                    headers = {"retry-after": fault.retry_after} if fault.retry_after is not None else {}
-                    return self._send(fault.code, {"error": {"message": f"injected {fault.code}"}}, headers)
+                    return self._status(fault)
                 if fault.kind == "slow":
                     time.sleep(fault.delay)
                     return self._answer(body, server.responder(body))
@@ -82,6 +101,10 @@ class FakeOpenAIServer:
                 if fault.kind == "text":
                     return self._answer(body, fault.text)
                 raise ValueError(f"unknown fault kind {fault.kind!r}")
+
+            def _status(self, fault: Fault) -> None:
+                headers = {"retry-after": fault.retry_after} if fault.retry_after is not None else {}
+                self._send(fault.code, {"error": {"message": f"injected {fault.code}"}}, headers)
 
             def _answer(self, body: dict[str, Any], text: str) -> None:
                 prompt_chars = sum(len(m.get("content") or "") for m in body.get("messages", []))

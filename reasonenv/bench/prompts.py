@@ -87,6 +87,15 @@ FEEDBACK_NO_PROGRAM = (
     "No program was found in your answer: put the complete program in a fenced code block (```)."
 )
 
+FEEDBACK_NO_EXAMPLES_TEMPLATE = (
+    "Your program did not solve the task. The task shows no examples, so here is what the interpreter "
+    "reported on the hidden tests (their inputs stay hidden):\n\n"
+    "{summary}\n"
+    "Fix the program and answer with the complete corrected program in one fenced code block."
+)
+
+FEEDBACK_HIDDEN_SUMMARY_TEMPLATE = "  passed:   {passed} of {total} hidden tests\n  statuses: {statuses}\n{error}"
+
 PYTHON_DOC = (
     "Python 3.11 with the standard library only (no third-party packages, no network, no files "
     "outside the working directory). Read standard input with sys.stdin or input(); write with print() "
@@ -103,7 +112,8 @@ EXTRACTION_RULE = (
 _TEMPLATES = (
     PROMPT_VERSION, EXTRACTION_VERSION, SYSTEM_TEMPLATE, LANGUAGE_TEMPLATE, TASK_TEMPLATE, EXAMPLE_TEMPLATE, SPEC_TEMPLATE,
     DEMO_ANSWER_TEMPLATE, WHITESPACE_NOTE, FENCE_NOTE, FEEDBACK_TEMPLATE, FEEDBACK_EXAMPLE_TEMPLATE,
-    FEEDBACK_HIDDEN_NOTE, FEEDBACK_NO_PROGRAM, PYTHON_DOC, EXTRACTION_RULE,
+    FEEDBACK_HIDDEN_NOTE, FEEDBACK_NO_PROGRAM, FEEDBACK_NO_EXAMPLES_TEMPLATE, FEEDBACK_HIDDEN_SUMMARY_TEMPLATE,
+    PYTHON_DOC, EXTRACTION_RULE,
 )
 
 
@@ -183,17 +193,26 @@ def build_messages(instance: Any, info: LanguageInfo, demos: list[tuple[Any, str
     return messages
 
 
-def render_feedback(instance: Any, program: str | None, executions: list[Any] | None) -> str:
-    """The user turn sent after a failed attempt: what the interpreter did on the visible examples."""
+def render_feedback(instance: Any, program: str | None, executions: list[Any] | None,
+                    hidden: list[Any] | None = None) -> str:
+    """The user turn sent after a failed attempt: what the interpreter did on the visible examples.
+
+    `executions` are the runs on the visible examples; `hidden` the runs on the hidden tests, used only when
+    the task shows no examples (then their statuses and first error are reported, never their inputs or
+    outputs). "Passed every visible example" is said only when there were examples and each one passed.
+    """
     if program is None:
         return FEEDBACK_NO_PROGRAM
-    examples = instance.examples
-    if executions is not None and all(
+    examples = list(instance.examples)
+    if not examples:
+        return FEEDBACK_NO_EXAMPLES_TEMPLATE.format(summary=_hidden_summary(instance, hidden or []))
+    executions = list(executions or ())
+    if len(executions) == len(examples) and all(
         e.status == "ok" and e.output == case.output for e, case in zip(executions, examples)
     ):
         return FEEDBACK_HIDDEN_NOTE
     report = []
-    for i, (case, execution) in enumerate(zip(examples, executions or ())):
+    for i, (case, execution) in enumerate(zip(examples, executions)):
         passed = execution.status == "ok" and execution.output == case.output
         report.append(
             FEEDBACK_EXAMPLE_TEMPLATE.format(
@@ -207,6 +226,19 @@ def render_feedback(instance: Any, program: str | None, executions: list[Any] | 
             )
         )
     return FEEDBACK_TEMPLATE.format(report="".join(report))
+
+
+def _hidden_summary(instance: Any, hidden: list[Any]) -> str:
+    """Passed count, status counts and the first error of the hidden runs (no inputs or outputs)."""
+    tests = list(instance.tests)
+    passed = sum(1 for case, e in zip(tests, hidden) if e.status == "ok" and e.output == case.output)
+    counts: dict[str, int] = {}
+    for execution in hidden:
+        counts[execution.status] = counts.get(execution.status, 0) + 1
+    statuses = ", ".join(f"{status} x{n}" for status, n in counts.items()) or "not run"
+    first_error = next((e.error for e in hidden if e.error), None)
+    error = f"  error:    {first_error[:300]}\n" if first_error else ""
+    return FEEDBACK_HIDDEN_SUMMARY_TEMPLATE.format(passed=passed, total=len(tests), statuses=statuses, error=error)
 
 
 # ---------------------------------------------------------------- extraction

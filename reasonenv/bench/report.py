@@ -6,7 +6,11 @@ tiers when every family has one (the `tiers` suite), families otherwise.
 The transfer gap for esolang L is the Python pass rate minus L's, both over
 the instances asked in L (so the paper suite compares BF tasks with BF
 tasks), with a Newcombe 95% interval. Lines with an api_error are not
-attempts and are left out; a repeated key keeps its last line.
+attempts and are left out; a repeated key keeps its last line; a corrupt
+line is skipped with a warning naming its file and line. Only finished
+conversations (solved, or out of attempts) are scored: a directory whose
+run.json plans more conversations than have finished gives a report marked
+partial, with planned against finished.
 matplotlib (Agg backend) is imported only when charts are drawn.
 """
 
@@ -18,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from reasonenv.bench.runner import RESULTS_FILE, line_key, read_results
+from reasonenv.bench.runner import RESULTS_FILE, check_out_dir, line_key, read_results, read_run_file, write_file_atomically
 
 Z95 = 1.959963984540054
 
@@ -61,6 +65,21 @@ class Outcome:
     extraction_failures: int
     latency_s: float
     completion_tokens: int
+    finished: bool = True
+    """Solved, or every attempt used; an unfinished conversation (cut short by endpoint failures) is not scored."""
+
+
+@dataclass(frozen=True)
+class Completeness:
+    """Planned against finished conversations of one result directory."""
+
+    directory: Path
+    planned: int | None
+    finished: int
+
+    @property
+    def partial(self) -> bool:
+        return self.planned is not None and self.finished < self.planned
 
 
 def outcomes(lines: Iterable[dict[str, Any]]) -> list[Outcome]:
@@ -76,7 +95,8 @@ def outcomes(lines: Iterable[dict[str, Any]]) -> list[Outcome]:
         result.append(Outcome(
             model=first["model"], regime=first["regime"], suite=first["suite"], family=first["family"],
             tier=first.get("tier"), instance=first["instance"], language=first["language"], sample=first["sample"],
-            solved=any(l["passed"] == l["total"] and l.get("program") is not None for l in ordered),
+            solved=(solved := any(l["passed"] == l["total"] and l.get("program") is not None for l in ordered)),
+            finished=solved or len(ordered) >= int(first.get("max_attempts") or 1),
             attempts=len(ordered), extraction_failures=sum(l.get("program") is None for l in ordered),
             latency_s=sum(l.get("latency_s") or 0.0 for l in ordered),
             completion_tokens=sum((l.get("usage") or {}).get("completion_tokens") or 0 for l in ordered),
@@ -85,13 +105,39 @@ def outcomes(lines: Iterable[dict[str, Any]]) -> list[Outcome]:
 
 
 def load(dirs: Iterable[Path]) -> list[Outcome]:
-    lines: list[dict[str, Any]] = []
+    return load_with_completeness(dirs)[0]
+
+
+def load_with_completeness(dirs: Iterable[Path]) -> tuple[list[Outcome], list[Completeness]]:
+    """Every conversation of the directories, and for each directory its planned and finished counts."""
+    everything: list[Outcome] = []
+    counts = []
     for directory in dirs:
-        path = Path(directory) / RESULTS_FILE
+        directory = Path(directory)
+        path = directory / RESULTS_FILE
+        if directory.exists() and not directory.is_dir():
+            raise ValueError(f"{directory} is a file, not a result directory")
         if not path.exists():
             raise ValueError(f"no {RESULTS_FILE} in {directory}: run `reasonenv bench --out {directory}` first")
-        lines += read_results(path)
-    return outcomes(lines)
+        found = outcomes(read_results(path))
+        everything += found
+        counts.append(completeness(directory, found))
+    return everything, counts
+
+
+def completeness(directory: Path, found: list[Outcome]) -> Completeness:
+    """Planned (from run.json) against finished conversations; planned is None without a run.json."""
+    run = read_run_file(directory)
+    if run is None:
+        return Completeness(directory, None, sum(o.finished for o in found))
+    identity = run.get("identity") or run["config"]
+    mine = [o for o in found if (o.model, o.suite, o.regime) == (identity.get("model"), identity.get("suite"), identity.get("regime"))]
+    planned = run.get("planned")
+    if isinstance(planned, list):
+        done = {(o.family, o.instance, o.language, o.sample) for o in mine if o.finished}
+        wanted = {tuple(item) for item in planned if isinstance(item, list)}
+        return Completeness(directory, len(wanted), len(wanted & done))
+    return Completeness(directory, int(run.get("conversations") or 0), sum(o.finished for o in mine))
 
 
 def _cell(solved: int, n: int) -> str:
@@ -106,10 +152,16 @@ def _language_order(languages: Iterable[str]) -> list[str]:
     return (["python"] if "python" in unique else []) + [l for l in unique if l != "python"]
 
 
-def markdown(results: list[Outcome]) -> str:
+def markdown(results: list[Outcome], counts: Iterable[Completeness] = ()) -> str:
+    results = [o for o in results if o.finished]
     if not results:
         raise ValueError("no finished results to report")
     parts = ["# reasonenv bench report", ""]
+    partial = [c for c in counts if c.partial]
+    if partial:
+        parts.append(f"**Partial report**: {', '.join(_completeness_text(c) for c in partial)}. "
+                     "Unfinished conversations are not scored; rerun the same `reasonenv bench` command to finish.")
+        parts.append("")
     runs: dict[tuple[str, str, str], list[Outcome]] = defaultdict(list)
     for o in results:
         runs[(o.model, o.regime, o.suite)].append(o)
@@ -157,6 +209,10 @@ def markdown(results: list[Outcome]) -> str:
     return "\n".join(parts)
 
 
+def _completeness_text(count: Completeness) -> str:
+    return f"{count.finished} of {count.planned} planned conversations finished in {count.directory}"
+
+
 def _tier_sort_key(tier: str) -> tuple[int, str]:
     order = ("easy", "medium", "hard", "extra-hard")
     return (order.index(tier) if tier in order else len(order), tier)
@@ -164,6 +220,7 @@ def _tier_sort_key(tier: str) -> tuple[int, str]:
 
 def draw_charts(results: list[Outcome], out: Path) -> dict[str, Path]:
     """bars.png (pass rate per language, one bar per model and regime, Wilson error bars) and heatmap.png."""
+    results = [o for o in results if o.finished]
     import matplotlib
 
     matplotlib.use("Agg")
@@ -193,7 +250,7 @@ def draw_charts(results: list[Outcome], out: Path) -> dict[str, Path]:
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=min(4, len(runs)))
     fig.tight_layout()
     bars = out / "bars.png"
-    fig.savefig(bars, dpi=110)
+    _save_atomically(fig, bars)
     plt.close(fig)
 
     shown = runs[:6]
@@ -219,19 +276,47 @@ def draw_charts(results: list[Outcome], out: Path) -> dict[str, Path]:
         fig.colorbar(image, ax=ax, label="pass rate (%)")
     fig.tight_layout()
     heatmap = out / "heatmap.png"
-    fig.savefig(heatmap, dpi=110)
+    _save_atomically(fig, heatmap)
     plt.close(fig)
     return {"bars": bars, "heatmap": heatmap}
 
 
+def _save_atomically(fig: Any, path: Path) -> None:
+    """Save a figure to a temporary file next to `path`, then rename it over `path`."""
+    import os
+    import tempfile
+
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            fig.savefig(f, dpi=110, format="png")
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
 def write_report(dirs: Iterable[Path], out: Path | None = None, charts: bool = True) -> dict[str, Path]:
-    """Write report.md (and the charts) for the pooled results of `dirs`; returns the paths written."""
+    """Write report.md (and the charts) for the pooled results of `dirs`; returns the paths written.
+
+    A directory with unfinished conversations gives a report marked partial, and a warning on stderr.
+    """
+    import sys
+
     dirs = [Path(d) for d in dirs]
     out = Path(out) if out is not None else dirs[0]
+    results, counts = load_with_completeness(dirs)
+    check_out_dir(out)
+    for count in counts:
+        if count.partial:
+            print(f"warning: partial results: {_completeness_text(count)}", file=sys.stderr)
+    text = markdown(results, counts) + "\n"
     out.mkdir(parents=True, exist_ok=True)
-    results = load(dirs)
     path = out / "report.md"
-    path.write_text(markdown(results) + "\n")
+    write_file_atomically(path, text)
     written = {"markdown": path}
     if charts:
         written.update(draw_charts(results, out))

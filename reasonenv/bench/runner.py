@@ -9,6 +9,15 @@ resumes at its next attempt with the same messages. So rerunning the same
 command after `kill -9` neither loses nor duplicates work. A line with an
 `api_error` (the endpoint failed after every retry) does not count as an
 attempt: a rerun asks again.
+
+A broken endpoint is never scored as a model that solved nothing: the model
+is checked once before the run (`Model.check`), a fatal answer during the
+run (refused connection, 401, 403, 404) stops it at once, and so do
+`max_consecutive_failures` failed requests in a row. The summary counts
+api_error lines and unfinished conversations; the CLI exits non-zero when
+any conversation is unfinished. One --out directory holds one run: its
+run.json records the configuration, and a different model, suite, regime or
+sampling setup is refused there.
 """
 
 from __future__ import annotations
@@ -18,14 +27,15 @@ import dataclasses
 import json
 import os
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
 from reasonenv.bench import prompts
-from reasonenv.bench.models import Model, ModelRequest, task_for
-from reasonenv.bench.sandbox import SandboxLimits, cpu_seconds_for, run_python
+from reasonenv.bench.models import EndpointError, Model, ModelRequest, task_for
+from reasonenv.bench.sandbox import SandboxLimits, cpu_seconds_for, remove_stale_sandboxes, run_python
 
 REGIMES = ("zero-shot", "few-shot", "feedback")
 SUITES = ("paper", "pqt", "tiers", "primitives")
@@ -72,6 +82,8 @@ class BenchConfig:
     """Per-request timeout."""
     max_retries: int = 6
     """Retries per request for 429, 5xx, timeouts and malformed answers."""
+    max_consecutive_failures: int = 10
+    """Stop the run after this many requests in a row failed after all their retries (the endpoint is down)."""
     progress: bool = True
     """Show a progress bar on stderr."""
 
@@ -81,7 +93,8 @@ class BenchConfig:
         if not self.languages:
             raise ValueError("BenchConfig.languages must name at least one language, got none")
         ranges = {"shots": (0, 64), "attempts": (1, 100), "samples": (1, 10_000), "temperature": (0, 2),
-                  "max_tokens": (1, 1_000_000), "concurrency": (1, 4096), "timeout_s": (0.01, 3600), "max_retries": (0, 100)}
+                  "max_tokens": (1, 1_000_000), "concurrency": (1, 4096), "timeout_s": (0.01, 3600), "max_retries": (0, 100),
+                  "max_consecutive_failures": (1, 1_000_000)}
         for name, (low, high) in ranges.items():
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
@@ -98,6 +111,18 @@ class BenchConfig:
         data = dataclasses.asdict(self)
         data["out"] = str(self.out)
         return data
+
+    def identity(self) -> dict[str, Any]:
+        """The settings that give results their meaning: one --out directory holds results of one identity."""
+        identity = {name: getattr(self, name) for name in IDENTITY_FIELDS}
+        identity["shots"] = self.shots if self.regime == "few-shot" else None
+        identity["attempts"] = self.max_attempts
+        return identity
+
+
+IDENTITY_FIELDS = ("model", "suite", "regime", "shots", "attempts", "temperature", "max_tokens")
+"""Results asked with other values of these are not comparable, so they may not share a directory.
+Languages, families, --limit and --samples may change between reruns: they extend or narrow the same run."""
 
 
 @dataclass
@@ -121,6 +146,11 @@ def conversation_key(model, suite, family, instance, language, regime, sample, p
     return (model, suite, family, instance, language, regime, sample, phash)
 
 
+def planned_id(config: BenchConfig, family: str, instance: str, language: str, sample: int) -> tuple:
+    """How run.json lists a planned conversation (the run's model, suite and regime are the same for all)."""
+    return (family, instance, language, sample)
+
+
 def line_key(line: dict[str, Any]) -> tuple:
     return conversation_key(line["model"], line["suite"], line["family"], line["instance"], line["language"],
                             line["regime"], line["sample"], line["prompt_hash"])
@@ -139,14 +169,85 @@ def read_results(path: Path, *, repair: bool = False) -> list[dict[str, Any]]:
         with open(path, "r+b") as f:
             f.truncate(end)
     lines = []
-    for raw in data[:end].splitlines():
+    for number, raw in enumerate(data[:end].split(b"\n"), start=1):
         if not raw.strip():
             continue
         try:
-            lines.append(json.loads(raw))
-        except json.JSONDecodeError:
-            print(f"warning: skipping an unreadable line in {path}", file=sys.stderr)
+            line = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            print(f"warning: {path}:{number}: skipping a corrupt line ({err})", file=sys.stderr)
+            continue
+        if not isinstance(line, dict) or not REQUIRED_FIELDS <= line.keys():
+            print(f"warning: {path}:{number}: skipping a line that is not a result record", file=sys.stderr)
+            continue
+        lines.append(line)
     return lines
+
+
+REQUIRED_FIELDS = frozenset({"model", "suite", "family", "instance", "language", "regime", "sample", "prompt_hash",
+                             "attempt", "passed", "total"})
+"""Fields every result line has; a line without them (hand-edited, from another tool) is skipped with a warning."""
+
+
+def check_out_dir(out: Path, flag: str = "--out") -> None:
+    """Raise ValueError unless `out` is a directory or can be created as one (no file in the way)."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"{flag} {out} is a file, not a directory; give a directory for the results")
+    for parent in out.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ValueError(f"{flag} {out} cannot be created: {parent} is a file, not a directory")
+            if not os.access(parent, os.W_OK | os.X_OK):
+                raise ValueError(f"{flag} {out} cannot be created: {parent} is not writable")
+            break
+
+
+def read_run_file(out: Path) -> dict[str, Any] | None:
+    """run.json of an existing run directory, or None when there is none."""
+    path = Path(out) / RUN_FILE
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ValueError(f"{path} is unreadable ({err}); move it away or use another --out") from err
+    if not isinstance(data, dict) or not isinstance(data.get("config"), dict):
+        raise ValueError(f"{path} is not a reasonenv bench run file; use another --out")
+    return data
+
+
+def check_same_run(config: BenchConfig, previous: dict[str, Any] | None) -> None:
+    """Refuse to mix a run with another model, suite, regime or sampling setup in one directory."""
+    if previous is None:
+        return
+    recorded = previous.get("identity") or {}
+    current = json.loads(json.dumps(config.identity()))
+    differences = [f"{name} {recorded.get(name)!r} -> {value!r}" for name, value in current.items()
+                   if name in recorded and recorded[name] != value]
+    if differences:
+        raise ValueError(
+            f"--out {config.out} already holds a run with other settings ({'; '.join(differences)}); "
+            "results of different runs would mix: use another --out, or the recorded settings to resume"
+        )
+
+
+def write_file_atomically(path: Path, text: str) -> None:
+    """Write `text` to a temporary file next to `path`, then rename it over `path` (never a half-written file)."""
+    path = Path(path)
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
 
 
 class ResultsWriter:
@@ -213,7 +314,11 @@ def reference_program(instance: Any, language: str, cache: dict) -> str | None:
 
 
 def demonstrations(config: BenchConfig, instance: Any, language: str, pool: list[Any], cache: dict) -> list[tuple[Any, str]]:
-    """Up to `shots` (instance, reference program) pairs from OTHER families of the suite, same language, suite order."""
+    """Up to `shots` (instance, reference program) pairs from OTHER families of the suite, same language, suite order.
+
+    A demonstration whose program already solves the asked instance (two families can share an answer) is
+    left out: the cell would measure copying, not transfer.
+    """
     demos: list[tuple[Any, str]] = []
     seen = {instance.family}
     for candidate in pool:
@@ -224,16 +329,34 @@ def demonstrations(config: BenchConfig, instance: Any, language: str, pool: list
         if candidate.language is not None and language not in (candidate.language, "python"):
             continue
         program = reference_program(candidate, language, cache)
-        if program is None:
+        if program is None or solves(instance, program, language):
             continue
         seen.add(candidate.family)
         demos.append((candidate, program))
     return demos
 
 
+def solves(instance: Any, program: str, language: str) -> bool:
+    """Does `program` pass every hidden test of `instance`? (Esolangs only: Python would need the sandbox.)"""
+    if language == "python":
+        return False
+    from curricula.verify import execute as run_esolang
+
+    return passed_count(instance, run_esolang(instance, program, language)) == len(instance.tests)
+
+
+def unique_languages(names: Iterable[str]) -> list[prompts.LanguageInfo]:
+    """The languages by canonical name, first mention kept (`bf,brainfuck` and `python,python` ask once)."""
+    chosen: dict[str, prompts.LanguageInfo] = {}
+    for name in names:
+        info = prompts.language_info(name)
+        chosen.setdefault(info.name, info)
+    return list(chosen.values())
+
+
 def plan(config: BenchConfig, model: Any) -> list[Conversation]:
     """Every conversation the run asks, in a fixed order."""
-    languages = [prompts.language_info(name) for name in config.languages]
+    languages = unique_languages(config.languages)
     instances = suite_instances(config)
     pool = suite_pool(config) if config.regime == "few-shot" else []
     cache: dict = {}
@@ -318,7 +441,18 @@ class Runner:
 
     async def run(self) -> dict[str, Any]:
         config = self.config
+        check_out_dir(config.out)
+        previous_run = read_run_file(config.out)
+        check_same_run(config, previous_run)
+        try:
+            await self.model.check()
+        except EndpointError as err:
+            raise EndpointError(f"the endpoint cannot be used: {err}") from err
+        conversations = plan(config, self.model)
+        # Only now, with the arguments checked and the endpoint answering, does the directory appear.
         config.out.mkdir(parents=True, exist_ok=True)
+        if any(c.language == "python" for c in conversations):
+            remove_stale_sandboxes()
         results_path = config.out / RESULTS_FILE
         previous = read_results(results_path, repair=True)
         by_key: dict[tuple, dict[int, dict[str, Any]]] = {}
@@ -326,7 +460,6 @@ class Runner:
             if line.get("api_error"):
                 continue
             by_key.setdefault(line_key(line), {})[line["attempt"]] = line
-        conversations = plan(config, self.model)
         todo = []
         finished = solved_before = 0
         for conversation in conversations:
@@ -337,10 +470,14 @@ class Runner:
                 solved_before += any(l["passed"] == l["total"] for l in lines.values())
             else:
                 todo.append(conversation)
-        (config.out / RUN_FILE).write_text(json.dumps({
-            "config": config.to_dict(), "prompt_hash": self.phash, "prompt_version": prompts.PROMPT_VERSION,
-            "extraction_rule": prompts.EXTRACTION_RULE, "conversations": len(conversations),
-        }, indent=2) + "\n")
+        planned = {planned_id(config, c.instance.family, c.instance.id, c.language, c.sample) for c in conversations}
+        if previous_run is not None:
+            planned |= {tuple(item) for item in previous_run.get("planned") or () if isinstance(item, list)}
+        write_file_atomically(config.out / RUN_FILE, json.dumps({
+            "config": config.to_dict(), "identity": config.identity(), "prompt_hash": self.phash,
+            "prompt_version": prompts.PROMPT_VERSION, "extraction_rule": prompts.EXTRACTION_RULE,
+            "conversations": len(planned), "planned": sorted(list(item) for item in planned),
+        }, indent=1) + "\n")
         progress = Progress(total=len(conversations), done=finished, solved=solved_before)
         if config.progress:
             from tqdm import tqdm
@@ -352,29 +489,59 @@ class Runner:
         queue: asyncio.Queue = asyncio.Queue()
         for conversation in todo:
             queue.put_nowait(conversation)
+        self.api_errors = 0
+        self.consecutive_failures = 0
+        self.stop_reason: str | None = None
+        workers: list[asyncio.Task] = []
 
         async def worker() -> None:
-            while True:
+            while self.stop_reason is None:
                 try:
                     conversation = queue.get_nowait()
                 except asyncio.QueueEmpty:
                     return
-                solved = await self.converse(conversation, writer)
-                progress.advance(solved, getattr(self.model, "in_flight", 0))
+                outcome = await self.converse(conversation, writer)
+                if outcome is not None:
+                    progress.advance(outcome, getattr(self.model, "in_flight", 0))
+                if self.stop_reason is not None:
+                    # the endpoint is unusable: conversations in flight are left for the rerun
+                    for task in workers:
+                        if task is not asyncio.current_task():
+                            task.cancel()
 
         try:
-            workers = [asyncio.create_task(worker()) for _ in range(min(len(todo), 2 * config.concurrency) or 1)]
-            await asyncio.gather(*workers)
+            workers += [asyncio.create_task(worker()) for _ in range(min(len(todo), 2 * config.concurrency) or 1)]
+            for result in await asyncio.gather(*workers, return_exceptions=True):
+                if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
+                    raise result
         finally:
             writer.close()
             if progress.bar is not None:
                 progress.bar.close()
         elapsed = time.monotonic() - started
         return {"conversations": len(conversations), "skipped": finished, "ran": len(todo),
-                "solved": progress.solved, "seconds": elapsed, "results": str(results_path)}
+                "solved": progress.solved, "finished": progress.done, "unfinished": len(conversations) - progress.done,
+                "api_errors": self.api_errors, "stopped": self.stop_reason, "seconds": elapsed,
+                "results": str(results_path)}
 
-    async def converse(self, conversation: Conversation, writer: ResultsWriter) -> bool:
-        """Attempts of one conversation from where it stopped; True if an attempt passed every test."""
+    def note_failure(self, response: Any) -> None:
+        """Count a failed request; decide whether the run must stop (fatal error, or too many failures in a row)."""
+        self.api_errors += 1
+        self.consecutive_failures += 1
+        if self.stop_reason is not None:
+            return
+        if response.fatal:
+            self.stop_reason = response.error
+        elif self.consecutive_failures >= self.config.max_consecutive_failures:
+            self.stop_reason = (f"{self.consecutive_failures} requests in a row failed after every retry "
+                                f"(last: {response.error})")
+
+    async def converse(self, conversation: Conversation, writer: ResultsWriter) -> bool | None:
+        """Attempts of one conversation from where it stopped.
+
+        True if an attempt passed every test, False when the attempts ran out, None when the conversation is
+        unfinished (the endpoint failed; a rerun continues it).
+        """
         config = self.config
         instance = conversation.instance
         messages = list(conversation.messages)
@@ -384,6 +551,8 @@ class Runner:
         api_failures = 0
         attempt = len(conversation.done_lines)
         while attempt < config.max_attempts:
+            if self.stop_reason is not None:
+                return None
             request = ModelRequest(messages=list(messages), instance=instance, language=conversation.language,
                                    sample=conversation.sample, attempt=attempt)
             response = await self.model.respond(request)
@@ -395,10 +564,12 @@ class Runner:
                 record.update(api_error=response.error, program=None, extraction="api_error", statuses=[],
                               errors=[], passed=0, total=len(instance.tests), solved=False, guard=None, feedback=None)
                 writer.write(record)
+                self.note_failure(response)
                 api_failures += 1
-                if api_failures > 2:
-                    return False  # the endpoint is failing: leave this conversation for a rerun
+                if api_failures > 2 or self.stop_reason is not None:
+                    return None  # the endpoint is failing: leave this conversation for a rerun
                 continue
+            self.consecutive_failures = 0
             program = prompts.extract_program(response.text, conversation.language)
             feedback_regime = config.regime == "feedback" and attempt + 1 < config.max_attempts
             if program is None:
@@ -409,7 +580,7 @@ class Runner:
             solved = program is not None and passed == len(instance.tests)
             feedback = None
             if feedback_regime and not solved:
-                feedback = prompts.render_feedback(instance, program, shown)
+                feedback = prompts.render_feedback(instance, program, shown, hidden)
             record.update(
                 api_error=None, program=program, extraction="ok" if program is not None else "no_code_block",
                 statuses=[e.status for e in hidden], errors=_first_errors(hidden),

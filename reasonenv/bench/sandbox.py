@@ -26,6 +26,11 @@ outcome maps onto the interpreters' statuses: ok, syntax_error, runtime_error,
 step_limit (CPU or wall-clock limit), memory_limit, output_limit (file size
 limit), with the reason in ``error``. Programs run with ``python -I -S``:
 the standard library only.
+
+Each run's directory is ``reasonenv-sandbox-<pid>-*`` in the temporary
+directory, removed when the run ends. A benchmark killed with ``kill -9``
+cannot remove its own, so `remove_stale_sandboxes` (called when a benchmark
+starts) deletes those whose owning process is gone.
 """
 
 from __future__ import annotations
@@ -45,6 +50,9 @@ from dataclasses import dataclass
 from esolangs.base import Execution
 
 GUARDS = ("namespace", "audit-hook")
+SANDBOX_PREFIX = "reasonenv-sandbox-"
+STALE_UNOWNED_SECONDS = 3600.0
+"""A sandbox directory without an owner pid in its name (older releases) is stale after this long."""
 SANDBOX_UID_BASE = 1_500_000
 """Unprivileged uids for the namespace guard start here (no account needs to exist)."""
 
@@ -358,7 +366,7 @@ async def run_python(
 async def _run(guard: str, program: str, inputs: list[bytes], limits: SandboxLimits) -> SandboxRun:
     if not inputs:
         return SandboxRun((), guard)
-    root = tempfile.mkdtemp(prefix="reasonenv-sandbox-")
+    root = tempfile.mkdtemp(prefix=f"{SANDBOX_PREFIX}{os.getpid()}-")
     try:
         os.chmod(root, 0o755)
         work = os.path.join(root, "work")
@@ -425,6 +433,48 @@ async def _run(guard: str, program: str, inputs: list[bytes], limits: SandboxLim
         return SandboxRun(tuple(executions[: len(inputs)]), guard, note)
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, under another user
+    return True
+
+
+def remove_stale_sandboxes(directory: str | None = None) -> list[str]:
+    """Delete sandbox directories left by processes that died without cleaning up (kill -9); returns their paths.
+
+    A directory is stale when the pid in its name is not a running process, or, for a name without a pid,
+    when it is older than STALE_UNOWNED_SECONDS. Live runs (this process's included) are never touched.
+    """
+    import time
+
+    directory = directory or tempfile.gettempdir()
+    removed = []
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return removed
+    for name in names:
+        if not name.startswith(SANDBOX_PREFIX):
+            continue
+        path = os.path.join(directory, name)
+        owner = name[len(SANDBOX_PREFIX):].split("-", 1)[0]
+        try:
+            if owner.isdigit() and "-" in name[len(SANDBOX_PREFIX):]:
+                stale = not _process_alive(int(owner))
+            else:
+                stale = time.time() - os.lstat(path).st_mtime > STALE_UNOWNED_SECONDS
+            if stale and os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(path)
+        except OSError:
+            continue
+    return removed
 
 
 def _kill_group(pid: int) -> None:

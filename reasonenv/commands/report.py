@@ -26,6 +26,10 @@ def main(args: argparse.Namespace) -> int:
     except ValueError as err:
         print(f"reasonenv report: error: {err}", file=sys.stderr)
         return 2
+    except OSError as err:
+        where = f" ({err.filename})" if err.filename else ""
+        print(f"reasonenv report: error: {err.strerror or err}{where}", file=sys.stderr)
+        return 1
     print(paths["markdown"].read_text())
     for name, path in paths.items():
         print(f"wrote {path}", file=sys.stderr)

@@ -13,20 +13,7 @@ import pytest
 
 
 
-def _load_fake_server():
-    """tests/fake_openai_server.py by file path: putting tests/ on sys.path would let tests/esolangs shadow the package."""
-    import importlib.util
-
-    path = Path(__file__).resolve().parents[1] / "fake_openai_server.py"
-    spec = importlib.util.spec_from_file_location("fake_openai_server", path)
-    module = sys.modules.get(spec.name) or importlib.util.module_from_spec(spec)
-    if spec.name not in sys.modules:
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-    return module
-
-
-Fault, FakeOpenAIServer = _load_fake_server().Fault, _load_fake_server().FakeOpenAIServer
+from fake_openai_server import Fault, FakeOpenAIServer  # registered by tests/conftest.py
 
 from agents.llm import ChatConfig, OpenAIChatModel, make_model, parse_retry_after
 from reasonenv.bench.models import ModelRequest, OracleModel, RandomModel

@@ -24,18 +24,7 @@ from reasonenv.commands.bench import build_model
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _load_fake_server():
-    """tests/fake_openai_server.py by file path (tests/ on sys.path would let tests/esolangs shadow the package)."""
-    spec = importlib.util.spec_from_file_location("fake_openai_server", ROOT / "tests" / "fake_openai_server.py")
-    if spec.name not in sys.modules:
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[spec.name]
-
-
-Fault = _load_fake_server().Fault
-FakeOpenAIServer = _load_fake_server().FakeOpenAIServer
+from fake_openai_server import Fault, FakeOpenAIServer  # registered by tests/conftest.py
 CAT = "```bf\n,[.,]\n```"
 
 
