@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import random
-import sys
 import textwrap
 from typing import Any, Callable, ClassVar
 
@@ -44,12 +43,16 @@ class TiersConfig(TaskConfig):
     num_tests: int = 6
 
 
-def int_config(name: str, doc: str, **attrs: tuple[int, tuple[int, ...], int, int]) -> type[TiersConfig]:
+def int_config(
+    name: str, doc: str, *, module: str, **attrs: tuple[int, tuple[int, ...], int, int]
+) -> type[TiersConfig]:
     """A TiersConfig subclass whose integer fields are `field=(default, levels, low, high)`.
 
     `levels` are the difficulty levels (easiest first); `validate()` checks
     each field against [low, high] and names the field on failure; the
-    class attribute `bounds` maps each field to its (low, high).
+    class attribute `bounds` maps each field to its (low, high). `module`
+    is the module that binds the class to the name `name` (pass
+    `__name__`), so that pickle finds it by name on remote workers.
     """
     fields = [(field, int, dataclasses.field(default=spec[0])) for field, spec in attrs.items()]
     bounds = {field: (spec[2], spec[3]) for field, spec in attrs.items()}
@@ -67,9 +70,7 @@ def int_config(name: str, doc: str, **attrs: tuple[int, tuple[int, ...], int, in
         "__doc__": doc,
     }
     cls = dataclasses.make_dataclass(name, fields, bases=(TiersConfig,), frozen=True, namespace=namespace)
-    # Make the class picklable by name (remote workers re-import configs).
-    caller = sys._getframe(1).f_globals.get("__name__", __name__)
-    cls.__module__ = caller
+    cls.__module__ = module
     return cls
 
 

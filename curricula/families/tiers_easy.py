@@ -18,14 +18,30 @@ from curricula.families._tiers_common import (
     word,
 )
 
-TextConfig = int_config("TextConfig", "A line of text of 1..max_length characters.", max_length=(20, (5, 10, 20, 40, 80), 1, 200))
-CountConfig = int_config("CountConfig", "A count n in 1..max_n.", max_n=(20, (5, 10, 20, 50, 100), 1, 255))
-DigitsConfig = int_config("DigitsConfig", "A number of 1..max_digits digits.", max_digits=(6, (2, 4, 6, 12, 24), 1, 28))
-SmallValueConfig = int_config("SmallValueConfig", "Values in 0..max_value.", max_value=(100, (9, 50, 100, 1000, 1_000_000), 1, 10**9))
-ValueConfig = int_config("ValueConfig", "Values in -max_value..max_value.", max_value=(1000, (9, 100, 1000, 10**6, 10**9), 1, 10**12))
+TextConfig = int_config(
+    "TextConfig", "A line of text of 1..max_length characters.", max_length=(20, (5, 10, 20, 40, 80), 1, 200),
+    module=__name__,
+)
+CountConfig = int_config(
+    "CountConfig", "A count n in 1..max_n.", max_n=(20, (5, 10, 20, 50, 100), 1, 255),
+    module=__name__,
+)
+DigitsConfig = int_config(
+    "DigitsConfig", "A number of 1..max_digits digits.", max_digits=(6, (2, 4, 6, 12, 24), 1, 28),
+    module=__name__,
+)
+SmallValueConfig = int_config(
+    "SmallValueConfig", "Values in 0..max_value.", max_value=(100, (9, 50, 100, 1000, 1_000_000), 1, 10**9),
+    module=__name__,
+)
+ValueConfig = int_config(
+    "ValueConfig", "Values in -max_value..max_value.", max_value=(1000, (9, 100, 1000, 10**6, 10**9), 1, 10**12),
+    module=__name__,
+)
 ListConfig = int_config(
     "ListConfig", "Lists of 1..max_length integers in -max_value..max_value.",
     max_length=(10, (3, 5, 10, 20, 50), 1, 1000), max_value=(100, (9, 100, 1000, 10**6), 1, 10**12),
+    module=__name__,
 )
 
 TEXT_ALPHABET = LOWER + LOWER.upper() + "0123456789 "

@@ -20,27 +20,76 @@ EXTRA = "extra-hard"
 PRINTABLE = "".join(map(chr, range(32, 127)))
 """The printable ASCII characters, space to tilde."""
 
-ExprConfig = int_config("ExprConfig", "Expressions of 1..max_numbers numbers.", max_numbers=(8, (3, 5, 8, 15, 30), 1, 200))
-BigMulConfig = int_config("BigMulConfig", "Factors of 1..max_digits digits.", max_digits=(25, (5, 10, 25, 50, 100), 1, 1000))
-BigFactorialConfig = int_config("BigFactorialConfig", "n in 0..max_n.", max_n=(50, (20, 30, 50, 100, 200), 0, 1000))
-PairStringConfig = int_config("PairStringConfig", "Two strings of 1..max_length letters.", max_length=(12, (4, 8, 12, 20, 40), 1, 300))
-KnapsackConfig = int_config("KnapsackConfig", "1..max_items items.", max_items=(8, (3, 5, 8, 15, 25), 1, 100))
-QueensConfig = int_config("QueensConfig", "n in 1..max_n.", max_n=(8, (4, 6, 8, 9), 1, 10))
-GridConfig = int_config("GridConfig", "Grids up to max_size x max_size.", max_size=(8, (4, 6, 8, 12, 20), 2, 60))
-MatMulConfig = int_config("MatMulConfig", "Dimensions 1..max_size, entries in -9..9.", max_size=(4, (2, 3, 4, 6), 1, 20))
-DeterminantConfig = int_config("DeterminantConfig", "n in 1..max_n, entries in -9..9.", max_n=(4, (2, 3, 4, 5), 1, 8))
-GraphConfig = int_config("GraphConfig", "Graphs of 1..max_nodes nodes.", max_nodes=(8, (4, 6, 8, 15, 30), 1, 500))
-PermConfig = int_config("PermConfig", "Strings of 1..max_length letters.", max_length=(4, (2, 3, 4, 5), 1, 7))
+ExprConfig = int_config(
+    "ExprConfig", "Expressions of 1..max_numbers numbers.", max_numbers=(8, (3, 5, 8, 15, 30), 1, 200),
+    module=__name__,
+)
+BigMulConfig = int_config(
+    "BigMulConfig", "Factors of 1..max_digits digits.", max_digits=(25, (5, 10, 25, 50, 100), 1, 1000),
+    module=__name__,
+)
+BigFactorialConfig = int_config(
+    "BigFactorialConfig", "n in 0..max_n.", max_n=(50, (20, 30, 50, 100, 200), 0, 1000),
+    module=__name__,
+)
+PairStringConfig = int_config(
+    "PairStringConfig", "Two strings of 1..max_length letters.", max_length=(12, (4, 8, 12, 20, 40), 1, 300),
+    module=__name__,
+)
+KnapsackConfig = int_config(
+    "KnapsackConfig", "1..max_items items.", max_items=(8, (3, 5, 8, 15, 25), 1, 100),
+    module=__name__,
+)
+QueensConfig = int_config("QueensConfig", "n in 1..max_n.", max_n=(8, (4, 6, 8, 9), 1, 10), module=__name__)
+GridConfig = int_config(
+    "GridConfig", "Grids up to max_size x max_size.", max_size=(8, (4, 6, 8, 12, 20), 2, 60),
+    module=__name__,
+)
+MatMulConfig = int_config(
+    "MatMulConfig", "Dimensions 1..max_size, entries in -9..9.", max_size=(4, (2, 3, 4, 6), 1, 20),
+    module=__name__,
+)
+DeterminantConfig = int_config(
+    "DeterminantConfig", "n in 1..max_n, entries in -9..9.", max_n=(4, (2, 3, 4, 5), 1, 8),
+    module=__name__,
+)
+GraphConfig = int_config(
+    "GraphConfig", "Graphs of 1..max_nodes nodes.", max_nodes=(8, (4, 6, 8, 15, 30), 1, 500),
+    module=__name__,
+)
+PermConfig = int_config(
+    "PermConfig", "Strings of 1..max_length letters.", max_length=(4, (2, 3, 4, 5), 1, 7),
+    module=__name__,
+)
 ExtraListConfig = int_config(
     "ExtraListConfig", "Lists of 1..max_length integers in 0..max_value.",
     max_length=(10, (4, 8, 10, 20, 50), 1, 1000), max_value=(20, (9, 20, 100, 10**6), 1, 10**12),
+    module=__name__,
 )
-PowerOfTwoConfig = int_config("PowerOfTwoConfig", "n in 0..max_n.", max_n=(100, (20, 64, 100, 300, 1000), 0, 10**4))
-FractionConfig = int_config("FractionConfig", "Numerators and denominators in 1..max_value.", max_value=(50, (9, 50, 1000, 10**6), 1, 10**9))
-Base64Config = int_config("Base64Config", "Text of 1..max_length characters.", max_length=(20, (3, 10, 20, 50, 100), 1, 1000))
-CoinConfig = int_config("CoinConfig", "Amounts in 0..max_amount.", max_amount=(50, (10, 30, 50, 100, 500), 0, 10**4))
-IntervalConfig = int_config("IntervalConfig", "1..max_intervals intervals.", max_intervals=(6, (2, 4, 6, 12, 30), 1, 1000))
-SqrtConfig = int_config("SqrtConfig", "Numbers of 1..max_digits digits.", max_digits=(20, (4, 10, 20, 40, 80), 1, 1000))
+PowerOfTwoConfig = int_config(
+    "PowerOfTwoConfig", "n in 0..max_n.", max_n=(100, (20, 64, 100, 300, 1000), 0, 10**4),
+    module=__name__,
+)
+FractionConfig = int_config(
+    "FractionConfig", "Numerators and denominators in 1..max_value.", max_value=(50, (9, 50, 1000, 10**6), 1, 10**9),
+    module=__name__,
+)
+Base64Config = int_config(
+    "Base64Config", "Text of 1..max_length characters.", max_length=(20, (3, 10, 20, 50, 100), 1, 1000),
+    module=__name__,
+)
+CoinConfig = int_config(
+    "CoinConfig", "Amounts in 0..max_amount.", max_amount=(50, (10, 30, 50, 100, 500), 0, 10**4),
+    module=__name__,
+)
+IntervalConfig = int_config(
+    "IntervalConfig", "1..max_intervals intervals.", max_intervals=(6, (2, 4, 6, 12, 30), 1, 1000),
+    module=__name__,
+)
+SqrtConfig = int_config(
+    "SqrtConfig", "Numbers of 1..max_digits digits.", max_digits=(20, (4, 10, 20, 40, 80), 1, 1000),
+    module=__name__,
+)
 
 
 def _expression(rng, numbers: int) -> str:

@@ -18,27 +18,54 @@ from curricula.families._tiers_common import (
 
 HARD = "hard"
 
-NthPrimeConfig = int_config("NthPrimeConfig", "n in 1..max_n.", max_n=(100, (10, 50, 100, 500, 2000), 1, 20000))
-HardNConfig = int_config("HardNConfig", "An integer n in 1..max_n.", max_n=(3999, (50, 500, 3999, 10**6), 2, 10**12))
-RomanConfig = int_config("RomanConfig", "Numbers in 1..max_n.", max_n=(3999, (10, 100, 1000, 3999), 1, 3999))
-StringConfig = int_config("StringConfig", "Strings of 1..max_length characters.", max_length=(20, (6, 12, 20, 40, 80), 1, 500))
-BigConfig = int_config("BigConfig", "Numbers of 1..max_digits digits.", max_digits=(30, (5, 10, 30, 60, 120), 1, 2000))
-RowConfig = int_config("RowConfig", "n in 0..max_n.", max_n=(20, (5, 10, 20, 40, 80), 0, 500))
+NthPrimeConfig = int_config(
+    "NthPrimeConfig", "n in 1..max_n.", max_n=(100, (10, 50, 100, 500, 2000), 1, 20000),
+    module=__name__,
+)
+HardNConfig = int_config(
+    "HardNConfig", "An integer n in 1..max_n.", max_n=(3999, (50, 500, 3999, 10**6), 2, 10**12),
+    module=__name__,
+)
+RomanConfig = int_config(
+    "RomanConfig", "Numbers in 1..max_n.", max_n=(3999, (10, 100, 1000, 3999), 1, 3999),
+    module=__name__,
+)
+StringConfig = int_config(
+    "StringConfig", "Strings of 1..max_length characters.", max_length=(20, (6, 12, 20, 40, 80), 1, 500),
+    module=__name__,
+)
+BigConfig = int_config(
+    "BigConfig", "Numbers of 1..max_digits digits.", max_digits=(30, (5, 10, 30, 60, 120), 1, 2000),
+    module=__name__,
+)
+RowConfig = int_config("RowConfig", "n in 0..max_n.", max_n=(20, (5, 10, 20, 40, 80), 0, 500), module=__name__)
 HardListConfig = int_config(
     "HardListConfig", "Lists of 1..max_length integers in -max_value..max_value.",
     max_length=(12, (4, 8, 12, 30, 100), 1, 2000), max_value=(100, (9, 100, 1000, 10**6), 1, 10**12),
+    module=__name__,
 )
-HardSentenceConfig = int_config("HardSentenceConfig", "Lines of 1..max_words words.", max_words=(10, (3, 6, 10, 20, 40), 1, 500))
+HardSentenceConfig = int_config(
+    "HardSentenceConfig", "Lines of 1..max_words words.", max_words=(10, (3, 6, 10, 20, 40), 1, 500),
+    module=__name__,
+)
 MatrixConfig = int_config(
     "MatrixConfig", "Matrices up to max_size x max_size with entries in -max_value..max_value.",
     max_size=(4, (2, 3, 4, 6, 10), 1, 50), max_value=(99, (9, 99, 999), 1, 10**9),
+    module=__name__,
 )
-PrimesUpToConfig = int_config("PrimesUpToConfig", "n in 2..max_n.", max_n=(200, (20, 100, 200, 1000), 2, 10**5))
+PrimesUpToConfig = int_config(
+    "PrimesUpToConfig", "n in 2..max_n.", max_n=(200, (20, 100, 200, 1000), 2, 10**5),
+    module=__name__,
+)
 TwoSumConfig = int_config(
     "TwoSumConfig", "Lists of 2..max_length integers in -max_value..max_value.",
     max_length=(10, (3, 6, 10, 30, 100), 2, 1000), max_value=(50, (9, 50, 1000, 10**6), 1, 10**12),
+    module=__name__,
 )
-RleDecodeConfig = int_config("RleDecodeConfig", "1..max_pairs count-letter pairs.", max_pairs=(5, (2, 3, 5, 10, 20), 1, 500))
+RleDecodeConfig = int_config(
+    "RleDecodeConfig", "1..max_pairs count-letter pairs.", max_pairs=(5, (2, 3, 5, 10, 20), 1, 500),
+    module=__name__,
+)
 HEX_DIGITS = "0123456789ABCDEF"
 
 

@@ -18,29 +18,51 @@ from curricula.families._tiers_common import (
 
 MEDIUM = "medium"
 
-NConfig = int_config("NConfig", "An integer n in 1..max_n.", max_n=(100, (15, 30, 100, 1000, 10**6), 1, 10**9))
-FactorialConfig = int_config("FactorialConfig", "n in 0..max_n.", max_n=(12, (5, 10, 12, 20, 30), 0, 200))
-FibonacciConfig = int_config("FibonacciConfig", "n in 0..max_n.", max_n=(30, (10, 20, 30, 60, 90), 0, 1000))
-PositiveConfig = int_config("PositiveConfig", "Values in 1..max_value.", max_value=(1000, (20, 100, 1000, 10**6, 10**9), 2, 10**12))
-WordConfig = int_config("WordConfig", "Words of 1..max_length letters.", max_length=(10, (4, 6, 10, 20, 40), 1, 200))
-SentenceConfig = int_config("SentenceConfig", "Lines of 1..max_words words.", max_words=(8, (3, 5, 8, 15, 30), 1, 200))
+NConfig = int_config(
+    "NConfig", "An integer n in 1..max_n.", max_n=(100, (15, 30, 100, 1000, 10**6), 1, 10**9),
+    module=__name__,
+)
+FactorialConfig = int_config(
+    "FactorialConfig", "n in 0..max_n.", max_n=(12, (5, 10, 12, 20, 30), 0, 200),
+    module=__name__,
+)
+FibonacciConfig = int_config(
+    "FibonacciConfig", "n in 0..max_n.", max_n=(30, (10, 20, 30, 60, 90), 0, 1000),
+    module=__name__,
+)
+PositiveConfig = int_config(
+    "PositiveConfig", "Values in 1..max_value.", max_value=(1000, (20, 100, 1000, 10**6, 10**9), 2, 10**12),
+    module=__name__,
+)
+WordConfig = int_config(
+    "WordConfig", "Words of 1..max_length letters.", max_length=(10, (4, 6, 10, 20, 40), 1, 200),
+    module=__name__,
+)
+SentenceConfig = int_config(
+    "SentenceConfig", "Lines of 1..max_words words.", max_words=(8, (3, 5, 8, 15, 30), 1, 200),
+    module=__name__,
+)
 PowerConfig = int_config(
     "PowerConfig", "Base in 0..max_base, exponent in 0..max_exponent.",
     max_base=(9, (3, 9, 20, 100), 1, 10**6), max_exponent=(10, (5, 10, 20, 40), 0, 1000),
+    module=__name__,
 )
 SortListConfig = int_config(
     "SortListConfig", "Lists of 1..max_length integers in -max_value..max_value.",
     max_length=(10, (3, 5, 10, 20, 50), 1, 1000), max_value=(100, (9, 100, 1000, 10**6), 1, 10**12),
+    module=__name__,
 )
 PairListConfig = int_config(
     "PairListConfig", "Lists of 2..max_length integers in -max_value..max_value.",
     max_length=(10, (3, 5, 10, 20, 50), 2, 1000), max_value=(100, (9, 100, 1000, 10**6), 1, 10**12),
+    module=__name__,
 )
 
-FizzBuzzConfig = int_config("FizzBuzzConfig", "n in 1..max_n.", max_n=(30, (5, 15, 30, 100), 1, 10**5))
+FizzBuzzConfig = int_config("FizzBuzzConfig", "n in 1..max_n.", max_n=(30, (5, 15, 30, 100), 1, 10**5), module=__name__)
 CountDistinctConfig = int_config(
     "CountDistinctConfig", "Lists of 1..max_length integers in 0..max_value.",
     max_length=(10, (3, 5, 10, 20, 50), 1, 1000), max_value=(9, (3, 9, 30, 1000), 1, 10**12),
+    module=__name__,
 )
 
 

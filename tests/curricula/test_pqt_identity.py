@@ -96,3 +96,19 @@ def test_config_classes_are_bound_to_their_module_names():
         config_class = family_class(name).config_class
         module = importlib.import_module(config_class.__module__)
         assert getattr(module, config_class.__name__) is config_class, name
+
+
+def test_config_helpers_use_no_frame_tricks():
+    """Config classes are bound by an explicit `module=__name__`, not through globals() or the caller's frame."""
+    from pathlib import Path
+
+    import curricula
+
+    root = Path(curricula.__file__).parent
+    offenders = [
+        f"{path.relative_to(root)}: {trick}"
+        for path in root.rglob("*.py")
+        for trick in ("sys._getframe", "globals()")
+        if trick in path.read_text()
+    ]
+    assert offenders == []
