@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from curricula.base import Instance
+from esolangs.base import OK
+from esolangs.validation import check_int
 
 
 @dataclass(frozen=True)
@@ -46,18 +48,19 @@ def mode_names() -> list[str]:
     return sorted(_MODES)
 
 
-def _passes(expected: bytes, execution: Any) -> bool:
-    return execution.status == "ok" and execution.output == expected
+def passes(execution: Any, expected: bytes) -> bool:
+    """True when a run ended ok (`esolangs.OK`) and wrote exactly the expected bytes: the one definition of a pass."""
+    return execution.status == OK and execution.output == expected
 
 
 def _binary(expected: Sequence[bytes], executions: Sequence[Any]) -> float:
-    return 1.0 if all(_passes(e, x) for e, x in zip(expected, executions)) else 0.0
+    return 1.0 if all(passes(x, e) for e, x in zip(expected, executions)) else 0.0
 
 
 def _fraction(expected: Sequence[bytes], executions: Sequence[Any]) -> float:
     if not expected:
         return 1.0
-    return sum(_passes(e, x) for e, x in zip(expected, executions)) / len(expected)
+    return sum(passes(x, e) for e, x in zip(expected, executions)) / len(expected)
 
 
 def _prefix(expected: Sequence[bytes], executions: Sequence[Any]) -> float:
@@ -66,7 +69,7 @@ def _prefix(expected: Sequence[bytes], executions: Sequence[Any]) -> float:
         return 1.0
     total = 0.0
     for target, execution in zip(expected, executions):
-        if execution.status != "ok":
+        if execution.status != OK:
             continue
         if not target:
             total += 1.0 if not execution.output else 0.0
@@ -117,11 +120,10 @@ def _pqt(
     n * (1 + correct_bonus + code_length_bonus), as `terminal_reward /=
     self.best_reward` does, unless normalize=False.
     """
-    if isinstance(base, bool) or not isinstance(base, int) or base < 1:
-        raise ValueError(f"pqt scoring base must be an int >= 1, got {base!r}")
+    check_int("pqt scoring base", base, 1)
     total = 0.0
     for target, execution in zip(expected, executions):
-        if execution.status != "ok":
+        if execution.status != OK:
             total = failure_reward
             break
         pred, goal = list(execution.output), list(target)
@@ -176,7 +178,7 @@ def score(instance: Instance, executions: Sequence[Any], mode: str | None = None
     details = [
         {
             "status": x.status,
-            "passed": _passes(e, x),
+            "passed": passes(x, e),
             "expected_len": len(e),
             "output_len": len(x.output),
         }

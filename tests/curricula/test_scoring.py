@@ -94,3 +94,15 @@ def test_errors_name_the_problem():
 
 def test_score_success_property():
     assert Score(3, 3, 1.0).success and not Score(2, 3, 0.0).success
+
+
+def test_passes_is_built_on_esolangs_ok():
+    """One pass check: the run ended with status esolangs.OK and wrote exactly the expected bytes."""
+    import esolangs
+    from curricula.scoring import passes
+
+    assert passes(Execution(esolangs.OK, b"ab", 3), b"ab")
+    assert not passes(Execution(esolangs.OK, b"ab", 3), b"abc")
+    for status in esolangs.STATUSES:
+        if status != esolangs.OK:
+            assert not passes(Execution(status, b"ab", 3), b"ab"), status

@@ -311,7 +311,7 @@ def run_known(code: str, inputs: list[list[int]], base: int = 256) -> list[tuple
     cases = []
     for values in inputs:
         result = esolangs.run("bf", code, bytes(values), max_steps=PQT_MAX_STEPS, **run_options(base))
-        if result.status != "ok":
+        if result.status != esolangs.OK:
             raise RuntimeError(f"brain_coder's program {code!r} failed on input {values}: {result.status}")
         cases.append((values, list(result.output)))
     return cases
