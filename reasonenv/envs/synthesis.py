@@ -72,6 +72,17 @@ class TokenSynthesisBase(gym.Env):
     def _episode_finished(self, verdict: Verdict | None, reward: float, info: dict[str, Any]) -> None:
         """Called once per finished episode (the curriculum env reports it to its scheduler)."""
 
+    # ------------------------------------------------------------------ read-only views
+    @property
+    def instance(self) -> Instance | None:
+        """The instance posed by the current episode; None before the first reset."""
+        return self._instance
+
+    @property
+    def token_table(self) -> TokenTable | None:
+        """The current episode's token table (action ids <-> program text); None before the first reset."""
+        return getattr(self, "_table", None)
+
     # ------------------------------------------------------------------ gymnasium API
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)

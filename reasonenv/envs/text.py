@@ -163,6 +163,11 @@ class TextSynthesisEnv(gym.Env):
     def observation_length(self) -> int:
         return self.config.max_prompt_length
 
+    @property
+    def instance(self) -> Instance | None:
+        """The instance posed by the current episode; None before the first reset."""
+        return self._instance
+
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
         self._instance, self._instance_key = self.source.sample(self.np_random, options)

@@ -122,7 +122,7 @@ def test_train_and_heldout_envs_draw_disjoint_non_empty_content():
         keys[split] = set()
         for seed in range(150):
             env.reset(seed=seed)
-            keys[split].add(content_key(env._instance))
+            keys[split].add(content_key(env.instance))
     assert keys["train"] and keys["heldout"]
     assert not keys["train"] & keys["heldout"]
     assert len(keys["train"]) + len(keys["heldout"]) == 9  # 3 values x 2 positions: every content is on one side
@@ -140,7 +140,7 @@ def test_train_curriculum_envs_never_draw_heldout_content():
                 env.set_curriculum_state({**state, "stage": stage, "window": []})
             for seed in range(120):
                 env.reset(seed=1000 * stage + seed)
-                assert not is_heldout(env._instance), (name, stage, env._instance.id)
+                assert not is_heldout(env.instance), (name, stage, env.instance.id)
 
 
 def test_content_split_all_keeps_the_rng_stream():
@@ -151,7 +151,7 @@ def test_content_split_all_keeps_the_rng_stream():
     for seed in range(5):
         plain.reset(seed=seed)
         split.reset(seed=seed)
-        assert plain._instance.fingerprint() == split._instance.fingerprint()
+        assert plain.instance.fingerprint() == split.instance.fingerprint()
 
 
 def test_split_errors_are_clear():
@@ -168,4 +168,4 @@ def test_split_errors_are_clear():
         env.reset(seed=0, options={"index": held})
     # options that fix both seed and index are used as given, whatever the split
     env.reset(seed=0, options={"seed": 0, "index": held})
-    assert is_heldout(env._instance)
+    assert is_heldout(env.instance)

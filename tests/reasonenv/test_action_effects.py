@@ -60,7 +60,7 @@ def test_key_is_in_the_space_and_passes_check_env(env_id, kwargs):
     observation, _ = env.reset(seed=1)
     effects = observation["action_effects"]
     assert env.observation_space.contains(observation) and effects.dtype == np.int32
-    table = env.unwrapped._table
+    table = env.unwrapped.token_table
     assert effects.tolist() == [STOP_ID, *table.effects] + [PAD_ID] * (env.action_space.n - table.num_actions)
     observation, *_ = env.step(int(np.flatnonzero(observation["action_mask"])[-1]))
     assert observation["action_effects"].tolist() == effects.tolist()  # fixed through the episode
@@ -192,7 +192,7 @@ def test_reference_loops_mapped_through_effects_solve_a_seeded_dialect(language)
     """Loops exercise the mask's open/close actions under the permutation."""
     env = gym.make("reasonenv/Synthesis-v0", language=language, task="echo-all", max_program_length=128)
     observation, _ = env.reset(seed=5)
-    program = reference_solution(env.unwrapped._instance, "bf")
+    program = reference_solution(env.unwrapped.instance, "bf")
     assert "[" in program
     for action in act_bf(observation, program) + [STOP]:
         assert observation["action_mask"][action] == 1

@@ -30,10 +30,10 @@ def solve_with_tokens(env: gym.Env, seed: int = 3):
     """Reset, tokenize the reference solution of the posed instance, emit it token by token, then STOP."""
     observation, info = env.reset(seed=seed)
     base = env.unwrapped
-    instance = base._instance
-    program = reference_solution(instance, base._table.language)
-    assert program is not None, f"{instance.family} has no {base._table.language} reference solution"
-    actions = base._table.actions(program)
+    instance = base.instance
+    program = reference_solution(instance, base.token_table.language)
+    assert program is not None, f"{instance.family} has no {base.token_table.language} reference solution"
+    actions = base.token_table.actions(program)
     reward, terminated, truncated = 0.0, False, False
     for action in actions + [STOP]:
         assert observation["action_mask"][action] == 1, f"mask forbids action {action} of the reference solution"
@@ -65,7 +65,7 @@ def test_reference_solution_emitted_token_by_token_earns_full_reward(env_id, kwa
     assert terminated and not truncated
     assert reward == 1.0, f"{env_id}: reference program {program!r} scored {reward} ({info})"
     assert info["passed"] == info["total"] > 0 and info["success"]
-    assert info["program"] == env.unwrapped._table.text(env.unwrapped._table.actions(program))
+    assert info["program"] == env.unwrapped.token_table.text(env.unwrapped.token_table.actions(program))
     assert info["end"] == "stop"
 
 
@@ -134,7 +134,7 @@ def test_verdicts_of_repeated_programs_come_from_the_cache():
 def test_task_encoding_layout_and_round_trip():
     env = gym.make("reasonenv/BF-EchoAll-v0")
     observation, _ = env.reset(seed=1)
-    instance = env.unwrapped._instance
+    instance = env.unwrapped.instance
     task = observation["task"]
     assert task[0] == INPUT
     assert decode_examples(task) == [(e.input, e.output) for e in instance.examples]
@@ -166,7 +166,7 @@ def test_program_observation_and_seeded_instances():
     assert list(observation["program"][:3]) == [plus, plus, 0]
     _, info = env.reset(options={"seed": 4, "index": 9})
     assert (info["seed"], info["index"]) == (4, 9)
-    instance = env.unwrapped._instance
+    instance = env.unwrapped.instance
     _, info = env.reset(seed=99, options={"instance": instance})
     assert info["instance_id"] == instance.id
     with pytest.raises(ValueError, match="unknown reset option"):
@@ -290,7 +290,7 @@ def test_bad_argument_values_name_the_field():
 def test_text_env_scores_the_reference_program_in_one_step():
     env = gym.make("reasonenv/SynthesisText-v0", language="befunge93", task="add-constant")
     prompt, info = env.reset(seed=2)
-    instance = env.unwrapped._instance
+    instance = env.unwrapped.instance
     assert env.observation_space.contains(prompt)
     assert "Befunge" in prompt and instance.description.strip()[:40] in prompt
     program = reference_solution(instance, "befunge93")
@@ -313,7 +313,7 @@ def test_prompts_are_ascii():
 def test_feedback_env_shows_interpreter_output_and_rewards_by_config():
     env = gym.make("reasonenv/SynthesisFeedback-v0", language="bf", task="echo-all", max_attempts=3)
     first, _ = env.reset(seed=1)
-    instance = env.unwrapped._instance
+    instance = env.unwrapped.instance
     observation, reward, terminated, _, info = env.step("+.")
     assert not terminated and reward == 0.0 and info["attempt"] == 1
     assert observation.startswith(first) and "Attempt 1 of 3" in observation and "status ok" in observation
@@ -431,3 +431,54 @@ def test_env_docstrings_have_the_gymnasium_sections():
     for env_class in (SynthesisEnv, TextSynthesisEnv, FeedbackSynthesisEnv, CurriculumEnv):
         for section in ("Description", "Action Space", "Observation Space", "Rewards", "Episode End", "Arguments", "Version History"):
             assert f"## {section}" in env_class.__doc__, f"{env_class.__name__} lacks '## {section}'"
+
+
+# ------------------------------------------------------------------ bad input and public read-only views (issue 14)
+
+
+@pytest.mark.parametrize("env_id", ["reasonenv/Synthesis-v0", "reasonenv/SynthesisText-v0"])
+def test_difficulty_out_of_range_names_the_range(env_id):
+    if env_id not in gym.registry:
+        pytest.skip(f"{env_id} is not registered")
+    with pytest.raises(ValueError, match=r"level of task family 'reverse' must be an int in \[0, 5\], got 99"):
+        gym.make(env_id, language="bf", task="reverse", difficulty=99).reset(seed=0)
+
+
+def test_float_for_an_int_task_config_field_is_rejected():
+    with pytest.raises(ValueError, match=r"ReverseConfig\.num_tests must be an int in \[1, 1024\], got 2\.5"):
+        gym.make("reasonenv/Synthesis-v0", language="bf", task="reverse", task_config={"num_tests": 2.5}).reset(seed=0)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ("garbage", r"curriculum state must be a mapping"),
+        ({"window": "garbage"}, r"'window' must be a list, got str"),
+        ({"stage": 7}, r"'stage' must be an int in \[0, 1\], got 7"),
+        ({"window": [1]}, r"'window'\[0\] must be True or False, got 1"),
+    ],
+)
+def test_set_curriculum_state_rejects_garbage_and_keeps_the_state(tmp_path, change, message):
+    env = gym.make("reasonenv/Curriculum-v0", curriculum=write_curriculum(tmp_path))
+    base = env.unwrapped
+    before = base.get_curriculum_state()
+    state = change if isinstance(change, str) else {**before, **change}
+    with pytest.raises(ValueError, match=message):
+        base.set_curriculum_state(state)
+    assert base.get_curriculum_state() == before
+    with pytest.raises(ValueError, match=r"curriculum[ _]state"):  # the same check when a state is given at construction
+        gym.make("reasonenv/Curriculum-v0", curriculum=write_curriculum(tmp_path), curriculum_state=state)
+
+
+def test_instance_and_token_table_are_public_and_read_only():
+    env = gym.make("reasonenv/BF-Reverse-v0")
+    base = env.unwrapped
+    assert base.instance is None and base.token_table is None
+    _, info = env.reset(seed=4)
+    assert base.instance.id == info["instance_id"] and base.instance.family == "reverse"
+    assert base.token_table.language == info["language"] == "bf"
+    assert base.token_table.text(base.token_table.actions(",[.,]")) == ",[.,]"
+    with pytest.raises(AttributeError):
+        base.instance = None
+    with pytest.raises(AttributeError):
+        base.token_table = None
