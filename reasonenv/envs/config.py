@@ -14,6 +14,13 @@ from dataclasses import dataclass
 from typing import Any, Mapping, TypeVar
 
 from esolangs.base import ACTION_ORDERS
+from esolangs.validation import (
+    check_bool_field,
+    check_choice_field,
+    check_int_field,
+    check_number_field,
+    check_text_field,
+)
 
 REWARD_ON = ("final", "best")
 CONTENT_SPLITS = ("all", "train", "heldout")
@@ -46,40 +53,12 @@ def scoring_modes() -> tuple[str, ...]:
     return tuple(mode_names())
 
 
-def _check_int(owner: Any, name: str, low: int, high: int, optional: bool = False) -> None:
-    value = getattr(owner, name)
-    if value is None and optional:
-        return
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        allowed = f"an int in [{low}, {high}]" + (" or None" if optional else "")
-        raise ValueError(f"{type(owner).__name__}.{name} must be {allowed}, got {value!r}")
-
-
-def _check_float(owner: Any, name: str, low: float, high: float) -> None:
-    value = getattr(owner, name)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-        raise ValueError(f"{type(owner).__name__}.{name} must be a number in [{low}, {high}], got {value!r}")
-
-
-def _check_bool(owner: Any, name: str) -> None:
-    value = getattr(owner, name)
-    if not isinstance(value, bool):
-        raise ValueError(f"{type(owner).__name__}.{name} must be True or False, got {value!r}")
-
-
-def _check_choice(owner: Any, name: str, choices: tuple[Any, ...], optional: bool = False) -> None:
-    value = getattr(owner, name)
-    if value is None and optional:
-        return
-    if value not in choices:
-        extra = " or None" if optional else ""
-        raise ValueError(f"{type(owner).__name__}.{name} must be one of {list(choices)}{extra}, got {value!r}")
-
-
-def _check_str(owner: Any, name: str) -> None:
-    value = getattr(owner, name)
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"{type(owner).__name__}.{name} must be a non-empty string, got {value!r}")
+# The field checks of esolangs.validation: each raises one ValueError naming `Type.field`, the value and the range.
+_check_int = check_int_field
+_check_float = check_number_field
+_check_bool = check_bool_field
+_check_choice = check_choice_field
+_check_str = check_text_field
 
 
 @dataclass(frozen=True)
