@@ -65,10 +65,9 @@ _KEY_SALT = b"reasonenv/heldout-content/1\0"
 def content_key(instance: Instance) -> str:
     """sha256 hex digest of the instance's distinct (input, output) pairs, examples and hidden tests together."""
     pairs = sorted({(case.input, case.output) for case in instance.examples + instance.tests})
-    digest = hashlib.sha256(_KEY_SALT)
-    for given, expected in pairs:
-        digest.update(len(given).to_bytes(8, "big") + given + len(expected).to_bytes(8, "big") + expected)
-    return digest.hexdigest()
+    # length-prefixed fields, so no two different sets of pairs give the same bytes
+    blob = b"".join(b"%d:%s%d:%s" % (len(given), given, len(expected), expected) for given, expected in pairs)
+    return hashlib.sha256(_KEY_SALT + blob).hexdigest()
 
 
 def _hash_heldout(key: str) -> bool:

@@ -61,10 +61,11 @@ class TaskSource:
         self.num_instances = num_instances or size or UNBOUNDED_INDICES
         self.key = f"{family}|{json.dumps(self.task.config.to_dict(), sort_keys=True, default=str)}"
         self.content_split = check_split(content_split)
-        if self.content_split == "heldout" and not content_space(self.task).has_heldout:
+        self._space = content_space(self.task) if self.content_split != "all" else None
+        if self.content_split == "heldout" and not self._space.has_heldout:
             raise ValueError(
                 f"content_split='heldout' is empty for family {family!r} with config {self.task.config.to_dict()}: "
-                f"{content_space(self.task).note}; use content_split='all' (see curricula.heldout.content_report)"
+                f"{self._space.note}; use content_split='all' (see curricula.heldout.content_report)"
             )
 
     def sample(self, rng: np.random.Generator, options: Mapping[str, Any] | None = None) -> tuple[Instance, str]:
@@ -94,7 +95,7 @@ class TaskSource:
         return instance, f"{self.key}|{seed}|{index}"
 
     def _in_split(self, instance: Instance) -> bool:
-        held = content_space(self.task).holds_out(content_key(instance))
+        held = self._space.holds_out(content_key(instance))
         return held == (self.content_split == "heldout")
 
     def _split_error(self, why: str) -> str:
