@@ -29,7 +29,15 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-from esolangs.validation import check_bool, check_choice, check_int, check_number
+from esolangs.validation import (
+    check_bool,
+    check_choice,
+    check_int,
+    check_number,
+    describe_range,
+    is_int,
+    is_number,
+)
 
 
 class CurriculumError(ValueError):
@@ -449,13 +457,15 @@ def _promotion(where: _Where, key: str, data: Any, default: Promotion) -> Promot
         raise where.error(key, f"must be a mapping with keys {sorted(_PROMOTION_KEYS)}")
     where.keys(data, _PROMOTION_KEYS, key)
     rule = dataclasses.replace(default, **data)
-    if not isinstance(rule.threshold, (int, float)) or not 0.0 < rule.threshold <= 1.0:
-        raise where.error(f"{key}.threshold", f"must be in (0, 1], got {rule.threshold!r}")
-    if isinstance(rule.window, bool) or not isinstance(rule.window, int) or not 1 <= rule.window <= 1_000_000:
-        raise where.error(f"{key}.window", f"must be an integer in [1, 1000000], got {rule.window!r}")
+    if not is_number(rule.threshold) or not 0.0 < rule.threshold <= 1.0:
+        raise where.error(f"{key}.threshold", f"must be a number in (0, 1], got {rule.threshold!r}")
+    if not is_int(rule.window) or not 1 <= rule.window <= 1_000_000:
+        raise where.error(f"{key}.window", f"must be {describe_range('an int', 1, 1_000_000)}, got {rule.window!r}")
     if rule.demotion is not None:
-        if not isinstance(rule.demotion, (int, float)) or not 0.0 <= rule.demotion < rule.threshold:
-            raise where.error(f"{key}.demotion", f"must be in [0, threshold={rule.threshold}), got {rule.demotion!r}")
+        if not is_number(rule.demotion) or not 0.0 <= rule.demotion < rule.threshold:
+            raise where.error(
+                f"{key}.demotion", f"must be a number in [0, threshold={rule.threshold}), got {rule.demotion!r}"
+            )
     return rule
 
 
@@ -476,13 +486,14 @@ def _mixture(where: _Where, key: str, data: Any, default_language: str | None) -
         except ValueError as err:
             raise where.error(f"{entry_key}.family", str(err)) from err
         weight = item.get("weight", 1.0)
-        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight <= 0:
+        if not is_number(weight) or weight <= 0:
             raise where.error(f"{entry_key}.weight", f"must be a number > 0, got {weight!r}")
         level = item.get("level")
         if level is not None:
             levels = cls.config_class.num_levels()
-            if isinstance(level, bool) or not isinstance(level, int) or not 0 <= level < levels:
-                raise where.error(f"{entry_key}.level", f"must be an integer in [0, {levels - 1}] for family {family!r}, got {level!r}")
+            if not is_int(level) or not 0 <= level < levels:
+                allowed = describe_range("an int", 0, levels - 1)
+                raise where.error(f"{entry_key}.level", f"must be {allowed} for family {family!r}, got {level!r}")
         config = item.get("config", {}) or {}
         if not isinstance(config, dict):
             raise where.error(f"{entry_key}.config", f"must be a mapping of {cls.config_class.__name__} fields")

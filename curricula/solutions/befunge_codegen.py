@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from esolangs.validation import is_int
+
 __all__ = ["befunge_push", "befunge_print", "befunge_layout", "befunge_string_tokens", "WIDTH", "HEIGHT"]
 
 WIDTH = 80
@@ -53,7 +55,7 @@ def _push_table() -> list[str]:
 
 def befunge_push(value: int) -> str:
     """Code pushing the integer `value` (any sign; 32-bit range) onto the stack."""
-    if isinstance(value, bool) or not isinstance(value, int):
+    if not is_int(value):
         raise TypeError(f"value must be an int, got {type(value).__name__} {value!r}")
     if not -(2**31) <= value < 2**31:
         raise ValueError(f"value must fit a 32-bit Befunge cell, [-2**31, 2**31 - 1], got {value}")

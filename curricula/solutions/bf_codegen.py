@@ -17,6 +17,8 @@ from __future__ import annotations
 from functools import lru_cache
 from math import isqrt
 
+from esolangs.validation import check_int
+
 __all__ = [
     "bf_add", "bf_change", "bf_clear", "bf_emit", "bf_print", "bf_set",
     "bf_counting_sort", "bf_simplify", "bf_echo_all", "bf_map_each", "bf_repeat", "bf_move", "bf_copy",
@@ -26,8 +28,7 @@ _LOOP_OVERHEAD = len(">[<>-]<")  # characters a multiplication loop adds besides
 
 
 def _check_modulus(modulus: int) -> None:
-    if isinstance(modulus, bool) or not isinstance(modulus, int) or modulus < 2:
-        raise ValueError(f"modulus must be an int >= 2 (256 for 8-bit cells), got {modulus!r}")
+    check_int("modulus", modulus, 2)  # 256 for 8-bit cells
 
 
 def _repeat(symbol_up: str, symbol_down: str, amount: int) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from curricula.base import Instance
+from esolangs.validation import check_int
 
 SYNTAX_ERROR = "syntax_error"
 
@@ -66,8 +67,7 @@ class VerdictCache:
     """`verify` with a least-recently-used cache keyed by (instance key, language, mode, program text)."""
 
     def __init__(self, size: int = 4096):
-        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
-            raise ValueError(f"cache size must be an int >= 0, got {size!r}")
+        check_int("cache size", size, 0)
         self.size = size
         self.hits = 0
         self.misses = 0
