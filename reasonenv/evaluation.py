@@ -32,6 +32,8 @@ from reasonenv.policy import Policy, run_episode
 
 DEFAULT_INSTANCES = 50
 EVAL_SUITES = ("primitives", "pqt", "tiers", "paper")
+EVAL_CONTENT = ("heldout", "train")
+"""What content an evaluation asks: held-out content (the default), or training content to measure the gap."""
 MIN_SCAN = 2_000
 """Indices scanned at least per target when collecting held-out instances."""
 SCAN_PER_INSTANCE = 200
@@ -94,6 +96,8 @@ class Evaluation:
     language: str
     instances: int
     results: tuple[TargetResult, ...]
+    content: str = "heldout"
+    """heldout or train: the content asked for (rows may still fall back, see TargetResult.heldout)."""
 
     def pass_rates(self) -> dict[str, float]:
         """Target label -> pass rate."""
@@ -105,22 +109,24 @@ class Evaluation:
         return sum(rates) / len(rates) if rates else math.nan
 
     def to_dict(self) -> dict[str, Any]:
-        return {"source": self.source, "language": self.language, "instances": self.instances,
+        return {"source": self.source, "language": self.language, "instances": self.instances, "content": self.content,
                 "mean_pass_rate": self.mean_pass_rate, "results": [r.to_dict() for r in self.results]}
 
     def table(self) -> str:
         """A fixed-width table, one row per target, then the mean and a legend for flagged rows."""
+        asked_train = self.content == "train"
         rows = [(r.target.label, f"{r.passed}/{r.episodes}", _percent(r.pass_rate), f"{r.mean_length:.1f}",
-                 "heldout" if r.heldout else "train*") for r in self.results]
+                 "heldout" if r.heldout else "train" if asked_train else "train*") for r in self.results]
         header = ("target", "passed", "rate", "length", "content")
         widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
         line = lambda row: "  ".join(str(v).ljust(w) if i == 0 or i == 4 else str(v).rjust(w)
                                      for i, (v, w) in enumerate(zip(row, widths))).rstrip()
-        out = [f"{self.source}, language {self.language}, up to {self.instances} instances per target (greedy)",
+        out = [f"{self.source}, language {self.language}, up to {self.instances} {self.content}-content instances "
+               "per target (greedy)",
                line(header), line(tuple("-" * w for w in widths))]
         out += [line(row) for row in rows]
         out.append(f"mean pass rate over {len(self.results)} targets: {_percent(self.mean_pass_rate)}")
-        flagged = [r for r in self.results if not r.heldout]
+        flagged = [] if asked_train else [r for r in self.results if not r.heldout]
         if flagged:
             out.append("train* = not (only) held-out content:")
             out += [f"  {r.target.label}: {r.note}" for r in flagged]
@@ -159,12 +165,26 @@ def curriculum_targets(curriculum: str, language: str) -> list[EvalTarget]:
     return list(targets.values())
 
 
-def target_instances(target: EvalTarget, count: int) -> tuple[list[Instance], bool, str]:
-    """(the instances to evaluate, whether they are all held-out content, a note): see the module docstring."""
+def target_instances(target: EvalTarget, count: int, content: str = "heldout") -> tuple[list[Instance], bool, str]:
+    """(the instances to evaluate, whether they are all held-out content, a note): see the module docstring.
+
+    content="train" takes the first `count` training-content instances instead (to measure the gap).
+    """
+    if content not in EVAL_CONTENT:
+        raise ValueError(f"content must be one of {list(EVAL_CONTENT)}, got {content!r}")
     task = make_task(target.family, level=target.level, **target.config)
     space = content_space(task)
     size = type(task).size
     limit = size if size is not None else max(MIN_SCAN, SCAN_PER_INSTANCE * count)
+    if content == "train":
+        chosen = []
+        for index in range(limit):
+            instance = task.instance(target.seed, index)
+            if not space.holds_out(content_key(instance)):
+                chosen.append(instance)
+                if len(chosen) == count:
+                    break
+        return chosen, False, "training content (asked for)"
     if not space.has_heldout:
         first = [task.instance(target.seed, index) for index in range(min(count, limit))]
         return first, False, space.note
@@ -208,11 +228,12 @@ def task_encoding_length(instance: Instance) -> int:
 
 
 def evaluate_targets(policy: Policy, targets: Sequence[EvalTarget], *, instances: int = DEFAULT_INSTANCES,
-                     env_options: Mapping[str, Any] | None = None, progress: bool = False) -> list[TargetResult]:
-    """Run `policy` on `instances` held-out instances of every target; one TargetResult per target."""
+                     env_options: Mapping[str, Any] | None = None, progress: bool = False,
+                     content: str = "heldout") -> list[TargetResult]:
+    """Run `policy` on `instances` held-out (or training-content) instances of every target; one TargetResult per target."""
     if isinstance(instances, bool) or not isinstance(instances, int) or instances < 1:
         raise ValueError(f"instances must be an int >= 1, got {instances!r}")
-    plans = [(target, *target_instances(target, instances)) for target in targets]
+    plans = [(target, *target_instances(target, instances, content)) for target in targets]
     bar = None
     if progress:
         from tqdm import tqdm
@@ -241,12 +262,14 @@ def evaluate_targets(policy: Policy, targets: Sequence[EvalTarget], *, instances
 
 def evaluate(policy: Policy, *, language: str, suite: str | None = None, curriculum: str | None = None,
              instances: int = DEFAULT_INSTANCES, families: Sequence[str] | None = None,
-             env_options: Mapping[str, Any] | None = None, progress: bool = False) -> Evaluation:
+             env_options: Mapping[str, Any] | None = None, progress: bool = False,
+             content: str = "heldout") -> Evaluation:
     """Greedy pass rates of `policy` on held-out instances of a suite's families or a curriculum's entries.
 
     Exactly one of `suite` (primitives, pqt, tiers, paper) and `curriculum` (a shipped name or YAML path).
     `families` keeps only those families. `env_options` are token env arguments (max_program_length,
-    task_length, action_order, ...) that the policy was trained with.
+    task_length, action_order, ...) that the policy was trained with. `content="train"` asks training
+    content instead of held-out content (the other side of the generalisation gap).
     """
     import esolangs
 
@@ -262,6 +285,7 @@ def evaluate(policy: Policy, *, language: str, suite: str | None = None, curricu
         if unknown:
             raise ValueError(f"families {unknown} are not in {suite or curriculum!r}; its families: {sorted(known)}")
         targets = [t for t in targets if t.family in set(families)]
-    results = evaluate_targets(policy, targets, instances=instances, env_options=env_options, progress=progress)
+    results = evaluate_targets(policy, targets, instances=instances, env_options=env_options, progress=progress,
+                               content=content)
     source = f"suite {suite}" if suite is not None else f"curriculum {curriculum}"
-    return Evaluation(source, language, instances, tuple(results))
+    return Evaluation(source, language, instances, tuple(results), content)

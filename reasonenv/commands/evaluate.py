@@ -22,7 +22,7 @@ import json
 import sys
 from pathlib import Path
 
-from reasonenv.evaluation import DEFAULT_INSTANCES, EVAL_SUITES
+from reasonenv.evaluation import DEFAULT_INSTANCES, EVAL_CONTENT, EVAL_SUITES
 
 RANDOM_PREFIX = "random:"
 ORACLE_SPEC = "oracle:"
@@ -42,6 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     which.add_argument("--curriculum", help="evaluate on the entries of a curriculum's stages (a shipped name or a YAML path)")
     parser.add_argument("--language", required=True, help="language to write programs in: bf, ook, befunge93, whitespace, bf-dialect-<seed>")
     parser.add_argument("--instances", type=int, default=DEFAULT_INSTANCES, help="held-out instances per family")
+    parser.add_argument("--content", choices=EVAL_CONTENT, default="heldout",
+                        help="held-out content (default), or training content to measure the generalisation gap")
     parser.add_argument("--families", type=_csv, help="comma-separated families to keep (default: all)")
     parser.add_argument("--max-program-length", type=int, help="program tokens allowed (default: the run's, else 64)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
@@ -95,7 +97,7 @@ def main(args: argparse.Namespace) -> int:
         if args.max_program_length is not None:
             options["max_program_length"] = args.max_program_length
         result = evaluate(policy, language=args.language, suite=args.suite, curriculum=args.curriculum,
-                          instances=args.instances, families=args.families, env_options=options,
+                          instances=args.instances, families=args.families, env_options=options, content=args.content,
                           progress=not args.no_progress and not args.json)
     except ValueError as err:
         print(f"reasonenv evaluate: error: {err}", file=sys.stderr)

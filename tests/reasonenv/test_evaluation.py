@@ -34,6 +34,17 @@ def test_instances_are_heldout_deterministic_and_flagged_when_nothing_is_held_ou
     assert not heldout and len(single) == 5 and "one possible content" in note
 
 
+def test_training_content_is_the_other_side():
+    chosen, heldout, note = target_instances(EvalTarget("echo-all", "bf", level=2), 25, content="train")
+    assert len(chosen) == 25 and not heldout and not any(is_heldout(inst) for inst in chosen)
+    evaluation = evaluate(EchoBytePolicy(), language="bf", suite="primitives", instances=5,
+                          families=["echo-byte"], content="train")
+    assert evaluation.content == "train" and evaluation.pass_rates() == {"echo-byte": 1.0}
+    assert "train*" not in evaluation.table() and "train-content" in evaluation.table()
+    with pytest.raises(ValueError, match="content must be one of"):
+        target_instances(EvalTarget("echo-all", "bf"), 3, content="test")
+
+
 @pytest.mark.parametrize("language", ["bf", "ook", "bf-dialect-5"])
 def test_scripted_echo_policy_passes_echo_byte_and_fails_emit_char(language):
     evaluation = evaluate(EchoBytePolicy(), language=language, suite="primitives", instances=12,
