@@ -1,19 +1,30 @@
-"""Fixed-shape integer encodings the token environments observe: the task's examples, program tokens and the action mask.
+"""Fixed-shape integer encodings the token environments observe: the task's examples and spec, program tokens and the action mask.
 
 Task encoding (the `task` observation; vocabulary TASK_VOCAB = 264):
 
-    id 0        PAD      after the last example
+    id 0        PAD      after the last example (and the spec)
     id 1        INPUT    starts an example's input bytes
     id 2        OUTPUT   starts its expected output bytes
     id 3        END      ends the example
-    id 4        CUT      the encoding was cut here (the examples did not fit)
-    ids 5-7     reserved
+    id 4        CUT      the encoding was cut here (it did not fit)
+    id 5        SPEC     starts the spec, after the examples
+    id 6        FIELD    separates two spec fields
+    id 7        reserved
     id 8 + b    byte b (0..255)
 
-    [INPUT] in... [OUTPUT] out... [END] [INPUT] ... [END] PAD PAD ...
+    [INPUT] in... [OUTPUT] out... [END] [INPUT] ... [END] [SPEC] field [FIELD] field ... PAD PAD ...
 
-Examples are written whole while they fit; the first one that does not is
-cut to the space left, ending with CUT, and later ones are dropped.
+The spec (`curricula.spec.instance_spec`) is what the task's description
+tells the solver beyond the examples: the bytes to print (emit-string),
+the byte and the count to repeat (emit-repeated), n of a factorial. A
+number is written as its decimal ASCII digits (12 -> bytes "12", a
+negative one with a leading "-"), a string as its bytes. There is no SPEC
+marker when the spec is empty, i.e. when the examples determine the task.
+
+The spec is always written whole when it fits: examples take the room it
+leaves. Examples are written whole while they fit; the first one that
+does not is cut to the space left, ending with CUT, and later ones are
+dropped. A spec longer than the whole array is itself cut, ending with CUT.
 
 Program encoding (the `program` observation): action ids of the tokens
 emitted so far, then PAD (0). Action 0 is STOP, so it never appears in a
@@ -51,22 +62,67 @@ INPUT = 1
 OUTPUT = 2
 END = 3
 CUT = 4
+SPEC = 5
+FIELD = 6
 BYTE_OFFSET = 8
 TASK_VOCAB = BYTE_OFFSET + 256
 STOP = 0
 """The STOP action: always action 0, whatever the language, so mixed-language action spaces agree on it."""
 
-MARKER_NAMES = {PAD: "PAD", INPUT: "IN", OUTPUT: "OUT", END: "END", CUT: "CUT"}
+MARKER_NAMES = {PAD: "PAD", INPUT: "IN", OUTPUT: "OUT", END: "END", CUT: "CUT", SPEC: "SPEC", FIELD: "FIELD"}
 
 
-def encoded_length(examples: Iterable) -> int:
-    """Length of the uncut encoding of `examples` (TestCase-like: .input and .output bytes)."""
-    return sum(len(e.input) + len(e.output) + 3 for e in examples)
+def encoded_length(examples: Iterable, spec: Sequence[int | bytes] = ()) -> int:
+    """Length of the uncut encoding of `examples` (TestCase-like: .input and .output bytes) and `spec`."""
+    return sum(len(e.input) + len(e.output) + 3 for e in examples) + len(spec_tokens(spec))
 
 
-def encode_examples(examples: Sequence, length: int) -> np.ndarray:
-    """The `task` array of `length` int32 ids for `examples` (layout in the module docstring)."""
-    out = np.zeros(length, dtype=np.int32)
+def spec_field_bytes(value: int | bytes) -> bytes:
+    """One spec field as bytes: a number as its decimal ASCII digits, a string as itself."""
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return str(int(value)).encode("ascii")
+    raise ValueError(f"a spec field must be an int or bytes, got {value!r}")
+
+
+def spec_tokens(spec: Sequence[int | bytes]) -> np.ndarray:
+    """`SPEC field FIELD field ...` as int32 ids; empty for an empty spec."""
+    if not spec:
+        return np.zeros(0, dtype=np.int32)
+    ids: list[int] = [SPEC]
+    for number, value in enumerate(spec):
+        if number:
+            ids.append(FIELD)
+        ids.extend(b + BYTE_OFFSET for b in spec_field_bytes(value))
+    return np.asarray(ids, dtype=np.int32)
+
+
+def encode_task(examples: Sequence, spec: Sequence[int | bytes], length: int) -> np.ndarray:
+    """The `task` array of `length` int32 ids: the examples, then the spec (layout in the module docstring)."""
+    tail = spec_tokens(spec)
+    if len(tail) >= length:  # not even the spec fits: cut it, no examples
+        out = np.zeros(length, dtype=np.int32)
+        if len(tail) == length:
+            out[:] = tail
+        else:
+            out[: length - 1] = tail[: length - 1]
+            out[length - 1] = CUT
+        return out
+    out = encode_examples(examples, length - len(tail), total=length)
+    if len(tail):
+        used = int(np.flatnonzero(out)[-1]) + 1 if out.any() else 0
+        out[used:used + len(tail)] = tail
+    return out
+
+
+def encode_examples(examples: Sequence, length: int, *, total: int | None = None) -> np.ndarray:
+    """The `task` array of `length` int32 ids for `examples` alone (layout in the module docstring).
+
+    `total` (>= length) sizes the returned array when a spec will follow:
+    the examples use at most `length` ids of it.
+    """
+    out = np.zeros(length if total is None else total, dtype=np.int32)
     position = 0
     for example in examples:
         piece = np.concatenate((
@@ -87,7 +143,7 @@ def encode_examples(examples: Sequence, length: int) -> np.ndarray:
 
 
 def decode_examples(task: np.ndarray) -> list[tuple[bytes, bytes]]:
-    """Inverse of `encode_examples` for uncut encodings: the (input, output) byte pairs."""
+    """The (input, output) byte pairs of an uncut `task` encoding (inverse of `encode_examples`); the spec is ignored."""
     pairs: list[tuple[bytes, bytes]] = []
     current: dict[str, bytearray] = {}
     field = None
@@ -101,9 +157,34 @@ def decode_examples(task: np.ndarray) -> list[tuple[bytes, bytes]]:
             field = None
         elif token >= BYTE_OFFSET and field is not None:
             current[field].append(token - BYTE_OFFSET)
-        elif token in (PAD, CUT):
+        elif token in (PAD, CUT, SPEC):
             break
     return pairs
+
+
+def decode_spec(task: np.ndarray) -> tuple[bytes, ...]:
+    """The spec fields of an uncut `task` encoding, each as bytes (a number's field holds its decimal digits); () when there is none."""
+    ids = np.asarray(task)
+    starts = np.flatnonzero(ids == SPEC)
+    if starts.size == 0:
+        return ()
+    fields: list[bytearray] = [bytearray()]
+    for token in (int(t) for t in ids[int(starts[0]) + 1:]):
+        if token == FIELD:
+            fields.append(bytearray())
+        elif token >= BYTE_OFFSET:
+            fields[-1].append(token - BYTE_OFFSET)
+        else:  # PAD or CUT ends the spec
+            break
+    return tuple(bytes(f) for f in fields)
+
+
+def spec_number(field: bytes) -> int:
+    """A numeric spec field (decimal ASCII digits, optional leading '-') as an int; ValueError naming the field otherwise."""
+    text = field.decode("ascii", errors="replace")
+    if not text or not (text.isdigit() or (text[0] == "-" and text[1:].isdigit())):
+        raise ValueError(f"spec field {field!r} is not a decimal number")
+    return int(text)
 
 
 def fit_length(longest: int, multiple: int = 64) -> int:

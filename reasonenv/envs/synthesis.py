@@ -9,6 +9,7 @@ import numpy as np
 from gymnasium import spaces
 
 from curricula.base import FAMILY_ID_CAPACITY, Instance, family_ids
+from curricula.spec import instance_spec
 from reasonenv.envs.config import SynthesisConfig, TokenOptions, config_from_kwargs
 from reasonenv.envs.encoding import (
     NUM_EFFECTS,
@@ -16,7 +17,7 @@ from reasonenv.envs.encoding import (
     TASK_VOCAB,
     MaskState,
     TokenTable,
-    encode_examples,
+    encode_task,
 )
 from reasonenv.envs.errors import ActionOutOfRange, ActionTypeError, EpisodeEnded
 from reasonenv.envs.verdict_cache import Verdict, VerdictCache
@@ -92,7 +93,7 @@ class TokenSynthesisBase(gym.Env):
         if instance.family not in self._family_ids:
             raise ValueError(f"instance family {instance.family!r} is not registered; known: {', '.join(self._family_ids)}")
         self._family_id = np.int64(self._family_ids[instance.family])
-        self._task_obs = encode_examples(instance.examples, self.task_length)
+        self._task_obs = encode_task(instance.examples, instance_spec(instance), self.task_length)
         self._mask = self._mask_states.get(table.language)
         if self._mask is None:
             self._mask = MaskState(table, self.options.max_program_length, self.num_actions, self.options.mask_actions)

@@ -9,6 +9,7 @@ import numpy as np
 
 from curricula.base import Instance, TaskFamily, make_task
 from curricula.heldout import check_split, content_key, content_space
+from curricula.spec import instance_spec
 from reasonenv.envs.encoding import encoded_length, fit_length
 
 UNBOUNDED_INDICES = 2**31
@@ -106,9 +107,11 @@ class TaskSource:
         return fit_length(self.longest_encoding())
 
     def longest_encoding(self) -> int:
+        """The longest `task` encoding (examples and spec) over a few instances, measured once per source config."""
         if self.key not in _MEASURED:
             count = min(_MEASURE_SAMPLES, type(self.task).size or _MEASURE_SAMPLES)
-            _MEASURED[self.key] = max(encoded_length(self.task.instance(0, i).examples) for i in range(count))
+            instances = (self.task.instance(0, i) for i in range(count))
+            _MEASURED[self.key] = max(encoded_length(inst.examples, instance_spec(inst)) for inst in instances)
         return _MEASURED[self.key]
 
 

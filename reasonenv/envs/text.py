@@ -62,7 +62,8 @@ def show_bytes(data: bytes) -> str:
 
 
 def build_prompt(instance: Instance, language: str) -> str:
-    """The task prompt: description, I/O format, visible examples, the language's documentation, the answer format."""
+    """The task prompt: description, I/O format, visible examples, the spec, the language's documentation, the answer format."""
+    from curricula.spec import spec_statement
     from curricula.verify import language_for
 
     lang = language_for(instance, language)
@@ -79,6 +80,9 @@ def build_prompt(instance: Instance, language: str) -> str:
         lines.append(f"  {number}. input: {show_bytes(example.input)}  output: {show_bytes(example.output)}")
     if not instance.examples:
         lines.append("  (none)")
+    statement = spec_statement(instance)
+    if statement:
+        lines += ["", statement]
     lines += [
         "",
         f"# Language: {getattr(lang, 'title', '') or lang.name}",
@@ -99,7 +103,8 @@ class TextSynthesisEnv(gym.Env):
     For language models and scripted agents. Each episode poses one
     instance of a task family in one language. The observation is the
     prompt text: the task description, its I/O format, the visible
-    examples, the language's documentation (with the instance's
+    examples, the spec (`curricula.spec.spec_statement`: what the examples
+    do not show, e.g. the bytes to print), the language's documentation (with the instance's
     interpreter options) and the answer format. The action is the program
     text; it runs on the hidden tests and is scored; the episode ends.
 
