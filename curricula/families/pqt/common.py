@@ -18,6 +18,7 @@ from typing import Any, Callable, ClassVar
 import numpy as np
 
 from curricula.base import Instance, TaskConfig, TaskFamily, TestCase, check_range, register_family
+from esolangs.validation import check_bool_field
 
 PQT_MAX_STEPS = 4999
 """brain_coder's `bf.evaluate` fails as soon as its step counter reaches max_steps=5000, even on the
@@ -76,8 +77,7 @@ class PQTConfig(TaskConfig):
     def validate(self) -> "PQTConfig":
         check_range(self, "num_examples", 0, 64)
         check_range(self, "num_tests", *self.tests_range)
-        if not isinstance(self.original, bool):
-            raise ValueError(f"{type(self).__name__}.original must be True or False, got {self.original!r}")
+        check_bool_field(self, "original")
         for name, (low, high) in self.bounds.items():
             check_range(self, name, low, high)
         if hasattr(self, "min_length") and hasattr(self, "max_length") and self.min_length > self.max_length:
