@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Sequence
 
 from esolangs.knowledge import Knowledge
+from esolangs.validation import is_int
 
 OK = "ok"
 SYNTAX_ERROR = "syntax_error"
@@ -71,7 +72,7 @@ class Limits:
     def validate(self) -> "Limits":
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            if isinstance(value, bool) or not isinstance(value, int):
+            if not is_int(value):
                 raise TypeError(f"Limits.{f.name} must be an int, got {type(value).__name__} {value!r}")
             if value < 0:
                 raise ValueError(f"Limits.{f.name} must be >= 0, got {value}")
@@ -263,7 +264,7 @@ class Language(ABC):
                 raise TypeError(f"limits must be an esolangs.Limits, got {type(limits).__name__}")
             limits = limits.validate()
         if type(seed) is not int:
-            if isinstance(seed, bool) or not isinstance(seed, int):
+            if not is_int(seed):
                 raise TypeError(f"seed must be an int, got {type(seed).__name__} {seed!r}")
         if engine not in ENGINES:
             raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")

@@ -28,6 +28,7 @@ from esolangs.base import (
 )
 from esolangs.knowledge import Knowledge, doc_table_meanings, knowledge_table
 from esolangs.registry import register
+from esolangs.validation import is_int
 
 COMMANDS = "><+-.,[]"
 """The eight commands, in the order of the alphabet (action spaces rely on it)."""
@@ -65,7 +66,7 @@ class BrainfuckOptions:
     def validate(self) -> "BrainfuckOptions":
         for name in ("cell_modulus", "tape_size"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int):
+            if not is_int(value):
                 raise TypeError(f"BrainfuckOptions.{name} must be an int, got {type(value).__name__} {value!r}")
         if not 2 <= self.cell_modulus <= MAX_CELL_MODULUS:
             raise ValueError(

@@ -39,6 +39,7 @@ from esolangs.brainfuck import (
 )
 from esolangs.knowledge import Knowledge, doc_table_meanings, knowledge_table
 from esolangs.registry import register, register_pattern
+from esolangs.validation import check_int
 
 COMMAND_MEANINGS = {
     ">": "move the pointer one cell right",
@@ -246,8 +247,7 @@ def _uniform_below(stream: Iterator[int], bound: int) -> int:
 
 def dialect_table(seed: int) -> dict[str, str]:
     """Brainfuck command -> token for bf-dialect-<seed>: a seeded draw of 8 distinct tokens from TOKEN_POOL."""
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"dialect seed must be an int >= 0, got {seed!r}")
+    check_int("dialect seed", seed, 0)
     stream = _hash_stream(seed)
     pool = list(TOKEN_POOL)
     # Fisher-Yates, stopped after the first 8 positions.

@@ -28,6 +28,7 @@ from esolangs.base import (
 )
 from esolangs.knowledge import Knowledge, knowledge_table
 from esolangs.registry import register
+from esolangs.validation import is_int
 
 SPACE, TAB, LF = " ", "\t", "\n"
 
@@ -127,7 +128,7 @@ class WhitespaceOptions:
     a runtime_error."""
 
     def validate(self) -> "WhitespaceOptions":
-        if isinstance(self.max_bits, bool) or not isinstance(self.max_bits, int):
+        if not is_int(self.max_bits):
             raise TypeError(f"WhitespaceOptions.max_bits must be an int, got {type(self.max_bits).__name__}")
         if not 1 <= self.max_bits <= MAX_BITS_CEILING:
             raise ValueError(
