@@ -15,8 +15,9 @@ level, config and language, under the token env's defaults.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -148,7 +149,7 @@ def ladder_rows(curriculum: str, episodes: int = 2000, oracle_episodes: int = 20
         streams: list[int] = []
         watched = _TaskWatcher(oracle)
 
-        def measure_stream(env, result, streams=streams):
+        def measure_stream(env, result, streams=streams, watched=watched):
             streams.append(watched.task_tokens + result.length)
 
         random_rate = success_rate(added, RandomMaskedPolicy(seed), episodes, seed)

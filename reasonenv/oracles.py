@@ -19,7 +19,7 @@ programs for, per language family.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -173,7 +173,7 @@ class ObservationOracle:
 
     def program_text(self, observation: dict[str, np.ndarray]) -> str:
         """The program the oracle writes, in Brainfuck or Befunge-93 commands (before mapping to actions)."""
-        kind, writer = self._writer(int(observation["family"]), np.asarray(observation["action_effects"]))
+        _, writer = self._writer(int(observation["family"]), np.asarray(observation["action_effects"]))
         return writer(TaskView(np.asarray(observation["task"])))
 
     def _writer(self, family: int, effects: np.ndarray) -> tuple[str, Writer]:
