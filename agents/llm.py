@@ -26,6 +26,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from esolangs.validation import check_int_field, check_number_field
 from reasonenv.bench.models import BASELINES, EndpointError, Model, ModelRequest, ModelResponse, make_baseline
 
 RETRYABLE_STATUS = frozenset({408, 409, 425, 429}) | frozenset(range(500, 600))
@@ -76,9 +77,8 @@ class ChatConfig:
             "backoff_base_s": (0, 600), "backoff_max_s": (0, 3600), "temperature": (0, 2), "max_tokens": (1, 1_000_000),
         }
         for name, (low, high) in ranges.items():
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-                raise ValueError(f"ChatConfig.{name} must be in [{low}, {high}], got {value!r}")
+            check = check_int_field if name in ("concurrency", "max_retries", "max_tokens") else check_number_field
+            check(self, name, low, high)
         return self
 
 

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from esolangs.validation import check_int_field, check_number_field
 from reasonenv.bench import prompts
 from reasonenv.bench.models import EndpointError, Model, ModelRequest, task_for
 from reasonenv.bench.sandbox import SandboxLimits, cpu_seconds_for, remove_stale_sandboxes, run_python
@@ -96,11 +97,9 @@ class BenchConfig:
                   "max_tokens": (1, 1_000_000), "concurrency": (1, 4096), "timeout_s": (0.01, 3600), "max_retries": (0, 100),
                   "max_consecutive_failures": (1, 1_000_000)}
         for name, (low, high) in ranges.items():
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-                raise ValueError(f"BenchConfig.{name} must be in [{low}, {high}], got {value!r}")
-        if self.limit is not None and (isinstance(self.limit, bool) or not isinstance(self.limit, int) or self.limit < 1):
-            raise ValueError(f"BenchConfig.limit must be an int >= 1 or None, got {self.limit!r}")
+            check = check_number_field if name in ("temperature", "timeout_s") else check_int_field
+            check(self, name, low, high)
+        check_int_field(self, "limit", 1, optional=True)
         return self
 
     @property
@@ -410,7 +409,9 @@ async def execute(instance: Any, program: str, language: str, with_examples: boo
 
 def passed_count(instance: Any, executions: Iterable[Any]) -> int:
     """Tests whose run ended ok with stdout equal to the expected bytes exactly."""
-    return sum(1 for case, e in zip(instance.tests, executions) if e.status == "ok" and e.output == case.output)
+    from curricula.scoring import passes
+
+    return sum(1 for case, e in zip(instance.tests, executions) if passes(e, case.output))
 
 
 # ---------------------------------------------------------------- the run

@@ -48,6 +48,7 @@ import tempfile
 from dataclasses import dataclass
 
 from esolangs.base import Execution
+from esolangs.validation import check_number_field
 
 GUARDS = ("namespace", "audit-hook")
 SANDBOX_PREFIX = "reasonenv-sandbox-"
@@ -81,9 +82,7 @@ class SandboxLimits:
             "processes": (1, 4096),
         }
         for name, (low, high) in checks.items():
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-                raise ValueError(f"SandboxLimits.{name} must be a number in [{low}, {high}], got {value!r}")
+            check_number_field(self, name, low, high)
         if not isinstance(self.cpu_seconds, int):
             raise ValueError(f"SandboxLimits.cpu_seconds must be a whole number of seconds, got {self.cpu_seconds!r}")
         return self
