@@ -1,0 +1,179 @@
+"""Differential test: the JAX batched Brainfuck backend against the reference interpreter.
+
+Programs are drawn the way a token-env agent writes them: legal under the
+env's action mask (balanced brackets, room left to close every loop, lengths
+1..64), with a share of loop idioms (clear, multiply/copy, scan). Both option
+sets in use run: plain Brainfuck (8-bit cells, 30,000-cell tape, '<' at cell
+0 is an error) and Priority Queue Training's (cell modulus 256 or 27,
+clamped left edge, unmatched brackets ignored, 5,000 steps). For a third of
+the programs max_steps and for another third max_output are set to the
+exact count the reference reported, minus one, equal or plus one, so that
+runs stop inside folded runs and closed-form loops. Status, output, steps
+(and the error text) must be equal. REASONENV_FUZZ_SEED picks other programs.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+import time
+
+import pytest
+
+pytest.importorskip("jax")
+
+import esolangs  # noqa: E402
+from esolangs.brainfuck import BrainfuckOptions, run_reference  # noqa: E402
+from esolangs.base import Limits  # noqa: E402
+from esolangs.jax_bf import run_batch  # noqa: E402
+
+SEED = int(os.environ.get("REASONENV_FUZZ_SEED", "20261202"))
+MAX_LENGTH = 64
+"""The token env's default max_program_length."""
+
+PLAIN = BrainfuckOptions()
+PQT_256 = BrainfuckOptions(cell_modulus=256, left_edge="clamp", unmatched="ignore")
+PQT_27 = BrainfuckOptions(cell_modulus=27, left_edge="clamp", unmatched="ignore")
+OPTION_SETS = {"plain": (PLAIN, 1000), "pqt-256": (PQT_256, 5000), "pqt-27": (PQT_27, 5000)}
+"""name -> (options, base max_steps)."""
+BASE_MAX_OUTPUT = 32
+
+IDIOMS = ("[-]", "[+]", "[->+<]", "[-<+>]", "[->>++<<]", "[>+<-]", "[->+>+<<]", "[--]", "[+++]", "[]",
+          "[>]", "[<]", "[>>]", "[-<<+>>]", "[>+<]", "[-->+++<]", "[<->-]", "+[>+]", "[>-]")
+WEIGHTS = {"+": 3, "-": 2, ">": 2, "<": 2, ".": 1.2, ",": 0.8, "[": 1, "]": 1.5}
+
+
+def agent_program(rng: random.Random) -> str:
+    """A program a masked token policy could emit (the rules of reasonenv.envs.encoding.MaskState, 'brackets')."""
+    target = rng.randint(1, MAX_LENGTH)
+    tokens: list[str] = []
+    open_loops = 0
+    while True:
+        left = MAX_LENGTH - len(tokens)
+        if len(tokens) >= target and open_loops == 0:
+            return "".join(tokens)
+        if left <= open_loops or len(tokens) >= target:
+            tokens.append("]")  # only closing keeps the program legal (or we are past the target length)
+            open_loops -= 1
+            continue
+        idiom = rng.choice(IDIOMS)
+        if rng.random() < 0.15 and len(idiom) + open_loops <= left:
+            tokens.extend(idiom)
+            continue
+        allowed = [c for c in WEIGHTS if not (c == "]" and open_loops == 0) and not (c == "[" and left < open_loops + 2)]
+        char = rng.choices(allowed, weights=[WEIGHTS[c] for c in allowed])[0]
+        tokens.append(char)
+        open_loops += {"[": 1, "]": -1}.get(char, 0)
+
+
+def unbalanced(rng: random.Random) -> str:
+    """A program with stray brackets (PQT ignores them; plain reports a syntax error)."""
+    program = list(agent_program(rng))
+    for _ in range(rng.randint(1, 3)):
+        program.insert(rng.randint(0, len(program)), rng.choice("[]"))
+    return "".join(program)
+
+
+def cases(rng: random.Random, count: int, options: BrainfuckOptions, base_steps: int):
+    """(programs, inputs, max_steps, max_output, expected Executions) with a share of exact-count limits."""
+    programs = [unbalanced(rng) if rng.random() < 0.03 else agent_program(rng) for _ in range(count)]
+    inputs = [bytes(rng.randrange(256) for _ in range(rng.randint(0, 8))) for _ in range(count)]
+    max_steps, max_output, expected = [], [], []
+    for program, data in zip(programs, inputs):
+        limits = Limits(max_steps=base_steps, max_output=BASE_MAX_OUTPUT)
+        first = run_reference(program, data, limits, options)
+        steps, output = base_steps, BASE_MAX_OUTPUT
+        roll = rng.random()
+        if roll < 1 / 3 and first.status != "syntax_error":
+            steps = max(0, first.steps + rng.choice((-1, 0, 1)))
+        elif roll < 2 / 3:
+            output = max(0, len(first.output) + rng.choice((-1, 0, 1)))
+        if (steps, output) != (base_steps, BASE_MAX_OUTPUT):
+            first = run_reference(program, data, Limits(max_steps=steps, max_output=output), options)
+        max_steps.append(steps)
+        max_output.append(output)
+        expected.append(first)
+    return programs, inputs, max_steps, max_output, expected
+
+
+def check(count_per_set: dict[str, int], seed: int) -> dict[str, int]:
+    rng = random.Random(seed)
+    statuses: dict[str, int] = {}
+    for name, count in count_per_set.items():
+        options, base_steps = OPTION_SETS[name]
+        programs, inputs, max_steps, max_output, expected = cases(rng, count, options, base_steps)
+        got = run_batch(programs, inputs, max_steps=max_steps, max_output=max_output,
+                        cell_modulus=options.cell_modulus, tape_size=options.tape_size,
+                        left_edge=options.left_edge, unmatched=options.unmatched)
+        for index, (want, have) in enumerate(zip(expected, got)):
+            assert have == want, (
+                f"{name} program {programs[index]!r} input {inputs[index]!r} max_steps={max_steps[index]} "
+                f"max_output={max_output[index]}: jax {have} != reference {want}"
+            )
+            statuses[want.status] = statuses.get(want.status, 0) + 1
+    return statuses
+
+
+def test_jax_backend_matches_reference_on_10000_agent_programs():
+    started = time.perf_counter()
+    statuses = check({"plain": 5000, "pqt-256": 3000, "pqt-27": 2000}, SEED)
+    # The draw must reach every way a run can end, or the comparison proves little.
+    for status in ("ok", "step_limit", "output_limit", "runtime_error", "syntax_error"):
+        assert statuses.get(status, 0) > 10, statuses
+    print(f"10,000 programs in {time.perf_counter() - started:.1f} s: {statuses}")
+
+
+@pytest.mark.slow
+def test_jax_backend_soak():
+    for round_seed in range(5):
+        check({"plain": 20000, "pqt-256": 20000, "pqt-27": 10000}, SEED + 1000 + round_seed)
+
+
+def test_limits_inside_folded_idioms():
+    # Budgets ending inside a run of +, inside a closed-form multiply loop and inside a scan.
+    programs = ["+++++", "++++[->+++<]>.", "+>+>+>+<<<[>]", "+" * 10 + "[-]" + ".", ">>>+[<]<<<"]
+    for program in programs:
+        full = run_reference(program, b"", Limits(max_steps=10_000), PLAIN)
+        for budget in range(0, full.steps + 2):
+            want = run_reference(program, b"", Limits(max_steps=budget), PLAIN)
+            have = run_batch([program], max_steps=budget, tape_size=PLAIN.tape_size)[0]
+            assert have == want, (program, budget, have, want)
+
+
+def test_tape_edges_and_wide_cells():
+    programs = [">>>>>>>>>>+[>+]", "+[<+]", "+[>]", ">+[<]", ">>[-<+>]+[<<<-]", "-[>+<-----]>.", ",[.-]"]
+    for options in (BrainfuckOptions(tape_size=8), BrainfuckOptions(tape_size=8, left_edge="clamp"),
+                    BrainfuckOptions(cell_modulus=300, tape_size=16, eof="minus_one"),
+                    BrainfuckOptions(cell_modulus=65536, tape_size=16, eof="unchanged", left_edge="clamp")):
+        limits = Limits(max_steps=3000, max_output=20)
+        want = [run_reference(p, b"\x05", limits, options) for p in programs]
+        have = run_batch(programs, [b"\x05"] * len(programs), max_steps=3000, max_output=20,
+                         cell_modulus=options.cell_modulus, tape_size=options.tape_size, eof=options.eof,
+                         left_edge=options.left_edge)
+        assert have == want, options
+
+
+def test_dialects_run_through_translation():
+    ook = esolangs.get("ook")
+    dialect = esolangs.get("bf-dialect-3")
+    for language in (ook, dialect):
+        programs = [language.from_bf(p) for p in ("++++++++[>++++++++<-]>+.", ",[.,]", "+[>+<-]>>[")]
+        want = [language.run(p, b"hi", limits=Limits(max_steps=500)) for p in programs]
+        assert run_batch(programs, [b"hi"] * 3, max_steps=500, language=language.name) == want
+
+
+def test_bad_arguments_name_the_value():
+    with pytest.raises(ValueError, match="cell_modulus up to 65536"):
+        run_batch(["+"], max_steps=10, cell_modulus=2**20)
+    with pytest.raises(ValueError, match="max_steps has 2 entries"):
+        run_batch(["+"], max_steps=[1, 2])
+    with pytest.raises(ValueError, match="not 'befunge'"):
+        run_batch(["@"], max_steps=10, language="befunge")
+
+
+def test_importing_esolangs_does_not_import_jax():
+    code = "import sys, esolangs; esolangs.run('bf', '+.'); esolangs.names(); print('jax' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
