@@ -234,7 +234,9 @@ class SynthesisEnv(TokenSynthesisBase):
     `Dict` of fixed-shape integer arrays:
     - `task`: `Box(0, 263, (task_length,), int32)`, the visible examples:
       `IN(1) input bytes OUT(2) output bytes END(3)` per example, a byte b
-      as 8+b, padded with 0 (CUT(4) marks a cut encoding).
+      as 8+b, then the spec when the task has one (`SPEC(5) field FIELD(6)
+      field ...`: what the examples do not show, numbers as decimal digits),
+      padded with 0 (CUT(4) marks a cut encoding).
     - `family`: `Discrete(curricula.FAMILY_ID_CAPACITY)`, the family's stable
       global id (`curricula.family_ids()`); an agent that must generalise to
       unseen families should not rely on it.
