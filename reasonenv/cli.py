@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "bench": ("reasonenv.commands.bench", "benchmark an LLM endpoint on esolang transfer"),
     "report": ("reasonenv.commands.report", "summarize benchmark results as markdown and charts"),
     "evaluate": ("reasonenv.commands.evaluate", "evaluate a trained agent greedily on held-out content, per family"),
+    "train": ("reasonenv.commands.train", "train an agent with PPO (RLlib) over a curriculum; --resume continues a run"),
 }
 
 # Errors that mean "the output could not be written" rather than "a file named in the arguments is wrong".
