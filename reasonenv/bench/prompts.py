@@ -31,7 +31,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-PROMPT_VERSION = "1"
+PROMPT_VERSION = "2"
+"""Bumped when prompt text that the hash does not cover changes: the language docs (2: the Brainfuck doc no
+longer shows a cat program, which was the whole answer of two task families)."""
 EXTRACTION_VERSION = "1"
 
 SYSTEM_TEMPLATE = (

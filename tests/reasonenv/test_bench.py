@@ -236,3 +236,49 @@ def test_report_counts_only_the_last_line_of_a_key_and_ignores_api_errors():
     (only,) = outcomes(lines)
     assert only.solved and only.attempts == 1
     assert "100.0%" in markdown([only])
+
+
+# ---------------------------------------------------------------- feedback tells what the interpreter did
+
+
+def _first(family: str):
+    from curricula.suites import get_suite
+
+    return next(i for i in get_suite("paper").instances() if i.family == family)
+
+
+def test_feedback_without_visible_examples_reports_the_hidden_runs_not_success():
+    from curricula.verify import execute
+
+    instance = _first("paper-bf-print")
+    assert not instance.examples
+    broken = execute(instance, "[", "bf")
+    text = prompts.render_feedback(instance, "[", [], broken)
+    assert "passed every visible example" not in text and prompts.FEEDBACK_HIDDEN_NOTE not in text
+    assert "no examples" in text and f"passed:   0 of {len(instance.tests)} hidden tests" in text
+    assert "syntax_error x" in text and "error:" in text
+    wrong = execute(instance, "+.", "bf")
+    text = prompts.render_feedback(instance, "+.", [], wrong)
+    assert "ok x" in text and "passed:   0 of" in text and prompts.FEEDBACK_HIDDEN_NOTE not in text
+    # with visible examples, "passed every visible example" needs every one of them run and passed
+    copy = _first("paper-bf-copy")
+    assert prompts.render_feedback(copy, ",[.,]", []) != prompts.FEEDBACK_HIDDEN_NOTE
+    passing = execute(copy, ",[.,]", "bf", tests=copy.examples)
+    assert prompts.render_feedback(copy, ",[.,]", passing) == prompts.FEEDBACK_HIDDEN_NOTE
+
+
+def test_feedback_regime_on_an_instance_without_examples_sends_the_syntax_error(tmp_path):
+    with FakeOpenAIServer(responder=lambda body: "```bf\n[\n```") as server:
+        _, lines = bench(tmp_path, server, families=("paper-bf-print",), regime="feedback", attempts=2, limit=1)
+    assert "syntax_error" in lines[0]["feedback"] and "passed every visible example" not in lines[0]["feedback"]
+    assert server.requests[1]["messages"][-1]["content"] == lines[0]["feedback"]
+
+
+# ---------------------------------------------------------------- languages by canonical name
+
+
+def test_repeated_and_aliased_languages_are_asked_once(tmp_path):
+    with FakeOpenAIServer(responder=lambda body: CAT) as server:
+        summary, lines = bench(tmp_path, server, languages=("python", "bf", "python", "brainfuck", "BF"), limit=1)
+    assert summary["conversations"] == 2 and len(server.requests) == 2
+    assert sorted(l["language"] for l in lines) == ["bf", "python"]

@@ -129,3 +129,49 @@ def test_limits_validate_names_the_field():
         SandboxLimits(cpu_seconds=0).validate()
     with pytest.raises(ValueError, match="SandboxLimits.memory_bytes"):
         SandboxLimits(memory_bytes=10).validate()
+
+
+def test_kill_9_leaves_a_sandbox_dir_that_the_next_run_removes(tmp_path):
+    """A real subprocess is killed mid-test; its directory stays until remove_stale_sandboxes (run by bench) sees it."""
+    import signal
+    import sys
+    import tempfile
+    import time
+    from pathlib import Path
+
+    from reasonenv.bench.sandbox import SANDBOX_PREFIX, remove_stale_sandboxes
+
+    script = (
+        "import asyncio\n"
+        "from reasonenv.bench.sandbox import SandboxLimits, run_python\n"
+        "asyncio.run(run_python('import time\\ntime.sleep(30)\\n', [b''], SandboxLimits(cpu_seconds=1, wall_seconds=4),"
+        " guard='audit-hook'))\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, TMPDIR=str(tmp_path), PYTHONPATH=str(root))
+    process = subprocess.Popen([sys.executable, "-c", script], cwd=root, env=env)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not list(tmp_path.glob(f"{SANDBOX_PREFIX}{process.pid}-*")):
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    (left,) = tmp_path.glob(f"{SANDBOX_PREFIX}{process.pid}-*")
+    mine = tmp_path / f"{SANDBOX_PREFIX}{os.getpid()}-live"
+    mine.mkdir()
+    unowned_old = tmp_path / f"{SANDBOX_PREFIX}abc123"
+    unowned_old.mkdir()
+    os.utime(unowned_old, (time.time() - 7200, time.time() - 7200))
+    unowned_new = tmp_path / f"{SANDBOX_PREFIX}xyz789"
+    unowned_new.mkdir()
+    assert sorted(remove_stale_sandboxes(str(tmp_path))) == sorted([str(left), str(unowned_old)])
+    assert mine.exists() and unowned_new.exists() and not left.exists()
+    # a benchmark that asks in Python cleans them at its start (in the real temporary directory, where it runs)
+    stale = Path(tempfile.gettempdir()) / f"{SANDBOX_PREFIX}{process.pid}-{uuid.uuid4().hex}"
+    stale.mkdir()
+    from reasonenv.bench.models import OracleModel
+    from reasonenv.bench.runner import BenchConfig, run_bench
+
+    config = BenchConfig(model="oracle", suite="paper", languages=("python",), families=("paper-bf-copy",), limit=1,
+                         out=tmp_path / "run", progress=False)
+    assert asyncio.run(run_bench(config, OracleModel()))["solved"] == 1
+    assert not stale.exists()
