@@ -171,7 +171,7 @@ def markdown(results: list[Outcome], counts: Iterable[Completeness] = ()) -> str
         row_name = "tier" if by_tier else "family"
         rows = sorted({(o.tier if by_tier else o.family) for o in group}, key=_tier_sort_key if by_tier else str)
         parts += [f"## {model} · {suite} · {regime}", "",
-                  f"Pass rate (any attempt passes every hidden test), 95% Wilson interval, (solved/asked).", ""]
+                  "Pass rate (any attempt passes every hidden test), 95% Wilson interval, (solved/asked).", ""]
         parts.append(f"| {row_name} | " + " | ".join(languages) + " |")
         parts.append("|---|" + "---|" * len(languages))
         for row in rows + ["**all**"]:

@@ -145,7 +145,7 @@ def conversation_key(model, suite, family, instance, language, regime, sample, p
     return (model, suite, family, instance, language, regime, sample, phash)
 
 
-def planned_id(config: BenchConfig, family: str, instance: str, language: str, sample: int) -> tuple:
+def planned_id(family: str, instance: str, language: str, sample: int) -> tuple:
     """How run.json lists a planned conversation (the run's model, suite and regime are the same for all)."""
     return (family, instance, language, sample)
 
@@ -220,7 +220,9 @@ def check_same_run(config: BenchConfig, previous: dict[str, Any] | None) -> None
     """Refuse to mix a run with another model, suite, regime or sampling setup in one directory."""
     if previous is None:
         return
-    recorded = previous.get("identity") or {}
+    recorded = previous.get("identity")
+    if not isinstance(recorded, dict):  # a run.json from before identities were recorded: its config says as much
+        recorded = {k: v for k, v in previous["config"].items() if k in ("model", "suite", "regime", "temperature", "max_tokens")}
     current = json.loads(json.dumps(config.identity()))
     differences = [f"{name} {recorded.get(name)!r} -> {value!r}" for name, value in current.items()
                    if name in recorded and recorded[name] != value]
@@ -475,7 +477,7 @@ class Runner:
                 solved_before += any(l["passed"] == l["total"] for l in lines.values())
             else:
                 todo.append(conversation)
-        planned = {planned_id(config, c.instance.family, c.instance.id, c.language, c.sample) for c in conversations}
+        planned = {planned_id(c.instance.family, c.instance.id, c.language, c.sample) for c in conversations}
         if previous_run is not None:
             planned |= {tuple(item) for item in previous_run.get("planned") or () if isinstance(item, list)}
         write_file_atomically(config.out / RUN_FILE, json.dumps({
@@ -535,7 +537,7 @@ class Runner:
         self.consecutive_failures += 1
         if self.stop_reason is not None:
             return
-        if response.fatal:
+        if getattr(response, "fatal", False):
             self.stop_reason = response.error
         elif self.consecutive_failures >= self.config.max_consecutive_failures:
             self.stop_reason = (f"{self.consecutive_failures} requests in a row failed after every retry "

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import random
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
@@ -16,7 +14,7 @@ import pytest
 from fake_openai_server import Fault, FakeOpenAIServer  # registered by tests/conftest.py
 
 from agents.llm import ChatConfig, OpenAIChatModel, make_model, parse_retry_after
-from reasonenv.bench.models import ModelRequest, OracleModel, RandomModel
+from reasonenv.bench.models import EndpointError, ModelRequest, OracleModel, RandomModel
 
 ANSWER = "```bf\n,[.,]\n```"
 MESSAGES = [{"role": "user", "content": "copy stdin to stdout"}]
@@ -166,3 +164,73 @@ def test_random_baseline_is_deterministic_per_request_and_varies_across_attempts
     other = asyncio.run(model.respond(ModelRequest([], instance, "bf", attempt=1))).text
     assert first == again and first != other
     assert first.startswith("```bf\n") and set(first[6:-4]) <= set("+-<>[].,")
+
+
+# ---------------------------------------------------------------- what asking again cannot fix
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def check(base_url: str, **overrides):
+    async def go():
+        model = OpenAIChatModel(ChatConfig(model="m", base_url=base_url, backoff_base_s=0.01, **overrides))
+        try:
+            await model.check()
+        finally:
+            await model.aclose()
+
+    return asyncio.run(go())
+
+
+def test_check_passes_on_a_working_endpoint_with_or_without_a_models_route():
+    with FakeOpenAIServer(responder=lambda body: ANSWER, models=("m",)) as running:
+        check(running.base_url)
+        assert running.gets == ["/v1/models"] and running.requests == []
+    with FakeOpenAIServer(responder=lambda body: ANSWER, models_route=False) as running:
+        check(running.base_url)
+        assert running.requests[0]["max_tokens"] == 1
+
+
+@pytest.mark.parametrize("code", [401, 403, 404])
+def test_check_raises_endpoint_error_on_a_rejecting_endpoint(code):
+    with FakeOpenAIServer(always=Fault("status", code=code)) as running:
+        with pytest.raises(EndpointError, match=f"HTTP {code}"):
+            check(running.base_url)
+        assert len(running.gets) == 1
+
+
+def test_check_raises_on_a_closed_port_at_once_and_retries_persistent_5xx():
+    started = time.monotonic()
+    with pytest.raises(EndpointError, match="cannot connect to .*is the server running"):
+        check(f"http://127.0.0.1:{_closed_port()}/v1")
+    assert time.monotonic() - started < 5
+    with FakeOpenAIServer(always=Fault("status", code=503)) as running:
+        with pytest.raises(EndpointError, match=r"did not answer after 3 tries \(last: HTTP 503\)"):
+            check(running.base_url, max_retries=2)
+        assert len(running.gets) == 3
+
+
+def test_refused_connection_and_401_are_fatal_answers_and_stop_further_requests(server):
+    response = ask(server, [], base_url=f"http://127.0.0.1:{_closed_port()}/v1")
+    assert response.fatal and "cannot connect" in response.error and response.retries == 0
+    server.always = Fault("status", code=401)
+
+    async def twice():
+        model = OpenAIChatModel(ChatConfig(model="m", base_url=server.base_url, backoff_base_s=0.01))
+        try:
+            return [await model.respond(ModelRequest(MESSAGES, None, "bf")) for _ in range(2)]
+        finally:
+            await model.aclose()
+
+    first, second = asyncio.run(twice())
+    assert first.fatal and second.fatal and "HTTP 401" in first.error and second.error == first.error
+    assert len(server.requests) == 1  # the second request was never sent
+    server.always = Fault("status", code=400)
+    response = ask(server)
+    assert response.error.startswith("HTTP 400") and not response.fatal  # fails that request only
