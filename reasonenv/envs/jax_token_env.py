@@ -245,6 +245,7 @@ def build_params(
     action_order: str | None = None,
     entry_weights: Sequence[float] | None = None,
     stage: int = 0,
+    min_test_shape: tuple[int, int, int] = (1, 1, 1),
 ) -> tuple[TokenEnvParams, PoolInfo]:
     """Params (device arrays) and PoolInfo (host facts) for `entries`, as the Python token envs would pose them.
 
@@ -252,6 +253,8 @@ def build_params(
     draws `pool_size` per entry. `task_length` None measures every entry as
     CurriculumEnv does (SynthesisEnv's measure for a single entry).
     Options mean what they mean in `reasonenv.envs.config.TokenOptions`.
+    `min_test_shape` (tests, input bytes, output bytes) pads the test arrays
+    at least that far, so a refreshed pool keeps its shapes (no recompile).
     """
     from curricula.base import family_ids
     from curricula.spec import instance_spec
@@ -288,9 +291,9 @@ def build_params(
 
     E, N = len(entries), slots
     flat = [inst for group in instances for inst in group]
-    M = max(len(inst.tests) for inst in flat)
-    I = max(1, max(len(t.input) for inst in flat for t in inst.tests))
-    O = max(1, max(len(t.output) for inst in flat for t in inst.tests))
+    M = max(min_test_shape[0], max(len(inst.tests) for inst in flat))
+    I = max(min_test_shape[1], max(len(t.input) for inst in flat for t in inst.tests))
+    O = max(min_test_shape[2], max(len(t.output) for inst in flat for t in inst.tests))
     ids = family_ids()
 
     def grid(dtype, *shape):
@@ -513,40 +516,57 @@ def final_reward(params: TokenEnvParams, verdicts: Verdicts, entry, slot) -> jax
     return verdicts.score - jnp.where(verdicts.syntax_error, params.invalid_program_penalty, 0.0)
 
 
-def verify_programs(params: TokenEnvParams, programs, language, entry, slot) -> Verdicts:
-    """Batched `reasonenv.envs.verdict_cache.verify`: [K, L] action ids -> Verdicts of the instances (entry, slot)."""
-    from esolangs.jax_bf import S_OK, S_SYNTAX, fold_programs, run_folded
+def run_lanes(params: TokenEnvParams, programs, language, entry, slot, test, active):
+    """Run C lanes, each one program ([C, L] action ids) on one hidden test `test` of instance (entry, slot).
 
-    programs = jnp.asarray(programs, jnp.int32)
-    K, L = programs.shape
-    M = params.test_valid.shape[2]
-    codes = params.code_of[language[:, None], programs]                 # [K, L] Brainfuck codes, 0 = pad
-    per_test = lambda a: jnp.repeat(a, M, axis=0)  # noqa: E731  one row per (program, test)
-    instance = lambda a: a[entry, slot]  # noqa: E731
-    inputs = instance(params.test_input).reshape(K * M, -1)
-    input_length = instance(params.test_input_length).reshape(K * M)
-    run_codes = per_test(codes)
-    modulus = per_test(instance(params.modulus))
-    ignore = per_test(instance(params.ignore_unmatched))
-    folded, unmatched = fold_programs(run_codes, modulus, ignore)
+    Inactive lanes (padding, absent tests) get a step budget of 0 and end at
+    once, so they never hold the batch back. Returns (status, steps,
+    output [C, O] int32 cut to the pool's longest expected output, output length).
+    """
+    from esolangs.jax_bf import fold_programs, run_folded
+
+    at = lambda a: a[entry, slot]  # noqa: E731
+    at_test = lambda a: a[entry, slot, test]  # noqa: E731
+    codes = params.code_of[language[:, None], jnp.asarray(programs, jnp.int32)]  # Brainfuck codes, 0 = pad
+    modulus, ignore = at(params.modulus), at(params.ignore_unmatched)
+    folded, unmatched = fold_programs(codes, modulus, ignore)
     status, steps, output, output_length = run_folded(
-        folded, unmatched, inputs, input_length, modulus, per_test(instance(params.tape_size)),
-        per_test(instance(params.max_steps)), per_test(instance(params.max_output)), per_test(instance(params.clamp)),
-        per_test(instance(params.eof)), ignore, tape_cells=params.tape_cells, output_slots=params.output_slots,
+        folded, unmatched, at_test(params.test_input), at_test(params.test_input_length), modulus,
+        at(params.tape_size), jnp.where(active, at(params.max_steps), 0), at(params.max_output), at(params.clamp),
+        at(params.eof), ignore, tape_cells=params.tape_cells, output_slots=params.output_slots,
         tape_dtype=jnp.int32 if params.wide_cells else jnp.uint8,
     )
-    valid = instance(params.test_valid)                                  # [K, M]
-    status = jnp.where(valid, status.reshape(K, M), 0)
-    steps = jnp.where(valid, steps.reshape(K, M), 0)
-    expected = instance(params.test_output)                              # [K, M, O]
-    expected_length = instance(params.test_output_length)               # [K, M]
-    O = expected.shape[2]
-    got = output.reshape(K, M, -1)[:, :, :O].astype(jnp.int32)          # first O output bytes suffice
-    got_length = output_length.reshape(K, M)
-    score, passed = score_runs(params, entry, slot, status, got, got_length, expected.astype(jnp.int32),
-                               expected_length, valid, S_OK)
+    O = params.test_output.shape[3]
+    return status, steps, output[:, :O].astype(jnp.int32), output_length
+
+
+def score_programs(params: TokenEnvParams, entry, slot, status, steps, output, output_length) -> Verdicts:
+    """Verdicts of K programs from their runs on every test ([K, M] status/steps/lengths, [K, M, O] output)."""
+    from esolangs.jax_bf import S_OK, S_SYNTAX
+
+    valid = params.test_valid[entry, slot]
+    status = jnp.where(valid, status, 0)
+    score, passed = score_runs(params, entry, slot, status, output, output_length,
+                               params.test_output[entry, slot].astype(jnp.int32),
+                               params.test_output_length[entry, slot], valid, S_OK)
     return Verdicts(score=score, passed=passed, total=valid.sum(1).astype(jnp.int32),
-                    syntax_error=jnp.any(valid & (status == S_SYNTAX), axis=1), status=status, steps=steps)
+                    syntax_error=jnp.any(valid & (status == S_SYNTAX), axis=1), status=status,
+                    steps=jnp.where(valid, steps, 0))
+
+
+def verify_programs(params: TokenEnvParams, programs, language, entry, slot) -> Verdicts:
+    """Batched `reasonenv.envs.verdict_cache.verify`: [K, L] action ids -> Verdicts of the instances (entry, slot)."""
+    programs = jnp.asarray(programs, jnp.int32)
+    K = programs.shape[0]
+    M = params.test_valid.shape[2]
+    lanes = lambda a: jnp.repeat(a, M, axis=0)  # noqa: E731  one lane per (program, test)
+    test = jnp.tile(jnp.arange(M), K)
+    active = params.test_valid[lanes(entry), lanes(slot), test]
+    status, steps, output, output_length = run_lanes(params, lanes(programs), lanes(language), lanes(entry),
+                                                     lanes(slot), test, active)
+    per_program = lambda a: a.reshape((K, M) + a.shape[1:])  # noqa: E731
+    return score_programs(params, entry, slot, per_program(status), per_program(steps), per_program(output),
+                         per_program(output_length))
 
 
 def score_runs(params, entry, slot, status, got, got_length, expected, expected_length, valid, ok_code):
@@ -589,40 +609,47 @@ def score_runs(params, entry, slot, status, got, got_length, expected, expected_
     return score.astype(jnp.float32), passed
 
 
-def verify_finished(params: TokenEnvParams, finished, programs, language, entry, slot, *, chunk: int = 128):
+def verify_finished(params: TokenEnvParams, finished, programs, language, entry, slot, *, chunk: int = 256):
     """Verify every finished episode of a rollout and return their final rewards (0 where not finished).
 
     `finished` [T, B] bool and the matching [T, B, ...] arrays (the rollout's
-    `info`). Finished programs are compacted with a fixed-size
-    `jnp.nonzero` and verified `chunk` at a time in a `while_loop`, so the
-    interpreter runs only on programs that need it. Returns (reward [T, B],
-    success [T, B] bool, passed [T, B] int32).
+    `info`). The (finished program, hidden test) pairs are compacted with a
+    fixed-size `jnp.nonzero` and run `chunk` lanes at a time in a
+    `while_loop`, so the interpreter runs only on programs that need it and
+    only on tests their instance has. Returns (reward [T, B] as
+    `final_reward`, success [T, B] bool, passed [T, B] int32).
     """
     shape = finished.shape
-    flat = finished.reshape(-1)
-    total = flat.shape[0]
-    count = flat.sum()
-    order = jnp.nonzero(flat, size=total, fill_value=0)[0]
-    pad = (-total) % chunk
-    order = jnp.concatenate([order, jnp.zeros(pad, order.dtype)])
-    programs = programs.reshape(total, -1)
-    language, entry, slot = (a.reshape(-1) for a in (language, entry, slot))
+    P = finished.size
+    M = params.test_valid.shape[2]
+    O = params.test_output.shape[3]
+    programs = programs.reshape(P, -1)
+    language, entry, slot, finished = (a.reshape(-1) for a in (language, entry, slot, finished))
+    needed = (finished[:, None] & params.test_valid[entry, slot]).reshape(-1)      # [P * M] lanes to run
+    count = needed.sum()
+    pad = (-P * M) % chunk
+    lanes = jnp.concatenate([jnp.nonzero(needed, size=P * M, fill_value=0)[0], jnp.zeros(pad, jnp.int32)])
 
     def body(carry):
-        start, reward, success, passed = carry
-        rows = jax.lax.dynamic_slice(order, (start,), (chunk,))
+        start, status, steps, output, output_length = carry
+        lane = jax.lax.dynamic_slice(lanes, (start,), (chunk,))
         real = start + jnp.arange(chunk) < count
-        verdicts = verify_programs(params, programs[rows], language[rows], entry[rows], slot[rows])
-        value = final_reward(params, verdicts, entry[rows], slot[rows])
-        target = jnp.where(real, rows, total)  # padding rows scatter out of range (dropped)
-        reward = reward.at[target].set(value, mode="drop")
-        success = success.at[target].set(verdicts.success, mode="drop")
-        passed = passed.at[target].set(verdicts.passed, mode="drop")
-        return start + chunk, reward, success, passed
+        row, test = lane // M, lane % M
+        results = run_lanes(params, programs[row], language[row], entry[row], slot[row], test, real)
+        target = jnp.where(real, lane, P * M)  # padding lanes scatter out of range (dropped)
+        status, steps, output, output_length = (
+            buffer.at[target].set(value, mode="drop")
+            for buffer, value in zip((status, steps, output, output_length), results))
+        return start + chunk, status, steps, output, output_length
 
-    init = (jnp.int32(0), jnp.zeros(total, jnp.float32), jnp.zeros(total, bool), jnp.zeros(total, jnp.int32))
-    _, reward, success, passed = jax.lax.while_loop(lambda c: c[0] < count, body, init)
-    return reward.reshape(shape), success.reshape(shape), passed.reshape(shape)
+    init = (jnp.int32(0), jnp.zeros(P * M, jnp.int32), jnp.zeros(P * M, jnp.int32),
+            jnp.zeros((P * M, O), jnp.int32), jnp.zeros(P * M, jnp.int32))
+    _, status, steps, output, output_length = jax.lax.while_loop(lambda c: c[0] < count, body, init)
+    per_program = lambda a: a.reshape((P, M) + a.shape[1:])  # noqa: E731
+    verdicts = score_programs(params, entry, slot, per_program(status), per_program(steps), per_program(output),
+                              per_program(output_length))
+    reward = jnp.where(finished, final_reward(params, verdicts, entry, slot), 0.0)
+    return reward.reshape(shape), (finished & verdicts.success).reshape(shape), verdicts.passed.reshape(shape)
 
 
 def status_names(codes) -> list[str]:

@@ -29,6 +29,7 @@ from reasonenv.envs.jax_token_env import (  # noqa: E402
     curriculum_entries,
     final_reward,
     scheduler_weights,
+    verify_finished,
     verify_programs,
 )
 
@@ -193,6 +194,14 @@ def test_observations_ends_and_rewards_match(episodes):
         mode_params = params.replace(mode=jnp.full_like(params.mode, MODE_ID[mode]))
         verdicts = verify(mode_params, programs, language, entry, slot)
         extra = np.asarray(final_reward(mode_params, verdicts, entry, slot))
+        # the rollout path: a [T, B] grid of which some steps finished, compacted and run by test lanes
+        grid = lambda a: a.reshape((8, VERIFY_ROWS // 8) + a.shape[1:])  # noqa: E731
+        finished_grid = grid(jnp.arange(VERIFY_ROWS) < rows)
+        rollout_reward, rollout_success, _ = jax.jit(verify_finished, static_argnames="chunk")(
+            mode_params, finished_grid, grid(programs), grid(language), grid(entry), grid(slot), chunk=64)
+        np.testing.assert_allclose(np.asarray(rollout_reward).reshape(-1), np.where(np.arange(VERIFY_ROWS) < rows, extra, 0),
+                                   rtol=1e-6, atol=1e-6)
+        assert (np.asarray(rollout_success).reshape(-1)[:rows] == np.asarray(verdicts.success)[:rows]).all()
         for row, (played_mode, _, _, _, _, step_reward, py_reward, last) in enumerate(finished):
             if played_mode != mode:
                 continue
