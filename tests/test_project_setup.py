@@ -78,3 +78,18 @@ def test_install_torch_takes_the_cpu_build_that_pip_already_offers_within_second
     assert done.returncode == 0, done.stderr
     assert f"the CPU build ({version}+cpu) that pip's configured sources offer" in done.stdout
     assert elapsed < 30, f"took {elapsed:.0f} s"
+
+
+@pytest.mark.slow
+def test_an_editable_install_prints_no_setuptools_warnings(tmp_path):
+    """`make demo` opened with ~60 lines of setuptools warnings; an editable install into a scratch venv shows none."""
+    scratch = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(scratch)], check=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(scratch / "bin" / "python"), "install", "--no-deps", "-e", str(ROOT)],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    noise = [line for line in (done.stdout + done.stderr).splitlines()
+             if "Warning" in line or "deprecated" in line.lower() or "!!" in line]
+    assert noise == [], "\n".join(noise)
