@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,7 +20,7 @@ def main(args: argparse.Namespace) -> int:
     try:
         suites = [get_suite(args.suite)] if args.suite else [get_suite(n) for n in suite_names()]
     except ValueError as err:
-        print(f"reasonenv tasks: {err}", file=__import__("sys").stderr)
+        print(f"reasonenv tasks: {err}", file=sys.stderr)
         return 2
     rows = []
     listed = set()
