@@ -510,8 +510,12 @@ def check_backend_limits(options: BrainfuckOptions, max_steps: int) -> None:
         raise ValueError(f"the JAX backend supports max_steps up to {MAX_STEPS}, got {max_steps}")
 
 
+MIN_BATCH_BUCKET = 128
+"""Small calls share one compiled shape: an interpreter step of 128 programs costs little more than of 8."""
+
+
 def _batch_bucket(count: int, batch_size: int) -> int:
-    return min(batch_size, _pow2_at_least(count, 8))
+    return min(batch_size, _pow2_at_least(count, MIN_BATCH_BUCKET))
 
 
 def run_batch(
