@@ -273,15 +273,23 @@ class ResultsWriter:
 # ---------------------------------------------------------------- planning
 
 
-def suite_instances(config: BenchConfig) -> list[Any]:
+def check_scope(config: BenchConfig) -> None:
+    """Raise ValueError for an unknown suite, family or language (cheap: no instance is generated)."""
     from curricula.suites import get_suite
 
     suite = get_suite(config.suite)
+    unknown = sorted(set(config.families or ()) - set(suite.families()))
+    if unknown:
+        raise ValueError(f"--families {unknown} are not in suite {config.suite!r}; its families: {suite.families()}")
+    unique_languages(config.languages)
+
+
+def suite_instances(config: BenchConfig) -> list[Any]:
+    from curricula.suites import get_suite
+
+    check_scope(config)
+    suite = get_suite(config.suite)
     wanted = set(config.families) if config.families else None
-    if wanted:
-        unknown = sorted(wanted - set(suite.families()))
-        if unknown:
-            raise ValueError(f"--families {unknown} are not in suite {config.suite!r}; its families: {suite.families()}")
     counts: dict[str, int] = {}
     chosen = []
     for instance in suite.instances():
@@ -451,6 +459,7 @@ class Runner:
         check_out_dir(config.out)
         previous_run = read_run_file(config.out)
         check_same_run(config, previous_run)
+        check_scope(config)  # bad arguments are reported before the endpoint is contacted
         try:
             await self.model.check()
         except EndpointError as err:

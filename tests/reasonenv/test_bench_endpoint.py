@@ -207,6 +207,11 @@ def test_invalid_arguments_leave_no_out_directory(tmp_path, capsys):
     assert "no-such-family" in capsys.readouterr().err
     args = oracle_args(out, "--languages", "klingon")
     assert cli_main(args) == 2
+    # bad arguments are reported before a (here dead) endpoint is contacted
+    args = bench_args(f"http://127.0.0.1:{closed_port()}/v1", out, "--families", "no-such-family")
+    assert cli_main(args) == 2
+    err = capsys.readouterr().err
+    assert "no-such-family" in err and "cannot connect" not in err
     assert not (tmp_path / "nested").exists()
 
 
