@@ -72,8 +72,8 @@ def test_ids_are_registered_in_either_import_order_and_after_an_availability_che
 
 
 def test_the_shipped_id_table_matches_the_suites():
-    """If this fails after a suite changed: python -m reasonenv.envs.registration --write"""
-    assert shipped_token_env_table() == token_env_table()
+    assert shipped_token_env_table() == token_env_table(), (
+        "reasonenv/envs/token_envs.json is stale: regenerate it with `python -m reasonenv.envs.registration --write`")
 
 
 @pytest.mark.parametrize("suite", sorted(SUITE_MODULES))
