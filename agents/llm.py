@@ -32,6 +32,8 @@ from reasonenv.bench.models import BASELINES, EndpointError, Model, ModelRequest
 RETRYABLE_STATUS = frozenset({408, 409, 425, 429}) | frozenset(range(500, 600))
 FATAL_STATUS = frozenset({401, 403, 404})
 """Statuses that mean the run is misconfigured (key, URL or model name): no request will succeed."""
+CHECK_TIMEOUT_S = 10.0
+"""Per-try timeout of the endpoint check's GET /models (a completion keeps the configured timeout)."""
 _FATAL_HINTS = {
     401: "the endpoint rejected the API key; check --api-key-env and that variable",
     403: "the API key may not use this endpoint or model",
@@ -239,7 +241,9 @@ class OpenAIChatModel:
             # timeouts and error types but skips its per-field request transform and response models, which
             # cost more CPU than the rest of the harness; cast_to=bytes returns the body undecoded.
             if method == "get":
-                return await self._client.get(path, cast_to=bytes)
+                # a listing answers at once on a live server: a hung one is found in seconds, not minutes
+                timeout = min(self.config.timeout_s, CHECK_TIMEOUT_S)
+                return await self._client.get(path, cast_to=bytes, options={"timeout": timeout})
             return await self._client.post(path, body=body, cast_to=bytes)
         except openai.APITimeoutError as err:
             raise _RetryableFault("timeout") from err

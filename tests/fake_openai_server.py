@@ -9,7 +9,8 @@ Tests start it on an ephemeral port and stop it themselves:
 Each completion request first consumes the next queued fault, if any;
 otherwise the responder's text is returned as a normal completion. A fault
 set as `server.always` answers every request, `GET /v1/models` included,
-and is never consumed (a server that rejects the key, or has no such route).
+and is never consumed (a server that rejects the key, has no such route, or
+hangs: a `slow` fault delays GET too).
 `GET /v1/models` lists `server.models`; with `models_route=False` it is a 404,
 as on servers that do not implement it. Fault kinds: `status`
 (an HTTP error code, optionally with Retry-After), `slow` (sleep `delay`
@@ -70,6 +71,8 @@ class FakeOpenAIServer:
                     server.gets.append(self.path)
                 if server.always is not None and server.always.kind == "status":
                     return self._status(server.always)
+                if server.always is not None and server.always.kind == "slow":
+                    time.sleep(server.always.delay)
                 if not (server.models_route and self.path.rstrip("/").endswith("/models")):
                     return self._send(404, {"error": {"message": f"no route {self.path}"}})
                 return self._send(200, {"object": "list", "data": [{"id": name, "object": "model"} for name in server.models]})

@@ -234,3 +234,14 @@ def test_refused_connection_and_401_are_fatal_answers_and_stop_further_requests(
     server.always = Fault("status", code=400)
     response = ask(server)
     assert response.error.startswith("HTTP 400") and not response.fatal  # fails that request only
+
+
+def test_check_of_a_hung_server_times_out_per_try(monkeypatch):
+    import agents.llm
+
+    monkeypatch.setattr(agents.llm, "CHECK_TIMEOUT_S", 0.2)
+    with FakeOpenAIServer(always=Fault("slow", delay=2.0)) as running:
+        started = time.monotonic()
+        with pytest.raises(EndpointError, match=r"did not answer after 2 tries \(last: timeout\)"):
+            check(running.base_url, max_retries=1)
+        assert time.monotonic() - started < 1.5
