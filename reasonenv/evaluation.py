@@ -26,9 +26,11 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
+import numpy as np
+
 from curricula.base import Instance, make_task
 from curricula.heldout import content_key, content_space
-from reasonenv.policy import Policy, run_episode
+from reasonenv.policy import EpisodeResult, Policy, run_episode
 
 DEFAULT_INSTANCES = 50
 EVAL_SUITES = ("primitives", "pqt", "tiers", "paper")
@@ -38,6 +40,8 @@ MIN_SCAN = 2_000
 """Indices scanned at least per target when collecting held-out instances."""
 SCAN_PER_INSTANCE = 200
 """...and this many per requested instance (rare held-out contents of small spaces need a long scan)."""
+BATCH = 64
+"""Episodes stepped in lockstep when the policy has `act_batch` (one forward pass per step for all of them)."""
 
 
 @dataclass(frozen=True)
@@ -242,22 +246,59 @@ def evaluate_targets(policy: Policy, targets: Sequence[EvalTarget], *, instances
     results = []
     try:
         for target, chosen, heldout, note in plans:
-            env = token_env(target, chosen, env_options)
+            envs = [token_env(target, chosen, env_options)]
             passed = length = 0
-            for instance in chosen:
-                episode = run_episode(env, policy, seed=0, options={"instance": instance})
-                passed += int(episode.success)
-                length += episode.length
+            for start in range(0, len(chosen), BATCH):
+                for episode in run_episodes(envs, policy, chosen[start:start + BATCH], lambda: token_env(target, chosen, env_options)):
+                    passed += int(episode.success)
+                    length += episode.length
                 if bar is not None:
-                    bar.update(1)
+                    bar.update(len(chosen[start:start + BATCH]))
             if bar is not None:
                 bar.set_postfix_str(f"{target.family} {passed}/{len(chosen)}", refresh=False)
-            env.close()
+            for env in envs:
+                env.close()
             results.append(TargetResult(target, len(chosen), passed, heldout, note, length / max(1, len(chosen))))
     finally:
         if bar is not None:
             bar.close()
     return results
+
+
+def run_episodes(envs: list, policy: Policy, instances: Sequence[Instance], make_env) -> list[EpisodeResult]:
+    """One episode per instance, as `run_episode` plays it; with `policy.act_batch` the episodes run in lockstep.
+
+    `envs` is a pool of token envs for the instances' target, grown with `make_env()` as needed. A greedy
+    policy is stateless, so lockstep play gives the same episodes as one after another, in one forward
+    pass per step instead of one per episode and step.
+    """
+    act_batch = getattr(policy, "act_batch", None)
+    if act_batch is None:
+        return [run_episode(envs[0], policy, seed=0, options={"instance": instance}) for instance in instances]
+    while len(envs) < len(instances):
+        envs.append(make_env())
+    observations = [env.reset(seed=0, options={"instance": instance})[0] for env, instance in zip(envs, instances)]
+    totals = [0.0] * len(instances)
+    finished: list[EpisodeResult | None] = [None] * len(instances)
+    active = list(range(len(instances)))
+    while active:
+        actions = act_batch([observations[i] for i in active])
+        still = []
+        for i, action in zip(active, actions):
+            action = int(action)
+            mask = np.asarray(observations[i]["action_mask"])
+            if not 0 <= action < mask.shape[0] or not mask[action]:
+                raise ValueError(f"policy chose action {action}, which the action mask forbids (allowed: {np.flatnonzero(mask).tolist()})")
+            observations[i], reward, terminated, truncated, info = envs[i].step(action)
+            totals[i] += float(reward)
+            if terminated or truncated:
+                finished[i] = EpisodeResult(success=bool(info.get("success", False)), reward=totals[i],
+                                            program=str(info.get("program", "")),
+                                            length=int(info.get("program_length", 0)), info=dict(info))
+            else:
+                still.append(i)
+        active = still
+    return finished
 
 
 def evaluate(policy: Policy, *, language: str, suite: str | None = None, curriculum: str | None = None,

@@ -74,7 +74,23 @@ def load(spec: str):
         policy = load_policy(path)
     except (FileNotFoundError, NotADirectoryError, KeyError) as err:
         raise ValueError(f"{spec!r} holds no loadable checkpoint: {err}") from err
-    return policy, dict(getattr(policy, "env_options", None) or {})
+    options = dict(getattr(policy, "env_options", None) or {})
+    if "max_program_length" not in options:
+        options.update(_run_env_options(path))
+    return policy, options
+
+
+def _run_env_options(path: Path) -> dict:
+    """Token env options recorded in the run's config.json (the run directory or a checkpoint inside it)."""
+    for folder in [path, *path.resolve().parents][:4]:
+        config = folder / "config.json"
+        if config.is_file():
+            try:
+                data = json.loads(config.read_text())
+            except (OSError, ValueError):
+                return {}
+            return {key: data[key] for key in ("max_program_length", "action_order") if data.get(key) is not None}
+    return {}
 
 
 def main(args: argparse.Namespace) -> int:

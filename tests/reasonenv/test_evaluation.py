@@ -103,3 +103,24 @@ def test_observation_oracle_passes_every_curriculum_entry_on_heldout_content(cur
     evaluation = evaluate(oracles.ObservationOracle(), language=language, curriculum=curriculum, instances=10)
     assert evaluation.results and all(r.pass_rate == 1.0 for r in evaluation.results), evaluation.table()
     assert any(r.heldout for r in evaluation.results) and evaluation.mean_pass_rate == 1.0
+
+
+class BatchedEchoPolicy(EchoBytePolicy):
+    """The echo policy with `act_batch`, recording the batch sizes it was asked for."""
+
+    def __init__(self):
+        self.batches = []
+
+    def act_batch(self, observations):
+        self.batches.append(len(observations))
+        return np.array([self.act(o) for o in observations])
+
+
+def test_batched_policies_play_the_same_episodes_in_lockstep():
+    targets = [EvalTarget("echo-byte", "bf", level=3), EvalTarget("emit-char", "bf", level=2)]
+    batched = BatchedEchoPolicy()
+    together = evaluate_targets(batched, targets, instances=70)
+    alone = evaluate_targets(EchoBytePolicy(), targets, instances=70)
+    assert [(r.passed, r.episodes, r.mean_length) for r in together] == [(r.passed, r.episodes, r.mean_length) for r in alone]
+    assert together[0].passed == 70 and together[1].passed == 0
+    assert max(batched.batches) == 64 and len(batched.batches) == 2 * 2 * 3  # 2 targets x 2 chunks x 3 steps
