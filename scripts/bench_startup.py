@@ -110,12 +110,12 @@ def main() -> int:
             cells.append(f"{before_ms:>11.1f} {after_ms:>10.1f} {ratio:>6.2f}x")
         print(f"{label:<30} {cells[0]}   {cells[1]}")
     print()
+    # The verdict uses CPU time: wall time on a shared machine moves by hundreds of ms between runs.
     for tree in ("before", "after"):
-        for kind in ("cpu", "wall"):
-            overhead = results["import reasonenv, gymnasium"][(tree, kind)] - results["import gymnasium"][(tree, kind)]
-            verdict = "within" if overhead <= BUDGET_MS else "over"
-            print(f"{tree:>6} ({kind:>4}): import reasonenv + gymnasium costs {overhead:+6.1f} ms over import gymnasium "
-                  f"({verdict} the {BUDGET_MS:.0f} ms budget)")
+        overhead = results["import reasonenv, gymnasium"][(tree, "cpu")] - results["import gymnasium"][(tree, "cpu")]
+        verdict = "within" if overhead <= BUDGET_MS else "over"
+        print(f"{tree:>6}: import reasonenv + gymnasium costs {overhead:+6.1f} ms CPU over import gymnasium "
+              f"({verdict} the {BUDGET_MS:.0f} ms budget)")
     return 0
 
 
