@@ -257,7 +257,8 @@ def register_family(cls: type[TaskFamily]) -> type[TaskFamily]:
 
 
 def family_class(name: str) -> type[TaskFamily]:
-    _ensure_loaded()
+    if name not in _FAMILIES:  # a suite's module may have registered it already: load every module only when not
+        _ensure_loaded()
     if name not in _FAMILIES:
         close = difflib.get_close_matches(name, list(_FAMILIES), n=3, cutoff=0.5)
         hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
