@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from curricula.suites import SUITE_MODULES
+from reasonenv.cli import COMMANDS
 from reasonenv.envs.registration import shipped_token_env_table, token_env_table
 from reasonenv.extras import EXTRA_MODULES, MissingExtraError, missing_extra, require_extra
 
@@ -168,3 +169,11 @@ def test_cli_turns_a_missing_extra_into_one_line(tmp_path):
         "reasonenv: reasonenv needs-torch needs the optional 'train' extra (torch is not installed): "
         "pip install 'reasonenv[train]'  (in a clone: pip install -e '.[train]')"
     ]
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_command_help_works_without_heavy_imports(command):
+    """`reasonenv CMD --help` shows the command's options and imports neither torch, Ray nor JAX (extras load on use)."""
+    code = CLI_CALL.format(argv=[command, "--help"])
+    loaded = imported_after(code)
+    assert not [m for m in loaded if m.split(".")[0] in ("torch", "ray", "jax")], loaded
