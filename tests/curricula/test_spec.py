@@ -19,6 +19,7 @@ from curricula.spec import instance_spec, show_value, spec_statement
         ("echo-byte", 0, ()),
         ("add-constant", 0, ()),
         ("reverse", None, ()),
+        ("count-char", None, (1,)),
     ],
 )
 def test_spec_of_level_zero(family, level, expected):

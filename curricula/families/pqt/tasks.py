@@ -129,6 +129,12 @@ class CountChar(PQTFamily):
     )
     io_format = "bytes: letters 1..26 (no terminator) -> one byte, the count"
     original_params = {"char": 1}
+    # The examples show the letter only when one of them counts it; the description always names it.
+    spec_fields = ("letter to count",)
+
+    @classmethod
+    def spec(cls, instance):
+        return (int(instance.config["char"]),)
 
     def fixed_params(self):
         return {"char": self.config.char}
