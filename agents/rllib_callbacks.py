@@ -12,6 +12,7 @@ with `update_scheduler=False`: they only apply the stage they are given.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -44,9 +45,16 @@ def episode_counts(env_runner_results: dict[str, Any]) -> dict[tuple[int, str], 
     table = env_runner_results.get(CURRICULUM_KEY, {}) or {}
     for name, value in table.get("episodes", {}).items():
         stage, family = name.split("|", 1)
-        successes = table.get("successes", {}).get(name, 0)
-        counts[(int(stage), family)] = (int(round(float(value))), int(round(float(successes))))
+        episodes, successes = _count(value), _count(table.get("successes", {}).get(name, 0))
+        if episodes:
+            counts[(int(stage), family)] = (episodes, min(successes, episodes))
     return counts
+
+
+def _count(value: Any) -> int:
+    """A summed counter as an int; a key restored from a checkpoint with no new values reads NaN (= nothing new)."""
+    value = float(value)
+    return int(round(value)) if math.isfinite(value) else 0
 
 
 class CurriculumCallback(RLlibCallback):

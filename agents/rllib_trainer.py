@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -89,6 +90,18 @@ def build_algo_config(cfg: TrainConfig, curriculum_state: dict | None = None):
 
 def init_ray(cfg: TrainConfig, log: Callable[[str], None]) -> bool:
     """Join `cfg.address`, or start a private local Ray with the machine's CPUs (never a stale cluster); True if it connected."""
+    if cfg.address:
+        # `ray start` enables token auth by default, but a joining driver only sends the token
+        # (~/.ray/auth_token, RAY_AUTH_TOKEN or RAY_AUTH_TOKEN_PATH) when RAY_AUTH_MODE=token is set,
+        # and Ray reads that variable once, when it is first imported.
+        has_token = (Path.home() / ".ray" / "auth_token").is_file() or "RAY_AUTH_TOKEN" in os.environ \
+            or "RAY_AUTH_TOKEN_PATH" in os.environ
+        if has_token and "RAY_AUTH_MODE" not in os.environ:
+            os.environ["RAY_AUTH_MODE"] = "token"
+            if "ray" in sys.modules:
+                from ray._raylet import Config
+
+                Config.initialize("")  # what Ray's own _enable_token_auth does after setting the variable
     import ray
 
     if ray.is_initialized():
