@@ -2,6 +2,7 @@
 # Install torch: the CUDA build on a machine with an NVIDIA GPU, else the small CPU build,
 # taken from wherever pip can already get it, without minutes of retries on unreachable indexes.
 #
+# With an NVIDIA GPU: the CUDA build (PyPI's, when pip's sources would otherwise pick a local +cpu wheel).
 # Order on a machine without a GPU:
 #   1. pip's configured sources (index, extra-index-url, find-links) already offer a CPU
 #      build (a local version like 2.13.0+cpu): install from them. A dry-run resolution
@@ -31,9 +32,24 @@ if [ "$DRY_RUN" != 1 ] && "$PIP" show torch >/dev/null 2>&1; then
     exit 0
 fi
 
+REPORT="$(mktemp "${TMPDIR:-/tmp}/torch-resolve.XXXXXX")"
+trap 'rm -f "$REPORT"' EXIT
+
+configured_offers_cpu_build() {  # does `pip install torch==V` from the configured sources pick a +cpu build?
+    "$PIP" install --quiet --dry-run --ignore-installed --no-deps --retries 0 --timeout "$INDEX_TIMEOUT" \
+        --report "$REPORT" "$SPEC" >/dev/null 2>&1 \
+        && grep -q "\"version\": \"$TORCH_VERSION+cpu\"" "$REPORT"
+}
+
 if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi >/dev/null 2>&1; then
-    echo "NVIDIA GPU found: installing $SPEC (the CUDA build from PyPI)"
-    install "$SPEC"
+    if configured_offers_cpu_build; then
+        # ==V would take the local +cpu wheel (a local version sorts above V); ===V is PyPI's CUDA build exactly
+        echo "NVIDIA GPU found: installing torch===$TORCH_VERSION, PyPI's CUDA build (not the CPU build pip's sources also offer)"
+        install "torch===$TORCH_VERSION"
+    else
+        echo "NVIDIA GPU found: installing $SPEC (the CUDA build)"
+        install "$SPEC"
+    fi
     exit 0
 fi
 
@@ -44,11 +60,7 @@ if [ "$(uname -s)" = Darwin ]; then
     exit 0
 fi
 
-REPORT="$(mktemp "${TMPDIR:-/tmp}/torch-resolve.XXXXXX")"
-trap 'rm -f "$REPORT"' EXIT
-if "$PIP" install --quiet --dry-run --ignore-installed --no-deps --retries 0 --timeout "$INDEX_TIMEOUT" \
-        --report "$REPORT" "$SPEC" >/dev/null 2>&1 \
-        && grep -q "\"version\": \"$TORCH_VERSION+cpu\"" "$REPORT"; then
+if configured_offers_cpu_build; then
     echo "no GPU: installing $SPEC, the CPU build ($TORCH_VERSION+cpu) that pip's configured sources offer"
     install "$SPEC"
     exit 0

@@ -93,3 +93,21 @@ def test_an_editable_install_prints_no_setuptools_warnings(tmp_path):
     noise = [line for line in (done.stdout + done.stderr).splitlines()
              if "Warning" in line or "deprecated" in line.lower() or "!!" in line]
     assert noise == [], "\n".join(noise)
+
+
+@pytest.mark.slow
+def test_install_torch_on_an_nvidia_machine_takes_the_cuda_build(tmp_path):
+    """With a GPU the CUDA build is installed even where pip's sources also hold a +cpu wheel (which ==V would pick)."""
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    smi = fake_bin / "nvidia-smi"  # stands in for the driver's tool: the script only asks whether it runs
+    smi.write_text("#!/bin/sh\nexit 0\n")
+    smi.chmod(0o755)
+    version = "2.13.0"
+    env = {**os.environ, "PIP": str(Path(sys.executable).with_name("pip")), "DRY_RUN": "1", "TORCH_VERSION": version,
+           "PATH": f"{fake_bin}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(["sh", str(ROOT / "scripts" / "install_torch.sh")], env=env, capture_output=True,
+                          text=True, timeout=300)
+    expected = (f"installing torch==={version}, PyPI's CUDA build" if pip_offers_cpu_torch(version)
+                else f"installing torch=={version} (the CUDA build)")
+    assert done.stdout.startswith("NVIDIA GPU found: ") and expected in done.stdout, done.stdout + done.stderr
