@@ -18,6 +18,7 @@ out, and say why.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -71,7 +72,8 @@ def load(spec: str):
     except ImportError as err:
         raise ValueError(f"cannot load checkpoints here: {err} (install the training extra: make setup-train)") from err
     try:
-        policy = load_policy(path)
+        with contextlib.redirect_stdout(sys.stderr):  # loaders' messages (e.g. parameter counts) stay off the results
+            policy = load_policy(path)
     except (FileNotFoundError, NotADirectoryError, KeyError) as err:
         raise ValueError(f"{spec!r} holds no loadable checkpoint: {err}") from err
     options = dict(getattr(policy, "env_options", None) or {})
