@@ -65,6 +65,10 @@ def load_policy(path: str | Path) -> GreedyModulePolicy:
     Raises ValueError naming the path when it is neither (or has no checkpoint yet).
     """
     checkpoint = rd.resolve_checkpoint(path)
+    if (checkpoint / rd.ALGORITHM / "jax_policy.json").is_file():  # written by agents.jax_trainer
+        from agents.jax_policy import load_jax_policy
+
+        return load_jax_policy(checkpoint)
     module_dir = checkpoint / rd.ALGORITHM
     for part in MODULE_PATH:
         module_dir = module_dir / part

@@ -27,14 +27,20 @@ def is_jax_checkpoint(checkpoint: str | Path) -> bool:
 class JaxGreedyPolicy:
     """`act(observation) -> int`: the Flax model's argmax over allowed actions; `act_batch` for several at once."""
 
-    def __init__(self, model, params, checkpoint: Path, meta: dict):
+    def __init__(self, model, params, checkpoint: Path, meta: dict, config: dict | None = None):
         import jax
 
         self.model, self.params, self.checkpoint, self.meta = model, params, Path(checkpoint), meta
+        self.config = config or {}
         self.task_length = int(meta["task_length"])
         self.program_length = int(meta["program_length"])
         self.num_actions = int(meta["num_actions"])
         self._logits = jax.jit(lambda p, obs: model.apply(p, obs)[0])
+
+    @property
+    def env_options(self) -> dict:
+        """Token env arguments the policy was trained with (what `reasonenv evaluate` passes to its envs)."""
+        return {"max_program_length": self.program_length}
 
     def act(self, observation: dict[str, np.ndarray]) -> int:
         return int(self.act_batch([observation])[0])
@@ -90,7 +96,9 @@ def load_jax_policy(checkpoint: str | Path) -> JaxGreedyPolicy:
         restored = ocp.PyTreeCheckpointer().restore((checkpoint / "algorithm" / STATE_DIR).resolve())
     params = jax.tree_util.tree_map(lambda like, value: np.asarray(value, like.dtype).reshape(like.shape),
                                     template, _as_like(restored["params"], template))
-    return JaxGreedyPolicy(model, params, checkpoint, meta)
+    config_path = checkpoint.parent.parent / "config.json"  # the run directory's TrainConfig
+    config = json.loads(config_path.read_text()) if config_path.is_file() else None
+    return JaxGreedyPolicy(model, params, checkpoint, meta, config)
 
 
 def _as_like(tree, template):

@@ -111,15 +111,18 @@ class Runner:
 
 
 def check_config(cfg: TrainConfig) -> TrainConfig:
-    """TrainConfig.validate(), accepting backend='jax' even where agents.train_config does not list it yet."""
-    from agents.train_config import BACKENDS
+    """TrainConfig.validate() plus what only this backend needs: a Flax model, Brainfuck-family languages."""
+    from agents.flax_models import MODEL_NAMES
+    from curricula.schedulers import load_curriculum
+    from reasonenv.envs.jax_token_env import curriculum_entries, language_tables
 
-    if cfg.backend == "jax" and "jax" not in BACKENDS:
-        dataclasses.replace(cfg, backend=BACKENDS[0]).validate()
-        return cfg
     cfg.validate()
     if cfg.backend != "jax":
         raise ValueError(f"agents.jax_trainer trains backend 'jax', got {cfg.backend!r}")
+    if cfg.model not in MODEL_NAMES:
+        raise ValueError(f"--backend jax trains models {', '.join(MODEL_NAMES)}; got {cfg.model!r}")
+    languages = {entry.language for entry in curriculum_entries(load_curriculum(cfg.curriculum))}
+    language_tables(sorted(languages), None)  # ValueError for languages outside Brainfuck's family
     return cfg
 
 

@@ -25,7 +25,8 @@ MODEL_DEFAULTS: dict[str, int] = {
     "hidden": 128,   # MLP width of the trunk and heads
 }
 """Architecture defaults of agents.models (kept here so validating a config needs no torch)."""
-BACKENDS = ("rllib",)
+BACKENDS = ("rllib", "jax")
+"""rllib: agents.rllib_trainer (Ray RLlib, torch); jax: agents.jax_trainer (PPO inside jit over the functional env)."""
 SCORING_FOR_TRAINING = ("pqt", "prefix", "fraction", "binary")
 
 

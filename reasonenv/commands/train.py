@@ -39,7 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default="runs", help="folder for new run directories (default: runs)")
     parser.add_argument("--name", help="run directory name (default: CURRICULUM__MODEL__sSEED__TIME)")
     parser.add_argument("--checkpoint-every", type=int, default=None, help="iterations between checkpoints (default 5)")
-    parser.add_argument("--backend", help="trainer backend (default: rllib, the only one so far)")
+    parser.add_argument("--backend", help="trainer backend: rllib (default) or jax (jitted PPO, Brainfuck-family curricula)")
     parser.add_argument("--config", metavar="JSON", help="a TrainConfig JSON (a run's config.json, or part of one: e.g. "
                         '{"ppo": {"train_batch_size": 512}}) to start from; the flags above override it')
 
@@ -111,7 +111,15 @@ def main(args: argparse.Namespace) -> int:
         return _fail(str(err))
     except ImportError as err:
         return _fail(f"training needs the train extra ({err}); install it with `make setup-train`")
-    from agents.rllib_trainer import train
+    if cfg.backend == "jax":
+        from agents.jax_trainer import check_config, train
+
+        try:
+            check_config(cfg)  # what only the JAX path rejects (e.g. a Befunge curriculum), before any file is written
+        except ValueError as err:
+            return _fail(str(err))
+    else:
+        from agents.rllib_trainer import train
 
     print(f"run directory: {run_dir}", flush=True)
     train(cfg, run_dir, resume=resume, log=lambda line: print(line, flush=True))

@@ -195,7 +195,8 @@ def _bf_codes(table, language) -> list[int]:
     return codes
 
 
-def _language_tables(languages: Sequence[str], action_order: str | None):
+def language_tables(languages: Sequence[str], action_order: str | None):
+    """Token tables and Brainfuck codes of `languages`; ValueError for a language outside Brainfuck's family."""
     import esolangs
 
     from reasonenv.envs.encoding import token_table
@@ -273,7 +274,7 @@ def build_params(
     if scoring is not None and scoring not in SCORING_MODES:
         raise ValueError(f"scoring must be one of {list(SCORING_MODES)} or None, got {scoring!r}")
     languages = tuple(sorted({e.language for e in entries}))
-    tables, codes = _language_tables(languages, action_order)
+    tables, codes = language_tables(languages, action_order)
     num_actions = max(t.num_actions for t in tables.values())
     if instances is None:
         instances = sample_pool(entries, pool_size=pool_size, pool_seed=pool_seed, content_split=content_split)
