@@ -225,10 +225,7 @@ def task_encoding_length(instance: Instance) -> int:
     from curricula.spec import instance_spec
     from reasonenv.envs.encoding import encoded_length
 
-    try:
-        return encoded_length(instance.examples, instance_spec(instance))
-    except TypeError:  # an encoding without the spec (before the spec joined the observation)
-        return encoded_length(instance.examples)
+    return encoded_length(instance.examples, instance_spec(instance))
 
 
 def evaluate_targets(policy: Policy, targets: Sequence[EvalTarget], *, instances: int = DEFAULT_INSTANCES,
