@@ -169,3 +169,20 @@ def test_split_errors_are_clear():
     # options that fix both seed and index are used as given, whatever the split
     env.reset(seed=0, options={"seed": 0, "index": held})
     assert is_heldout(env.instance)
+
+
+def test_split_is_the_same_in_another_process_with_another_hash_seed():
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from curricula.base import make_task; from curricula.heldout import is_heldout\n"
+        "print(''.join('1' if is_heldout(make_task(f, level=l).instance(2, i)) else '0'"
+        " for f, l in (('reverse', None), ('emit-char', 2), ('emit-string', 1)) for i in range(60)))"
+    )
+    env = dict(os.environ, PYTHONHASHSEED="12345")
+    there = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout.strip()
+    here = "".join("1" if is_heldout(make_task(f, level=l).instance(2, i)) else "0"
+                   for f, l in (("reverse", None), ("emit-char", 2), ("emit-string", 1)) for i in range(60))
+    assert there == here and "1" in here and "0" in here
