@@ -36,6 +36,14 @@ class GreedyModulePolicy:
         self.keys = tuple(module.observation_space.spaces)
         self._torch = torch
 
+    @property
+    def env_options(self) -> dict[str, Any]:
+        """Token env arguments the policy was trained with (what `reasonenv evaluate` passes to its envs)."""
+        options = {}
+        if "max_program_length" in self.config:
+            options["max_program_length"] = int(self.config["max_program_length"])
+        return options
+
     def act(self, observation: dict[str, np.ndarray]) -> int:
         return int(self.act_batch([observation])[0])
 

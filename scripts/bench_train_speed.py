@@ -1,0 +1,107 @@
+"""Env steps per second sampled and trained, per model, with the PPO settings of the learning runs (num_env_runners=0).
+
+    .venv/bin/python scripts/bench_train_speed.py                       # every model, 5 timed iterations each
+    .venv/bin/python scripts/bench_train_speed.py --models small-context --iterations 10
+
+For each model: one local Ray (2 CPUs), the PPO config of
+`scripts/train_bf_basics.py` (agents.train_config defaults) on bf-basics,
+one warm-up iteration, then `--iterations` timed ones. Prints env steps/s
+(sampled and trained: iteration wall time), the split between sampling
+and learning (RLlib's env_runner_sampling / learner_update timers), and the
+driver's peak RSS (it hosts the env runner and the learner). Each model
+runs in its own subprocess, so its peak RSS is its own. Numbers depend on
+what else runs on the machine: check `uptime` first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+MODELS = ("small-context", "full-context", "small-window", "gru")
+
+
+def measure(model: str, iterations: int, stage: int) -> dict:
+    """Time `iterations` PPO iterations of `model` in this process (after one warm-up)."""
+    import ray
+    import torch
+
+    from agents.rllib_trainer import build_algo_config, init_ray
+    from agents.train_config import TrainConfig
+    from curricula.schedulers import load_curriculum
+
+    cfg = TrainConfig(model=model, num_cpus=2).validate()
+    torch.set_num_threads(cfg.torch_threads)
+    scheduler = load_curriculum(cfg.curriculum)
+    state = scheduler.state_dict()
+    state["stage"] = stage
+    init_ray(cfg, lambda line: None)
+    algo = build_algo_config(cfg, state).build_algo()
+    algo.train()  # warm-up: first forward passes, connector setup
+    steps = 0
+    sample_s = learn_s = 0.0
+    started = time.perf_counter()
+    for _ in range(iterations):
+        before = time.perf_counter()
+        result = algo.train()
+        steps += int(result["env_runners"]["num_env_steps_sampled"])
+        timers = result.get("timers", {})
+        sample_s += float(timers.get("env_runner_sampling_timer", 0.0))
+        learn_s += float(timers.get("learner_update_timer", 0.0))
+    wall = time.perf_counter() - started
+    algo.stop()
+    ray.shutdown()
+    return {
+        "model": model, "iterations": iterations, "env_steps": steps, "wall_s": wall,
+        "steps_per_s": steps / wall, "sample_share": sample_s / max(sample_s + learn_s, 1e-9),
+        "sample_s_per_iter": sample_s / iterations, "learn_s_per_iter": learn_s / iterations,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "batch": cfg.ppo.train_batch_size, "epochs": cfg.ppo.num_epochs, "minibatch": cfg.ppo.minibatch_size,
+        "envs": cfg.num_envs_per_env_runner, "stage": stage,
+    }
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", default=",".join(MODELS), help="comma-separated models (default: all)")
+    parser.add_argument("--iterations", type=int, default=5, help="timed iterations per model (default 5)")
+    parser.add_argument("--stage", type=int, default=3, help="bf-basics stage to sample from (3: streams longer than W)")
+    parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: measure one model, print JSON
+    args = parser.parse_args(argv)
+    if args.one:
+        print("RESULT " + json.dumps(measure(args.one, args.iterations, args.stage)), flush=True)
+        return 0
+    rows = []
+    for model in [m.strip() for m in args.models.split(",") if m.strip()]:
+        if model not in MODELS:
+            print(f"bench_train_speed: unknown model {model!r}; choose from {', '.join(MODELS)}", file=sys.stderr)
+            return 2
+        done = subprocess.run([sys.executable, __file__, "--one", model, "--iterations", str(args.iterations),
+                               "--stage", str(args.stage)], capture_output=True, text=True,
+                              env=dict(os.environ, OMP_NUM_THREADS="1"))
+        found = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+        if done.returncode != 0 or not found:
+            print(f"{model}: failed\n{done.stderr[-2000:]}", file=sys.stderr)
+            return 1
+        rows.append(json.loads(found[-1][len("RESULT "):]))
+        row = rows[-1]
+        print(f"{model:14s} {row['steps_per_s']:7.0f} env steps/s sampled+trained | sampling {row['sample_share']:.0%} "
+              f"({row['sample_s_per_iter']:.2f}s/iter) learning {1 - row['sample_share']:.0%} ({row['learn_s_per_iter']:.2f}s/iter) "
+              f"| peak RSS {row['peak_rss_mb']:.0f} MB", flush=True)
+    load = os.getloadavg()[0]
+    first = rows[0]
+    print(f"\nPPO: batch {first['batch']}, minibatch {first['minibatch']}, {first['epochs']} epochs, {first['envs']} envs, "
+          f"num_env_runners=0, bf-basics stage {first['stage']}; load average at the end {load:.1f} on {os.cpu_count()} CPUs")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
