@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 TRAIN_ARGS ?= --curriculum bf-basics --model small-context --budget 3m
 
-.PHONY: help demo test test-slow setup setup-dev setup-train setup-jax setup-all train-demo bench bench-startup clean
+.PHONY: help demo test test-slow lint setup setup-dev setup-train setup-jax setup-all train-demo bench bench-startup clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -52,6 +52,11 @@ train-demo: setup-train ## a short RL training run (TRAIN_ARGS='...' to change i
 test: setup-dev ## run the default test suite (fast tests, 2 workers)
 	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
+lint: setup-dev ## ruff lint and format check, mypy on the four packages (config in pyproject.toml)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy esolangs curricula reasonenv agents
+
 test-slow: setup-dev ## run the slow tests (end-to-end README snippets, installs, soak checks)
 	$(BIN)/pytest -m slow $(PYTEST_ARGS)
 
@@ -66,4 +71,4 @@ bench-startup: setup ## time `import reasonenv`, `reasonenv --help` and `reasone
 	$(BIN)/python scripts/bench_startup.py
 
 clean: ## remove .venv and build outputs
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
