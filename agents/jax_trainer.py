@@ -69,7 +69,7 @@ class JaxSettings:
     """Envs stepped together; the rollout is ppo.train_batch_size // num_envs steps long."""
     pool_size: int = 256
     """Instances per curriculum entry in the device pool (drawn with TaskSource, content_split='train')."""
-    pool_refresh: int = 20
+    pool_refresh: int = 50
     """Iterations between fresh pools (new (seed, index) draws); 0 keeps the first pool."""
     verify_chunk: int = 128
     """Finished programs verified per batched interpreter call."""

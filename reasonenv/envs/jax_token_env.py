@@ -517,6 +517,29 @@ def final_reward(params: TokenEnvParams, verdicts: Verdicts, entry, slot) -> jax
     return verdicts.score - jnp.where(verdicts.syntax_error, params.invalid_program_penalty, 0.0)
 
 
+def run_core(codes, inputs, input_lengths, modulus, tape_size, max_steps, max_output, clamp, eof, ignore_unmatched,
+             *, tape_cells: int, output_slots: int, tape_dtype):
+    """esolangs.jax_bf's jittable core on C programs (one per lane): fold, run, (status, steps, output, length).
+
+    Adapts to the core's two shapes: `run_pool` (lanes that take the next
+    program when theirs ends; half as many lanes as programs) or the older
+    `run_folded` (one lane per program).
+    """
+    from esolangs import jax_bf
+
+    if hasattr(jax_bf, "run_pool"):
+        instructions, loops, unmatched = jax_bf.fold_programs(codes, modulus, ignore_unmatched)
+        count = codes.shape[0]
+        return jax_bf.run_pool(instructions, loops, unmatched, jnp.int32(count), inputs, input_lengths, modulus,
+                               tape_size, max_steps, max_output, clamp, eof, ignore_unmatched,
+                               lanes=max(1, count // 2), tape_cells=tape_cells, output_slots=output_slots,
+                               tape_dtype=tape_dtype)
+    folded, unmatched = jax_bf.fold_programs(codes, modulus, ignore_unmatched)
+    return jax_bf.run_folded(folded, unmatched, inputs, input_lengths, modulus, tape_size, max_steps, max_output,
+                             clamp, eof, ignore_unmatched, tape_cells=tape_cells, output_slots=output_slots,
+                             tape_dtype=tape_dtype)
+
+
 def run_lanes(params: TokenEnvParams, programs, language, entry, slot, test, active):
     """Run C lanes, each one program ([C, L] action ids) on one hidden test `test` of instance (entry, slot).
 
@@ -524,17 +547,13 @@ def run_lanes(params: TokenEnvParams, programs, language, entry, slot, test, act
     once, so they never hold the batch back. Returns (status, steps,
     output [C, O] int32 cut to the pool's longest expected output, output length).
     """
-    from esolangs.jax_bf import fold_programs, run_folded
-
     at = lambda a: a[entry, slot]  # noqa: E731
     at_test = lambda a: a[entry, slot, test]  # noqa: E731
     codes = params.code_of[language[:, None], jnp.asarray(programs, jnp.int32)]  # Brainfuck codes, 0 = pad
-    modulus, ignore = at(params.modulus), at(params.ignore_unmatched)
-    folded, unmatched = fold_programs(codes, modulus, ignore)
-    status, steps, output, output_length = run_folded(
-        folded, unmatched, at_test(params.test_input), at_test(params.test_input_length), modulus,
+    status, steps, output, output_length = run_core(
+        codes, at_test(params.test_input), at_test(params.test_input_length), at(params.modulus),
         at(params.tape_size), jnp.where(active, at(params.max_steps), 0), at(params.max_output), at(params.clamp),
-        at(params.eof), ignore, tape_cells=params.tape_cells, output_slots=params.output_slots,
+        at(params.eof), at(params.ignore_unmatched), tape_cells=params.tape_cells, output_slots=params.output_slots,
         tape_dtype=jnp.int32 if params.wide_cells else jnp.uint8,
     )
     O = params.test_output.shape[3]
