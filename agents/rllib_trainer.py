@@ -166,7 +166,7 @@ def progress_row(result: dict, counts: dict, stage: int, stage_names: list[str],
         "steps_per_s": sampled / iteration_s if iteration_s > 0 else None,
         "sample_s": _get(result, "timers", "env_runner_sampling_timer"),
         "learn_s": _get(result, "timers", "learner_update_timer"),
-        "kl": learner.get("mean_kl_loss"), "entropy": learner.get("entropy"),
+        "kl": learner.get("approx_kl"), "entropy": learner.get("entropy"),
         "vf_explained_var": learner.get("vf_explained_var"), "clip_fraction": learner.get("clip_fraction"),
         "policy_loss": learner.get("policy_loss"), "vf_loss": learner.get("vf_loss"),
     }

@@ -45,7 +45,7 @@ def parse_budget(text: str) -> float:
 class PPOSettings:
     """PPO hyperparameters, named as the equations use them (CleanRL style)."""
 
-    lr: float = 3e-4
+    lr: float = 5e-4
     gamma: float = 1.0
     """Discount: 1, the only reward comes at the episode's end (verification)."""
     lambda_: float = 0.95
@@ -57,8 +57,8 @@ class PPOSettings:
     """Weight of the entropy bonus, computed over allowed actions only (masked logits give 0 probability)."""
     grad_clip: float = 0.5
     train_batch_size: int = 2048
-    minibatch_size: int = 256
-    num_epochs: int = 4
+    minibatch_size: int = 512
+    num_epochs: int = 2
     use_kl_loss: bool = False
 
 
@@ -79,7 +79,7 @@ class TrainConfig:
     """Total env steps of the run (across resumes); None: no step limit."""
     num_env_runners: int = 0
     """Remote env runners; 0 samples in the driver (fastest on 2 cores)."""
-    num_envs_per_env_runner: int = 16
+    num_envs_per_env_runner: int = 32
     num_cpus: int | None = None
     """CPUs for the embedded local Ray (None: os.cpu_count())."""
     address: str | None = None

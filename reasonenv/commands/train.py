@@ -32,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     limit.add_argument("--budget", help="total training wall time of the run, e.g. 90s, 30m, 3h")
     limit.add_argument("--timesteps", type=int, help="total env steps of the run")
     parser.add_argument("--num-env-runners", type=int, help="remote env runners (default 0: sample in the driver, fastest on few cores)")
-    parser.add_argument("--num-envs-per-env-runner", type=int, default=None, help="vectorised envs per runner (default 16)")
+    parser.add_argument("--num-envs-per-env-runner", type=int, default=None, help="vectorised envs per runner (default 32)")
     parser.add_argument("--address", help="HOST:PORT of a `ray start --head` cluster to join (default: a private local Ray)")
     parser.add_argument("--resume", metavar="RUN_DIR", help="continue this run from its latest checkpoint, at the same curriculum stage")
     parser.add_argument("--seed", type=int, help="seed of the run (default 0)")
