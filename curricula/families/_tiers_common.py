@@ -20,7 +20,8 @@ import dataclasses
 import inspect
 import random
 import textwrap
-from typing import Any, Callable, ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -237,37 +238,37 @@ class BF:
         self.parts: list[str] = []
         self.pos = 0
 
-    def raw(self, code: str) -> "BF":
+    def raw(self, code: str) -> BF:
         self.parts.append(code)
         return self
 
-    def at(self, cell: int) -> "BF":
+    def at(self, cell: int) -> BF:
         step = cell - self.pos
         self.parts.append(">" * step if step > 0 else "<" * -step)
         self.pos = cell
         return self
 
-    def add(self, cell: int, amount: int) -> "BF":
+    def add(self, cell: int, amount: int) -> BF:
         amount %= 256
         self.at(cell)
         self.parts.append("+" * amount if amount <= 128 else "-" * (256 - amount))
         return self
 
-    def clear(self, cell: int) -> "BF":
+    def clear(self, cell: int) -> BF:
         return self.at(cell).raw("[-]")
 
-    def read(self, cell: int) -> "BF":
+    def read(self, cell: int) -> BF:
         return self.at(cell).raw(",")
 
-    def write(self, cell: int) -> "BF":
+    def write(self, cell: int) -> BF:
         return self.at(cell).raw(".")
 
-    def loop(self, cell: int, body: Callable[[], Any]) -> "BF":
+    def loop(self, cell: int, body: Callable[[], Any]) -> BF:
         self.at(cell).raw("[")
         body()
         return self.at(cell).raw("]")
 
-    def move(self, src: int, *dsts: int, factor: int = 1) -> "BF":
+    def move(self, src: int, *dsts: int, factor: int = 1) -> BF:
         """dst += factor * src for each dst; src becomes 0."""
 
         def body() -> None:
@@ -277,11 +278,11 @@ class BF:
 
         return self.loop(src, body)
 
-    def copy(self, src: int, dst: int, tmp: int) -> "BF":
+    def copy(self, src: int, dst: int, tmp: int) -> BF:
         """dst += src, keeping src; tmp must be 0 and is left 0."""
         return self.move(src, dst, tmp).move(tmp, src)
 
-    def if_nonzero(self, cell: int, body: Callable[[], Any]) -> "BF":
+    def if_nonzero(self, cell: int, body: Callable[[], Any]) -> BF:
         """Run body once if cell != 0; the cell is cleared. Body must not touch the cell."""
 
         def once() -> None:
@@ -290,11 +291,11 @@ class BF:
 
         return self.loop(cell, once)
 
-    def print_text(self, text: str, cell: int) -> "BF":
+    def print_text(self, text: str, cell: int) -> BF:
         """Write `text` using `cell` and `cell + 1` (both 0 before and after)."""
         return self.at(cell).raw(bf_emit(text, 0)).clear(cell)
 
-    def divmod10(self, n: int, q: int, r: int, work: int) -> "BF":
+    def divmod10(self, n: int, q: int, r: int, work: int) -> BF:
         """q += n // 10, r = n % 10 for n, q, r with r == 0; n is consumed; uses cells work..work+3 (zero)."""
         countdown, flag, probe, tmp = work, work + 1, work + 2, work + 3
         self.add(countdown, 10)
@@ -312,7 +313,7 @@ class BF:
         self.loop(n, unit)
         return self.clear(countdown)
 
-    def print_decimal(self, n: int, work: int) -> "BF":
+    def print_decimal(self, n: int, work: int) -> BF:
         """Write the value of cell n (0..255) in decimal without leading zeros; n is consumed; uses 10 zero cells from `work`."""
         tens_q, ones, hundreds, tens, printed, probe = range(work, work + 6)
         scratch = work + 6  # up to work + 9 for divmod10 (4 cells)
@@ -332,7 +333,7 @@ class BF:
         self.add(ones, 48).write(ones).clear(ones)
         return self
 
-    def read_decimal(self, dst: int, separator: str, work: int) -> "BF":
+    def read_decimal(self, dst: int, separator: str, work: int) -> BF:
         """dst = the non-negative decimal number read up to `separator` (consumed); dst must be 0; uses 2 zero cells."""
         char, tmp = work, work + 1
         sep = ord(separator)
