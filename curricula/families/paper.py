@@ -85,7 +85,7 @@ class ConstantOutputConfig(TaskConfig):
     num_examples: int = 0
     num_tests: int = 1
 
-    def validate(self) -> "ConstantOutputConfig":
+    def validate(self) -> ConstantOutputConfig:
         super().validate()
         check_range(self, "num_examples", 0, 1)
         check_range(self, "num_tests", 1, 1)
@@ -139,7 +139,7 @@ class BefungePrintConfig(ConstantOutputConfig):
     max_length: int = 10
     """Longest word (<= 64)."""
 
-    def validate(self) -> "BefungePrintConfig":
+    def validate(self) -> BefungePrintConfig:
         super().validate()
         check_range(self, "min_length", 1, 64)
         check_range(self, "max_length", self.min_length, 64)
@@ -189,7 +189,7 @@ class FibonacciConfig(ConstantOutputConfig):
     count: int = 10
     """Numbers F(0)..F(count-1) to print; <= 47 keeps them within a 32-bit Befunge cell."""
 
-    def validate(self) -> "FibonacciConfig":
+    def validate(self) -> FibonacciConfig:
         super().validate()
         check_range(self, "count", 1, 47)
         return self
@@ -344,7 +344,7 @@ class PaperTextConfig(TaskConfig):
     max_length: int = 16
     """Longest input (<= 256)."""
 
-    def validate(self) -> "PaperTextConfig":
+    def validate(self) -> PaperTextConfig:
         super().validate()
         check_range(self, "min_length", 1, 256)
         check_range(self, "max_length", self.min_length, 256)
@@ -394,7 +394,7 @@ class PaperSortConfig(PaperTextConfig):
     min_length: int = 2
     max_length: int = 8
 
-    def validate(self) -> "PaperSortConfig":
+    def validate(self) -> PaperSortConfig:
         super().validate()
         check_range(self, "max_length", self.min_length, 32)
         return self
