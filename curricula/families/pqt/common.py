@@ -12,8 +12,9 @@ import inspect
 import random
 import re
 import textwrap
-from functools import lru_cache
-from typing import Any, Callable, ClassVar
+from collections.abc import Callable
+from functools import cache
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -74,7 +75,7 @@ class PQTConfig(TaskConfig):
     tests_range: ClassVar[tuple[int, int]] = (1, 1024)
     bounds: ClassVar[dict[str, tuple[int, int]]] = {}
 
-    def validate(self) -> "PQTConfig":
+    def validate(self) -> PQTConfig:
         check_range(self, "num_examples", 0, 64)
         check_range(self, "num_tests", *self.tests_range)
         check_bool_field(self, "original")
@@ -371,7 +372,7 @@ def draw_length(rng: random.Random, cfg: Any) -> int:
     return rint(rng, cfg.min_length, cfg.max_length)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _original_known_cached(name: str) -> tuple[tuple[tuple[int, ...], tuple[int, ...]], ...]:
     cls = PQT_CLASSES[name]
     cases = run_known(cls.known_bf, known_inputs(cls.original_input_fn()), base=256)
