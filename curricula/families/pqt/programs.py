@@ -50,12 +50,12 @@ class Tape:
         self.parts: list[str] = []
         self.pos = 0
 
-    def at(self, cell: int) -> "Tape":
+    def at(self, cell: int) -> Tape:
         step, self.pos = cell - self.pos, cell
         self.parts.append(">" * step if step > 0 else "<" * -step)
         return self
 
-    def raw(self, code: str) -> "Tape":
+    def raw(self, code: str) -> Tape:
         self.parts.append(code)
         return self
 
