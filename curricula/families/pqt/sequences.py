@@ -11,8 +11,9 @@ program verbatim (renamed to `solve`).
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar
+from typing import Any, ClassVar
 
 from curricula.families.pqt.common import (
     PQTConfig,
