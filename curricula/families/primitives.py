@@ -72,7 +72,7 @@ class EmitConfig(TaskConfig):
     max_value: int = 127
     """Bytes to emit are drawn from [1, max_value]."""
 
-    def validate(self) -> "EmitConfig":
+    def validate(self) -> EmitConfig:
         super().validate()
         check_range(self, "num_examples", 0, 1)
         check_range(self, "num_tests", 1, 1)
@@ -88,7 +88,7 @@ class EmitStringConfig(EmitConfig):
     length: int = 8
     """Bytes in the string (1..64)."""
 
-    def validate(self) -> "EmitStringConfig":
+    def validate(self) -> EmitStringConfig:
         super().validate()
         check_range(self, "length", 1, 64)
         return self
@@ -102,7 +102,7 @@ class EmitRepeatedConfig(EmitConfig):
     count: int = 8
     """Times the byte is written (1..255)."""
 
-    def validate(self) -> "EmitRepeatedConfig":
+    def validate(self) -> EmitRepeatedConfig:
         super().validate()
         check_range(self, "count", 1, 255)
         return self
@@ -118,7 +118,7 @@ class ByteInputConfig(TaskConfig):
     max_value: int = 255
     """Input bytes are drawn from [1, max_value]."""
 
-    def validate(self) -> "ByteInputConfig":
+    def validate(self) -> ByteInputConfig:
         super().validate()
         check_range(self, "max_value", 1, 255)
         return self
@@ -132,7 +132,7 @@ class SequenceInputConfig(ByteInputConfig):
     max_length: int = 8
     """Longest input (1..256); lengths are drawn from [1, max_length]."""
 
-    def validate(self) -> "SequenceInputConfig":
+    def validate(self) -> SequenceInputConfig:
         super().validate()
         check_range(self, "max_length", 1, 256)
         return self
@@ -150,7 +150,7 @@ class AddConstantConfig(SequenceInputConfig):
     constant: int = 3
     """The constant added to each byte (1..255; the sum wraps at 256)."""
 
-    def validate(self) -> "AddConstantConfig":
+    def validate(self) -> AddConstantConfig:
         super().validate()
         check_range(self, "constant", 1, 255)
         return self
@@ -166,7 +166,7 @@ class CountDownConfig(TaskConfig):
     max_digit: int = 9
     """Largest digit in the input (0..9)."""
 
-    def validate(self) -> "CountDownConfig":
+    def validate(self) -> CountDownConfig:
         super().validate()
         check_range(self, "max_digit", 0, 9)
         return self
