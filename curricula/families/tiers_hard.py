@@ -472,8 +472,8 @@ class SpellNumber(TiersFamily):
 
     @staticmethod
     def solve(text):
-        ones = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
-        tens = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+        ones = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
+        tens = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
         n, words = int(text), []
         if n >= 100:
             words += [ones[n // 100], "hundred"]
