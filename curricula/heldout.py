@@ -44,8 +44,9 @@ import dataclasses
 import functools
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from curricula.base import Instance, TaskFamily, config_of, make_task
 
