@@ -22,10 +22,11 @@ import dataclasses
 import difflib
 import json
 from collections import deque
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
