@@ -10,8 +10,9 @@ import difflib
 import hashlib
 import importlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from curricula.base import Instance, make_task
 
