@@ -240,17 +240,22 @@ def evaluate_targets(policy: Policy, targets: Sequence[EvalTarget], *, instances
         from tqdm import tqdm
 
         bar = tqdm(total=sum(len(p[1]) for p in plans), desc="evaluate", unit="ep", file=sys.stderr, dynamic_ncols=True)
+    lockstep = callable(getattr(policy, "act_batch", None))
     results = []
     try:
         for target, chosen, heldout, note in plans:
-            envs = [token_env(target, chosen, env_options)]
+            envs: list = []
             passed = length = 0
             for start in range(0, len(chosen), BATCH):
-                for episode in run_episodes(envs, policy, chosen[start:start + BATCH], lambda: token_env(target, chosen, env_options)):
+                batch = chosen[start:start + BATCH]
+                while len(envs) < (len(batch) if lockstep else 1):
+                    envs.append(token_env(target, chosen, env_options))
+                pairs = [(envs[k] if lockstep else envs[0], instance) for k, instance in enumerate(batch)]
+                for episode in run_episodes(pairs, policy):
                     passed += int(episode.success)
                     length += episode.length
                 if bar is not None:
-                    bar.update(len(chosen[start:start + BATCH]))
+                    bar.update(len(batch))
             if bar is not None:
                 bar.set_postfix_str(f"{target.family} {passed}/{len(chosen)}", refresh=False)
             for env in envs:
@@ -262,18 +267,20 @@ def evaluate_targets(policy: Policy, targets: Sequence[EvalTarget], *, instances
     return results
 
 
-def run_episodes(envs: list, policy: Policy, instances: Sequence[Instance], make_env) -> list[EpisodeResult]:
-    """One episode per instance, as `run_episode` plays it; with `policy.act_batch` the episodes run in lockstep.
+def run_episodes(pairs: Sequence[tuple[Any, Instance]], policy: Policy) -> list[EpisodeResult]:
+    """One episode per (token env, instance) pair, as `run_episode` plays it; with `policy.act_batch`, in lockstep.
 
-    `envs` is a pool of token envs for the instances' target, grown with `make_env()` as needed. A greedy
-    policy is stateless, so lockstep play gives the same episodes as one after another, in one forward
-    pass per step instead of one per episode and step.
+    A greedy policy is stateless, so lockstep play gives the same episodes as one after another, in one
+    forward pass per step instead of one per episode and step. Lockstep play needs a distinct env per
+    pair; without `act_batch` the pairs are played one after another and may share envs.
     """
     act_batch = getattr(policy, "act_batch", None)
     if act_batch is None:
-        return [run_episode(envs[0], policy, seed=0, options={"instance": instance}) for instance in instances]
-    while len(envs) < len(instances):
-        envs.append(make_env())
+        return [run_episode(env, policy, seed=0, options={"instance": instance}) for env, instance in pairs]
+    envs = [env for env, _ in pairs]
+    if len({id(env) for env in envs}) < len(envs):
+        raise ValueError("lockstep play needs a distinct env for every episode")
+    instances = [instance for _, instance in pairs]
     observations = [env.reset(seed=0, options={"instance": instance})[0] for env, instance in zip(envs, instances)]
     totals = [0.0] * len(instances)
     finished: list[EpisodeResult | None] = [None] * len(instances)

@@ -12,12 +12,19 @@ states the same task.
 The command line builds it for `reasonenv bench --model checkpoint:PATH`
 (`agents.checkpoint.load_policy`, greedy). A greedy policy writes the same
 program every time, so extra samples or feedback attempts repeat it.
+
+Requests that arrive together (the runner keeps up to 2 x --concurrency
+conversations in flight) are answered together: grouped by (family,
+config, language) and, when the policy has `act_batch`, played in
+lockstep, one forward pass per step for the whole group
+(`reasonenv.evaluation.run_episodes`).
 Python, the benchmark's control language, has no token env: the model is
 not available there.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import time
@@ -25,7 +32,10 @@ from typing import Any, Mapping
 
 from reasonenv.bench.models import ModelRequest, ModelResponse
 from reasonenv.bench.prompts import language_info, render_answer
-from reasonenv.policy import Policy, run_episode
+from reasonenv.policy import Policy
+
+BATCH = 64
+"""Episodes played in lockstep at most."""
 
 
 class PolicyModel:
@@ -39,7 +49,10 @@ class PolicyModel:
         self.policy = policy
         self.name = name
         self.env_options = dict(env_options or {})
-        self._envs: dict[tuple, Any] = {}
+        self.lockstep = callable(getattr(policy, "act_batch", None))
+        self._pools: dict[tuple, list] = {}
+        self._pending: list[tuple[ModelRequest, asyncio.Future]] = []
+        self._flusher: asyncio.Task | None = None
 
     def available(self, instance: Any, language: str) -> bool:
         if language == "python":
@@ -57,42 +70,85 @@ class PolicyModel:
 
     def program(self, instance: Any, language: str) -> tuple[str, int, str | None]:
         """(program text, tokens, how the episode ended) of one greedy rollout on `instance` in `language`."""
-        env = self._env(instance, language)
-        episode = run_episode(env, self.policy, seed=0, options={"instance": instance})
+        from reasonenv.evaluation import run_episodes
+
+        episode = run_episodes(self._pairs(instance.family, language, [instance]), self.policy)[0]
         return episode.program, episode.length, episode.info.get("end")
 
     async def respond(self, request: ModelRequest) -> ModelResponse:
-        started = time.monotonic()
-        try:
-            program, tokens, end = self.program(request.instance, request.language)
-        except ValueError as err:  # e.g. the policy chose a masked action: record it, do not stop the run
-            return ModelResponse(text="", error=f"policy rollout failed: {err}", latency_s=time.monotonic() - started)
-        return ModelResponse(text=render_answer(program, language_info(request.language)),
-                             latency_s=time.monotonic() - started, completion_tokens=tokens, finish_reason=end)
+        future = asyncio.get_running_loop().create_future()
+        self._pending.append((request, future))
+        self.in_flight = len(self._pending)
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.ensure_future(self._flush())
+        return await future
 
     async def aclose(self) -> None:
-        for env in self._envs.values():
-            env.close()
-        self._envs.clear()
+        for pool in self._pools.values():
+            for env in pool:
+                env.close()
+        self._pools.clear()
 
-    def _env(self, instance: Any, language: str):
+    # ------------------------------------------------------------------ batching
+    async def _flush(self) -> None:
+        """Answer what is pending, group by group; yield in between so that the next requests can queue up."""
+        await asyncio.sleep(0)  # the other conversations in flight ask now, and join this round
+        while self._pending:
+            pending, self._pending = self._pending, []
+            groups: dict[tuple, list] = {}
+            for request, future in pending:
+                groups.setdefault(self._key(request.instance, request.language), []).append((request, future))
+            for items in groups.values():
+                for start in range(0, len(items), BATCH):
+                    chunk = items[start:start + BATCH]
+                    for (_, future), response in zip(chunk, self._answer([request for request, _ in chunk])):
+                        if not future.done():
+                            future.set_result(response)
+            self.in_flight = len(self._pending)
+            await asyncio.sleep(0)
+
+    def _answer(self, requests: list[ModelRequest]) -> list[ModelResponse]:
+        """Responses to requests of one (family, config, language), played together; a failing group is replayed
+        one request at a time, so that only the request whose rollout fails gets the error."""
+        from reasonenv.evaluation import run_episodes
+
+        started = time.monotonic()
+        first = requests[0]
+        try:
+            episodes = run_episodes(self._pairs(first.instance.family, first.language, [r.instance for r in requests]),
+                                    self.policy)
+        except ValueError as err:  # e.g. the policy chose a masked action
+            if len(requests) > 1:
+                return [self._answer([request])[0] for request in requests]
+            return [ModelResponse(text="", error=f"policy rollout failed: {err}", latency_s=time.monotonic() - started)]
+        latency = (time.monotonic() - started) / len(requests)
+        info = language_info(first.language)
+        return [ModelResponse(text=render_answer(e.program, info), latency_s=latency, completion_tokens=e.length,
+                              finish_reason=e.info.get("end")) for e in episodes]
+
+    def _key(self, instance: Any, language: str) -> tuple:
         from curricula.base import config_of
-        from reasonenv.evaluation import EvalTarget, token_env
 
         config = dataclasses.asdict(config_of(instance))
-        key = (instance.family, json.dumps(config, sort_keys=True, default=str), language)
-        env = self._envs.get(key)
-        if env is not None and _fits(env, instance):
-            return env
-        if env is not None:
-            env.close()
-        env = token_env(EvalTarget(instance.family, language, None, config), [instance], self.env_options)
-        self._envs[key] = env
-        return env
+        return (instance.family, json.dumps(config, sort_keys=True, default=str), language)
 
+    def _pairs(self, family: str, language: str, instances: list[Any]) -> list[tuple[Any, Any]]:
+        """(token env, instance) pairs: distinct envs when playing in lockstep, whose `task` array fits every instance."""
+        from curricula.base import config_of
+        from reasonenv.evaluation import EvalTarget, task_encoding_length, token_env
 
-def _fits(env: Any, instance: Any) -> bool:
-    """Whether the env's `task` array holds the instance's whole encoding (else it is rebuilt larger)."""
-    from reasonenv.evaluation import task_encoding_length
-
-    return task_encoding_length(instance) <= env.task_length
+        key = self._key(instances[0], language)
+        pool = self._pools.setdefault(key, [])
+        longest = max(task_encoding_length(instance) for instance in instances)
+        if pool and longest > pool[0].task_length and "task_length" not in self.env_options:
+            for env in pool:  # rebuilt larger, so no instance is cut
+                env.close()
+            pool.clear()
+        options = dict(self.env_options)
+        if pool:
+            options["task_length"] = pool[0].task_length  # one shape for the whole pool (act_batch stacks them)
+        config = dataclasses.asdict(config_of(instances[0]))
+        while len(pool) < (len(instances) if self.lockstep else 1):
+            pool.append(token_env(EvalTarget(family, language, None, config), instances, options))
+            options["task_length"] = pool[0].task_length
+        return [(pool[k] if self.lockstep else pool[0], instance) for k, instance in enumerate(instances)]

@@ -59,6 +59,39 @@ def test_bench_runs_a_policy_through_the_llm_harness(tmp_path):
     assert {line["program"] for line in lines if line["language"] == "bf"} == {",."}
 
 
+class BatchedEchoPolicy(EchoBytePolicy):
+    """The echo policy with `act_batch`; fails (a forbidden action) on one given task, and records batch sizes."""
+
+    def __init__(self, poisoned_task=None):
+        self.batches = []
+        self.poisoned_task = poisoned_task
+
+    def act_batch(self, observations):
+        self.batches.append(len(observations))
+        return np.array([len(o["action_mask"]) if self.poisoned_task is not None and np.array_equal(o["task"], self.poisoned_task)
+                         else self.act(o) for o in observations])
+
+
+def test_requests_in_flight_are_played_together_and_a_failing_rollout_fails_alone(tmp_path):
+    from curricula.suites import get_suite
+    from reasonenv.evaluation import EvalTarget, token_env
+
+    poisoned = next(i for i in get_suite("primitives").instances() if i.family == "echo-byte" and i.index == 3)
+    env = token_env(EvalTarget("echo-byte", "bf", None, dict(poisoned.config)), [poisoned])
+    policy = BatchedEchoPolicy(env.reset(options={"instance": poisoned})[0]["task"])
+    config = BenchConfig(model="checkpoint:echo", suite="primitives", languages=("bf",), out=tmp_path / "run",
+                         families=("echo-byte", "emit-char"), limit=10, concurrency=8, progress=False)
+    asyncio.run(run_bench(config, PolicyModel(policy, name=config.model)))
+    lines = read_results(config.out / "results.jsonl")
+    failed = [line for line in lines if line["api_error"]]
+    assert failed and {line["instance"] for line in failed} == {poisoned.id}
+    assert "forbids" in failed[0]["api_error"]
+    answered = [line for line in lines if not line["api_error"]]
+    assert len({line["instance"] for line in answered}) == 19
+    assert all(line["solved"] == (line["family"] == "echo-byte") for line in answered)
+    assert max(policy.batches) >= 5  # conversations in flight were played in lockstep
+
+
 def test_bench_command_takes_checkpoint_specs(tmp_path, capsys):
     out = tmp_path / "run"
     code = cli_main(["bench", "--model", "checkpoint:random:0", "--suite", "primitives", "--languages", "bf",
