@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Sequence
+from typing import Any, ClassVar
 
 from esolangs.knowledge import Knowledge
 from esolangs.validation import is_int
@@ -69,7 +70,7 @@ class Limits:
     def __post_init__(self) -> None:
         self.validate()  # frozen: valid from construction on, so runs need not check again
 
-    def validate(self) -> "Limits":
+    def validate(self) -> Limits:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             if not is_int(value):
@@ -276,7 +277,7 @@ class Language(ABC):
             return self._run_reference(text, data, limits, seed)
         return self._run_fast(text, data, limits, seed)
 
-    def configure(self, **options: Any) -> "Language":
+    def configure(self, **options: Any) -> Language:
         """A copy of this language with some semantic options changed (validated)."""
         if not options:
             return self
