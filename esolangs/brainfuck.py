@@ -63,7 +63,7 @@ class BrainfuckOptions:
     unmatched: str = "error"
     """Unbalanced brackets: 'error' (syntax_error) or 'ignore' (each is a no-op that still costs a step)."""
 
-    def validate(self) -> "BrainfuckOptions":
+    def validate(self) -> BrainfuckOptions:
         for name in ("cell_modulus", "tape_size"):
             value = getattr(self, name)
             if not is_int(value):
