@@ -108,7 +108,7 @@ _CLEAR = (-1, 2, (), 0, 0)
 CACHE_SIZE = 4096
 CACHE_MAX_SOURCE = 65_536
 """Longer sources are compiled every time: caching a few megabyte-long programs would hold gigabytes."""
-_caches: dict[str, OrderedDict[str, "Program | str"]] = {"error": OrderedDict(), "ignore": OrderedDict()}
+_caches: dict[str, OrderedDict[str, Program | str]] = {"error": OrderedDict(), "ignore": OrderedDict()}
 """Compiled programs by unmatched mode, then source (LRU)."""
 
 
@@ -148,7 +148,7 @@ class Program:
         """The terminator kind of node k as parsed."""
         return _KIND_OF[self.terms[k]]
 
-    def compile_all(self) -> "Program":
+    def compile_all(self) -> Program:
         """Compile every node now (for inspection; running compiles only what it reaches)."""
         for k in range(len(self.nodes)):
             if self.nodes[k][3] is None:
@@ -169,7 +169,7 @@ class Program:
         return listing
 
 
-def compile_program(source: str, unmatched: str) -> "Program | str":
+def compile_program(source: str, unmatched: str) -> Program | str:
     """Split source into nodes and check its brackets; returns a syntax error message instead when brackets are
     unbalanced under 'error'. Unmatched brackets under 'ignore' become NOP terminators (a step, no effect).
 
@@ -519,7 +519,7 @@ def _run_loop2(arg: tuple, tape, p: int, value: int, modulus: int, steps: int, m
     return steps
 
 
-def _compiled(source: str, unmatched: str) -> "Program | str":
+def _compiled(source: str, unmatched: str) -> Program | str:
     if len(source) > CACHE_MAX_SOURCE:
         return compile_program(source, unmatched)
     cache = _caches.get(unmatched) or _caches.setdefault(unmatched, OrderedDict())
