@@ -21,8 +21,9 @@ import dataclasses
 import hashlib
 import re
 from collections import OrderedDict
+from collections.abc import Iterator
 from string import Template
-from typing import Any, ClassVar, Iterator
+from typing import Any, ClassVar
 
 from esolangs.base import SYNTAX_ERROR, Diagnostic, Execution, Language, Limits, as_source
 from esolangs.brainfuck import (
@@ -142,7 +143,7 @@ class TranslatedDialect(Language):
     def _run_fast(self, source: str, stdin: bytes, limits: Limits, seed: int) -> Execution:
         return self._run(source, stdin, limits, "fast")
 
-    def configure(self, **options: Any) -> "Language":
+    def configure(self, **options: Any) -> Language:
         if not options:
             return self
         allowed = {f.name for f in dataclasses.fields(BrainfuckOptions)}
@@ -151,7 +152,7 @@ class TranslatedDialect(Language):
             raise TypeError(f"unknown option(s) {unknown} for language {self.name!r}; allowed: {sorted(allowed)}")
         return self._with_options(dataclasses.replace(self.options, **options))
 
-    def _with_options(self, options: BrainfuckOptions) -> "TranslatedDialect":
+    def _with_options(self, options: BrainfuckOptions) -> TranslatedDialect:
         return type(self)(options)
 
     def command_table_markdown(self) -> str:
@@ -290,7 +291,7 @@ class BrainfuckDialect(TranslatedDialect):
         """The seed itself: `seeded_order()` is SeedSequence-drawn from the dialect's seed, pinned for seeds 0..9."""
         return (0, self.seed)
 
-    def _with_options(self, options: BrainfuckOptions) -> "BrainfuckDialect":
+    def _with_options(self, options: BrainfuckOptions) -> BrainfuckDialect:
         return BrainfuckDialect(self.seed, options)
 
     @property
