@@ -16,7 +16,8 @@ deep inside a generator.
 from __future__ import annotations
 
 import numbers
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 
 def is_int(value: Any, *, numpy: bool = False) -> bool:
