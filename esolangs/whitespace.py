@@ -127,7 +127,7 @@ class WhitespaceOptions:
     number literal is a syntax_error; a larger arithmetic result or readn value
     a runtime_error."""
 
-    def validate(self) -> "WhitespaceOptions":
+    def validate(self) -> WhitespaceOptions:
         if not is_int(self.max_bits):
             raise TypeError(f"WhitespaceOptions.max_bits must be an int, got {type(self.max_bits).__name__}")
         if not 1 <= self.max_bits <= MAX_BITS_CEILING:
