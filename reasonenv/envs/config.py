@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from esolangs.base import ACTION_ORDERS
 from esolangs.validation import (
@@ -27,7 +28,15 @@ CONTENT_SPLITS = ("all", "train", "heldout")
 """Values of `content_split` (the same as `curricula.heldout.CONTENT_SPLITS`)."""
 MODES = ("token", "text", "feedback")
 
-C = TypeVar("C")
+class _ValidatedDataclass(Protocol):
+    """What `config_from_kwargs` builds: a dataclass whose `validate()` checks it and returns it."""
+
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+    def validate(self) -> Any: ...
+
+
+C = TypeVar("C", bound=_ValidatedDataclass)
 
 
 def config_from_kwargs(config_class: type[C], kwargs: Mapping[str, Any], owner: str) -> C:
@@ -84,7 +93,7 @@ class TaskChoice:
     cache_size: int = 4096
     """Verdicts of (instance, program) pairs kept in an LRU cache; 0 disables it."""
 
-    def validate(self) -> "TaskChoice":
+    def validate(self) -> TaskChoice:
         _check_str(self, "language")
         _check_str(self, "task")
         _check_int(self, "difficulty", 0, 1000, optional=True)
@@ -116,7 +125,7 @@ class TokenOptions:
     """'canonical' (alphabet order) or 'seeded' (a fixed permutation drawn from the language, for bf-dialect-<seed>
     from its seed); None: seeded for bf-dialect-<seed>, canonical for the others. See `obs["action_effects"]`."""
 
-    def validate(self) -> "TokenOptions":
+    def validate(self) -> TokenOptions:
         _check_int(self, "max_program_length", 1, 65_536)
         _check_int(self, "task_length", 8, 1_048_576, optional=True)
         _check_bool(self, "mask_actions")
@@ -130,7 +139,7 @@ class TokenOptions:
 class SynthesisConfig(TokenOptions, TaskChoice):
     """Arguments of `SynthesisEnv` (token level)."""
 
-    def validate(self) -> "SynthesisConfig":
+    def validate(self) -> SynthesisConfig:
         TaskChoice.validate(self)
         TokenOptions.validate(self)
         return self
@@ -145,7 +154,7 @@ class TextConfig(TaskChoice):
     max_program_chars: int = 4096
     """Characters of the action Text space (program text)."""
 
-    def validate(self) -> "TextConfig":
+    def validate(self) -> TextConfig:
         TaskChoice.validate(self)
         _check_int(self, "max_prompt_length", 256, 10_000_000)
         _check_int(self, "max_program_chars", 1, 1_000_000)
@@ -163,7 +172,7 @@ class FeedbackConfig(TextConfig):
     feedback_chars: int = 2000
     """Characters of interpreter feedback kept per attempt (longer feedback is cut, marked '[...]')."""
 
-    def validate(self) -> "FeedbackConfig":
+    def validate(self) -> FeedbackConfig:
         TextConfig.validate(self)
         _check_int(self, "max_attempts", 1, 100)
         _check_choice(self, "reward_on", REWARD_ON)
@@ -192,7 +201,7 @@ class CurriculumConfig(TokenOptions):
     cache_size: int = 4096
     """Verdicts of (instance, program) pairs kept in an LRU cache; 0 disables it."""
 
-    def validate(self) -> "CurriculumConfig":
+    def validate(self) -> CurriculumConfig:
         TokenOptions.validate(self)
         _check_str(self, "curriculum")
         if self.curriculum_state is not None and not isinstance(self.curriculum_state, dict):

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from reasonenv.envs.config import CurriculumConfig, config_from_kwargs
 from reasonenv.envs.encoding import TokenTable, fit_length, token_table
 from reasonenv.envs.synthesis import TokenSynthesisBase
 from reasonenv.envs.tasks import TaskSource, language_name
 from reasonenv.envs.verdict_cache import Verdict, VerdictCache
+
+if TYPE_CHECKING:
+    from curricula.schedulers import TaskSpec
 
 
 class CurriculumEnv(TokenSynthesisBase):
@@ -90,7 +94,7 @@ class CurriculumEnv(TokenSynthesisBase):
         self.scoring = config.scoring
         self.cache = VerdictCache(config.cache_size)
         self._sources: dict[tuple, TaskSource] = {}
-        self._spec = None
+        self._spec: TaskSpec | None = None
         longest = max(self._source(e.family, e.level, e.config, e.language).longest_encoding() for e in entries)
         task_length = config.task_length or fit_length(longest)
         self._build_spaces(list(self.tables.values()), task_length)
@@ -116,6 +120,7 @@ class CurriculumEnv(TokenSynthesisBase):
         from curricula.schedulers import EpisodeResult
 
         spec = self._spec
+        assert spec is not None, "_next_task sets the spec at every reset, before any episode can finish"
         success = verdict is not None and verdict.total > 0 and verdict.passed >= self.config.success_threshold * verdict.total
         info["stage"] = spec.stage
         info["curriculum_key"] = spec.key

@@ -49,13 +49,14 @@ cell's code instead); Whitespace's are lexical (space, tab, line feed).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
 from esolangs.base import ACTION_ORDERS
-from esolangs.knowledge import NUM_EFFECTS, PAD_EFFECT, STOP_EFFECT
+from esolangs.knowledge import PAD_EFFECT, STOP_EFFECT
 
 PAD = 0
 INPUT = 1
@@ -287,7 +288,7 @@ def token_table(language, action_order: str | None = None) -> TokenTable:
     tokens = tuple(alphabet[i] for i in positions)
     knowledge = language.knowledge
     effects = tuple(knowledge[i].effect for i in positions)
-    common = {"effects": effects, "order": order}
+    common: dict[str, Any] = {"effects": effects, "order": order}
     separator = language.token_separator()
     name = getattr(language, "name", str(language))
     bf_tokens = _brainfuck_tokens(language, tokens)

@@ -94,13 +94,13 @@ class FeedbackSynthesisEnv(TextSynthesisEnv):
             config.max_program_chars + config.feedback_chars + ATTEMPT_HEADER_CHARS
         )
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
         observation, info = super().reset(seed=seed, options=options)
         self._scores: list[float] = []
         self._observation_text = observation
         return observation, info
 
-    def step(self, action):
+    def step(self, action: str) -> tuple[str, float, bool, bool, dict[str, Any]]:
         program = self._check_program(action)
         verdict = self._verify(program)
         self._answers.append(program)
@@ -115,6 +115,7 @@ class FeedbackSynthesisEnv(TextSynthesisEnv):
             reward = best if self.config.reward_on == "best" else verdict.reward
             info["best_score"] = best
         else:
+            assert self._instance is not None, "_check_program refuses a step before reset()"
             block = feedback_text(self._instance, program, self.language, self.config.feedback_chars)
             self._observation_text += (
                 f"\n# Attempt {attempt} of {self.config.max_attempts} did not pass every hidden test\n"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import gymnasium as gym
 import numpy as np
@@ -10,9 +10,9 @@ from gymnasium import spaces
 
 from curricula.base import FAMILY_ID_CAPACITY, Instance, family_ids
 from curricula.spec import instance_spec
+from esolangs.knowledge import NUM_EFFECTS
 from reasonenv.envs.config import SynthesisConfig, TokenOptions, config_from_kwargs
 from reasonenv.envs.encoding import (
-    NUM_EFFECTS,
     STOP,
     TASK_VOCAB,
     MaskState,
@@ -26,8 +26,14 @@ END_STOP = "stop"
 END_MAX_LENGTH = "max_length"
 END_INVALID_TOKEN = "invalid_token"
 
+TokenObservation = dict[str, np.ndarray]
+"""An observation of the token envs: the arrays of `observation_space` by key.
 
-class TokenSynthesisBase(gym.Env):
+`family` and `language` (Discrete) are np.int64 scalars, which numpy treats as 0-d arrays.
+"""
+
+
+class TokenSynthesisBase(gym.Env[TokenObservation, np.int64]):
     """Machinery shared by the token-level envs: spaces, masking, stepping, verification, rendering.
 
     A subclass sets `self.options` (TokenOptions), `self.languages`,
@@ -85,7 +91,9 @@ class TokenSynthesisBase(gym.Env):
         return getattr(self, "_table", None)
 
     # ------------------------------------------------------------------ gymnasium API
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[TokenObservation, dict[str, Any]]:
         super().reset(seed=seed)
         instance, key, table, language_index, extra = self._next_task(options)
         self._instance, self._instance_key, self._table = instance, key, table
@@ -94,10 +102,11 @@ class TokenSynthesisBase(gym.Env):
             raise ValueError(f"instance family {instance.family!r} is not registered; known: {', '.join(self._family_ids)}")
         self._family_id = np.int64(self._family_ids[instance.family])
         self._task_obs = encode_task(instance.examples, instance_spec(instance), self.task_length)
-        self._mask = self._mask_states.get(table.language)
-        if self._mask is None:
-            self._mask = MaskState(table, self.options.max_program_length, self.num_actions, self.options.mask_actions)
-            self._mask_states[table.language] = self._mask
+        mask = self._mask_states.get(table.language)
+        if mask is None:
+            mask = MaskState(table, self.options.max_program_length, self.num_actions, self.options.mask_actions)
+            self._mask_states[table.language] = mask
+        self._mask = mask
         self._mask.reset()
         self._program[:] = 0
         self._actions = []
@@ -113,16 +122,20 @@ class TokenSynthesisBase(gym.Env):
         }
         return self._observation(), info
 
-    def step(self, action):
+    def step(
+        self, action: int | np.integer | np.ndarray
+    ) -> tuple[TokenObservation, float, bool, bool, dict[str, Any]]:
         if self._done:
             if self._instance is None:
                 raise EpisodeEnded("step() was called before reset(); call reset() first")
             raise EpisodeEnded("step() was called after the episode ended (terminated or truncated); call reset() first")
+        instance = self._instance
+        assert instance is not None, "an episode that has not ended was started by reset()"
         act = self._check_action(action)
         table = self._table
         reward = 0.0 - float(self.options.step_penalty)
         terminated = truncated = False
-        end = None
+        end: str | None = None
         if act == STOP:
             terminated, end = True, END_STOP
         elif act >= table.num_actions:
@@ -140,9 +153,9 @@ class TokenSynthesisBase(gym.Env):
             verdict = None
             if end == END_INVALID_TOKEN:
                 reward -= self.options.invalid_program_penalty
-                info.update(passed=0, total=len(self._instance.tests), success=False, statuses=(), steps=(), score=0.0)
+                info.update(passed=0, total=len(instance.tests), success=False, statuses=(), steps=(), score=0.0)
             else:
-                verdict = self.cache.verify(self._instance, self._instance_key, program, table.language, self.scoring)
+                verdict = self.cache.verify(instance, self._instance_key, program, table.language, self.scoring)
                 reward += verdict.reward
                 if verdict.syntax_error:
                     reward -= self.options.invalid_program_penalty
@@ -153,9 +166,9 @@ class TokenSynthesisBase(gym.Env):
         return self._observation(), reward, terminated, truncated, info
 
     def _check_action(self, action) -> int:
-        if isinstance(action, (int, np.integer)) and not isinstance(action, (bool, np.bool_)):
-            act = int(action)
-        elif isinstance(action, np.ndarray) and action.shape == () and np.issubdtype(action.dtype, np.integer):
+        plain_int = isinstance(action, (int, np.integer)) and not isinstance(action, (bool, np.bool_))
+        int_scalar_array = isinstance(action, np.ndarray) and action.shape == () and np.issubdtype(action.dtype, np.integer)
+        if plain_int or int_scalar_array:
             act = int(action)
         else:
             raise ActionTypeError(
@@ -169,11 +182,12 @@ class TokenSynthesisBase(gym.Env):
             )
         return act
 
-    def _observation(self) -> dict[str, np.ndarray]:
+    def _observation(self) -> TokenObservation:
         return {
             "task": self._task_obs.copy(),
-            "family": self._family_id,
-            "language": self._language_index,
+            # np.int64 scalars (Discrete spaces): numpy scalars act as 0-d arrays; the cast only tells mypy so.
+            "family": cast(np.ndarray, self._family_id),
+            "language": cast(np.ndarray, self._language_index),
             "program": self._program.copy(),
             "action_mask": self._mask.mask(),
             "action_effects": self._action_effects[self._table.language].copy(),
@@ -196,6 +210,7 @@ class TokenSynthesisBase(gym.Env):
 
     def _render_ansi(self) -> str:
         instance, table = self._instance, self._table
+        assert instance is not None, "render() shows a placeholder before the first reset"
         lines = [
             f"task {instance.id} ({instance.family}) in {table.language}",
             instance.description.strip().splitlines()[0] if instance.description.strip() else "",

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -62,11 +63,12 @@ class TaskSource:
         self.num_instances = num_instances or size or UNBOUNDED_INDICES
         self.key = f"{family}|{json.dumps(self.task.config.to_dict(), sort_keys=True, default=str)}"
         self.content_split = check_split(content_split)
-        self._space = content_space(self.task) if self.content_split != "all" else None
-        if self.content_split == "heldout" and not self._space.has_heldout:
+        space = content_space(self.task) if self.content_split != "all" else None
+        self._space = space
+        if space is not None and self.content_split == "heldout" and not space.has_heldout:
             raise ValueError(
                 f"content_split='heldout' is empty for family {family!r} with config {self.task.config.to_dict()}: "
-                f"{self._space.note}; use content_split='all' (see curricula.heldout.content_report)"
+                f"{space.note}; use content_split='all' (see curricula.heldout.content_report)"
             )
 
     def sample(self, rng: np.random.Generator, options: Mapping[str, Any] | None = None) -> tuple[Instance, str]:
@@ -96,6 +98,7 @@ class TaskSource:
         return instance, f"{self.key}|{seed}|{index}"
 
     def _in_split(self, instance: Instance) -> bool:
+        assert self._space is not None, "_in_split is called only when content_split is not 'all'"
         held = self._space.holds_out(content_key(instance))
         return held == (self.content_split == "heldout")
 

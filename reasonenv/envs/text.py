@@ -96,7 +96,7 @@ def build_prompt(instance: Instance, language: str) -> str:
     return to_ascii("\n".join(lines) + "\n")
 
 
-class TextSynthesisEnv(gym.Env):
+class TextSynthesisEnv(gym.Env[str, str]):
     """Answer a task prompt with a whole program in one step; the program is run on hidden tests.
 
     ## Description
@@ -173,7 +173,7 @@ class TextSynthesisEnv(gym.Env):
         """The instance posed by the current episode; None before the first reset."""
         return self._instance
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
         super().reset(seed=seed)
         self._instance, self._instance_key = self.source.sample(self.np_random, options)
         self._prompt = build_prompt(self._instance, self.language)
@@ -214,9 +214,10 @@ class TextSynthesisEnv(gym.Env):
         return action
 
     def _verify(self, program: str) -> Verdict:
+        assert self._instance is not None, "_check_program refuses a step before reset()"
         return self.cache.verify(self._instance, self._instance_key, program, self.language, self.config.scoring)
 
-    def step(self, action):
+    def step(self, action: str) -> tuple[str, float, bool, bool, dict[str, Any]]:
         program = self._check_program(action)
         verdict = self._verify(program)
         self._answers.append(program)
