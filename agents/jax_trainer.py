@@ -110,6 +110,22 @@ class Runner:
     rng: jax.Array
 
 
+def use_compilation_cache() -> str | None:
+    """Keep compiled updates on disk (REASONENV_JAX_CACHE, default ~/.cache/reasonenv/jax; "" turns it off).
+
+    Compiling the update takes most of a short run's first minute; a resumed
+    or repeated run with the same shapes loads it instead.
+    """
+    import os
+
+    folder = os.environ.get("REASONENV_JAX_CACHE", str(Path.home() / ".cache" / "reasonenv" / "jax"))
+    if not folder or jax.config.jax_compilation_cache_dir:
+        return jax.config.jax_compilation_cache_dir or None
+    jax.config.update("jax_compilation_cache_dir", folder)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
+    return folder
+
+
 def check_config(cfg: TrainConfig) -> TrainConfig:
     """TrainConfig.validate() plus what only this backend needs: a Flax model, Brainfuck-family languages."""
     from agents.flax_models import MODEL_NAMES
@@ -127,6 +143,25 @@ def check_config(cfg: TrainConfig) -> TrainConfig:
 
 
 # ----------------------------------------------------------------------------- the jitted pieces
+
+
+def generalized_advantages(rewards, values, dones, last_value, gamma: float, lambda_: float):
+    """GAE over [T, B] arrays by a reversed scan; `done` cuts the bootstrap (with gamma = 1 the verified end is final).
+
+        delta_t = r_t + gamma * V_{t+1} * (1 - done_t) - V_t
+        A_t     = delta_t + gamma * lambda * (1 - done_t) * A_{t+1}
+    """
+    def backward(carry, step):
+        advantage, next_value = carry
+        reward, value, done = step
+        not_done = 1.0 - done.astype(jnp.float32)
+        delta = reward + gamma * next_value * not_done - value
+        advantage = delta + gamma * lambda_ * not_done * advantage
+        return (advantage, value), advantage
+
+    _, advantages = jax.lax.scan(backward, (jnp.zeros_like(last_value), last_value), (rewards, values, dones),
+                                 reverse=True)
+    return advantages
 
 
 def make_functions(env, model, ppo, num_envs: int, num_steps: int, verify_chunk: int):
@@ -164,18 +199,6 @@ def make_functions(env, model, ppo, num_envs: int, num_steps: int, verify_chunk:
                     "final_stream": (traj.obs["task"][..., :] != 0).sum(-1) + traj.length}
         return runner, traj, last_value, episodes
 
-    def gae(traj: Transition, last_value):
-        """Generalised advantage estimation, reversed scan; `done` cuts the bootstrap (gamma = 1: verified end)."""
-        def backward(carry, t):
-            advantage, next_value = carry
-            not_done = 1.0 - t.done.astype(jnp.float32)
-            delta = t.reward + ppo.gamma * next_value * not_done - t.value
-            advantage = delta + ppo.gamma * ppo.lambda_ * not_done * advantage
-            return (advantage, t.value), advantage
-
-        _, advantages = jax.lax.scan(backward, (jnp.zeros_like(last_value), last_value), traj, reverse=True)
-        return advantages, advantages + traj.value
-
     def ppo_loss(params, batch, advantages, targets):
         logits, value = model.apply(params, batch.obs)
         log_probs = jax.nn.log_softmax(logits)
@@ -198,7 +221,8 @@ def make_functions(env, model, ppo, num_envs: int, num_steps: int, verify_chunk:
 
     @jax.jit
     def learn(runner: Runner, traj: Transition, last_value):
-        advantages, targets = gae(traj, last_value)
+        advantages = generalized_advantages(traj.reward, traj.value, traj.done, last_value, ppo.gamma, ppo.lambda_)
+        targets = advantages + traj.value
         flat = lambda x: x.reshape((batch_size,) + x.shape[2:])  # noqa: E731
         batch = jax.tree_util.tree_map(flat, traj)
         advantages, targets = flat(advantages), flat(targets)
@@ -348,9 +372,10 @@ def train(cfg: TrainConfig, run_dir: Path, *, resume: bool = False, log: Callabl
     from agents.rllib_trainer import TensorBoard, curriculum_info, finish, progress_columns, progress_line
     from curricula.schedulers import load_curriculum
 
-    check_config(cfg)
-    run_dir = Path(run_dir)
     started = time.perf_counter()
+    check_config(cfg)
+    use_compilation_cache()
+    run_dir = Path(run_dir)
     stage_names, families = curriculum_info(cfg.curriculum)
     columns = progress_columns(families)
     scheduler = load_curriculum(cfg.curriculum)

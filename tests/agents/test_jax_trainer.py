@@ -119,3 +119,22 @@ def test_checkpoint_plays_the_python_env(trained_run):
         assert 1 <= result.length <= 8
     observation, _ = env.reset(seed=0)
     assert policy.act(observation) == int(np.asarray(policy.act_batch([observation, observation]))[1])
+
+
+def test_advantages_match_a_python_loop():
+    from agents.jax_trainer import generalized_advantages
+
+    rng = np.random.default_rng(0)
+    T, B, gamma, lam = 7, 3, 0.99, 0.9
+    rewards, values = rng.normal(size=(T, B)).astype(np.float32), rng.normal(size=(T, B)).astype(np.float32)
+    dones, last = rng.random((T, B)) < 0.3, rng.normal(size=B).astype(np.float32)
+    expected = np.zeros((T, B))
+    for b in range(B):
+        advantage, next_value = 0.0, last[b]
+        for t in reversed(range(T)):
+            keep = 0.0 if dones[t, b] else 1.0
+            delta = rewards[t, b] + gamma * next_value * keep - values[t, b]
+            advantage = delta + gamma * lam * keep * advantage
+            expected[t, b], next_value = advantage, values[t, b]
+    got = generalized_advantages(rewards, values, dones, last, gamma, lam)
+    np.testing.assert_allclose(np.asarray(got), expected, rtol=1e-5, atol=1e-5)
