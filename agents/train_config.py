@@ -45,7 +45,7 @@ def parse_budget(text: str) -> float:
 class PPOSettings:
     """PPO hyperparameters, named as the equations use them (CleanRL style)."""
 
-    lr: float = 5e-4
+    lr: float = 3e-4
     gamma: float = 1.0
     """Discount: 1, the only reward comes at the episode's end (verification)."""
     lambda_: float = 0.95
@@ -53,7 +53,7 @@ class PPOSettings:
     clip_param: float = 0.2
     vf_clip_param: float = 10.0
     vf_loss_coeff: float = 0.5
-    entropy_coeff: float = 0.01
+    entropy_coeff: float = 0.1
     """Weight of the entropy bonus, computed over allowed actions only (masked logits give 0 probability)."""
     grad_clip: float = 0.5
     train_batch_size: int = 2048
