@@ -160,7 +160,7 @@ class RandomModel:
         return None
 
 
-BASELINES = {"oracle": OracleModel, "random": RandomModel}
+BASELINES: dict[str, type[Model]] = {"oracle": OracleModel, "random": RandomModel}
 
 
 def make_baseline(name: str) -> Model:

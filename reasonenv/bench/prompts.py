@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -183,7 +184,7 @@ def render_answer(program: str, info: LanguageInfo) -> str:
     return DEMO_ANSWER_TEMPLATE.format(fence_tag=info.fence_tag, program=text.rstrip("\n") if info.name != "whitespace" else text)
 
 
-def build_messages(instance: Any, info: LanguageInfo, demos: list[tuple[Any, str]] = ()) -> list[dict[str, str]]:
+def build_messages(instance: Any, info: LanguageInfo, demos: Sequence[tuple[Any, str]] = ()) -> list[dict[str, str]]:
     """Chat messages for the first attempt: system, language doc with the first task, demos as prior turns."""
     system = SYSTEM_TEMPLATE.format(title=info.title)
     language = LANGUAGE_TEMPLATE.format(title=info.title, doc=info.doc.strip())

@@ -18,11 +18,19 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
-from reasonenv.bench.runner import RESULTS_FILE, check_out_dir, line_key, read_results, read_run_file, write_file_atomically
+from reasonenv.bench.runner import (
+    RESULTS_FILE,
+    check_out_dir,
+    line_key,
+    read_results,
+    read_run_file,
+    write_file_atomically,
+)
 
 Z95 = 1.959963984540054
 
@@ -169,7 +177,7 @@ def markdown(results: list[Outcome], counts: Iterable[Completeness] = ()) -> str
         languages = _language_order(o.language for o in group)
         by_tier = all(o.tier for o in group)
         row_name = "tier" if by_tier else "family"
-        rows = sorted({(o.tier if by_tier else o.family) for o in group}, key=_tier_sort_key if by_tier else str)
+        rows = sorted({str(o.tier) for o in group}, key=_tier_sort_key) if by_tier else sorted({o.family for o in group})
         parts += [f"## {model} · {suite} · {regime}", "",
                   "Pass rate (any attempt passes every hidden test), 95% Wilson interval, (solved/asked).", ""]
         parts.append(f"| {row_name} | " + " | ".join(languages) + " |")

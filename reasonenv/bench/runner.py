@@ -29,9 +29,10 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from esolangs.validation import check_int_field, check_number_field
 from reasonenv.bench import prompts
@@ -88,12 +89,12 @@ class BenchConfig:
     progress: bool = True
     """Show a progress bar on stderr."""
 
-    def validate(self) -> "BenchConfig":
+    def validate(self) -> BenchConfig:
         if self.regime not in REGIMES:
             raise ValueError(f"BenchConfig.regime must be one of {list(REGIMES)}, got {self.regime!r}")
         if not self.languages:
             raise ValueError("BenchConfig.languages must name at least one language, got none")
-        ranges = {"shots": (0, 64), "attempts": (1, 100), "samples": (1, 10_000), "temperature": (0, 2),
+        ranges: dict[str, tuple[Any, Any]] = {"shots": (0, 64), "attempts": (1, 100), "samples": (1, 10_000), "temperature": (0, 2),
                   "max_tokens": (1, 1_000_000), "concurrency": (1, 4096), "timeout_s": (0.01, 3600), "max_retries": (0, 100),
                   "max_consecutive_failures": (1, 1_000_000)}
         for name, (low, high) in ranges.items():
@@ -176,7 +177,7 @@ def read_results(path: Path, *, repair: bool = False) -> list[dict[str, Any]]:
         except (json.JSONDecodeError, UnicodeDecodeError) as err:
             print(f"warning: {path}:{number}: skipping a corrupt line ({err})", file=sys.stderr)
             continue
-        if not isinstance(line, dict) or not REQUIRED_FIELDS <= line.keys():
+        if not isinstance(line, dict) or not line.keys() >= REQUIRED_FIELDS:
             print(f"warning: {path}:{number}: skipping a line that is not a result record", file=sys.stderr)
             continue
         lines.append(line)
@@ -589,7 +590,8 @@ class Runner:
             program = prompts.extract_program(response.text, conversation.language)
             feedback_regime = config.regime == "feedback" and attempt + 1 < config.max_attempts
             if program is None:
-                hidden, shown, guard = [], None, None
+                hidden: list = []
+                shown, guard = None, None
             else:
                 hidden, shown, guard = await execute(instance, program, conversation.language, feedback_regime)
             passed = passed_count(instance, hidden)

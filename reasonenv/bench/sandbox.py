@@ -73,7 +73,7 @@ class SandboxLimits:
     processes: int = 32
     """RLIMIT_NPROC under the namespace guard (processes of the sandbox uid)."""
 
-    def validate(self) -> "SandboxLimits":
+    def validate(self) -> SandboxLimits:
         checks = {
             "cpu_seconds": (1, 3600),
             "wall_seconds": (0.1, 7200),
@@ -342,7 +342,10 @@ async def detect_guard() -> tuple[str, str]:
         if execution is not None and execution.status == "ok" and execution.output == b"hello\n":
             _guard_cache = ("namespace", probe.guard_note)
             return _guard_cache
-        reason = "namespace probe failed: " + (execution.error if execution else probe.guard_note or "no result")
+        # A probe that exits ok with the wrong output has no error text: name its status instead.
+        reason = "namespace probe failed: " + (
+            (execution.error or f"{execution.status}, output {execution.output!r:.80}") if execution else probe.guard_note or "no result"
+        )
     _guard_cache = ("audit-hook", reason)
     return _guard_cache
 
@@ -453,7 +456,7 @@ def remove_stale_sandboxes(directory: str | None = None) -> list[str]:
     import time
 
     directory = directory or tempfile.gettempdir()
-    removed = []
+    removed: list[str] = []
     try:
         names = os.listdir(directory)
     except OSError:

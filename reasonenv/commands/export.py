@@ -19,8 +19,9 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator, TextIO
+from typing import TextIO
 
 
 def comma_list(text: str) -> tuple[str, ...]:
