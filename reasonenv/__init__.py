@@ -19,6 +19,10 @@ import sys
 from importlib.machinery import ModuleSpec
 from types import ModuleType
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (startup time); type checkers read it as True
+if TYPE_CHECKING:
+    from importlib.abc import Loader
+
 __version__ = "0.1.0"
 
 
@@ -31,14 +35,14 @@ def _register_envs() -> None:
 class _RegisterAfterLoading:
     """Runs Gymnasium's own loader, then registers the ids; afterwards the module carries its own loader again."""
 
-    def __init__(self, loader: object) -> None:
+    def __init__(self, loader: Loader) -> None:
         self.loader = loader
 
     def create_module(self, spec: ModuleSpec) -> ModuleType | None:
-        return self.loader.create_module(spec)  # type: ignore[attr-defined]
+        return self.loader.create_module(spec)
 
     def exec_module(self, module: ModuleType) -> None:
-        self.loader.exec_module(module)  # type: ignore[attr-defined]
+        self.loader.exec_module(module)
         module.__loader__ = self.loader
         if module.__spec__ is not None:
             module.__spec__.loader = self.loader

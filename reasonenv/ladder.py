@@ -144,7 +144,8 @@ def ladder_rows(curriculum: str, episodes: int = 2000, oracle_episodes: int = 20
 
     scheduler = staged(curriculum)
     oracle = ObservationOracle()
-    rows, earlier = [], set()
+    rows: list[StageRow] = []
+    earlier: set[str] = set()
     for number, (stage, added) in enumerate(zip(scheduler.stages, new_entries(scheduler.stages)), 1):
         streams: list[int] = []
         watched = _TaskWatcher(oracle)

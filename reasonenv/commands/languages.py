@@ -50,7 +50,7 @@ def describe(language: Any) -> dict[str, Any]:
         "summary": language.summary,
         "file_extension": language.file_extension,
         "alphabet": list(language.alphabet),
-        "options": dataclasses.asdict(options) if dataclasses.is_dataclass(options) else None,
+        "options": dataclasses.asdict(options) if dataclasses.is_dataclass(options) and not isinstance(options, type) else None,
     }
 
 
@@ -109,7 +109,7 @@ def main(args: argparse.Namespace) -> int:
         return 0
 
     languages = [esolangs.get(name) for name in esolangs.names()]
-    families = []
+    families: list[dict[str, Any]] = []
     for display in esolangs.families():
         example = esolangs.get(family_example(display))
         families.append({"pattern": display, "title": f"{type(example).title} (one per seed)",
@@ -122,8 +122,8 @@ def main(args: argparse.Namespace) -> int:
 
     rows = [[lang.name, ", ".join(lang.aliases) or "-", lang.title, show_alphabet(lang.alphabet)] for lang in languages]
     for family in families:
-        example = family["example"]
-        rows.append([family["pattern"], "-", family["title"], f"{example['name']}: {show_alphabet(example['alphabet'])}"])
+        shown = family["example"]
+        rows.append([family["pattern"], "-", family["title"], f"{shown['name']}: {show_alphabet(shown['alphabet'])}"])
     rows.append(["python", "-", python_info()["title"], "(any text; the benchmark's control language)"])
     print(format_table(["name", "aliases", "title", "alphabet"], rows))
     print()
