@@ -95,14 +95,24 @@ _W = 2 * WINDOW + 1
 # Instruction kinds (the terminator of an instruction).
 K_NONE, K_OUT, K_IN, K_OPEN, K_CLOSE, K_NOP, K_LOOP, K_SCAN, K_HALT = range(9)
 # Instruction fields.
-F_KIND, F_MOVE, F_ADD, F_ADD_COST, F_TARGET, F_LOW, F_HIGH, F_PER, F_GCD, F_INV, F_STRIDE = range(11)
-F_AMOUNTS = 11
-NUM_FIELDS = F_AMOUNTS + _W
+# Instruction fields (one row per instruction).
+F_KIND, F_MOVE, F_ADD, F_ADD_COST, F_TARGET, F_STRIDE, F_LOOP = range(7)
+NUM_FIELDS = 7
+# Closed-form loop fields (one row per LOOP; F_LOOP of its '[' instruction is the row).
+L_LOW, L_HIGH, L_PER, L_GCD, L_INV = range(5)
+L_AMOUNTS = 5
+LOOP_FIELDS = L_AMOUNTS + _W
+
+
+def max_loops(length: int) -> int:
+    """Closed-form loops a program of `length` commands may have; loops past it run as ordinary loops (exact)."""
+    return max(1, min(length // 2, 32))
+
 
 MAX_MODULUS = 1 << 16
 MAX_STEPS = (1 << 30) - 1
 
-LENGTH_BUCKETS = (64, 256, 1024, 4096)
+LENGTH_BUCKETS = (64, 128, 256, 1024, 4096)
 """Program lengths (commands) the core is compiled for; longer programs run on the Python fast path."""
 OUTPUT_BUCKETS = (16, 64, 256, 1024)
 INPUT_BUCKETS = (16, 64, 256, 1024, 4096)
@@ -170,20 +180,25 @@ def _put(size, index, values, fill, combine="set"):
     return out.reshape(batch, size)
 
 
+def _prefix_sum(values):
+    """Inclusive prefix sums along axis 1 by a parallel scan: XLA's cumsum on CPU costs O(L^2) per row."""
+    return jax.lax.associative_scan(jnp.add, values, axis=1)
+
+
 def _first_below(depth, start, level):
     """For each (b, t): the first j >= start with depth[b, j] < level[b, t] (L when none), by binary lifting."""
     batch, length = depth.shape
     big = jnp.int32(1 << 30)
     levels = max(1, (length - 1).bit_length())
-    mins = [jnp.concatenate([depth, jnp.full((batch, 2 * length), big, jnp.int32)], axis=1)]
+    mins = [depth]  # mins[k][t] = min(depth[t : t + 2**k]) (clipped at L)
     for k in range(1, levels + 1):
         previous = mins[-1]
-        shift = 1 << (k - 1)
+        shift = min(1 << (k - 1), length)
         shifted = jnp.concatenate([previous[:, shift:], jnp.full((batch, shift), big, jnp.int32)], axis=1)
         mins.append(jnp.minimum(previous, shifted))
     position = start
     for k in range(levels, -1, -1):
-        block_min = _take(mins[k], jnp.minimum(position, 3 * length - 1))
+        block_min = jnp.where(position < length, _take(mins[k], jnp.minimum(position, length - 1)), big)
         position = jnp.where(block_min >= level, position + (1 << k), position)
     return jnp.minimum(position, length)
 
@@ -214,7 +229,7 @@ def fold_programs(codes, modulus, ignore_unmatched=None):
 
     # Brackets matched with a stack, as the reference does: the depth is floored at 0 (a ']' on an empty
     # stack is unmatched); an '[' is closed where the depth first falls below its level.
-    walk = jnp.cumsum(is_open.astype(jnp.int32) - is_close.astype(jnp.int32), axis=1)
+    walk = _prefix_sum(is_open.astype(jnp.int32) - is_close.astype(jnp.int32))
     depth = walk - jnp.minimum(jax.lax.associative_scan(jnp.minimum, walk, axis=1), 0)
     close_of = _first_below(depth, positions + 1, depth)
     matched_open = is_open & (close_of < length)
@@ -228,15 +243,16 @@ def fold_programs(codes, modulus, ignore_unmatched=None):
     following = jnp.concatenate([codes[:, 1:], jnp.zeros((batch, 1), jnp.int32)], axis=1)
     starts_next = (following == 0) | is_term | (((following == RIGHT) | (following == LEFT)) & (following != codes))
     ends = real & starts_next  # the last token of an instruction
-    instr = jnp.cumsum(ends.astype(jnp.int32), axis=1) - ends.astype(jnp.int32)  # instruction of each token
+    instr = _prefix_sum(ends.astype(jnp.int32)) - ends.astype(jnp.int32)  # instruction of each token
     count = jnp.sum(ends.astype(jnp.int32), axis=1)
     slots = length + 1  # at most `length` instructions, then HALT
     end_of = _put(slots + 1, jnp.where(ends, instr, slots), positions, length)[:, :slots]  # L: no token
 
     # Loops whose body has no terminator (innermost, no I/O) are SCAN or LOOP candidates.
-    terms_before = jnp.cumsum(is_term.astype(jnp.int32), axis=1)  # terminators in [0, t]
-    moves_before = jnp.cumsum(move_value, axis=1)
-    adds_before = jnp.cumsum(is_add.astype(jnp.int32), axis=1)
+    prefix = _prefix_sum(jnp.stack([is_term.astype(jnp.int32), move_value, is_add.astype(jnp.int32), add_value], 2))
+    terms_before = prefix[..., 0]  # terminators in [0, t]
+    moves_before = prefix[..., 1]
+    adds_before = prefix[..., 2]
     at_partner = _take(jnp.stack([terms_before, moves_before, adds_before, instr], axis=2), partner)
     simple = matched_open & (at_partner[..., 0] - terms_before == 1)  # only the ']' between
     body_length = partner - positions - 1
@@ -250,13 +266,21 @@ def fold_programs(codes, modulus, ignore_unmatched=None):
     label = jnp.where(in_body, last_open, length)
     low = jnp.minimum(_put(length + 1, label, jnp.where(in_body, offset, 0), 0, "min")[:, :length], 0)
     high = jnp.maximum(_put(length + 1, label, jnp.where(in_body, offset, 0), 0, "max")[:, :length], 0)
-    loop = simple & (net == 0) & (low >= -WINDOW) & (high <= WINDOW)
-    # The adds of each loop by offset: one flat scatter-add keyed (loop, offset).
-    cell = jnp.where(in_body & is_add & (jnp.abs(offset) <= WINDOW), label * _W + offset + WINDOW, length * _W)
-    amounts = _put((length + 1) * _W, cell, add_value, 0, "add").reshape(batch, length + 1, _W)[:, :length]
+    loop_shape = simple & (net == 0) & (low >= -WINDOW) & (high <= WINDOW)
+    # Closed-form loops get rows of a loop table, in program order, up to its capacity.
+    capacity = max_loops(length)
+    rank = _prefix_sum(loop_shape.astype(jnp.int32)) - loop_shape.astype(jnp.int32)
+    is_loop = loop_shape & (rank < capacity)
+    loop_row = jnp.where(is_loop, rank, capacity)
+    open_at = _put(capacity + 1, loop_row, positions, 0)[:, :capacity]  # the '[' of each loop row
+    body_row = jnp.where(in_body & _take(is_loop, last_open), _take(loop_row, last_open), capacity)
+    # The adds of each loop by offset: one flat scatter-add keyed (loop row, offset).
+    cell = jnp.where(is_add & (body_row < capacity), body_row * _W + offset + WINDOW, capacity * _W)
+    amounts = _put((capacity + 1) * _W, cell, add_value, 0, "add").reshape(batch, capacity + 1, _W)[:, :capacity]
     amounts = jnp.mod(amounts, modulus[:, :, None])
-    is_loop = is_open & loop
-    gcd, inverse = _ext_gcd(jnp.where(is_loop, amounts[..., WINDOW], 0), jnp.broadcast_to(modulus, (batch, length)))
+    gcd, inverse = _ext_gcd(amounts[..., WINDOW], jnp.broadcast_to(modulus, (batch, capacity)))
+    per_loop = _take(jnp.stack([low, high, body_length + 1], axis=2), open_at)
+    loops = jnp.concatenate([per_loop, gcd[..., None], inverse[..., None], amounts], axis=2)
 
     kind_token = jnp.select(
         [codes == DOT, codes == COMMA, is_loop, matched_open, matched_close & _take(scan_loop, partner),
@@ -267,44 +291,45 @@ def fold_programs(codes, modulus, ignore_unmatched=None):
     columns = [
         kind_token,
         moves_before,  # differenced below
-        adds_before,   # (count of + and -), differenced below
-        jnp.cumsum(add_value, axis=1),
+        prefix[..., 3],  # net +/- amount, differenced below
+        adds_before,  # count of + and -, differenced below
         jnp.where(matched, at_partner[..., 3] + 1, 0),
-        jnp.where(is_loop, low, 0),
-        jnp.where(is_loop, high, 0),
-        jnp.where(is_loop, body_length + 1, 0),
-        jnp.where(is_loop, gcd, 1),
-        jnp.where(is_loop, inverse, 0),
         jnp.where(matched_close, _take(net, partner), 0),
+        jnp.where(is_loop, loop_row, 0),
     ]
-    per_token = jnp.concatenate([jnp.stack(columns, axis=2), jnp.where(is_loop[..., None], amounts, 0)], axis=2)
-    per_token = jnp.concatenate([per_token, jnp.zeros((batch, 1, NUM_FIELDS), jnp.int32)], axis=1)  # row L: none
-    rows = _take(per_token, end_of)  # [B, slots, NUM_FIELDS]
+    per_token = jnp.concatenate([jnp.stack(columns, axis=2), jnp.zeros((batch, 1, NUM_FIELDS), jnp.int32)], axis=1)
+    rows = _take(per_token, end_of)  # [B, slots, NUM_FIELDS]: each instruction's last token (row L: none)
     last_real = jnp.arange(slots)[None, :] < count[:, None]
     # Prefix sums at the previous instruction's end (0 before the first).
     before = jnp.concatenate([jnp.zeros((batch, 1, 3), jnp.int32), rows[:, :-1, 1:4]], axis=1)
     sums = jnp.where(last_real[..., None], rows[:, :, 1:4] - before, 0)
     kind = jnp.where(last_real, rows[..., F_KIND], K_NONE)
     kind = jnp.where(jnp.arange(slots)[None, :] == count[:, None], K_HALT, kind)
-    table = jnp.concatenate([
-        kind[..., None],
-        sums[..., 0:1],
-        jnp.mod(sums[..., 2:3], modulus[:, :, None]),
-        sums[..., 1:2],
-        rows[..., F_TARGET:],
+    table = jnp.stack([
+        kind,
+        sums[..., 0],
+        jnp.mod(sums[..., 1], modulus),
+        sums[..., 2],
+        rows[..., 4],
+        rows[..., 5],
+        rows[..., 6],
     ], axis=2)
-    return table, has_unmatched
+    return table, loops, has_unmatched
 
 
-def _step_one(state, instructions, inputs, input_length, modulus, tape_size, max_steps, max_output, clamp, eof):
-    """One interpreter step of one program (runs under vmap; finished programs keep their state).
+def _step_one(state, params, instructions, loops, inputs):
+    """One interpreter step of one lane (runs under vmap; finished and idle lanes keep their state).
+
+    `state` and `params` are the lane's; `instructions` [N+1, S, F], `loops` and `inputs` are the whole
+    pool's, read at the lane's program.
 
     Everything is computed for every program and selected (vmap turns branches into selects), so the
     step is kept to cheap elementwise work: modular reductions are compare-and-subtract where the
     operands allow it, reads and writes are dynamic slices.
     """
-    pc, p, steps, out_len, ip, status, tape, out = state
-    ins = instructions[pc]
+    program, pc, p, steps, out_len, ip, status, high, tape, out = state
+    modulus, tape_size, max_steps, max_output, clamp, eof, input_length = params
+    ins = instructions[program, pc]
     kind = ins[F_KIND]
     running = status == RUNNING
 
@@ -364,24 +389,25 @@ def _step_one(state, instructions, inputs, input_length, modulus, tape_size, max
     # ','
     is_in = live & (kind == K_IN)
     has_byte = ip < input_length
-    byte = jax.lax.dynamic_slice(inputs, (jnp.minimum(ip, inputs.shape[0] - 1),), (1,))[0].astype(jnp.int32)
+    byte = inputs[program, jnp.minimum(ip, inputs.shape[1] - 1)].astype(jnp.int32)
     eof_value = jnp.where(eof == 0, 0, jnp.where(eof == 1, cell2, modulus - 1))
     new_cell = jnp.where(is_in, jnp.where(has_byte, jax.lax.rem(byte, modulus), eof_value), new_cell)
     new_ip = jnp.where(is_in & has_byte, ip + 1, ip)
 
     # LOOP: closed form when the body stays on the tape, else enter the body as an ordinary loop.
-    closed = live & (kind == K_LOOP) & nonzero & (p1 + ins[F_LOW] >= 0) & (p1 + ins[F_HIGH] < tape_size)
-    g = ins[F_GCD]
+    loop = loops[program, ins[F_LOOP]]
+    closed = live & (kind == K_LOOP) & nonzero & (p1 + loop[L_LOW] >= 0) & (p1 + loop[L_HIGH] < tape_size)
+    g = loop[L_GCD]
     unsigned_modulus = modulus.astype(jnp.uint32)
     reduced = jax.lax.div(modulus, g).astype(jnp.uint32)
     quotient = jax.lax.div(cell2, g).astype(jnp.uint32)
     # smallest n >= 1 with v + n*d = 0 (mod B): n = (-(v/g)) * (d/g)^-1 mod (B/g); < 2**32 as B <= 2**16
-    iterations = jax.lax.rem((reduced - quotient) * ins[F_INV].astype(jnp.uint32), reduced).astype(jnp.int32)
-    loop_cost = jnp.maximum(ins[F_PER], 1)
+    iterations = jax.lax.rem((reduced - quotient) * loop[L_INV].astype(jnp.uint32), reduced).astype(jnp.int32)
+    loop_cost = jnp.maximum(loop[L_PER], 1)
     too_long = (jax.lax.rem(cell2, g) != 0) | (iterations > jax.lax.div(max_steps - steps3, loop_cost))
     loop_stops = closed & too_long
     loop_runs = closed & ~too_long
-    amounts = ins[F_AMOUNTS:].astype(jnp.uint32)
+    amounts = loop[L_AMOUNTS:].astype(jnp.uint32)
     grown = window.astype(jnp.uint32) + jax.lax.rem(iterations.astype(jnp.uint32) * amounts, unsigned_modulus)
     grown = jnp.where(grown >= unsigned_modulus, grown - unsigned_modulus, grown).astype(jnp.int32)
     new_steps = jnp.where(loop_runs, steps3 + iterations * loop_cost, new_steps)
@@ -417,59 +443,117 @@ def _step_one(state, instructions, inputs, input_length, modulus, tape_size, max
     final_status = jnp.where(running, status3, status)
     go_on = final_status == RUNNING
     return (
+        program,
         jnp.where(go_on, jnp.where(live & jump, target, pc + 1), pc),
         jnp.where(running, new_p, p),
         jnp.where(running, new_steps, steps),
         jnp.where(running, new_out_len, out_len),
         jnp.where(running, new_ip, ip),
         final_status,
+        jnp.maximum(high, p1 + _W),  # tape indices written so far end below this
         tape,
         out,
     )
 
 
-def run_folded(instructions, has_unmatched, inputs, input_lengths, modulus, tape_size, max_steps, max_output,
-               clamp, eof, ignore_unmatched, *, tape_cells: int, output_slots: int, tape_dtype=jnp.uint8,
-               max_iterations: int | None = None):
-    """Run a folded batch to the end. All per-program arguments are [B] arrays (inputs [B, I] uint8).
+S_IDLE = 8
+"""A lane with no program (the pool is used up)."""
+CLEAN_CELLS = 128
+"""Tape indices a lane zeroes when it takes a program; lanes whose last program went further zero their whole row."""
+FAR_CLEANS = 16
+"""Whole tape rows cleared per refill round, at most."""
 
-    Returns (status int32 [B], steps int32 [B], output uint8 [B, output_slots], output_length int32 [B]).
-    `tape_cells` (>= every tape_size) and `output_slots` are static shapes.
+
+def run_pool(instructions, loops, has_unmatched, count, inputs, input_lengths, modulus, tape_size, max_steps,
+             max_output, clamp, eof, ignore_unmatched, *, lanes: int, tape_cells: int, output_slots: int,
+             tape_dtype=jnp.uint8, refill_every: int = 8):
+    """Run the first `count` programs of a folded pool on `lanes` interpreter lanes; return their results.
+
+    Every `refill_every` steps, lanes whose program ended store its result
+    and take the next program of the pool, so that a batch does not wait
+    for its slowest program with most lanes idle. Per-program arguments are
+    [N] arrays (inputs [N, I] uint8); `instructions`, `loops` and
+    `has_unmatched` come from `fold_programs`. `lanes`, `tape_cells` (>=
+    every tape_size) and `output_slots` are static shapes.
+
+    Returns (status int32 [N], steps int32 [N], output uint8 [N, output_slots], output_length int32 [N]).
     """
-    batch = instructions.shape[0]
-    zeros = jnp.zeros(batch, jnp.int32)
-    status = jnp.where(has_unmatched & ~ignore_unmatched, S_SYNTAX, RUNNING).astype(jnp.int32)
-    state = (
-        zeros, zeros, zeros, zeros, zeros, status,
-        jnp.zeros((batch, tape_cells + 2 * WINDOW), tape_dtype),
-        jnp.zeros((batch, output_slots + 1), jnp.uint8),
+    pool = instructions.shape[0]
+
+    def pad(values, fill):  # row N: the idle lanes' program
+        return jnp.concatenate([values, jnp.full((1,) + values.shape[1:], fill, values.dtype)])
+
+    halt_row = jnp.zeros((1,) + instructions.shape[1:], jnp.int32).at[0, 0, F_KIND].set(K_HALT)
+    instructions = jnp.concatenate([instructions, halt_row])
+    loops = pad(loops, 0)
+    inputs = pad(inputs, 0)
+    params_of = tuple(pad(a, 0) for a in (modulus, tape_size, max_steps, max_output))
+    params_of += (pad(clamp, False), pad(eof, 0), pad(input_lengths, 0))
+    starts_bad = pad(has_unmatched & ~ignore_unmatched, False)
+    zeros = jnp.zeros(lanes, jnp.int32)
+    lane_state = (
+        jnp.full(lanes, pool, jnp.int32), zeros, zeros, zeros, zeros, zeros, jnp.full(lanes, S_IDLE, jnp.int32),
+        zeros, jnp.zeros((lanes, tape_cells + 2 * WINDOW), tape_dtype), jnp.zeros((lanes, output_slots + 1), jnp.uint8),
     )
-    step = jax.vmap(_step_one)
+    lane_params = tuple(a[jnp.full(lanes, pool)] for a in params_of)
+    results = (jnp.zeros(pool + 1, jnp.int32), jnp.zeros(pool + 1, jnp.int32),
+               jnp.zeros((pool + 1, output_slots), jnp.uint8), jnp.zeros(pool + 1, jnp.int32))
+    step = jax.vmap(_step_one, in_axes=(0, 0, None, None, None))
 
-    def cond(carry):
-        iteration, state = carry
-        going = jnp.any(state[5] == RUNNING)
-        if max_iterations is not None:
-            going = going & (iteration < max_iterations)
-        return going
+    def harvest_and_refill(carry):
+        state, params, results, following = carry
+        program, pc, p, steps, out_len, ip, status, high, tape, out = state
+        finished = (program < pool) & (status != RUNNING)
+        row = jnp.where(finished, program, pool)
+        results = (results[0].at[row].set(status), results[1].at[row].set(steps),
+                   results[2].at[row].set(out[:, :output_slots]), results[3].at[row].set(out_len))
+        free = finished | (program == pool)
+        # A lane whose last program wrote past the first CLEAN_CELLS cells clears its whole row first, at most
+        # FAR_CLEANS lanes a round (clearing every row each round would cost more than the steps).
+        clean = min(CLEAN_CELLS, tape.shape[1])
+        far = free & (high > clean)
+        far_lanes = jnp.nonzero(far, size=FAR_CLEANS, fill_value=lanes)[0]
+        tape = tape.at[far_lanes].set(0, mode="drop")
+        high = high.at[far_lanes].set(0, mode="drop")
+        ready = free & (high <= clean)
+        rank = jax.lax.associative_scan(jnp.add, ready.astype(jnp.int32)) - ready.astype(jnp.int32)
+        new = following + rank
+        takes = ready & (new < count)
+        program = jnp.where(takes, new, jnp.where(free, pool, program))
+        status = jnp.where(takes, jnp.where(starts_bad[program], S_SYNTAX, RUNNING), jnp.where(free, S_IDLE, status))
+        pc, p, steps, out_len, ip = (jnp.where(takes, 0, a) for a in (pc, p, steps, out_len, ip))
+        tape = tape.at[:, :clean].set(jnp.where(takes[:, None], 0, tape[:, :clean]).astype(tape.dtype))
+        high = jnp.where(takes, 0, high)
+        params = tuple(jnp.where(takes, a[program], b) for a, b in zip(params_of, params))
+        following = jnp.minimum(following + jnp.sum(takes.astype(jnp.int32)), count)
+        return (program, pc, p, steps, out_len, ip, status, high, tape, out), params, results, following
 
-    def body(carry):
-        iteration, state = carry
-        return iteration + 1, step(state, instructions, inputs, input_lengths, modulus, tape_size, max_steps,
-                                   max_output, clamp, eof)
+    def going(carry):
+        state, _, _, following = carry
+        return jnp.any(state[6] == RUNNING) | (following < count)
 
-    _, final = jax.lax.while_loop(cond, body, (jnp.int32(0), state))
-    return final[5], final[2], final[7][:, :output_slots], final[3]
+    def advance(carry):
+        state, params, results, following = carry
+        state = jax.lax.fori_loop(0, refill_every, lambda _, s: step(s, params, instructions, loops, inputs), state)
+        return harvest_and_refill((state, params, results, following))
+
+    carry = harvest_and_refill((lane_state, lane_params, results, jnp.int32(0)))
+    _, _, results, _ = jax.lax.while_loop(going, advance, carry)
+    return results[0][:pool], results[1][:pool], results[2][:pool], results[3][:pool]
 
 
-@functools.partial(jax.jit, static_argnames=("tape_cells", "output_slots", "tape_dtype"))
-def compile_and_run(codes, inputs, input_lengths, modulus, tape_size, max_steps, max_output, clamp, eof,
-                    ignore_unmatched, *, tape_cells: int, output_slots: int, tape_dtype=jnp.uint8):
-    """Fold and run a batch of programs given as command codes [B, L] (see CODE_OF); jitted per shape bucket."""
-    instructions, has_unmatched = fold_programs(codes, modulus, ignore_unmatched)
-    return run_folded(instructions, has_unmatched, inputs, input_lengths, modulus, tape_size, max_steps,
-                      max_output, clamp, eof, ignore_unmatched, tape_cells=tape_cells, output_slots=output_slots,
-                      tape_dtype=tape_dtype)
+@functools.partial(jax.jit, static_argnames=("lanes", "tape_cells", "output_slots", "tape_dtype", "refill_every"))
+def compile_and_run(codes, count, inputs, input_lengths, modulus, tape_size, max_steps, max_output, clamp, eof,
+                    ignore_unmatched, *, lanes: int, tape_cells: int, output_slots: int, tape_dtype=jnp.uint8,
+                    refill_every: int = 8):
+    """Fold and run a pool of programs given as command codes [N, L] (see CODE_OF); jitted per shape bucket.
+
+    Only the first `count` rows run (the rest is padding up to the pool's bucket).
+    """
+    instructions, loops, has_unmatched = fold_programs(codes, modulus)
+    return run_pool(instructions, loops, has_unmatched, count, inputs, input_lengths, modulus, tape_size,
+                    max_steps, max_output, clamp, eof, ignore_unmatched, lanes=lanes, tape_cells=tape_cells,
+                    output_slots=output_slots, tape_dtype=tape_dtype, refill_every=refill_every)
 
 
 # ---------------------------------------------------------------- host API
@@ -510,12 +594,12 @@ def check_backend_limits(options: BrainfuckOptions, max_steps: int) -> None:
         raise ValueError(f"the JAX backend supports max_steps up to {MAX_STEPS}, got {max_steps}")
 
 
-MIN_BATCH_BUCKET = 128
-"""Small calls share one compiled shape: an interpreter step of 128 programs costs little more than of 8."""
+POOL_BUCKETS = (128, 1024, 4096)
+"""Programs per jitted call: small calls share one compiled shape, large ones run in pools of 4096."""
 
 
-def _batch_bucket(count: int, batch_size: int) -> int:
-    return min(batch_size, _pow2_at_least(count, MIN_BATCH_BUCKET))
+def _pool_bucket(count: int) -> int:
+    return _bucket(count, POOL_BUCKETS) or POOL_BUCKETS[-1]
 
 
 def run_batch(
@@ -525,14 +609,16 @@ def run_batch(
     max_steps: int | Sequence[int] = Limits.max_steps,
     max_output: int | Sequence[int] = Limits.max_output,
     language: str = "bf",
-    batch_size: int = 1024,
+    batch_size: int = 128,
     max_output_slots: int = OUTPUT_BUCKETS[-1],
     **options,
 ) -> list[Execution]:
     """Run every program on its input (b"" when inputs is None) and return one Execution each, as esolangs.run would.
 
     `max_steps` and `max_output` are one int for all programs or one per
-    program. `options` are BrainfuckOptions fields (cell_modulus, tape_size,
+    program. `batch_size` is the number of interpreter lanes run side by
+    side; programs wait in pools of up to 4096 for a free lane (on CPU 64-256
+    lanes do best: a step costs every lane; on a GPU use thousands). `options` are BrainfuckOptions fields (cell_modulus, tape_size,
     eof, left_edge, unmatched); `language` may name a Brainfuck dialect (ook,
     bf-dialect-<seed>), whose programs are translated to Brainfuck first.
     """
@@ -571,29 +657,31 @@ def run_batch(
             groups.setdefault((length_bucket, input_bucket), []).append(index)
 
     output_slots = _bucket(min(max(output_limits, default=0), max_output_slots), OUTPUT_BUCKETS) or max_output_slots
-    tape_cells = _pow2_at_least(opts.tape_size, MIN_TAPE_BUCKET)
+    # A run moves right at most once per step, so a tape longer than the step budget is never reached: the
+    # smaller array is exact and cheaper to clear.
+    tape_cells = _pow2_at_least(min(opts.tape_size, max(step_limits, default=0) + 1), MIN_TAPE_BUCKET)
     tape_dtype = jnp.uint8 if opts.cell_modulus <= 256 else jnp.int32
     steps_array = np.asarray(step_limits, np.int32)
     output_array = np.asarray(output_limits, np.int64).clip(0, 2**31 - 1).astype(np.int32)
     for (length_bucket, input_bucket), members in sorted(groups.items()):
-        for start in range(0, len(members), batch_size):
-            chunk = members[start:start + batch_size]
-            batch = _batch_bucket(len(chunk), batch_size)
-            code_array, _ = pack_rows([codes[i] for i in chunk], length_bucket, batch)
-            input_array, input_lengths = pack_rows([stdins[i] for i in chunk], input_bucket, batch)
-            chunk_steps = np.zeros(batch, np.int32)
+        pool = _pool_bucket(len(members))
+        for start in range(0, len(members), pool):
+            chunk = members[start:start + pool]
+            code_array, _ = pack_rows([codes[i] for i in chunk], length_bucket, pool)
+            input_array, input_lengths = pack_rows([stdins[i] for i in chunk], input_bucket, pool)
+            chunk_steps = np.zeros(pool, np.int32)
             chunk_steps[: len(chunk)] = steps_array[chunk]
-            chunk_output = np.zeros(batch, np.int32)
+            chunk_output = np.zeros(pool, np.int32)
             chunk_output[: len(chunk)] = output_array[chunk]
 
             def same(value, dtype=np.int32):
-                return np.full(batch, value, dtype)
+                return np.full(pool, value, dtype)
 
             status, steps, output, output_length = compile_and_run(
-                code_array.astype(np.int32), input_array, input_lengths, same(opts.cell_modulus),
-                same(opts.tape_size), chunk_steps, chunk_output, same(opts.left_edge == "clamp", bool),
-                same(EOF_CODE[opts.eof]), same(opts.unmatched == "ignore", bool),
-                tape_cells=tape_cells, output_slots=output_slots, tape_dtype=tape_dtype,
+                code_array.astype(np.int32), np.int32(len(chunk)), input_array, input_lengths,
+                same(opts.cell_modulus), same(opts.tape_size), chunk_steps, chunk_output,
+                same(opts.left_edge == "clamp", bool), same(EOF_CODE[opts.eof]), same(opts.unmatched == "ignore", bool),
+                lanes=min(batch_size, pool), tape_cells=tape_cells, output_slots=output_slots, tape_dtype=tape_dtype,
             )
             status, steps, output, output_length = (np.asarray(a) for a in (status, steps, output, output_length))
             for row, index in enumerate(chunk):

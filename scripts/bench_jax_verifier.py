@@ -51,7 +51,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0, help="seed of the program sets")
     parser.add_argument("--repeats", type=int, default=3,
                         help="timings per engine and workload; the best is reported (least disturbed by other load)")
-    parser.add_argument("--batch-size", type=int, default=1024, help="JAX batch size")
+    parser.add_argument("--batch-size", type=int, default=128,
+                        help="JAX interpreter lanes (programs wait in pools of 4096 for a free lane)")
     parser.add_argument("--max-steps", type=int, default=5000, help="step budget per program (PQT's is 5000)")
     parser.add_argument("--max-output", type=int, default=64, help="output budget per program, bytes")
     parser.add_argument("--tape-size", type=int, default=30_000, help="tape cells")
