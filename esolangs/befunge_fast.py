@@ -138,6 +138,7 @@ def build_block(grid: list[int], key: int) -> Block:
             cell = advance[cell]
         elif value in _ENDINGS:
             ending = _ENDINGS[value]
+            successors: tuple[int, ...]
             if ending == BRANCH_H:
                 successors = (_key(_ADVANCE[0][cell], 0, 0), _key(_ADVANCE[2][cell], 2, 0))
             elif ending == BRANCH_V:
@@ -441,7 +442,7 @@ def run_fast(source: str, stdin: bytes, limits: Limits, seed: int) -> Execution:
         ending = block.ending
         if ending == NEXT:
             key = block.successors[0]
-        elif ending == BRANCH_H or ending == BRANCH_V:
+        elif ending in (BRANCH_H, BRANCH_V):
             key = block.successors[1 if (pop() if stack else 0) else 0]
         elif ending == RANDOM:
             key = block.successors[rng.direction()]

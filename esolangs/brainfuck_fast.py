@@ -57,6 +57,7 @@ import re
 from collections import OrderedDict
 from itertools import accumulate
 from math import gcd
+from typing import Any
 
 from esolangs.base import OK, SYNTAX_ERROR, Execution, Limits
 from esolangs.brainfuck import (
@@ -93,11 +94,14 @@ _LOOP2_MAX_BODY = 64
 """LOOP2 candidates have at most this many terminators in their body (bounds the analysis of deep nests)."""
 
 _FAR = 1 << 62
-_UNCOMPILED = (0, _FAR, 0, None, 0, END, 0, None)
+Node = tuple[Any, ...]
+"""A compiled node (cost, low, high, adds, move, kind, target, arg): see `Program`."""
+_UNCOMPILED: Node = (0, _FAR, 0, None, 0, END, 0, None)
 """A node not compiled yet: its 'lowest offset' fails every entry check, which sends the run to compile it."""
 
 _SMALL = 64
-_SINGLE_ADD = tuple(tuple(((offset, amount),) if amount else () for amount in range(-_SMALL, _SMALL))
+_SINGLE_ADD: tuple[tuple[tuple[tuple[int, int], ...], ...], ...] = tuple(
+    tuple(((offset, amount),) if amount else () for amount in range(-_SMALL, _SMALL))
                     for offset in range(-8, 9))
 """_SINGLE_ADD[offset + 8][amount + _SMALL] is ((offset, amount),): the adds of most segments, built once at
 import so that compiling allocates (and the garbage collector tracks) fewer objects."""
@@ -139,7 +143,7 @@ class Program:
         """Jump targets, filled as '[' nodes are compiled (all at once when some bracket is unmatched)."""
         self.depths = depths
         """Bracket depth after each terminator, to match a '[' by one list.index (None: targets are all known)."""
-        self.nodes = [_UNCOMPILED] * len(targets)
+        self.nodes: list[Node] = [_UNCOMPILED] * len(targets)
         self.edges: dict[tuple[int, int], tuple] = {}
         """Under left_edge='clamp': (node, entry pointer) -> the segment's effect when it starts that close to
         cell 0 (see `_clamped_segment`); random programs sit at the left edge for thousands of steps."""
@@ -219,6 +223,8 @@ def _compile_nodes(program: Program, k: int) -> None:
     single0 = _SINGLE_ADD[8]  # below, 64 is _SMALL
     uncompiled = _UNCOMPILED
     pending = False  # an innermost loop's node waits for its body to settle its kind
+    adds: tuple[tuple[int, int], ...]
+    arg: tuple
     while nodes[k] is uncompiled:
         text = segments[k]
         if not text:
@@ -260,6 +266,7 @@ def _compile_nodes(program: Program, k: int) -> None:
             target = targets[k]
             if not target:
                 depths = program.depths
+                assert depths is not None, "targets are all known when depths is None"
                 close = depths.index(depths[k] - 1, k + 1)
                 target = targets[k] = close + 1
                 targets[close] = k + 1
@@ -298,8 +305,9 @@ def _compile_nodes(program: Program, k: int) -> None:
                             else:
                                 delta += pair[1]
                         if len(others) == 1 and -8 <= others[0][0] <= 8 and -64 <= others[0][1] < 64:
-                            others = _SINGLE_ADD[others[0][0] + 8][others[0][1] + 64]
-                        arg = (delta, cost + 1, tuple(others), low, high)
+                            arg = (delta, cost + 1, _SINGLE_ADD[others[0][0] + 8][others[0][1] + 64], low, high)
+                        else:
+                            arg = (delta, cost + 1, tuple(others), low, high)
                     nodes[k - 1] = (open_cost, open_low, open_high, open_adds, open_move, LOOP, k + 1, arg)
                     k += 1  # the body's node is compiled if a run ever enters it (near a tape edge)
                     continue
@@ -357,6 +365,7 @@ def _segment(text: bytes) -> tuple[tuple, int, int, int, int]:
 def _find_open(program: Program, k: int) -> int:
     """The '[' node matching the ']' of node k (normally known already: a run enters a loop through its '[')."""
     depths = program.depths
+    assert depths is not None, "targets are all known when depths is None"
     wanted = depths[k]
     start = k - 1
     while not (depths[start] == wanted + 1 and (depths[start - 1] if start else 0) == wanted):
@@ -562,7 +571,7 @@ def run_fast(source: str, stdin: bytes, limits: Limits, options: BrainfuckOption
         program = _compiled(source, options.unmatched)
     else:
         cache.move_to_end(source)
-    if type(program) is str:
+    if isinstance(program, str):
         return Execution(SYNTAX_ERROR, b"", 0, program)
     nodes = program.nodes
     edges = program.edges

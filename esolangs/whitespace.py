@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from esolangs.base import (
     MEMORY_LIMIT,
@@ -149,7 +150,7 @@ class Program:
     """
 
     ops: tuple[int, ...]
-    args: tuple[object, ...]
+    args: tuple[Any, ...]  # int or None, by op (see above): the interpreter reads it without a check
     labels: tuple[str | None, ...]
     starts: tuple[int, ...]
     error: tuple[int, str] | None
@@ -185,7 +186,7 @@ _CACHE_SOURCE_LIMIT = 8192
 
 def _parse_commands(code: str, max_bits: int) -> Program:
     ops: list[int] = []
-    args: list[object] = []
+    args: list[Any] = []
     labels: list[str | None] = []
     starts: list[int] = []
     error: tuple[int, str] | None = None
@@ -207,7 +208,7 @@ def _parse_commands(code: str, max_bits: int) -> Program:
                 error = (start, f"unknown instruction: no instruction starts with {show_chars(rest)}")
             break
         kind = INSTRUCTIONS[op].argument
-        arg: object = None
+        arg: int | None = None
         label: str | None = None
         if kind is not None:
             end = code.find(LF, i)
@@ -230,7 +231,7 @@ def _parse_commands(code: str, max_bits: int) -> Program:
         labels.append(label)
         starts.append(start)
 
-    targets: dict[str, int] = {}
+    targets: dict[str | None, int] = {}
     duplicates: list[int] = []
     for index, op in enumerate(ops):
         if op == MARK:
@@ -422,7 +423,7 @@ def interpret(program: Program, source: str, stdin: bytes, limits: Limits, max_b
                 if value.bit_length() > max_bits:
                     return too_big(value)
                 stack.append(value)
-            elif op == DIV or op == MOD:
+            elif op in (DIV, MOD):
                 b = stack.pop()
                 a = stack.pop()
                 if b == 0:
@@ -480,14 +481,14 @@ def interpret(program: Program, source: str, stdin: bytes, limits: Limits, max_b
                 line_end = len(stdin) if newline < 0 else newline
                 line = stdin[stdin_pos:line_end]
                 stdin_pos = line_end + 1
-                value = _parse_input_number(line, max_bits)
-                if value is None:
+                parsed_number = _parse_input_number(line, max_bits)
+                if parsed_number is None:
                     shown = line[:40].decode("latin-1")
                     return stop(RUNTIME_ERROR, f"readn got the line {shown!r}{'...' if len(line) > 40 else ''}; "
                                                f"expected a decimal integer such as -12 below 2**{max_bits}")
                 if address not in heap and len(heap) >= max_memory:
                     return stop(MEMORY_LIMIT, f"heap would exceed max_memory={max_memory} cells")
-                heap[address] = value
+                heap[address] = parsed_number
     except IndexError:
         needed = _POPS.get(op, 1)
         return stop(RUNTIME_ERROR, f"{INSTRUCTIONS[op].mnemonic} needs {needed} value{'s' if needed > 1 else ''} "
@@ -539,6 +540,7 @@ def assemble(text: str) -> str:
         words: list[str] = []
         for match in _ASM_TOKEN.finditer(line):
             kind = match.lastgroup
+            assert kind is not None, "every alternative of _ASM_TOKEN is a named group"
             if kind == "comment":
                 break
             if kind == "bad":
@@ -551,13 +553,15 @@ def assemble(text: str) -> str:
         _collect(parsed, number, words)
 
     raw_labels = {operand[1:].translate(_FROM_BITS) for _, op, operand in parsed
-                  if INSTRUCTIONS[op].argument == LABEL and operand.startswith("%")}
+                  if INSTRUCTIONS[op].argument == LABEL and operand is not None and operand.startswith("%")}
     named: dict[str, str] = {}
     next_code = 1
     pieces: list[str] = []
     for number, op, operand in parsed:
         ins = INSTRUCTIONS[op]
         pieces.append(ins.chars)
+        if operand is None:  # an instruction without an operand (_collect checked the count)
+            continue
         if ins.argument == NUMBER:
             pieces.append(_assemble_number(operand, number))
         elif ins.argument == LABEL:
@@ -644,7 +648,9 @@ def disassemble(source: str | bytes) -> str:
     for index, op in enumerate(program.ops):
         ins = INSTRUCTIONS[op]
         if ins.argument == LABEL:
-            lines.append(f"{ins.mnemonic} %{program.labels[index].translate(_TO_BITS)}")
+            label = program.labels[index]
+            assert label is not None, "an instruction with a label argument has its label"
+            lines.append(f"{ins.mnemonic} %{label.translate(_TO_BITS)}")
         elif ins.argument == NUMBER:
             start = program.starts[index] + len(ins.chars)
             literal = code[start:code.index(LF, start) + 1]
