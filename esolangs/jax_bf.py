@@ -44,7 +44,7 @@ jax is imported here only; `import esolangs` does not import this module.
 from __future__ import annotations
 
 import functools
-from typing import Sequence
+from collections.abc import Sequence
 
 import jax
 import jax.numpy as jnp
@@ -219,7 +219,6 @@ def fold_programs(codes, modulus, ignore_unmatched=None):
     real = codes > 0
     is_right = codes == RIGHT
     is_left = codes == LEFT
-    is_move = is_right | is_left
     is_add = (codes == PLUS) | (codes == MINUS)
     is_term = codes >= DOT
     is_open = codes == OPEN_CODE
@@ -283,8 +282,15 @@ def fold_programs(codes, modulus, ignore_unmatched=None):
     loops = jnp.concatenate([per_loop, gcd[..., None], inverse[..., None], amounts], axis=2)
 
     kind_token = jnp.select(
-        [codes == DOT, codes == COMMA, is_loop, matched_open, matched_close & _take(scan_loop, partner),
-         matched_close, is_open | is_close],
+        [
+            codes == DOT,
+            codes == COMMA,
+            is_loop,
+            matched_open,
+            matched_close & _take(scan_loop, partner),
+            matched_close,
+            is_open | is_close,
+        ],
         [K_OUT, K_IN, K_LOOP, K_OPEN, K_SCAN, K_CLOSE, K_NOP],
         K_NONE,
     ).astype(jnp.int32)
@@ -305,15 +311,18 @@ def fold_programs(codes, modulus, ignore_unmatched=None):
     sums = jnp.where(last_real[..., None], rows[:, :, 1:4] - before, 0)
     kind = jnp.where(last_real, rows[..., F_KIND], K_NONE)
     kind = jnp.where(jnp.arange(slots)[None, :] == count[:, None], K_HALT, kind)
-    table = jnp.stack([
-        kind,
-        sums[..., 0],
-        jnp.mod(sums[..., 1], modulus),
-        sums[..., 2],
-        rows[..., 4],
-        rows[..., 5],
-        rows[..., 6],
-    ], axis=2)
+    table = jnp.stack(
+        [
+            kind,
+            sums[..., 0],
+            jnp.mod(sums[..., 1], modulus),
+            sums[..., 2],
+            rows[..., 4],
+            rows[..., 5],
+            rows[..., 6],
+        ],
+        axis=2,
+    )
     return table, loops, has_unmatched
 
 
@@ -378,12 +387,15 @@ def _step_one(state, params, instructions, loops, inputs):
     # '.': the output limit first, then the bucket (a full bucket hands the program to the host).
     is_out = live & (kind == K_OUT)
     out_slots = out.shape[0] - 1
-    status3 = jnp.where(is_out & (out_len >= max_output), S_OUTPUT,
-                        jnp.where(is_out & (out_len >= out_slots), S_OVERFLOW, status3))
+    status3 = jnp.where(
+        is_out & (out_len >= max_output), S_OUTPUT, jnp.where(is_out & (out_len >= out_slots), S_OVERFLOW, status3)
+    )
     writes = is_out & (out_len < max_output) & (out_len < out_slots)
     out = jax.lax.dynamic_update_slice(
-        out, jnp.where(writes, cell2, out[jnp.minimum(out_len, out_slots)]).astype(out.dtype)[None],
-        (jnp.minimum(out_len, out_slots),))
+        out,
+        jnp.where(writes, cell2, out[jnp.minimum(out_len, out_slots)]).astype(out.dtype)[None],
+        (jnp.minimum(out_len, out_slots),),
+    )
     new_out_len = jnp.where(writes, out_len + 1, out_len)
 
     # ','
@@ -417,7 +429,7 @@ def _step_one(state, params, instructions, loops, inputs):
     # SCAN: the ']' of [>] or [<]: find the zero cell among the next WINDOW cells in one step.
     is_scan = live & (kind == K_SCAN) & nonzero
     right = ins[F_STRIDE] > 0
-    ahead = jnp.where(right, window[WINDOW + 1:], window[WINDOW - 1::-1])  # cells p1+-1 .. p1+-WINDOW
+    ahead = jnp.where(right, window[WINDOW + 1 :], window[WINDOW - 1 :: -1])  # cells p1+-1 .. p1+-WINDOW
     distance = jnp.arange(1, WINDOW + 1, dtype=jnp.int32)
     cells_at = jnp.where(right, p1 + distance, p1 - distance)
     zero = (ahead == 0) & (cells_at >= 0) & (cells_at < tape_size)
@@ -464,9 +476,27 @@ FAR_CLEANS = 16
 """Whole tape rows cleared per refill round, at most."""
 
 
-def run_pool(instructions, loops, has_unmatched, count, inputs, input_lengths, modulus, tape_size, max_steps,
-             max_output, clamp, eof, ignore_unmatched, *, lanes: int, tape_cells: int, output_slots: int,
-             tape_dtype=jnp.uint8, refill_every: int = 8):
+def run_pool(
+    instructions,
+    loops,
+    has_unmatched,
+    count,
+    inputs,
+    input_lengths,
+    modulus,
+    tape_size,
+    max_steps,
+    max_output,
+    clamp,
+    eof,
+    ignore_unmatched,
+    *,
+    lanes: int,
+    tape_cells: int,
+    output_slots: int,
+    tape_dtype=jnp.uint8,
+    refill_every: int = 8,
+):
     """Run the first `count` programs of a folded pool on `lanes` interpreter lanes; return their results.
 
     Every `refill_every` steps, lanes whose program ended store its result
@@ -492,12 +522,24 @@ def run_pool(instructions, loops, has_unmatched, count, inputs, input_lengths, m
     starts_bad = pad(has_unmatched & ~ignore_unmatched, False)
     zeros = jnp.zeros(lanes, jnp.int32)
     lane_state = (
-        jnp.full(lanes, pool, jnp.int32), zeros, zeros, zeros, zeros, zeros, jnp.full(lanes, S_IDLE, jnp.int32),
-        zeros, jnp.zeros((lanes, tape_cells + 2 * WINDOW), tape_dtype), jnp.zeros((lanes, output_slots + 1), jnp.uint8),
+        jnp.full(lanes, pool, jnp.int32),
+        zeros,
+        zeros,
+        zeros,
+        zeros,
+        zeros,
+        jnp.full(lanes, S_IDLE, jnp.int32),
+        zeros,
+        jnp.zeros((lanes, tape_cells + 2 * WINDOW), tape_dtype),
+        jnp.zeros((lanes, output_slots + 1), jnp.uint8),
     )
     lane_params = tuple(a[jnp.full(lanes, pool)] for a in params_of)
-    results = (jnp.zeros(pool + 1, jnp.int32), jnp.zeros(pool + 1, jnp.int32),
-               jnp.zeros((pool + 1, output_slots), jnp.uint8), jnp.zeros(pool + 1, jnp.int32))
+    results = (
+        jnp.zeros(pool + 1, jnp.int32),
+        jnp.zeros(pool + 1, jnp.int32),
+        jnp.zeros((pool + 1, output_slots), jnp.uint8),
+        jnp.zeros(pool + 1, jnp.int32),
+    )
     step = jax.vmap(_step_one, in_axes=(0, 0, None, None, None))
 
     def harvest_and_refill(carry):
@@ -505,8 +547,12 @@ def run_pool(instructions, loops, has_unmatched, count, inputs, input_lengths, m
         program, pc, p, steps, out_len, ip, status, high, tape, out = state
         finished = (program < pool) & (status != RUNNING)
         row = jnp.where(finished, program, pool)
-        results = (results[0].at[row].set(status), results[1].at[row].set(steps),
-                   results[2].at[row].set(out[:, :output_slots]), results[3].at[row].set(out_len))
+        results = (
+            results[0].at[row].set(status),
+            results[1].at[row].set(steps),
+            results[2].at[row].set(out[:, :output_slots]),
+            results[3].at[row].set(out_len),
+        )
         free = finished | (program == pool)
         # A lane whose last program wrote past the first CLEAN_CELLS cells clears its whole row first, at most
         # FAR_CLEANS lanes a round (clearing every row each round would cost more than the steps).
@@ -543,17 +589,50 @@ def run_pool(instructions, loops, has_unmatched, count, inputs, input_lengths, m
 
 
 @functools.partial(jax.jit, static_argnames=("lanes", "tape_cells", "output_slots", "tape_dtype", "refill_every"))
-def compile_and_run(codes, count, inputs, input_lengths, modulus, tape_size, max_steps, max_output, clamp, eof,
-                    ignore_unmatched, *, lanes: int, tape_cells: int, output_slots: int, tape_dtype=jnp.uint8,
-                    refill_every: int = 8):
+def compile_and_run(
+    codes,
+    count,
+    inputs,
+    input_lengths,
+    modulus,
+    tape_size,
+    max_steps,
+    max_output,
+    clamp,
+    eof,
+    ignore_unmatched,
+    *,
+    lanes: int,
+    tape_cells: int,
+    output_slots: int,
+    tape_dtype=jnp.uint8,
+    refill_every: int = 8,
+):
     """Fold and run a pool of programs given as command codes [N, L] (see CODE_OF); jitted per shape bucket.
 
     Only the first `count` rows run (the rest is padding up to the pool's bucket).
     """
     instructions, loops, has_unmatched = fold_programs(codes, modulus)
-    return run_pool(instructions, loops, has_unmatched, count, inputs, input_lengths, modulus, tape_size,
-                    max_steps, max_output, clamp, eof, ignore_unmatched, lanes=lanes, tape_cells=tape_cells,
-                    output_slots=output_slots, tape_dtype=tape_dtype, refill_every=refill_every)
+    return run_pool(
+        instructions,
+        loops,
+        has_unmatched,
+        count,
+        inputs,
+        input_lengths,
+        modulus,
+        tape_size,
+        max_steps,
+        max_output,
+        clamp,
+        eof,
+        ignore_unmatched,
+        lanes=lanes,
+        tape_cells=tape_cells,
+        output_slots=output_slots,
+        tape_dtype=tape_dtype,
+        refill_every=refill_every,
+    )
 
 
 # ---------------------------------------------------------------- host API
@@ -666,7 +745,7 @@ def run_batch(
     for (length_bucket, input_bucket), members in sorted(groups.items()):
         pool = _pool_bucket(len(members))
         for start in range(0, len(members), pool):
-            chunk = members[start:start + pool]
+            chunk = members[start : start + pool]
             code_array, _ = pack_rows([codes[i] for i in chunk], length_bucket, pool)
             input_array, input_lengths = pack_rows([stdins[i] for i in chunk], input_bucket, pool)
             chunk_steps = np.zeros(pool, np.int32)
@@ -674,28 +753,39 @@ def run_batch(
             chunk_output = np.zeros(pool, np.int32)
             chunk_output[: len(chunk)] = output_array[chunk]
 
-            def same(value, dtype=np.int32):
-                return np.full(pool, value, dtype)
+            def same(value, dtype=np.int32, size=pool):
+                return np.full(size, value, dtype)
 
             status, steps, output, output_length = compile_and_run(
-                code_array.astype(np.int32), np.int32(len(chunk)), input_array, input_lengths,
-                same(opts.cell_modulus), same(opts.tape_size), chunk_steps, chunk_output,
-                same(opts.left_edge == "clamp", bool), same(EOF_CODE[opts.eof]), same(opts.unmatched == "ignore", bool),
-                lanes=min(batch_size, pool), tape_cells=tape_cells, output_slots=output_slots, tape_dtype=tape_dtype,
+                code_array.astype(np.int32),
+                np.int32(len(chunk)),
+                input_array,
+                input_lengths,
+                same(opts.cell_modulus),
+                same(opts.tape_size),
+                chunk_steps,
+                chunk_output,
+                same(opts.left_edge == "clamp", bool),
+                same(EOF_CODE[opts.eof]),
+                same(opts.unmatched == "ignore", bool),
+                lanes=min(batch_size, pool),
+                tape_cells=tape_cells,
+                output_slots=output_slots,
+                tape_dtype=tape_dtype,
             )
             status, steps, output, output_length = (np.asarray(a) for a in (status, steps, output, output_length))
             for row, index in enumerate(chunk):
-                code = int(status[row])
+                status_code = int(status[row])
                 written = output[row, : output_length[row]].tobytes()
-                if code == S_OK:
+                if status_code == S_OK:
                     results[index] = Execution(OK, written, int(steps[row]))
-                elif code == S_STEP:
+                elif status_code == S_STEP:
                     results[index] = step_limit(written, step_limits[index])
-                elif code == S_OUTPUT:
+                elif status_code == S_OUTPUT:
                     results[index] = output_limit(written, int(steps[row]), output_limits[index])
-                elif code == S_MEMORY:
+                elif status_code == S_MEMORY:
                     results[index] = memory_limit(written, int(steps[row]), opts.tape_size)
-                elif code == S_RUNTIME:
+                elif status_code == S_RUNTIME:
                     results[index] = left_edge_error(written, int(steps[row]))
                 else:  # syntax_error (for the reference's message) or output past the bucket
                     on_host.append(index)
@@ -705,8 +795,8 @@ def run_batch(
 
 
 def _per_program(name: str, value: int | Sequence[int], count: int) -> list[int]:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return [value] * count
+    if isinstance(value, int):
+        return [value] * count  # Limits rejects bools with a clear error
     values = list(value)
     if len(values) != count:
         raise ValueError(f"{name} has {len(values)} entries for {count} programs; give one int or one per program")

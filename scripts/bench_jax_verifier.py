@@ -49,10 +49,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--programs", type=int, default=10_000, help="programs per workload (same set for both)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the program sets")
-    parser.add_argument("--repeats", type=int, default=3,
-                        help="timings per engine and workload; the best is reported (least disturbed by other load)")
-    parser.add_argument("--batch-size", type=int, default=128,
-                        help="JAX interpreter lanes (programs wait in pools of 4096 for a free lane)")
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=3,
+        help="timings per engine and workload; the best is reported (least disturbed by other load)",
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=128,
+        help="JAX interpreter lanes (programs wait in pools of 4096 for a free lane)",
+    )
     parser.add_argument("--max-steps", type=int, default=5000, help="step budget per program (PQT's is 5000)")
     parser.add_argument("--max-output", type=int, default=64, help="output budget per program, bytes")
     parser.add_argument("--tape-size", type=int, default=30_000, help="tape cells")
@@ -96,8 +104,9 @@ def agent_program(rng: random.Random, max_length: int = 64) -> str:
         if rng.random() < 0.15 and len(idiom) + open_loops <= left:
             tokens.extend(idiom)
             continue
-        allowed = [c for c in "+->.<,[]" if not (c == "]" and open_loops == 0)
-                   and not (c == "[" and left < open_loops + 2)]
+        allowed = [
+            c for c in "+->.<,[]" if not (c == "]" and open_loops == 0) and not (c == "[" and left < open_loops + 2)
+        ]
         char = rng.choices(allowed, weights=[3 if c in "+-<>" else 1 for c in allowed])[0]
         tokens.append(char)
         open_loops += {"[": 1, "]": -1}.get(char, 0)
@@ -136,8 +145,10 @@ def time_python(programs: list[str], args: argparse.Namespace) -> tuple[float, l
     for _ in range(args.repeats):
         clear_cache()
         start = time.perf_counter()
-        results = [esolangs.run("bf", p, max_steps=args.max_steps, max_output=args.max_output,
-                                tape_size=args.tape_size) for p in programs]
+        results = [
+            esolangs.run("bf", p, max_steps=args.max_steps, max_output=args.max_output, tape_size=args.tape_size)
+            for p in programs
+        ]
         best = min(best, time.perf_counter() - start)
     return best, results
 
@@ -147,8 +158,13 @@ def time_jax(programs: list[str], args: argparse.Namespace) -> tuple[float, floa
     from esolangs.jax_bf import run_batch
 
     def call():
-        return run_batch(programs, max_steps=args.max_steps, max_output=args.max_output,
-                         tape_size=args.tape_size, batch_size=args.batch_size)
+        return run_batch(
+            programs,
+            max_steps=args.max_steps,
+            max_output=args.max_output,
+            tape_size=args.tape_size,
+            batch_size=args.batch_size,
+        )
 
     start = time.perf_counter()
     results = call()
@@ -206,14 +222,18 @@ def main(argv: list[str] | None = None) -> int:
         row = bench_workload(name, args)
         rows.append(row)
         print(f"{name}: done ({row['programs']} programs, {row['mismatches']} mismatches)", file=sys.stderr)
-    header = (f"{'workload':<11} {'programs':>8} {'steps/prog':>10} {'python/s':>10} {'jax/s':>10} "
-              f"{'ratio':>6} {'compile s':>9} {'whole-run/s':>11} {'ratio':>6}")
+    header = (
+        f"{'workload':<11} {'programs':>8} {'steps/prog':>10} {'python/s':>10} {'jax/s':>10} "
+        f"{'ratio':>6} {'compile s':>9} {'whole-run/s':>11} {'ratio':>6}"
+    )
     print(header)
     for row in rows:
-        print(f"{row['workload']:<11} {row['programs']:>8} {row['mean_steps']:>10.0f} "
-              f"{row['python_fast_programs_per_s']:>10.0f} {row['jax_steady_programs_per_s']:>10.0f} "
-              f"{row['ratio_steady']:>5.1f}x {row['jax_compile_s']:>9.1f} "
-              f"{row['jax_whole_run_programs_per_s']:>11.0f} {row['ratio_whole_run']:>5.1f}x")
+        print(
+            f"{row['workload']:<11} {row['programs']:>8} {row['mean_steps']:>10.0f} "
+            f"{row['python_fast_programs_per_s']:>10.0f} {row['jax_steady_programs_per_s']:>10.0f} "
+            f"{row['ratio_steady']:>5.1f}x {row['jax_compile_s']:>9.1f} "
+            f"{row['jax_whole_run_programs_per_s']:>11.0f} {row['ratio_whole_run']:>5.1f}x"
+        )
     print_row = next((row for row in rows if row["workload"] == "print"), None)
     if print_row is not None:
         verdict = "met" if print_row["ratio_steady"] >= TARGET_PRINT_RATIO else "NOT met"
@@ -222,8 +242,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {os.cpu_count()} cores, load average {load}, jax {jax.__version__} on {jax.devices()[0].platform}")
     payload = {
         "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-        "machine": {"cores": os.cpu_count(), "load_average_1m": load, "python": platform.python_version(),
-                    "jax": jax.__version__, "backend": jax.devices()[0].platform},
+        "machine": {
+            "cores": os.cpu_count(),
+            "load_average_1m": load,
+            "python": platform.python_version(),
+            "jax": jax.__version__,
+            "backend": jax.devices()[0].platform,
+        },
         "workloads": rows,
     }
     if args.json is not None:

@@ -25,8 +25,8 @@ import pytest
 pytest.importorskip("jax")
 
 import esolangs  # noqa: E402
-from esolangs.brainfuck import BrainfuckOptions, run_reference  # noqa: E402
 from esolangs.base import Limits  # noqa: E402
+from esolangs.brainfuck import BrainfuckOptions, run_reference  # noqa: E402
 from esolangs.jax_bf import run_batch  # noqa: E402
 
 SEED = int(os.environ.get("REASONENV_FUZZ_SEED", "20261202"))
@@ -44,8 +44,27 @@ BASE_MAX_OUTPUT = 32
 SMALL = {"tape_size": 64, "max_output": 32}
 """The small tests share one compiled shape (tape and output buckets): each new shape costs seconds of compiling."""
 
-IDIOMS = ("[-]", "[+]", "[->+<]", "[-<+>]", "[->>++<<]", "[>+<-]", "[->+>+<<]", "[--]", "[+++]", "[]",
-          "[>]", "[<]", "[>>]", "[-<<+>>]", "[>+<]", "[-->+++<]", "[<->-]", "+[>+]", "[>-]")
+IDIOMS = (
+    "[-]",
+    "[+]",
+    "[->+<]",
+    "[-<+>]",
+    "[->>++<<]",
+    "[>+<-]",
+    "[->+>+<<]",
+    "[--]",
+    "[+++]",
+    "[]",
+    "[>]",
+    "[<]",
+    "[>>]",
+    "[-<<+>>]",
+    "[>+<]",
+    "[-->+++<]",
+    "[<->-]",
+    "+[>+]",
+    "[>-]",
+)
 WEIGHTS = {"+": 3, "-": 2, ">": 2, "<": 2, ".": 1.2, ",": 0.8, "[": 1, "]": 1.5}
 
 
@@ -66,7 +85,9 @@ def agent_program(rng: random.Random) -> str:
         if rng.random() < 0.15 and len(idiom) + open_loops <= left:
             tokens.extend(idiom)
             continue
-        allowed = [c for c in WEIGHTS if not (c == "]" and open_loops == 0) and not (c == "[" and left < open_loops + 2)]
+        allowed = [
+            c for c in WEIGHTS if not (c == "]" and open_loops == 0) and not (c == "[" and left < open_loops + 2)
+        ]
         char = rng.choices(allowed, weights=[WEIGHTS[c] for c in allowed])[0]
         tokens.append(char)
         open_loops += {"[": 1, "]": -1}.get(char, 0)
@@ -108,9 +129,16 @@ def check(count_per_set: dict[str, int], seed: int, base_steps_of: dict[str, int
     for name, count in count_per_set.items():
         options, base_steps = OPTION_SETS[name], base_steps_of[name]
         programs, inputs, max_steps, max_output, expected = cases(rng, count, options, base_steps)
-        got = run_batch(programs, inputs, max_steps=max_steps, max_output=max_output,
-                        cell_modulus=options.cell_modulus, tape_size=options.tape_size,
-                        left_edge=options.left_edge, unmatched=options.unmatched)
+        got = run_batch(
+            programs,
+            inputs,
+            max_steps=max_steps,
+            max_output=max_output,
+            cell_modulus=options.cell_modulus,
+            tape_size=options.tape_size,
+            left_edge=options.left_edge,
+            unmatched=options.unmatched,
+        )
         for index, (want, have) in enumerate(zip(expected, got)):
             assert have == want, (
                 f"{name} program {programs[index]!r} input {inputs[index]!r} max_steps={max_steps[index]} "
@@ -132,19 +160,27 @@ def test_jax_backend_matches_reference_on_10000_agent_programs():
 @pytest.mark.slow
 def test_jax_backend_soak():
     for round_seed in range(5):
-        check({"plain": 20000, "pqt-256": 20000, "pqt-27": 10000}, SEED + 1000 + round_seed,
-              {"plain": 2000, "pqt-256": 5000, "pqt-27": 5000})
+        check(
+            {"plain": 20000, "pqt-256": 20000, "pqt-27": 10000},
+            SEED + 1000 + round_seed,
+            {"plain": 2000, "pqt-256": 5000, "pqt-27": 5000},
+        )
 
 
 def test_limits_inside_folded_idioms():
     # Budgets ending inside a run of +, inside a closed-form multiply loop and inside a scan.
     programs = ["+++++", "++++[->+++<]>.", "+>+>+>+<<<[>]", "+" * 10 + "[-]" + ".", ">>>+[<]<<<"]
-    runs = [(program, budget) for program in programs
-            for budget in range(0, run_reference(program, b"", Limits(max_steps=10_000), PLAIN).steps + 2)]
+    runs = [
+        (program, budget)
+        for program in programs
+        for budget in range(0, run_reference(program, b"", Limits(max_steps=10_000), PLAIN).steps + 2)
+    ]
     assert len(runs) <= 128
     plain = BrainfuckOptions(tape_size=SMALL["tape_size"])
-    want = [run_reference(program, b"", Limits(max_steps=budget, max_output=SMALL["max_output"]), plain)
-            for program, budget in runs]
+    want = [
+        run_reference(program, b"", Limits(max_steps=budget, max_output=SMALL["max_output"]), plain)
+        for program, budget in runs
+    ]
     have = run_batch([program for program, _ in runs], max_steps=[budget for _, budget in runs], **SMALL)
     for run, expected, got in zip(runs, want, have):
         assert got == expected, run
@@ -154,15 +190,24 @@ EDGE_PROGRAMS = [">>>>>>>>>>+[>+]", "+[<+]", "+[>]", ">+[<]", ">>[-<+>]+[<<<-]",
 
 
 def test_tape_edges():
-    check_edges((BrainfuckOptions(tape_size=8), BrainfuckOptions(tape_size=8, left_edge="clamp"),
-                 BrainfuckOptions(cell_modulus=27, tape_size=16, eof="minus_one")))
+    check_edges(
+        (
+            BrainfuckOptions(tape_size=8),
+            BrainfuckOptions(tape_size=8, left_edge="clamp"),
+            BrainfuckOptions(cell_modulus=27, tape_size=16, eof="minus_one"),
+        )
+    )
 
 
 @pytest.mark.slow
 def test_wide_cells():
     # Cells past 256 use an int32 tape: one more compiled shape, so not in the default suite.
-    check_edges((BrainfuckOptions(cell_modulus=65536, tape_size=16, eof="unchanged", left_edge="clamp"),
-                 BrainfuckOptions(cell_modulus=300, tape_size=16)))
+    check_edges(
+        (
+            BrainfuckOptions(cell_modulus=65536, tape_size=16, eof="unchanged", left_edge="clamp"),
+            BrainfuckOptions(cell_modulus=300, tape_size=16),
+        )
+    )
 
 
 def check_edges(option_sets):
@@ -170,9 +215,16 @@ def check_edges(option_sets):
     for options in option_sets:
         limits = Limits(max_steps=3000, max_output=SMALL["max_output"])
         want = [run_reference(p, b"\x05", limits, options) for p in programs]
-        have = run_batch(programs, [b"\x05"] * len(programs), max_steps=3000, max_output=SMALL["max_output"],
-                         cell_modulus=options.cell_modulus, tape_size=options.tape_size, eof=options.eof,
-                         left_edge=options.left_edge)
+        have = run_batch(
+            programs,
+            [b"\x05"] * len(programs),
+            max_steps=3000,
+            max_output=SMALL["max_output"],
+            cell_modulus=options.cell_modulus,
+            tape_size=options.tape_size,
+            eof=options.eof,
+            left_edge=options.left_edge,
+        )
         assert have == want, options
 
 
@@ -181,8 +233,12 @@ def test_dialects_run_through_translation():
     dialect = esolangs.get("bf-dialect-3")
     for language in (ook, dialect):
         programs = [language.from_bf(p) for p in ("++++++++[>++++++++<-]>+.", ",[.,]", "+[>+<-]>>[")]
-        want = [language.configure(tape_size=SMALL["tape_size"]).run(
-            p, b"hi", limits=Limits(max_steps=500, max_output=SMALL["max_output"])) for p in programs]
+        want = [
+            language.configure(tape_size=SMALL["tape_size"]).run(
+                p, b"hi", limits=Limits(max_steps=500, max_output=SMALL["max_output"])
+            )
+            for p in programs
+        ]
         assert run_batch(programs, [b"hi"] * 3, max_steps=500, language=language.name, **SMALL) == want
 
 
