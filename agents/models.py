@@ -35,12 +35,11 @@ import math
 from typing import Any
 
 import torch
-from torch import nn
-from torch.nn import functional as F
 from ray.rllib.core.columns import Columns
 from ray.rllib.core.rl_module.apis.value_function_api import ValueFunctionAPI
 from ray.rllib.core.rl_module.torch.torch_rl_module import TorchRLModule
 from ray.rllib.utils.torch_utils import FLOAT_MIN
+from torch import nn
 
 from agents.train_config import MODEL_DEFAULTS
 
