@@ -57,6 +57,33 @@ def _count(value: Any) -> int:
     return int(round(value)) if math.isfinite(value) else 0
 
 
+def interleaved_results(counts: dict[tuple[int, str], tuple[int, int]]) -> list:
+    """One iteration's episodes as EpisodeResults, successes spread evenly through failures (per stage).
+
+    The scheduler checks its window after every result. Episodes arrive as
+    one bag per iteration, so their order is ours to choose: in a random
+    order, the maximum over ~100 overlapping windows per iteration often
+    reaches the threshold when the true rate is well below it (three runs
+    promoted at 50% success against a 70% threshold). Spread evenly, every
+    window holds the iteration's own rate, to within one episode.
+    """
+    from curricula.schedulers import EpisodeResult
+
+    results = []
+    for stage in sorted({stage for stage, _ in counts}):
+        items = []
+        for (s, family), (episodes, successes) in sorted(counts.items()):
+            if s != stage:
+                continue
+            items += [(family, True)] * successes + [(family, False)] * (episodes - successes)
+        wins = [item for item in items if item[1]]
+        losses = [item for item in items if not item[1]]
+        keyed = [((i + 0.5) / len(wins), item) for i, item in enumerate(wins)]
+        keyed += [((i + 0.5) / len(losses), item) for i, item in enumerate(losses)]
+        results += [EpisodeResult(family, ok, stage=stage) for _, (family, ok) in sorted(keyed, key=lambda pair: pair[0])]
+    return results
+
+
 class CurriculumCallback(RLlibCallback):
     """Runner side: episode counters. Driver side: the one scheduler, its promotion, and pushing its stage."""
 
@@ -67,7 +94,6 @@ class CurriculumCallback(RLlibCallback):
         super().__init__()
         self.scheduler = None
         self.last_counts: dict[tuple[int, str], tuple[int, int]] = {}
-        self._rng = np.random.default_rng(0)
 
     # ------------------------------------------------------------------ env runner side
     def on_episode_end(self, *, episode, metrics_logger=None, **kwargs) -> None:
@@ -101,18 +127,10 @@ class CurriculumCallback(RLlibCallback):
         push_curriculum_state(algorithm.env_runner_group, self.scheduler.state_dict())
 
     def on_train_result(self, *, algorithm, metrics_logger=None, result: dict, **kwargs) -> None:
-        from curricula.schedulers import EpisodeResult
-
         counts = episode_counts(result.get(ENV_RUNNER_RESULTS, {}))
         self.last_counts = counts
-        results = []
-        for (stage, family), (episodes, successes) in sorted(counts.items()):
-            outcomes = [True] * successes + [False] * max(0, episodes - successes)
-            results.extend(EpisodeResult(family, ok, stage=stage) for ok in outcomes)
-        # Episodes from all runners arrive as one bag per iteration: shuffle so no order biases the window.
-        order = self._rng.permutation(len(results))
         before = self.scheduler.state_dict()
-        self.scheduler.update([results[i] for i in order])
+        self.scheduler.update(interleaved_results(counts))
         state = self.scheduler.state_dict()
         # A staged scheduler only changes what envs sample when its stage moves; others (learning progress) every update.
         if state.get("stage") != before.get("stage") or "stage" not in state:

@@ -236,6 +236,35 @@ class TensorBoard:
             self.writer.close()
 
 
+class StopOnSignal:
+    """SIGINT/SIGTERM end training after the current iteration (then a final checkpoint), instead of killing it mid-write.
+
+    Ray's own calls can swallow a KeyboardInterrupt raised inside them, so
+    the handler only sets a flag that the loop reads between iterations.
+    """
+
+    def __init__(self):
+        import signal
+        import threading
+
+        self.received: str | None = None
+        self._previous = {}
+        if threading.current_thread() is threading.main_thread():
+            for number in (signal.SIGINT, signal.SIGTERM):
+                self._previous[number] = signal.signal(number, self._handle)
+
+    def _handle(self, number, frame) -> None:
+        import signal
+
+        self.received = signal.Signals(number).name
+
+    def restore(self) -> None:
+        import signal
+
+        for number, handler in self._previous.items():
+            signal.signal(number, handler)
+
+
 def train(cfg: TrainConfig, run_dir: Path, *, resume: bool = False, log: Callable[[str], None] = print,
           should_stop: Callable[[dict], bool] | None = None) -> dict[str, Any]:
     """Train until cfg.budget_s / cfg.timesteps (totals of the run, resumes included); returns the last progress row.
@@ -287,13 +316,14 @@ def train(cfg: TrainConfig, run_dir: Path, *, resume: bool = False, log: Callabl
                 or (cfg.timesteps is not None and timesteps >= cfg.timesteps))
 
     last_saved = iteration
+    stop_signal = StopOnSignal()
     try:
-        while not done():
+        while not done() and not stop_signal.received:
             started = time.perf_counter()
             try:
                 result = algo.train()
             except KeyboardInterrupt:
-                log("interrupted: writing a final checkpoint")
+                stop_signal.received = "SIGINT"
                 break
             elapsed = time.perf_counter() - started
             iteration += 1
@@ -310,9 +340,12 @@ def train(cfg: TrainConfig, run_dir: Path, *, resume: bool = False, log: Callabl
                 last_saved = iteration
             if should_stop is not None and should_stop(row):
                 break
+        if stop_signal.received:
+            log(f"{stop_signal.received}: stopping after iteration {iteration}, writing a final checkpoint")
         if iteration != last_saved or rd.latest_checkpoint(run_dir) is None:
             save()
     finally:
+        stop_signal.restore()
         board.close()
         algo.stop()
         if started_ray:

@@ -180,7 +180,7 @@ def plot_learning_curve(run_dir: Path, rows: list[dict[str, Any]], families: lis
     stage_axis.set_ylim(-0.5, max(r["stage"] for r in rows) + 1.5)
     stage_axis.yaxis.get_major_locator().set_params(integer=True)
     bottom.plot(steps, [r.get("mean_return") for r in rows], color="tab:blue")
-    bottom.set_ylabel("mean episode return (shaped)")
+    bottom.set_ylabel("mean episode return (training reward)")
     bottom.set_xlabel("env steps")
     fig.suptitle(title)
     fig.tight_layout()

@@ -87,9 +87,13 @@ class TrainConfig:
     backend: str = "rllib"
     scoring: str = "pqt"
     """Shaped training reward mode of the env; promotion and evaluation use binary success."""
+    shaped_weight: float = 0.2
+    """Weight of the clipped shaped score in the training reward (agents.rllib_env.TrainingReward)."""
+    success_bonus: float = 1.0
+    """Added to the final reward when every hidden test passes (binary success)."""
     max_program_length: int = 32
     """Program token cap (the episode is verified when it is reached)."""
-    step_penalty: float = 0.0005
+    step_penalty: float = 0.002
     """Subtracted per emitted token: a length penalty so the agent learns to STOP."""
     ppo: PPOSettings = field(default_factory=PPOSettings)
     checkpoint_every: int = 5
@@ -121,6 +125,10 @@ class TrainConfig:
             raise ValueError(f"num_cpus must be a positive integer or None, got {self.num_cpus!r}")
         if self.address is not None and not re.fullmatch(r"[\w.\-]+:\d{1,5}", self.address):
             raise ValueError(f"address must be HOST:PORT of a `ray start --head` cluster, got {self.address!r}")
+        for name in ("shaped_weight", "success_bonus"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 10.0:
+                raise ValueError(f"{name} must be a number in [0, 10], got {value!r}")
         if not 0.0 <= self.step_penalty <= 1.0:
             raise ValueError(f"step_penalty must be in [0, 1], got {self.step_penalty!r}")
         ppo = self.ppo

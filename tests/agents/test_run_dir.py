@@ -77,3 +77,14 @@ def test_config_validation_names_the_field():
         TrainConfig.from_dict({"ppo": {"learning_rate": 1}})
     cfg = TrainConfig(seed=4, model="gru").validate()
     assert TrainConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
+
+
+def test_interleaved_results_keep_every_window_at_the_iteration_rate():
+    pytest.importorskip("ray.rllib")
+    from agents.rllib_callbacks import interleaved_results
+
+    results = interleaved_results({(1, "emit-char"): (70, 69), (1, "echo-byte"): (60, 1), (0, "emit-char"): (5, 5)})
+    assert len(results) == 135 and sum(r.success for r in results) == 75
+    current = [r.success for r in results if r.stage == 1]
+    rate = 70 / 130
+    assert all(abs(sum(current[i:i + 64]) / 64 - rate) <= 2 / 64 for i in range(len(current) - 63))
