@@ -99,13 +99,13 @@ class TaskConfig:
     num_tests: int = 16
     """Hidden tests that decide the score."""
 
-    def validate(self) -> "TaskConfig":
+    def validate(self) -> TaskConfig:
         check_range(self, "num_examples", 0, 64)
         check_range(self, "num_tests", 1, 1024)
         return self
 
     @classmethod
-    def at_level(cls, level: int, **overrides: Any) -> "TaskConfig":
+    def at_level(cls, level: int, **overrides: Any) -> TaskConfig:
         check_int(f"difficulty level of {cls.__name__}", level, 0, cls.num_levels() - 1)
         values = {name: levels[min(level, len(levels) - 1)] for name, levels in cls.difficulty.items()}
         values.update(overrides)
@@ -124,13 +124,13 @@ def check_range(config: Any, name: str, low: int | float, high: int | float) -> 
 
     A field declared `int` takes only ints (not 2.5, not True); others take any number.
     """
-    if _declared_int(type(config), name):
+    if _declared_int(type(config), name):  # type: ignore[arg-type]  # mypy does not count type[Any] as Hashable
         check_int_field(config, name, low, high)  # type: ignore[arg-type]
     else:
         check_number_field(config, name, low, high)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _declared_int(config_class: type, name: str) -> bool:
     """True when the dataclass field `name` is annotated `int` (a string under postponed annotations)."""
     if not dataclasses.is_dataclass(config_class):
@@ -225,7 +225,7 @@ class TaskFamily(ABC):
             return self.befunge_solution(instance)
         if key == "whitespace":
             return self.whitespace_solution(instance)
-        if hasattr(lang, "from_bf"):
+        if lang is not None and hasattr(lang, "from_bf"):
             bf = self.bf_solution(instance)
             return None if bf is None else lang.from_bf(bf)
         return None

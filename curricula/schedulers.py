@@ -462,11 +462,10 @@ def _promotion(where: _Where, key: str, data: Any, default: Promotion) -> Promot
         raise where.error(f"{key}.threshold", f"must be a number in (0, 1], got {rule.threshold!r}")
     if not is_int(rule.window) or not 1 <= rule.window <= 1_000_000:
         raise where.error(f"{key}.window", f"must be {describe_range('an int', 1, 1_000_000)}, got {rule.window!r}")
-    if rule.demotion is not None:
-        if not is_number(rule.demotion) or not 0.0 <= rule.demotion < rule.threshold:
-            raise where.error(
-                f"{key}.demotion", f"must be a number in [0, threshold={rule.threshold}), got {rule.demotion!r}"
-            )
+    if rule.demotion is not None and (not is_number(rule.demotion) or not 0.0 <= rule.demotion < rule.threshold):
+        raise where.error(
+            f"{key}.demotion", f"must be a number in [0, threshold={rule.threshold}), got {rule.demotion!r}"
+        )
     return rule
 
 

@@ -87,6 +87,7 @@ class TiersFamily(TaskFamily):
 
     suite: ClassVar[str] = "tiers"
     config_class: ClassVar[type[TaskConfig]] = TiersConfig
+    config: Any  # most configs are made by `int_config` at import: their fields are not visible to a type checker
     default_max_steps: ClassVar[int] = MAX_STEPS
     description: ClassVar[str]
     io_format: ClassVar[str]

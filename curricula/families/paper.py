@@ -103,6 +103,7 @@ class PaperBfPrint(_PaperFamily):
     name = "paper-bf-print"
     summary = "Print a given two-letter lowercase string (all 676, aa..zz)"
     config_class = ConstantOutputConfig
+    config: ConstantOutputConfig
     size = TWO_LETTER_COUNT
     language = BF
     io_format = "No input. Output: exactly the two letters, with nothing before or after them."
@@ -156,6 +157,7 @@ class PaperBefungePrint(_PaperFamily):
     name = "paper-befunge-print"
     summary = "Print a given lowercase word of 2-10 letters"
     config_class = BefungePrintConfig
+    config: BefungePrintConfig
     language = BEFUNGE
     io_format = "No input. Output: exactly the word, with nothing before or after it."
     default_max_steps = 10_000
@@ -213,6 +215,7 @@ class PaperBefungeFibonacci(_PaperFamily):
     name = "paper-befunge-fibonacci"
     summary = "Print the first 10 Fibonacci numbers, each followed by a space"
     config_class = FibonacciConfig
+    config: FibonacciConfig
     size = 1
     language = BEFUNGE
     io_format = "No input. Output: the numbers in decimal, each followed by a single space (as Befunge's '.' writes them)."
@@ -270,6 +273,7 @@ class PaperBefungeFactorial(_PaperFamily):
     name = "paper-befunge-factorial"
     summary = "Print n! (n = 1..15) in decimal followed by a space"
     config_class = ConstantOutputConfig
+    config: ConstantOutputConfig
     size = 15
     language = BEFUNGE
     io_format = "No input. Output: n! in decimal followed by a single space (as Befunge's '.' writes it)."
@@ -363,6 +367,7 @@ class PaperBfCopy(_PaperFamily):
     name = "paper-bf-copy"
     summary = "Copy the input (1-16 letters/digits) to the output"
     config_class = PaperTextConfig
+    config: PaperTextConfig
     language = BF
     io_format = "Input: 1 to {max_length} ASCII letters and digits, no newline. Output: the same characters."
     default_max_steps = 10_000
@@ -415,6 +420,7 @@ class PaperBfSort(_PaperFamily):
     name = "paper-bf-sort"
     summary = "Sort 2-8 decimal digits ascending"
     config_class = PaperSortConfig
+    config: PaperSortConfig
     language = BF
     io_format = "Input: {min_length} to {max_length} digits 0-9, no separators, no newline. Output: the same digits in ascending order."
     default_max_steps = 100_000

@@ -241,7 +241,7 @@ class _ConstantOutput(_PrimitiveFamily):
     spec_fields: ClassVar[tuple[str, ...]] = ("bytes to output",)
 
     @classmethod
-    def spec(cls, instance: Instance) -> tuple[bytes]:
+    def spec(cls, instance: Instance) -> tuple[int | bytes, ...]:
         return (cls._target_of(instance),)
 
     def bf_solution(self, instance: Instance) -> str:
@@ -279,6 +279,7 @@ class EmitChar(_ConstantOutput):
     summary = "Output one given byte"
     order = 0
     config_class = EmitConfig
+    config: EmitConfig
     io_format = "No input. Output: exactly one byte."
     spec_fields = ("byte to output",)
 
@@ -297,6 +298,7 @@ class EchoByte(_PrimitiveFamily):
     summary = "Echo one input byte"
     order = 1
     config_class = ByteInputConfig
+    config: ByteInputConfig
     io_format = "Input: one byte (1..{max_value}). Output: that byte."
 
     def cases(self, rng: np.random.Generator, count: int) -> tuple[list[TestCase], dict[str, Any]]:
@@ -324,6 +326,7 @@ class IncrementByte(_PrimitiveFamily):
     summary = "Output the input byte plus one"
     order = 2
     config_class = ByteInputConfig
+    config: ByteInputConfig
     io_format = "Input: one byte (1..{max_value}). Output: one byte, the input plus 1 modulo 256."
 
     def cases(self, rng: np.random.Generator, count: int) -> tuple[list[TestCase], dict[str, Any]]:
@@ -351,6 +354,7 @@ class EchoTwiceByte(_PrimitiveFamily):
     summary = "Output the input byte twice"
     order = 3
     config_class = ByteInputConfig
+    config: ByteInputConfig
     io_format = "Input: one byte (1..{max_value}). Output: that byte twice."
 
     def cases(self, rng: np.random.Generator, count: int) -> tuple[list[TestCase], dict[str, Any]]:
@@ -378,6 +382,7 @@ class EmitRepeated(_ConstantOutput):
     summary = "Output one given byte a given number of times"
     order = 4
     config_class = EmitRepeatedConfig
+    config: EmitRepeatedConfig
     io_format = "No input. Output: {count} equal bytes."
     spec_fields = ("byte to output", "times to output it")
 
@@ -418,6 +423,7 @@ class EmitString(_ConstantOutput):
     summary = "Output a given string of k bytes"
     order = 5
     config_class = EmitStringConfig
+    config: EmitStringConfig
     io_format = "No input. Output: exactly {length} bytes."
 
     def target(self, rng: np.random.Generator) -> bytes:
@@ -437,6 +443,7 @@ class EchoAll(_PrimitiveFamily):
     summary = "Echo every input byte"
     order = 6
     config_class = SequenceInputConfig
+    config: SequenceInputConfig
     io_format = "Input: 1 to {max_length} bytes (1..{max_value}), then end of input. Output: the same bytes."
 
     def cases(self, rng: np.random.Generator, count: int) -> tuple[list[TestCase], dict[str, Any]]:
@@ -465,6 +472,7 @@ class DuplicateEach(_PrimitiveFamily):
     summary = "Echo every input byte twice in a row"
     order = 7
     config_class = SequenceInputConfig
+    config: SequenceInputConfig
     io_format = "Input: 1 to {max_length} bytes (1..{max_value}). Output: each byte twice, in order."
 
     def cases(self, rng: np.random.Generator, count: int) -> tuple[list[TestCase], dict[str, Any]]:
@@ -493,6 +501,7 @@ class AddConstant(_PrimitiveFamily):
     summary = "Add a constant to every input byte"
     order = 8
     config_class = AddConstantConfig
+    config: AddConstantConfig
     io_format = "Input: 1 to {max_length} bytes (1..{max_value}). Output: each byte plus {constant}, modulo 256."
 
     def cases(self, rng: np.random.Generator, count: int) -> tuple[list[TestCase], dict[str, Any]]:
@@ -522,6 +531,7 @@ class CountDownDigits(_PrimitiveFamily):
     summary = "Write the digits from the input digit down to 0"
     order = 9
     config_class = CountDownConfig
+    config: CountDownConfig
     io_format = "Input: one digit character 0..{max_digit}. Output: the digit characters from it down to 0, no separators."
 
     def cases(self, rng: np.random.Generator, count: int) -> tuple[list[TestCase], dict[str, Any]]:

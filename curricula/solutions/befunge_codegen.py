@@ -33,7 +33,7 @@ def _push_table() -> list[str]:
         best[digit] = str(digit)
 
     def offer(value: int, code: str) -> bool:
-        if 0 <= value < size and (best[value] is None or len(code) < len(best[value])):
+        if 0 <= value < size and ((current := best[value]) is None or len(code) < len(current)):
             best[value] = code
             return True
         return False

@@ -14,7 +14,7 @@ import re
 import textwrap
 from collections.abc import Callable
 from functools import cache
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
@@ -132,6 +132,7 @@ class PQTFamily(TaskFamily):
     against it by the tests. `original_cases()` returns brain_coder's cases.
     """
 
+    config: PQTConfig  # a subclass made by make_dataclass: its own fields are not visible to a type checker
     suite: ClassVar[str] = "pqt"
     base: ClassVar[int] = 256
     description: ClassVar[str]
@@ -190,19 +191,19 @@ class PQTFamily(TaskFamily):
     def generate(self, rng: np.random.Generator, seed: int, index: int) -> Instance:
         cfg = self.config
         fields = dict(self._config_fields())
-        rng = python_random(rng)
+        py_rng = python_random(rng)
         if cfg.original:
             if not self.has_original:
                 raise ValueError(
                     f"task family {self.name!r} has no brain_coder original cases (see curricula/families/pqt/)"
                 )
             params = {**self.fixed_params(), **self.original_params}
-            example_inputs = self._inputs(rng, params, cfg.num_examples)
+            example_inputs = self._inputs(py_rng, params, cfg.num_examples)
             examples = [(x, self.solve(x, **params)) for x in example_inputs]
             tests = self.original_cases()
         else:
-            params = {**self.fixed_params(), **self.draw_params(rng)}
-            inputs = self._inputs(rng, params, cfg.num_examples + cfg.num_tests)
+            params = {**self.fixed_params(), **self.draw_params(py_rng)}
+            inputs = self._inputs(py_rng, params, cfg.num_examples + cfg.num_tests)
             cases = [(x, self.solve(x, **params)) for x in inputs]
             examples, tests = cases[: cfg.num_examples], cases[cfg.num_examples :]
         fields.update(params)
@@ -338,7 +339,10 @@ PQT_CLASSES: dict[str, type[PQTFamily]] = {}
 """Every PQT family class by task name, filled by `@pqt_family`."""
 
 
-def pqt_family(cls: type[PQTFamily]) -> type[PQTFamily]:
+_Family = TypeVar("_Family", bound="PQTFamily")
+
+
+def pqt_family(cls: type[_Family]) -> type[_Family]:
     """Register a PQT family globally and in `PQT_CLASSES`."""
     register_family(cls)
     PQT_CLASSES[cls.name] = cls
@@ -374,7 +378,7 @@ def draw_length(rng: random.Random, cfg: Any) -> int:
 
 @cache
 def _original_known_cached(name: str) -> tuple[tuple[tuple[int, ...], tuple[int, ...]], ...]:
-    cls = PQT_CLASSES[name]
+    cls: Any = PQT_CLASSES[name]  # a KnownCode family: known_bf is set and original_input_fn is defined
     cases = run_known(cls.known_bf, known_inputs(cls.original_input_fn()), base=256)
     return tuple((tuple(i), tuple(o)) for i, o in cases)
 

@@ -37,7 +37,7 @@ class SequenceFamily(PQTFamily):
     """brain_coder's (min_length, max_length, base) of default_input_fn_factory for the original cases."""
 
     def draw_input(self, rng: random.Random, params: dict[str, Any]) -> list[int]:
-        cfg = self.config
+        cfg: Any = self.config  # made by make_dataclass: max_value is one of its fields
         return int_list(rng, draw_length(rng, cfg), 1, cfg.max_value)
 
     @classmethod
