@@ -74,6 +74,10 @@ class PQTArgs:
     pqt_batch: int = arg(64, "PQT programs per iteration")
     pqt_topk: int = arg(10, "PQT queue size K")
     pqt_pg_weight: float = arg(0.0, "PQT policy-gradient weight (0: PQT; > 0: PG+PQT)")
+    pretrain_lr: float = arg(1e-3, "PPO learning rate of curriculum pretraining")
+    pretrain_scoring: str = arg("binary", "reward mode of curriculum pretraining")
+    agent_lr: float = arg(3e-4, "PPO learning rate of per-task training (scratch and fine-tuning)")
+    agent_scoring: str = arg("pqt", "reward mode of per-task training (pqt: PQT's own shaped reward)")
 
     @classmethod
     def quick(cls) -> "PQTArgs":
@@ -89,13 +93,18 @@ class PQTArgs:
         bad = [t for t in self.tasks if t not in PQT_FAMILIES]
         if bad:
             raise ValueError(f"--tasks has non-PQT famil(ies) {bad}; PQT families: {', '.join(PQT_FAMILIES)}")
+        if self.pretrain_scoring not in ("binary", "fraction", "pqt", "prefix"):
+            raise ValueError(f"--pretrain-scoring must be binary, fraction, pqt or prefix, got {self.pretrain_scoring!r}")
+        if self.agent_scoring not in ("binary", "fraction", "pqt", "prefix"):
+            raise ValueError(f"--agent-scoring must be binary, fraction, pqt or prefix, got {self.agent_scoring!r}")
         check_positive(self, "runs", "budget", "pretrain_steps", "pretrain_models", "num_envs", "dim", "layers", "window",
                        "max_program_length", "task_length", "pqt_batch", "pqt_topk")
         return self
 
 
 BUDGET_FIELDS = ("tasks", "runs", "budget", "curriculum", "last_stage", "pretrain_steps", "pretrain_models", "dim",
-                 "layers", "window", "max_program_length", "task_length", "pqt_batch", "pqt_topk", "pqt_pg_weight")
+                 "layers", "window", "max_program_length", "task_length", "pqt_batch", "pqt_topk", "pqt_pg_weight",
+                 "pretrain_lr", "pretrain_scoring", "agent_lr", "agent_scoring")
 
 
 def shape_of(args):
@@ -140,9 +149,9 @@ def pretrain(args, store: CellStore, index: int) -> dict:
     torch.manual_seed(1000 + index)
     model = new_agent(args)
     venv = VecTokenEnv(CurriculumSampler(args.curriculum, "bf", last_stage=args.last_stage), args.num_envs,
-                       shape_of(args), seed=1000 + index)
+                       shape_of(args), seed=1000 + index, scoring=args.pretrain_scoring)
     started = time.perf_counter()
-    log = ppo_train(model, venv, PPOConfig(), env_steps=args.pretrain_steps, seed=1000 + index)
+    log = ppo_train(model, venv, PPOConfig(lr=args.pretrain_lr), env_steps=args.pretrain_steps, seed=1000 + index)
     buffer = io.BytesIO()
     torch.save(model.state_dict(), buffer)
     write_atomic(path, buffer.getvalue())
@@ -180,8 +189,9 @@ def run_cell(args, store: CellStore, method: str, task: str, run: int) -> dict:
             info = pretrain(args, store, index)
             model.load_state_dict(torch.load(store.out / "models" / f"pretrained_m{index}.pt"))
             cell["pretrain_programs"] = info["programs"]
-        venv = VecTokenEnv(MixtureSampler([Entry(task, instance=train)]), args.num_envs, shape_of(args), seed=run)
-        log = ppo_train(model, venv, PPOConfig(), programs=args.budget, seed=run,
+        venv = VecTokenEnv(MixtureSampler([Entry(task, instance=train)]), args.num_envs, shape_of(args), seed=run,
+                           scoring=args.agent_scoring)
+        log = ppo_train(model, venv, PPOConfig(lr=args.agent_lr), programs=args.budget, seed=run,
                         stop=lambda log: bool(log.first_success))
         first = next(iter(log.first_success.values()), None)
         programs = log.programs

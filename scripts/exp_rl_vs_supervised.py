@@ -68,6 +68,8 @@ class RLvsSLArgs:
     window: int = arg(16, "W, the small window")
     max_program_length: int = arg(16, "program token cap (every held-out reference fits)")
     task_length: int = arg(64, "task observation length")
+    lr: float = arg(1e-3, "learning rate (PPO and supervised)")
+    scoring: str = arg("binary", "RL training reward mode: binary, fraction, pqt or prefix (evaluation is always binary)")
 
     @classmethod
     def quick(cls) -> "RLvsSLArgs":
@@ -78,6 +80,8 @@ class RLvsSLArgs:
         unknown = [a for a in self.arms if a not in ARMS]
         if unknown:
             raise ValueError(f"--arms has unknown arm(s) {unknown}; choose from {', '.join(ARMS)}")
+        if self.scoring not in ("binary", "fraction", "pqt", "prefix"):
+            raise ValueError(f"--scoring must be binary, fraction, pqt or prefix, got {self.scoring!r}")
         check_positive(self, "rl_steps", "sl_updates", "sl_batch", "demos_per_entry", "eval_instances", "num_envs", "dim",
                        "layers", "window", "max_program_length", "task_length")
         for name in ("heldout_levels", "heldout_families"):
@@ -91,7 +95,8 @@ class RLvsSLArgs:
 
 
 BUDGET_FIELDS = ("curriculum", "last_stage", "heldout_levels", "heldout_families", "rl_steps", "sl_updates", "sl_batch",
-                 "demos_per_entry", "eval_instances", "dim", "layers", "window", "max_program_length", "task_length")
+                 "demos_per_entry", "eval_instances", "dim", "layers", "window", "max_program_length", "task_length", "lr",
+                 "scoring")
 
 
 def training_entries(args):
@@ -179,7 +184,7 @@ def run_cell(args, store: CellStore, arm: str, seed: int) -> dict:
     rl_steps = args.rl_steps
     if arm != "rl":
         demos, used, skipped = demonstrations(training_entries(args), shape_of(args), args.demos_per_entry, seed=seed)
-        losses = supervised_train(model, demos, updates=args.sl_updates, batch_size=args.sl_batch, seed=seed)
+        losses = supervised_train(model, demos, updates=args.sl_updates, batch_size=args.sl_batch, lr=args.lr, seed=seed)
         sl_tokens = args.sl_updates * min(args.sl_batch, len(demos))
         cell.update(sl_tokens=sl_tokens, demo_programs=used, demo_skipped=skipped, demo_steps=len(demos),
                     sl_loss_first=losses[0], sl_loss_last=losses[-1], after_sl=evaluate_all(model, args))
@@ -189,8 +194,8 @@ def run_cell(args, store: CellStore, arm: str, seed: int) -> dict:
     curve, stage, programs = [], 0, 0
     if rl_steps > 0:
         sampler = CurriculumSampler(args.curriculum, "bf", last_stage=args.last_stage)
-        venv = VecTokenEnv(sampler, args.num_envs, shape_of(args), seed=seed)
-        log = ppo_train(model, venv, PPOConfig(), env_steps=rl_steps, seed=seed)
+        venv = VecTokenEnv(sampler, args.num_envs, shape_of(args), seed=seed, scoring=args.scoring)
+        log = ppo_train(model, venv, PPOConfig(lr=args.lr), env_steps=rl_steps, seed=seed)
         curve, stage, programs = log.curve, log.stage, log.programs
     cell.update(curve=curve, stage_reached=stage, programs=programs, final=evaluate_all(model, args),
                 seconds=time.perf_counter() - started)
@@ -244,7 +249,8 @@ def report(args, store: CellStore) -> dict:
     write_json(store.out / "results.json", summary)
     md = [f"# RL pretraining vs supervised pretraining ({'quick' if args.rl_steps < 5000 else 'full'} run)\n",
           f"Training entries: stages 0..{args.last_stage} of {args.curriculum}; held-out levels {args.heldout_levels}; "
-          f"held-out families {args.heldout_families}. RL budget {args.rl_steps:,} env steps; supervised "
+          f"held-out families {args.heldout_families}. RL budget {args.rl_steps:,} env steps (PPO, lr {args.lr}, "
+          f"{args.scoring} reward); supervised "
           f"{args.sl_updates} x {args.sl_batch} tokens; {args.eval_instances} instances per entry; seeds {args.seeds}. "
           "Cells: greedy success, mean [95% bootstrap CI] (per seed, %). Gap = train content - held-out set.\n",
           markdown_table(["arm", "train content", "held-out content", "held-out levels", "held-out families",

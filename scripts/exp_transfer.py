@@ -67,6 +67,8 @@ class TransferArgs:
     window: int = arg(16, "W, the small window (memory / window arms)")
     max_program_length: int = arg(16, "program token cap")
     task_length: int = arg(64, "task observation length")
+    lr: float = arg(1e-3, "PPO learning rate (pretraining and fine-tuning)")
+    scoring: str = arg("binary", "training reward mode: binary, fraction, pqt or prefix (evaluation is always binary)")
 
     @classmethod
     def quick(cls) -> "TransferArgs":
@@ -79,6 +81,8 @@ class TransferArgs:
         unknown = [a for a in self.arms if a not in ARMS]
         if unknown:
             raise ValueError(f"--arms has unknown arm(s) {unknown}; choose from {', '.join(ARMS)}")
+        if self.scoring not in ("binary", "fraction", "pqt", "prefix"):
+            raise ValueError(f"--scoring must be binary, fraction, pqt or prefix, got {self.scoring!r}")
         check_positive(self, "pretrain_steps", "finetune_steps", "eval_instances", "num_envs", "dim", "layers", "window",
                        "max_program_length", "task_length")
         if not self.seeds:
@@ -90,7 +94,7 @@ class TransferArgs:
 
 
 BUDGET_FIELDS = ("curriculum", "last_stage", "pretrain_steps", "finetune_steps", "eval_instances", "dim", "layers",
-                 "window", "max_program_length", "task_length")
+                 "window", "max_program_length", "task_length", "lr", "scoring")
 
 
 def training_entries(args: TransferArgs, language: str):
@@ -153,9 +157,10 @@ def pretrain_cell(args, store: CellStore, arm: str, seed: int) -> dict:
     torch.manual_seed(seed)
     model = new_model(args, arm)
     sampler = CurriculumSampler(args.curriculum, "bf", last_stage=args.last_stage)
-    venv = VecTokenEnv(sampler, args.num_envs, shape_of(args), permute=arm in PERMUTED_ARMS, seed=seed)
+    venv = VecTokenEnv(sampler, args.num_envs, shape_of(args), permute=arm in PERMUTED_ARMS, seed=seed,
+                       scoring=args.scoring)
     started = time.perf_counter()
-    log = ppo_train(model, venv, PPOConfig(), env_steps=args.pretrain_steps, seed=seed)
+    log = ppo_train(model, venv, PPOConfig(lr=args.lr), env_steps=args.pretrain_steps, seed=seed)
     seconds = time.perf_counter() - started
     save_model(model, model_path)
     cell = {"kind": "pretrain", "arm": arm, "seed": seed, "env_steps": log.env_steps, "programs": log.programs,
@@ -180,8 +185,9 @@ def target_cell(args, store: CellStore, arm: str, seed: int, target: str) -> dic
     model.load_state_dict(torch.load(store.out / "models" / f"{arm}__s{seed}.pt"))
     model.eval()
     zero_shot = evaluate(greedy_actions(model), args, target)
-    venv = VecTokenEnv(MixtureSampler(training_entries(args, target)), args.num_envs, shape_of(args), seed=seed + 7919)
-    log = ppo_train(model, venv, PPOConfig(), env_steps=args.finetune_steps, seed=seed)
+    venv = VecTokenEnv(MixtureSampler(training_entries(args, target)), args.num_envs, shape_of(args), seed=seed + 7919,
+                       scoring=args.scoring)
+    log = ppo_train(model, venv, PPOConfig(lr=args.lr), env_steps=args.finetune_steps, seed=seed)
     finetuned = evaluate(greedy_actions(model), args, target)
     cell = {"kind": "target", "arm": arm, "seed": seed, "target": target, "zero_shot": zero_shot, "finetuned": finetuned,
             "finetune_steps": log.env_steps, "finetune_programs": log.programs, "curve": log.curve}
@@ -229,7 +235,7 @@ def report(args, store: CellStore) -> dict:
 
     md = [f"# Transfer by swapping knowledge ({'quick' if args.pretrain_steps < 5000 else 'full'} run)\n",
           f"Trained on bf stages 0..{args.last_stage} of {args.curriculum} for {args.pretrain_steps:,} env steps per "
-          f"(arm, seed); fine-tuned {args.finetune_steps:,} env steps per target; {args.eval_instances} held-out "
+          f"(arm, seed) (PPO, lr {args.lr}, {args.scoring} reward); fine-tuned {args.finetune_steps:,} env steps per target; {args.eval_instances} held-out "
           f"instances per entry; seeds {args.seeds}. Cells: mean success [95% bootstrap CI] (per seed, %).\n",
           "## Zero-shot\n", table("zero_shot"), "\n## After fine-tuning\n", table("finetuned"),
           "\n## Parameters and curriculum stage reached in pretraining\n",
