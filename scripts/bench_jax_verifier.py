@@ -139,22 +139,30 @@ PROGRAM_SETS = {"print": print_programs, "agent": agent_programs, "loop-heavy": 
 # ---------------------------------------------------------------- timing
 
 
-def time_python(programs: list[str], args: argparse.Namespace) -> tuple[float, list]:
-    best = float("inf")
-    results: list = []
-    for _ in range(args.repeats):
+def timed(function):
+    """(wall seconds, CPU seconds of this process, all threads) of one call, and its result."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = function()
+    return time.perf_counter() - wall, time.process_time() - cpu, result
+
+
+def time_python(programs: list[str], args: argparse.Namespace) -> tuple[tuple[float, float], list]:
+    """((wall, cpu) of the fastest repeat, results); the compile cache is cleared before each."""
+
+    def call():
         clear_cache()
-        start = time.perf_counter()
-        results = [
+        return [
             esolangs.run("bf", p, max_steps=args.max_steps, max_output=args.max_output, tape_size=args.tape_size)
             for p in programs
         ]
-        best = min(best, time.perf_counter() - start)
-    return best, results
+
+    timings = [timed(call) for _ in range(args.repeats)]
+    wall, cpu, results = min(timings, key=lambda t: t[0])
+    return (wall, cpu), results
 
 
-def time_jax(programs: list[str], args: argparse.Namespace) -> tuple[float, float, list]:
-    """(first call, including compiles; best later call; results)."""
+def time_jax(programs: list[str], args: argparse.Namespace) -> tuple[float, tuple[float, float], list]:
+    """(first call's wall time, compiles included; (wall, cpu) of the fastest later call; results)."""
     from esolangs.jax_bf import run_batch
 
     def call():
@@ -166,21 +174,16 @@ def time_jax(programs: list[str], args: argparse.Namespace) -> tuple[float, floa
             batch_size=args.batch_size,
         )
 
-    start = time.perf_counter()
-    results = call()
-    first = time.perf_counter() - start
-    best = float("inf")
-    for _ in range(args.repeats):
-        start = time.perf_counter()
-        results = call()
-        best = min(best, time.perf_counter() - start)
-    return first, best, results
+    first, _, results = timed(call)
+    timings = [timed(call) for _ in range(args.repeats)]
+    wall, cpu, results = min(timings, key=lambda t: t[0])
+    return first, (wall, cpu), results
 
 
 def bench_workload(name: str, args: argparse.Namespace) -> dict:
     programs = PROGRAM_SETS[name](random.Random(f"{args.seed}/{name}"), args.programs)
-    python_s, python_results = time_python(programs, args)
-    first_s, jax_s, jax_results = time_jax(programs, args)
+    (python_s, python_cpu), python_results = time_python(programs, args)
+    first_s, (jax_s, jax_cpu), jax_results = time_jax(programs, args)
     mismatches = sum(a != b for a, b in zip(python_results, jax_results))
     compile_s = max(0.0, first_s - jax_s)
     statuses: dict[str, int] = {}
@@ -195,9 +198,12 @@ def bench_workload(name: str, args: argparse.Namespace) -> dict:
         "statuses": statuses,
         "python_fast_s": python_s,
         "python_fast_programs_per_s": count / python_s,
+        "python_fast_cpu_s": python_cpu,
         "jax_compile_s": compile_s,
         "jax_steady_s": jax_s,
         "jax_steady_programs_per_s": count / jax_s,
+        "jax_steady_cpu_s": jax_cpu,
+        "ratio_cpu": python_cpu / jax_cpu,
         "jax_whole_run_programs_per_s": count / first_s,
         "ratio_steady": python_s / jax_s,
         "ratio_whole_run": python_s / first_s,
@@ -224,14 +230,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name}: done ({row['programs']} programs, {row['mismatches']} mismatches)", file=sys.stderr)
     header = (
         f"{'workload':<11} {'programs':>8} {'steps/prog':>10} {'python/s':>10} {'jax/s':>10} "
-        f"{'ratio':>6} {'compile s':>9} {'whole-run/s':>11} {'ratio':>6}"
+        f"{'ratio':>6} {'cpu ratio':>9} {'compile s':>9} {'whole-run/s':>11} {'ratio':>6}"
     )
     print(header)
     for row in rows:
         print(
             f"{row['workload']:<11} {row['programs']:>8} {row['mean_steps']:>10.0f} "
             f"{row['python_fast_programs_per_s']:>10.0f} {row['jax_steady_programs_per_s']:>10.0f} "
-            f"{row['ratio_steady']:>5.1f}x {row['jax_compile_s']:>9.1f} "
+            f"{row['ratio_steady']:>5.1f}x {row['ratio_cpu']:>8.1f}x {row['jax_compile_s']:>9.1f} "
             f"{row['jax_whole_run_programs_per_s']:>11.0f} {row['ratio_whole_run']:>5.1f}x"
         )
     print_row = next((row for row in rows if row["workload"] == "print"), None)
@@ -239,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
         verdict = "met" if print_row["ratio_steady"] >= TARGET_PRINT_RATIO else "NOT met"
         print(f"target >= {TARGET_PRINT_RATIO:.0f}x on print-style programs (steady): {verdict}")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    print("ratio: wall-clock programs/s, JAX over Python; cpu ratio: CPU seconds (all threads), Python over JAX")
     print(f"machine: {os.cpu_count()} cores, load average {load}, jax {jax.__version__} on {jax.devices()[0].platform}")
     payload = {
         "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
