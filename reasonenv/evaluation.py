@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any, cast
 
 import numpy as np
 
@@ -123,8 +124,10 @@ class Evaluation:
                  "heldout" if r.heldout else "train" if asked_train else "train*") for r in self.results]
         header = ("target", "passed", "rate", "length", "content")
         widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
-        line = lambda row: "  ".join(str(v).ljust(w) if i == 0 or i == 4 else str(v).rjust(w)
-                                     for i, (v, w) in enumerate(zip(row, widths))).rstrip()
+        def line(row):
+            return "  ".join(str(v).ljust(w) if i == 0 or i == 4 else str(v).rjust(w)
+                             for i, (v, w) in enumerate(zip(row, widths))).rstrip()
+
         out = [f"{self.source}, language {self.language}, up to {self.instances} {self.content}-content instances "
                "per target (greedy)",
                line(header), line(tuple("-" * w for w in widths))]
@@ -180,8 +183,8 @@ def target_instances(target: EvalTarget, count: int, content: str = "heldout") -
     space = content_space(task)
     size = type(task).size
     limit = size if size is not None else max(MIN_SCAN, SCAN_PER_INSTANCE * count)
+    chosen: list[Instance] = []
     if content == "train":
-        chosen = []
         for index in range(limit):
             instance = task.instance(target.seed, index)
             if not space.holds_out(content_key(instance)):
@@ -192,7 +195,6 @@ def target_instances(target: EvalTarget, count: int, content: str = "heldout") -
     if not space.has_heldout:
         first = [task.instance(target.seed, index) for index in range(min(count, limit))]
         return first, False, space.note
-    chosen: list[Instance] = []
     for index in range(limit):
         instance = task.instance(target.seed, index)
         if space.holds_out(content_key(instance)):
@@ -302,7 +304,7 @@ def run_episodes(pairs: Sequence[tuple[Any, Instance]], policy: Policy) -> list[
             else:
                 still.append(i)
         active = still
-    return finished
+    return cast("list[EpisodeResult]", finished)  # no None left: the loop ran every episode to its end
 
 
 def evaluate(policy: Policy, *, language: str, suite: str | None = None, curriculum: str | None = None,
@@ -323,7 +325,11 @@ def evaluate(policy: Policy, *, language: str, suite: str | None = None, curricu
     language = esolangs.get(language).name
     if language == "python" or not hasattr(esolangs.get(language), "alphabet"):
         raise ValueError(f"language {language!r} has no token alphabet; name one of {esolangs.names()}")
-    targets = suite_targets(suite, language) if suite is not None else curriculum_targets(curriculum, language)
+    if suite is not None:
+        targets = suite_targets(suite, language)
+    else:
+        assert curriculum is not None, "exactly one of suite and curriculum was checked above"
+        targets = curriculum_targets(curriculum, language)
     if families:
         known = {t.family for t in targets}
         unknown = sorted(set(families) - known)

@@ -20,7 +20,9 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 MODEL_CHOICES = ("small-context", "full-context", "small-window", "gru")
 
@@ -111,15 +113,20 @@ def main(args: argparse.Namespace) -> int:
         return _fail(str(err))
     except ImportError as err:
         return _fail(f"training needs the train extra ({err}); install it with `make setup-train`")
+    train: Callable[..., Any]  # the two backends' train() share the arguments used below
     if cfg.backend == "jax":
-        from agents.jax_trainer import check_config, train
+        from agents.jax_trainer import check_config
+        from agents.jax_trainer import train as jax_train
 
         try:
             check_config(cfg)  # what only the JAX path rejects (e.g. a Befunge curriculum), before any file is written
         except ValueError as err:
             return _fail(str(err))
+        train = jax_train
     else:
-        from agents.rllib_trainer import train
+        from agents.rllib_trainer import train as rllib_train
+
+        train = rllib_train
 
     print(f"run directory: {run_dir}", flush=True)
     train(cfg, run_dir, resume=resume, log=lambda line: print(line, flush=True))

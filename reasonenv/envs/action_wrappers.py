@@ -20,7 +20,7 @@ ids to act, without a dedicated knowledge store.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import gymnasium as gym
 import numpy as np
@@ -35,20 +35,22 @@ class PadActions(gym.Wrapper):
 
     def __init__(self, env: gym.Env, num_actions: int):
         super().__init__(env)
-        inner = int(env.action_space.n)
+        # A token env: Discrete actions, Dict observations (the casts only tell the type checker so).
+        observation_space = cast(spaces.Dict, env.observation_space)
+        inner = int(cast(spaces.Discrete, env.action_space).n)
         if isinstance(num_actions, bool) or not isinstance(num_actions, int) or num_actions < inner:
             raise ValueError(f"PadActions num_actions must be an int >= the env's {inner} actions, got {num_actions!r}")
         self.inner_actions = inner
         self.action_space = spaces.Discrete(num_actions)
-        obs_spaces = dict(env.observation_space.spaces)
+        obs_spaces = dict(observation_space.spaces)
         obs_spaces["action_mask"] = spaces.Box(0, 1, (num_actions,), np.int8)
-        effects = env.observation_space["action_effects"]
+        effects = cast(spaces.Box, observation_space["action_effects"])
         obs_spaces["action_effects"] = spaces.Box(0, int(effects.high.max()), (num_actions,), np.int32)
-        obs_spaces["program"] = spaces.Box(0, num_actions - 1, env.observation_space["program"].shape, np.int32)
+        obs_spaces["program"] = spaces.Box(0, num_actions - 1, observation_space["program"].shape, np.int32)
         self.observation_space = spaces.Dict(obs_spaces)
 
     def _pad(self, obs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        n = int(self.action_space.n)
+        n = int(cast(spaces.Discrete, self.action_space).n)
         out = dict(obs)
         mask = np.zeros(n, np.int8)
         mask[: self.inner_actions] = obs["action_mask"]
@@ -79,7 +81,7 @@ class PermuteActions(gym.Wrapper):
 
     def __init__(self, env: gym.Env, seed: int | None = None):
         super().__init__(env)
-        self.num_actions = int(env.action_space.n)
+        self.num_actions = int(cast(spaces.Discrete, env.action_space).n)
         self._rng = np.random.default_rng(seed)
         self.order = np.arange(self.num_actions)
         self.new_of_old = np.arange(self.num_actions)
