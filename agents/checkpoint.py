@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from agents import run_dir as rd
+
+if TYPE_CHECKING:
+    from agents.jax_policy import JaxGreedyPolicy
 
 MODULE_PATH = ("learner_group", "learner", "rl_module", "default_policy")
 
@@ -67,7 +70,7 @@ class GreedyModulePolicy:
         return logits.argmax(-1).numpy()
 
 
-def load_policy(path: str | Path) -> GreedyModulePolicy:
+def load_policy(path: str | Path) -> GreedyModulePolicy | JaxGreedyPolicy:
     """The greedy policy of a run directory (its latest checkpoint) or of a checkpoint directory.
 
     Raises ValueError naming the path when it is neither (or has no checkpoint yet).

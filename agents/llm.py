@@ -69,12 +69,12 @@ class ChatConfig:
     max_tokens: int = 2048
     """Completion tokens at most."""
 
-    def validate(self) -> "ChatConfig":
+    def validate(self) -> ChatConfig:
         if not self.model:
             raise ValueError("ChatConfig.model must be a non-empty model name, got ''")
         if not self.base_url.startswith(("http://", "https://")):
             raise ValueError(f"ChatConfig.base_url must start with http:// or https://, got {self.base_url!r}")
-        ranges = {
+        ranges: dict[str, tuple[Any, Any]] = {
             "concurrency": (1, 4096), "timeout_s": (0.01, 3600), "max_retries": (0, 100),
             "backoff_base_s": (0, 600), "backoff_max_s": (0, 3600), "temperature": (0, 2), "max_tokens": (1, 1_000_000),
         }
@@ -280,7 +280,9 @@ class OpenAIChatModel:
         text = message.get("content")
         if not isinstance(text, str):
             text = ""
-        usage = body.get("usage") if isinstance(body.get("usage"), dict) else {}
+        usage = body.get("usage")
+        if not isinstance(usage, dict):
+            usage = {}
         return text, {k: v for k, v in usage.items() if isinstance(v, int)}, first.get("finish_reason")
 
     async def aclose(self) -> None:
