@@ -175,8 +175,9 @@ def build_model(model: str, settings: dict[str, Any], task_length: int, program_
     unknown = sorted(set(merged) - set(MODEL_DEFAULTS))
     if unknown:
         raise ValueError(f"unknown model setting(s) {unknown}; known: {sorted(MODEL_DEFAULTS)}")
+    sizes: dict[str, Any] = {k: int(v) for k, v in merged.items()}
     return StreamPolicy(model=model, task_length=int(task_length), program_length=int(program_length),
-                        num_actions=int(num_actions), **{k: int(v) for k, v in merged.items()})
+                        num_actions=int(num_actions), **sizes)
 
 
 def parameter_count(params) -> int:

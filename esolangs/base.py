@@ -264,9 +264,8 @@ class Language(ABC):
             if not isinstance(limits, Limits):
                 raise TypeError(f"limits must be an esolangs.Limits, got {type(limits).__name__}")
             limits = limits.validate()
-        if type(seed) is not int:
-            if not is_int(seed):
-                raise TypeError(f"seed must be an int, got {type(seed).__name__} {seed!r}")
+        if type(seed) is not int and not is_int(seed):  # the exact-type test first: it is the cheap, common case
+            raise TypeError(f"seed must be an int, got {type(seed).__name__} {seed!r}")
         if engine not in ENGINES:
             raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
         text = source if type(source) is str else as_source(source)

@@ -247,7 +247,7 @@ def run_reference(source: str, stdin: bytes, limits: Limits, options: BrainfuckO
         elif char == "[":
             if tape[pointer] == 0:
                 pc = jump[pc]
-        elif char == "]":
+        elif char == "]":  # noqa: SIM102  (kept parallel to the '[' branch above)
             if tape[pointer] != 0:
                 pc = jump[pc]
         pc += 1

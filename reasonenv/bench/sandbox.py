@@ -321,7 +321,7 @@ def _namespace_unavailable_reason() -> str | None:
     if not sys.platform.startswith("linux"):
         return f"namespaces need Linux, this is {sys.platform}"
     if os.geteuid() != 0:
-        return "namespaces and a separate sandbox uid need root; running as uid %d" % os.geteuid()
+        return f"namespaces and a separate sandbox uid need root; running as uid {os.geteuid()}"
     if shutil.which("unshare") is None:
         return "the unshare tool (util-linux) is not installed"
     return None

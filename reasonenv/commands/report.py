@@ -31,6 +31,6 @@ def main(args: argparse.Namespace) -> int:
         print(f"reasonenv report: error: {err.strerror or err}{where}", file=sys.stderr)
         return 1
     print(paths["markdown"].read_text())
-    for name, path in paths.items():
+    for path in paths.values():
         print(f"wrote {path}", file=sys.stderr)
     return 0
