@@ -255,3 +255,17 @@ def test_importing_esolangs_does_not_import_jax():
     code = "import sys, esolangs; esolangs.run('bf', '+.'); esolangs.names(); print('jax' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+@pytest.mark.slow
+def test_bench_script_smoke(tmp_path):
+    # scripts/bench_jax_verifier.py end to end on a tiny budget (it compiles its own shapes: slow).
+    out = tmp_path / "verifier.json"
+    script = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "bench_jax_verifier.py")
+    result = subprocess.run(
+        [sys.executable, script, "--programs", "40", "--repeats", "1", "--json", str(out)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "print" in result.stdout and out.exists()
