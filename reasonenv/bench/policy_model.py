@@ -14,10 +14,11 @@ The command line builds it for `reasonenv bench --model checkpoint:PATH`
 program every time, so extra samples or feedback attempts repeat it.
 
 Requests that arrive together (the runner keeps up to 2 x --concurrency
-conversations in flight) are answered together: grouped by (family,
-config, language) and, when the policy has `act_batch`, played in
-lockstep, one forward pass per step for the whole group
-(`reasonenv.evaluation.run_episodes`).
+conversations in flight) are answered together: grouped by language and,
+when the policy has `act_batch`, played in lockstep, one forward pass per
+step for the whole group (`reasonenv.evaluation.run_episodes`). The envs of
+a language share one `task` length (the longest encoding asked so far), so
+instances of different families stack into one batch.
 Python, the benchmark's control language, has no token env: the model is
 not available there.
 """
@@ -26,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 import time
 from typing import Any, Mapping
 
@@ -72,7 +72,7 @@ class PolicyModel:
         """(program text, tokens, how the episode ended) of one greedy rollout on `instance` in `language`."""
         from reasonenv.evaluation import run_episodes
 
-        episode = run_episodes(self._pairs(instance.family, language, [instance]), self.policy)[0]
+        episode = run_episodes(self._pairs(language, [instance]), self.policy)[0]
         return episode.program, episode.length, episode.info.get("end")
 
     async def respond(self, request: ModelRequest) -> ModelResponse:
@@ -97,7 +97,7 @@ class PolicyModel:
             pending, self._pending = self._pending, []
             groups: dict[tuple, list] = {}
             for request, future in pending:
-                groups.setdefault(self._key(request.instance, request.language), []).append((request, future))
+                groups.setdefault(request.language, []).append((request, future))
             for items in groups.values():
                 for start in range(0, len(items), BATCH):
                     chunk = items[start:start + BATCH]
@@ -108,15 +108,14 @@ class PolicyModel:
             await asyncio.sleep(0)
 
     def _answer(self, requests: list[ModelRequest]) -> list[ModelResponse]:
-        """Responses to requests of one (family, config, language), played together; a failing group is replayed
+        """Responses to requests in one language, played together; a failing group is replayed
         one request at a time, so that only the request whose rollout fails gets the error."""
         from reasonenv.evaluation import run_episodes
 
         started = time.monotonic()
         first = requests[0]
         try:
-            episodes = run_episodes(self._pairs(first.instance.family, first.language, [r.instance for r in requests]),
-                                    self.policy)
+            episodes = run_episodes(self._pairs(first.language, [r.instance for r in requests]), self.policy)
         except ValueError as err:  # e.g. the policy chose a masked action
             if len(requests) > 1:
                 return [self._answer([request])[0] for request in requests]
@@ -126,29 +125,24 @@ class PolicyModel:
         return [ModelResponse(text=render_answer(e.program, info), latency_s=latency, completion_tokens=e.length,
                               finish_reason=e.info.get("end")) for e in episodes]
 
-    def _key(self, instance: Any, language: str) -> tuple:
+    def _pairs(self, language: str, instances: list[Any]) -> list[tuple[Any, Any]]:
+        """(token env, instance) pairs: distinct envs when playing in lockstep, all of one `task` length that fits
+        every instance asked in this language so far (a reset with `options={"instance": ...}` poses any family)."""
         from curricula.base import config_of
-
-        config = dataclasses.asdict(config_of(instance))
-        return (instance.family, json.dumps(config, sort_keys=True, default=str), language)
-
-    def _pairs(self, family: str, language: str, instances: list[Any]) -> list[tuple[Any, Any]]:
-        """(token env, instance) pairs: distinct envs when playing in lockstep, whose `task` array fits every instance."""
-        from curricula.base import config_of
+        from reasonenv.envs.encoding import fit_length
         from reasonenv.evaluation import EvalTarget, task_encoding_length, token_env
 
-        key = self._key(instances[0], language)
-        pool = self._pools.setdefault(key, [])
-        longest = max(task_encoding_length(instance) for instance in instances)
-        if pool and longest > pool[0].task_length and "task_length" not in self.env_options:
-            for env in pool:  # rebuilt larger, so no instance is cut
-                env.close()
-            pool.clear()
+        pool = self._pools.setdefault(language, [])
         options = dict(self.env_options)
-        if pool:
-            options["task_length"] = pool[0].task_length  # one shape for the whole pool (act_batch stacks them)
-        config = dataclasses.asdict(config_of(instances[0]))
+        if "task_length" not in options:
+            longest = max(task_encoding_length(instance) for instance in instances)
+            if pool and longest > pool[0].task_length:
+                for env in pool:  # rebuilt larger, so no instance is cut
+                    env.close()
+                pool.clear()
+            options["task_length"] = pool[0].task_length if pool else fit_length(longest)
+        first = instances[0]
         while len(pool) < (len(instances) if self.lockstep else 1):
-            pool.append(token_env(EvalTarget(family, language, None, config), instances, options))
-            options["task_length"] = pool[0].task_length
+            target = EvalTarget(first.family, language, None, dataclasses.asdict(config_of(first)))
+            pool.append(token_env(target, instances, options))
         return [(pool[k] if self.lockstep else pool[0], instance) for k, instance in enumerate(instances)]

@@ -89,7 +89,7 @@ def test_requests_in_flight_are_played_together_and_a_failing_rollout_fails_alon
     answered = [line for line in lines if not line["api_error"]]
     assert len({line["instance"] for line in answered}) == 19
     assert all(line["solved"] == (line["family"] == "echo-byte") for line in answered)
-    assert max(policy.batches) >= 5  # conversations in flight were played in lockstep
+    assert max(policy.batches) >= 10  # conversations in flight, of both families, were played in lockstep
 
 
 def test_bench_command_takes_checkpoint_specs(tmp_path, capsys):
