@@ -24,8 +24,9 @@ network serves Brainfuck, its dialects, Ook! and Befunge-93.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -135,8 +136,8 @@ def make_env(entry: Entry, shape: Shape, *, scoring: str | None, step_penalty: f
                        task_config=dict(entry.config) or None, scoring=scoring, step_penalty=step_penalty,
                        task_length=shape.task_length, max_program_length=shape.max_program_length,
                        content_split=content_split, cache_size=1024)
-    env = PadActions(env, shape.num_actions)
-    return PermuteActions(env, seed=seed) if permute else env
+    padded = PadActions(env, shape.num_actions)
+    return PermuteActions(padded, seed=seed) if permute else padded
 
 
 class VecTokenEnv:
@@ -148,7 +149,7 @@ class VecTokenEnv:
     def __init__(self, sampler, num_envs: int, shape: Shape, *, scoring: str | None = "pqt", step_penalty: float = 0.0005,
                  content_split: str = "train", permute: bool = False, seed: int = 0, reward_clip: float = 1.0):
         self.sampler, self.num_envs, self.shape = sampler, num_envs, shape
-        self.options = dict(scoring=scoring, step_penalty=step_penalty, content_split=content_split, permute=permute)
+        self.options: dict[str, Any] = dict(scoring=scoring, step_penalty=step_penalty, content_split=content_split, permute=permute)
         self.rng = np.random.default_rng(seed)
         self.seed = seed
         self.reward_clip = reward_clip
