@@ -243,30 +243,35 @@ def evaluate_targets(policy: Policy, targets: Sequence[EvalTarget], *, instances
 
         bar = tqdm(total=sum(len(p[1]) for p in plans), desc="evaluate", unit="ep", file=sys.stderr, dynamic_ncols=True)
     lockstep = callable(getattr(policy, "act_batch", None))
-    results = []
+    # every (target, instance) in one queue: a batched policy plays BATCH episodes per forward pass, across targets
+    queue = [(number, instance) for number, (_, chosen, _, _) in enumerate(plans) for instance in chosen]
+    options = dict(env_options or {})
+    if queue and options.get("task_length") is None:  # one task length for all envs, so their observations stack
+        from reasonenv.envs.encoding import fit_length
+
+        options["task_length"] = fit_length(max(task_encoding_length(instance) for _, instance in queue))
+    passed = [0] * len(plans)
+    lengths = [0] * len(plans)
+    pool: list = []
     try:
-        for target, chosen, heldout, note in plans:
-            envs: list = []
-            passed = length = 0
-            for start in range(0, len(chosen), BATCH):
-                batch = chosen[start:start + BATCH]
-                while len(envs) < (len(batch) if lockstep else 1):
-                    envs.append(token_env(target, chosen, env_options))
-                pairs = [(envs[k] if lockstep else envs[0], instance) for k, instance in enumerate(batch)]
-                for episode in run_episodes(pairs, policy):
-                    passed += int(episode.success)
-                    length += episode.length
-                if bar is not None:
-                    bar.update(len(batch))
+        for start in range(0, len(queue), BATCH):
+            chunk = queue[start:start + BATCH]
+            while len(pool) < (len(chunk) if lockstep else 1):
+                pool.append(token_env(plans[chunk[0][0]][0], [chunk[0][1]], options))
+            pairs = [(pool[k] if lockstep else pool[0], instance) for k, (_, instance) in enumerate(chunk)]
+            for (number, _), episode in zip(chunk, run_episodes(pairs, policy)):
+                passed[number] += int(episode.success)
+                lengths[number] += episode.length
             if bar is not None:
-                bar.set_postfix_str(f"{target.family} {passed}/{len(chosen)}", refresh=False)
-            for env in envs:
-                env.close()
-            results.append(TargetResult(target, len(chosen), passed, heldout, note, length / max(1, len(chosen))))
+                bar.update(len(chunk))
+                bar.set_postfix_str(f"{plans[chunk[-1][0]][0].family}", refresh=False)
     finally:
+        for env in pool:
+            env.close()
         if bar is not None:
             bar.close()
-    return results
+    return [TargetResult(target, len(chosen), passed[n], heldout, note, lengths[n] / max(1, len(chosen)))
+            for n, (target, chosen, heldout, note) in enumerate(plans)]
 
 
 def run_episodes(pairs: Sequence[tuple[Any, Instance]], policy: Policy) -> list[EpisodeResult]:
