@@ -2,8 +2,11 @@
 
 `evaluate(policy, suite="primitives", language="bf", instances=50)` runs
 the policy (any `reasonenv.policy.Policy`; a trained agent's loader returns
-its greedy policy) through the token env (`SynthesisEnv`, `env.step` by
-`env.step`) on N instances of every target and returns their pass rates.
+its greedy policy) through the token env (`SynthesisEnv`, one `env.step`
+per token, as `reasonenv.policy.run_episode` plays it) on N instances of
+every target and returns their pass rates. A policy with
+`act_batch(observations)` plays up to 64 episodes in lockstep, one forward
+pass per step for all of them (same episodes, far fewer passes).
 
 Targets: a suite's entries (its families with the suite's configs), or a
 curriculum's mixture entries (family, level, config) in stage order, each
@@ -14,9 +17,9 @@ target's (family, config), scanning indices 0, 1, 2, ... at the suite
 entry's seed (curricula: seed 0), so an evaluation is reproducible and
 never repeats training content. Where a (family, config) holds nothing out
 (a single possible content, e.g. emit-char level 0 or pqt print-hello),
-the first N instances are used instead and the row is flagged `train`
-(fallback) with the reason; so is a row where the scan found fewer than N
-held-out instances.
+the first N instances are used instead and the row is flagged `train*`
+with the reason. `content="train"` asks training content instead (the
+other side of the generalisation gap).
 """
 
 from __future__ import annotations
