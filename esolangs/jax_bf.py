@@ -646,6 +646,61 @@ def compile_and_run(
     )
 
 
+def run_tests(
+    codes,
+    inputs,
+    input_lengths,
+    modulus,
+    tape_size,
+    max_steps,
+    max_output,
+    clamp,
+    eof,
+    ignore_unmatched,
+    *,
+    lanes: int,
+    tape_cells: int,
+    output_slots: int,
+    tape_dtype=jnp.uint8,
+    refill_every: int = 8,
+):
+    """Jittable: run each of B programs on each of its T tests, folding every program once.
+
+    codes [B, L] (CODE_OF), inputs [B, T, I] uint8 and input_lengths [B, T];
+    options and limits are per program ([B]). Returns status, steps and
+    output_length as [B, T] and output as [B, T, output_slots] (the test
+    case's bytes are output[b, t, :output_length[b, t]]). This is the
+    verifier of a functional env: finished programs of a batch of episodes,
+    all their hidden tests, in one call inside the training step's jit.
+    """
+    batch, tests = inputs.shape[:2]
+    instructions, loops, has_unmatched = fold_programs(codes, modulus)
+
+    def per_test(values):
+        return jnp.repeat(values, tests, axis=0)
+
+    status, steps, output, output_length = run_pool(
+        per_test(instructions),
+        per_test(loops),
+        per_test(has_unmatched),
+        jnp.int32(batch * tests),
+        inputs.reshape(batch * tests, inputs.shape[2]),
+        input_lengths.reshape(batch * tests),
+        *(per_test(a) for a in (modulus, tape_size, max_steps, max_output, clamp, eof, ignore_unmatched)),
+        lanes=lanes,
+        tape_cells=tape_cells,
+        output_slots=output_slots,
+        tape_dtype=tape_dtype,
+        refill_every=refill_every,
+    )
+    return (
+        status.reshape(batch, tests),
+        steps.reshape(batch, tests),
+        output.reshape(batch, tests, output_slots),
+        output_length.reshape(batch, tests),
+    )
+
+
 # ---------------------------------------------------------------- host API
 
 _CODE_TABLE = bytes(CODE_OF.get(chr(byte), 0) for byte in range(256))

@@ -269,3 +269,52 @@ def test_bench_script_smoke(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "print" in result.stdout and out.exists()
+
+
+def test_run_tests_folds_once_and_runs_every_test():
+    import jax
+    import numpy as np
+
+    from esolangs.jax_bf import STATUS_NAMES, encode_program, pack_rows, run_tests
+
+    rng = random.Random(SEED + 7)
+    programs = [agent_program(rng) for _ in range(6)] + [",[.,]", ",>,<.>."]
+    tests = [[bytes(rng.randrange(1, 256) for _ in range(rng.randint(0, 4))) for _ in range(3)] for _ in programs]
+    batch, count = len(programs), 3
+    codes, _ = pack_rows([encode_program(p) for p in programs], 64, batch)
+    inputs = np.zeros((batch, count, 16), np.uint8)
+    lengths = np.zeros((batch, count), np.int32)
+    for b, cases_of in enumerate(tests):
+        for t, data in enumerate(cases_of):
+            inputs[b, t, : len(data)] = np.frombuffer(data, np.uint8)
+            lengths[b, t] = len(data)
+
+    def per_program(value, dtype=np.int32):
+        return np.full(batch, value, dtype)
+
+    verify = jax.jit(run_tests, static_argnames=("lanes", "tape_cells", "output_slots", "tape_dtype", "refill_every"))
+    status, steps, output, length = (
+        np.asarray(a)
+        for a in verify(
+            codes.astype(np.int32),
+            inputs,
+            lengths,
+            per_program(27),
+            per_program(64),
+            per_program(500),
+            per_program(SMALL["max_output"]),
+            per_program(True, bool),
+            per_program(0),
+            per_program(True, bool),
+            lanes=8,
+            tape_cells=64,
+            output_slots=64,
+        )
+    )
+    options = BrainfuckOptions(cell_modulus=27, tape_size=64, left_edge="clamp", unmatched="ignore")
+    for b, program in enumerate(programs):
+        for t, data in enumerate(tests[b]):
+            want = run_reference(program, data, Limits(max_steps=500, max_output=SMALL["max_output"]), options)
+            assert STATUS_NAMES[status[b, t]] == want.status, (program, data)
+            assert int(steps[b, t]) == want.steps, (program, data)
+            assert output[b, t, : length[b, t]].tobytes() == want.output, (program, data)
