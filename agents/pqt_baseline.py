@@ -28,7 +28,6 @@ import heapq
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -52,7 +51,7 @@ class PQTSettings:
     entropy_weight: float = 0.01
     baseline_decay: float = 0.99
 
-    def validate(self) -> "PQTSettings":
+    def validate(self) -> PQTSettings:
         for name in ("batch_size", "topk", "max_length", "hidden"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:

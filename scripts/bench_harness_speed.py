@@ -29,7 +29,7 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     import openai  # noqa: F401  (imported before the clock starts: a one-off cost of about a second)
 
-    from reasonenv.bench.runner import BenchConfig, plan, run_bench
+    from reasonenv.bench.runner import BenchConfig, run_bench
     from reasonenv.commands.bench import build_model
 
     server = subprocess.Popen(

@@ -21,8 +21,9 @@ import os
 import re
 import sys
 import tempfile
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -81,6 +82,11 @@ def _bool(text: str) -> bool:
     if text.lower() in ("0", "false", "no", "off"):
         return False
     raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+
+
+def run_label(args) -> str:
+    """'quick' when the arguments are the --quick ones (whatever --out), else 'full-mode'."""
+    return "quick" if dataclasses.replace(args, out=type(args).quick().out) == type(args).quick() else "full-mode"
 
 
 def check_positive(args, *names: str) -> None:

@@ -86,9 +86,9 @@ def stage_rows(evaluation, curriculum: str, stages: int) -> list[dict]:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    from agents.checkpoint import load_policy
     from agents.rllib_trainer import train
     from agents.train_config import TrainConfig, parse_budget
-    from agents.checkpoint import load_policy
     from reasonenv.evaluation import evaluate
 
     budget_s = parse_budget(args.budget)

@@ -8,10 +8,7 @@ import threading
 import time
 
 import pytest
-
-
-
-from fake_openai_server import Fault, FakeOpenAIServer  # registered by tests/conftest.py
+from fake_openai_server import FakeOpenAIServer, Fault  # registered by tests/conftest.py
 
 from agents.llm import ChatConfig, OpenAIChatModel, make_model, parse_retry_after
 from reasonenv.bench.models import EndpointError, ModelRequest, OracleModel, RandomModel
@@ -87,7 +84,7 @@ def test_backoff_is_exponential_with_full_jitter_and_capped():
                             rng=random.Random(1))
     for retry in range(6):
         delays = [model.backoff(retry, None) for _ in range(200)]
-        assert 0 <= min(delays) and max(delays) <= min(4.0, 0.5 * 2**retry)
+        assert min(delays) >= 0 and max(delays) <= min(4.0, 0.5 * 2**retry)
         assert max(delays) > 0.5 * min(4.0, 0.5 * 2**retry)  # spread over the range, not a constant
     assert model.backoff(0, 2.5) == 2.5 and model.backoff(0, 99.0) == 4.0
     asyncio.run(model.aclose())

@@ -12,18 +12,17 @@ import time
 from pathlib import Path
 
 import pytest
+from fake_openai_server import FakeOpenAIServer, Fault  # registered by tests/conftest.py
 
 from reasonenv.bench import prompts
-from reasonenv.bench.report import markdown, newcombe, outcomes, wilson, write_report
 from reasonenv.bench.models import OracleModel
+from reasonenv.bench.report import markdown, newcombe, outcomes, wilson, write_report
 from reasonenv.bench.runner import BenchConfig, read_results, run_bench
 from reasonenv.cli import main as cli_main
 from reasonenv.commands.bench import build_model
 
 ROOT = Path(__file__).resolve().parents[2]
 
-
-from fake_openai_server import Fault, FakeOpenAIServer  # registered by tests/conftest.py
 CAT = "```bf\n,[.,]\n```"
 
 

@@ -10,7 +10,7 @@ shows with each family (esolangs; Python demonstrations would need the sandbox a
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 
 import pytest
 
@@ -39,7 +39,7 @@ def doc_programs(language: str) -> list[str]:
     return sorted(found)
 
 
-@lru_cache(maxsize=None)
+@cache
 def families(suite: str) -> dict[str, list]:
     from curricula.suites import get_suite
 

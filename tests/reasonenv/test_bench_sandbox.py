@@ -10,7 +10,13 @@ import uuid
 
 import pytest
 
-from reasonenv.bench.sandbox import SANDBOX_UID_BASE, SandboxLimits, _namespace_unavailable_reason, detect_guard, run_python
+from reasonenv.bench.sandbox import (
+    SANDBOX_UID_BASE,
+    SandboxLimits,
+    _namespace_unavailable_reason,
+    detect_guard,
+    run_python,
+)
 
 FAST = SandboxLimits(cpu_seconds=1, wall_seconds=2.0, processes=16)
 GUARDS = ["audit-hook"] + ([] if _namespace_unavailable_reason() else ["namespace"])

@@ -117,7 +117,7 @@ def test_run_input_passes_the_argument_bytes_unchanged():
     assert result.returncode == 0, result.stderr
     assert result.stdout == b"\xff\xfe"
     result = cli("run", "--lang", "bf", "-", "--input", "é", stdin=b",[.,]")
-    assert result.stdout == "é".encode("utf-8")
+    assert result.stdout == "é".encode()
 
 
 def test_an_endless_program_on_stdin_fails_after_the_limit(tmp_path):

@@ -10,7 +10,17 @@ import reasonenv  # noqa: F401  (registers the ids)
 from curricula.base import TestCase, make_task
 from reasonenv.bench.prompts import build_messages, language_info
 from reasonenv.envs.encoding import (
-    CUT, END, FIELD, INPUT, OUTPUT, SPEC, decode_examples, decode_spec, encode_task, encoded_length, spec_number,
+    CUT,
+    END,
+    FIELD,
+    INPUT,
+    OUTPUT,
+    SPEC,
+    decode_examples,
+    decode_spec,
+    encode_task,
+    encoded_length,
+    spec_number,
 )
 
 
