@@ -50,7 +50,6 @@ def measure(model: str, iterations: int, stage: int) -> dict:
     sample_s = learn_s = 0.0
     started = time.perf_counter()
     for _ in range(iterations):
-        before = time.perf_counter()
         result = algo.train()
         steps += int(result["env_runners"]["num_env_steps_sampled"])
         timers = result.get("timers", {})

@@ -51,7 +51,7 @@ def test_rl_vs_supervised_quick(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     results = check_outputs(out, "rl_vs_supervised.png")
     assert set(results["arms"]) == {"rl", "sl+rl", "sl+rl-matched"}
-    for arm, stats in results["arms"].items():
+    for stats in results["arms"].values():
         for name in ("train_content", "heldout_content", "heldout_levels", "heldout_families", "gap_levels"):
             assert len(stats[name]["per_seed"]) == 1
     # The matched arm pays its supervised tokens out of the RL budget; the other sl arm does not.
