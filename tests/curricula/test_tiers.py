@@ -22,10 +22,7 @@ NAMES = [cls.name for cls in ALL]
 WITH_BF = [cls for cls in ALL if cls().bf_solution(cls().instance(0, 0)) is not None]
 
 RESERVED = set(
-    "reverse remove-char count-char add bool-logic print-hello echo-twice echo-thrice copy-reverse zero-cascade cascade "
-    "shift-left shift-right riffle unriffle middle-char remove-last remove-last-two echo-alternating echo-half length "
-    "echo-second-seq echo-nth-seq substring divide-2 dedup print echo prefix find sort3 multiply divmod fib count-down "
-    "emit-char emit-string echo-byte echo-all add-constant".split()
+    ["reverse", "remove-char", "count-char", "add", "bool-logic", "print-hello", "echo-twice", "echo-thrice", "copy-reverse", "zero-cascade", "cascade", "shift-left", "shift-right", "riffle", "unriffle", "middle-char", "remove-last", "remove-last-two", "echo-alternating", "echo-half", "length", "echo-second-seq", "echo-nth-seq", "substring", "divide-2", "dedup", "print", "echo", "prefix", "find", "sort3", "multiply", "divmod", "fib", "count-down", "emit-char", "emit-string", "echo-byte", "echo-all", "add-constant"]
 )
 
 
