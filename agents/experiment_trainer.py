@@ -155,6 +155,7 @@ class VecTokenEnv:
         self.reward_clip = reward_clip
         self._envs: dict[tuple[int, str], Any] = {}
         self.current: list[Any] = [None] * num_envs
+        # Placeholders that _reset fills for every i below, before anything reads them.
         self.entries: list[tuple[Entry, int]] = [None] * num_envs  # type: ignore[list-item]
         self.obs: list[dict] = [None] * num_envs  # type: ignore[list-item]
         self.env_steps = 0

@@ -125,7 +125,7 @@ def check_range(config: Any, name: str, low: int | float, high: int | float) -> 
     A field declared `int` takes only ints (not 2.5, not True); others take any number.
     """
     if _declared_int(type(config), name):  # type: ignore[arg-type]  # mypy does not count type[Any] as Hashable
-        check_int_field(config, name, low, high)  # type: ignore[arg-type]
+        check_int_field(config, name, low, high)  # type: ignore[arg-type]  # int fields have int bounds
     else:
         check_number_field(config, name, low, high)
 

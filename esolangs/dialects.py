@@ -273,12 +273,12 @@ class BrainfuckDialect(TranslatedDialect):
         self.seed = seed
         self._table = dialect_table(seed)
         self.name = f"bf-dialect-{seed}"  # type: ignore[misc]  # per instance: one class serves every seed
-        self.title = f"Brainfuck dialect {seed}"  # type: ignore[misc]
+        self.title = f"Brainfuck dialect {seed}"  # type: ignore[misc]  # per instance, as name above
         tokens = sorted(self._table.values(), key=len, reverse=True)
         self._pattern = re.compile("|".join(re.escape(token) for token in tokens))
         self._command_of = {token: command for command, token in self._table.items()}
         super().__init__(options)
-        self.sample = (self.from_bf(HELLO_WORLD), b"", b"Hello World!\n")  # type: ignore[misc]
+        self.sample = (self.from_bf(HELLO_WORLD), b"", b"Hello World!\n")  # type: ignore[misc]  # per instance, as name above
 
     @property
     def table(self) -> dict[str, str]:
