@@ -39,9 +39,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple
 
 import flax.struct as struct
 import jax
@@ -52,9 +53,8 @@ from flax.training.train_state import TrainState
 
 from agents import run_dir as rd
 from agents.flax_models import build_model, parameter_count
+from agents.jax_policy import POLICY_FILE, STATE_DIR  # one definition of the checkpoint layout
 from agents.train_config import TrainConfig
-
-from agents.jax_policy import POLICY_FILE, STATE_DIR  # noqa: E402  (one definition of the checkpoint layout)
 
 SETTINGS_FILE = "jax_settings.json"
 REWARD_RANGE = (-1.0, 1.0)
@@ -74,7 +74,7 @@ class JaxSettings:
     verify_chunk: int = 128
     """Finished programs verified per batched interpreter call."""
 
-    def validate(self) -> "JaxSettings":
+    def validate(self) -> JaxSettings:
         for name, low in (("num_envs", 1), ("pool_size", 1), ("pool_refresh", 0), ("verify_chunk", 1)):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < low:

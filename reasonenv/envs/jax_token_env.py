@@ -41,9 +41,9 @@ neither gymnasium nor ray, so it runs where they are not installed.
 from __future__ import annotations
 
 import dataclasses
-import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -71,10 +71,6 @@ class PoolEntry:
     config: Mapping[str, Any] = field(default_factory=dict)
     language: str = "bf"
     key: str = ""
-
-    @property
-    def identity(self) -> str:
-        return self.key or json.dumps([self.family, self.level, dict(self.config), self.language], sort_keys=True)
 
 
 @dataclass
@@ -198,7 +194,6 @@ def _bf_codes(table, language) -> list[int]:
 def language_tables(languages: Sequence[str], action_order: str | None):
     """Token tables and Brainfuck codes of `languages`; ValueError for a language outside Brainfuck's family."""
     import esolangs
-
     from reasonenv.envs.encoding import token_table
 
     tables, codes = {}, {}
@@ -511,9 +506,8 @@ class JaxTokenEnv:
         return verify_programs(params, programs, language, entry, slot)
 
 
-def final_reward(params: TokenEnvParams, verdicts: Verdicts, entry, slot) -> jax.Array:
+def final_reward(params: TokenEnvParams, verdicts: Verdicts) -> jax.Array:
     """What the Python env adds to the last step's reward: the score, minus the penalty for a syntax_error."""
-    del entry, slot
     return verdicts.score - jnp.where(verdicts.syntax_error, params.invalid_program_penalty, 0.0)
 
 
@@ -668,7 +662,7 @@ def verify_finished(params: TokenEnvParams, finished, programs, language, entry,
     per_program = lambda a: a.reshape((P, M) + a.shape[1:])  # noqa: E731
     verdicts = score_programs(params, entry, slot, per_program(status), per_program(steps), per_program(output),
                               per_program(output_length))
-    reward = jnp.where(finished, final_reward(params, verdicts, entry, slot), 0.0)
+    reward = jnp.where(finished, final_reward(params, verdicts), 0.0)
     return reward.reshape(shape), (finished & verdicts.success).reshape(shape), verdicts.passed.reshape(shape)
 
 

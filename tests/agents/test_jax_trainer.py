@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -56,8 +57,10 @@ def trained_run(tmp_path_factory):
     curriculum.write_text(CURRICULUM)
     run = folder / "run"
     code = FRESH_RUN % {"tiny": TINY, "curriculum": str(curriculum), "run": str(run), "settings": SETTINGS}
+    # A compile cache of this test session only: the resume below loads what the first run compiled.
+    env = {**os.environ, "REASONENV_JAX_CACHE": str(folder / "jax_cache")}
     done = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=REPO, capture_output=True, text=True,
-                          timeout=900)
+                          timeout=900, env=env)
     assert done.returncode == 0, done.stderr[-3000:]
     return run, curriculum, done.stdout
 
@@ -77,7 +80,8 @@ def test_trains_and_checkpoints_without_gymnasium_ray_or_torch(trained_run):
     assert json.loads((checkpoint / "algorithm" / "jax_policy.json").read_text())["backend"] == "jax"
 
 
-def test_resume_continues_at_the_saved_stage(trained_run):
+@pytest.mark.filterwarnings("ignore:Sharding info not provided")
+def test_resume_continues_at_the_saved_stage(trained_run, monkeypatch):
     import orbax.checkpoint as ocp
 
     from agents import run_dir as rd
@@ -85,6 +89,7 @@ def test_resume_continues_at_the_saved_stage(trained_run):
     from agents.train_config import TrainConfig
 
     run, curriculum, _ = trained_run
+    monkeypatch.setenv("REASONENV_JAX_CACHE", str(run.parent / "jax_cache"))
     checkpoint = rd.latest_checkpoint(run)
     # The scheduler state as a promotion would leave it: stage 1, empty window.
     state = json.loads((checkpoint / rd.SCHEDULER).read_text())

@@ -193,7 +193,7 @@ def test_observations_ends_and_rewards_match(episodes):
     for mode in ("binary", "fraction", "pqt", "prefix"):
         mode_params = params.replace(mode=jnp.full_like(params.mode, MODE_ID[mode]))
         verdicts = verify(mode_params, programs, language, entry, slot)
-        extra = np.asarray(final_reward(mode_params, verdicts, entry, slot))
+        extra = np.asarray(final_reward(mode_params, verdicts))
         # the rollout path: a [T, B] grid of which some steps finished, compacted and run by test lanes
         grid = lambda a: a.reshape((8, VERIFY_ROWS // 8) + a.shape[1:])  # noqa: E731
         finished_grid = grid(jnp.arange(VERIFY_ROWS) < rows)
