@@ -20,20 +20,23 @@ ids to act, without a dedicated knowledge store.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+if TYPE_CHECKING:
+    from reasonenv.envs.synthesis import TokenObservation
+
 PAD_EFFECT = 0
 """esolangs.knowledge's id of `pad` (kept literal: EFFECTS[0] never changes)."""
 
 
-class PadActions(gym.Wrapper):
+class PadActions(gym.Wrapper["TokenObservation", np.int64, "TokenObservation", np.int64]):
     """Widen the action space to `num_actions` slots; the added slots are masked out and have effect `pad`."""
 
-    def __init__(self, env: gym.Env, num_actions: int):
+    def __init__(self, env: gym.Env[TokenObservation, np.int64], num_actions: int):
         super().__init__(env)
         # A token env: Discrete actions, Dict observations (the casts only tell the type checker so).
         observation_space = cast(spaces.Dict, env.observation_space)
@@ -71,7 +74,7 @@ class PadActions(gym.Wrapper):
         return self._pad(obs), reward, terminated, truncated, info
 
 
-class PermuteActions(gym.Wrapper):
+class PermuteActions(gym.Wrapper["TokenObservation", np.int64, "TokenObservation", np.int64]):
     """A fresh permutation of action slots 1..A-1 at every reset; observations and actions are mapped through it.
 
     `order[new] = old`: the agent's slot `new` is the inner env's slot
@@ -79,7 +82,7 @@ class PermuteActions(gym.Wrapper):
     episodes are reproducible like the inner env's.
     """
 
-    def __init__(self, env: gym.Env, seed: int | None = None):
+    def __init__(self, env: gym.Env[TokenObservation, np.int64], seed: int | None = None):
         super().__init__(env)
         self.num_actions = int(cast(spaces.Discrete, env.action_space).n)
         self._rng = np.random.default_rng(seed)
