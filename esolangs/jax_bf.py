@@ -781,7 +781,11 @@ def run_batch(
         raise ValueError(f"inputs has {len(inputs)} entries for {count} programs; give one per program")
     step_limits = _per_program("max_steps", max_steps, count)
     output_limits = _per_program("max_output", max_output, count)
-    limits = [Limits(max_steps=steps, max_output=output) for steps, output in zip(step_limits, output_limits)]
+    distinct: dict[tuple[int, int], Limits] = {}  # validated once per distinct pair, not once per program
+    limits = [
+        distinct.get(pair) or distinct.setdefault(pair, Limits(max_steps=pair[0], max_output=pair[1]))
+        for pair in zip(step_limits, output_limits)
+    ]
     check_backend_limits(opts, max(step_limits, default=0))
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be an int >= 1, got {batch_size!r}")
@@ -809,9 +813,9 @@ def run_batch(
     steps_array = np.asarray(step_limits, np.int32)
     output_array = np.asarray(output_limits, np.int64).clip(0, 2**31 - 1).astype(np.int32)
     for (length_bucket, input_bucket), members in sorted(groups.items()):
-        pool = _pool_bucket(len(members))
-        for start in range(0, len(members), pool):
-            chunk = members[start : start + pool]
+        for start in range(0, len(members), POOL_BUCKETS[-1]):
+            chunk = members[start : start + POOL_BUCKETS[-1]]
+            pool = _pool_bucket(len(chunk))  # the last chunk in a smaller pool: padding rows cost folding too
             code_array, _ = pack_rows([codes[i] for i in chunk], length_bucket, pool)
             input_array, input_lengths = pack_rows([stdins[i] for i in chunk], input_bucket, pool)
             chunk_steps = np.zeros(pool, np.int32)
