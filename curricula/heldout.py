@@ -14,28 +14,31 @@ training. The split is therefore made on an instance's *content*:
 - **Content space of a (family, config).** Measured on a fixed sample:
   every index of a family with a fixed size (at most 256), else the
   instances (seed `SPACE_SEED`, index 0..255). Deterministic, cached.
-- **Rule.**
-  - *hash*: when the sample shows more than `SMALL_SPACE` distinct
-    contents, a content is held out when the first 8 bytes of its key, as
-    a fraction of 2**64, are below `HELDOUT_FRACTION` (0.2): about 20% of
+- **Rule.** A content has one status wherever it appears in its family,
+  whatever the level (so nothing trained at one level is "held out" at
+  another):
+  - *family table* for small spaces. The family's difficulty levels are
+    measured in order (0, 1, ...). The one content of a single-content level
+    is training content. A level with 2..`SMALL_SPACE` distinct contents
+    keeps the status its contents got at lower levels and decides its new
+    ones in key order: held out while fewer than max(1, round(0.2 * D)) of
+    its contents are held out and held-out content stays at most half of
+    its draws, else training content. So emit-char's byte 1 (all of level
+    0) is training content at every level, level 1 holds out one of the
+    bytes 2 and 3, and level 3 (15 values) three of its values.
+  - *hash rule* for every other content (large spaces, configs off the
+    family's levels): held out when the first 8 bytes of its key, as a
+    fraction of 2**64, are below `HELDOUT_FRACTION` (0.2), about 20% of
     every large space (target strings, random input lists, ...).
-  - *rank*: when the sample shows 2..`SMALL_SPACE` distinct contents (e.g.
-    emit-char with 7 values, paper Befunge factorial with 15), the
-    max(1, round(0.2 * D)) contents with the smallest keys are held out,
-    skipping any whose addition would make held-out content more than half
-    of the sample's draws. So a small space still holds out at least one
-    content and training still gets at least half of the draws. A content
-    outside the sample (rare in a small space) follows the hash rule.
-  - *none*: a space with a single content (emit-char level 0, pqt
-    print-hello, paper Befunge fibonacci, ...), or one where the hash rule
-    leaves a side of the sample empty, holds nothing out: all of it is
-    training content. `content_report` says so, and evaluation falls back
-    to training content for it and flags the row.
+  - *none*: a (family, config) with a single content (emit-char level 0,
+    pqt print-hello, paper Befunge fibonacci, ...), or whose contents all
+    fall on one side, holds nothing out: all of it is training content.
+    `content_report` says so, and evaluation falls back to training
+    content for it and flags the row.
 
-Known limit: the split is per (family, config). A content that is the
-whole space of a tiny level (the byte 1 of emit-char level 0) is training
-content there even where a larger level of the same family holds it out;
-`content_report` lists such levels, and evaluation flags them.
+Known limit: the table is per family (emit-char and emit-string decide
+their own small spaces), and a config override with a single content
+trains on it even if the family table holds it out at some level.
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from curricula.base import Instance, TaskFamily, config_of, make_task
+from curricula.base import Instance, TaskFamily, config_of, family_class, make_task
 
 HELDOUT_FRACTION = 0.2
 """Share of each content space held out from training."""
@@ -57,7 +60,7 @@ SPACE_SAMPLE = 256
 SPACE_SEED = 7_919_000
 """Generation seed of the measuring sample (fixed: the split never changes with training seeds)."""
 SMALL_SPACE = 32
-"""Spaces with at most this many distinct contents in the sample use the rank rule."""
+"""Levels with at most this many distinct contents in their sample are decided by the family table."""
 CONTENT_SPLITS = ("all", "train", "heldout")
 """Values of the token envs' `content_split` option."""
 _KEY_SALT = b"reasonenv/heldout-content/1\0"
@@ -77,7 +80,7 @@ def _hash_heldout(key: str) -> bool:
 
 @dataclass(frozen=True)
 class ContentSpace:
-    """The measured content space of one (family, config) and the rule that splits it."""
+    """The measured content space of one (family, config) and how it splits."""
 
     family: str
     config: dict[str, Any]
@@ -86,19 +89,21 @@ class ContentSpace:
     distinct: int
     """Distinct contents among them."""
     rule: str
-    """hash, rank or none (see the module docstring)."""
+    """split (the family table, then the hash rule) or none (nothing held out; see the module docstring)."""
     heldout_seen: int
     """Distinct held-out contents in the sample."""
-    ranked: frozenset[str] = frozenset()
-    """Keys held out by the rank rule."""
     sample_keys: frozenset[str] = frozenset()
+    table_heldout: frozenset[str] = frozenset()
+    """Contents the family table holds out."""
+    table_decided: frozenset[str] = frozenset()
+    """Contents the family table decides (held out or not); the others follow the hash rule."""
 
     def holds_out(self, key: str) -> bool:
         """Whether a content of this space is held out."""
         if self.rule == "none":
             return False
-        if self.rule == "rank" and key in self.sample_keys:
-            return key in self.ranked
+        if key in self.table_decided:
+            return key in self.table_heldout
         return _hash_heldout(key)
 
     @property
@@ -110,29 +115,56 @@ class ContentSpace:
         if self.rule == "none":
             if self.distinct <= 1:
                 return f"one possible content ({self.distinct} distinct in {self.sampled} instances): nothing held out"
-            return f"{self.distinct} distinct contents, none of them in the hash rule's held-out share: nothing held out"
-        rule = "rank rule (small space)" if self.rule == "rank" else f"hash rule ({HELDOUT_FRACTION:.0%})"
-        return f"{self.heldout_seen} of {self.distinct} distinct contents held out, {rule}"
-
-
-def _rank_heldout(keys: list[str], drawn: list[str]) -> frozenset[str]:
-    """The rank rule: smallest keys first, max(1, round(0.2 * D)) of them, skipping any that would make
-    held-out content more than half of the draws (so training never waits long for its content)."""
-    target = max(1, round(HELDOUT_FRACTION * len(keys)))
-    share = {key: drawn.count(key) / len(drawn) for key in keys}
-    chosen: list[str] = []
-    mass = 0.0
-    for key in keys:
-        if len(chosen) == target:
-            break
-        if mass + share[key] <= 0.5:
-            chosen.append(key)
-            mass += share[key]
-    return frozenset(chosen)
+            side = "held out" if self.heldout_seen else "training content"
+            return f"all {self.distinct} distinct contents are {side} by the family's split: nothing held out here"
+        return f"{self.heldout_seen} of {self.distinct} distinct contents held out"
 
 
 def _config_json(config: Mapping[str, Any]) -> str:
     return json.dumps(dict(config), sort_keys=True, default=str)
+
+
+def _sample(task: TaskFamily, stop_above: int | None = None) -> list[str]:
+    """Content keys of the measuring sample of a family object (see the module docstring); with `stop_above`,
+    cut short once more than that many distinct contents are seen (the space is large: only that matters)."""
+    size = type(task).size
+    seed, count = (0, min(size, SPACE_SAMPLE)) if size is not None else (SPACE_SEED, SPACE_SAMPLE)
+    keys: list[str] = []
+    seen: set[str] = set()
+    for index in range(count):
+        key = content_key(task.instance(seed, index))
+        keys.append(key)
+        seen.add(key)
+        if stop_above is not None and len(seen) > stop_above:
+            break
+    return keys
+
+
+@functools.lru_cache(maxsize=None)
+def family_table(family: str) -> dict[str, bool]:
+    """Held-out status of every content of the family's small levels, decided level by level (module docstring)."""
+    levels = family_class(family).config_class.num_levels()
+    decided: dict[str, bool] = {}
+    for level in range(levels):
+        drawn = _sample(make_task(family, level=level), stop_above=SMALL_SPACE)
+        keys = sorted(set(drawn))
+        if len(keys) == 1:
+            decided.setdefault(keys[0], False)
+        if not 2 <= len(keys) <= SMALL_SPACE:
+            continue
+        share = {key: drawn.count(key) / len(drawn) for key in keys}
+        held = [key for key in keys if decided.get(key)]
+        mass = sum(share[key] for key in held)
+        target = max(1, round(HELDOUT_FRACTION * len(keys)))
+        for key in keys:
+            if key in decided:
+                continue
+            hold = len(held) < target and mass + share[key] <= 0.5
+            decided[key] = hold
+            if hold:
+                held.append(key)
+                mass += share[key]
+    return decided
 
 
 def content_space(task: TaskFamily) -> ContentSpace:
@@ -143,23 +175,17 @@ def content_space(task: TaskFamily) -> ContentSpace:
 @functools.lru_cache(maxsize=4096)
 def _measure(family: str, config_json: str) -> ContentSpace:
     fields = json.loads(config_json)
-    task = make_task(family, **fields)
-    size = type(task).size
-    if size is not None:
-        instances = [task.instance(0, index) for index in range(min(size, SPACE_SAMPLE))]
-    else:
-        instances = [task.instance(SPACE_SEED, index) for index in range(SPACE_SAMPLE)]
-    keys = sorted({content_key(instance) for instance in instances})
-    base = dict(family=family, config=fields, sampled=len(instances), distinct=len(keys), sample_keys=frozenset(keys))
+    drawn = _sample(make_task(family, **fields))
+    keys = frozenset(drawn)
+    table = family_table(family)
+    base = dict(family=family, config=fields, sampled=len(drawn), distinct=len(keys), sample_keys=keys,
+                table_heldout=frozenset(key for key, held in table.items() if held), table_decided=frozenset(table))
     if len(keys) <= 1:
         return ContentSpace(rule="none", heldout_seen=0, **base)
-    if len(keys) <= SMALL_SPACE:
-        ranked = _rank_heldout(keys, [content_key(instance) for instance in instances])
-        return ContentSpace(rule="rank", heldout_seen=len(ranked), ranked=ranked, **base)
-    held = sum(_hash_heldout(key) for key in keys)
+    held = sum(table[key] if key in table else _hash_heldout(key) for key in keys)
     if held == 0 or held == len(keys):
-        return ContentSpace(rule="none", heldout_seen=0, **base)
-    return ContentSpace(rule="hash", heldout_seen=held, **base)
+        return ContentSpace(rule="none", heldout_seen=held, **base)
+    return ContentSpace(rule="split", heldout_seen=held, **base)
 
 
 def is_heldout(instance: Instance) -> bool:

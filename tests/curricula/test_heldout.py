@@ -53,7 +53,7 @@ def test_split_is_deterministic_across_cache_clears():
 @pytest.mark.parametrize("family, level", [("reverse", None), ("echo-all", 3), ("emit-string", 4), ("add-constant", 5)])
 def test_large_spaces_hold_out_about_a_fifth(family, level):
     task = make_task(family, level=level)
-    assert content_space(task).rule == "hash"
+    assert content_space(task).rule == "split"
     share = sum(is_heldout(task.instance(11, i)) for i in range(600)) / 600
     assert abs(share - HELDOUT_FRACTION) < 0.07
 
@@ -61,13 +61,28 @@ def test_large_spaces_hold_out_about_a_fifth(family, level):
 def test_small_space_holds_out_one_value_and_trains_on_the_rest():
     task = make_task("emit-char", level=2)  # values 1..7
     space = content_space(task)
-    assert space.rule == "rank" and space.distinct == 7 and space.heldout_seen == 1
+    assert space.rule == "split" and space.distinct == 7 and space.heldout_seen == 1
     values = {}
     for i in range(300):
         instance = task.instance(0, i)
         values.setdefault(instance.tests[0].output, set()).add(is_heldout(instance))
     assert len(values) == 7 and all(len(sides) == 1 for sides in values.values())
     assert sum(True in sides for sides in values.values()) == 1
+
+
+@pytest.mark.parametrize("family", ["emit-char", "emit-repeated", "emit-string", "echo-byte", "increment-byte"])
+def test_a_content_has_one_status_at_every_level_of_its_family(family):
+    status = {}
+    for level in range(6):
+        task = make_task(family, level=level)
+        for index in range(150):
+            instance = task.instance(0, index)
+            status.setdefault(content_key(instance), set()).add(is_heldout(instance))
+        if level:
+            assert content_space(task).has_heldout, (family, level, content_space(task).note)
+    assert all(len(sides) == 1 for sides in status.values())
+    level_zero = content_key(make_task(family, level=0).instance(0, 0))
+    assert status[level_zero] == {False}  # what the first stage trains on is never "held out" later
 
 
 def test_single_content_spaces_are_reported_and_hold_nothing_out():
