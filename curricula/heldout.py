@@ -8,8 +8,8 @@ training. The split is therefore made on an instance's *content*:
   instance's visible examples and hidden tests, hashed with sha256
   (`content_key`). Seeds, indices, descriptions, the family name and the
   config are not part of it, so the same target or the same tests fall on
-  the same side whatever family or level asks for them (emit-char "5" and
-  emit-string "5" are one content). The observation's spec (target string,
+  the same side whatever level asks for them (and, under the hash rule,
+  whatever family). The observation's spec (target string,
   value, count, ...) is derived from the same tests, so it is covered too.
 - **Content space of a (family, config).** Measured on a fixed sample:
   every index of a family with a fixed size (at most 256), else the
