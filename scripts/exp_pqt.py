@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from experiments_common import (
-    CellStore, arg, check_positive, markdown_table, parse_args, pyplot, quiet, save_figure, torch_setup, write_atomic,
+    CellStore, arg, run_label, check_positive, markdown_table, parse_args, pyplot, quiet, save_figure, torch_setup, write_atomic,
     write_json,
 )
 
@@ -248,7 +248,7 @@ def report(args, store: CellStore) -> dict:
             f"{summary['methods'][m]['mean_successful_runs_per_task_heldout']:.2f}" for m in args.methods]
     rows.append(gen)
     write_json(store.out / "results.json", summary)
-    md = [f"# Agent vs Priority Queue Training ({'quick' if args.budget < 1000 else 'full'} run)\n",
+    md = [f"# Agent vs Priority Queue Training ({run_label(args)} run)\n",
           f"Budget {args.budget:,} programs executed per run, R = {args.runs} runs per (method, task), program cap "
           f"{args.max_program_length} tokens for every method. Cell: successful runs / R (held-out: found programs that "
           "also pass the held-out test cases).\n",

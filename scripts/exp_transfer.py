@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from experiments_common import (
-    CellStore, arg, bootstrap_ci, check_positive, fmt_ci, markdown_table, parse_args, pyplot, quiet, save_figure,
+    CellStore, arg, run_label, bootstrap_ci, check_positive, fmt_ci, markdown_table, parse_args, pyplot, quiet, save_figure,
     torch_setup, write_atomic, write_json,
 )
 
@@ -233,7 +233,7 @@ def report(args, store: CellStore) -> dict:
         rows.append(["chance (random masked)", *(f"{100 * chance[t]:.0f}%" if t in chance else "n/a" for t in targets)])
         return markdown_table(["arm", *targets], rows)
 
-    md = [f"# Transfer by swapping knowledge ({'quick' if args.pretrain_steps < 5000 else 'full'} run)\n",
+    md = [f"# Transfer by swapping knowledge ({run_label(args)} run)\n",
           f"Trained on bf stages 0..{args.last_stage} of {args.curriculum} for {args.pretrain_steps:,} env steps per "
           f"(arm, seed) (PPO, lr {args.lr}, {args.scoring} reward); fine-tuned {args.finetune_steps:,} env steps per target; {args.eval_instances} held-out "
           f"instances per entry; seeds {args.seeds}. Cells: mean success [95% bootstrap CI] (per seed, %).\n",
