@@ -16,8 +16,9 @@ import math
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from agents import run_dir as rd
 from agents.train_config import TrainConfig
@@ -49,7 +50,7 @@ def callback_class(window: int):
     """CurriculumCallback with the model's W for the stream-overflow statistic (a class: RLlib instantiates it per process)."""
     from agents.rllib_callbacks import CurriculumCallback
 
-    return type("CurriculumCallbackW%d" % window, (CurriculumCallback,), {"window": window})
+    return type(f"CurriculumCallbackW{window}", (CurriculumCallback,), {"window": window})
 
 
 def build_algo_config(cfg: TrainConfig, curriculum_state: dict | None = None):
@@ -99,7 +100,7 @@ def init_ray(cfg: TrainConfig, log: Callable[[str], None]) -> bool:
         if has_token and "RAY_AUTH_MODE" not in os.environ:
             os.environ["RAY_AUTH_MODE"] = "token"
             if "ray" in sys.modules:
-                from ray._raylet import Config
+                from ray._raylet import Config  # type: ignore[attr-defined]  # compiled; ray's _raylet.pyi omits it
 
                 Config.initialize("")  # what Ray's own _enable_token_auth does after setting the variable
     import ray
@@ -280,7 +281,9 @@ def train(cfg: TrainConfig, run_dir: Path, *, resume: bool = False, log: Callabl
     run_dir = Path(run_dir)
     stage_names, families = curriculum_info(cfg.curriculum)
     columns = progress_columns(families)
-    scheduler_state, progress_state, checkpoint = None, {"iteration": 0, "timesteps": 0, "wall_s": 0.0}, None
+    scheduler_state: dict[str, Any] | None = None
+    progress_state: dict[str, Any] = {"iteration": 0, "timesteps": 0, "wall_s": 0.0}
+    checkpoint = None
     if resume:
         checkpoint = rd.latest_checkpoint(run_dir)
         if checkpoint is not None:
@@ -295,6 +298,7 @@ def train(cfg: TrainConfig, run_dir: Path, *, resume: bool = False, log: Callabl
     started_ray = init_ray(cfg, log)
     algo = build_algo_config(cfg, scheduler_state).build_algo()
     if checkpoint is not None:
+        assert scheduler_state is not None, "loaded with the checkpoint above"
         algo.restore_from_path(str(checkpoint / rd.ALGORITHM))
         log(f"resumed {run_dir} from {checkpoint.name}: iteration {progress_state['iteration']}, "
             f"{progress_state['timesteps']:,} steps, stage {scheduler_state.get('stage', 0)}")

@@ -24,8 +24,9 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 CONFIG = "config.json"
 PROGRESS = "progress.csv"
@@ -207,7 +208,7 @@ def summary_table(rows: list[dict[str, Any]], families: list[str], stage_names: 
         "|---|---|---|---|",
     ]
     for family in families:
-        seen = [r.get(f"success/{family}") for r in rows if r.get(f"success/{family}") is not None]
+        seen = [value for r in rows if (value := r.get(f"success/{family}")) is not None]
         episodes = sum(int(r.get(f"episodes/{family}") or 0) for r in rows)
         if not seen:
             continue

@@ -102,7 +102,7 @@ class TrainConfig:
     torch_threads: int = 1
     """Torch threads per process (the driver and every env runner); more oversubscribes a shared machine."""
 
-    def validate(self) -> "TrainConfig":
+    def validate(self) -> TrainConfig:
         from curricula.schedulers import curriculum_path
 
         curriculum_path(self.curriculum)  # ValueError naming the shipped curricula
@@ -146,7 +146,7 @@ class TrainConfig:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "TrainConfig":
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
         data = dict(data)
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - known)
@@ -160,5 +160,5 @@ class TrainConfig:
         return cls(ppo=PPOSettings(**ppo_data), **data)
 
     @classmethod
-    def load(cls, path: str | Path) -> "TrainConfig":
+    def load(cls, path: str | Path) -> TrainConfig:
         return cls.from_dict(json.loads(Path(path).read_text()))
