@@ -875,20 +875,25 @@ def run_batch(
                 output_slots=output_slots,
                 tape_dtype=tape_dtype,
             )
-            status, steps, output, output_length = (np.asarray(a) for a in (status, steps, output, output_length))
+            # Python lists and one bytes object: per-element numpy indexing would cost more than the run.
+            status_codes = np.asarray(status).tolist()
+            step_counts = np.asarray(steps).tolist()
+            lengths = np.asarray(output_length).tolist()
+            written_all = np.asarray(output).tobytes()
             for row, index in enumerate(chunk):
-                status_code = int(status[row])
-                written = output[row, : output_length[row]].tobytes()
+                status_code = status_codes[row]
+                start_byte = row * output_slots
+                written = written_all[start_byte : start_byte + lengths[row]]
                 if status_code == S_OK:
-                    results[index] = Execution(OK, written, int(steps[row]))
+                    results[index] = Execution(OK, written, step_counts[row])
                 elif status_code == S_STEP:
                     results[index] = step_limit(written, step_limits[index])
                 elif status_code == S_OUTPUT:
-                    results[index] = output_limit(written, int(steps[row]), output_limits[index])
+                    results[index] = output_limit(written, step_counts[row], output_limits[index])
                 elif status_code == S_MEMORY:
-                    results[index] = memory_limit(written, int(steps[row]), opts.tape_size)
+                    results[index] = memory_limit(written, step_counts[row], opts.tape_size)
                 elif status_code == S_RUNTIME:
-                    results[index] = left_edge_error(written, int(steps[row]))
+                    results[index] = left_edge_error(written, step_counts[row])
                 else:  # syntax_error (for the reference's message) or output past the bucket
                     on_host.append(index)
     for index in on_host:
