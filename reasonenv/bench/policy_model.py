@@ -28,7 +28,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from reasonenv.bench.models import ModelRequest, ModelResponse
 from reasonenv.bench.prompts import language_info, render_answer
@@ -50,7 +51,7 @@ class PolicyModel:
         self.name = name
         self.env_options = dict(env_options or {})
         self.lockstep = callable(getattr(policy, "act_batch", None))
-        self._pools: dict[tuple, list] = {}
+        self._pools: dict[str, list] = {}  # by language
         self._pending: list[tuple[ModelRequest, asyncio.Future]] = []
         self._flusher: asyncio.Task | None = None
 
@@ -95,7 +96,7 @@ class PolicyModel:
         await asyncio.sleep(0)  # the other conversations in flight ask now, and join this round
         while self._pending:
             pending, self._pending = self._pending, []
-            groups: dict[tuple, list] = {}
+            groups: dict[str, list] = {}  # by language
             for request, future in pending:
                 groups.setdefault(request.language, []).append((request, future))
             for items in groups.values():
