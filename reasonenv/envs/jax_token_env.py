@@ -273,12 +273,12 @@ def build_params(
     num_actions = max(t.num_actions for t in tables.values())
     if instances is None:
         instances = sample_pool(entries, pool_size=pool_size, pool_seed=pool_seed, content_split=content_split)
-    instances = [list(group) for group in instances]
-    if len(instances) != len(entries) or any(not group for group in instances):
-        raise ValueError(f"instances must hold one non-empty list per entry ({len(entries)}), got {[len(g) for g in instances]}")
-    slots = max(len(group) for group in instances)
+    pool_instances: list[list[Any]] = [list(group) for group in instances]
+    if len(pool_instances) != len(entries) or any(not group for group in pool_instances):
+        raise ValueError(f"instances must hold one non-empty list per entry ({len(entries)}), got {[len(g) for g in pool_instances]}")
+    slots = max(len(group) for group in pool_instances)
     # Entries with fewer instances repeat them cyclically, so a uniform slot draws each equally often per cycle.
-    instances = [[group[i % len(group)] for i in range(slots)] for group in instances]
+    pool_instances = [[group[i % len(group)] for i in range(slots)] for group in pool_instances]
     if task_length is None:
         longest = max(
             TaskSource(e.family, e.language, level=e.level, config=dict(e.config)).longest_encoding() for e in entries
@@ -286,7 +286,7 @@ def build_params(
         task_length = fit_length(longest)
 
     E, N = len(entries), slots
-    flat = [inst for group in instances for inst in group]
+    flat = [inst for group in pool_instances for inst in group]
     M = max(min_test_shape[0], max(len(inst.tests) for inst in flat))
     I = max(min_test_shape[1], max(len(t.input) for inst in flat for t in inst.tests))
     O = max(min_test_shape[2], max(len(t.output) for inst in flat for t in inst.tests))
@@ -302,7 +302,7 @@ def build_params(
     clamp, eof, ignore, mode = grid(bool), grid(np.int32), grid(bool), grid(np.int32)
     pqt = {name: grid(np.float32) for name in ("base", "correct_bonus", "code_length_bonus", "failure_reward")}
     normalize = grid(bool)
-    for e, (entry, group) in enumerate(zip(entries, instances)):
+    for e, (entry, group) in enumerate(zip(entries, pool_instances)):
         for n, inst in enumerate(group):
             if inst.family not in ids:
                 raise ValueError(f"instance family {inst.family!r} is not registered")
@@ -351,9 +351,7 @@ def build_params(
         effects[i] = table.action_effects(A)
         code_of[i, :table.num_actions] = codes[name]
         lang_actions[i], open_action[i], close_action[i] = table.num_actions, table.open_action, table.close_action
-    if entry_weights is None:
-        entry_weights = np.ones(E, np.float32)
-    weights = np.asarray(entry_weights, np.float32)
+    weights = np.ones(E, np.float32) if entry_weights is None else np.asarray(entry_weights, np.float32)
     if weights.shape != (E,) or not np.all(weights >= 0) or not weights.sum() > 0:
         raise ValueError(f"entry_weights must be {E} non-negative numbers with a positive sum, got {list(weights)}")
     params = TokenEnvParams(
@@ -374,7 +372,7 @@ def build_params(
         mask_actions=bool(mask_actions), tape_cells=tape_cells, output_slots=int(max_output.max()),
         wide_cells=bool(modulus.max() > 256), max_program_length=int(max_program_length),
     )
-    info = PoolInfo(entries, languages, tables, instances, A, int(task_length), int(max_program_length))
+    info = PoolInfo(entries, languages, tables, pool_instances, A, int(task_length), int(max_program_length))
     return params, info
 
 
@@ -482,7 +480,7 @@ class JaxTokenEnv:
         terminated = is_stop | invalid
         done = terminated | truncated
         reward = -params.step_penalty - jnp.where(invalid, params.invalid_program_penalty, 0.0)
-        new_state = state.replace(program=program, length=length, open_loops=open_loops)
+        new_state = dataclasses.replace(state, program=program, length=length, open_loops=open_loops)
         info = {
             "terminated": terminated, "truncated": truncated, "invalid_token": invalid,
             "needs_verification": done & ~invalid,
@@ -513,25 +511,18 @@ def final_reward(params: TokenEnvParams, verdicts: Verdicts) -> jax.Array:
 
 def run_core(codes, inputs, input_lengths, modulus, tape_size, max_steps, max_output, clamp, eof, ignore_unmatched,
              *, tape_cells: int, output_slots: int, tape_dtype):
-    """esolangs.jax_bf's jittable core on C programs (one per lane): fold, run, (status, steps, output, length).
+    """esolangs.jax_bf's jittable core on C programs: fold, run, (status, steps, output, length).
 
-    Adapts to the core's two shapes: `run_pool` (lanes that take the next
-    program when theirs ends; half as many lanes as programs) or the older
-    `run_folded` (one lane per program).
+    `run_pool` runs them on half as many lanes as programs; a lane takes the next program when its own ends.
     """
     from esolangs import jax_bf
 
-    if hasattr(jax_bf, "run_pool"):
-        instructions, loops, unmatched = jax_bf.fold_programs(codes, modulus, ignore_unmatched)
-        count = codes.shape[0]
-        return jax_bf.run_pool(instructions, loops, unmatched, jnp.int32(count), inputs, input_lengths, modulus,
-                               tape_size, max_steps, max_output, clamp, eof, ignore_unmatched,
-                               lanes=max(1, count // 2), tape_cells=tape_cells, output_slots=output_slots,
-                               tape_dtype=tape_dtype)
-    folded, unmatched = jax_bf.fold_programs(codes, modulus, ignore_unmatched)
-    return jax_bf.run_folded(folded, unmatched, inputs, input_lengths, modulus, tape_size, max_steps, max_output,
-                             clamp, eof, ignore_unmatched, tape_cells=tape_cells, output_slots=output_slots,
-                             tape_dtype=tape_dtype)
+    instructions, loops, unmatched = jax_bf.fold_programs(codes, modulus, ignore_unmatched)
+    count = codes.shape[0]
+    return jax_bf.run_pool(instructions, loops, unmatched, jnp.int32(count), inputs, input_lengths, modulus,
+                           tape_size, max_steps, max_output, clamp, eof, ignore_unmatched,
+                           lanes=max(1, count // 2), tape_cells=tape_cells, output_slots=output_slots,
+                           tape_dtype=tape_dtype)
 
 
 def run_lanes(params: TokenEnvParams, programs, language, entry, slot, test, active):
