@@ -140,7 +140,7 @@ def _sample(task: TaskFamily, stop_above: int | None = None) -> list[str]:
     return keys
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def family_table(family: str) -> dict[str, bool]:
     """Held-out status of every content of the family's small levels, decided level by level (module docstring)."""
     levels = family_class(family).config_class.num_levels()
