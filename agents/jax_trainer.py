@@ -290,7 +290,12 @@ class Pool:
         from reasonenv.envs.jax_token_env import scheduler_weights
 
         weights, stage = scheduler_weights(self.scheduler, self.entries)
-        self.params = self.params.replace(entry_weights=jnp.asarray(weights), stage=jnp.int32(stage))
+        self.params = commit(self.params.replace(entry_weights=jnp.asarray(weights), stage=jnp.int32(stage)))
+
+
+def commit(tree):
+    """Every leaf as an array committed to the device: jit specialises on committed vs not, so mixing them recompiles."""
+    return jax.device_put(tree, jax.devices()[0])
 
 
 def episode_results(pool: Pool, episodes: dict[str, np.ndarray]):
@@ -362,8 +367,9 @@ def restore_state(path: Path, runner: Runner) -> Runner:
     target = {"params": runner.train_state.params, "opt_state": runner.train_state.opt_state,
               "step": runner.train_state.step, "rng": runner.rng}
     tree = ocp.PyTreeCheckpointer().restore((path / STATE_DIR).resolve(), item=target)
+    tree = jax.tree_util.tree_map(lambda like, value: jnp.asarray(value, like.dtype), target, tree)  # dtypes as built
     state = runner.train_state.replace(params=tree["params"], opt_state=tree["opt_state"], step=tree["step"])
-    return runner.replace(train_state=state, rng=jnp.asarray(tree["rng"], runner.rng.dtype))
+    return runner.replace(train_state=state, rng=tree["rng"])
 
 
 def train(cfg: TrainConfig, run_dir: Path, *, resume: bool = False, log: Callable[[str], None] = print,
@@ -408,13 +414,15 @@ def train(cfg: TrainConfig, run_dir: Path, *, resume: bool = False, log: Callabl
     obs, env_state = jax.vmap(env.reset, (0, None))(jax.random.split(reset_key, num_envs), pool.params)
     weights = model.init(init_key, jax.tree_util.tree_map(lambda x: x[:1], obs))
     tx = optax.chain(optax.clip_by_global_norm(ppo.grad_clip), optax.adam(ppo.lr))
-    runner = Runner(TrainState.create(apply_fn=model.apply, params=weights, tx=tx), env_state, obs, rng)
+    state = TrainState.create(apply_fn=model.apply, params=weights, tx=tx).replace(step=jnp.zeros((), jnp.int32))
+    runner = Runner(state, env_state, obs, rng)
     log(f"[agents.jax_trainer] {cfg.model}: {parameter_count(weights):,} parameters; {num_envs} envs x {num_steps} steps "
         f"per iteration; pool {len(pool.entries)} entries x {settings.pool_size} instances")
     if checkpoint is not None:
         runner = restore_state(checkpoint / rd.ALGORITHM, runner)
         log(f"resumed {run_dir} from {checkpoint.name}: iteration {progress_state['iteration']}, "
             f"{progress_state['timesteps']:,} steps, stage {scheduler.state_dict().get('stage', 0)}")
+    runner = commit(runner)
     collect, learn = make_functions(env, model, ppo, num_envs, num_steps, settings.verify_chunk)
     policy_meta = {"backend": "jax", "model": cfg.model, "settings": {**model_settings(model)},
                    "task_length": pool.info.task_length, "program_length": cfg.max_program_length,
