@@ -252,12 +252,13 @@ def report(args, store: CellStore) -> dict:
           f"Budget {args.budget:,} programs executed per run, R = {args.runs} runs per (method, task), program cap "
           f"{args.max_program_length} tokens for every method. Cell: successful runs / R (held-out: found programs that "
           "also pass the held-out test cases).\n",
-          f"agent-pretrained: {len(pre)} pretrained model(s), {args.pretrain_steps:,} env steps each "
+          ("" if "agent-pretrained" not in args.methods else
+           f"agent-pretrained: {len(pre)} pretrained model(s), {args.pretrain_steps:,} env steps each "
           f"(up to {pretrain_programs:,} programs) on stages 0..{args.last_stage} of {args.curriculum}; fine-tuned per "
           f"task with the same {args.budget:,}-program budget. Counting its pretraining programs too, tasks solved within "
           f"the budget: {len(summary['methods'].get('agent-pretrained', {}).get('tasks_solved_counting_pretraining', []))}. "
           f"Overlap of the tasks with pretraining families: {overlap or 'none'} (bf-basics holds echo and reverse from "
-          "stage 11 on).\n",
+          "stage 11 on).\n"),
           markdown_table(["task", *args.methods], rows),
           "\nPaper (Abolafia et al. 2018, up to 20M programs per run, 25 runs; context only): PQT 17/26 tasks, PG+PQT 18, "
           "GA 18; generalisation 13.0 successful runs on training cases vs 5.7 on held-out cases (of 25).\n"]
