@@ -41,8 +41,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from experiments_common import (
-    CellStore, arg, run_label, bootstrap_ci, check_positive, fmt_ci, markdown_table, parse_args, pyplot, quiet, save_figure,
-    torch_setup, write_atomic, write_json,
+    CellStore,
+    arg,
+    bootstrap_ci,
+    check_positive,
+    fmt_ci,
+    markdown_table,
+    parse_args,
+    pyplot,
+    quiet,
+    run_label,
+    save_figure,
+    torch_setup,
+    write_atomic,
+    write_json,
 )
 
 ARMS = ("rl", "sl+rl", "sl+rl-matched")
@@ -75,11 +87,11 @@ class RLvsSLArgs:
     scoring: str = arg("binary", "RL training reward mode: binary, fraction, pqt or prefix (evaluation is always binary)")
 
     @classmethod
-    def quick(cls) -> "RLvsSLArgs":
+    def quick(cls) -> RLvsSLArgs:
         return cls(seeds=[0], last_stage=1, rl_steps=256, sl_updates=4, sl_batch=32, demos_per_entry=2,
                    eval_instances=2, num_envs=16, heldout_levels=["emit-char:2"], heldout_families=["increment-byte:0"])
 
-    def validate(self) -> "RLvsSLArgs":
+    def validate(self) -> RLvsSLArgs:
         unknown = [a for a in self.arms if a not in ARMS]
         if unknown:
             raise ValueError(f"--arms has unknown arm(s) {unknown}; choose from {', '.join(ARMS)}")
@@ -176,7 +188,12 @@ def run_cell(args, store: CellStore, arm: str, seed: int) -> dict:
     import torch
 
     from agents.experiment_trainer import (
-        CurriculumSampler, PPOConfig, VecTokenEnv, demonstrations, ppo_train, supervised_train,
+        CurriculumSampler,
+        PPOConfig,
+        VecTokenEnv,
+        demonstrations,
+        ppo_train,
+        supervised_train,
     )
 
     key = f"{arm}__s{seed}"
@@ -298,7 +315,7 @@ def main(argv=None) -> int:
     try:
         check_heldout(args)
     except ValueError as err:
-        raise SystemExit(f"error: {err}")
+        raise SystemExit(f"error: {err}") from None
     torch_setup()
     store = CellStore(Path(args.out), args, BUDGET_FIELDS)
     started = time.perf_counter()

@@ -40,8 +40,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from experiments_common import (
-    CellStore, arg, run_label, bootstrap_ci, check_positive, fmt_ci, markdown_table, parse_args, pyplot, quiet, save_figure,
-    torch_setup, write_atomic, write_json,
+    CellStore,
+    arg,
+    bootstrap_ci,
+    check_positive,
+    fmt_ci,
+    markdown_table,
+    parse_args,
+    pyplot,
+    quiet,
+    run_label,
+    save_figure,
+    torch_setup,
+    write_atomic,
+    write_json,
 )
 
 SEMANTIC_NOTE = ("semantics-changing dialect (cell modulus / EOF rule): the effect vocabulary "
@@ -71,11 +83,11 @@ class TransferArgs:
     scoring: str = arg("binary", "training reward mode: binary, fraction, pqt or prefix (evaluation is always binary)")
 
     @classmethod
-    def quick(cls) -> "TransferArgs":
+    def quick(cls) -> TransferArgs:
         return cls(seeds=[0], dialect_seeds=[101], last_stage=0, pretrain_steps=128, finetune_steps=64,
                    eval_instances=2, num_envs=16, max_program_length=6)
 
-    def validate(self) -> "TransferArgs":
+    def validate(self) -> TransferArgs:
         from agents.experiment_models import ARMS
 
         unknown = [a for a in self.arms if a not in ARMS]
