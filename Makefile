@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 TRAIN_ARGS ?= --curriculum bf-basics --model small-context --budget 3m
 
-.PHONY: help demo test test-slow lint setup setup-dev setup-train setup-jax setup-all train-demo bench bench-startup clean
+.PHONY: help demo languages-demo test test-slow lint setup setup-dev setup-train setup-jax setup-all train-demo bench bench-startup clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -43,13 +43,16 @@ setup-jax: $(VENV)/.setup-jax ## add JAX, Flax and Optax
 
 setup-all: setup-train setup-jax setup-dev ## every extra
 
-demo: setup ## set up .venv and run the main job (reasonenv demo)
+demo: setup-train setup-dev ## the main job: set up .venv (Ray RLlib, CPU torch) and train the memory agent on bf-basics for 3 minutes
+	$(BIN)/reasonenv train $(TRAIN_ARGS) --out runs --name quickstart-$$(date +%Y%m%d-%H%M%S)
+
+languages-demo: setup ## run every language on a sample program (reasonenv demo)
 	$(BIN)/reasonenv demo
 
 train-demo: setup-train ## a short RL training run (TRAIN_ARGS='...' to change it)
 	$(BIN)/reasonenv train $(TRAIN_ARGS)
 
-test: setup-dev ## run the default test suite (fast tests, 2 workers)
+test: setup-train setup-jax setup-dev ## run the default test suite (fast tests, 2 workers; agents and JAX included)
 	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 lint: setup-dev ## ruff lint and format check, mypy on the four packages (config in pyproject.toml)
