@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -52,6 +53,7 @@ def ray_temp():
     folder = tempfile.mkdtemp(prefix="rt", dir="/tmp")
     yield folder
     kill_processes_mentioning(folder)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def kill_processes_mentioning(text: str) -> None:
