@@ -119,8 +119,9 @@ def use_compilation_cache() -> str | None:
     import os
 
     folder = os.environ.get("REASONENV_JAX_CACHE", str(Path.home() / ".cache" / "reasonenv" / "jax"))
-    if not folder or jax.config.jax_compilation_cache_dir:
-        return jax.config.jax_compilation_cache_dir or None
+    cached = jax.config.jax_compilation_cache_dir  # type: ignore[attr-defined]  # jax's Config makes its flags at runtime
+    if not folder or cached:
+        return cached or None
     jax.config.update("jax_compilation_cache_dir", folder)
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
     return folder
@@ -180,7 +181,7 @@ def make_functions(env, model, ppo, num_envs: int, num_steps: int, verify_chunk:
         transition = Transition(runner.obs, action, log_prob, value, reward, done, info["needs_verification"],
                                 info["program"], info["language"], info["entry"], info["slot"], info["stage"],
                                 info["length"])
-        return (runner.replace(env_state=env_state, obs=obs, rng=rng), env_params), transition
+        return (dataclasses.replace(runner, env_state=env_state, obs=obs, rng=rng), env_params), transition
 
     @jax.jit
     def collect(runner: Runner, env_params):
@@ -248,7 +249,7 @@ def make_functions(env, model, ppo, num_envs: int, num_steps: int, verify_chunk:
         stats = jax.tree_util.tree_map(jnp.mean, stats)
         residual = targets - batch.value
         stats["vf_explained_var"] = 1.0 - residual.var() / (targets.var() + 1e-8)
-        return runner.replace(train_state=train_state, rng=rng), stats
+        return dataclasses.replace(runner, train_state=train_state, rng=rng), stats
 
     return collect, learn
 
@@ -369,7 +370,7 @@ def restore_state(path: Path, runner: Runner) -> Runner:
     tree = ocp.PyTreeCheckpointer().restore((path / STATE_DIR).resolve(), item=target)
     tree = jax.tree_util.tree_map(lambda like, value: jnp.asarray(value, like.dtype), target, tree)  # dtypes as built
     state = runner.train_state.replace(params=tree["params"], opt_state=tree["opt_state"], step=tree["step"])
-    return runner.replace(train_state=state, rng=tree["rng"])
+    return dataclasses.replace(runner, train_state=state, rng=tree["rng"])
 
 
 def train(cfg: TrainConfig, run_dir: Path, *, resume: bool = False, log: Callable[[str], None] = print,
@@ -385,7 +386,7 @@ def train(cfg: TrainConfig, run_dir: Path, *, resume: bool = False, log: Callabl
     stage_names, families = curriculum_info(cfg.curriculum)
     columns = progress_columns(families)
     scheduler = load_curriculum(cfg.curriculum)
-    progress_state = {"iteration": 0, "timesteps": 0, "wall_s": 0.0}
+    progress_state: dict[str, Any] = {"iteration": 0, "timesteps": 0, "wall_s": 0.0}
     checkpoint = rd.latest_checkpoint(run_dir) if resume else None
     if resume and (run_dir / SETTINGS_FILE).is_file():
         settings = JaxSettings(**json.loads((run_dir / SETTINGS_FILE).read_text()))

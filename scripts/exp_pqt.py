@@ -42,7 +42,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from experiments_common import (
-    CellStore, arg, run_label, check_positive, markdown_table, parse_args, pyplot, quiet, save_figure, torch_setup, write_atomic,
+    CellStore,
+    arg,
+    check_positive,
+    markdown_table,
+    parse_args,
+    pyplot,
+    quiet,
+    run_label,
+    save_figure,
+    torch_setup,
+    write_atomic,
     write_json,
 )
 
@@ -80,11 +90,11 @@ class PQTArgs:
     agent_scoring: str = arg("pqt", "reward mode of per-task training (pqt: PQT's own shaped reward)")
 
     @classmethod
-    def quick(cls) -> "PQTArgs":
+    def quick(cls) -> PQTArgs:
         return cls(tasks=["length", "reverse"], runs=1, budget=48, pretrain_steps=256, pretrain_models=1, num_envs=16,
                    last_stage=1, pqt_batch=16)
 
-    def validate(self) -> "PQTArgs":
+    def validate(self) -> PQTArgs:
         unknown = [m for m in self.methods if m not in METHODS]
         if unknown:
             raise ValueError(f"--methods has unknown method(s) {unknown}; choose from {', '.join(METHODS)}")
