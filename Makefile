@@ -52,7 +52,10 @@ languages-demo: setup ## run every language on a sample program (reasonenv demo)
 train-demo: setup-train ## a short RL training run (TRAIN_ARGS='...' to change it)
 	$(BIN)/reasonenv train $(TRAIN_ARGS)
 
-test: setup-train setup-jax setup-dev ## run the default test suite (fast tests, 2 workers; agents and JAX included)
+test: setup-train setup-jax setup-dev ## lint (ruff, mypy), then the default test suite (fast tests, 2 workers; agents and JAX included)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy esolangs curricula reasonenv agents
 	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 lint: setup-dev ## ruff lint and format check, mypy on the four packages (config in pyproject.toml)

@@ -96,4 +96,6 @@ def build_arm(arm: str, observation_space, action_space, model_config: dict | No
     """The torch module of an arm; ValueError lists the arms."""
     if arm not in ARMS:
         raise ValueError(f"unknown arm {arm!r}; choose one of {', '.join(ARMS)}")
-    return ARMS[arm](observation_space=observation_space, action_space=action_space, model_config=dict(model_config or {}))
+    return ARMS[arm](
+        observation_space=observation_space, action_space=action_space, model_config=dict(model_config or {})
+    )

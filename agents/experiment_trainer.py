@@ -50,12 +50,14 @@ class Shape:
         from gymnasium import spaces
 
         A = self.num_actions
-        return spaces.Dict({
-            "task": spaces.Box(0, 263, (self.task_length,), np.int32),
-            "program": spaces.Box(0, A - 1, (self.max_program_length,), np.int32),
-            "action_mask": spaces.Box(0, 1, (A,), np.int8),
-            "action_effects": spaces.Box(0, 63, (A,), np.int32),
-        })
+        return spaces.Dict(
+            {
+                "task": spaces.Box(0, 263, (self.task_length,), np.int32),
+                "program": spaces.Box(0, A - 1, (self.max_program_length,), np.int32),
+                "action_mask": spaces.Box(0, 1, (A,), np.int8),
+                "action_effects": spaces.Box(0, 63, (A,), np.int32),
+            }
+        )
 
     def action_space(self):
         from gymnasium import spaces
@@ -127,15 +129,31 @@ class CurriculumSampler:
         return int(getattr(self.scheduler, "stage", 0))
 
 
-def make_env(entry: Entry, shape: Shape, *, scoring: str | None, step_penalty: float, content_split: str,
-             permute: bool, seed: int):
+def make_env(
+    entry: Entry,
+    shape: Shape,
+    *,
+    scoring: str | None,
+    step_penalty: float,
+    content_split: str,
+    permute: bool,
+    seed: int,
+):
     """A SynthesisEnv for one entry, padded to the shape (and permuted per episode if asked)."""
     from reasonenv.envs.synthesis import SynthesisEnv
 
-    env = SynthesisEnv(language=entry.language, task=entry.family, difficulty=entry.level,
-                       task_config=dict(entry.config) or None, scoring=scoring, step_penalty=step_penalty,
-                       task_length=shape.task_length, max_program_length=shape.max_program_length,
-                       content_split=content_split, cache_size=1024)
+    env = SynthesisEnv(
+        language=entry.language,
+        task=entry.family,
+        difficulty=entry.level,
+        task_config=dict(entry.config) or None,
+        scoring=scoring,
+        step_penalty=step_penalty,
+        task_length=shape.task_length,
+        max_program_length=shape.max_program_length,
+        content_split=content_split,
+        cache_size=1024,
+    )
     padded = PadActions(env, shape.num_actions)
     return PermuteActions(padded, seed=seed) if permute else padded
 
@@ -146,10 +164,23 @@ class VecTokenEnv:
     Counters: `env_steps` (every step), `programs` (every finished episode).
     """
 
-    def __init__(self, sampler, num_envs: int, shape: Shape, *, scoring: str | None = "pqt", step_penalty: float = 0.0005,
-                 content_split: str = "train", permute: bool = False, seed: int = 0, reward_clip: float = 1.0):
+    def __init__(
+        self,
+        sampler,
+        num_envs: int,
+        shape: Shape,
+        *,
+        scoring: str | None = "pqt",
+        step_penalty: float = 0.0005,
+        content_split: str = "train",
+        permute: bool = False,
+        seed: int = 0,
+        reward_clip: float = 1.0,
+    ):
         self.sampler, self.num_envs, self.shape = sampler, num_envs, shape
-        self.options: dict[str, Any] = dict(scoring=scoring, step_penalty=step_penalty, content_split=content_split, permute=permute)
+        self.options: dict[str, Any] = dict(
+            scoring=scoring, step_penalty=step_penalty, content_split=content_split, permute=permute
+        )
         self.rng = np.random.default_rng(seed)
         self.seed = seed
         self.reward_clip = reward_clip
@@ -241,8 +272,17 @@ class TrainLog:
     stage: int = 0
 
 
-def ppo_train(model, venv: VecTokenEnv, cfg: PPOConfig, *, env_steps: int | None = None, programs: int | None = None,
-              stop: Callable[[TrainLog], bool] | None = None, log: TrainLog | None = None, seed: int = 0) -> TrainLog:
+def ppo_train(
+    model,
+    venv: VecTokenEnv,
+    cfg: PPOConfig,
+    *,
+    env_steps: int | None = None,
+    programs: int | None = None,
+    stop: Callable[[TrainLog], bool] | None = None,
+    log: TrainLog | None = None,
+    seed: int = 0,
+) -> TrainLog:
     """PPO until `env_steps` or `programs` (counted by venv since this call) is reached, or `stop(log)` is true."""
     if env_steps is None and programs is None:
         raise ValueError("ppo_train needs a budget: env_steps or programs")
@@ -254,8 +294,9 @@ def ppo_train(model, venv: VecTokenEnv, cfg: PPOConfig, *, env_steps: int | None
     T, B = cfg.rollout_steps, venv.num_envs
 
     def spent() -> bool:
-        return ((env_steps is not None and venv.env_steps - start_steps >= env_steps)
-                or (programs is not None and venv.programs - start_programs >= programs))
+        return (env_steps is not None and venv.env_steps - start_steps >= env_steps) or (
+            programs is not None and venv.programs - start_programs >= programs
+        )
 
     while not spent():
         obs_buf, act_buf, logp_buf, val_buf, rew_buf, done_buf = [], [], [], [], [], []
@@ -299,7 +340,7 @@ def ppo_train(model, venv: VecTokenEnv, cfg: PPOConfig, *, env_steps: int | None
         for _ in range(cfg.num_epochs):
             order = torch.randperm(n)
             for start in range(0, n, cfg.minibatch_size):
-                rows = order[start:start + cfg.minibatch_size]
+                rows = order[start : start + cfg.minibatch_size]
                 logits, value = policy_outputs(model, {k: v[rows] for k, v in flat_obs.items()})
                 log_probs = F.log_softmax(logits, -1)
                 logp = log_probs.gather(1, actions[rows, None])[:, 0]
@@ -327,7 +368,9 @@ def ppo_train(model, venv: VecTokenEnv, cfg: PPOConfig, *, env_steps: int | None
 # ----------------------------------------------------------------------------- supervised pretraining
 
 
-def demonstrations(entries: Sequence[Entry], shape: Shape, per_entry: int, seed: int = 0) -> tuple[list[dict], int, int]:
+def demonstrations(
+    entries: Sequence[Entry], shape: Shape, per_entry: int, seed: int = 0
+) -> tuple[list[dict], int, int]:
     """Teacher-forced (observation, action) pairs of reference solutions on training-content instances.
 
     Each reference program is tokenised through the env's token table and
@@ -341,7 +384,9 @@ def demonstrations(entries: Sequence[Entry], shape: Shape, per_entry: int, seed:
     used = skipped = 0
     rng = np.random.default_rng(seed)
     for entry in entries:
-        env = make_env(entry, shape, scoring="binary", step_penalty=0.0, content_split="train", permute=False, seed=seed)
+        env = make_env(
+            entry, shape, scoring="binary", step_penalty=0.0, content_split="train", permute=False, seed=seed
+        )
         for _ in range(per_entry):
             obs, _ = env.reset(seed=int(rng.integers(2**31)))
             instance = env.unwrapped.instance
@@ -360,8 +405,9 @@ def demonstrations(entries: Sequence[Entry], shape: Shape, per_entry: int, seed:
     return steps, used, skipped
 
 
-def supervised_train(model, steps: list[dict], *, updates: int, batch_size: int = 256, lr: float = 3e-4,
-                     seed: int = 0) -> list[float]:
+def supervised_train(
+    model, steps: list[dict], *, updates: int, batch_size: int = 256, lr: float = 3e-4, seed: int = 0
+) -> list[float]:
     """Next-token cross-entropy on demonstration steps; returns the loss per update."""
     if not steps:
         raise ValueError("supervised_train got no demonstration steps")
@@ -393,6 +439,7 @@ def greedy_actions(model) -> Callable[[dict[str, np.ndarray]], np.ndarray]:
         with torch.no_grad():
             logits, _ = policy_outputs(model, to_torch(obs))
         return logits.argmax(-1).numpy()
+
     return act
 
 
@@ -404,17 +451,21 @@ def random_actions(seed: int = 0) -> Callable[[dict[str, np.ndarray]], np.ndarra
 
     def act(obs):
         return np.array([policy.act({"action_mask": m}) for m in obs["action_mask"]])
+
     return act
 
 
-def success_on(act, entry: Entry, instances: Sequence[Any], shape: Shape, *, batch: int = 32,
-               permute: bool = False) -> tuple[int, int, list[str]]:
+def success_on(
+    act, entry: Entry, instances: Sequence[Any], shape: Shape, *, batch: int = 32, permute: bool = False
+) -> tuple[int, int, list[str]]:
     """(passed, episodes, programs) of `act` (batched actions) on the given instances of one entry."""
-    envs = [make_env(entry, shape, scoring="binary", step_penalty=0.0, content_split="all", permute=permute, seed=i)
-            for i in range(min(batch, len(instances)))]
+    envs = [
+        make_env(entry, shape, scoring="binary", step_penalty=0.0, content_split="all", permute=permute, seed=i)
+        for i in range(min(batch, len(instances)))
+    ]
     passed, programs = 0, []
     for start in range(0, len(instances), len(envs)):
-        chunk = instances[start:start + len(envs)]
+        chunk = instances[start : start + len(envs)]
         live = list(range(len(chunk)))
         obs = [envs[j].reset(seed=start + j, options={"instance": inst})[0] for j, inst in enumerate(chunk)]
         while live:
@@ -441,8 +492,9 @@ def heldout_instances(entry: Entry, count: int, content: str = "heldout") -> tup
     return chosen, heldout
 
 
-def evaluate_entries(act, entries: Iterable[Entry], shape: Shape, instances: int, content: str = "heldout",
-                     permute: bool = False) -> dict[str, dict[str, Any]]:
+def evaluate_entries(
+    act, entries: Iterable[Entry], shape: Shape, instances: int, content: str = "heldout", permute: bool = False
+) -> dict[str, dict[str, Any]]:
     """Entry key -> {passed, episodes, rate, heldout} on `instances` held-out (or training) instances."""
     out = {}
     for entry in entries:

@@ -58,7 +58,8 @@ class EncoderLayer(nn.Module):
     def __call__(self, x, mask):
         h = nn.LayerNorm(epsilon=1e-5)(x)
         x = x + nn.MultiHeadDotProductAttention(num_heads=self.heads, qkv_features=self.dim, out_features=self.dim)(
-            h, h, mask=mask)
+            h, h, mask=mask
+        )
         h = nn.LayerNorm(epsilon=1e-5)(x)
         return x + nn.Dense(self.dim)(nn.relu(nn.Dense(2 * self.dim)(h)))
 
@@ -103,9 +104,9 @@ class StreamPolicy(nn.Module):
             program_vectors = nn.Embed(self.num_actions, d, name="action_embed")(program)
         else:
             knowledge = nn.Embed(EFFECT_VOCAB, d, name="effect_embed")(obs["action_effects"].astype(jnp.int32))
-            entries = nn.Dense(d, name="knowledge_in")(knowledge)                      # (B, A, d)
+            entries = nn.Dense(d, name="knowledge_in")(knowledge)  # (B, A, d)
             program_vectors = jnp.take_along_axis(entries, program[..., None], axis=-2)
-        vectors = jnp.concatenate([task_vectors, program_vectors], axis=-2)            # (B, T+L, d)
+        vectors = jnp.concatenate([task_vectors, program_vectors], axis=-2)  # (B, T+L, d)
 
         # The last W stream positions, gathered from [task | program].
         W = T + L if self.full_context else self.window
@@ -125,14 +126,15 @@ class StreamPolicy(nn.Module):
         state = nn.LayerNorm(epsilon=1e-5, name="final_norm")(hidden[..., -1, :])
         if self.use_memory:
             state = state + nn.Dense(d, name="memory_out")(
-                self.retrieve(state, vectors, n_task, length, type_embed, position_embed))
+                self.retrieve(state, vectors, n_task, length, type_embed, position_embed)
+            )
         h = nn.gelu(nn.Dense(self.hidden, name="trunk_0")(state), approximate=False)
         h = nn.gelu(nn.Dense(self.hidden, name="trunk_1")(h), approximate=False)
 
         if self.full_context:
             logits = nn.Dense(self.num_actions, name="action_head")(h)
         else:
-            keys = nn.Dense(d, name="knowledge_key")(knowledge)                        # (B, A, d)
+            keys = nn.Dense(d, name="knowledge_key")(knowledge)  # (B, A, d)
             query = nn.Dense(d, name="query_head")(h)
             logits = jnp.einsum("...ad,...d->...a", keys, query) / math.sqrt(d)
         value = nn.Dense(1, name="value_1")(jnp.tanh(nn.Dense(self.hidden, name="value_0")(h)))[..., 0]
@@ -145,11 +147,12 @@ class StreamPolicy(nn.Module):
         N = T + L
         index = jnp.arange(N)
         is_task = index < T
-        position = jnp.where(is_task, index, n_task[..., None] + index - T)                 # (B, N)
+        position = jnp.where(is_task, index, n_task[..., None] + index - T)  # (B, N)
         exists = jnp.where(is_task, index < n_task[..., None], position < length[..., None])
         in_memory = exists & (position < (length - self.window)[..., None])
-        memories = vectors + type_embed(jnp.where(is_task, TYPE_TASK, TYPE_PROGRAM)) \
-            + position_embed(jnp.clip(position, 0, N))
+        memories = (
+            vectors + type_embed(jnp.where(is_task, TYPE_TASK, TYPE_PROGRAM)) + position_embed(jnp.clip(position, 0, N))
+        )
         query = nn.Dense(d, name="memory_query")(state)
         # score = (m K) . query = m . (K query): one d x d product per row instead of one per memory
         memory_key = self.param("memory_key", nn.initializers.lecun_normal(), (d, d))
@@ -166,8 +169,9 @@ class StreamPolicy(nn.Module):
         return jnp.einsum("...k,...kd->...d", weights, values)
 
 
-def build_model(model: str, settings: dict[str, Any], task_length: int, program_length: int,
-                num_actions: int) -> StreamPolicy:
+def build_model(
+    model: str, settings: dict[str, Any], task_length: int, program_length: int, num_actions: int
+) -> StreamPolicy:
     """The Flax module of a model name and its settings (agents.train_config.MODEL_DEFAULTS keys)."""
     if model not in MODEL_NAMES:
         raise ValueError(f"the JAX trainer builds models {', '.join(MODEL_NAMES)}; got {model!r}")
@@ -176,8 +180,13 @@ def build_model(model: str, settings: dict[str, Any], task_length: int, program_
     if unknown:
         raise ValueError(f"unknown model setting(s) {unknown}; known: {sorted(MODEL_DEFAULTS)}")
     sizes: dict[str, Any] = {k: int(v) for k, v in merged.items()}
-    return StreamPolicy(model=model, task_length=int(task_length), program_length=int(program_length),
-                        num_actions=int(num_actions), **sizes)
+    return StreamPolicy(
+        model=model,
+        task_length=int(task_length),
+        program_length=int(program_length),
+        num_actions=int(num_actions),
+        **sizes,
+    )
 
 
 def parameter_count(params) -> int:

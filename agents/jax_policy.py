@@ -49,13 +49,17 @@ class JaxGreedyPolicy:
         batch = {
             "task": np.stack([self._fit(o["task"], self.task_length, "task") for o in observations]),
             "program": np.stack([self._fit(o["program"], self.program_length, "program") for o in observations]),
-            "action_effects": np.stack([self._fit(o["action_effects"], self.num_actions, "action_effects")
-                                        for o in observations]),
-            "action_mask": np.stack([self._fit(o["action_mask"], self.num_actions, "action_mask")
-                                     for o in observations]).astype(np.int8),
+            "action_effects": np.stack(
+                [self._fit(o["action_effects"], self.num_actions, "action_effects") for o in observations]
+            ),
+            "action_mask": np.stack(
+                [self._fit(o["action_mask"], self.num_actions, "action_mask") for o in observations]
+            ).astype(np.int8),
         }
         logits = np.asarray(self._logits(self.params, batch))
-        logits = np.where(batch["action_mask"].astype(bool), logits, -np.inf)  # only allowed actions, whatever the model did
+        logits = np.where(
+            batch["action_mask"].astype(bool), logits, -np.inf
+        )  # only allowed actions, whatever the model did
         return logits.argmax(-1)
 
     def _fit(self, array, size: int, name: str) -> np.ndarray:
@@ -63,8 +67,10 @@ class JaxGreedyPolicy:
         array = np.asarray(array, np.int32).reshape(-1)
         if array.shape[0] >= size:
             if name in ("action_effects", "action_mask", "program") and array[size:].any():
-                raise ValueError(f"observation {name!r} has {array.shape[0]} entries in use; this policy "
-                                 f"({self.checkpoint}) was trained with {size}")
+                raise ValueError(
+                    f"observation {name!r} has {array.shape[0]} entries in use; this policy "
+                    f"({self.checkpoint}) was trained with {size}"
+                )
             return array[:size]  # a longer task is cut: the model sees its first task_length tokens
         return np.concatenate([array, np.zeros(size - array.shape[0], np.int32)])
 
@@ -81,7 +87,9 @@ def load_jax_policy(checkpoint: str | Path) -> JaxGreedyPolicy:
     if not meta_path.is_file():
         raise ValueError(f"{str(checkpoint)!r} is not a JAX trainer checkpoint (no algorithm/{POLICY_FILE})")
     meta = json.loads(meta_path.read_text())
-    model = build_model(meta["model"], meta["settings"], meta["task_length"], meta["program_length"], meta["num_actions"])
+    model = build_model(
+        meta["model"], meta["settings"], meta["task_length"], meta["program_length"], meta["num_actions"]
+    )
     obs = {
         "task": np.zeros((1, meta["task_length"]), np.int32),
         "program": np.zeros((1, meta["program_length"]), np.int32),
@@ -94,8 +102,11 @@ def load_jax_policy(checkpoint: str | Path) -> JaxGreedyPolicy:
     with warnings.catch_warnings():  # orbax warns that it reads the sharding from file: one CPU/GPU device either way
         warnings.simplefilter("ignore", UserWarning)
         restored = ocp.PyTreeCheckpointer().restore((checkpoint / "algorithm" / STATE_DIR).resolve())
-    params = jax.tree_util.tree_map(lambda like, value: np.asarray(value, like.dtype).reshape(like.shape),
-                                    template, _as_like(restored["params"], template))
+    params = jax.tree_util.tree_map(
+        lambda like, value: np.asarray(value, like.dtype).reshape(like.shape),
+        template,
+        _as_like(restored["params"], template),
+    )
     config_path = checkpoint.parent.parent / "config.json"  # the run directory's TrainConfig
     config = json.loads(config_path.read_text()) if config_path.is_file() else None
     return JaxGreedyPolicy(model, params, checkpoint, meta, config)

@@ -149,9 +149,10 @@ def check_config(cfg: TrainConfig) -> TrainConfig:
 def generalized_advantages(rewards, values, dones, last_value, gamma: float, lambda_: float):
     """GAE over [T, B] arrays by a reversed scan; `done` cuts the bootstrap (with gamma = 1 the verified end is final).
 
-        delta_t = r_t + gamma * V_{t+1} * (1 - done_t) - V_t
-        A_t     = delta_t + gamma * lambda * (1 - done_t) * A_{t+1}
+    delta_t = r_t + gamma * V_{t+1} * (1 - done_t) - V_t
+    A_t     = delta_t + gamma * lambda * (1 - done_t) * A_{t+1}
     """
+
     def backward(carry, step):
         advantage, next_value = carry
         reward, value, done = step
@@ -160,8 +161,9 @@ def generalized_advantages(rewards, values, dones, last_value, gamma: float, lam
         advantage = delta + gamma * lambda_ * not_done * advantage
         return (advantage, value), advantage
 
-    _, advantages = jax.lax.scan(backward, (jnp.zeros_like(last_value), last_value), (rewards, values, dones),
-                                 reverse=True)
+    _, advantages = jax.lax.scan(
+        backward, (jnp.zeros_like(last_value), last_value), (rewards, values, dones), reverse=True
+    )
     return advantages
 
 
@@ -177,27 +179,47 @@ def make_functions(env, model, ppo, num_envs: int, num_steps: int, verify_chunk:
         log_prob = jnp.take_along_axis(jax.nn.log_softmax(logits), action[:, None], axis=1)[:, 0]
         step_keys = jax.random.split(step_key, num_envs)
         obs, env_state, reward, done, info = jax.vmap(env.step, (0, 0, 0, None))(
-            step_keys, runner.env_state, action, env_params)
-        transition = Transition(runner.obs, action, log_prob, value, reward, done, info["needs_verification"],
-                                info["program"], info["language"], info["entry"], info["slot"], info["stage"],
-                                info["length"])
+            step_keys, runner.env_state, action, env_params
+        )
+        transition = Transition(
+            runner.obs,
+            action,
+            log_prob,
+            value,
+            reward,
+            done,
+            info["needs_verification"],
+            info["program"],
+            info["language"],
+            info["entry"],
+            info["slot"],
+            info["stage"],
+            info["length"],
+        )
         return (dataclasses.replace(runner, env_state=env_state, obs=obs, rng=rng), env_params), transition
 
     @jax.jit
     def collect(runner: Runner, env_params):
         (runner, _), traj = jax.lax.scan(policy_step, (runner, env_params), None, num_steps)
         # Rewards come only at episode ends: verify every finished program at once, then fill them in.
-        final, success, passed = verify_finished(env_params, traj.needs_verification, traj.program, traj.language,
-                                                 traj.entry, traj.slot, chunk=verify_chunk)
+        final, success, passed = verify_finished(
+            env_params, traj.needs_verification, traj.program, traj.language, traj.entry, traj.slot, chunk=verify_chunk
+        )
         reward = jnp.clip(traj.reward + final, *REWARD_RANGE)
         traj = traj._replace(reward=reward)
         _, last_value = model.apply(runner.train_state.params, runner.obs)
         window = 10**9 if model.full_context else model.window  # the full-context model sees the whole stream
         stream = (traj.obs["task"] != 0).sum(-1) + (traj.obs["program"] != 0).sum(-1)
-        episodes = {"done": traj.done, "entry": traj.entry, "stage": traj.stage, "success": success,
-                    "reward": reward, "length": traj.length,
-                    "stream_over_window": (stream > window).mean(),
-                    "final_stream": (traj.obs["task"][..., :] != 0).sum(-1) + traj.length}
+        episodes = {
+            "done": traj.done,
+            "entry": traj.entry,
+            "stage": traj.stage,
+            "success": success,
+            "reward": reward,
+            "length": traj.length,
+            "stream_over_window": (stream > window).mean(),
+            "final_stream": (traj.obs["task"][..., :] != 0).sum(-1) + traj.length,
+        }
         return runner, traj, last_value, episodes
 
     def ppo_loss(params, batch, advantages, targets):
@@ -206,15 +228,20 @@ def make_functions(env, model, ppo, num_envs: int, num_steps: int, verify_chunk:
         log_prob = jnp.take_along_axis(log_probs, batch.action[:, None], axis=1)[:, 0]
         log_ratio = log_prob - batch.log_prob
         ratio = jnp.exp(log_ratio)
-        policy_loss = jnp.maximum(-advantages * ratio,
-                                  -advantages * jnp.clip(ratio, 1 - ppo.clip_param, 1 + ppo.clip_param)).mean()
+        policy_loss = jnp.maximum(
+            -advantages * ratio, -advantages * jnp.clip(ratio, 1 - ppo.clip_param, 1 + ppo.clip_param)
+        ).mean()
         vf_loss = jnp.minimum((value - targets) ** 2, ppo.vf_clip_param).mean()  # RLlib clips the loss itself
         probs = jnp.exp(log_probs)  # masked actions: probability 0, so they add nothing to the entropy
         entropy = -(probs * log_probs).sum(-1).mean()
         loss = policy_loss + ppo.vf_loss_coeff * vf_loss - ppo.entropy_coeff * entropy
-        stats = {"policy_loss": policy_loss, "vf_loss": vf_loss, "entropy": entropy,
-                 "kl": ((ratio - 1) - log_ratio).mean(),
-                 "clip_fraction": (jnp.abs(ratio - 1) > ppo.clip_param).mean()}
+        stats = {
+            "policy_loss": policy_loss,
+            "vf_loss": vf_loss,
+            "entropy": entropy,
+            "kl": ((ratio - 1) - log_ratio).mean(),
+            "clip_fraction": (jnp.abs(ratio - 1) > ppo.clip_param).mean(),
+        }
         return loss, stats
 
     batch_size = num_envs * num_steps
@@ -238,7 +265,8 @@ def make_functions(env, model, ppo, num_envs: int, num_steps: int, verify_chunk:
             def minibatch(train_state, rows):
                 pick = lambda x: x[rows]  # noqa: E731
                 grads, stats = jax.grad(ppo_loss, has_aux=True)(
-                    train_state.params, jax.tree_util.tree_map(pick, batch), advantages[rows], targets[rows])
+                    train_state.params, jax.tree_util.tree_map(pick, batch), advantages[rows], targets[rows]
+                )
                 return train_state.apply_gradients(grads=grads), stats
 
             train_state, stats = jax.lax.scan(minibatch, train_state, order)
@@ -275,9 +303,14 @@ class Pool:
         from reasonenv.envs.jax_token_env import build_params
 
         return build_params(
-            self.entries, pool_size=self.settings.pool_size, pool_seed=self.seed * 1_000_003 + self.generation,
-            content_split="train", max_program_length=self.cfg.max_program_length, scoring=self.cfg.scoring,
-            step_penalty=self.cfg.step_penalty, min_test_shape=shape or (1, 1, 1),
+            self.entries,
+            pool_size=self.settings.pool_size,
+            pool_seed=self.seed * 1_000_003 + self.generation,
+            content_split="train",
+            max_program_length=self.cfg.max_program_length,
+            scoring=self.cfg.scoring,
+            step_penalty=self.cfg.step_penalty,
+            min_test_shape=shape or (1, 1, 1),
         )
 
     def refresh(self) -> None:
@@ -307,22 +340,47 @@ def episode_results(pool: Pool, episodes: dict[str, np.ndarray]):
     results = []
     for t, b in zip(steps, envs):
         entry = pool.entries[int(episodes["entry"][t, b])]
-        results.append(EpisodeResult(entry.family, bool(episodes["success"][t, b]), float(episodes["reward"][t, b]),
-                                     key=entry.key, stage=int(episodes["stage"][t, b])))
+        results.append(
+            EpisodeResult(
+                entry.family,
+                bool(episodes["success"][t, b]),
+                float(episodes["reward"][t, b]),
+                key=entry.key,
+                stage=int(episodes["stage"][t, b]),
+            )
+        )
     return results
 
 
-def progress_row(pool: Pool, episodes, returns, stats, families, stage_names, iteration, timesteps, wall_s,
-                 sample_s, learn_s, batch, window):
+def progress_row(
+    pool: Pool,
+    episodes,
+    returns,
+    stats,
+    families,
+    stage_names,
+    iteration,
+    timesteps,
+    wall_s,
+    sample_s,
+    learn_s,
+    batch,
+    window,
+):
     """One CSV row with agents.rllib_trainer's columns."""
     done = episodes["done"]
     count = int(done.sum())
     row: dict[str, Any] = {
-        "iteration": iteration, "timesteps": timesteps, "wall_s": wall_s,
-        "stage": int(pool.params.stage), "episodes": count,
+        "iteration": iteration,
+        "timesteps": timesteps,
+        "wall_s": wall_s,
+        "stage": int(pool.params.stage),
+        "episodes": count,
         "mean_return": float(returns[done].mean()) if count else None,
         "mean_length": float(episodes["length"][done].mean()) if count else None,
-        "steps_per_s": batch / (sample_s + learn_s), "sample_s": sample_s, "learn_s": learn_s,
+        "steps_per_s": batch / (sample_s + learn_s),
+        "sample_s": sample_s,
+        "learn_s": learn_s,
         "stream_over_window": float(episodes["stream_over_window"]),
         "episodes_over_window": float((episodes["final_stream"][done] > window).mean()) if count else None,
         **{name: float(value) for name, value in stats.items()},
@@ -356,8 +414,12 @@ def save_state(path: Path, runner: Runner, policy_meta: dict[str, Any]) -> None:
     import orbax.checkpoint as ocp
 
     path.mkdir(parents=True, exist_ok=True)
-    tree = {"params": runner.train_state.params, "opt_state": runner.train_state.opt_state,
-            "step": runner.train_state.step, "rng": runner.rng}
+    tree = {
+        "params": runner.train_state.params,
+        "opt_state": runner.train_state.opt_state,
+        "step": runner.train_state.step,
+        "rng": runner.rng,
+    }
     ocp.PyTreeCheckpointer().save((path / STATE_DIR).resolve(), tree)
     rd.write_json(path / POLICY_FILE, policy_meta)
 
@@ -365,16 +427,27 @@ def save_state(path: Path, runner: Runner, policy_meta: dict[str, Any]) -> None:
 def restore_state(path: Path, runner: Runner) -> Runner:
     import orbax.checkpoint as ocp
 
-    target = {"params": runner.train_state.params, "opt_state": runner.train_state.opt_state,
-              "step": runner.train_state.step, "rng": runner.rng}
+    target = {
+        "params": runner.train_state.params,
+        "opt_state": runner.train_state.opt_state,
+        "step": runner.train_state.step,
+        "rng": runner.rng,
+    }
     tree = ocp.PyTreeCheckpointer().restore((path / STATE_DIR).resolve(), item=target)
     tree = jax.tree_util.tree_map(lambda like, value: jnp.asarray(value, like.dtype), target, tree)  # dtypes as built
     state = runner.train_state.replace(params=tree["params"], opt_state=tree["opt_state"], step=tree["step"])
     return dataclasses.replace(runner, train_state=state, rng=tree["rng"])
 
 
-def train(cfg: TrainConfig, run_dir: Path, *, resume: bool = False, log: Callable[[str], None] = print,
-          settings: JaxSettings | None = None, should_stop: Callable[[dict], bool] | None = None) -> dict[str, Any]:
+def train(
+    cfg: TrainConfig,
+    run_dir: Path,
+    *,
+    resume: bool = False,
+    log: Callable[[str], None] = print,
+    settings: JaxSettings | None = None,
+    should_stop: Callable[[dict], bool] | None = None,
+) -> dict[str, Any]:
     """Train until cfg.budget_s / cfg.timesteps (totals of the run, resumes included); returns the last progress row."""
     from agents.rllib_trainer import TensorBoard, curriculum_info, finish, progress_columns, progress_line
     from curricula.schedulers import load_curriculum
@@ -403,12 +476,16 @@ def train(cfg: TrainConfig, run_dir: Path, *, resume: bool = False, log: Callabl
     num_envs = settings.num_envs
     num_steps = max(1, ppo.train_batch_size // num_envs)
     if ppo.minibatch_size > num_envs * num_steps:
-        raise ValueError(f"ppo.minibatch_size ({ppo.minibatch_size}) exceeds the rollout ({num_envs} envs x {num_steps} steps)")
+        raise ValueError(
+            f"ppo.minibatch_size ({ppo.minibatch_size}) exceeds the rollout ({num_envs} envs x {num_steps} steps)"
+        )
     pool = Pool(cfg, settings, scheduler, cfg.seed)
     from reasonenv.envs.jax_token_env import JaxTokenEnv
 
     env = JaxTokenEnv(pool.params)
-    model = build_model(cfg.model, cfg.model_config, pool.info.task_length, cfg.max_program_length, pool.info.num_actions)
+    model = build_model(
+        cfg.model, cfg.model_config, pool.info.task_length, cfg.max_program_length, pool.info.num_actions
+    )
     window = 10**9 if model.full_context else model.window
     rng = jax.random.PRNGKey(cfg.seed)
     rng, init_key, reset_key = jax.random.split(rng, 3)
@@ -417,29 +494,46 @@ def train(cfg: TrainConfig, run_dir: Path, *, resume: bool = False, log: Callabl
     tx = optax.chain(optax.clip_by_global_norm(ppo.grad_clip), optax.adam(ppo.lr))
     state = TrainState.create(apply_fn=model.apply, params=weights, tx=tx).replace(step=jnp.zeros((), jnp.int32))
     runner = Runner(state, env_state, obs, rng)
-    log(f"[agents.jax_trainer] {cfg.model}: {parameter_count(weights):,} parameters; {num_envs} envs x {num_steps} steps "
-        f"per iteration; pool {len(pool.entries)} entries x {settings.pool_size} instances")
+    log(
+        f"[agents.jax_trainer] {cfg.model}: {parameter_count(weights):,} parameters; {num_envs} envs x {num_steps} steps "
+        f"per iteration; pool {len(pool.entries)} entries x {settings.pool_size} instances"
+    )
     if checkpoint is not None:
         runner = restore_state(checkpoint / rd.ALGORITHM, runner)
-        log(f"resumed {run_dir} from {checkpoint.name}: iteration {progress_state['iteration']}, "
-            f"{progress_state['timesteps']:,} steps, stage {scheduler.state_dict().get('stage', 0)}")
+        log(
+            f"resumed {run_dir} from {checkpoint.name}: iteration {progress_state['iteration']}, "
+            f"{progress_state['timesteps']:,} steps, stage {scheduler.state_dict().get('stage', 0)}"
+        )
     runner = commit(runner)
     collect, learn = make_functions(env, model, ppo, num_envs, num_steps, settings.verify_chunk)
-    policy_meta = {"backend": "jax", "model": cfg.model, "settings": {**model_settings(model)},
-                   "task_length": pool.info.task_length, "program_length": cfg.max_program_length,
-                   "num_actions": pool.info.num_actions, "languages": list(pool.info.languages)}
+    policy_meta = {
+        "backend": "jax",
+        "model": cfg.model,
+        "settings": {**model_settings(model)},
+        "task_length": pool.info.task_length,
+        "program_length": cfg.max_program_length,
+        "num_actions": pool.info.num_actions,
+        "languages": list(pool.info.languages),
+    }
     board = TensorBoard(run_dir / "tensorboard")
     iteration, timesteps, wall_s = progress_state["iteration"], progress_state["timesteps"], progress_state["wall_s"]
     carried = np.zeros(num_envs, np.float32)
 
     def save() -> None:
         state = {"iteration": iteration, "timesteps": timesteps, "wall_s": wall_s}
-        rd.save_checkpoint(run_dir, iteration, lambda path: save_state(path, runner, policy_meta),
-                           scheduler.state_dict(), state, cfg.keep_checkpoints)
+        rd.save_checkpoint(
+            run_dir,
+            iteration,
+            lambda path: save_state(path, runner, policy_meta),
+            scheduler.state_dict(),
+            state,
+            cfg.keep_checkpoints,
+        )
 
     def done() -> bool:
-        return ((cfg.budget_s is not None and wall_s >= cfg.budget_s)
-                or (cfg.timesteps is not None and timesteps >= cfg.timesteps))
+        return (cfg.budget_s is not None and wall_s >= cfg.budget_s) or (
+            cfg.timesteps is not None and timesteps >= cfg.timesteps
+        )
 
     wall_s += time.perf_counter() - started  # setup counts: the figure is the whole run's
     last_saved = iteration
@@ -460,8 +554,21 @@ def train(cfg: TrainConfig, run_dir: Path, *, resume: bool = False, log: Callabl
             pool.sync()
             timesteps += num_envs * num_steps
             wall_s += time.perf_counter() - tick
-            row = progress_row(pool, episodes, returns, stats, families, stage_names, iteration, timesteps, wall_s,
-                               sampled - tick, learned - sampled, num_envs * num_steps, window)
+            row = progress_row(
+                pool,
+                episodes,
+                returns,
+                stats,
+                families,
+                stage_names,
+                iteration,
+                timesteps,
+                wall_s,
+                sampled - tick,
+                learned - sampled,
+                num_envs * num_steps,
+                window,
+            )
             rows.append(row)
             rd.write_progress(run_dir, rows, columns)
             board.write(row)

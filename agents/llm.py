@@ -75,8 +75,13 @@ class ChatConfig:
         if not self.base_url.startswith(("http://", "https://")):
             raise ValueError(f"ChatConfig.base_url must start with http:// or https://, got {self.base_url!r}")
         ranges: dict[str, tuple[Any, Any]] = {
-            "concurrency": (1, 4096), "timeout_s": (0.01, 3600), "max_retries": (0, 100),
-            "backoff_base_s": (0, 600), "backoff_max_s": (0, 3600), "temperature": (0, 2), "max_tokens": (1, 1_000_000),
+            "concurrency": (1, 4096),
+            "timeout_s": (0.01, 3600),
+            "max_retries": (0, 100),
+            "backoff_base_s": (0, 600),
+            "backoff_max_s": (0, 3600),
+            "temperature": (0, 2),
+            "max_tokens": (1, 1_000_000),
         }
         for name, (low, high) in ranges.items():
             check = check_int_field if name in ("concurrency", "max_retries", "max_tokens") else check_number_field
@@ -190,8 +195,14 @@ class OpenAIChatModel:
             except _RejectedRequest as fault:
                 if isinstance(fault, _FatalFault):
                     self._fatal = str(fault)
-                return ModelResponse(text="", latency_s=time.monotonic() - started, retries=retry, error=str(fault),
-                                     faults=faults, fatal=isinstance(fault, _FatalFault))
+                return ModelResponse(
+                    text="",
+                    latency_s=time.monotonic() - started,
+                    retries=retry,
+                    error=str(fault),
+                    faults=faults,
+                    fatal=isinstance(fault, _FatalFault),
+                )
         return ModelResponse(
             text="",
             latency_s=time.monotonic() - started,
@@ -220,7 +231,9 @@ class OpenAIChatModel:
             except _FatalFault as fault:
                 raise EndpointError(str(fault)) from fault
             except _RejectedRequest as rejected:
-                raise EndpointError(f"{self.config.base_url} rejected a one-token test request: {rejected}") from rejected
+                raise EndpointError(
+                    f"{self.config.base_url} rejected a one-token test request: {rejected}"
+                ) from rejected
             except _RetryableFault as fault:
                 if retry == self.config.max_retries:
                     raise EndpointError(
@@ -229,8 +242,12 @@ class OpenAIChatModel:
                 await asyncio.sleep(self.backoff(retry, fault.retry_after))
 
     def _payload(self, messages: list[dict[str, str]], max_tokens: int | None = None) -> dict[str, Any]:
-        return {"model": self.config.model, "messages": messages, "temperature": self.config.temperature,
-                "max_tokens": max_tokens or self.config.max_tokens}
+        return {
+            "model": self.config.model,
+            "messages": messages,
+            "temperature": self.config.temperature,
+            "max_tokens": max_tokens or self.config.max_tokens,
+        }
 
     async def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> bytes:
         """One HTTP request through the client; failures become _RetryableFault, _RejectedRequest or _FatalFault."""
@@ -249,17 +266,21 @@ class OpenAIChatModel:
             raise _RetryableFault("timeout") from err
         except openai.APIConnectionError as err:
             if _cannot_connect(err):
-                raise _FatalFault(f"cannot connect to {self.config.base_url}: {err.__cause__ or err} "
-                                  "(is the server running, and is --base-url right?)") from err
+                raise _FatalFault(
+                    f"cannot connect to {self.config.base_url}: {err.__cause__ or err} "
+                    "(is the server running, and is --base-url right?)"
+                ) from err
             raise _RetryableFault(f"connection error: {err}") from err
         except openai.APIStatusError as err:
             status = err.status_code
             if status in RETRYABLE_STATUS:
-                raise _RetryableFault(f"HTTP {status}", parse_retry_after(err.response.headers.get("retry-after")),
-                                      status) from err
+                raise _RetryableFault(
+                    f"HTTP {status}", parse_retry_after(err.response.headers.get("retry-after")), status
+                ) from err
             if status in FATAL_STATUS:
-                raise _FatalFault(f"HTTP {status} from {self.config.base_url}{path}: {err.message} "
-                                  f"({_FATAL_HINTS[status]})", status) from err
+                raise _FatalFault(
+                    f"HTTP {status} from {self.config.base_url}{path}: {err.message} ({_FATAL_HINTS[status]})", status
+                ) from err
             raise _RejectedRequest(f"HTTP {status}: {err.message}", status) from err
         except (json.JSONDecodeError, openai.APIResponseValidationError) as err:
             raise _RetryableFault("malformed JSON") from err

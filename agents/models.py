@@ -96,8 +96,8 @@ class StreamModel(TorchRLModule, ValueFunctionAPI):
         else:
             # Knowledge store: one entry per action slot from its effect id only.
             self.effect_embed = nn.Embedding(EFFECT_VOCAB, d)
-            self.knowledge_in = nn.Linear(d, d)    # how a slot's token reads when it enters the stream
-            self.knowledge_key = nn.Linear(d, d)   # what the pointer head matches the query against
+            self.knowledge_in = nn.Linear(d, d)  # how a slot's token reads when it enters the stream
+            self.knowledge_key = nn.Linear(d, d)  # what the pointer head matches the query against
         self.build(cfg)
         self.value_head = nn.Sequential(nn.Linear(cfg["hidden"], cfg["hidden"]), nn.Tanh(), nn.Linear(cfg["hidden"], 1))
         if self.uses_pointer_head:
@@ -106,8 +106,11 @@ class StreamModel(TorchRLModule, ValueFunctionAPI):
             self.action_head = nn.Linear(cfg["hidden"], self.num_actions)
         count = sum(p.numel() for p in self.parameters())
         self.parameter_count = count
-        print(f"[agents.models] {type(self).model_name}: {count:,} parameters "
-              f"(dim={d}, window={cfg['window']}, top_k={cfg['top_k']})", flush=True)
+        print(
+            f"[agents.models] {type(self).model_name}: {count:,} parameters "
+            f"(dim={d}, window={cfg['window']}, top_k={cfg['top_k']})",
+            flush=True,
+        )
 
     def build(self, cfg: dict[str, Any]) -> None:
         raise NotImplementedError
@@ -144,7 +147,9 @@ class StreamModel(TorchRLModule, ValueFunctionAPI):
         picked = torch.gather(vectors, 1, index[:, :, None].expand(-1, -1, vectors.shape[-1]))
         kind = torch.where(is_task, TYPE_TASK, torch.where(valid, TYPE_PROGRAM, TYPE_PAD))
         picked = picked * valid[:, :, None] + self.type_embed(kind)
-        picked = picked + self.position_embed(positions.clamp(0, self.position_embed.num_embeddings - 1)) * valid[:, :, None]
+        picked = (
+            picked + self.position_embed(positions.clamp(0, self.position_embed.num_embeddings - 1)) * valid[:, :, None]
+        )
         return picked, valid
 
     def action_logits(self, h: torch.Tensor, obs: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -192,10 +197,12 @@ class WindowTransformer(StreamModel):
             self.memory_query = nn.Linear(d, d)
             self.memory_key = nn.Linear(d, d, bias=False)
             self.memory_value = nn.Linear(d, d)
-            self.null_key = nn.Parameter(torch.zeros(d))     # lets the reasoner retrieve nothing
+            self.null_key = nn.Parameter(torch.zeros(d))  # lets the reasoner retrieve nothing
             self.null_value = nn.Parameter(torch.zeros(d))
             self.memory_out = nn.Linear(d, d)
-        self.trunk = nn.Sequential(nn.Linear(d, cfg["hidden"]), nn.GELU(), nn.Linear(cfg["hidden"], cfg["hidden"]), nn.GELU())
+        self.trunk = nn.Sequential(
+            nn.Linear(d, cfg["hidden"]), nn.GELU(), nn.Linear(cfg["hidden"], cfg["hidden"]), nn.GELU()
+        )
 
     def encode(self, obs):
         vectors, n_task, length, task_len = self.token_vectors(obs)
@@ -219,7 +226,11 @@ class WindowTransformer(StreamModel):
         exists = torch.where(is_task, index < n_task[:, None], position < length[:, None])
         in_memory = exists & (position < (length - self.window)[:, None])
         kind = torch.where(is_task, TYPE_TASK, TYPE_PROGRAM)
-        memories = vectors + self.type_embed(kind) + self.position_embed(position.clamp(0, self.position_embed.num_embeddings - 1))
+        memories = (
+            vectors
+            + self.type_embed(kind)
+            + self.position_embed(position.clamp(0, self.position_embed.num_embeddings - 1))
+        )
         # score = query . (K m) = (K^T query) . m: one d x d product per row instead of one per memory.
         query = self.memory_query(state)
         scores = torch.einsum("bnd,bd->bn", memories, query @ self.memory_key.weight) / math.sqrt(d)
@@ -263,7 +274,9 @@ class GRUModel(StreamModel):
     def build(self, cfg):
         d = cfg["dim"]
         self.gru = nn.GRU(d, d, batch_first=True)
-        self.trunk = nn.Sequential(nn.Linear(d, cfg["hidden"]), nn.GELU(), nn.Linear(cfg["hidden"], cfg["hidden"]), nn.GELU())
+        self.trunk = nn.Sequential(
+            nn.Linear(d, cfg["hidden"]), nn.GELU(), nn.Linear(cfg["hidden"], cfg["hidden"]), nn.GELU()
+        )
 
     def encode(self, obs):
         vectors, n_task, length, task_len = self.token_vectors(obs)

@@ -126,7 +126,9 @@ class PQTResult:
     queue: list[tuple[float, str]] = field(default_factory=list)
 
 
-def run_pqt(instance: Any, settings: PQTSettings, *, budget: int, seed: int = 0, stop_on_success: bool = True) -> PQTResult:
+def run_pqt(
+    instance: Any, settings: PQTSettings, *, budget: int, seed: int = 0, stop_on_success: bool = True
+) -> PQTResult:
     """Search for a Brainfuck program passing `instance`'s tests within `budget` programs executed."""
     from curricula.verify import evaluate
 
@@ -165,7 +167,11 @@ def run_pqt(instance: Any, settings: PQTSettings, *, budget: int, seed: int = 0,
             break
         rewards_t = torch.as_tensor(rewards, dtype=torch.float32)
         mean_reward = float(rewards_t.mean())
-        baseline = mean_reward if baseline is None else settings.baseline_decay * baseline + (1 - settings.baseline_decay) * mean_reward
+        baseline = (
+            mean_reward
+            if baseline is None
+            else settings.baseline_decay * baseline + (1 - settings.baseline_decay) * mean_reward
+        )
         loss = torch.zeros(())
         entropy = torch.zeros(())
         if settings.pg_weight > 0:

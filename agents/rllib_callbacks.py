@@ -80,7 +80,9 @@ def interleaved_results(counts: dict[tuple[int, str], tuple[int, int]]) -> list:
         losses = [item for item in items if not item[1]]
         keyed = [((i + 0.5) / len(wins), item) for i, item in enumerate(wins)]
         keyed += [((i + 0.5) / len(losses), item) for i, item in enumerate(losses)]
-        results += [EpisodeResult(family, ok, stage=stage) for _, (family, ok) in sorted(keyed, key=lambda pair: pair[0])]
+        results += [
+            EpisodeResult(family, ok, stage=stage) for _, (family, ok) in sorted(keyed, key=lambda pair: pair[0])
+        ]
     return results
 
 
@@ -137,6 +139,8 @@ class CurriculumCallback(RLlibCallback):
             push_curriculum_state(algorithm.env_runner_group, state)
         result[CURRICULUM_KEY] = {"stage": int(state.get("stage", 0)), "episodes": int(state.get("episodes", 0))}
 
-    def on_env_runners_recreated(self, *, algorithm, env_runner_group, env_runner_indices, is_evaluation, **kwargs) -> None:
+    def on_env_runners_recreated(
+        self, *, algorithm, env_runner_group, env_runner_indices, is_evaluation, **kwargs
+    ) -> None:
         if self.scheduler is not None and not is_evaluation:
             push_curriculum_state(env_runner_group, self.scheduler.state_dict(), env_runner_indices)

@@ -75,15 +75,24 @@ def build_algo_config(cfg: TrainConfig, curriculum_state: dict | None = None):
         )
         .rl_module(rl_module_spec=RLModuleSpec(module_class=model_class(cfg.model), model_config=settings))
         .training(
-            lr=ppo.lr, gamma=ppo.gamma, lambda_=ppo.lambda_, clip_param=ppo.clip_param,
-            vf_clip_param=ppo.vf_clip_param, vf_loss_coeff=ppo.vf_loss_coeff, entropy_coeff=ppo.entropy_coeff,
-            grad_clip=ppo.grad_clip, train_batch_size_per_learner=ppo.train_batch_size,
-            minibatch_size=ppo.minibatch_size, num_epochs=ppo.num_epochs, use_kl_loss=ppo.use_kl_loss,
+            lr=ppo.lr,
+            gamma=ppo.gamma,
+            lambda_=ppo.lambda_,
+            clip_param=ppo.clip_param,
+            vf_clip_param=ppo.vf_clip_param,
+            vf_loss_coeff=ppo.vf_loss_coeff,
+            entropy_coeff=ppo.entropy_coeff,
+            grad_clip=ppo.grad_clip,
+            train_batch_size_per_learner=ppo.train_batch_size,
+            minibatch_size=ppo.minibatch_size,
+            num_epochs=ppo.num_epochs,
+            use_kl_loss=ppo.use_kl_loss,
             learner_class=PPOLearnerWithClipFraction,
         )
         .callbacks(callback_class(int(settings["window"]) if cfg.model in WINDOWED_MODELS else 10**9))
-        .fault_tolerance(restart_failed_env_runners=True, max_num_env_runner_restarts=100,
-                         delay_between_env_runner_restarts_s=1.0)
+        .fault_tolerance(
+            restart_failed_env_runners=True, max_num_env_runner_restarts=100, delay_between_env_runner_restarts_s=1.0
+        )
         .debugging(seed=cfg.seed, log_level="ERROR")
         .reporting(metrics_num_episodes_for_smoothing=100)
     )
@@ -95,8 +104,11 @@ def init_ray(cfg: TrainConfig, log: Callable[[str], None]) -> bool:
         # `ray start` enables token auth by default, but a joining driver only sends the token
         # (~/.ray/auth_token, RAY_AUTH_TOKEN or RAY_AUTH_TOKEN_PATH) when RAY_AUTH_MODE=token is set,
         # and Ray reads that variable once, when it is first imported.
-        has_token = (Path.home() / ".ray" / "auth_token").is_file() or "RAY_AUTH_TOKEN" in os.environ \
+        has_token = (
+            (Path.home() / ".ray" / "auth_token").is_file()
+            or "RAY_AUTH_TOKEN" in os.environ
             or "RAY_AUTH_TOKEN_PATH" in os.environ
+        )
         if has_token and "RAY_AUTH_MODE" not in os.environ:
             os.environ["RAY_AUTH_MODE"] = "token"
             if "ray" in sys.modules:
@@ -111,14 +123,24 @@ def init_ray(cfg: TrainConfig, log: Callable[[str], None]) -> bool:
     thread_vars = {"OMP_NUM_THREADS": str(cfg.torch_threads), "MKL_NUM_THREADS": str(cfg.torch_threads)}
     if cfg.address:
         repo = Path(__file__).resolve().parent.parent
-        ray.init(address=cfg.address, include_dashboard=False, log_to_driver=False,
-                 runtime_env={"env_vars": {"PYTHONPATH": str(repo), **thread_vars}})
+        ray.init(
+            address=cfg.address,
+            include_dashboard=False,
+            log_to_driver=False,
+            runtime_env={"env_vars": {"PYTHONPATH": str(repo), **thread_vars}},
+        )
         log(f"joined Ray cluster at {cfg.address}: {ray.cluster_resources().get('CPU', 0):.0f} CPUs")
     else:
         # address="local" always starts a new cluster: a killed earlier run can leave a
         # ray_current_cluster file that a plain ray.init() would try to join.
-        ray.init(address="local", num_cpus=cfg.num_cpus or os.cpu_count(), include_dashboard=False,
-                 log_to_driver=False, configure_logging=False, runtime_env={"env_vars": thread_vars})
+        ray.init(
+            address="local",
+            num_cpus=cfg.num_cpus or os.cpu_count(),
+            include_dashboard=False,
+            log_to_driver=False,
+            configure_logging=False,
+            runtime_env={"env_vars": thread_vars},
+        )
     return True
 
 
@@ -137,10 +159,28 @@ def curriculum_info(name: str) -> tuple[list[str], list[str]]:
 
 def progress_columns(families: list[str]) -> list[str]:
     return [
-        "iteration", "timesteps", "wall_s", "stage", "stage_name", "episodes", "success", "mean_return",
-        "mean_length", "steps_per_s", "sample_s", "learn_s", "kl", "entropy", "vf_explained_var",
-        "clip_fraction", "policy_loss", "vf_loss", "stream_over_window", "episodes_over_window",
-        *[f"success/{f}" for f in families], *[f"episodes/{f}" for f in families],
+        "iteration",
+        "timesteps",
+        "wall_s",
+        "stage",
+        "stage_name",
+        "episodes",
+        "success",
+        "mean_return",
+        "mean_length",
+        "steps_per_s",
+        "sample_s",
+        "learn_s",
+        "kl",
+        "entropy",
+        "vf_explained_var",
+        "clip_fraction",
+        "policy_loss",
+        "vf_loss",
+        "stream_over_window",
+        "episodes_over_window",
+        *[f"success/{f}" for f in families],
+        *[f"episodes/{f}" for f in families],
     ]
 
 
@@ -152,8 +192,17 @@ def _get(tree: dict, *keys, default=None):
     return tree
 
 
-def progress_row(result: dict, counts: dict, stage: int, stage_names: list[str], families: list[str],
-                 iteration: int, timesteps: int, wall_s: float, iteration_s: float) -> dict[str, Any]:
+def progress_row(
+    result: dict,
+    counts: dict,
+    stage: int,
+    stage_names: list[str],
+    families: list[str],
+    iteration: int,
+    timesteps: int,
+    wall_s: float,
+    iteration_s: float,
+) -> dict[str, Any]:
     """One CSV row from an RLlib result dict and the callback's per-(stage, family) episode counts."""
     from ray.rllib.utils.metrics import ENV_RUNNER_RESULTS, LEARNER_RESULTS
 
@@ -161,15 +210,22 @@ def progress_row(result: dict, counts: dict, stage: int, stage_names: list[str],
     learner = _get(result, LEARNER_RESULTS, "default_policy", default={}) or {}
     sampled = int(runners.get("num_env_steps_sampled", 0) or 0)
     row: dict[str, Any] = {
-        "iteration": iteration, "timesteps": timesteps, "wall_s": wall_s, "stage": stage,
+        "iteration": iteration,
+        "timesteps": timesteps,
+        "wall_s": wall_s,
+        "stage": stage,
         "stage_name": stage_names[stage] if stage < len(stage_names) else str(stage),
-        "mean_return": runners.get("episode_return_mean"), "mean_length": runners.get("episode_len_mean"),
+        "mean_return": runners.get("episode_return_mean"),
+        "mean_length": runners.get("episode_len_mean"),
         "steps_per_s": sampled / iteration_s if iteration_s > 0 else None,
         "sample_s": _get(result, "timers", "env_runner_sampling_timer"),
         "learn_s": _get(result, "timers", "learner_update_timer"),
-        "kl": learner.get("approx_kl"), "entropy": learner.get("entropy"),
-        "vf_explained_var": learner.get("vf_explained_var"), "clip_fraction": learner.get("clip_fraction"),
-        "policy_loss": learner.get("policy_loss"), "vf_loss": learner.get("vf_loss"),
+        "kl": learner.get("approx_kl"),
+        "entropy": learner.get("entropy"),
+        "vf_explained_var": learner.get("vf_explained_var"),
+        "clip_fraction": learner.get("clip_fraction"),
+        "policy_loss": learner.get("policy_loss"),
+        "vf_loss": learner.get("vf_loss"),
     }
     stream = runners.get("stream", {}) or {}
     decisions = float(stream.get("decisions", 0) or 0)
@@ -196,18 +252,27 @@ def progress_line(row: dict[str, Any], n_stages: int) -> str:
     success = "-" if row["success"] is None else f"{row['success']:.2f}"
     ret = "-" if row["mean_return"] is None else f"{row['mean_return']:.3f}"
     sps = "-" if row["steps_per_s"] is None else f"{row['steps_per_s']:.0f}"
-    return (f"iter {row['iteration']:4d} | {row['timesteps']:>9,} steps | {row['wall_s']:6.0f}s | stage {row['stage']}/{n_stages - 1} "
-            f"{row['stage_name']} | success {success} ({per_family}) | return {ret} | {sps} steps/s")
+    return (
+        f"iter {row['iteration']:4d} | {row['timesteps']:>9,} steps | {row['wall_s']:6.0f}s | stage {row['stage']}/{n_stages - 1} "
+        f"{row['stage_name']} | success {success} ({per_family}) | return {ret} | {sps} steps/s"
+    )
 
 
 class TensorBoard:
     """Scalars under stable tags (charts/, losses/, curriculum/); silently off when tensorboard is not installed."""
 
     TAGS = {
-        "success": "charts/success", "mean_return": "charts/mean_return", "mean_length": "charts/mean_length",
-        "steps_per_s": "charts/steps_per_s", "stage": "curriculum/stage", "kl": "losses/kl",
-        "entropy": "losses/entropy", "vf_explained_var": "losses/explained_variance",
-        "clip_fraction": "losses/clip_fraction", "policy_loss": "losses/policy_loss", "vf_loss": "losses/value_loss",
+        "success": "charts/success",
+        "mean_return": "charts/mean_return",
+        "mean_length": "charts/mean_length",
+        "steps_per_s": "charts/steps_per_s",
+        "stage": "curriculum/stage",
+        "kl": "losses/kl",
+        "entropy": "losses/entropy",
+        "vf_explained_var": "losses/explained_variance",
+        "clip_fraction": "losses/clip_fraction",
+        "policy_loss": "losses/policy_loss",
+        "vf_loss": "losses/value_loss",
         "stream_over_window": "charts/stream_over_window",
     }
 
@@ -266,8 +331,14 @@ class StopOnSignal:
             signal.signal(number, handler)
 
 
-def train(cfg: TrainConfig, run_dir: Path, *, resume: bool = False, log: Callable[[str], None] = print,
-          should_stop: Callable[[dict], bool] | None = None) -> dict[str, Any]:
+def train(
+    cfg: TrainConfig,
+    run_dir: Path,
+    *,
+    resume: bool = False,
+    log: Callable[[str], None] = print,
+    should_stop: Callable[[dict], bool] | None = None,
+) -> dict[str, Any]:
     """Train until cfg.budget_s / cfg.timesteps (totals of the run, resumes included); returns the last progress row.
 
     The run directory is created once Ray and the algorithm are up (a run
@@ -300,8 +371,10 @@ def train(cfg: TrainConfig, run_dir: Path, *, resume: bool = False, log: Callabl
     if checkpoint is not None:
         assert scheduler_state is not None, "loaded with the checkpoint above"
         algo.restore_from_path(str(checkpoint / rd.ALGORITHM))
-        log(f"resumed {run_dir} from {checkpoint.name}: iteration {progress_state['iteration']}, "
-            f"{progress_state['timesteps']:,} steps, stage {scheduler_state.get('stage', 0)}")
+        log(
+            f"resumed {run_dir} from {checkpoint.name}: iteration {progress_state['iteration']}, "
+            f"{progress_state['timesteps']:,} steps, stage {scheduler_state.get('stage', 0)}"
+        )
     run_dir.mkdir(parents=True, exist_ok=True)
     rd.write_json(run_dir / rd.CONFIG, cfg.to_dict())
     rows = [r for r in rd.read_progress(run_dir) if int(r["iteration"]) <= progress_state["iteration"]]
@@ -312,12 +385,19 @@ def train(cfg: TrainConfig, run_dir: Path, *, resume: bool = False, log: Callabl
 
     def save() -> None:
         state = {"iteration": iteration, "timesteps": timesteps, "wall_s": wall_s}
-        rd.save_checkpoint(run_dir, iteration, lambda path: algo.save_to_path(str(path)),
-                           callback.scheduler.state_dict(), state, cfg.keep_checkpoints)
+        rd.save_checkpoint(
+            run_dir,
+            iteration,
+            lambda path: algo.save_to_path(str(path)),
+            callback.scheduler.state_dict(),
+            state,
+            cfg.keep_checkpoints,
+        )
 
     def done() -> bool:
-        return ((cfg.budget_s is not None and wall_s >= cfg.budget_s)
-                or (cfg.timesteps is not None and timesteps >= cfg.timesteps))
+        return (cfg.budget_s is not None and wall_s >= cfg.budget_s) or (
+            cfg.timesteps is not None and timesteps >= cfg.timesteps
+        )
 
     last_saved = iteration
     stop_signal = StopOnSignal()
@@ -334,7 +414,9 @@ def train(cfg: TrainConfig, run_dir: Path, *, resume: bool = False, log: Callabl
             wall_s += elapsed
             timesteps += int(_get(result, "env_runners", "num_env_steps_sampled", default=0) or 0)
             stage = int(callback.scheduler.state_dict().get("stage", 0))
-            row = progress_row(result, callback.last_counts, stage, stage_names, families, iteration, timesteps, wall_s, elapsed)
+            row = progress_row(
+                result, callback.last_counts, stage, stage_names, families, iteration, timesteps, wall_s, elapsed
+            )
             rows.append(row)
             rd.write_progress(run_dir, rows, columns)
             board.write(row)
@@ -358,8 +440,14 @@ def train(cfg: TrainConfig, run_dir: Path, *, resume: bool = False, log: Callabl
     return rows[-1] if rows else {}
 
 
-def finish(run_dir: Path, cfg: TrainConfig, rows: list[dict], families: list[str], stage_names: list[str],
-           log: Callable[[str], None]) -> None:
+def finish(
+    run_dir: Path,
+    cfg: TrainConfig,
+    rows: list[dict],
+    families: list[str],
+    stage_names: list[str],
+    log: Callable[[str], None],
+) -> None:
     """Write learning_curve.png and summary.md, and print the summary."""
     title = f"{cfg.model} on {cfg.curriculum} (seed {cfg.seed})"
     plot = rd.plot_learning_curve(run_dir, rows, families, title)

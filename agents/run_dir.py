@@ -77,7 +77,9 @@ def resolve_checkpoint(path: str | Path) -> Path:
     """A checkpoint directory from a run directory, a checkpoint directory, or its algorithm/ folder; ValueError otherwise."""
     path = Path(path)
     if not path.exists():
-        raise ValueError(f"{str(path)!r} does not exist; give a run directory (with {CONFIG}) or one of its checkpoints")
+        raise ValueError(
+            f"{str(path)!r} does not exist; give a run directory (with {CONFIG}) or one of its checkpoints"
+        )
     if is_run_dir(path):
         found = latest_checkpoint(path)
         if found is None:
@@ -94,7 +96,9 @@ def run_dir_of(checkpoint: Path) -> Path:
     return Path(checkpoint).parent.parent
 
 
-def save_checkpoint(run_dir: Path, iteration: int, save_algorithm, scheduler_state: dict, progress_state: dict, keep: int) -> Path:
+def save_checkpoint(
+    run_dir: Path, iteration: int, save_algorithm, scheduler_state: dict, progress_state: dict, keep: int
+) -> Path:
     """Build checkpoints/iter_N under a temp name (save_algorithm(path) writes the algorithm), rename it, point latest.json at it."""
     folder = Path(run_dir) / CHECKPOINTS
     folder.mkdir(parents=True, exist_ok=True)
@@ -176,7 +180,9 @@ def plot_learning_curve(run_dir: Path, rows: list[dict[str, Any]], families: lis
     top.set_ylim(-0.02, 1.02)
     top.legend(fontsize=7, loc="upper left")
     stage_axis = top.twinx()
-    stage_axis.step(steps, [r["stage"] for r in rows], where="post", color="black", linestyle="--", linewidth=1, label="stage")
+    stage_axis.step(
+        steps, [r["stage"] for r in rows], where="post", color="black", linestyle="--", linewidth=1, label="stage"
+    )
     stage_axis.set_ylabel("curriculum stage")
     stage_axis.set_ylim(-0.5, max(r["stage"] for r in rows) + 1.5)
     stage_axis.yaxis.get_major_locator().set_params(integer=True)
@@ -193,7 +199,9 @@ def plot_learning_curve(run_dir: Path, rows: list[dict[str, Any]], families: lis
     return path
 
 
-def summary_table(rows: list[dict[str, Any]], families: list[str], stage_names: list[str], config: dict[str, Any]) -> str:
+def summary_table(
+    rows: list[dict[str, Any]], families: list[str], stage_names: list[str], config: dict[str, Any]
+) -> str:
     """Markdown: the run's configuration line, then per family the last and best training success."""
     if not rows:
         return "no iterations ran\n"
@@ -212,6 +220,8 @@ def summary_table(rows: list[dict[str, Any]], families: list[str], stage_names: 
         episodes = sum(int(r.get(f"episodes/{family}") or 0) for r in rows)
         if not seen:
             continue
-        last_value = next((r.get(f"success/{family}") for r in reversed(rows) if r.get(f"success/{family}") is not None), None)
+        last_value = next(
+            (r.get(f"success/{family}") for r in reversed(rows) if r.get(f"success/{family}") is not None), None
+        )
         lines.append(f"| {family} | {last_value:.2f} | {max(seen):.2f} | {episodes} |")
     return "\n".join(lines) + "\n"

@@ -17,12 +17,12 @@ from typing import Any
 MODEL_NAMES = ("small-context", "full-context", "small-window", "gru")
 """Architectures in agents.models (the memory agent first)."""
 MODEL_DEFAULTS: dict[str, int] = {
-    "dim": 64,       # width of every token vector
+    "dim": 64,  # width of every token vector
     "heads": 4,
-    "layers": 2,     # transformer layers over the window
-    "window": 16,    # W: stream tokens the reasoner sees
-    "top_k": 8,      # memories retrieved per step
-    "hidden": 128,   # MLP width of the trunk and heads
+    "layers": 2,  # transformer layers over the window
+    "window": 16,  # W: stream tokens the reasoner sees
+    "top_k": 8,  # memories retrieved per step
+    "hidden": 128,  # MLP width of the trunk and heads
 }
 """Architecture defaults of agents.models (kept here so validating a config needs no torch)."""
 BACKENDS = ("rllib", "jax")
@@ -114,10 +114,19 @@ class TrainConfig:
             raise ValueError(f"scoring must be one of {', '.join(SCORING_FOR_TRAINING)}, got {self.scoring!r}")
         if self.budget_s is not None and not self.budget_s > 0:
             raise ValueError(f"budget must be longer than 0 seconds, got {self.budget_s!r}")
-        if self.timesteps is not None and (isinstance(self.timesteps, bool) or not isinstance(self.timesteps, int) or self.timesteps <= 0):
+        if self.timesteps is not None and (
+            isinstance(self.timesteps, bool) or not isinstance(self.timesteps, int) or self.timesteps <= 0
+        ):
             raise ValueError(f"timesteps must be a positive integer, got {self.timesteps!r}")
-        for name, low in (("num_env_runners", 0), ("num_envs_per_env_runner", 1), ("checkpoint_every", 1),
-                          ("keep_checkpoints", 1), ("max_program_length", 2), ("torch_threads", 1), ("seed", 0)):
+        for name, low in (
+            ("num_env_runners", 0),
+            ("num_envs_per_env_runner", 1),
+            ("checkpoint_every", 1),
+            ("keep_checkpoints", 1),
+            ("max_program_length", 2),
+            ("torch_threads", 1),
+            ("seed", 0),
+        ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
@@ -133,7 +142,9 @@ class TrainConfig:
             raise ValueError(f"step_penalty must be in [0, 1], got {self.step_penalty!r}")
         ppo = self.ppo
         if ppo.minibatch_size > ppo.train_batch_size:
-            raise ValueError(f"ppo.minibatch_size ({ppo.minibatch_size}) must not exceed ppo.train_batch_size ({ppo.train_batch_size})")
+            raise ValueError(
+                f"ppo.minibatch_size ({ppo.minibatch_size}) must not exceed ppo.train_batch_size ({ppo.train_batch_size})"
+            )
         unknown = sorted(set(self.model_config) - set(MODEL_DEFAULTS))
         if unknown:
             raise ValueError(f"model_config has unknown key(s) {unknown}; known: {sorted(MODEL_DEFAULTS)}")

@@ -18,7 +18,16 @@ from curricula.base import (
 )
 
 __all__ = [
-    "FAMILY_ID_CAPACITY", "Instance", "TaskConfig", "TaskFamily", "TestCase", "family_class", "family_ids",
+    "FAMILY_ID_CAPACITY",
+    "Instance",
+    "TaskConfig",
+    "TaskFamily",
+    "TestCase",
+    "family_class",
+    "family_ids",
     "family_names",
-    "instance_rng", "make_task", "reference_solution", "register_family",
+    "instance_rng",
+    "make_task",
+    "reference_solution",
+    "register_family",
 ]

@@ -184,7 +184,9 @@ class TaskFamily(ABC):
         """Instance (seed, index): regenerates alone, identically, from the pair."""
         rng = instance_rng(seed, index)
         if self.size is not None and index >= self.size:
-            raise ValueError(f"family {self.name!r} has {self.size} instances; index must be in [0, {self.size - 1}], got {index}")
+            raise ValueError(
+                f"family {self.name!r} has {self.size} instances; index must be in [0, {self.size - 1}], got {index}"
+            )
         return self.generate(rng, int(seed), int(index))
 
     def instances(self, count: int | None = None, seed: int = 0) -> list[Instance]:

@@ -178,8 +178,15 @@ def _measure(family: str, config_json: str) -> ContentSpace:
     drawn = _sample(make_task(family, **fields))
     keys = frozenset(drawn)
     table = family_table(family)
-    base = dict(family=family, config=fields, sampled=len(drawn), distinct=len(keys), sample_keys=keys,
-                table_heldout=frozenset(key for key, held in table.items() if held), table_decided=frozenset(table))
+    base = dict(
+        family=family,
+        config=fields,
+        sampled=len(drawn),
+        distinct=len(keys),
+        sample_keys=keys,
+        table_heldout=frozenset(key for key, held in table.items() if held),
+        table_decided=frozenset(table),
+    )
     if len(keys) <= 1:
         return ContentSpace(rule="none", heldout_seen=0, **base)
     held = sum(table[key] if key in table else _hash_heldout(key) for key in keys)

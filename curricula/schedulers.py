@@ -224,7 +224,11 @@ class LearningProgressCurriculum:
     ):
         if not arms:
             raise ValueError(f"curriculum {name!r} has no arms")
-        for label, value, low, high in (("fast_rate", fast_rate, 0, 1), ("slow_rate", slow_rate, 0, 1), ("floor", floor, 0, 1)):
+        for label, value, low, high in (
+            ("fast_rate", fast_rate, 0, 1),
+            ("slow_rate", slow_rate, 0, 1),
+            ("floor", floor, 0, 1),
+        ):
             if not low < value <= high:
                 raise ValueError(f"{label} must be in ({low}, {high}], got {value}")
         if slow_rate >= fast_rate:
@@ -364,7 +368,9 @@ def curriculum_path(name_or_path: str | Path) -> Path:
     if str(name_or_path) not in names:
         close = difflib.get_close_matches(str(name_or_path), names, n=3, cutoff=0.4)
         hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        raise ValueError(f"unknown curriculum {str(name_or_path)!r}.{hint} Shipped: {', '.join(names)}; or give a YAML path.")
+        raise ValueError(
+            f"unknown curriculum {str(name_or_path)!r}.{hint} Shipped: {', '.join(names)}; or give a YAML path."
+        )
     return Path(str(resources.files("curricula") / "curricula_yaml" / f"{name_or_path}.yaml"))
 
 
@@ -384,7 +390,9 @@ def build_curriculum(data: Any, source: str = "<dict>") -> Scheduler:
     """Validate a parsed curriculum mapping and build its scheduler; errors name `source` and the key."""
     where = _Where(source)
     if not isinstance(data, dict):
-        raise where.error("", f"the top level must be a mapping with keys {sorted(_TOP_KEYS)}, got {type(data).__name__}")
+        raise where.error(
+            "", f"the top level must be a mapping with keys {sorted(_TOP_KEYS)}, got {type(data).__name__}"
+        )
     where.keys(data, _TOP_KEYS, "")
     name = data.get("name") or Path(source).stem
     if not isinstance(name, str):
@@ -400,7 +408,10 @@ def build_curriculum(data: Any, source: str = "<dict>") -> Scheduler:
 
     if kind == "staged":
         if "arms" in data or "params" in data:
-            raise where.error("arms" if "arms" in data else "params", "is for scheduler 'learning-progress'; a staged curriculum uses 'stages'")
+            raise where.error(
+                "arms" if "arms" in data else "params",
+                "is for scheduler 'learning-progress'; a staged curriculum uses 'stages'",
+            )
         stages_data = data.get("stages")
         if not isinstance(stages_data, list) or not stages_data:
             raise where.error("stages", "must be a non-empty list of stages, each with 'mixture'")
@@ -478,7 +489,9 @@ def _mixture(where: _Where, key: str, data: Any, default_language: str | None) -
     for j, item in enumerate(data):
         entry_key = f"{key}[{j}]"
         if not isinstance(item, dict) or "family" not in item:
-            raise where.error(entry_key, f"must be a mapping with 'family' and optional {sorted(_ENTRY_KEYS - {'family'})}")
+            raise where.error(
+                entry_key, f"must be a mapping with 'family' and optional {sorted(_ENTRY_KEYS - {'family'})}"
+            )
         where.keys(item, _ENTRY_KEYS, entry_key)
         family = item["family"]
         try:

@@ -29,10 +29,27 @@ from esolangs.base import (
 from esolangs.registry import families, get, names, register, register_pattern
 
 __all__ = [
-    "ENGINES", "MEMORY_LIMIT", "OK", "OUTPUT_LIMIT", "RUNTIME_ERROR", "STATUSES", "STEP_LIMIT",
-    "SYNTAX_ERROR", "Diagnostic", "Execution", "Language", "Limits", "families", "get", "names",
-    "register", "register_pattern", "run", "validate",
+    "ENGINES",
+    "MEMORY_LIMIT",
+    "OK",
+    "OUTPUT_LIMIT",
+    "RUNTIME_ERROR",
+    "STATUSES",
+    "STEP_LIMIT",
+    "SYNTAX_ERROR",
+    "Diagnostic",
+    "Execution",
+    "Language",
+    "Limits",
+    "families",
+    "get",
+    "names",
+    "register",
+    "register_pattern",
+    "run",
+    "validate",
 ]
+
 
 def run(
     name: str,

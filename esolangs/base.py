@@ -212,7 +212,9 @@ class Language(ABC):
         if cached is None:
             cached = self._build_knowledge()
             if tuple(k.symbol for k in cached) != tuple(self.alphabet):
-                raise ValueError(f"{self.name}: knowledge symbols {[k.symbol for k in cached]} != alphabet {list(self.alphabet)}")
+                raise ValueError(
+                    f"{self.name}: knowledge symbols {[k.symbol for k in cached]} != alphabet {list(self.alphabet)}"
+                )
             self.__dict__["_knowledge"] = cached
         return cached
 
@@ -271,7 +273,9 @@ class Language(ABC):
         text = source if type(source) is str else as_source(source)
         data = stdin if type(stdin) is bytes else as_stdin(stdin)
         if len(text) > limits.max_source:
-            return Execution(SYNTAX_ERROR, b"", 0, f"source is {len(text)} characters; the limit is {limits.max_source}")
+            return Execution(
+                SYNTAX_ERROR, b"", 0, f"source is {len(text)} characters; the limit is {limits.max_source}"
+            )
         if engine == "reference":
             return self._run_reference(text, data, limits, seed)
         return self._run_fast(text, data, limits, seed)

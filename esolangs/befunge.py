@@ -44,9 +44,9 @@ _MASK64 = (1 << 64) - 1
 # of 16 cells each, about 4.0M steps, then prints "0 ". The interpreter benchmark
 # (scripts/bench_interpreters.py) measures both engines on it.
 LOOP_BENCHMARK = (
-    '"}"2*00v\n'      # push outer 250, two zeros as a spent inner counter
-    ">1-:   v\n"      # inner: decrement, duplicate ...
-    "^      _$1-:v\n" # ... loop while nonzero; then drop it, decrement outer
+    '"}"2*00v\n'  # push outer 250, two zeros as a spent inner counter
+    ">1-:   v\n"  # inner: decrement, duplicate ...
+    "^      _$1-:v\n"  # ... loop while nonzero; then drop it, decrement outer
     '^      *8"}"_.@\n'  # outer nonzero: push inner 1000 (125*8) and loop; else print and end
 )
 
@@ -101,7 +101,7 @@ def read_number(stdin: bytes, position: int) -> tuple[int, int]:
     # Chunks of 9 digits: int() refuses very long digit strings, and reducing
     # as we go keeps a megabyte of digits linear.
     for start in range(0, len(digits), 9):
-        chunk = digits[start:start + 9]
+        chunk = digits[start : start + 9]
         value = (value * 10 ** len(chunk) + int(chunk)) & _MASK32
     return wrap32(-value if negative else value), match.end()
 
@@ -111,7 +111,7 @@ def _rows(source: str) -> list[tuple[int, str]]:
     rows: list[tuple[int, str]] = []
     start = 0
     for match in _LINE_END.finditer(source):
-        rows.append((start, source[start:match.start()]))
+        rows.append((start, source[start : match.start()]))
         start = match.end()
         if len(rows) > HEIGHT:
             return rows
@@ -132,16 +132,24 @@ def diagnose(source: str) -> list[Diagnostic]:
     rows = _rows(source)
     for number, (offset, text) in enumerate(rows[:HEIGHT], start=1):
         if len(text) > WIDTH:
-            problems.append(Diagnostic(
-                message=f"line {number} is {len(text)} columns; the limit is {WIDTH}",
-                line=number, column=WIDTH + 1, offset=offset + WIDTH,
-            ))
+            problems.append(
+                Diagnostic(
+                    message=f"line {number} is {len(text)} columns; the limit is {WIDTH}",
+                    line=number,
+                    column=WIDTH + 1,
+                    offset=offset + WIDTH,
+                )
+            )
     if len(rows) > HEIGHT:
         offset = rows[HEIGHT][0]
-        problems.append(Diagnostic(
-            message=f"source has {_line_count(source)} lines; the limit is {HEIGHT}",
-            line=HEIGHT + 1, column=1, offset=offset,
-        ))
+        problems.append(
+            Diagnostic(
+                message=f"source has {_line_count(source)} lines; the limit is {HEIGHT}",
+                line=HEIGHT + 1,
+                column=1,
+                offset=offset,
+            )
+        )
     return problems
 
 
@@ -170,13 +178,13 @@ def step_limit(output: bytes | bytearray, steps: int) -> Execution:
 
 
 def output_limit(output: bytes | bytearray, steps: int, max_output: int) -> Execution:
-    return Execution(OUTPUT_LIMIT, bytes(output[:max_output]), steps,
-                     f"output exceeded {max_output} bytes at step {steps}")
+    return Execution(
+        OUTPUT_LIMIT, bytes(output[:max_output]), steps, f"output exceeded {max_output} bytes at step {steps}"
+    )
 
 
 def memory_limit(output: bytes | bytearray, steps: int, max_memory: int) -> Execution:
-    return Execution(MEMORY_LIMIT, bytes(output), steps,
-                     f"stack exceeded {max_memory} entries at step {steps}")
+    return Execution(MEMORY_LIMIT, bytes(output), steps, f"stack exceeded {max_memory} entries at step {steps}")
 
 
 def finished(output: bytes | bytearray, steps: int) -> Execution:
@@ -308,17 +316,52 @@ ALPHABET = (
     *"0123456789",
     *"+-*/%!`",
     *"><^v?_|",
-    '"', ":", "\\", "$", ".", ",", "#", "g", "p", "&", "~", "@",
-    " ", "\n",
+    '"',
+    ":",
+    "\\",
+    "$",
+    ".",
+    ",",
+    "#",
+    "g",
+    "p",
+    "&",
+    "~",
+    "@",
+    " ",
+    "\n",
 )
 
 COMMAND_EFFECTS = {
     **{digit: f"push_{digit}" for digit in "0123456789"},
-    "+": "add", "-": "sub", "*": "mul", "/": "div", "%": "mod", "!": "not", "`": "greater",
-    ">": "go_right", "<": "go_left", "^": "go_up", "v": "go_down", "?": "go_random",
-    "_": "branch_horizontal", "|": "branch_vertical", '"': "string_mode", ":": "dup", "\\": "swap", "$": "pop",
-    ".": "output_int", ",": "output_char", "#": "bridge", "g": "get", "p": "put", "&": "input_int", "~": "input_char",
-    "@": "end", " ": "noop", "\n": "newline",
+    "+": "add",
+    "-": "sub",
+    "*": "mul",
+    "/": "div",
+    "%": "mod",
+    "!": "not",
+    "`": "greater",
+    ">": "go_right",
+    "<": "go_left",
+    "^": "go_up",
+    "v": "go_down",
+    "?": "go_random",
+    "_": "branch_horizontal",
+    "|": "branch_vertical",
+    '"': "string_mode",
+    ":": "dup",
+    "\\": "swap",
+    "$": "pop",
+    ".": "output_int",
+    ",": "output_char",
+    "#": "bridge",
+    "g": "get",
+    "p": "put",
+    "&": "input_int",
+    "~": "input_char",
+    "@": "end",
+    " ": "noop",
+    "\n": "newline",
 }
 """Token -> effect name (`esolangs.knowledge.EFFECTS`) in command mode. In string mode every cell pushes its own
 character code instead: that is the one place where a token's effect id does not say what it does."""

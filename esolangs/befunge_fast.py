@@ -46,21 +46,48 @@ from esolangs.befunge import (
 CELLS = WIDTH * HEIGHT
 
 # Operation codes of a block's body.
-(PUSH, ADD, SUB, MUL, DIV, MOD, NOT, GREATER, DUP, SWAP, DROP,
- OUT_INT, OUT_CHAR, GET, IN_INT, IN_CHAR) = range(16)
+(PUSH, ADD, SUB, MUL, DIV, MOD, NOT, GREATER, DUP, SWAP, DROP, OUT_INT, OUT_CHAR, GET, IN_INT, IN_CHAR) = range(16)
 
 # How a block ends.
 NEXT, BRANCH_H, BRANCH_V, RANDOM, PUT, END = range(6)
 
 # Upper bound on how much each op can grow the stack (pop on empty yields 0).
-_GROWTH = {PUSH: 1, ADD: 1, SUB: 1, MUL: 1, DIV: 1, MOD: 1, NOT: 1, GREATER: 1, DUP: 2, SWAP: 2,
-           DROP: 0, OUT_INT: 0, OUT_CHAR: 0, GET: 1, IN_INT: 1, IN_CHAR: 1}
+_GROWTH = {
+    PUSH: 1,
+    ADD: 1,
+    SUB: 1,
+    MUL: 1,
+    DIV: 1,
+    MOD: 1,
+    NOT: 1,
+    GREATER: 1,
+    DUP: 2,
+    SWAP: 2,
+    DROP: 0,
+    OUT_INT: 0,
+    OUT_CHAR: 0,
+    GET: 1,
+    IN_INT: 1,
+    IN_CHAR: 1,
+}
 _LONGEST_INT_OUTPUT = len(b"-2147483648 ")
 
 _BODY_COMMANDS = {
-    ord("+"): ADD, ord("-"): SUB, ord("*"): MUL, ord("/"): DIV, ord("%"): MOD, ord("!"): NOT,
-    ord("`"): GREATER, ord(":"): DUP, ord("\\"): SWAP, ord("$"): DROP, ord("."): OUT_INT,
-    ord(","): OUT_CHAR, ord("g"): GET, ord("&"): IN_INT, ord("~"): IN_CHAR,
+    ord("+"): ADD,
+    ord("-"): SUB,
+    ord("*"): MUL,
+    ord("/"): DIV,
+    ord("%"): MOD,
+    ord("!"): NOT,
+    ord("`"): GREATER,
+    ord(":"): DUP,
+    ord("\\"): SWAP,
+    ord("$"): DROP,
+    ord("."): OUT_INT,
+    ord(","): OUT_CHAR,
+    ord("g"): GET,
+    ord("&"): IN_INT,
+    ord("~"): IN_CHAR,
 }
 _TURNS = {ord(">"): 0, ord("v"): 1, ord("<"): 2, ord("^"): 3}
 _QUOTE, _BRIDGE = ord('"'), ord("#")
@@ -86,8 +113,18 @@ def _key(cell: int, direction: int, string_mode: int) -> int:
 class Block:
     """One straight-line path: its ops (code, argument, step offset), step count, bounds and ending."""
 
-    __slots__ = ("ops", "steps", "growth", "output_bound", "ending", "successors", "cells", "runs",
-                 "function", "has_input")
+    __slots__ = (
+        "ops",
+        "steps",
+        "growth",
+        "output_bound",
+        "ending",
+        "successors",
+        "cells",
+        "runs",
+        "function",
+        "has_input",
+    )
 
     def __init__(self, ops, steps, ending, successors, cells):
         self.ops = tuple(ops)
@@ -155,6 +192,7 @@ def build_block(grid: list[int], key: int) -> Block:
 
 # ---------------------------------------------------------------- arithmetic
 
+
 def _wrap(value: int) -> int:
     return ((value + _BIAS) & _MASK32) - _BIAS
 
@@ -217,9 +255,14 @@ def _emit_binary(emitter: _Emitter, code: int) -> None:
     a, b = emitter.pop(), emitter.pop()
     la, lb = _literal(a), _literal(b)
     if la is not None and lb is not None:
-        folded = {ADD: lambda: _wrap(lb + la), SUB: lambda: _wrap(lb - la), MUL: lambda: _wrap(lb * la),
-                  DIV: lambda: _divide(lb, la), MOD: lambda: _modulo(lb, la),
-                  GREATER: lambda: int(lb > la)}[code]()
+        folded = {
+            ADD: lambda: _wrap(lb + la),
+            SUB: lambda: _wrap(lb - la),
+            MUL: lambda: _wrap(lb * la),
+            DIV: lambda: _divide(lb, la),
+            MOD: lambda: _modulo(lb, la),
+            GREATER: lambda: int(lb > la),
+        }[code]()
         emitter.virtual.append(str(folded))
         return
     a, b = f"({a})", f"({b})"
@@ -264,8 +307,9 @@ def python_source(block: Block) -> str:
             emitter.lines.append(f"out.append(({emitter.pop()}) & 255)")
         elif code == GET:
             y, x = emitter.pop(), emitter.pop()
-            emitter.virtual.append(emitter.temporary(
-                f"grid[{x} + {WIDTH} * {y}] if 0 <= {x} < {WIDTH} and 0 <= {y} < {HEIGHT} else 0"))
+            emitter.virtual.append(
+                emitter.temporary(f"grid[{x} + {WIDTH} * {y}] if 0 <= {x} < {WIDTH} and 0 <= {y} < {HEIGHT} else 0")
+            )
         else:
             raise ValueError(f"op code {code} cannot be compiled (blocks reading input stay interpreted)")
     if block.ending == NEXT:
@@ -298,6 +342,7 @@ def compile_block(block: Block):
 
 
 # ---------------------------------------------------------------- programs
+
 
 class _Program:
     """A validated source's pristine grid and the blocks built from it (shared by runs that keep it pristine)."""
@@ -362,8 +407,11 @@ def run_fast(source: str, stdin: bytes, limits: Limits, seed: int) -> Execution:
             for cell in block.cells:
                 owner.setdefault(cell, set()).add(key)
 
-        if (steps + block.steps > max_steps or len(stack) + block.growth > max_memory
-                or len(out) + block.output_bound > max_output):
+        if (
+            steps + block.steps > max_steps
+            or len(stack) + block.growth > max_memory
+            or len(out) + block.output_bound > max_output
+        ):
             result = _run_block_checked(block, stack, out, grid, stdin, input_position, steps, limits)
             if isinstance(result, Execution):
                 return result
@@ -466,8 +514,16 @@ def run_fast(source: str, stdin: bytes, limits: Limits, seed: int) -> Execution:
             return finished(out, steps)
 
 
-def _run_block_checked(block: Block, stack: list[int], out: bytearray, grid: list[int], stdin: bytes,
-                       input_position: int, steps: int, limits: Limits) -> Execution | int:
+def _run_block_checked(
+    block: Block,
+    stack: list[int],
+    out: bytearray,
+    grid: list[int],
+    stdin: bytes,
+    input_position: int,
+    steps: int,
+    limits: Limits,
+) -> Execution | int:
     """Run a block op by op near a limit; the Execution that ends the run, or the new input position.
 
     Leaves the block's ending to the caller, which only happens when every

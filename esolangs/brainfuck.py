@@ -32,9 +32,21 @@ from esolangs.validation import is_int
 
 COMMANDS = "><+-.,[]"
 """The eight commands, in the order of the alphabet (action spaces rely on it)."""
-COMMAND_EFFECTS = dict(zip(COMMANDS, (
-    "ptr_right", "ptr_left", "inc", "dec", "output", "input", "jump_fwd_if_zero", "jump_back_if_nonzero",
-)))
+COMMAND_EFFECTS = dict(
+    zip(
+        COMMANDS,
+        (
+            "ptr_right",
+            "ptr_left",
+            "inc",
+            "dec",
+            "output",
+            "input",
+            "jump_fwd_if_zero",
+            "jump_back_if_nonzero",
+        ),
+    )
+)
 """Brainfuck command -> its effect name in `esolangs.knowledge.EFFECTS`; Ook! and every dialect share them."""
 
 EOF_MODES = ("zero", "unchanged", "minus_one")

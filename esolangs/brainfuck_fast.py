@@ -101,8 +101,8 @@ _UNCOMPILED: Node = (0, _FAR, 0, None, 0, END, 0, None)
 
 _SMALL = 64
 _SINGLE_ADD: tuple[tuple[tuple[tuple[int, int], ...], ...], ...] = tuple(
-    tuple(((offset, amount),) if amount else () for amount in range(-_SMALL, _SMALL))
-                    for offset in range(-8, 9))
+    tuple(((offset, amount),) if amount else () for amount in range(-_SMALL, _SMALL)) for offset in range(-8, 9)
+)
 """_SINGLE_ADD[offset + 8][amount + _SMALL] is ((offset, amount),): the adds of most segments, built once at
 import so that compiling allocates (and the garbage collector tracks) fewer objects."""
 
@@ -168,8 +168,10 @@ class Program:
                 text = self.segments[k].decode(errors="replace")
                 listing.append(f"{k}: (not compiled) {text!r} {KIND_NAMES[self.kind(k)]}")
                 continue
-            listing.append(f"{k}: {self.segments[k].decode(errors='replace')!r} adds={adds} move={move} cost={cost} "
-                           f"{KIND_NAMES[kind]} target={target} arg={arg!r}")
+            listing.append(
+                f"{k}: {self.segments[k].decode(errors='replace')!r} adds={adds} move={move} cost={cost} "
+                f"{KIND_NAMES[kind]} target={target} arg={arg!r}"
+            )
         return listing
 
 
@@ -340,16 +342,18 @@ def _segment(text: bytes) -> tuple[tuple, int, int, int, int]:
             amount -= 1
         elif char == 62:  # >
             if amount:
-                adds.append(single[offset + 8][amount + 64][0] if -8 <= offset <= 8 and -64 <= amount < 64
-                            else (offset, amount))
+                adds.append(
+                    single[offset + 8][amount + 64][0] if -8 <= offset <= 8 and -64 <= amount < 64 else (offset, amount)
+                )
                 amount = 0
             offset += 1
             if offset > highest:
                 highest = offset
         elif char == 60:  # <
             if amount:
-                adds.append(single[offset + 8][amount + 64][0] if -8 <= offset <= 8 and -64 <= amount < 64
-                            else (offset, amount))
+                adds.append(
+                    single[offset + 8][amount + 64][0] if -8 <= offset <= 8 and -64 <= amount < 64 else (offset, amount)
+                )
                 amount = 0
             offset -= 1
             if offset < lowest:
@@ -357,8 +361,9 @@ def _segment(text: bytes) -> tuple[tuple, int, int, int, int]:
         else:
             comment += 1
     if amount:
-        adds.append(single[offset + 8][amount + 64][0] if -8 <= offset <= 8 and -64 <= amount < 64
-                    else (offset, amount))
+        adds.append(
+            single[offset + 8][amount + 64][0] if -8 <= offset <= 8 and -64 <= amount < 64 else (offset, amount)
+        )
     return tuple(adds), offset, -lowest, highest, len(text) - comment
 
 
@@ -392,7 +397,7 @@ def _analyze_outer(program: Program, k: int) -> tuple[int, object]:
     """
     close = program.targets[k] - 1
     inner = close - k - 1  # terminators inside the body: only '[]' pairs (innermost loops) qualify
-    if inner % 2 or inner > _LOOP2_MAX_BODY or program.terms[k + 1:close] != b"[]" * (inner // 2):
+    if inner % 2 or inner > _LOOP2_MAX_BODY or program.terms[k + 1 : close] != b"[]" * (inner // 2):
         return OPEN, None
     nodes = program.nodes
     j = k + 1
@@ -753,8 +758,9 @@ def _clamped_segment(text: bytes, p: int) -> tuple[tuple, int, int]:
     return tuple((cell, amount) for cell, amount in amounts.items() if amount), p, top
 
 
-def _careful_segment(program: Program, k: int, tape, output: bytearray, p: int, steps: int,
-                     limits: Limits, options: BrainfuckOptions):
+def _careful_segment(
+    program: Program, k: int, tape, output: bytearray, p: int, steps: int, limits: Limits, options: BrainfuckOptions
+):
     """Run node k's segment one instruction run at a time with every limit checked, then charge its terminator.
 
     Used when the segment might not fit the budget or the tape. Returns an

@@ -187,7 +187,9 @@ class Ook(TranslatedDialect):
     summary: ClassVar[str] = "Brainfuck spelled with pairs of Ook. Ook? Ook! (the orangutan dialect)."
     file_extension: ClassVar[str] = ".ook"
     sample: ClassVar[tuple[str, bytes, bytes]] = (
-        " ".join(OOK_TABLE[char] for char in HELLO_WORLD), b"", b"Hello World!\n"
+        " ".join(OOK_TABLE[char] for char in HELLO_WORLD),
+        b"",
+        b"Hello World!\n",
     )
 
     @property
@@ -218,8 +220,24 @@ class Ook(TranslatedDialect):
 
 SYMBOL_POOL = ("!", "#", "$", "%", "&", "*", "/", ":", ";", "=", "?", "@", "^", "_", "|", "~", "(", ")", "{", "}")
 """One-character tokens: none is a letter, a digit, whitespace or a Brainfuck command."""
-WORD_POOL = ("zip", "zap", "mox", "fen", "kel", "bor", "tuv", "wib", "gax", "yom", "pug", "dax", "lun", "rif",
-             "sob", "hek")
+WORD_POOL = (
+    "zip",
+    "zap",
+    "mox",
+    "fen",
+    "kel",
+    "bor",
+    "tuv",
+    "wib",
+    "gax",
+    "yom",
+    "pug",
+    "dax",
+    "lun",
+    "rif",
+    "sob",
+    "hek",
+)
 """Three-letter tokens. All tokens together are prefix-free (symbols are no letters, words have one length),
 so scanning left to right for the first token that matches reads any program one way only."""
 TOKEN_POOL = SYMBOL_POOL + WORD_POOL
@@ -233,7 +251,7 @@ def _hash_stream(seed: int) -> Iterator[int]:
     while True:
         digest = hashlib.sha256(f"{DIALECT_VERSION}/{seed}/{counter}".encode("ascii")).digest()
         for start in range(0, 32, 8):
-            yield int.from_bytes(digest[start:start + 8], "big")
+            yield int.from_bytes(digest[start : start + 8], "big")
         counter += 1
 
 
@@ -302,7 +320,9 @@ class BrainfuckDialect(TranslatedDialect):
             else "Tokens may be written next to each other."
         )
         text = Template(_load_doc("bf-dialect.md")).substitute(
-            name=self.name, table=self.command_table_markdown(), separator=separator,
+            name=self.name,
+            table=self.command_table_markdown(),
+            separator=separator,
             example=self.from_bf("++++++++[>++++++++<-]>+."),
         )
         return text + options_note(self.options)

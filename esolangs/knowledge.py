@@ -76,17 +76,51 @@ import re
 from dataclasses import dataclass
 
 EFFECTS: tuple[str, ...] = (
-    "pad", "stop",
+    "pad",
+    "stop",
     # Brainfuck and its renamings
-    "ptr_right", "ptr_left", "inc", "dec", "output", "input", "jump_fwd_if_zero", "jump_back_if_nonzero",
+    "ptr_right",
+    "ptr_left",
+    "inc",
+    "dec",
+    "output",
+    "input",
+    "jump_fwd_if_zero",
+    "jump_back_if_nonzero",
     # Befunge-93, command mode
     *(f"push_{digit}" for digit in range(10)),
-    "add", "sub", "mul", "div", "mod", "not", "greater",
-    "go_right", "go_left", "go_up", "go_down", "go_random", "branch_horizontal", "branch_vertical",
-    "string_mode", "dup", "swap", "pop", "output_int", "output_char", "bridge", "get", "put",
-    "input_int", "input_char", "end", "noop", "newline",
+    "add",
+    "sub",
+    "mul",
+    "div",
+    "mod",
+    "not",
+    "greater",
+    "go_right",
+    "go_left",
+    "go_up",
+    "go_down",
+    "go_random",
+    "branch_horizontal",
+    "branch_vertical",
+    "string_mode",
+    "dup",
+    "swap",
+    "pop",
+    "output_int",
+    "output_char",
+    "bridge",
+    "get",
+    "put",
+    "input_int",
+    "input_char",
+    "end",
+    "noop",
+    "newline",
     # Whitespace, lexical
-    "ws_space", "ws_tab", "ws_linefeed",
+    "ws_space",
+    "ws_tab",
+    "ws_linefeed",
 )
 """Effect names; the index is the effect id. Append-only (see the module docstring)."""
 
@@ -121,7 +155,9 @@ class Knowledge:
         return EFFECTS[self.effect]
 
 
-def knowledge_table(alphabet: tuple[str, ...], effects: dict[str, str], meanings: dict[str, str]) -> tuple[Knowledge, ...]:
+def knowledge_table(
+    alphabet: tuple[str, ...], effects: dict[str, str], meanings: dict[str, str]
+) -> tuple[Knowledge, ...]:
     """One Knowledge per alphabet token, in alphabet order, from token -> effect name and token -> meaning.
 
     A token missing from either mapping raises ValueError: every token must

@@ -52,7 +52,12 @@ def _in_range(value: Any, low: float | None, high: float | None) -> bool:
 
 
 def check_int(
-    name: str, value: Any, low: int | None = None, high: int | None = None, *, optional: bool = False,
+    name: str,
+    value: Any,
+    low: int | None = None,
+    high: int | None = None,
+    *,
+    optional: bool = False,
     numpy: bool = False,
 ) -> None:
     """ValueError naming `name`, `value` and the range unless value is an int in [low, high] (or None if optional)."""

@@ -67,19 +67,39 @@ class Instruction:
 INSTRUCTIONS: tuple[Instruction, ...] = (
     Instruction("push", "  ", NUMBER, "stack", "push n"),
     Instruction("dup", " \n ", None, "stack", "push a copy of the top value"),
-    Instruction("copy", " \t ", NUMBER, "stack",
-                "push a copy of the n-th value from the top (0 is the top); runtime error unless 0 <= n < stack size"),
+    Instruction(
+        "copy",
+        " \t ",
+        NUMBER,
+        "stack",
+        "push a copy of the n-th value from the top (0 is the top); runtime error unless 0 <= n < stack size",
+    ),
     Instruction("swap", " \n\t", None, "stack", "swap the top two values"),
     Instruction("discard", " \n\n", None, "stack", "pop and forget the top value"),
-    Instruction("slide", " \t\n", NUMBER, "stack",
-                "pop the top value, remove n more values (all if fewer remain, none if n <= 0), push the top back"),
+    Instruction(
+        "slide",
+        " \t\n",
+        NUMBER,
+        "stack",
+        "pop the top value, remove n more values (all if fewer remain, none if n <= 0), push the top back",
+    ),
     Instruction("add", "\t   ", None, "arithmetic", "pop b, pop a, push a + b"),
     Instruction("sub", "\t  \t", None, "arithmetic", "pop b, pop a, push a - b"),
     Instruction("mul", "\t  \n", None, "arithmetic", "pop b, pop a, push a * b"),
-    Instruction("div", "\t \t ", None, "arithmetic",
-                "pop b, pop a, push floor(a / b) (rounds toward negative infinity: -17 div 5 = -4); b = 0 is a runtime error"),
-    Instruction("mod", "\t \t\t", None, "arithmetic",
-                "pop b, pop a, push a - b * floor(a / b) (sign of b: -17 mod 5 = 3); b = 0 is a runtime error"),
+    Instruction(
+        "div",
+        "\t \t ",
+        None,
+        "arithmetic",
+        "pop b, pop a, push floor(a / b) (rounds toward negative infinity: -17 div 5 = -4); b = 0 is a runtime error",
+    ),
+    Instruction(
+        "mod",
+        "\t \t\t",
+        None,
+        "arithmetic",
+        "pop b, pop a, push a - b * floor(a / b) (sign of b: -17 mod 5 = 3); b = 0 is a runtime error",
+    ),
     Instruction("store", "\t\t ", None, "heap", "pop v, pop address a, heap[a] = v"),
     Instruction("retrieve", "\t\t\t", None, "heap", "pop address a, push heap[a] (0 if never stored)"),
     Instruction("mark", "\n  ", LABEL, "flow", "define label l here (does nothing when executed)"),
@@ -92,21 +112,67 @@ INSTRUCTIONS: tuple[Instruction, ...] = (
     Instruction("printc", "\t\n  ", None, "io", "pop v, write the byte v; runtime error unless 0 <= v <= 255"),
     Instruction("printn", "\t\n \t", None, "io", "pop v, write v in decimal (a leading '-' if negative)"),
     Instruction("readc", "\t\n\t ", None, "io", "pop address a, heap[a] = next input byte (-1 at end of input)"),
-    Instruction("readn", "\t\n\t\t", None, "io",
-                "pop address a, read one input line, heap[a] = its decimal integer; runtime error at end of input or on a malformed line"),
+    Instruction(
+        "readn",
+        "\t\n\t\t",
+        None,
+        "io",
+        "pop address a, read one input line, heap[a] = its decimal integer; runtime error at end of input or on a malformed line",
+    ),
 )
 
 # Opcodes are indices into INSTRUCTIONS.
-(PUSH, DUP, COPY, SWAP, DISCARD, SLIDE, ADD, SUB, MUL, DIV, MOD, STORE, RETRIEVE,
- MARK, CALL, JUMP, JZ, JN, RET, END, PRINTC, PRINTN, READC, READN) = range(len(INSTRUCTIONS))
+(
+    PUSH,
+    DUP,
+    COPY,
+    SWAP,
+    DISCARD,
+    SLIDE,
+    ADD,
+    SUB,
+    MUL,
+    DIV,
+    MOD,
+    STORE,
+    RETRIEVE,
+    MARK,
+    CALL,
+    JUMP,
+    JZ,
+    JN,
+    RET,
+    END,
+    PRINTC,
+    PRINTN,
+    READC,
+    READN,
+) = range(len(INSTRUCTIONS))
 
 _BY_CHARS = {ins.chars: code for code, ins in enumerate(INSTRUCTIONS)}
 _BY_MNEMONIC = {ins.mnemonic: code for code, ins in enumerate(INSTRUCTIONS)}
 _PROPER_PREFIXES = {ins.chars[:k] for ins in INSTRUCTIONS for k in range(1, len(ins.chars))}
 _FLOW_TARGETS = (CALL, JUMP, JZ, JN)
 # Values each instruction pops, for the "empty stack" message.
-_POPS = {DUP: 1, SWAP: 2, DISCARD: 1, SLIDE: 1, ADD: 2, SUB: 2, MUL: 2, DIV: 2, MOD: 2, STORE: 2,
-         RETRIEVE: 1, JZ: 1, JN: 1, PRINTC: 1, PRINTN: 1, READC: 1, READN: 1}
+_POPS = {
+    DUP: 1,
+    SWAP: 2,
+    DISCARD: 1,
+    SLIDE: 1,
+    ADD: 2,
+    SUB: 2,
+    MUL: 2,
+    DIV: 2,
+    MOD: 2,
+    STORE: 2,
+    RETRIEVE: 1,
+    JZ: 1,
+    JN: 1,
+    PRINTC: 1,
+    PRINTN: 1,
+    READC: 1,
+    READN: 1,
+}
 
 _NOT_COMMAND = re.compile(r"[^ \t\n]+")
 _TO_BITS = str.maketrans({SPACE: "0", TAB: "1"})
@@ -196,12 +262,12 @@ def _parse_commands(code: str, max_bits: int) -> Program:
         start = i
         op = None
         for width in (2, 3, 4):
-            op = _BY_CHARS.get(code[i:i + width])
+            op = _BY_CHARS.get(code[i : i + width])
             if op is not None:
                 i += width
                 break
         if op is None:
-            rest = code[i:i + 4]
+            rest = code[i : i + 4]
             if i + len(rest) == size and rest in _PROPER_PREFIXES:
                 error = (start, f"incomplete instruction {show_chars(rest)} at the end of the program")
             else:
@@ -213,7 +279,10 @@ def _parse_commands(code: str, max_bits: int) -> Program:
         if kind is not None:
             end = code.find(LF, i)
             if end < 0:
-                error = (start, f"{INSTRUCTIONS[op].mnemonic} has a {kind} with no terminating [LF] at the end of the program")
+                error = (
+                    start,
+                    f"{INSTRUCTIONS[op].mnemonic} has a {kind} with no terminating [LF] at the end of the program",
+                )
                 break
             digits = code[i:end]
             i = end + 1
@@ -221,8 +290,11 @@ def _parse_commands(code: str, max_bits: int) -> Program:
                 arg = _number_value(digits, max_bits)
                 if arg is None:
                     significant = len(digits[1:].lstrip(SPACE))
-                    error = (start, f"{INSTRUCTIONS[op].mnemonic} literal has {significant} significant binary digits; "
-                                    f"the limit is max_bits={max_bits}")
+                    error = (
+                        start,
+                        f"{INSTRUCTIONS[op].mnemonic} literal has {significant} significant binary digits; "
+                        f"the limit is max_bits={max_bits}",
+                    )
                     break
             else:
                 label = digits
@@ -276,7 +348,9 @@ def _source_offset(source: str, command_index: int) -> int:
 
 def _instruction_position(source: str, program: Program, index: int) -> str:
     diag = diagnostic_at(source, _source_offset(source, program.starts[index]), "")
-    return f"instruction {index} ({INSTRUCTIONS[program.ops[index]].mnemonic}) at line {diag.line}, column {diag.column}"
+    return (
+        f"instruction {index} ({INSTRUCTIONS[program.ops[index]].mnemonic}) at line {diag.line}, column {diag.column}"
+    )
 
 
 def diagnostics(source: str | bytes, max_bits: int = WhitespaceOptions.max_bits) -> list[Diagnostic]:
@@ -288,18 +362,26 @@ def diagnostics(source: str | bytes, max_bits: int = WhitespaceOptions.max_bits)
         position, message = program.error
         found.append(diagnostic_at(text, _source_offset(text, position), message))
     for index in program.duplicate_labels:
-        found.append(diagnostic_at(
-            text, _source_offset(text, program.starts[index]),
-            f"label {_label_text(program.labels[index])} is defined again; the first definition is used",
-            severity="warning"))
+        found.append(
+            diagnostic_at(
+                text,
+                _source_offset(text, program.starts[index]),
+                f"label {_label_text(program.labels[index])} is defined again; the first definition is used",
+                severity="warning",
+            )
+        )
     if program.error is None:
         for index, op in enumerate(program.ops):
             if op in _FLOW_TARGETS and program.args[index] == -1:
-                found.append(diagnostic_at(
-                    text, _source_offset(text, program.starts[index]),
-                    f"{INSTRUCTIONS[op].mnemonic} to undefined label {_label_text(program.labels[index])} "
-                    f"(a runtime_error if executed)",
-                    severity="warning"))
+                found.append(
+                    diagnostic_at(
+                        text,
+                        _source_offset(text, program.starts[index]),
+                        f"{INSTRUCTIONS[op].mnemonic} to undefined label {_label_text(program.labels[index])} "
+                        f"(a runtime_error if executed)",
+                        severity="warning",
+                    )
+                )
     found.sort(key=lambda d: d.offset)
     return found
 
@@ -337,8 +419,9 @@ def interpret(program: Program, source: str, stdin: bytes, limits: Limits, max_b
     try:
         while True:
             if pc >= count:
-                return Execution(RUNTIME_ERROR, bytes(out), steps,
-                                 "ran off the end of the program without an end instruction")
+                return Execution(
+                    RUNTIME_ERROR, bytes(out), steps, "ran off the end of the program without an end instruction"
+                )
             if steps >= max_steps:
                 return Execution(STEP_LIMIT, bytes(out), steps, f"step limit of {max_steps} reached")
             op = ops[pc]
@@ -414,7 +497,7 @@ def interpret(program: Program, source: str, stdin: bytes, limits: Limits, max_b
                 top = stack.pop()
                 n = args[pc - 1]
                 if n > 0:
-                    del stack[max(0, len(stack) - n):]
+                    del stack[max(0, len(stack) - n) :]
                 stack.append(top)
             elif op == MUL:
                 b = stack.pop()
@@ -427,7 +510,9 @@ def interpret(program: Program, source: str, stdin: bytes, limits: Limits, max_b
                 b = stack.pop()
                 a = stack.pop()
                 if b == 0:
-                    return stop(RUNTIME_ERROR, f"{INSTRUCTIONS[op].mnemonic} by zero ({a} {INSTRUCTIONS[op].mnemonic} 0)")
+                    return stop(
+                        RUNTIME_ERROR, f"{INSTRUCTIONS[op].mnemonic} by zero ({a} {INSTRUCTIONS[op].mnemonic} 0)"
+                    )
                 value = a // b if op == DIV else a % b
                 if value.bit_length() > max_bits:
                     return too_big(value)
@@ -484,15 +569,19 @@ def interpret(program: Program, source: str, stdin: bytes, limits: Limits, max_b
                 parsed_number = _parse_input_number(line, max_bits)
                 if parsed_number is None:
                     shown = line[:40].decode("latin-1")
-                    return stop(RUNTIME_ERROR, f"readn got the line {shown!r}{'...' if len(line) > 40 else ''}; "
-                                               f"expected a decimal integer such as -12 below 2**{max_bits}")
+                    return stop(
+                        RUNTIME_ERROR,
+                        f"readn got the line {shown!r}{'...' if len(line) > 40 else ''}; "
+                        f"expected a decimal integer such as -12 below 2**{max_bits}",
+                    )
                 if address not in heap and len(heap) >= max_memory:
                     return stop(MEMORY_LIMIT, f"heap would exceed max_memory={max_memory} cells")
                 heap[address] = parsed_number
     except IndexError:
         needed = _POPS.get(op, 1)
-        return stop(RUNTIME_ERROR, f"{INSTRUCTIONS[op].mnemonic} needs {needed} value{'s' if needed > 1 else ''} "
-                                   f"on the stack")
+        return stop(
+            RUNTIME_ERROR, f"{INSTRUCTIONS[op].mnemonic} needs {needed} value{'s' if needed > 1 else ''} on the stack"
+        )
 
 
 def _parse_input_number(line: bytes, max_bits: int) -> int | None:
@@ -513,11 +602,24 @@ def _parse_input_number(line: bytes, max_bits: int) -> int | None:
 # ---------------------------------------------------------------- assembler
 
 _ALIASES = {
-    "drop": "discard", "pop": "discard", "load": "retrieve", "label": "mark", "jmp": "jump",
-    "return": "ret", "exit": "end", "halt": "end", "outc": "printc", "putc": "printc",
-    "outn": "printn", "putn": "printn", "getc": "readc", "getn": "readn",
+    "drop": "discard",
+    "pop": "discard",
+    "load": "retrieve",
+    "label": "mark",
+    "jmp": "jump",
+    "return": "ret",
+    "exit": "end",
+    "halt": "end",
+    "outc": "printc",
+    "putc": "printc",
+    "outn": "printn",
+    "putn": "printn",
+    "getc": "readc",
+    "getn": "readn",
 }
-_ASM_TOKEN = re.compile(r"""\s*(?:(?P<char>'(?:\\.|[^'\\])+')|(?P<comment>\#.*)|(?P<sep>;)|(?P<word>[^\s;#']+)|(?P<bad>\S))""")
+_ASM_TOKEN = re.compile(
+    r"""\s*(?:(?P<char>'(?:\\.|[^'\\])+')|(?P<comment>\#.*)|(?P<sep>;)|(?P<word>[^\s;#']+)|(?P<bad>\S))"""
+)
 _CHAR_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "\\": "\\", "'": "'", '"': '"', "s": " "}
 _RAW_NUMBER = re.compile(r"%([+-]?)([01]*)")
 _RAW_LABEL = re.compile(r"%([01]*)")
@@ -552,8 +654,11 @@ def assemble(text: str) -> str:
                 words.append(match.group(kind))
         _collect(parsed, number, words)
 
-    raw_labels = {operand[1:].translate(_FROM_BITS) for _, op, operand in parsed
-                  if INSTRUCTIONS[op].argument == LABEL and operand is not None and operand.startswith("%")}
+    raw_labels = {
+        operand[1:].translate(_FROM_BITS)
+        for _, op, operand in parsed
+        if INSTRUCTIONS[op].argument == LABEL and operand is not None and operand.startswith("%")
+    }
     named: dict[str, str] = {}
     next_code = 1
     pieces: list[str] = []
@@ -653,7 +758,7 @@ def disassemble(source: str | bytes) -> str:
             lines.append(f"{ins.mnemonic} %{label.translate(_TO_BITS)}")
         elif ins.argument == NUMBER:
             start = program.starts[index] + len(ins.chars)
-            literal = code[start:code.index(LF, start) + 1]
+            literal = code[start : code.index(LF, start) + 1]
             value = program.args[index]
             if literal == _number_chars(value) and value.bit_length() <= MAX_BITS_CEILING:
                 lines.append(f"{ins.mnemonic} {value}")
@@ -667,8 +772,13 @@ def disassemble(source: str | bytes) -> str:
 
 # ---------------------------------------------------------------- language
 
-_GROUP_TITLES = {"stack": "Stack ([Space])", "arithmetic": "Arithmetic ([Tab][Space])", "heap": "Heap ([Tab][Tab])",
-                 "flow": "Flow control ([LF])", "io": "Input/output ([Tab][LF])"}
+_GROUP_TITLES = {
+    "stack": "Stack ([Space])",
+    "arithmetic": "Arithmetic ([Tab][Space])",
+    "heap": "Heap ([Tab][Tab])",
+    "flow": "Flow control ([LF])",
+    "io": "Input/output ([Tab][LF])",
+}
 
 
 def _render_doc() -> str:
@@ -680,8 +790,9 @@ def _render_doc() -> str:
                 operand = {NUMBER: " n", LABEL: " l", None: ""}[ins.argument]
                 rows.append(f"| `{ins.mnemonic}{operand}` | {show_chars(ins.chars)}{operand} | {ins.effect} |")
     table = "\n".join(rows)
-    example = "\n".join(f"    {line:<10} {show_chars(assemble(line))}"
-                        for line in ("push 72", "printc", "push 105", "printc", "end"))
+    example = "\n".join(
+        f"    {line:<10} {show_chars(assemble(line))}" for line in ("push 72", "printc", "push 105", "printc", "end")
+    )
     return f"""# Whitespace
 
 A stack language written only in [Space], [Tab] and [LF] (line feed); every

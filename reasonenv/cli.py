@@ -30,7 +30,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "bench": ("reasonenv.commands.bench", "benchmark an LLM endpoint on esolang transfer"),
     "report": ("reasonenv.commands.report", "summarize benchmark results as markdown and charts"),
     "evaluate": ("reasonenv.commands.evaluate", "evaluate a trained agent greedily on held-out content, per family"),
-    "train": ("reasonenv.commands.train", "train an agent with PPO (RLlib) over a curriculum; --resume continues a run"),
+    "train": (
+        "reasonenv.commands.train",
+        "train an agent with PPO (RLlib) over a curriculum; --resume continues a run",
+    ),
 }
 
 # Errors that mean "the output could not be written" rather than "a file named in the arguments is wrong".
@@ -43,8 +46,14 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""
         default = action.default
-        if (not action.option_strings or default is None or default is False or default == argparse.SUPPRESS
-                or default == [] or "default" in text.lower()):
+        if (
+            not action.option_strings
+            or default is None
+            or default is False
+            or default == argparse.SUPPRESS
+            or default == []
+            or "default" in text.lower()
+        ):
             return text
         shown = ",".join(map(str, default)) if isinstance(default, (list, tuple)) else str(default)
         return f"{text} (default: {shown.replace('%', '%%')})"

@@ -88,10 +88,18 @@ class TargetResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "label": self.target.label, "family": self.target.family, "level": self.target.level,
-            "config": self.target.config, "stage": self.target.stage, "language": self.target.language,
-            "episodes": self.episodes, "passed": self.passed, "pass_rate": self.pass_rate,
-            "heldout": self.heldout, "note": self.note, "mean_length": self.mean_length,
+            "label": self.target.label,
+            "family": self.target.family,
+            "level": self.target.level,
+            "config": self.target.config,
+            "stage": self.target.stage,
+            "language": self.target.language,
+            "episodes": self.episodes,
+            "passed": self.passed,
+            "pass_rate": self.pass_rate,
+            "heldout": self.heldout,
+            "note": self.note,
+            "mean_length": self.mean_length,
         }
 
 
@@ -117,23 +125,42 @@ class Evaluation:
         return sum(rates) / len(rates) if rates else math.nan
 
     def to_dict(self) -> dict[str, Any]:
-        return {"source": self.source, "language": self.language, "instances": self.instances, "content": self.content,
-                "mean_pass_rate": self.mean_pass_rate, "results": [r.to_dict() for r in self.results]}
+        return {
+            "source": self.source,
+            "language": self.language,
+            "instances": self.instances,
+            "content": self.content,
+            "mean_pass_rate": self.mean_pass_rate,
+            "results": [r.to_dict() for r in self.results],
+        }
 
     def table(self) -> str:
         """A fixed-width table, one row per target, then the mean and a legend for flagged rows."""
         asked_train = self.content == "train"
-        rows = [(r.target.label, f"{r.passed}/{r.episodes}", _percent(r.pass_rate), f"{r.mean_length:.1f}",
-                 "heldout" if r.heldout else "train" if asked_train else "train*") for r in self.results]
+        rows = [
+            (
+                r.target.label,
+                f"{r.passed}/{r.episodes}",
+                _percent(r.pass_rate),
+                f"{r.mean_length:.1f}",
+                "heldout" if r.heldout else "train" if asked_train else "train*",
+            )
+            for r in self.results
+        ]
         header = ("target", "passed", "rate", "length", "content")
         widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
-        def line(row):
-            return "  ".join(str(v).ljust(w) if i == 0 or i == 4 else str(v).rjust(w)
-                             for i, (v, w) in enumerate(zip(row, widths))).rstrip()
 
-        out = [f"{self.source}, language {self.language}, up to {self.instances} {self.content}-content instances "
-               "per target (greedy)",
-               line(header), line(tuple("-" * w for w in widths))]
+        def line(row):
+            return "  ".join(
+                str(v).ljust(w) if i == 0 or i == 4 else str(v).rjust(w) for i, (v, w) in enumerate(zip(row, widths))
+            ).rstrip()
+
+        out = [
+            f"{self.source}, language {self.language}, up to {self.instances} {self.content}-content instances "
+            "per target (greedy)",
+            line(header),
+            line(tuple("-" * w for w in widths)),
+        ]
         out += [line(row) for row in rows]
         out.append(f"mean pass rate over {len(self.results)} targets: {_percent(self.mean_pass_rate)}")
         flagged = [] if asked_train else [r for r in self.results if not r.heldout]
@@ -165,8 +192,11 @@ def curriculum_targets(curriculum: str, language: str) -> list[EvalTarget]:
 
     scheduler = load_curriculum(curriculum)
     stages = getattr(scheduler, "stages", None)
-    entries = [(number, entry) for number, stage in enumerate(stages) for entry in stage.mixture] if stages \
+    entries = (
+        [(number, entry) for number, stage in enumerate(stages) for entry in stage.mixture]
+        if stages
         else [(None, entry) for entry in scheduler.entries()]
+    )
     targets: dict[tuple, EvalTarget] = {}
     for stage, entry in entries:
         key = (entry.family, entry.level, tuple(sorted(entry.config.items())))
@@ -221,8 +251,13 @@ def token_env(target: EvalTarget, instances: Sequence[Instance], env_options: Ma
     options = dict(env_options or {})
     if options.get("task_length") is None:
         options["task_length"] = fit_length(max(task_encoding_length(inst) for inst in instances))
-    return SynthesisEnv(language=target.language, task=target.family, difficulty=target.level,
-                        task_config=dict(target.config) or None, **options)
+    return SynthesisEnv(
+        language=target.language,
+        task=target.family,
+        difficulty=target.level,
+        task_config=dict(target.config) or None,
+        **options,
+    )
 
 
 def task_encoding_length(instance: Instance) -> int:
@@ -233,9 +268,15 @@ def task_encoding_length(instance: Instance) -> int:
     return encoded_length(instance.examples, instance_spec(instance))
 
 
-def evaluate_targets(policy: Policy, targets: Sequence[EvalTarget], *, instances: int = DEFAULT_INSTANCES,
-                     env_options: Mapping[str, Any] | None = None, progress: bool = False,
-                     content: str = "heldout") -> list[TargetResult]:
+def evaluate_targets(
+    policy: Policy,
+    targets: Sequence[EvalTarget],
+    *,
+    instances: int = DEFAULT_INSTANCES,
+    env_options: Mapping[str, Any] | None = None,
+    progress: bool = False,
+    content: str = "heldout",
+) -> list[TargetResult]:
     """Run `policy` on `instances` held-out (or training-content) instances of every target; one TargetResult per target."""
     if isinstance(instances, bool) or not isinstance(instances, int) or instances < 1:
         raise ValueError(f"instances must be an int >= 1, got {instances!r}")
@@ -258,7 +299,7 @@ def evaluate_targets(policy: Policy, targets: Sequence[EvalTarget], *, instances
     pool: list = []
     try:
         for start in range(0, len(queue), BATCH):
-            chunk = queue[start:start + BATCH]
+            chunk = queue[start : start + BATCH]
             while len(pool) < (len(chunk) if lockstep else 1):
                 pool.append(token_env(plans[chunk[0][0]][0], [chunk[0][1]], options))
             pairs = [(pool[k] if lockstep else pool[0], instance) for k, (_, instance) in enumerate(chunk)]
@@ -273,8 +314,10 @@ def evaluate_targets(policy: Policy, targets: Sequence[EvalTarget], *, instances
             env.close()
         if bar is not None:
             bar.close()
-    return [TargetResult(target, len(chosen), passed[n], heldout, note, lengths[n] / max(1, len(chosen)))
-            for n, (target, chosen, heldout, note) in enumerate(plans)]
+    return [
+        TargetResult(target, len(chosen), passed[n], heldout, note, lengths[n] / max(1, len(chosen)))
+        for n, (target, chosen, heldout, note) in enumerate(plans)
+    ]
 
 
 def run_episodes(pairs: Sequence[tuple[Any, Instance]], policy: Policy) -> list[EpisodeResult]:
@@ -302,23 +345,37 @@ def run_episodes(pairs: Sequence[tuple[Any, Instance]], policy: Policy) -> list[
             action = int(action)
             mask = np.asarray(observations[i]["action_mask"])
             if not 0 <= action < mask.shape[0] or not mask[action]:
-                raise ValueError(f"policy chose action {action}, which the action mask forbids (allowed: {np.flatnonzero(mask).tolist()})")
+                raise ValueError(
+                    f"policy chose action {action}, which the action mask forbids (allowed: {np.flatnonzero(mask).tolist()})"
+                )
             observations[i], reward, terminated, truncated, info = envs[i].step(action)
             totals[i] += float(reward)
             if terminated or truncated:
-                finished[i] = EpisodeResult(success=bool(info.get("success", False)), reward=totals[i],
-                                            program=str(info.get("program", "")),
-                                            length=int(info.get("program_length", 0)), info=dict(info))
+                finished[i] = EpisodeResult(
+                    success=bool(info.get("success", False)),
+                    reward=totals[i],
+                    program=str(info.get("program", "")),
+                    length=int(info.get("program_length", 0)),
+                    info=dict(info),
+                )
             else:
                 still.append(i)
         active = still
     return cast("list[EpisodeResult]", finished)  # no None left: the loop ran every episode to its end
 
 
-def evaluate(policy: Policy, *, language: str, suite: str | None = None, curriculum: str | None = None,
-             instances: int = DEFAULT_INSTANCES, families: Sequence[str] | None = None,
-             env_options: Mapping[str, Any] | None = None, progress: bool = False,
-             content: str = "heldout") -> Evaluation:
+def evaluate(
+    policy: Policy,
+    *,
+    language: str,
+    suite: str | None = None,
+    curriculum: str | None = None,
+    instances: int = DEFAULT_INSTANCES,
+    families: Sequence[str] | None = None,
+    env_options: Mapping[str, Any] | None = None,
+    progress: bool = False,
+    content: str = "heldout",
+) -> Evaluation:
     """Greedy pass rates of `policy` on held-out instances of a suite's families or a curriculum's entries.
 
     Exactly one of `suite` (primitives, pqt, tiers, paper) and `curriculum` (a shipped name or YAML path).
@@ -344,7 +401,8 @@ def evaluate(policy: Policy, *, language: str, suite: str | None = None, curricu
         if unknown:
             raise ValueError(f"families {unknown} are not in {suite or curriculum!r}; its families: {sorted(known)}")
         targets = [t for t in targets if t.family in set(families)]
-    results = evaluate_targets(policy, targets, instances=instances, env_options=env_options, progress=progress,
-                               content=content)
+    results = evaluate_targets(
+        policy, targets, instances=instances, env_options=env_options, progress=progress, content=content
+    )
     source = f"suite {suite}" if suite is not None else f"curriculum {curriculum}"
     return Evaluation(source, language, instances, tuple(results), content)

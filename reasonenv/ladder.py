@@ -77,13 +77,22 @@ def entry_env(entry: Any, default_language: str = "bf", **options: Any):
     import reasonenv  # noqa: F401  (registers the ids)
 
     return gym.make(
-        "reasonenv/Synthesis-v0", language=entry.language or default_language, task=entry.family,
-        difficulty=entry.level, task_config=dict(entry.config) or None, **options,
+        "reasonenv/Synthesis-v0",
+        language=entry.language or default_language,
+        task=entry.family,
+        difficulty=entry.level,
+        task_config=dict(entry.config) or None,
+        **options,
     )
 
 
-def success_rate(entries: Sequence[Any], policy: Policy, episodes: int, seed: int = 0,
-                 on_episode: Callable[[Any, Any], None] | None = None) -> float:
+def success_rate(
+    entries: Sequence[Any],
+    policy: Policy,
+    episodes: int,
+    seed: int = 0,
+    on_episode: Callable[[Any, Any], None] | None = None,
+) -> float:
     """Fraction of `episodes` episodes `policy` solves, each on an entry drawn by weight, instance seeded by `seed + i`."""
     rng = np.random.default_rng(seed)
     envs = {entry.key: entry_env(entry) for entry in entries}
@@ -155,12 +164,20 @@ def ladder_rows(curriculum: str, episodes: int = 2000, oracle_episodes: int = 20
 
         random_rate = success_rate(added, RandomMaskedPolicy(seed), episodes, seed)
         oracle_rate = success_rate(added, watched, oracle_episodes, seed, on_episode=measure_stream)
-        rows.append(StageRow(
-            curriculum=scheduler.name, stage=number, name=stage.name, new=tuple(entry.key for entry in added),
-            repeat_share=repeat_share(stage, earlier) if number > 1 else 0.0,
-            random_success=random_rate, oracle_success=oracle_rate, reference_length=reference_length(added),
-            reads_input=reads_input(added), stream_length=float(np.median(streams)),
-        ))
+        rows.append(
+            StageRow(
+                curriculum=scheduler.name,
+                stage=number,
+                name=stage.name,
+                new=tuple(entry.key for entry in added),
+                repeat_share=repeat_share(stage, earlier) if number > 1 else 0.0,
+                random_success=random_rate,
+                oracle_success=oracle_rate,
+                reference_length=reference_length(added),
+                reads_input=reads_input(added),
+                stream_length=float(np.median(streams)),
+            )
+        )
         earlier |= {entry.key for entry in stage.mixture}
     return rows
 

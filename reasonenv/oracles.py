@@ -27,8 +27,14 @@ from esolangs.knowledge import EFFECT_IDS
 from reasonenv.envs.encoding import STOP, decode_examples, decode_spec, spec_number
 
 BF_EFFECTS = {
-    ">": "ptr_right", "<": "ptr_left", "+": "inc", "-": "dec",
-    ".": "output", ",": "input", "[": "jump_fwd_if_zero", "]": "jump_back_if_nonzero",
+    ">": "ptr_right",
+    "<": "ptr_left",
+    "+": "inc",
+    "-": "dec",
+    ".": "output",
+    ",": "input",
+    "[": "jump_fwd_if_zero",
+    "]": "jump_back_if_nonzero",
 }
 """Brainfuck command -> effect name; every renaming of Brainfuck (Ook!, dialects) shares these effects."""
 
@@ -183,9 +189,13 @@ class ObservationOracle:
         elif _BEFUNGE_KIND in effects:
             kind, writers = "befunge93", BEFUNGE_WRITERS
         else:
-            raise ValueError("the oracle writes Brainfuck-like and Befunge-93 programs; these action effects are neither")
+            raise ValueError(
+                "the oracle writes Brainfuck-like and Befunge-93 programs; these action effects are neither"
+            )
         if name not in writers:
-            raise ValueError(f"the oracle has no {kind} program for family {name!r}; it solves {', '.join(SOLVED[kind])}")
+            raise ValueError(
+                f"the oracle has no {kind} program for family {name!r}; it solves {', '.join(SOLVED[kind])}"
+            )
         return kind, writers[name]
 
     def _write(self, family: int, task: np.ndarray, effects: np.ndarray, room: int) -> tuple[int, ...]:
@@ -202,5 +212,7 @@ class ObservationOracle:
                 raise ValueError(f"no action slot has the effect {table[command]!r} needed for {command!r}")
             actions.append(slot_of[effect])
         if len(actions) > room:
-            raise ValueError(f"the oracle's program {text!r} has {len(actions)} tokens, more than max_program_length={room}")
+            raise ValueError(
+                f"the oracle's program {text!r} has {len(actions)} tokens, more than max_program_length={room}"
+            )
         return tuple(actions)

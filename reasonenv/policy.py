@@ -52,7 +52,9 @@ class EpisodeResult:
     info: dict[str, Any] = field(default_factory=dict)
 
 
-def run_episode(env: Any, policy: Policy, *, seed: int | None = None, options: dict[str, Any] | None = None) -> EpisodeResult:
+def run_episode(
+    env: Any, policy: Policy, *, seed: int | None = None, options: dict[str, Any] | None = None
+) -> EpisodeResult:
     """Roll `policy` through one episode of a token env via `env.step`; returns how it ended.
 
     Raises ValueError naming the action if the policy picks one the mask forbids,
@@ -64,7 +66,9 @@ def run_episode(env: Any, policy: Policy, *, seed: int | None = None, options: d
         action = policy.act(observation)
         mask = np.asarray(observation["action_mask"])
         if not 0 <= action < mask.shape[0] or not mask[action]:
-            raise ValueError(f"policy chose action {action}, which the action mask forbids (allowed: {np.flatnonzero(mask).tolist()})")
+            raise ValueError(
+                f"policy chose action {action}, which the action mask forbids (allowed: {np.flatnonzero(mask).tolist()})"
+            )
         observation, reward, terminated, truncated, info = env.step(action)
         total += float(reward)
         if terminated or truncated:

@@ -42,8 +42,12 @@ class TrivialEnv(gym.Env):
 
     def _observation(self):
         return {
-            "task": self._task, "family": np.int64(0), "language": np.int64(0),
-            "program": self._program.copy(), "action_mask": self._mask.copy(), "action_effects": self._effects.copy(),
+            "task": self._task,
+            "family": np.int64(0),
+            "language": np.int64(0),
+            "program": self._program.copy(),
+            "action_mask": self._mask.copy(),
+            "action_effects": self._effects.copy(),
         }
 
     def reset(self, *, seed=None, options=None):
@@ -131,21 +135,37 @@ def main() -> int:
         result["env"] = label
         rows.append(result)
 
-    print(f"{args.language} {args.task}: {tests} hidden tests, programs up to {args.max_program_length} tokens, "
-          f"uniform masked policy, {args.steps} steps, core {args.core}")
+    print(
+        f"{args.language} {args.task}: {tests} hidden tests, programs up to {args.max_program_length} tokens, "
+        f"uniform masked policy, {args.steps} steps, core {args.core}"
+    )
     print(f"{'env':<36} {'steps/s':>10} {'env-only steps/s':>17} {'episodes':>9} {'mean len':>9} {'cache hits':>10}")
     for r in rows:
         hits = f"{r['cache_hit_rate']:.0%}" if "cache_hit_rate" in r else "-"
-        print(f"{r['env']:<36} {r['steps_per_second']:>10,.0f} {r['env_steps_per_second']:>17,.0f} "
-              f"{r['episodes']:>9} {r['mean_episode_length']:>9.1f} {hits:>10}")
+        print(
+            f"{r['env']:<36} {r['steps_per_second']:>10,.0f} {r['env_steps_per_second']:>17,.0f} "
+            f"{r['episodes']:>9} {r['mean_episode_length']:>9.1f} {hits:>10}"
+        )
     token = rows[1]["steps_per_second"]
     verdict = "meets" if token >= TARGET_STEPS_PER_SECOND else "BELOW"
-    print(f"token env (new instance per reset): {token:,.0f} steps/s, {verdict} the target of {TARGET_STEPS_PER_SECOND:,}/s")
+    print(
+        f"token env (new instance per reset): {token:,.0f} steps/s, {verdict} the target of {TARGET_STEPS_PER_SECOND:,}/s"
+    )
 
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"target_steps_per_second": TARGET_STEPS_PER_SECOND, "hidden_tests": tests,
-                               "task": args.task, "language": args.language, "rows": rows}, indent=2))
+    out.write_text(
+        json.dumps(
+            {
+                "target_steps_per_second": TARGET_STEPS_PER_SECOND,
+                "hidden_tests": tests,
+                "task": args.task,
+                "language": args.language,
+                "rows": rows,
+            },
+            indent=2,
+        )
+    )
     print(f"results written to {out}")
     return 0 if token >= TARGET_STEPS_PER_SECOND else 1
 

@@ -34,14 +34,22 @@ def main() -> None:
 
     server = subprocess.Popen(
         [sys.executable, str(ROOT / "tests" / "fake_openai_server.py"), "--port", "0", "--answer", "```bf\n,[.,]\n```"],
-        stdout=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         base_url = server.stdout.readline().strip()
         with tempfile.TemporaryDirectory() as out:
             config = BenchConfig(
-                model="instant", suite="paper", languages=("bf",), families=("paper-bf-print", "paper-bf-copy"),
-                out=Path(out), base_url=base_url, limit=args.limit, concurrency=args.concurrency, progress=False,
+                model="instant",
+                suite="paper",
+                languages=("bf",),
+                families=("paper-bf-print", "paper-bf-copy"),
+                out=Path(out),
+                base_url=base_url,
+                limit=args.limit,
+                concurrency=args.concurrency,
+                progress=False,
             )
             started = time.perf_counter()
             summary = asyncio.run(run_bench(config, build_model(config)))
@@ -50,9 +58,11 @@ def main() -> None:
         server.terminate()
         server.wait()
     rate = summary["conversations"] / elapsed
-    print(f"{summary['conversations']} instances in {elapsed:.2f} s (suite planning included) at concurrency "
-          f"{args.concurrency}: {rate:.0f} instances/s ({summary['solved']} solved); target >= 200: "
-          f"{'met' if rate >= 200 else 'NOT met'}")
+    print(
+        f"{summary['conversations']} instances in {elapsed:.2f} s (suite planning included) at concurrency "
+        f"{args.concurrency}: {rate:.0f} instances/s ({summary['solved']} solved); target >= 200: "
+        f"{'met' if rate >= 200 else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

@@ -34,9 +34,9 @@ from esolangs.brainfuck_fast import clear_cache
 # bench.b's structure (26 letters, each spinning nested counting loops) with three
 # counting levels instead of seven so the plain interpreter finishes in seconds.
 BF_LOOP_HEAVY = (
-    ">++[<+++++++++++++>-]<"            # cell 0 = 26 (one iteration per letter)
-    "[[>+>+<<-]>[<+>-]"                  # copy the counter
-    "++++++++[>++++++++<-]>.[-]<<"       # print 64 + counter... then clear
+    ">++[<+++++++++++++>-]<"  # cell 0 = 26 (one iteration per letter)
+    "[[>+>+<<-]>[<+>-]"  # copy the counter
+    "++++++++[>++++++++<-]>.[-]<<"  # print 64 + counter... then clear
     ">++++++++++[>++++++++++[>++++++++++[>++++++++++[-]<-]<-]<-]<"  # 10 x 10 x 10 nested counting loops
     "-]++++++++++."
 )
@@ -64,12 +64,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--programs", type=int, default=1000, help="size of the seeded short-program set")
     parser.add_argument("--seed", type=int, default=0, help="seed of the short-program set")
-    parser.add_argument("--short-max-steps", type=int, default=20_000,
-                        help="step budget when choosing short programs (only programs that halt within it are kept)")
-    parser.add_argument("--repeats", type=int, default=3,
-                        help="timings per measurement and engine; the best is reported (least disturbed by other load)")
-    parser.add_argument("--out", type=Path, default=Path("results/bench_interpreters.json"),
-                        help="where to write the JSON results")
+    parser.add_argument(
+        "--short-max-steps",
+        type=int,
+        default=20_000,
+        help="step budget when choosing short programs (only programs that halt within it are kept)",
+    )
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=3,
+        help="timings per measurement and engine; the best is reported (least disturbed by other load)",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=Path("results/bench_interpreters.json"), help="where to write the JSON results"
+    )
     parser.add_argument("--skip-bfi", action="store_true", help="leave out the bfi peer")
     return parser.parse_args(argv)
 
@@ -97,6 +106,7 @@ def run_bfi(bfi, source: str, stdin: bytes = b"") -> bytes:
 
 
 # ---- the short-program set
+
 
 def print_string_program(rng: random.Random, text: bytes) -> str:
     """A typical hand- or model-written printer: one multiply loop per character."""
@@ -158,6 +168,7 @@ def short_program_set(count: int, seed: int, max_steps: int, bfi) -> list[str]:
 
 # ---- measurements
 
+
 def measure_bf_loop(source: str, repeats: int, bfi) -> dict:
     limits = esolangs.Limits(max_steps=10**12, max_output=1 << 22)
     bf = esolangs.get("bf")
@@ -186,12 +197,14 @@ def measure_befunge_loop(repeats: int) -> dict:
     limits = esolangs.Limits(max_steps=10**9)
     reference = befunge.run(BEFUNGE_LOOP_HEAVY, limits=limits, engine="reference")
     fast = befunge.run(BEFUNGE_LOOP_HEAVY, limits=limits, engine="fast")
-    if reference.status != "ok" or (fast.status, fast.output, fast.steps) != (reference.status, reference.output,
-                                                                                 reference.steps):
+    if reference.status != "ok" or (fast.status, fast.output, fast.steps) != (
+        reference.status,
+        reference.output,
+        reference.steps,
+    ):
         return {"skipped": f"befunge93 engines disagree or fail on the loop program: {reference} / {fast}"}
     row = {"steps": reference.steps, "status": reference.status}
-    row["reference_s"] = best_time(lambda: befunge.run(BEFUNGE_LOOP_HEAVY, limits=limits, engine="reference"),
-                                   repeats)
+    row["reference_s"] = best_time(lambda: befunge.run(BEFUNGE_LOOP_HEAVY, limits=limits, engine="reference"), repeats)
     row["fast_s"] = best_time(lambda: befunge.run(BEFUNGE_LOOP_HEAVY, limits=limits, engine="fast"), repeats)
     row["reference_instructions_per_s"] = reference.steps / row["reference_s"]
     row["fast_instructions_per_s"] = reference.steps / row["fast_s"]
@@ -270,41 +283,60 @@ def main(argv: list[str] | None = None) -> int:
         "bf_loop_no_idioms_fast_over_bfi": ratio(bf_loop_no_idioms.get("bfi_s"), bf_loop_no_idioms["fast_s"]),
         "bf_short_fast_over_reference": ratio(short["reference_s_per_program"], short["fast_s_per_program"]),
         "bf_short_fast_over_bfi": ratio(short.get("bfi_s_per_program"), short["fast_s_per_program"]),
-        "bf_short_cached_fast_over_reference": ratio(short["reference_s_per_program"],
-                                                     short["fast_cached_s_per_program"]),
+        "bf_short_cached_fast_over_reference": ratio(
+            short["reference_s_per_program"], short["fast_cached_s_per_program"]
+        ),
         "befunge_loop_fast_over_reference": ratio(befunge_loop.get("reference_s"), befunge_loop.get("fast_s")),
     }
 
     print(f"Effective instructions/s (original instructions executed / wall time), best of {args.repeats}")
     print(f"{'program':<34}{'steps':>12}{'reference':>14}{'fast':>14}{'bfi':>14}")
-    for label, row in (("BF loop-heavy (bench.b, 3 levels)", bf_loop), ("BF loops without idioms", bf_loop_no_idioms),
-                       ("Befunge-93 nested countdown", befunge_loop)):
+    for label, row in (
+        ("BF loop-heavy (bench.b, 3 levels)", bf_loop),
+        ("BF loops without idioms", bf_loop_no_idioms),
+        ("Befunge-93 nested countdown", befunge_loop),
+    ):
         if "skipped" in row:
             print(f"{label:<34}  skipped: {row['skipped']}")
             continue
-        print(f"{label:<34}{row['steps']:>12,}{fmt_rate(row['reference_instructions_per_s']):>14}"
-              f"{fmt_rate(row['fast_instructions_per_s']):>14}{fmt_rate(row.get('bfi_instructions_per_s')):>14}")
+        print(
+            f"{label:<34}{row['steps']:>12,}{fmt_rate(row['reference_instructions_per_s']):>14}"
+            f"{fmt_rate(row['fast_instructions_per_s']):>14}{fmt_rate(row.get('bfi_instructions_per_s')):>14}"
+        )
     print()
-    print(f"Short BF programs: {short['programs']} programs, {short['mean_chars']:.0f} chars and "
-          f"{short['mean_steps']:.0f} steps on average (seed {args.seed})")
+    print(
+        f"Short BF programs: {short['programs']} programs, {short['mean_chars']:.0f} chars and "
+        f"{short['mean_steps']:.0f} steps on average (seed {args.seed})"
+    )
     print(f"{'mean time per program':<34}{'reference':>14}{'fast (cold)':>14}{'fast (cached)':>14}{'bfi':>14}")
-    print(f"{'':<34}{fmt_time(short['reference_s_per_program']):>14}{fmt_time(short['fast_s_per_program']):>14}"
-          f"{fmt_time(short['fast_cached_s_per_program']):>14}{fmt_time(short.get('bfi_s_per_program')):>14}")
+    print(
+        f"{'':<34}{fmt_time(short['reference_s_per_program']):>14}{fmt_time(short['fast_s_per_program']):>14}"
+        f"{fmt_time(short['fast_cached_s_per_program']):>14}{fmt_time(short.get('bfi_s_per_program')):>14}"
+    )
     print()
     print("Ratios (how many times faster the fast path is):")
     for key, target in TARGETS.items():
         print(f"  {key:<36}{fmt_ratio(ratios[key], target)}")
-    for key in ("bf_loop_no_idioms_fast_over_reference", "bf_loop_no_idioms_fast_over_bfi",
-                "bf_short_cached_fast_over_reference"):
+    for key in (
+        "bf_loop_no_idioms_fast_over_reference",
+        "bf_loop_no_idioms_fast_over_bfi",
+        "bf_short_cached_fast_over_reference",
+    ):
         value = ratios[key]
         print(f"  {key:<36}{'-' if value is None else f'{value:6.1f}x'} (information)")
 
     results = {
-        "machine": {"python": platform.python_version(), "platform": platform.platform(),
-                    "processor": platform.processor()},
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "processor": platform.processor(),
+        },
         "arguments": {key: str(value) for key, value in vars(args).items()},
-        "programs": {"bf_loop_heavy": BF_LOOP_HEAVY, "bf_loop_no_idioms": BF_LOOP_NO_IDIOMS,
-                     "befunge_loop_heavy": BEFUNGE_LOOP_HEAVY},
+        "programs": {
+            "bf_loop_heavy": BF_LOOP_HEAVY,
+            "bf_loop_no_idioms": BF_LOOP_NO_IDIOMS,
+            "befunge_loop_heavy": BEFUNGE_LOOP_HEAVY,
+        },
         "bf_loop_heavy": bf_loop,
         "bf_loop_no_idioms": bf_loop_no_idioms,
         "befunge_loop_heavy": befunge_loop,

@@ -44,9 +44,28 @@ def run_trainer(backend: str, timesteps: int, args, out: Path, env: dict) -> dic
     from agents import run_dir as rd
 
     name = f"{backend}"
-    command = [sys.executable, "-m", "reasonenv", "train", "--backend", backend, "--curriculum", args.curriculum,
-               "--model", args.model, "--timesteps", str(timesteps), "--seed", str(args.seed), "--out", str(out),
-               "--name", name, "--checkpoint-every", "1000"]
+    command = [
+        sys.executable,
+        "-m",
+        "reasonenv",
+        "train",
+        "--backend",
+        backend,
+        "--curriculum",
+        args.curriculum,
+        "--model",
+        args.model,
+        "--timesteps",
+        str(timesteps),
+        "--seed",
+        str(args.seed),
+        "--out",
+        str(out),
+        "--name",
+        name,
+        "--checkpoint-every",
+        "1000",
+    ]
     if backend == "rllib":
         command += ["--num-env-runners", "0"]
     started = time.perf_counter()
@@ -60,15 +79,21 @@ def run_trainer(backend: str, timesteps: int, args, out: Path, env: dict) -> dic
     later_steps = steps - (int(rows[0]["timesteps"]) if len(rows) > 1 else 0)
     sample = sum(float(r["sample_s"] or 0) for r in later)
     learn = sum(float(r["learn_s"] or 0) for r in later)
-    iteration_time = [float(rows[0]["wall_s"])] + [float(b["wall_s"]) - float(a["wall_s"]) for a, b in zip(rows, rows[1:])]
+    iteration_time = [float(rows[0]["wall_s"])] + [
+        float(b["wall_s"]) - float(a["wall_s"]) for a, b in zip(rows, rows[1:])
+    ]
     steady_wall = sum(iteration_time[1:]) if len(rows) > 1 else iteration_time[0]
     return {
-        "backend": backend, "timesteps": steps, "iterations": len(rows), "wall_s": wall,
+        "backend": backend,
+        "timesteps": steps,
+        "iterations": len(rows),
+        "wall_s": wall,
         "whole_run_steps_per_s": steps / wall,
         "steady_steps_per_s": later_steps / steady_wall if steady_wall else None,
         "first_iteration_s": iteration_time[0],
         "sample_share": sample / (sample + learn) if sample + learn else None,
-        "final_stage": int(rows[-1]["stage"]), "run_dir": str(out / name),
+        "final_stage": int(rows[-1]["stage"]),
+        "run_dir": str(out / name),
     }
 
 
@@ -76,8 +101,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--curriculum", default="bf-basics", help="curriculum of both runs (default bf-basics)")
     parser.add_argument("--model", default="small-context", help="model of both runs (default small-context)")
-    parser.add_argument("--jax-timesteps", type=int, default=40_960, help="env steps of the JAX run (default 40960 = 20 iterations)")
-    parser.add_argument("--rllib-timesteps", type=int, default=10_240, help="env steps of the RLlib run; 0 skips it (default 10240)")
+    parser.add_argument(
+        "--jax-timesteps", type=int, default=40_960, help="env steps of the JAX run (default 40960 = 20 iterations)"
+    )
+    parser.add_argument(
+        "--rllib-timesteps", type=int, default=10_240, help="env steps of the RLlib run; 0 skips it (default 10240)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--warm-cache", action="store_true", help="keep the JAX compile cache (default: start cold)")
     parser.add_argument("--out", help="folder for the two run directories (default: a temporary one, removed)")
@@ -107,12 +136,16 @@ def main() -> int:
     for r in results:
         steady = "-" if r["steady_steps_per_s"] is None else f"{r['steady_steps_per_s']:.0f}"
         share = "-" if r["sample_share"] is None else f"{r['sample_share']:.2f}"
-        print(f"| {r['backend']} | {r['timesteps']:,} | {r['wall_s']:.0f} | {r['whole_run_steps_per_s']:.0f} | {steady} "
-              f"| {r['first_iteration_s']:.0f} | {share} |")
+        print(
+            f"| {r['backend']} | {r['timesteps']:,} | {r['wall_s']:.0f} | {r['whole_run_steps_per_s']:.0f} | {steady} "
+            f"| {r['first_iteration_s']:.0f} | {share} |"
+        )
     if len(results) == 2:
         jax_run, rllib_run = results
-        print(f"\nratio JAX / RLlib: whole run {jax_run['whole_run_steps_per_s'] / rllib_run['whole_run_steps_per_s']:.1f}x, "
-              f"steady {jax_run['steady_steps_per_s'] / rllib_run['steady_steps_per_s']:.1f}x")
+        print(
+            f"\nratio JAX / RLlib: whole run {jax_run['whole_run_steps_per_s'] / rllib_run['whole_run_steps_per_s']:.1f}x, "
+            f"steady {jax_run['steady_steps_per_s'] / rllib_run['steady_steps_per_s']:.1f}x"
+        )
     if args.json:
         Path(args.json).write_text(json.dumps({"load_average": load(), "results": results}, indent=2) + "\n")
     if temporary:

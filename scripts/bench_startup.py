@@ -83,10 +83,15 @@ def main() -> int:
         try:
             before = extract(args.baseline, scratch_dir / "before")
         except subprocess.CalledProcessError as err:
-            print(f"bench_startup: cannot extract {args.baseline!r} from git: {err.stderr.decode().strip()}", file=sys.stderr)
+            print(
+                f"bench_startup: cannot extract {args.baseline!r} from git: {err.stderr.decode().strip()}",
+                file=sys.stderr,
+            )
             return 2
-        trees = {"before": environment(before, scratch_dir / "pyc-before"),
-                 "after": environment(ROOT, scratch_dir / "pyc-after")}
+        trees = {
+            "before": environment(before, scratch_dir / "pyc-before"),
+            "after": environment(ROOT, scratch_dir / "pyc-after"),
+        }
         cwd = scratch_dir  # not the repository, so the current directory shadows neither tree
         results: dict[str, dict[tuple[str, str], float]] = {}
         for label, command, stdin in COMMANDS:
@@ -100,8 +105,12 @@ def main() -> int:
                     samples.setdefault((tree, "cpu"), []).append(cpu)
             results[label] = {key: statistics.median(values) for key, values in samples.items()}
 
-    print(f"Startup, median of {args.runs} runs in fresh interpreters (ms); before = {args.baseline}, after = working tree")
-    print(f"{'command':<30} {'CPU before':>11} {'CPU after':>10} {'ratio':>7}   {'wall before':>11} {'wall after':>10} {'ratio':>7}")
+    print(
+        f"Startup, median of {args.runs} runs in fresh interpreters (ms); before = {args.baseline}, after = working tree"
+    )
+    print(
+        f"{'command':<30} {'CPU before':>11} {'CPU after':>10} {'ratio':>7}   {'wall before':>11} {'wall after':>10} {'ratio':>7}"
+    )
     for label, medians in results.items():
         cells = []
         for kind in ("cpu", "wall"):
@@ -114,8 +123,10 @@ def main() -> int:
     for tree in ("before", "after"):
         overhead = results["import reasonenv, gymnasium"][(tree, "cpu")] - results["import gymnasium"][(tree, "cpu")]
         verdict = "within" if overhead <= BUDGET_MS else "over"
-        print(f"{tree:>6}: import reasonenv + gymnasium costs {overhead:+6.1f} ms CPU over import gymnasium "
-              f"({verdict} the {BUDGET_MS:.0f} ms budget)")
+        print(
+            f"{tree:>6}: import reasonenv + gymnasium costs {overhead:+6.1f} ms CPU over import gymnasium "
+            f"({verdict} the {BUDGET_MS:.0f} ms budget)"
+        )
     return 0
 
 

@@ -1,6 +1,6 @@
 """Mean time to generate one instance, per task family (target: under 1 ms for every family).
 
-    python scripts/bench_task_generation.py [--instances 200] [--out results/task_generation.json]
+python scripts/bench_task_generation.py [--instances 200] [--out results/task_generation.json]
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ TARGET_MS = 1.0
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--instances", type=int, default=200, help="instances generated per family (fixed families: at most their size)")
+    parser.add_argument(
+        "--instances", type=int, default=200, help="instances generated per family (fixed families: at most their size)"
+    )
     parser.add_argument("--out", default="results/task_generation.json", help="where to write the JSON results")
     args = parser.parse_args()
 
@@ -39,8 +41,10 @@ def main() -> int:
         print(f"{r['family']:<{width}}  {r['suite']:<10}  {r['mean_ms']:>8.3f}  {flag}")
     slow = [r["family"] for r in rows if r["mean_ms"] >= TARGET_MS]
     worst = max(rows, key=lambda r: r["mean_ms"])
-    print(f"\n{len(rows)} families; slowest {worst['family']} at {worst['mean_ms']:.3f} ms; "
-          f"{'all under target' if not slow else 'over target: ' + ', '.join(slow)}")
+    print(
+        f"\n{len(rows)} families; slowest {worst['family']} at {worst['mean_ms']:.3f} ms; "
+        f"{'all under target' if not slow else 'over target: ' + ', '.join(slow)}"
+    )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"target_ms": TARGET_MS, "families": rows}, indent=2))

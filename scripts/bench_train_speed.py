@@ -59,12 +59,20 @@ def measure(model: str, iterations: int, stage: int) -> dict:
     algo.stop()
     ray.shutdown()
     return {
-        "model": model, "iterations": iterations, "env_steps": steps, "wall_s": wall,
-        "steps_per_s": steps / wall, "sample_share": sample_s / max(sample_s + learn_s, 1e-9),
-        "sample_s_per_iter": sample_s / iterations, "learn_s_per_iter": learn_s / iterations,
+        "model": model,
+        "iterations": iterations,
+        "env_steps": steps,
+        "wall_s": wall,
+        "steps_per_s": steps / wall,
+        "sample_share": sample_s / max(sample_s + learn_s, 1e-9),
+        "sample_s_per_iter": sample_s / iterations,
+        "learn_s_per_iter": learn_s / iterations,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "batch": cfg.ppo.train_batch_size, "epochs": cfg.ppo.num_epochs, "minibatch": cfg.ppo.minibatch_size,
-        "envs": cfg.num_envs_per_env_runner, "stage": stage,
+        "batch": cfg.ppo.train_batch_size,
+        "epochs": cfg.ppo.num_epochs,
+        "minibatch": cfg.ppo.minibatch_size,
+        "envs": cfg.num_envs_per_env_runner,
+        "stage": stage,
     }
 
 
@@ -72,7 +80,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", default=",".join(MODELS), help="comma-separated models (default: all)")
     parser.add_argument("--iterations", type=int, default=5, help="timed iterations per model (default 5)")
-    parser.add_argument("--stage", type=int, default=3, help="bf-basics stage to sample from (3: streams longer than W)")
+    parser.add_argument(
+        "--stage", type=int, default=3, help="bf-basics stage to sample from (3: streams longer than W)"
+    )
     parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: measure one model, print JSON
     args = parser.parse_args(argv)
     if args.one:
@@ -83,22 +93,39 @@ def main(argv=None) -> int:
         if model not in MODELS:
             print(f"bench_train_speed: unknown model {model!r}; choose from {', '.join(MODELS)}", file=sys.stderr)
             return 2
-        done = subprocess.run([sys.executable, __file__, "--one", model, "--iterations", str(args.iterations),
-                               "--stage", str(args.stage)], capture_output=True, text=True,
-                              env=dict(os.environ, OMP_NUM_THREADS="1"))
+        done = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--one",
+                model,
+                "--iterations",
+                str(args.iterations),
+                "--stage",
+                str(args.stage),
+            ],
+            capture_output=True,
+            text=True,
+            env=dict(os.environ, OMP_NUM_THREADS="1"),
+        )
         found = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
         if done.returncode != 0 or not found:
             print(f"{model}: failed\n{done.stderr[-2000:]}", file=sys.stderr)
             return 1
-        rows.append(json.loads(found[-1][len("RESULT "):]))
+        rows.append(json.loads(found[-1][len("RESULT ") :]))
         row = rows[-1]
-        print(f"{model:14s} {row['steps_per_s']:7.0f} env steps/s sampled+trained | sampling {row['sample_share']:.0%} "
-              f"({row['sample_s_per_iter']:.2f}s/iter) learning {1 - row['sample_share']:.0%} ({row['learn_s_per_iter']:.2f}s/iter) "
-              f"| peak RSS {row['peak_rss_mb']:.0f} MB", flush=True)
+        print(
+            f"{model:14s} {row['steps_per_s']:7.0f} env steps/s sampled+trained | sampling {row['sample_share']:.0%} "
+            f"({row['sample_s_per_iter']:.2f}s/iter) learning {1 - row['sample_share']:.0%} ({row['learn_s_per_iter']:.2f}s/iter) "
+            f"| peak RSS {row['peak_rss_mb']:.0f} MB",
+            flush=True,
+        )
     load = os.getloadavg()[0]
     first = rows[0]
-    print(f"\nPPO: batch {first['batch']}, minibatch {first['minibatch']}, {first['epochs']} epochs, {first['envs']} envs, "
-          f"num_env_runners=0, bf-basics stage {first['stage']}; load average at the end {load:.1f} on {os.cpu_count()} CPUs")
+    print(
+        f"\nPPO: batch {first['batch']}, minibatch {first['minibatch']}, {first['epochs']} epochs, {first['envs']} envs, "
+        f"num_env_runners=0, bf-basics stage {first['stage']}; load average at the end {load:.1f} on {os.cpu_count()} CPUs"
+    )
     return 0
 
 

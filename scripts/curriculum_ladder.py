@@ -20,13 +20,23 @@ DEFAULT_CURRICULA = ("bf-basics", "befunge-basics", "mixed")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--episodes", type=int, default=2000, help="random-policy episodes per stage (default 2000)")
     parser.add_argument("--oracle-episodes", type=int, default=200, help="oracle episodes per stage (default 200)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the policies and instances (default 0)")
-    parser.add_argument("--curriculum", action="append", help=f"a staged curriculum name or YAML path; repeatable (default: {', '.join(DEFAULT_CURRICULA)})")
+    parser.add_argument(
+        "--curriculum",
+        action="append",
+        help=f"a staged curriculum name or YAML path; repeatable (default: {', '.join(DEFAULT_CURRICULA)})",
+    )
     args = parser.parse_args(argv)
-    for name, value, low in (("--episodes", args.episodes, 1), ("--oracle-episodes", args.oracle_episodes, 1), ("--seed", args.seed, 0)):
+    for name, value, low in (
+        ("--episodes", args.episodes, 1),
+        ("--oracle-episodes", args.oracle_episodes, 1),
+        ("--seed", args.seed, 0),
+    ):
         if value < low:
             print(f"error: {name} must be >= {low}, got {value}", file=sys.stderr)
             return 2
@@ -37,13 +47,18 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     for curriculum in args.curriculum or DEFAULT_CURRICULA:
         try:
-            rows += ladder_rows(curriculum, episodes=args.episodes, oracle_episodes=args.oracle_episodes, seed=args.seed)
+            rows += ladder_rows(
+                curriculum, episodes=args.episodes, oracle_episodes=args.oracle_episodes, seed=args.seed
+            )
         except ValueError as err:
             print(f"error: {err}", file=sys.stderr)
             return 2
     print(markdown_table(rows))
-    print(f"\n{args.episodes} random and {args.oracle_episodes} oracle episodes per stage, seed {args.seed}, "
-          f"{time.perf_counter() - started:.0f} s", file=sys.stderr)
+    print(
+        f"\n{args.episodes} random and {args.oracle_episodes} oracle episodes per stage, seed {args.seed}, "
+        f"{time.perf_counter() - started:.0f} s",
+        file=sys.stderr,
+    )
     return 0
 
 

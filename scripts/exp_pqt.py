@@ -57,10 +57,34 @@ from experiments_common import (
 )
 
 METHODS = ("pqt", "agent-scratch", "agent-pretrained")
-PAPER_TASKS = ("reverse", "remove-char", "count-char", "add", "bool-logic", "print-hello", "echo-twice", "echo-thrice",
-               "copy-reverse", "zero-cascade", "cascade", "shift-left", "shift-right", "riffle", "unriffle",
-               "middle-char", "remove-last", "remove-last-two", "echo-alternating", "echo-half", "length",
-               "echo-second-seq", "echo-nth-seq", "substring", "divide-2", "dedup")
+PAPER_TASKS = (
+    "reverse",
+    "remove-char",
+    "count-char",
+    "add",
+    "bool-logic",
+    "print-hello",
+    "echo-twice",
+    "echo-thrice",
+    "copy-reverse",
+    "zero-cascade",
+    "cascade",
+    "shift-left",
+    "shift-right",
+    "riffle",
+    "unriffle",
+    "middle-char",
+    "remove-last",
+    "remove-last-two",
+    "echo-alternating",
+    "echo-half",
+    "length",
+    "echo-second-seq",
+    "echo-nth-seq",
+    "substring",
+    "divide-2",
+    "dedup",
+)
 """The paper's 26-task table (curricula.families.pqt.PQT_FAMILIES[:26])."""
 
 
@@ -91,8 +115,16 @@ class PQTArgs:
 
     @classmethod
     def quick(cls) -> PQTArgs:
-        return cls(tasks=["length", "reverse"], runs=1, budget=48, pretrain_steps=256, pretrain_models=1, num_envs=16,
-                   last_stage=1, pqt_batch=16)
+        return cls(
+            tasks=["length", "reverse"],
+            runs=1,
+            budget=48,
+            pretrain_steps=256,
+            pretrain_models=1,
+            num_envs=16,
+            last_stage=1,
+            pqt_batch=16,
+        )
 
     def validate(self) -> PQTArgs:
         unknown = [m for m in self.methods if m not in METHODS]
@@ -104,17 +136,50 @@ class PQTArgs:
         if bad:
             raise ValueError(f"--tasks has non-PQT famil(ies) {bad}; PQT families: {', '.join(PQT_FAMILIES)}")
         if self.pretrain_scoring not in ("binary", "fraction", "pqt", "prefix"):
-            raise ValueError(f"--pretrain-scoring must be binary, fraction, pqt or prefix, got {self.pretrain_scoring!r}")
+            raise ValueError(
+                f"--pretrain-scoring must be binary, fraction, pqt or prefix, got {self.pretrain_scoring!r}"
+            )
         if self.agent_scoring not in ("binary", "fraction", "pqt", "prefix"):
             raise ValueError(f"--agent-scoring must be binary, fraction, pqt or prefix, got {self.agent_scoring!r}")
-        check_positive(self, "runs", "budget", "pretrain_steps", "pretrain_models", "num_envs", "dim", "layers", "window",
-                       "max_program_length", "task_length", "pqt_batch", "pqt_topk")
+        check_positive(
+            self,
+            "runs",
+            "budget",
+            "pretrain_steps",
+            "pretrain_models",
+            "num_envs",
+            "dim",
+            "layers",
+            "window",
+            "max_program_length",
+            "task_length",
+            "pqt_batch",
+            "pqt_topk",
+        )
         return self
 
 
-BUDGET_FIELDS = ("tasks", "runs", "budget", "curriculum", "last_stage", "pretrain_steps", "pretrain_models", "dim",
-                 "layers", "window", "max_program_length", "task_length", "pqt_batch", "pqt_topk", "pqt_pg_weight",
-                 "pretrain_lr", "pretrain_scoring", "agent_lr", "agent_scoring")
+BUDGET_FIELDS = (
+    "tasks",
+    "runs",
+    "budget",
+    "curriculum",
+    "last_stage",
+    "pretrain_steps",
+    "pretrain_models",
+    "dim",
+    "layers",
+    "window",
+    "max_program_length",
+    "task_length",
+    "pqt_batch",
+    "pqt_topk",
+    "pqt_pg_weight",
+    "pretrain_lr",
+    "pretrain_scoring",
+    "agent_lr",
+    "agent_scoring",
+)
 
 
 def shape_of(args):
@@ -127,7 +192,14 @@ def new_agent(args):
     from agents.experiment_models import build_arm
 
     shape = shape_of(args)
-    config = {"dim": args.dim, "heads": 2, "layers": args.layers, "window": args.window, "top_k": 8, "hidden": 2 * args.dim}
+    config = {
+        "dim": args.dim,
+        "heads": 2,
+        "layers": args.layers,
+        "window": args.window,
+        "top_k": 8,
+        "hidden": 2 * args.dim,
+    }
     with quiet():
         return build_arm("pointer+memory", shape.observation_space(), shape.action_space(), config)
 
@@ -158,18 +230,31 @@ def pretrain(args, store: CellStore, index: int) -> dict:
         return store.load(key)
     torch.manual_seed(1000 + index)
     model = new_agent(args)
-    venv = VecTokenEnv(CurriculumSampler(args.curriculum, "bf", last_stage=args.last_stage), args.num_envs,
-                       shape_of(args), seed=1000 + index, scoring=args.pretrain_scoring)
+    venv = VecTokenEnv(
+        CurriculumSampler(args.curriculum, "bf", last_stage=args.last_stage),
+        args.num_envs,
+        shape_of(args),
+        seed=1000 + index,
+        scoring=args.pretrain_scoring,
+    )
     started = time.perf_counter()
     log = ppo_train(model, venv, PPOConfig(lr=args.pretrain_lr), env_steps=args.pretrain_steps, seed=1000 + index)
     buffer = io.BytesIO()
     torch.save(model.state_dict(), buffer)
     write_atomic(path, buffer.getvalue())
-    cell = {"kind": "pretrain", "index": index, "env_steps": log.env_steps, "programs": log.programs,
-            "stage_reached": log.stage, "seconds": time.perf_counter() - started}
+    cell = {
+        "kind": "pretrain",
+        "index": index,
+        "env_steps": log.env_steps,
+        "programs": log.programs,
+        "stage_reached": log.stage,
+        "seconds": time.perf_counter() - started,
+    }
     store.save(key, cell)
-    print(f"[exp_pqt] pretrained model {index}: {log.env_steps} steps, {log.programs} programs, stage {log.stage}",
-          flush=True)
+    print(
+        f"[exp_pqt] pretrained model {index}: {log.env_steps} steps, {log.programs} programs, stage {log.stage}",
+        flush=True,
+    )
     return cell
 
 
@@ -183,8 +268,12 @@ def run_cell(args, store: CellStore, method: str, task: str, run: int) -> dict:
     started = time.perf_counter()
     cell = {"kind": "run", "method": method, "task": task, "run": run, "budget": args.budget, "pretrain_programs": 0}
     if method == "pqt":
-        settings = PQTSettings(batch_size=args.pqt_batch, topk=args.pqt_topk, max_length=args.max_program_length,
-                               pg_weight=args.pqt_pg_weight)
+        settings = PQTSettings(
+            batch_size=args.pqt_batch,
+            topk=args.pqt_topk,
+            max_length=args.max_program_length,
+            pg_weight=args.pqt_pg_weight,
+        )
         result = run_pqt(train, settings, budget=args.budget, seed=run)
         first, programs = result.first_success, result.programs
     else:
@@ -199,17 +288,33 @@ def run_cell(args, store: CellStore, method: str, task: str, run: int) -> dict:
             info = pretrain(args, store, index)
             model.load_state_dict(torch.load(store.out / "models" / f"pretrained_m{index}.pt"))
             cell["pretrain_programs"] = info["programs"]
-        venv = VecTokenEnv(MixtureSampler([Entry(task, instance=train)]), args.num_envs, shape_of(args), seed=run,
-                           scoring=args.agent_scoring)
-        log = ppo_train(model, venv, PPOConfig(lr=args.agent_lr), programs=args.budget, seed=run,
-                        stop=lambda log: bool(log.first_success))
+        venv = VecTokenEnv(
+            MixtureSampler([Entry(task, instance=train)]),
+            args.num_envs,
+            shape_of(args),
+            seed=run,
+            scoring=args.agent_scoring,
+        )
+        log = ppo_train(
+            model,
+            venv,
+            PPOConfig(lr=args.agent_lr),
+            programs=args.budget,
+            seed=run,
+            stop=lambda log: bool(log.first_success),
+        )
         first = next(iter(log.first_success.values()), None)
         programs = log.programs
         if first is not None and first[0] > args.budget:
             first = None  # found in the iteration that crossed the budget: not within it
-    cell.update(programs=programs, solved=first is not None, first_success_programs=first[0] if first else None,
-                program=first[1] if first else None, seconds=time.perf_counter() - started,
-                heldout_distinct=distinct)
+    cell.update(
+        programs=programs,
+        solved=first is not None,
+        first_success_programs=first[0] if first else None,
+        program=first[1] if first else None,
+        seconds=time.perf_counter() - started,
+        heldout_distinct=distinct,
+    )
     if first is not None:
         cell["train_pass"] = passes(train, first[1])
         cell["heldout_pass"] = passes(held, first[1])
@@ -225,10 +330,18 @@ def report(args, store: CellStore) -> dict:
     pre = [c for c in cells if c["kind"] == "pretrain"]
     pretrain_programs = max((c["programs"] for c in pre), default=0)
     overlap = sorted(pretraining_families(args) & set(args.tasks))
-    summary = {"args": dataclasses.asdict(args), "pretrain": pre, "overlap_with_pretraining": overlap,
-               "paper_context": {"PQT": "17/26", "PG+PQT": "18/26", "GA": "18/26",
-                                 "generalisation": "13.0 train vs 5.7 held-out successful runs of 25"},
-               "methods": {}}
+    summary = {
+        "args": dataclasses.asdict(args),
+        "pretrain": pre,
+        "overlap_with_pretraining": overlap,
+        "paper_context": {
+            "PQT": "17/26",
+            "PG+PQT": "18/26",
+            "GA": "18/26",
+            "generalisation": "13.0 train vs 5.7 held-out successful runs of 25",
+        },
+        "methods": {},
+    }
     rows = []
     for task in args.tasks:
         row = [task]
@@ -242,36 +355,49 @@ def report(args, store: CellStore) -> dict:
     for method in args.methods:
         mine = [c for c in runs.values() if c["method"] == method]
         solved_tasks = sorted({c["task"] for c in mine if c["solved"]})
-        within = [c for c in mine if c["solved"] and c["first_success_programs"] + c["pretrain_programs"] <= args.budget]
+        within = [
+            c for c in mine if c["solved"] and c["first_success_programs"] + c["pretrain_programs"] <= args.budget
+        ]
         ok = [c for c in mine if c["solved"]]
         mean_train = len(ok) / max(1, len(args.tasks))
         mean_held = sum(bool(c.get("heldout_pass")) for c in ok) / max(1, len(args.tasks))
         summary["methods"][method] = {
-            "tasks_solved": solved_tasks, "successful_runs": len(ok), "runs": len(mine),
-            "mean_successful_runs_per_task_train": mean_train, "mean_successful_runs_per_task_heldout": mean_held,
+            "tasks_solved": solved_tasks,
+            "successful_runs": len(ok),
+            "runs": len(mine),
+            "mean_successful_runs_per_task_train": mean_train,
+            "mean_successful_runs_per_task_heldout": mean_held,
             "tasks_solved_counting_pretraining": sorted({c["task"] for c in within}),
         }
         totals.append(f"{len(solved_tasks)}/{len(args.tasks)}")
     rows.append(totals)
     gen = ["mean successful runs per task: train / held-out cases"]
-    gen += [f"{summary['methods'][m]['mean_successful_runs_per_task_train']:.2f} / "
-            f"{summary['methods'][m]['mean_successful_runs_per_task_heldout']:.2f}" for m in args.methods]
+    gen += [
+        f"{summary['methods'][m]['mean_successful_runs_per_task_train']:.2f} / "
+        f"{summary['methods'][m]['mean_successful_runs_per_task_heldout']:.2f}"
+        for m in args.methods
+    ]
     rows.append(gen)
     write_json(store.out / "results.json", summary)
-    md = [f"# Agent vs Priority Queue Training ({run_label(args)} run)\n",
-          f"Budget {args.budget:,} programs executed per run, R = {args.runs} runs per (method, task), program cap "
-          f"{args.max_program_length} tokens for every method. Cell: successful runs / R (held-out: found programs that "
-          "also pass the held-out test cases).\n",
-          ("" if "agent-pretrained" not in args.methods else
-           f"agent-pretrained: {len(pre)} pretrained model(s), {args.pretrain_steps:,} env steps each "
-          f"(up to {pretrain_programs:,} programs) on stages 0..{args.last_stage} of {args.curriculum}; fine-tuned per "
-          f"task with the same {args.budget:,}-program budget. Counting its pretraining programs too, tasks solved within "
-          f"the budget: {len(summary['methods'].get('agent-pretrained', {}).get('tasks_solved_counting_pretraining', []))}. "
-          f"Overlap of the tasks with pretraining families: {overlap or 'none'} (bf-basics holds echo and reverse from "
-          "stage 11 on).\n"),
-          markdown_table(["task", *args.methods], rows),
-          "\nPaper (Abolafia et al. 2018, up to 20M programs per run, 25 runs; context only): PQT 17/26 tasks, PG+PQT 18, "
-          "GA 18; generalisation 13.0 successful runs on training cases vs 5.7 on held-out cases (of 25).\n"]
+    md = [
+        f"# Agent vs Priority Queue Training ({run_label(args)} run)\n",
+        f"Budget {args.budget:,} programs executed per run, R = {args.runs} runs per (method, task), program cap "
+        f"{args.max_program_length} tokens for every method. Cell: successful runs / R (held-out: found programs that "
+        "also pass the held-out test cases).\n",
+        (
+            ""
+            if "agent-pretrained" not in args.methods
+            else f"agent-pretrained: {len(pre)} pretrained model(s), {args.pretrain_steps:,} env steps each "
+            f"(up to {pretrain_programs:,} programs) on stages 0..{args.last_stage} of {args.curriculum}; fine-tuned per "
+            f"task with the same {args.budget:,}-program budget. Counting its pretraining programs too, tasks solved within "
+            f"the budget: {len(summary['methods'].get('agent-pretrained', {}).get('tasks_solved_counting_pretraining', []))}. "
+            f"Overlap of the tasks with pretraining families: {overlap or 'none'} (bf-basics holds echo and reverse from "
+            "stage 11 on).\n"
+        ),
+        markdown_table(["task", *args.methods], rows),
+        "\nPaper (Abolafia et al. 2018, up to 20M programs per run, 25 runs; context only): PQT 17/26 tasks, PG+PQT 18, "
+        "GA 18; generalisation 13.0 successful runs on training cases vs 5.7 on held-out cases (of 25).\n",
+    ]
     write_atomic(store.out / "results.md", "\n".join(md))
 
     plt = pyplot()
@@ -282,8 +408,14 @@ def report(args, store: CellStore) -> dict:
         ys = [len({c["task"] for c in mine if c["solved"] and c["first_success_programs"] <= x}) for x in xs]
         ax.step(xs, ys, where="post", color=f"C{i}", label=method)
         if method == "agent-pretrained" and pretrain_programs:
-            ax.step([x + pretrain_programs for x in xs], ys, where="post", color=f"C{i}", linestyle="--",
-                    label=f"{method} (+{pretrain_programs:,} pretraining programs)")
+            ax.step(
+                [x + pretrain_programs for x in xs],
+                ys,
+                where="post",
+                color=f"C{i}",
+                linestyle="--",
+                label=f"{method} (+{pretrain_programs:,} pretraining programs)",
+            )
     ax.set_xlabel("programs executed per run")
     ax.set_ylabel(f"tasks solved by at least one of {args.runs} runs")
     ax.set_ylim(-0.2, len(args.tasks) + 0.2)

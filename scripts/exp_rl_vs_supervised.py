@@ -68,10 +68,13 @@ class RLvsSLArgs:
     seeds: list = arg([0, 1, 2], "seeds (>= 3 for a claim)")
     curriculum: str = arg("bf-basics", "curriculum whose first stages are the training entries")
     last_stage: int = arg(5, "last stage trained (stages 0..last_stage)")
-    heldout_levels: list = arg(["emit-char:2", "emit-string:1", "echo-all:1"],
-                               "family:level pairs of training families at levels never trained on")
-    heldout_families: list = arg(["increment-byte:0", "echo-twice-byte:0", "add-constant:1"],
-                                 "family:level pairs of families never trained on")
+    heldout_levels: list = arg(
+        ["emit-char:2", "emit-string:1", "echo-all:1"],
+        "family:level pairs of training families at levels never trained on",
+    )
+    heldout_families: list = arg(
+        ["increment-byte:0", "echo-twice-byte:0", "add-constant:1"], "family:level pairs of families never trained on"
+    )
     rl_steps: int = arg(100_000, "PPO env steps of every arm")
     sl_updates: int = arg(300, "supervised updates of the sl arms")
     sl_batch: int = arg(128, "tokens per supervised update")
@@ -84,12 +87,24 @@ class RLvsSLArgs:
     max_program_length: int = arg(16, "program token cap (every held-out reference fits)")
     task_length: int = arg(64, "task observation length")
     lr: float = arg(1e-3, "learning rate (PPO and supervised)")
-    scoring: str = arg("binary", "RL training reward mode: binary, fraction, pqt or prefix (evaluation is always binary)")
+    scoring: str = arg(
+        "binary", "RL training reward mode: binary, fraction, pqt or prefix (evaluation is always binary)"
+    )
 
     @classmethod
     def quick(cls) -> RLvsSLArgs:
-        return cls(seeds=[0], last_stage=1, rl_steps=256, sl_updates=4, sl_batch=32, demos_per_entry=2,
-                   eval_instances=2, num_envs=16, heldout_levels=["emit-char:2"], heldout_families=["increment-byte:0"])
+        return cls(
+            seeds=[0],
+            last_stage=1,
+            rl_steps=256,
+            sl_updates=4,
+            sl_batch=32,
+            demos_per_entry=2,
+            eval_instances=2,
+            num_envs=16,
+            heldout_levels=["emit-char:2"],
+            heldout_families=["increment-byte:0"],
+        )
 
     def validate(self) -> RLvsSLArgs:
         unknown = [a for a in self.arms if a not in ARMS]
@@ -97,8 +112,20 @@ class RLvsSLArgs:
             raise ValueError(f"--arms has unknown arm(s) {unknown}; choose from {', '.join(ARMS)}")
         if self.scoring not in ("binary", "fraction", "pqt", "prefix"):
             raise ValueError(f"--scoring must be binary, fraction, pqt or prefix, got {self.scoring!r}")
-        check_positive(self, "rl_steps", "sl_updates", "sl_batch", "demos_per_entry", "eval_instances", "num_envs", "dim",
-                       "layers", "window", "max_program_length", "task_length")
+        check_positive(
+            self,
+            "rl_steps",
+            "sl_updates",
+            "sl_batch",
+            "demos_per_entry",
+            "eval_instances",
+            "num_envs",
+            "dim",
+            "layers",
+            "window",
+            "max_program_length",
+            "task_length",
+        )
         for name in ("heldout_levels", "heldout_families"):
             for item in getattr(self, name):
                 family, _, level = str(item).partition(":")
@@ -109,9 +136,24 @@ class RLvsSLArgs:
         return self
 
 
-BUDGET_FIELDS = ("curriculum", "last_stage", "heldout_levels", "heldout_families", "rl_steps", "sl_updates", "sl_batch",
-                 "demos_per_entry", "eval_instances", "dim", "layers", "window", "max_program_length", "task_length", "lr",
-                 "scoring")
+BUDGET_FIELDS = (
+    "curriculum",
+    "last_stage",
+    "heldout_levels",
+    "heldout_families",
+    "rl_steps",
+    "sl_updates",
+    "sl_batch",
+    "demos_per_entry",
+    "eval_instances",
+    "dim",
+    "layers",
+    "window",
+    "max_program_length",
+    "task_length",
+    "lr",
+    "scoring",
+)
 
 
 def training_entries(args):
@@ -150,7 +192,9 @@ def check_heldout(args) -> None:
     for entry in pairs(args.heldout_levels) + pairs(args.heldout_families):
         solution = reference_solution(make_task(entry.family, level=entry.level).instance(0, 0), "bf")
         if solution is None or len(solution) >= args.max_program_length:
-            raise ValueError(f"{entry.key}: reference {solution!r} does not fit max_program_length {args.max_program_length}")
+            raise ValueError(
+                f"{entry.key}: reference {solution!r} does not fit max_program_length {args.max_program_length}"
+            )
 
 
 def shape_of(args):
@@ -163,7 +207,14 @@ def new_model(args):
     from agents.experiment_models import build_arm
 
     shape = shape_of(args)
-    config = {"dim": args.dim, "heads": 2, "layers": args.layers, "window": args.window, "top_k": 8, "hidden": 2 * args.dim}
+    config = {
+        "dim": args.dim,
+        "heads": 2,
+        "layers": args.layers,
+        "window": args.window,
+        "top_k": 8,
+        "hidden": 2 * args.dim,
+    }
     with quiet():
         return build_arm("pointer+memory", shape.observation_space(), shape.action_space(), config)
 
@@ -180,8 +231,10 @@ def evaluate_all(model, args) -> dict:
         "heldout_levels": evaluate_entries(act, pairs(args.heldout_levels), shape, n, content="train"),
         "heldout_families": evaluate_entries(act, pairs(args.heldout_families), shape, n, content="train"),
     }
-    return {name: {"success": sum(r["rate"] for r in rows.values()) / len(rows), "entries": rows}
-            for name, rows in sets.items()}
+    return {
+        name: {"success": sum(r["rate"] for r in rows.values()) / len(rows), "entries": rows}
+        for name, rows in sets.items()
+    }
 
 
 def run_cell(args, store: CellStore, arm: str, seed: int) -> dict:
@@ -206,10 +259,19 @@ def run_cell(args, store: CellStore, arm: str, seed: int) -> dict:
     rl_steps = args.rl_steps
     if arm != "rl":
         demos, used, skipped = demonstrations(training_entries(args), shape_of(args), args.demos_per_entry, seed=seed)
-        losses = supervised_train(model, demos, updates=args.sl_updates, batch_size=args.sl_batch, lr=args.lr, seed=seed)
+        losses = supervised_train(
+            model, demos, updates=args.sl_updates, batch_size=args.sl_batch, lr=args.lr, seed=seed
+        )
         sl_tokens = args.sl_updates * min(args.sl_batch, len(demos))
-        cell.update(sl_tokens=sl_tokens, demo_programs=used, demo_skipped=skipped, demo_steps=len(demos),
-                    sl_loss_first=losses[0], sl_loss_last=losses[-1], after_sl=evaluate_all(model, args))
+        cell.update(
+            sl_tokens=sl_tokens,
+            demo_programs=used,
+            demo_skipped=skipped,
+            demo_steps=len(demos),
+            sl_loss_first=losses[0],
+            sl_loss_last=losses[-1],
+            after_sl=evaluate_all(model, args),
+        )
         if arm == "sl+rl-matched":
             rl_steps = max(0, args.rl_steps - sl_tokens)
     cell["rl_steps_budget"] = rl_steps
@@ -219,12 +281,21 @@ def run_cell(args, store: CellStore, arm: str, seed: int) -> dict:
         venv = VecTokenEnv(sampler, args.num_envs, shape_of(args), seed=seed, scoring=args.scoring)
         log = ppo_train(model, venv, PPOConfig(lr=args.lr), env_steps=rl_steps, seed=seed)
         curve, stage, programs = log.curve, log.stage, log.programs
-    cell.update(curve=curve, stage_reached=stage, programs=programs, final=evaluate_all(model, args),
-                seconds=time.perf_counter() - started)
+    cell.update(
+        curve=curve,
+        stage_reached=stage,
+        programs=programs,
+        final=evaluate_all(model, args),
+        seconds=time.perf_counter() - started,
+    )
     store.save(key, cell)
     final = cell["final"]
-    print(f"[exp_rl_vs_supervised] {arm} seed {seed}: " + ", ".join(f"{s} {final[s]['success']:.2f}" for s in SETS)
-          + f" ({cell['seconds']:.0f}s)", flush=True)
+    print(
+        f"[exp_rl_vs_supervised] {arm} seed {seed}: "
+        + ", ".join(f"{s} {final[s]['success']:.2f}" for s in SETS)
+        + f" ({cell['seconds']:.0f}s)",
+        flush=True,
+    )
     return cell
 
 
@@ -234,9 +305,12 @@ def chance_cell(args, store: CellStore) -> dict:
     if store.has("chance"):
         return store.load("chance")
     act, shape, n = random_actions(0), shape_of(args), args.eval_instances
-    groups = {"train_content": (training_entries(args), "train"), "heldout_content": (training_entries(args), "heldout"),
-              "heldout_levels": (pairs(args.heldout_levels), "train"),
-              "heldout_families": (pairs(args.heldout_families), "train")}
+    groups = {
+        "train_content": (training_entries(args), "train"),
+        "heldout_content": (training_entries(args), "heldout"),
+        "heldout_levels": (pairs(args.heldout_levels), "train"),
+        "heldout_families": (pairs(args.heldout_families), "train"),
+    }
     cell = {"kind": "chance"}
     for name, (entries, content) in groups.items():
         rows = evaluate_entries(act, entries, shape, n, content=content)
@@ -253,33 +327,75 @@ def report(args, store: CellStore) -> dict:
     for arm in args.arms:
         mine = [cells[(arm, s)] for s in args.seeds if (arm, s) in cells]
         entry = {name: [c["final"][name]["success"] for c in mine] for name in SETS}
-        entry["gap_levels"] = [c["final"]["train_content"]["success"] - c["final"]["heldout_levels"]["success"] for c in mine]
-        entry["gap_families"] = [c["final"]["train_content"]["success"] - c["final"]["heldout_families"]["success"]
-                                 for c in mine]
-        entry["after_sl_heldout_content"] = [c["after_sl"]["heldout_content"]["success"] for c in mine if "after_sl" in c]
+        entry["gap_levels"] = [
+            c["final"]["train_content"]["success"] - c["final"]["heldout_levels"]["success"] for c in mine
+        ]
+        entry["gap_families"] = [
+            c["final"]["train_content"]["success"] - c["final"]["heldout_families"]["success"] for c in mine
+        ]
+        entry["after_sl_heldout_content"] = [
+            c["after_sl"]["heldout_content"]["success"] for c in mine if "after_sl" in c
+        ]
         entry["rl_steps"] = [c["rl_steps_budget"] for c in mine]
         entry["sl_tokens"] = [c.get("sl_tokens", 0) for c in mine]
         entry["stage_reached"] = [c["stage_reached"] for c in mine]
         entry["parameters"] = mine[0]["parameters"] if mine else None
-        summary["arms"][arm] = {k: ({"per_seed": v, "ci95": bootstrap_ci(v)} if k in SETS + ("gap_levels", "gap_families")
-                                    else v) for k, v in entry.items()}
-        rows.append([arm, *(fmt_ci(entry[name]) for name in SETS), fmt_ci(entry["gap_levels"]),
-                     fmt_ci(entry["gap_families"]), entry["sl_tokens"][0] if mine else "", entry["rl_steps"][0] if mine else "",
-                     entry["stage_reached"]])
-    rows.append(["chance (random masked)", *(f"{100 * chance[s]:.0f}%" if s in chance else "n/a" for s in SETS),
-                 "", "", "", "", ""])
+        summary["arms"][arm] = {
+            k: ({"per_seed": v, "ci95": bootstrap_ci(v)} if k in SETS + ("gap_levels", "gap_families") else v)
+            for k, v in entry.items()
+        }
+        rows.append(
+            [
+                arm,
+                *(fmt_ci(entry[name]) for name in SETS),
+                fmt_ci(entry["gap_levels"]),
+                fmt_ci(entry["gap_families"]),
+                entry["sl_tokens"][0] if mine else "",
+                entry["rl_steps"][0] if mine else "",
+                entry["stage_reached"],
+            ]
+        )
+    rows.append(
+        [
+            "chance (random masked)",
+            *(f"{100 * chance[s]:.0f}%" if s in chance else "n/a" for s in SETS),
+            "",
+            "",
+            "",
+            "",
+            "",
+        ]
+    )
     write_json(store.out / "results.json", summary)
-    md = [f"# RL pretraining vs supervised pretraining ({run_label(args)} run)\n",
-          f"Training entries: stages 0..{args.last_stage} of {args.curriculum}; held-out levels {args.heldout_levels}; "
-          f"held-out families {args.heldout_families}. RL budget {args.rl_steps:,} env steps (PPO, lr {args.lr}, "
-          f"{args.scoring} reward); supervised "
-          f"{args.sl_updates} x {args.sl_batch} tokens; {args.eval_instances} instances per entry; seeds {args.seeds}. "
-          "Cells: greedy success, mean [95% bootstrap CI] (per seed, %). Gap = train content - held-out set.\n",
-          markdown_table(["arm", "train content", "held-out content", "held-out levels", "held-out families",
-                          "gap (levels)", "gap (families)", "SL tokens", "RL steps", "stage reached"], rows)]
+    md = [
+        f"# RL pretraining vs supervised pretraining ({run_label(args)} run)\n",
+        f"Training entries: stages 0..{args.last_stage} of {args.curriculum}; held-out levels {args.heldout_levels}; "
+        f"held-out families {args.heldout_families}. RL budget {args.rl_steps:,} env steps (PPO, lr {args.lr}, "
+        f"{args.scoring} reward); supervised "
+        f"{args.sl_updates} x {args.sl_batch} tokens; {args.eval_instances} instances per entry; seeds {args.seeds}. "
+        "Cells: greedy success, mean [95% bootstrap CI] (per seed, %). Gap = train content - held-out set.\n",
+        markdown_table(
+            [
+                "arm",
+                "train content",
+                "held-out content",
+                "held-out levels",
+                "held-out families",
+                "gap (levels)",
+                "gap (families)",
+                "SL tokens",
+                "RL steps",
+                "stage reached",
+            ],
+            rows,
+        ),
+    ]
     after = {arm: summary["arms"][arm].get("after_sl_heldout_content") for arm in args.arms}
-    md.append("\nHeld-out-content success right after supervised pretraining (before RL): "
-              + ", ".join(f"{a}: {fmt_ci(v)}" for a, v in after.items() if v) + "\n")
+    md.append(
+        "\nHeld-out-content success right after supervised pretraining (before RL): "
+        + ", ".join(f"{a}: {fmt_ci(v)}" for a, v in after.items() if v)
+        + "\n"
+    )
     write_atomic(store.out / "results.md", "\n".join(md))
 
     plt = pyplot()
@@ -288,16 +404,38 @@ def report(args, store: CellStore) -> dict:
     for i, arm in enumerate(args.arms):
         stats = summary["arms"][arm]
         means = [stats[s]["ci95"][0] for s in SETS]
-        errors = [[max(0, m - stats[s]["ci95"][1]) if m == m else 0 for m, s in zip(means, SETS)],
-                  [max(0, stats[s]["ci95"][2] - m) if m == m else 0 for m, s in zip(means, SETS)]]
-        bars.bar([j + (i - len(args.arms) / 2 + 0.5) * width for j in range(len(SETS))], means, width, yerr=errors,
-                 label=arm, capsize=2)
+        errors = [
+            [max(0, m - stats[s]["ci95"][1]) if m == m else 0 for m, s in zip(means, SETS)],
+            [max(0, stats[s]["ci95"][2] - m) if m == m else 0 for m, s in zip(means, SETS)],
+        ]
+        bars.bar(
+            [j + (i - len(args.arms) / 2 + 0.5) * width for j in range(len(SETS))],
+            means,
+            width,
+            yerr=errors,
+            label=arm,
+            capsize=2,
+        )
         for s in args.seeds:
             cell = cells.get((arm, s))
             if cell and cell["curve"]:
                 xs = [c[0] + (cell.get("sl_tokens", 0) if arm == "sl+rl-matched" else 0) for c in cell["curve"]]
-                curves.plot(xs, [c[2] for c in cell["curve"]], color=f"C{i}", alpha=0.7, label=arm if s == args.seeds[0] else None)
-    bars.scatter(range(len(SETS)), [chance.get(s, float("nan")) for s in SETS], marker="_", s=300, c="k", label="chance", zorder=5)
+                curves.plot(
+                    xs,
+                    [c[2] for c in cell["curve"]],
+                    color=f"C{i}",
+                    alpha=0.7,
+                    label=arm if s == args.seeds[0] else None,
+                )
+    bars.scatter(
+        range(len(SETS)),
+        [chance.get(s, float("nan")) for s in SETS],
+        marker="_",
+        s=300,
+        c="k",
+        label="chance",
+        zorder=5,
+    )
     bars.set_xticks(range(len(SETS)), [s.replace("_", " ") for s in SETS], fontsize=8)
     bars.set_ylim(0, 1.05)
     bars.set_ylabel("greedy success")
@@ -324,7 +462,9 @@ def main(argv=None) -> int:
         for arm in args.arms:
             run_cell(args, store, arm, seed)
     report(args, store)
-    print(f"[exp_rl_vs_supervised] done in {time.perf_counter() - started:.0f}s: {store.out / 'results.md'}", flush=True)
+    print(
+        f"[exp_rl_vs_supervised] done in {time.perf_counter() - started:.0f}s: {store.out / 'results.md'}", flush=True
+    )
     return 0
 
 

@@ -56,18 +56,24 @@ from experiments_common import (
     write_json,
 )
 
-SEMANTIC_NOTE = ("semantics-changing dialect (cell modulus / EOF rule): the effect vocabulary "
-                 "(esolangs.knowledge.EFFECTS) has no id for either, so the knowledge store cannot carry the change")
+SEMANTIC_NOTE = (
+    "semantics-changing dialect (cell modulus / EOF rule): the effect vocabulary "
+    "(esolangs.knowledge.EFFECTS) has no id for either, so the knowledge store cannot carry the change"
+)
 
 
 @dataclass
 class TransferArgs:
     out: str = arg("runs/exp_transfer", "output directory (cells, models, results.json/.md, transfer.png)")
-    arms: list = arg(["pointer+memory", "pointer+window", "index+memory", "index+window", "full-context",
-                      "permuted-plain"], "arms (agents.experiment_models.ARMS)")
+    arms: list = arg(
+        ["pointer+memory", "pointer+window", "index+memory", "index+window", "full-context", "permuted-plain"],
+        "arms (agents.experiment_models.ARMS)",
+    )
     seeds: list = arg([0, 1, 2], "training seeds (>= 3 for a claim)")
     dialect_seeds: list = arg([101, 102, 103, 104, 105], "unseen bf-dialect-<seed> targets")
-    other_targets: list = arg(["ook", "befunge93"], "further target languages (ook: sanity check; befunge93: other primitives)")
+    other_targets: list = arg(
+        ["ook", "befunge93"], "further target languages (ook: sanity check; befunge93: other primitives)"
+    )
     curriculum: str = arg("bf-basics", "curriculum whose first stages are the training tasks")
     last_stage: int = arg(5, "last curriculum stage trained (stages 0..last_stage); their entries are evaluated")
     pretrain_steps: int = arg(150_000, "PPO env steps on Brainfuck per (arm, seed)")
@@ -84,8 +90,16 @@ class TransferArgs:
 
     @classmethod
     def quick(cls) -> TransferArgs:
-        return cls(seeds=[0], dialect_seeds=[101], last_stage=0, pretrain_steps=128, finetune_steps=64,
-                   eval_instances=2, num_envs=16, max_program_length=6)
+        return cls(
+            seeds=[0],
+            dialect_seeds=[101],
+            last_stage=0,
+            pretrain_steps=128,
+            finetune_steps=64,
+            eval_instances=2,
+            num_envs=16,
+            max_program_length=6,
+        )
 
     def validate(self) -> TransferArgs:
         from agents.experiment_models import ARMS
@@ -95,8 +109,18 @@ class TransferArgs:
             raise ValueError(f"--arms has unknown arm(s) {unknown}; choose from {', '.join(ARMS)}")
         if self.scoring not in ("binary", "fraction", "pqt", "prefix"):
             raise ValueError(f"--scoring must be binary, fraction, pqt or prefix, got {self.scoring!r}")
-        check_positive(self, "pretrain_steps", "finetune_steps", "eval_instances", "num_envs", "dim", "layers", "window",
-                       "max_program_length", "task_length")
+        check_positive(
+            self,
+            "pretrain_steps",
+            "finetune_steps",
+            "eval_instances",
+            "num_envs",
+            "dim",
+            "layers",
+            "window",
+            "max_program_length",
+            "task_length",
+        )
         if not self.seeds:
             raise ValueError("--seeds must name at least one seed")
         return self
@@ -105,8 +129,20 @@ class TransferArgs:
         return ["bf", *(f"bf-dialect-{s}" for s in self.dialect_seeds), *self.other_targets]
 
 
-BUDGET_FIELDS = ("curriculum", "last_stage", "pretrain_steps", "finetune_steps", "eval_instances", "dim", "layers",
-                 "window", "max_program_length", "task_length", "lr", "scoring")
+BUDGET_FIELDS = (
+    "curriculum",
+    "last_stage",
+    "pretrain_steps",
+    "finetune_steps",
+    "eval_instances",
+    "dim",
+    "layers",
+    "window",
+    "max_program_length",
+    "task_length",
+    "lr",
+    "scoring",
+)
 
 
 def training_entries(args: TransferArgs, language: str):
@@ -135,7 +171,14 @@ def new_model(args, arm: str):
     from agents.experiment_models import build_arm
 
     shape = shape_of(args)
-    config = {"dim": args.dim, "heads": 2, "layers": args.layers, "window": args.window, "top_k": 8, "hidden": 2 * args.dim}
+    config = {
+        "dim": args.dim,
+        "heads": 2,
+        "layers": args.layers,
+        "window": args.window,
+        "top_k": 8,
+        "hidden": 2 * args.dim,
+    }
     with quiet():
         return build_arm(arm, shape.observation_space(), shape.action_space(), config)
 
@@ -169,19 +212,31 @@ def pretrain_cell(args, store: CellStore, arm: str, seed: int) -> dict:
     torch.manual_seed(seed)
     model = new_model(args, arm)
     sampler = CurriculumSampler(args.curriculum, "bf", last_stage=args.last_stage)
-    venv = VecTokenEnv(sampler, args.num_envs, shape_of(args), permute=arm in PERMUTED_ARMS, seed=seed,
-                       scoring=args.scoring)
+    venv = VecTokenEnv(
+        sampler, args.num_envs, shape_of(args), permute=arm in PERMUTED_ARMS, seed=seed, scoring=args.scoring
+    )
     started = time.perf_counter()
     log = ppo_train(model, venv, PPOConfig(lr=args.lr), env_steps=args.pretrain_steps, seed=seed)
     seconds = time.perf_counter() - started
     save_model(model, model_path)
-    cell = {"kind": "pretrain", "arm": arm, "seed": seed, "env_steps": log.env_steps, "programs": log.programs,
-            "stage_reached": log.stage, "curve": log.curve, "seconds": seconds,
-            "parameters": sum(p.numel() for p in model.parameters()),
-            "source_eval": evaluate(greedy_actions(model), args, "bf")}
+    cell = {
+        "kind": "pretrain",
+        "arm": arm,
+        "seed": seed,
+        "env_steps": log.env_steps,
+        "programs": log.programs,
+        "stage_reached": log.stage,
+        "curve": log.curve,
+        "seconds": seconds,
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "source_eval": evaluate(greedy_actions(model), args, "bf"),
+    }
     store.save(key, cell)
-    print(f"[exp_transfer] pretrained {arm} seed {seed}: {log.env_steps} steps, stage {log.stage}, "
-          f"bf held-out {cell['source_eval']['success']:.2f} ({seconds:.0f}s)", flush=True)
+    print(
+        f"[exp_transfer] pretrained {arm} seed {seed}: {log.env_steps} steps, stage {log.stage}, "
+        f"bf held-out {cell['source_eval']['success']:.2f} ({seconds:.0f}s)",
+        flush=True,
+    )
     return cell
 
 
@@ -197,15 +252,32 @@ def target_cell(args, store: CellStore, arm: str, seed: int, target: str) -> dic
     model.load_state_dict(torch.load(store.out / "models" / f"{arm}__s{seed}.pt"))
     model.eval()
     zero_shot = evaluate(greedy_actions(model), args, target)
-    venv = VecTokenEnv(MixtureSampler(training_entries(args, target)), args.num_envs, shape_of(args), seed=seed + 7919,
-                       scoring=args.scoring)
+    venv = VecTokenEnv(
+        MixtureSampler(training_entries(args, target)),
+        args.num_envs,
+        shape_of(args),
+        seed=seed + 7919,
+        scoring=args.scoring,
+    )
     log = ppo_train(model, venv, PPOConfig(lr=args.lr), env_steps=args.finetune_steps, seed=seed)
     finetuned = evaluate(greedy_actions(model), args, target)
-    cell = {"kind": "target", "arm": arm, "seed": seed, "target": target, "zero_shot": zero_shot, "finetuned": finetuned,
-            "finetune_steps": log.env_steps, "finetune_programs": log.programs, "curve": log.curve}
+    cell = {
+        "kind": "target",
+        "arm": arm,
+        "seed": seed,
+        "target": target,
+        "zero_shot": zero_shot,
+        "finetuned": finetuned,
+        "finetune_steps": log.env_steps,
+        "finetune_programs": log.programs,
+        "curve": log.curve,
+    }
     store.save(key, cell)
-    print(f"[exp_transfer] {arm} seed {seed} {target}: zero-shot {zero_shot['success']:.2f}, "
-          f"fine-tuned {finetuned['success']:.2f}", flush=True)
+    print(
+        f"[exp_transfer] {arm} seed {seed} {target}: zero-shot {zero_shot['success']:.2f}, "
+        f"fine-tuned {finetuned['success']:.2f}",
+        flush=True,
+    )
     return cell
 
 
@@ -226,11 +298,18 @@ def report(args, store: CellStore) -> dict:
     pre = {(c["arm"], c["seed"]): c for c in cells if c["kind"] == "pretrain"}
     tgt = {(c["arm"], c["seed"], c["target"]): c for c in cells if c["kind"] == "target"}
     chance = {c["target"]: c["eval"]["success"] for c in cells if c["kind"] == "chance"}
-    summary: dict = {"args": dataclasses.asdict(args), "targets": targets, "chance": chance, "arms": {},
-                     "semantic_dialect": SEMANTIC_NOTE}
+    summary: dict = {
+        "args": dataclasses.asdict(args),
+        "targets": targets,
+        "chance": chance,
+        "arms": {},
+        "semantic_dialect": SEMANTIC_NOTE,
+    }
     for arm in args.arms:
-        row = {"parameters": next((pre[(arm, s)]["parameters"] for s in args.seeds if (arm, s) in pre), None),
-               "stage_reached": [pre[(arm, s)]["stage_reached"] for s in args.seeds if (arm, s) in pre]}
+        row = {
+            "parameters": next((pre[(arm, s)]["parameters"] for s in args.seeds if (arm, s) in pre), None),
+            "stage_reached": [pre[(arm, s)]["stage_reached"] for s in args.seeds if (arm, s) in pre],
+        }
         for phase in ("zero_shot", "finetuned"):
             row[phase] = {}
             for t in targets:
@@ -245,15 +324,22 @@ def report(args, store: CellStore) -> dict:
         rows.append(["chance (random masked)", *(f"{100 * chance[t]:.0f}%" if t in chance else "n/a" for t in targets)])
         return markdown_table(["arm", *targets], rows)
 
-    md = [f"# Transfer by swapping knowledge ({run_label(args)} run)\n",
-          f"Trained on bf stages 0..{args.last_stage} of {args.curriculum} for {args.pretrain_steps:,} env steps per "
-          f"(arm, seed) (PPO, lr {args.lr}, {args.scoring} reward); fine-tuned {args.finetune_steps:,} env steps per target; {args.eval_instances} held-out "
-          f"instances per entry; seeds {args.seeds}. Cells: mean success [95% bootstrap CI] (per seed, %).\n",
-          "## Zero-shot\n", table("zero_shot"), "\n## After fine-tuning\n", table("finetuned"),
-          "\n## Parameters and curriculum stage reached in pretraining\n",
-          markdown_table(["arm", "parameters", "stage reached per seed"],
-                         [[a, summary["arms"][a]["parameters"], summary["arms"][a]["stage_reached"]] for a in args.arms]),
-          f"\nNot run: {SEMANTIC_NOTE}.\n"]
+    md = [
+        f"# Transfer by swapping knowledge ({run_label(args)} run)\n",
+        f"Trained on bf stages 0..{args.last_stage} of {args.curriculum} for {args.pretrain_steps:,} env steps per "
+        f"(arm, seed) (PPO, lr {args.lr}, {args.scoring} reward); fine-tuned {args.finetune_steps:,} env steps per target; {args.eval_instances} held-out "
+        f"instances per entry; seeds {args.seeds}. Cells: mean success [95% bootstrap CI] (per seed, %).\n",
+        "## Zero-shot\n",
+        table("zero_shot"),
+        "\n## After fine-tuning\n",
+        table("finetuned"),
+        "\n## Parameters and curriculum stage reached in pretraining\n",
+        markdown_table(
+            ["arm", "parameters", "stage reached per seed"],
+            [[a, summary["arms"][a]["parameters"], summary["arms"][a]["stage_reached"]] for a in args.arms],
+        ),
+        f"\nNot run: {SEMANTIC_NOTE}.\n",
+    ]
     write_atomic(store.out / "results.md", "\n".join(md))
 
     plt = pyplot()
@@ -263,12 +349,21 @@ def report(args, store: CellStore) -> dict:
         for i, arm in enumerate(args.arms):
             stats = summary["arms"][arm][phase]
             means = [stats[t]["mean"] for t in targets]
-            errors = [[max(0, m - stats[t]["ci95"][0]) if m == m else 0 for m, t in zip(means, targets)],
-                      [max(0, stats[t]["ci95"][1] - m) if m == m else 0 for m, t in zip(means, targets)]]
+            errors = [
+                [max(0, m - stats[t]["ci95"][0]) if m == m else 0 for m, t in zip(means, targets)],
+                [max(0, stats[t]["ci95"][1] - m) if m == m else 0 for m, t in zip(means, targets)],
+            ]
             xs = [j + (i - len(args.arms) / 2 + 0.5) * width for j in range(len(targets))]
             ax.bar(xs, means, width, yerr=errors, label=arm, capsize=2)
-        ax.scatter(range(len(targets)), [chance.get(t, float("nan")) for t in targets], marker="_", s=300, c="k",
-                   label="chance", zorder=5)
+        ax.scatter(
+            range(len(targets)),
+            [chance.get(t, float("nan")) for t in targets],
+            marker="_",
+            s=300,
+            c="k",
+            label="chance",
+            zorder=5,
+        )
         ax.set_xticks(range(len(targets)), targets, rotation=30, ha="right", fontsize=8)
         ax.set_title("zero-shot" if phase == "zero_shot" else f"after {args.finetune_steps:,} fine-tuning steps")
         ax.set_ylim(0, 1.05)
@@ -292,8 +387,11 @@ def main(argv=None) -> int:
             for target in args.targets():
                 target_cell(args, store, arm, seed, target)
     report(args, store)
-    print(f"[exp_transfer] done in {time.perf_counter() - started:.0f}s: {store.out / 'results.md'}, "
-          f"{store.out / 'transfer.png'}", flush=True)
+    print(
+        f"[exp_transfer] done in {time.perf_counter() - started:.0f}s: {store.out / 'results.md'}, "
+        f"{store.out / 'transfer.png'}",
+        flush=True,
+    )
     return 0
 
 

@@ -57,17 +57,25 @@ def parse_args(cls, description: str, argv: Sequence[str] | None = None):
         value = getattr(defaults, f.name)
         help_text = f.metadata.get("help", "")
         if isinstance(value, bool):
-            parser.add_argument(flag, type=_bool, default=None, metavar="true|false", help=f"{help_text} (default {value})")
+            parser.add_argument(
+                flag, type=_bool, default=None, metavar="true|false", help=f"{help_text} (default {value})"
+            )
         elif isinstance(value, list):
             kind = type(value[0]) if value else str
-            parser.add_argument(flag, type=lambda t, k=kind: _parse_list(k, t), default=None,
-                                help=f"{help_text}; comma-separated (default {','.join(map(str, value))})")
+            parser.add_argument(
+                flag,
+                type=lambda t, k=kind: _parse_list(k, t),
+                default=None,
+                help=f"{help_text}; comma-separated (default {','.join(map(str, value))})",
+            )
         else:
             kind = type(value) if value is not None else str
             parser.add_argument(flag, type=kind, default=None, help=f"{help_text} (default {value})")
     namespace = parser.parse_args(argv)
     base = cls.quick() if namespace.quick else cls()
-    changes = {f.name: getattr(namespace, f.name) for f in dataclasses.fields(cls) if getattr(namespace, f.name) is not None}
+    changes = {
+        f.name: getattr(namespace, f.name) for f in dataclasses.fields(cls) if getattr(namespace, f.name) is not None
+    }
     args = dataclasses.replace(base, **changes)
     try:
         args.validate()
@@ -168,8 +176,10 @@ class CellStore:
             previous = json.loads(config_path.read_text())
             changed = [n for n in budget_fields if previous.get(n) != current.get(n)]
             if changed:
-                raise SystemExit(f"error: {self.out} holds cells of another budget ({', '.join(changed)} differ: "
-                                 f"{ {n: previous.get(n) for n in changed} }); use another --out")
+                raise SystemExit(
+                    f"error: {self.out} holds cells of another budget ({', '.join(changed)} differ: "
+                    f"{ {n: previous.get(n) for n in changed} }); use another --out"
+                )
         else:
             write_json(config_path, current)
 
@@ -192,7 +202,9 @@ class CellStore:
 # ----------------------------------------------------------------------------- statistics
 
 
-def bootstrap_ci(values: Sequence[float], *, draws: int = 2000, level: float = 0.95, seed: int = 0) -> tuple[float, float, float]:
+def bootstrap_ci(
+    values: Sequence[float], *, draws: int = 2000, level: float = 0.95, seed: int = 0
+) -> tuple[float, float, float]:
     """(mean, low, high): percentile bootstrap of the mean over `values` (e.g. one per seed); NaNs dropped."""
     data = np.asarray([v for v in values if v is not None and not math.isnan(v)], float)
     if data.size == 0:
@@ -211,7 +223,9 @@ def fmt_ci(values: Sequence[float], percent: bool = True) -> str:
     if math.isnan(mean):
         return "n/a"
     scale, unit = (100, "%") if percent else (1, "")
-    each = ", ".join("n/a" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{scale * v:.0f}" for v in values)
+    each = ", ".join(
+        "n/a" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{scale * v:.0f}" for v in values
+    )
     return f"{scale * mean:.0f}{unit} [{scale * low:.0f}, {scale * high:.0f}] ({each})"
 
 

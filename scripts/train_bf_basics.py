@@ -65,7 +65,9 @@ def stage_rows(evaluation, curriculum: str, stages: int) -> list[dict]:
     from curricula.schedulers import load_curriculum
 
     scheduler = load_curriculum(curriculum)
-    by_key = {(r.target.family, r.target.level, json.dumps(r.target.config, sort_keys=True)): r for r in evaluation.results}
+    by_key = {
+        (r.target.family, r.target.level, json.dumps(r.target.config, sort_keys=True)): r for r in evaluation.results
+    }
     rows = []
     for number, stage in enumerate(scheduler.stages[:stages]):
         weighted, total, new = 0.0, 0.0, []
@@ -75,12 +77,23 @@ def stage_rows(evaluation, curriculum: str, stages: int) -> list[dict]:
             total += entry.weight
             if result.target.stage == number:
                 new.append(result)
-        rows.append({
-            "stage": number, "name": stage.name,
-            "new_entries": [{"label": r.target.label, "pass_rate": r.pass_rate, "passed": r.passed,
-                             "episodes": r.episodes, "heldout": r.heldout} for r in new],
-            "mixture_pass_rate": weighted / total,
-        })
+        rows.append(
+            {
+                "stage": number,
+                "name": stage.name,
+                "new_entries": [
+                    {
+                        "label": r.target.label,
+                        "pass_rate": r.pass_rate,
+                        "passed": r.passed,
+                        "episodes": r.episodes,
+                        "heldout": r.heldout,
+                    }
+                    for r in new
+                ],
+                "mixture_pass_rate": weighted / total,
+            }
+        )
     return rows
 
 
@@ -92,8 +105,9 @@ def main(argv=None) -> int:
     from reasonenv.evaluation import evaluate
 
     budget_s = parse_budget(args.budget)
-    cfg = TrainConfig(curriculum="bf-basics", model=args.model, seed=args.seed, budget_s=budget_s, num_cpus=2,
-                      checkpoint_every=10).validate()
+    cfg = TrainConfig(
+        curriculum="bf-basics", model=args.model, seed=args.seed, budget_s=budget_s, num_cpus=2, checkpoint_every=10
+    ).validate()
     run_dir = Path(args.out) / f"{args.model}__s{args.seed}__{time.strftime('%Y%m%d-%H%M%S')}"
     deadline = START + budget_s - args.eval_reserve_s
 
@@ -106,29 +120,52 @@ def main(argv=None) -> int:
     trained_s = time.time() - START
 
     policy = load_policy(run_dir)
-    evaluation = evaluate(policy, language="bf", curriculum="bf-basics", instances=args.instances,
-                          env_options=policy.env_options)
-    evaluation = type(evaluation)(evaluation.source, evaluation.language, evaluation.instances,
-                                  tuple(r for r in evaluation.results if r.target.stage is not None and r.target.stage < args.stages),
-                                  evaluation.content)
+    evaluation = evaluate(
+        policy, language="bf", curriculum="bf-basics", instances=args.instances, env_options=policy.env_options
+    )
+    evaluation = type(evaluation)(
+        evaluation.source,
+        evaluation.language,
+        evaluation.instances,
+        tuple(r for r in evaluation.results if r.target.stage is not None and r.target.stage < args.stages),
+        evaluation.content,
+    )
     rows = stage_rows(evaluation, "bf-basics", args.stages)
     total_s = time.time() - START
-    passed = all(row["mixture_pass_rate"] >= args.target and all(e["pass_rate"] >= args.target for e in row["new_entries"])
-                 for row in rows)
-    lines = [f"# bf-basics held-out greedy success: {args.model}, seed {args.seed}", "",
-             f"training + start-up {trained_s:.0f}s, total with evaluation {total_s:.0f}s (budget {budget_s:.0f}s); "
-             f"{args.instances} instances per entry; target {args.target:.0%}: {'reached' if passed else 'NOT reached'}", "",
-             "| stage | name | new entry | held-out success | stage mixture |", "|---|---|---|---|---|"]
+    passed = all(
+        row["mixture_pass_rate"] >= args.target and all(e["pass_rate"] >= args.target for e in row["new_entries"])
+        for row in rows
+    )
+    lines = [
+        f"# bf-basics held-out greedy success: {args.model}, seed {args.seed}",
+        "",
+        f"training + start-up {trained_s:.0f}s, total with evaluation {total_s:.0f}s (budget {budget_s:.0f}s); "
+        f"{args.instances} instances per entry; target {args.target:.0%}: {'reached' if passed else 'NOT reached'}",
+        "",
+        "| stage | name | new entry | held-out success | stage mixture |",
+        "|---|---|---|---|---|",
+    ]
     for row in rows:
         for entry in row["new_entries"]:
             content = "" if entry["heldout"] else " (train*)"
-            lines.append(f"| {row['stage']} | {row['name']} | {entry['label']}{content} | "
-                         f"{entry['passed']}/{entry['episodes']} = {entry['pass_rate']:.0%} | {row['mixture_pass_rate']:.0%} |")
+            lines.append(
+                f"| {row['stage']} | {row['name']} | {entry['label']}{content} | "
+                f"{entry['passed']}/{entry['episodes']} = {entry['pass_rate']:.0%} | {row['mixture_pass_rate']:.0%} |"
+            )
     table = "\n".join(lines) + "\n"
     from agents.run_dir import write_atomic, write_json
 
-    write_json(run_dir / "heldout.json", {"args": vars(args), "trained_s": trained_s, "total_s": total_s, "passed": passed,
-                                          "stages": rows, "evaluation": evaluation.to_dict()})
+    write_json(
+        run_dir / "heldout.json",
+        {
+            "args": vars(args),
+            "trained_s": trained_s,
+            "total_s": total_s,
+            "passed": passed,
+            "stages": rows,
+            "evaluation": evaluation.to_dict(),
+        },
+    )
     write_atomic(run_dir / "heldout.md", table)
     print(evaluation.table())
     print(table)

@@ -46,8 +46,16 @@ class Fault:
 class FakeOpenAIServer:
     """Chat-completions server with a fault queue; `requests` records every request body received."""
 
-    def __init__(self, responder: Callable[[dict[str, Any]], str] | None = None, host: str = "127.0.0.1", port: int = 0,
-                 *, always: Fault | None = None, models: tuple[str, ...] = (), models_route: bool = True):
+    def __init__(
+        self,
+        responder: Callable[[dict[str, Any]], str] | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        always: Fault | None = None,
+        models: tuple[str, ...] = (),
+        models_route: bool = True,
+    ):
         self.responder = responder or (lambda body: "```\n\n```")
         self.faults: collections.deque[Fault] = collections.deque()
         self.always = always
@@ -76,7 +84,9 @@ class FakeOpenAIServer:
                     time.sleep(server.always.delay)
                 if not (server.models_route and self.path.rstrip("/").endswith("/models")):
                     return self._send(404, {"error": {"message": f"no route {self.path}"}})
-                return self._send(200, {"object": "list", "data": [{"id": name, "object": "model"} for name in server.models]})
+                return self._send(
+                    200, {"object": "list", "data": [{"id": name, "object": "model"} for name in server.models]}
+                )
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
@@ -101,7 +111,9 @@ class FakeOpenAIServer:
                 if fault.kind == "malformed":
                     return self._send_raw(200, b'{"id": "x", "choices": [{"message": ', "application/json")
                 if fault.kind == "empty_choices":
-                    return self._send(200, {"id": "x", "object": "chat.completion", "created": 0, "model": "m", "choices": []})
+                    return self._send(
+                        200, {"id": "x", "object": "chat.completion", "created": 0, "model": "m", "choices": []}
+                    )
                 if fault.kind == "text":
                     return self._answer(body, fault.text)
                 raise ValueError(f"unknown fault kind {fault.kind!r}")
@@ -112,18 +124,30 @@ class FakeOpenAIServer:
 
             def _answer(self, body: dict[str, Any], text: str) -> None:
                 prompt_chars = sum(len(m.get("content") or "") for m in body.get("messages", []))
-                self._send(200, {
-                    "id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()),
-                    "model": body.get("model", "fake"),
-                    "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}],
-                    "usage": {"prompt_tokens": prompt_chars // 4, "completion_tokens": len(text) // 4,
-                              "total_tokens": prompt_chars // 4 + len(text) // 4},
-                })
+                self._send(
+                    200,
+                    {
+                        "id": "chatcmpl-fake",
+                        "object": "chat.completion",
+                        "created": int(time.time()),
+                        "model": body.get("model", "fake"),
+                        "choices": [
+                            {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}
+                        ],
+                        "usage": {
+                            "prompt_tokens": prompt_chars // 4,
+                            "completion_tokens": len(text) // 4,
+                            "total_tokens": prompt_chars // 4 + len(text) // 4,
+                        },
+                    },
+                )
 
             def _send(self, code: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
                 self._send_raw(code, json.dumps(payload).encode(), "application/json", headers)
 
-            def _send_raw(self, code: int, data: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
+            def _send_raw(
+                self, code: int, data: bytes, content_type: str, headers: dict[str, str] | None = None
+            ) -> None:
                 try:
                     self.send_response(code)
                     self.send_header("content-type", content_type)

@@ -59,7 +59,9 @@ def violations() -> list[str]:
             for line, module in imported_modules(path.read_text(encoding="utf-8"), relative):
                 top = module.split(".")[0]
                 if top in LAYERS and top not in allowed:
-                    problems.append(f"{relative}:{line} imports {module} (a {layer} module may import {sorted(allowed)})")
+                    problems.append(
+                        f"{relative}:{line} imports {module} (a {layer} module may import {sorted(allowed)})"
+                    )
     return problems
 
 

@@ -53,9 +53,26 @@ def test_make_help_lists_every_target():
 def pip_offers_cpu_torch(version: str) -> bool:
     """Whether pip's configured sources resolve torch==version to a +cpu build (a dry run, nothing downloaded)."""
     report = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--dry-run", "--ignore-installed", "--no-deps",
-         "--retries", "0", "--timeout", "15", "--report", "-", f"torch=={version}"],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--dry-run",
+            "--ignore-installed",
+            "--no-deps",
+            "--retries",
+            "0",
+            "--timeout",
+            "15",
+            "--report",
+            "-",
+            f"torch=={version}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     if report.returncode != 0:
         return False
@@ -72,8 +89,9 @@ def test_install_torch_takes_the_cpu_build_that_pip_already_offers_within_second
         pytest.skip(f"pip's configured sources offer no torch=={version}+cpu here")
     env = {**os.environ, "PIP": str(Path(sys.executable).with_name("pip")), "DRY_RUN": "1", "TORCH_VERSION": version}
     started = time.monotonic()
-    done = subprocess.run(["sh", str(ROOT / "scripts" / "install_torch.sh")], env=env, capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run(
+        ["sh", str(ROOT / "scripts" / "install_torch.sh")], env=env, capture_output=True, text=True, timeout=120
+    )
     elapsed = time.monotonic() - started
     assert done.returncode == 0, done.stderr
     assert f"the CPU build ({version}+cpu) that pip's configured sources offer" in done.stdout
@@ -86,12 +104,27 @@ def test_an_editable_install_prints_no_setuptools_warnings(tmp_path):
     scratch = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(scratch)], check=True, timeout=120)
     done = subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(scratch / "bin" / "python"), "install", "--no-deps", "-e", str(ROOT)],
-        capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(scratch / "bin" / "python"),
+            "install",
+            "--no-deps",
+            "-e",
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert done.returncode == 0, done.stderr
-    noise = [line for line in (done.stdout + done.stderr).splitlines()
-             if "Warning" in line or "deprecated" in line.lower() or "!!" in line]
+    noise = [
+        line
+        for line in (done.stdout + done.stderr).splitlines()
+        if "Warning" in line or "deprecated" in line.lower() or "!!" in line
+    ]
     assert noise == [], "\n".join(noise)
 
 
@@ -104,10 +137,19 @@ def test_install_torch_on_an_nvidia_machine_takes_the_cuda_build(tmp_path):
     smi.write_text("#!/bin/sh\nexit 0\n")
     smi.chmod(0o755)
     version = "2.13.0"
-    env = {**os.environ, "PIP": str(Path(sys.executable).with_name("pip")), "DRY_RUN": "1", "TORCH_VERSION": version,
-           "PATH": f"{fake_bin}{os.pathsep}{os.environ['PATH']}"}
-    done = subprocess.run(["sh", str(ROOT / "scripts" / "install_torch.sh")], env=env, capture_output=True,
-                          text=True, timeout=300)
-    expected = (f"installing torch==={version}, PyPI's CUDA build" if pip_offers_cpu_torch(version)
-                else f"installing torch=={version} (the CUDA build)")
+    env = {
+        **os.environ,
+        "PIP": str(Path(sys.executable).with_name("pip")),
+        "DRY_RUN": "1",
+        "TORCH_VERSION": version,
+        "PATH": f"{fake_bin}{os.pathsep}{os.environ['PATH']}",
+    }
+    done = subprocess.run(
+        ["sh", str(ROOT / "scripts" / "install_torch.sh")], env=env, capture_output=True, text=True, timeout=300
+    )
+    expected = (
+        f"installing torch==={version}, PyPI's CUDA build"
+        if pip_offers_cpu_torch(version)
+        else f"installing torch=={version} (the CUDA build)"
+    )
     assert done.stdout.startswith("NVIDIA GPU found: ") and expected in done.stdout, done.stdout + done.stderr

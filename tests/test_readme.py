@@ -62,8 +62,9 @@ def snippets(text: str | None = None) -> list[Snippet]:
         end = next((j for j in range(start + 1, len(lines)) if lines[j].strip() == "```"), len(lines))
         before = next((lines[j] for j in range(start - 1, -1, -1) if lines[j].strip()), "")
         if language in ("python", "bash"):
-            found.append(Snippet(language, start + 1, "\n".join(lines[start + 1:end]) + "\n",
-                                 bool(SLOW_MARKER.search(before))))
+            found.append(
+                Snippet(language, start + 1, "\n".join(lines[start + 1 : end]) + "\n", bool(SLOW_MARKER.search(before)))
+            )
         index = end + 1
     return found
 
@@ -92,8 +93,13 @@ def check(snippet: Snippet, result: subprocess.CompletedProcess) -> None:
 
 def test_the_readme_has_python_and_bash_snippets():
     assert {s.language for s in ALL} == {"python", "bash"}
-    parsed = snippets("text\n<!-- readme-test: slow -->\n```bash\nmake demo\n```\n\n```python\nx = 1\n```\n```text\nno\n```\n")
-    assert [(s.language, s.slow, s.code) for s in parsed] == [("bash", True, "make demo\n"), ("python", False, "x = 1\n")]
+    parsed = snippets(
+        "text\n<!-- readme-test: slow -->\n```bash\nmake demo\n```\n\n```python\nx = 1\n```\n```text\nno\n```\n"
+    )
+    assert [(s.language, s.slow, s.code) for s in parsed] == [
+        ("bash", True, "make demo\n"),
+        ("python", False, "x = 1\n"),
+    ]
 
 
 @pytest.mark.parametrize("snippet", FAST, ids=[s.name for s in FAST])
@@ -103,7 +109,9 @@ def test_snippet_runs_as_written(snippet, tmp_path):
     if report.exists():
         shown = sample_report_lines()
         written = [line for line in report.read_text(encoding="utf-8").splitlines() if line.strip()]
-        assert shown and in_order(shown, written), f"README's sample report differs from {SAMPLE_REPORT}:\n" + "\n".join(written)
+        assert shown and in_order(shown, written), (
+            f"README's sample report differs from {SAMPLE_REPORT}:\n" + "\n".join(written)
+        )
 
 
 SAMPLE_REPORT = "runs/oracle/report.md"
@@ -112,14 +120,14 @@ SAMPLE_REPORT = "runs/oracle/report.md"
 def sample_report_lines() -> list[str]:
     """The README's sample report: the non-blank lines after the paragraph that starts 'Sample report', to the next heading."""
     text = README.read_text(encoding="utf-8")
-    after = text[text.index("Sample report"):].split("\n\n", 1)[1]
+    after = text[text.index("Sample report") :].split("\n\n", 1)[1]
     section = after.split("\n#", 1)[0]
     return [line for line in section.splitlines() if line.strip()]
 
 
 def in_order(needles: list[str], lines: list[str]) -> bool:
     """Whether needles appear among lines, consecutively and in order."""
-    return any(lines[i:i + len(needles)] == needles for i in range(len(lines) - len(needles) + 1))
+    return any(lines[i : i + len(needles)] == needles for i in range(len(lines) - len(needles) + 1))
 
 
 def test_a_fast_snippet_writes_the_sample_report():
@@ -135,7 +143,9 @@ def test_slow_snippet_runs_as_written(snippet, tmp_path):
     if re.search(r"^\s*make\b", snippet.code, flags=re.MULTILINE):
         cwd = tmp_path / "clone"
         subprocess.run(["git", "clone", "--quiet", str(ROOT), str(cwd)], check=True, timeout=300)
-    servers = [start_fake_server(int(port), snippet.code) for port in re.findall(r"http://127\.0\.0\.1:(\d+)/v1", snippet.code)]
+    servers = [
+        start_fake_server(int(port), snippet.code) for port in re.findall(r"http://127\.0\.0\.1:(\d+)/v1", snippet.code)
+    ]
     try:
         check(snippet, run_snippet(snippet, cwd, SLOW_TIMEOUT_S))
     finally:

@@ -218,7 +218,9 @@ class PaperBefungeFibonacci(_PaperFamily):
     config: FibonacciConfig
     size = 1
     language = BEFUNGE
-    io_format = "No input. Output: the numbers in decimal, each followed by a single space (as Befunge's '.' writes them)."
+    io_format = (
+        "No input. Output: the numbers in decimal, each followed by a single space (as Befunge's '.' writes them)."
+    )
     default_max_steps = 20_000
     spec_fields = ("how many numbers",)
 
@@ -375,7 +377,10 @@ class PaperBfCopy(_PaperFamily):
 
     def generate(self, rng: np.random.Generator, seed: int, index: int) -> Instance:
         cfg = self.config
-        texts = [_random_text(rng, self.alphabet, cfg.min_length, cfg.max_length) for _ in range(cfg.num_examples + cfg.num_tests)]
+        texts = [
+            _random_text(rng, self.alphabet, cfg.min_length, cfg.max_length)
+            for _ in range(cfg.num_examples + cfg.num_tests)
+        ]
         cases = [TestCase(t.encode(), t.encode()) for t in texts]
         description = "Write a program that reads its whole input and writes it back unchanged."
         inst = self._instance(seed, index, description, cases)
@@ -427,7 +432,10 @@ class PaperBfSort(_PaperFamily):
 
     def generate(self, rng: np.random.Generator, seed: int, index: int) -> Instance:
         cfg = self.config
-        texts = [_random_text(rng, string.digits, cfg.min_length, cfg.max_length) for _ in range(cfg.num_examples + cfg.num_tests)]
+        texts = [
+            _random_text(rng, string.digits, cfg.min_length, cfg.max_length)
+            for _ in range(cfg.num_examples + cfg.num_tests)
+        ]
         cases = [TestCase(t.encode(), "".join(sorted(t)).encode()) for t in texts]
         description = "Write a program that reads a string of decimal digits and prints the same digits sorted in ascending order."
         inst = self._instance(seed, index, description, cases)

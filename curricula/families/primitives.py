@@ -532,7 +532,9 @@ class CountDownDigits(_PrimitiveFamily):
     order = 9
     config_class = CountDownConfig
     config: CountDownConfig
-    io_format = "Input: one digit character 0..{max_digit}. Output: the digit characters from it down to 0, no separators."
+    io_format = (
+        "Input: one digit character 0..{max_digit}. Output: the digit characters from it down to 0, no separators."
+    )
 
     def cases(self, rng: np.random.Generator, count: int) -> tuple[list[TestCase], dict[str, Any]]:
         digits = [_byte(rng, 0, self.config.max_digit) for _ in range(count)]
@@ -557,7 +559,18 @@ class CountDownDigits(_PrimitiveFamily):
 
 PRIMITIVE_FAMILIES: tuple[type[_PrimitiveFamily], ...] = tuple(
     sorted(
-        (EmitChar, EchoByte, IncrementByte, EchoTwiceByte, EmitRepeated, EmitString, EchoAll, DuplicateEach, AddConstant, CountDownDigits),
+        (
+            EmitChar,
+            EchoByte,
+            IncrementByte,
+            EchoTwiceByte,
+            EmitRepeated,
+            EmitString,
+            EchoAll,
+            DuplicateEach,
+            AddConstant,
+            CountDownDigits,
+        ),
         key=lambda cls: cls.order,
     )
 )

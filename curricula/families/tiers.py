@@ -18,8 +18,12 @@ _MODULES = {"easy": tiers_easy, "medium": tiers_medium, "hard": tiers_hard, "ext
 
 def _collect(module) -> list[type[TiersFamily]]:
     found = [
-        obj for obj in vars(module).values()
-        if isinstance(obj, type) and issubclass(obj, TiersFamily) and obj.__module__ == module.__name__ and getattr(obj, "name", None)
+        obj
+        for obj in vars(module).values()
+        if isinstance(obj, type)
+        and issubclass(obj, TiersFamily)
+        and obj.__module__ == module.__name__
+        and getattr(obj, "name", None)
     ]
     return sorted(found, key=lambda cls: cls.name)
 

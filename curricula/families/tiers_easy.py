@@ -19,28 +19,40 @@ from curricula.families._tiers_common import (
 )
 
 TextConfig = int_config(
-    "TextConfig", "A line of text of 1..max_length characters.", max_length=(20, (5, 10, 20, 40, 80), 1, 200),
+    "TextConfig",
+    "A line of text of 1..max_length characters.",
+    max_length=(20, (5, 10, 20, 40, 80), 1, 200),
     module=__name__,
 )
 CountConfig = int_config(
-    "CountConfig", "A count n in 1..max_n.", max_n=(20, (5, 10, 20, 50, 100), 1, 255),
+    "CountConfig",
+    "A count n in 1..max_n.",
+    max_n=(20, (5, 10, 20, 50, 100), 1, 255),
     module=__name__,
 )
 DigitsConfig = int_config(
-    "DigitsConfig", "A number of 1..max_digits digits.", max_digits=(6, (2, 4, 6, 12, 24), 1, 28),
+    "DigitsConfig",
+    "A number of 1..max_digits digits.",
+    max_digits=(6, (2, 4, 6, 12, 24), 1, 28),
     module=__name__,
 )
 SmallValueConfig = int_config(
-    "SmallValueConfig", "Values in 0..max_value.", max_value=(100, (9, 50, 100, 1000, 1_000_000), 1, 10**9),
+    "SmallValueConfig",
+    "Values in 0..max_value.",
+    max_value=(100, (9, 50, 100, 1000, 1_000_000), 1, 10**9),
     module=__name__,
 )
 ValueConfig = int_config(
-    "ValueConfig", "Values in -max_value..max_value.", max_value=(1000, (9, 100, 1000, 10**6, 10**9), 1, 10**12),
+    "ValueConfig",
+    "Values in -max_value..max_value.",
+    max_value=(1000, (9, 100, 1000, 10**6, 10**9), 1, 10**12),
     module=__name__,
 )
 ListConfig = int_config(
-    "ListConfig", "Lists of 1..max_length integers in -max_value..max_value.",
-    max_length=(10, (3, 5, 10, 20, 50), 1, 1000), max_value=(100, (9, 100, 1000, 10**6), 1, 10**12),
+    "ListConfig",
+    "Lists of 1..max_length integers in -max_value..max_value.",
+    max_length=(10, (3, 5, 10, 20, 50), 1, 1000),
+    max_value=(100, (9, 100, 1000, 10**6), 1, 10**12),
     module=__name__,
 )
 
@@ -68,7 +80,9 @@ class Greet(TiersFamily):
     name, tier = "greet", EASY
     summary = "Greet a name: Hello, NAME!"
     description = "Read a name and greet it: print Hello, then a comma and a space, the name, and an exclamation mark."
-    io_format = "Input: one line holding a name of 1 to {max_length} letters. Output: Hello, NAME! followed by a newline."
+    io_format = (
+        "Input: one line holding a name of 1 to {max_length} letters. Output: Hello, NAME! followed by a newline."
+    )
     config_class = TextConfig
 
     def make_input(self, rng):
@@ -88,7 +102,9 @@ class EchoLine(TiersFamily):
     name, tier = "echo-line", EASY
     summary = "Print the input line unchanged."
     description = "Read one line of text and print it unchanged."
-    io_format = "Input: one line of 0 to {max_length} letters, digits and spaces. Output: the same line followed by a newline."
+    io_format = (
+        "Input: one line of 0 to {max_length} letters, digits and spaces. Output: the same line followed by a newline."
+    )
     config_class = TextConfig
 
     def make_input(self, rng):
@@ -146,7 +162,9 @@ class DoubleLetters(TiersFamily):
     name, tier = "double-letters", EASY
     summary = "Print every character of a line twice."
     description = "Read one line of text and print it with every character doubled (abc becomes aabbcc)."
-    io_format = "Input: one line of 1 to {max_length} letters, digits and spaces. Output: the doubled line, then a newline."
+    io_format = (
+        "Input: one line of 1 to {max_length} letters, digits and spaces. Output: the doubled line, then a newline."
+    )
     config_class = TextConfig
 
     def make_input(self, rng):
@@ -165,7 +183,9 @@ class LineLength(TiersFamily):
     name, tier = "line-length", EASY
     summary = "Count the characters of a line."
     description = "Read one line of text and print how many characters it has (the newline does not count)."
-    io_format = "Input: one line of 0 to {max_length} letters, digits and spaces. Output: the count in decimal, then a newline."
+    io_format = (
+        "Input: one line of 0 to {max_length} letters, digits and spaces. Output: the count in decimal, then a newline."
+    )
     config_class = TextConfig
 
     def make_input(self, rng):
@@ -189,7 +209,9 @@ class CharCode(TiersFamily):
     name, tier = "char-code", EASY
     summary = "Print the ASCII code of a character."
     description = "Read one printable ASCII character and print its ASCII code in decimal."
-    io_format = "Input: one line holding a single character with code 33 to 126. Output: its code in decimal, then a newline."
+    io_format = (
+        "Input: one line holding a single character with code 33 to 126. Output: its code in decimal, then a newline."
+    )
 
     def make_input(self, rng):
         return chr(rint(rng, 33, 126)) + "\n"
@@ -207,7 +229,9 @@ class CodeChar(TiersFamily):
     name, tier = "code-char", EASY
     summary = "Print the character with a given ASCII code."
     description = "Read an ASCII code and print the character with that code."
-    io_format = "Input: one line holding an integer from 33 to 126. Output: the character with that code, then a newline."
+    io_format = (
+        "Input: one line holding an integer from 33 to 126. Output: the character with that code, then a newline."
+    )
 
     def make_input(self, rng):
         return line(rint(rng, 33, 126))
@@ -230,7 +254,9 @@ class DigitSum(TiersFamily):
 
     def make_input(self, rng):
         digits = rint(rng, 1, self.config.max_digits)
-        return str(rint(rng, 1, 9)) + word(rng, digits - 1, "0123456789") + "\n" if digits > 1 else line(rint(rng, 0, 9))
+        return (
+            str(rint(rng, 1, 9)) + word(rng, digits - 1, "0123456789") + "\n" if digits > 1 else line(rint(rng, 0, 9))
+        )
 
     @staticmethod
     def solve(text):
@@ -318,7 +344,9 @@ class EvenOdd(TiersFamily):
     name, tier = "even-odd", EASY
     summary = "Say whether a number is even or odd."
     description = "Read a non-negative integer and print even if it is even, odd if it is odd."
-    io_format = "Input: one line holding an integer from 0 to {max_value}. Output: the word even or odd, then a newline."
+    io_format = (
+        "Input: one line holding an integer from 0 to {max_value}. Output: the word even or odd, then a newline."
+    )
     config_class = SmallValueConfig
 
     def make_input(self, rng):

@@ -21,73 +21,107 @@ PRINTABLE = "".join(map(chr, range(32, 127)))
 """The printable ASCII characters, space to tilde."""
 
 ExprConfig = int_config(
-    "ExprConfig", "Expressions of 1..max_numbers numbers.", max_numbers=(8, (3, 5, 8, 15, 30), 1, 200),
+    "ExprConfig",
+    "Expressions of 1..max_numbers numbers.",
+    max_numbers=(8, (3, 5, 8, 15, 30), 1, 200),
     module=__name__,
 )
 BigMulConfig = int_config(
-    "BigMulConfig", "Factors of 1..max_digits digits.", max_digits=(25, (5, 10, 25, 50, 100), 1, 1000),
+    "BigMulConfig",
+    "Factors of 1..max_digits digits.",
+    max_digits=(25, (5, 10, 25, 50, 100), 1, 1000),
     module=__name__,
 )
 BigFactorialConfig = int_config(
-    "BigFactorialConfig", "n in 0..max_n.", max_n=(50, (20, 30, 50, 100, 200), 0, 1000),
+    "BigFactorialConfig",
+    "n in 0..max_n.",
+    max_n=(50, (20, 30, 50, 100, 200), 0, 1000),
     module=__name__,
 )
 PairStringConfig = int_config(
-    "PairStringConfig", "Two strings of 1..max_length letters.", max_length=(12, (4, 8, 12, 20, 40), 1, 300),
+    "PairStringConfig",
+    "Two strings of 1..max_length letters.",
+    max_length=(12, (4, 8, 12, 20, 40), 1, 300),
     module=__name__,
 )
 KnapsackConfig = int_config(
-    "KnapsackConfig", "1..max_items items.", max_items=(8, (3, 5, 8, 15, 25), 1, 100),
+    "KnapsackConfig",
+    "1..max_items items.",
+    max_items=(8, (3, 5, 8, 15, 25), 1, 100),
     module=__name__,
 )
 QueensConfig = int_config("QueensConfig", "n in 1..max_n.", max_n=(8, (4, 6, 8, 9), 1, 10), module=__name__)
 GridConfig = int_config(
-    "GridConfig", "Grids up to max_size x max_size.", max_size=(8, (4, 6, 8, 12, 20), 2, 60),
+    "GridConfig",
+    "Grids up to max_size x max_size.",
+    max_size=(8, (4, 6, 8, 12, 20), 2, 60),
     module=__name__,
 )
 MatMulConfig = int_config(
-    "MatMulConfig", "Dimensions 1..max_size, entries in -9..9.", max_size=(4, (2, 3, 4, 6), 1, 20),
+    "MatMulConfig",
+    "Dimensions 1..max_size, entries in -9..9.",
+    max_size=(4, (2, 3, 4, 6), 1, 20),
     module=__name__,
 )
 DeterminantConfig = int_config(
-    "DeterminantConfig", "n in 1..max_n, entries in -9..9.", max_n=(4, (2, 3, 4, 5), 1, 8),
+    "DeterminantConfig",
+    "n in 1..max_n, entries in -9..9.",
+    max_n=(4, (2, 3, 4, 5), 1, 8),
     module=__name__,
 )
 GraphConfig = int_config(
-    "GraphConfig", "Graphs of 1..max_nodes nodes.", max_nodes=(8, (4, 6, 8, 15, 30), 1, 500),
+    "GraphConfig",
+    "Graphs of 1..max_nodes nodes.",
+    max_nodes=(8, (4, 6, 8, 15, 30), 1, 500),
     module=__name__,
 )
 PermConfig = int_config(
-    "PermConfig", "Strings of 1..max_length letters.", max_length=(4, (2, 3, 4, 5), 1, 7),
+    "PermConfig",
+    "Strings of 1..max_length letters.",
+    max_length=(4, (2, 3, 4, 5), 1, 7),
     module=__name__,
 )
 ExtraListConfig = int_config(
-    "ExtraListConfig", "Lists of 1..max_length integers in 0..max_value.",
-    max_length=(10, (4, 8, 10, 20, 50), 1, 1000), max_value=(20, (9, 20, 100, 10**6), 1, 10**12),
+    "ExtraListConfig",
+    "Lists of 1..max_length integers in 0..max_value.",
+    max_length=(10, (4, 8, 10, 20, 50), 1, 1000),
+    max_value=(20, (9, 20, 100, 10**6), 1, 10**12),
     module=__name__,
 )
 PowerOfTwoConfig = int_config(
-    "PowerOfTwoConfig", "n in 0..max_n.", max_n=(100, (20, 64, 100, 300, 1000), 0, 10**4),
+    "PowerOfTwoConfig",
+    "n in 0..max_n.",
+    max_n=(100, (20, 64, 100, 300, 1000), 0, 10**4),
     module=__name__,
 )
 FractionConfig = int_config(
-    "FractionConfig", "Numerators and denominators in 1..max_value.", max_value=(50, (9, 50, 1000, 10**6), 1, 10**9),
+    "FractionConfig",
+    "Numerators and denominators in 1..max_value.",
+    max_value=(50, (9, 50, 1000, 10**6), 1, 10**9),
     module=__name__,
 )
 Base64Config = int_config(
-    "Base64Config", "Text of 1..max_length characters.", max_length=(20, (3, 10, 20, 50, 100), 1, 1000),
+    "Base64Config",
+    "Text of 1..max_length characters.",
+    max_length=(20, (3, 10, 20, 50, 100), 1, 1000),
     module=__name__,
 )
 CoinConfig = int_config(
-    "CoinConfig", "Amounts in 0..max_amount.", max_amount=(50, (10, 30, 50, 100, 500), 0, 10**4),
+    "CoinConfig",
+    "Amounts in 0..max_amount.",
+    max_amount=(50, (10, 30, 50, 100, 500), 0, 10**4),
     module=__name__,
 )
 IntervalConfig = int_config(
-    "IntervalConfig", "1..max_intervals intervals.", max_intervals=(6, (2, 4, 6, 12, 30), 1, 1000),
+    "IntervalConfig",
+    "1..max_intervals intervals.",
+    max_intervals=(6, (2, 4, 6, 12, 30), 1, 1000),
     module=__name__,
 )
 SqrtConfig = int_config(
-    "SqrtConfig", "Numbers of 1..max_digits digits.", max_digits=(20, (4, 10, 20, 40, 80), 1, 1000),
+    "SqrtConfig",
+    "Numbers of 1..max_digits digits.",
+    max_digits=(20, (4, 10, 20, 40, 80), 1, 1000),
     module=__name__,
 )
 
@@ -155,7 +189,9 @@ def _big(rng, max_digits: int) -> str:
 class BigMultiply(TiersFamily):
     name, tier = "big-multiply", EXTRA
     summary = "Multiply two very large non-negative integers."
-    description = "Read two non-negative integers that may be far too large for machine words and print their exact product."
+    description = (
+        "Read two non-negative integers that may be far too large for machine words and print their exact product."
+    )
     io_format = "Input: two lines, each holding a non-negative integer of 1 to {max_digits} digits (no leading zeros). Output: the product, then a newline."
     config_class = BigMulConfig
 
@@ -491,7 +527,9 @@ class ConnectedComponents(TiersFamily):
 class StringPermutations(TiersFamily):
     name, tier = "string-permutations", EXTRA
     summary = "List the distinct permutations of a string in order."
-    description = "Read a string and print every distinct rearrangement of its letters, in alphabetical order, one per line."
+    description = (
+        "Read a string and print every distinct rearrangement of its letters, in alphabetical order, one per line."
+    )
     io_format = "Input: one line of 1 to {max_length} lowercase letters. Output: the permutations, one per line."
     config_class = PermConfig
 
@@ -518,7 +556,10 @@ class NextPermutation(TiersFamily):
     name, tier = "next-permutation", EXTRA
     summary = "The next permutation of a list in lexicographic order."
     description = "Read a list of integers and print the next rearrangement of it in lexicographic order; if it is already the last one (non-increasing), print the first one (sorted ascending)."
-    io_format = LIST_IO + " (each from 0 to {max_value}). Output: the rearranged list separated by single spaces, then a newline."
+    io_format = (
+        LIST_IO
+        + " (each from 0 to {max_value}). Output: the rearranged list separated by single spaces, then a newline."
+    )
     config_class = ExtraListConfig
 
     def make_input(self, rng):
@@ -584,7 +625,9 @@ class Base64Encode(TiersFamily):
     name, tier = "base64-encode", EXTRA
     summary = "Base64-encode a line of text."
     description = "Read a line of text and print the standard Base64 encoding (alphabet A-Z a-z 0-9 + /, padded with =) of its characters, not including the newline."
-    io_format = "Input: one line of 1 to {max_length} printable ASCII characters. Output: the Base64 text, then a newline."
+    io_format = (
+        "Input: one line of 1 to {max_length} printable ASCII characters. Output: the Base64 text, then a newline."
+    )
     config_class = Base64Config
 
     def make_input(self, rng):
@@ -628,10 +671,14 @@ class LifeStep(TiersFamily):
         out = []
         for i in range(r):
             above, here, below = alive[i - 1] if i else dead, alive[i], alive[i + 1] if i + 1 < r else dead
-            band = [0] + [x + y + z for x, y, z in zip(above, here, below)] + [0]  # live cells per column of rows i-1..i+1
+            band = (
+                [0] + [x + y + z for x, y, z in zip(above, here, below)] + [0]
+            )  # live cells per column of rows i-1..i+1
             row = ""
             for j in range(c):
-                block = band[j] + band[j + 1] + band[j + 2]  # live cells in the 3x3 block around (i, j), itself included
+                block = (
+                    band[j] + band[j + 1] + band[j + 2]
+                )  # live cells in the 3x3 block around (i, j), itself included
                 # alive next: 3 live neighbours (a block of 3 around a dead cell, 4 around a live one), or alive with 2
                 row += "#" if block == 3 or block == 4 and here[j] else "."
             out.append(row + "\n")

@@ -19,51 +19,73 @@ from curricula.families._tiers_common import (
 HARD = "hard"
 
 NthPrimeConfig = int_config(
-    "NthPrimeConfig", "n in 1..max_n.", max_n=(100, (10, 50, 100, 500, 2000), 1, 20000),
+    "NthPrimeConfig",
+    "n in 1..max_n.",
+    max_n=(100, (10, 50, 100, 500, 2000), 1, 20000),
     module=__name__,
 )
 HardNConfig = int_config(
-    "HardNConfig", "An integer n in 1..max_n.", max_n=(3999, (50, 500, 3999, 10**6), 2, 10**12),
+    "HardNConfig",
+    "An integer n in 1..max_n.",
+    max_n=(3999, (50, 500, 3999, 10**6), 2, 10**12),
     module=__name__,
 )
 RomanConfig = int_config(
-    "RomanConfig", "Numbers in 1..max_n.", max_n=(3999, (10, 100, 1000, 3999), 1, 3999),
+    "RomanConfig",
+    "Numbers in 1..max_n.",
+    max_n=(3999, (10, 100, 1000, 3999), 1, 3999),
     module=__name__,
 )
 StringConfig = int_config(
-    "StringConfig", "Strings of 1..max_length characters.", max_length=(20, (6, 12, 20, 40, 80), 1, 500),
+    "StringConfig",
+    "Strings of 1..max_length characters.",
+    max_length=(20, (6, 12, 20, 40, 80), 1, 500),
     module=__name__,
 )
 BigConfig = int_config(
-    "BigConfig", "Numbers of 1..max_digits digits.", max_digits=(30, (5, 10, 30, 60, 120), 1, 2000),
+    "BigConfig",
+    "Numbers of 1..max_digits digits.",
+    max_digits=(30, (5, 10, 30, 60, 120), 1, 2000),
     module=__name__,
 )
 RowConfig = int_config("RowConfig", "n in 0..max_n.", max_n=(20, (5, 10, 20, 40, 80), 0, 500), module=__name__)
 HardListConfig = int_config(
-    "HardListConfig", "Lists of 1..max_length integers in -max_value..max_value.",
-    max_length=(12, (4, 8, 12, 30, 100), 1, 2000), max_value=(100, (9, 100, 1000, 10**6), 1, 10**12),
+    "HardListConfig",
+    "Lists of 1..max_length integers in -max_value..max_value.",
+    max_length=(12, (4, 8, 12, 30, 100), 1, 2000),
+    max_value=(100, (9, 100, 1000, 10**6), 1, 10**12),
     module=__name__,
 )
 HardSentenceConfig = int_config(
-    "HardSentenceConfig", "Lines of 1..max_words words.", max_words=(10, (3, 6, 10, 20, 40), 1, 500),
+    "HardSentenceConfig",
+    "Lines of 1..max_words words.",
+    max_words=(10, (3, 6, 10, 20, 40), 1, 500),
     module=__name__,
 )
 MatrixConfig = int_config(
-    "MatrixConfig", "Matrices up to max_size x max_size with entries in -max_value..max_value.",
-    max_size=(4, (2, 3, 4, 6, 10), 1, 50), max_value=(99, (9, 99, 999), 1, 10**9),
+    "MatrixConfig",
+    "Matrices up to max_size x max_size with entries in -max_value..max_value.",
+    max_size=(4, (2, 3, 4, 6, 10), 1, 50),
+    max_value=(99, (9, 99, 999), 1, 10**9),
     module=__name__,
 )
 PrimesUpToConfig = int_config(
-    "PrimesUpToConfig", "n in 2..max_n.", max_n=(200, (20, 100, 200, 1000), 2, 10**5),
+    "PrimesUpToConfig",
+    "n in 2..max_n.",
+    max_n=(200, (20, 100, 200, 1000), 2, 10**5),
     module=__name__,
 )
 TwoSumConfig = int_config(
-    "TwoSumConfig", "Lists of 2..max_length integers in -max_value..max_value.",
-    max_length=(10, (3, 6, 10, 30, 100), 2, 1000), max_value=(50, (9, 50, 1000, 10**6), 1, 10**12),
+    "TwoSumConfig",
+    "Lists of 2..max_length integers in -max_value..max_value.",
+    max_length=(10, (3, 6, 10, 30, 100), 2, 1000),
+    max_value=(50, (9, 50, 1000, 10**6), 1, 10**12),
     module=__name__,
 )
 RleDecodeConfig = int_config(
-    "RleDecodeConfig", "1..max_pairs count-letter pairs.", max_pairs=(5, (2, 3, 5, 10, 20), 1, 500),
+    "RleDecodeConfig",
+    "1..max_pairs count-letter pairs.",
+    max_pairs=(5, (2, 3, 5, 10, 20), 1, 500),
     module=__name__,
 )
 HEX_DIGITS = "0123456789ABCDEF"
@@ -229,8 +251,21 @@ class ToRoman(TiersFamily):
     @staticmethod
     def solve(text):
         n, out = int(text), ""
-        for value, symbol in [(1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"),
-                              (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]:
+        for value, symbol in [
+            (1000, "M"),
+            (900, "CM"),
+            (500, "D"),
+            (400, "CD"),
+            (100, "C"),
+            (90, "XC"),
+            (50, "L"),
+            (40, "XL"),
+            (10, "X"),
+            (9, "IX"),
+            (5, "V"),
+            (4, "IV"),
+            (1, "I"),
+        ]:
             while n >= value:
                 out += symbol
                 n -= value
@@ -262,7 +297,9 @@ class PrimeFactors(TiersFamily):
     name, tier = "prime-factors", HARD
     summary = "Factor a number into primes."
     description = "Read an integer n >= 2 and print its prime factors in ascending order, each repeated as often as it divides n (12 gives 2 2 3)."
-    io_format = "Input: one line holding n (2 <= n <= {max_n}). Output: the factors separated by single spaces, then a newline."
+    io_format = (
+        "Input: one line holding n (2 <= n <= {max_n}). Output: the factors separated by single spaces, then a newline."
+    )
     config_class = HardNConfig
 
     def make_input(self, rng):
@@ -290,7 +327,9 @@ def _big(rng, max_digits: int) -> str:
 class BigAdd(TiersFamily):
     name, tier = "big-add", HARD
     summary = "Add two very large non-negative integers."
-    description = "Read two non-negative integers that may be far too large for machine words and print their exact sum."
+    description = (
+        "Read two non-negative integers that may be far too large for machine words and print their exact sum."
+    )
     io_format = "Input: two lines, each holding a non-negative integer of 1 to {max_digits} digits (no leading zeros). Output: the sum, then a newline."
     config_class = BigConfig
 
@@ -315,7 +354,9 @@ class BigAdd(TiersFamily):
 class LongestWord(TiersFamily):
     name, tier = "longest-word", HARD
     summary = "Print the longest word of a line."
-    description = "Read a line of words and print the longest word; if several are equally long, print the first of them."
+    description = (
+        "Read a line of words and print the longest word; if several are equally long, print the first of them."
+    )
     io_format = "Input: one line of 1 to {max_words} lowercase words separated by single spaces. Output: the word, then a newline."
     config_class = HardSentenceConfig
 
@@ -465,14 +506,37 @@ class SpellNumber(TiersFamily):
         "Read a number from 0 to 999 and print it in English words, in lowercase: zero, seven, twelve, forty-two (tens and "
         "units joined by a hyphen), one hundred, three hundred five, nine hundred ninety-nine (no 'and')."
     )
-    io_format = "Input: one line holding n (0 <= n <= 999). Output: the words separated by single spaces, then a newline."
+    io_format = (
+        "Input: one line holding n (0 <= n <= 999). Output: the words separated by single spaces, then a newline."
+    )
 
     def make_input(self, rng):
         return line(rint(rng, 0, [9, 99, 999][rint(rng, 0, 2)]))
 
     @staticmethod
     def solve(text):
-        ones = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
+        ones = [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+        ]
         tens = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
         n, words = int(text), []
         if n >= 100:
@@ -510,7 +574,9 @@ class PrimesUpTo(TiersFamily):
     name, tier = "primes-up-to", HARD
     summary = "List every prime up to n."
     description = "Read n and print all prime numbers less than or equal to n in ascending order."
-    io_format = "Input: one line holding n (2 <= n <= {max_n}). Output: the primes separated by single spaces, then a newline."
+    io_format = (
+        "Input: one line holding n (2 <= n <= {max_n}). Output: the primes separated by single spaces, then a newline."
+    )
     config_class = PrimesUpToConfig
 
     def make_input(self, rng):

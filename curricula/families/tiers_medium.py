@@ -19,49 +19,69 @@ from curricula.families._tiers_common import (
 MEDIUM = "medium"
 
 NConfig = int_config(
-    "NConfig", "An integer n in 1..max_n.", max_n=(100, (15, 30, 100, 1000, 10**6), 1, 10**9),
+    "NConfig",
+    "An integer n in 1..max_n.",
+    max_n=(100, (15, 30, 100, 1000, 10**6), 1, 10**9),
     module=__name__,
 )
 FactorialConfig = int_config(
-    "FactorialConfig", "n in 0..max_n.", max_n=(12, (5, 10, 12, 20, 30), 0, 200),
+    "FactorialConfig",
+    "n in 0..max_n.",
+    max_n=(12, (5, 10, 12, 20, 30), 0, 200),
     module=__name__,
 )
 FibonacciConfig = int_config(
-    "FibonacciConfig", "n in 0..max_n.", max_n=(30, (10, 20, 30, 60, 90), 0, 1000),
+    "FibonacciConfig",
+    "n in 0..max_n.",
+    max_n=(30, (10, 20, 30, 60, 90), 0, 1000),
     module=__name__,
 )
 PositiveConfig = int_config(
-    "PositiveConfig", "Values in 1..max_value.", max_value=(1000, (20, 100, 1000, 10**6, 10**9), 2, 10**12),
+    "PositiveConfig",
+    "Values in 1..max_value.",
+    max_value=(1000, (20, 100, 1000, 10**6, 10**9), 2, 10**12),
     module=__name__,
 )
 WordConfig = int_config(
-    "WordConfig", "Words of 1..max_length letters.", max_length=(10, (4, 6, 10, 20, 40), 1, 200),
+    "WordConfig",
+    "Words of 1..max_length letters.",
+    max_length=(10, (4, 6, 10, 20, 40), 1, 200),
     module=__name__,
 )
 SentenceConfig = int_config(
-    "SentenceConfig", "Lines of 1..max_words words.", max_words=(8, (3, 5, 8, 15, 30), 1, 200),
+    "SentenceConfig",
+    "Lines of 1..max_words words.",
+    max_words=(8, (3, 5, 8, 15, 30), 1, 200),
     module=__name__,
 )
 PowerConfig = int_config(
-    "PowerConfig", "Base in 0..max_base, exponent in 0..max_exponent.",
-    max_base=(9, (3, 9, 20, 100), 1, 10**6), max_exponent=(10, (5, 10, 20, 40), 0, 1000),
+    "PowerConfig",
+    "Base in 0..max_base, exponent in 0..max_exponent.",
+    max_base=(9, (3, 9, 20, 100), 1, 10**6),
+    max_exponent=(10, (5, 10, 20, 40), 0, 1000),
     module=__name__,
 )
 SortListConfig = int_config(
-    "SortListConfig", "Lists of 1..max_length integers in -max_value..max_value.",
-    max_length=(10, (3, 5, 10, 20, 50), 1, 1000), max_value=(100, (9, 100, 1000, 10**6), 1, 10**12),
+    "SortListConfig",
+    "Lists of 1..max_length integers in -max_value..max_value.",
+    max_length=(10, (3, 5, 10, 20, 50), 1, 1000),
+    max_value=(100, (9, 100, 1000, 10**6), 1, 10**12),
     module=__name__,
 )
 PairListConfig = int_config(
-    "PairListConfig", "Lists of 2..max_length integers in -max_value..max_value.",
-    max_length=(10, (3, 5, 10, 20, 50), 2, 1000), max_value=(100, (9, 100, 1000, 10**6), 1, 10**12),
+    "PairListConfig",
+    "Lists of 2..max_length integers in -max_value..max_value.",
+    max_length=(10, (3, 5, 10, 20, 50), 2, 1000),
+    max_value=(100, (9, 100, 1000, 10**6), 1, 10**12),
     module=__name__,
 )
 
 FizzBuzzConfig = int_config("FizzBuzzConfig", "n in 1..max_n.", max_n=(30, (5, 15, 30, 100), 1, 10**5), module=__name__)
 CountDistinctConfig = int_config(
-    "CountDistinctConfig", "Lists of 1..max_length integers in 0..max_value.",
-    max_length=(10, (3, 5, 10, 20, 50), 1, 1000), max_value=(9, (3, 9, 30, 1000), 1, 10**12),
+    "CountDistinctConfig",
+    "Lists of 1..max_length integers in 0..max_value.",
+    max_length=(10, (3, 5, 10, 20, 50), 1, 1000),
+    max_value=(9, (3, 9, 30, 1000), 1, 10**12),
     module=__name__,
 )
 
@@ -256,7 +276,10 @@ class SortList(TiersFamily):
     name, tier = "sort-list", MEDIUM
     summary = "Sort a list of integers in ascending order."
     description = "Read a list of integers and print them sorted from smallest to largest."
-    io_format = LIST_IO + " (each from -{max_value} to {max_value}). Output: the sorted integers separated by single spaces, then a newline."
+    io_format = (
+        LIST_IO
+        + " (each from -{max_value} to {max_value}). Output: the sorted integers separated by single spaces, then a newline."
+    )
     config_class = SortListConfig
 
     def make_input(self, rng):
@@ -313,7 +336,9 @@ class FromBinary(TiersFamily):
 class Power(TiersFamily):
     name, tier = "power", MEDIUM
     summary = "Print a to the power b."
-    description = "Read a base a and an exponent b and print a raised to the power b, exactly (any number to the power 0 is 1)."
+    description = (
+        "Read a base a and an exponent b and print a raised to the power b, exactly (any number to the power 0 is 1)."
+    )
     io_format = "Input: one line holding a and b (0 <= a <= {max_base}, 0 <= b <= {max_exponent}) separated by a space. Output: a^b in decimal, then a newline."
     config_class = PowerConfig
 
@@ -352,8 +377,13 @@ class DigitalRoot(TiersFamily):
 class SecondLargest(TiersFamily):
     name, tier = "second-largest", MEDIUM
     summary = "Print the second largest distinct value of a list."
-    description = "Read a list of integers holding at least two different values and print the second largest distinct value."
-    io_format = LIST_IO + " (each from -{max_value} to {max_value}; at least two differ). Output: the second largest distinct value, then a newline."
+    description = (
+        "Read a list of integers holding at least two different values and print the second largest distinct value."
+    )
+    io_format = (
+        LIST_IO
+        + " (each from -{max_value} to {max_value}; at least two differ). Output: the second largest distinct value, then a newline."
+    )
     config_class = PairListConfig
 
     def make_input(self, rng):
@@ -449,7 +479,9 @@ class LeapYear(TiersFamily):
 class TimesTable(TiersFamily):
     name, tier = "times-table", MEDIUM
     summary = "Print the multiplication table of n from 1 to 10."
-    description = "Read n and print its multiplication table: ten lines of the form n x i = product, for i from 1 to 10."
+    description = (
+        "Read n and print its multiplication table: ten lines of the form n x i = product, for i from 1 to 10."
+    )
     io_format = "Input: one line holding n (1 <= n <= {max_n}). Output: ten lines like 7 x 3 = 21."
     config_class = NConfig
 
@@ -466,8 +498,13 @@ class TimesTable(TiersFamily):
 class PrefixSums(TiersFamily):
     name, tier = "prefix-sums", MEDIUM
     summary = "Print the running totals of a list."
-    description = "Read a list of integers and print its running totals: the i-th output is the sum of the first i inputs."
-    io_format = LIST_IO + " (each from -{max_value} to {max_value}). Output: the n running totals separated by single spaces, then a newline."
+    description = (
+        "Read a list of integers and print its running totals: the i-th output is the sum of the first i inputs."
+    )
+    io_format = (
+        LIST_IO
+        + " (each from -{max_value} to {max_value}). Output: the n running totals separated by single spaces, then a newline."
+    )
     config_class = SortListConfig
 
     def make_input(self, rng):
@@ -524,7 +561,9 @@ class CollatzSteps(TiersFamily):
 class Median(TiersFamily):
     name, tier = "median", MEDIUM
     summary = "Print the median of an odd-length list."
-    description = "Read a list of integers of odd length and print its median: the middle value once the list is sorted."
+    description = (
+        "Read a list of integers of odd length and print its median: the middle value once the list is sorted."
+    )
     io_format = "Input: a line with n (odd, 1 <= n <= {max_length}), then a line with n integers separated by single spaces (each from -{max_value} to {max_value}). Output: the median, then a newline."
     config_class = SortListConfig
 

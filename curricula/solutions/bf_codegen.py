@@ -20,8 +20,19 @@ from math import isqrt
 from esolangs.validation import check_int
 
 __all__ = [
-    "bf_add", "bf_change", "bf_clear", "bf_emit", "bf_print", "bf_set",
-    "bf_counting_sort", "bf_simplify", "bf_echo_all", "bf_map_each", "bf_repeat", "bf_move", "bf_copy",
+    "bf_add",
+    "bf_change",
+    "bf_clear",
+    "bf_emit",
+    "bf_print",
+    "bf_set",
+    "bf_counting_sort",
+    "bf_simplify",
+    "bf_echo_all",
+    "bf_map_each",
+    "bf_repeat",
+    "bf_move",
+    "bf_copy",
 ]
 
 _LOOP_OVERHEAD = len(">[<>-]<")  # characters a multiplication loop adds besides its two factors
@@ -55,7 +66,17 @@ def _signed_add(amount: int, scratch: int = 1) -> str:
             if length < len(best):
                 body = sign_up * times
                 go, back = bf_move(scratch), bf_move(-scratch)
-                best = go + "+" * factor + "[" + back + body + go + "-]" + back + (sign_up * rest if rest >= 0 else sign_down * -rest)
+                best = (
+                    go
+                    + "+" * factor
+                    + "["
+                    + back
+                    + body
+                    + go
+                    + "-]"
+                    + back
+                    + (sign_up * rest if rest >= 0 else sign_down * -rest)
+                )
     return best
 
 
@@ -207,9 +228,14 @@ def bf_counting_sort(low: int, high: int, modulus: int = 256) -> str:
         + "[<+>>+<-]>[<+>-]<"  # key = c, keep c (through t0)
         + "<<+>"  # marker = 1; pointer on key
         + bf_add(-(low - 1), modulus, scratch=2)  # key = c - low + 1, using t0 as scratch
-        + ">" * 6 + ","  # c of the next record
+        + ">" * 6
+        + ","  # c of the next record
         + "]"
-        + "<<" + "<" * 5 + "[" + "<" * 5 + "]"  # back to cell 0 (the marker left of record 0)
+        + "<<"
+        + "<" * 5
+        + "["
+        + "<" * 5
+        + "]"  # back to cell 0 (the marker left of record 0)
     )
     visit = (
         ">[>>>+<<<-]>>>"  # move key to t1

@@ -120,7 +120,9 @@ class OracleModel:
     async def respond(self, request: ModelRequest) -> ModelResponse:
         program = self.reference(request.instance, request.language)
         if program is None:
-            return ModelResponse(text="", error=f"no reference solution for {request.instance.family} in {request.language}")
+            return ModelResponse(
+                text="", error=f"no reference solution for {request.instance.family} in {request.language}"
+            )
         return ModelResponse(text=render_answer(program, language_info(request.language)))
 
     async def aclose(self) -> None:

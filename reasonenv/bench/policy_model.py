@@ -46,7 +46,9 @@ class PolicyModel:
 
     def __init__(self, policy: Policy, name: str = "policy", env_options: Mapping[str, Any] | None = None):
         if not callable(getattr(policy, "act", None)):
-            raise TypeError(f"PolicyModel needs a reasonenv.policy.Policy (an object with act(observation)), got {type(policy).__name__}")
+            raise TypeError(
+                f"PolicyModel needs a reasonenv.policy.Policy (an object with act(observation)), got {type(policy).__name__}"
+            )
         self.policy = policy
         self.name = name
         self.env_options = dict(env_options or {})
@@ -101,7 +103,7 @@ class PolicyModel:
                 groups.setdefault(request.language, []).append((request, future))
             for items in groups.values():
                 for start in range(0, len(items), BATCH):
-                    chunk = items[start:start + BATCH]
+                    chunk = items[start : start + BATCH]
                     for (_, future), response in zip(chunk, self._answer([request for request, _ in chunk])):
                         if not future.done():
                             future.set_result(response)
@@ -123,8 +125,15 @@ class PolicyModel:
             return [ModelResponse(text="", error=f"policy rollout failed: {err}", latency_s=time.monotonic() - started)]
         latency = (time.monotonic() - started) / len(requests)
         info = language_info(first.language)
-        return [ModelResponse(text=render_answer(e.program, info), latency_s=latency, completion_tokens=e.length,
-                              finish_reason=e.info.get("end")) for e in episodes]
+        return [
+            ModelResponse(
+                text=render_answer(e.program, info),
+                latency_s=latency,
+                completion_tokens=e.length,
+                finish_reason=e.info.get("end"),
+            )
+            for e in episodes
+        ]
 
     def _pairs(self, language: str, instances: list[Any]) -> list[tuple[Any, Any]]:
         """(token env, instance) pairs: distinct envs when playing in lockstep, all of one `task` length that fits

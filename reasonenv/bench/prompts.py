@@ -78,17 +78,13 @@ FEEDBACK_TEMPLATE = (
     "Fix the program and answer with the complete corrected program in one fenced code block."
 )
 
-FEEDBACK_EXAMPLE_TEMPLATE = (
-    "Example {number}: {verdict}\n  input:    {input}\n  expected: {expected}\n  got:      {got}\n  status:   {status}{error}\n"
-)
+FEEDBACK_EXAMPLE_TEMPLATE = "Example {number}: {verdict}\n  input:    {input}\n  expected: {expected}\n  got:      {got}\n  status:   {status}{error}\n"
 
 FEEDBACK_HIDDEN_NOTE = (
     "Your program passed every visible example but failed some hidden tests: it must work for every valid input."
 )
 
-FEEDBACK_NO_PROGRAM = (
-    "No program was found in your answer: put the complete program in a fenced code block (```)."
-)
+FEEDBACK_NO_PROGRAM = "No program was found in your answer: put the complete program in a fenced code block (```)."
 
 FEEDBACK_NO_EXAMPLES_TEMPLATE = (
     "Your program did not solve the task. The task shows no examples, so here is what the interpreter "
@@ -113,10 +109,24 @@ EXTRACTION_RULE = (
 )
 
 _TEMPLATES = (
-    PROMPT_VERSION, EXTRACTION_VERSION, SYSTEM_TEMPLATE, LANGUAGE_TEMPLATE, TASK_TEMPLATE, EXAMPLE_TEMPLATE, SPEC_TEMPLATE,
-    DEMO_ANSWER_TEMPLATE, WHITESPACE_NOTE, FENCE_NOTE, FEEDBACK_TEMPLATE, FEEDBACK_EXAMPLE_TEMPLATE,
-    FEEDBACK_HIDDEN_NOTE, FEEDBACK_NO_PROGRAM, FEEDBACK_NO_EXAMPLES_TEMPLATE, FEEDBACK_HIDDEN_SUMMARY_TEMPLATE,
-    PYTHON_DOC, EXTRACTION_RULE,
+    PROMPT_VERSION,
+    EXTRACTION_VERSION,
+    SYSTEM_TEMPLATE,
+    LANGUAGE_TEMPLATE,
+    TASK_TEMPLATE,
+    EXAMPLE_TEMPLATE,
+    SPEC_TEMPLATE,
+    DEMO_ANSWER_TEMPLATE,
+    WHITESPACE_NOTE,
+    FENCE_NOTE,
+    FEEDBACK_TEMPLATE,
+    FEEDBACK_EXAMPLE_TEMPLATE,
+    FEEDBACK_HIDDEN_NOTE,
+    FEEDBACK_NO_PROGRAM,
+    FEEDBACK_NO_EXAMPLES_TEMPLATE,
+    FEEDBACK_HIDDEN_SUMMARY_TEMPLATE,
+    PYTHON_DOC,
+    EXTRACTION_RULE,
 )
 
 
@@ -181,7 +191,9 @@ def render_task(instance: Any, info: LanguageInfo) -> str:
 def render_answer(program: str, info: LanguageInfo) -> str:
     """A program written as the model is asked to write it (used for demonstrations and the oracle)."""
     text = to_transliteration(program) if info.name == "whitespace" else program
-    return DEMO_ANSWER_TEMPLATE.format(fence_tag=info.fence_tag, program=text.rstrip("\n") if info.name != "whitespace" else text)
+    return DEMO_ANSWER_TEMPLATE.format(
+        fence_tag=info.fence_tag, program=text.rstrip("\n") if info.name != "whitespace" else text
+    )
 
 
 def build_messages(instance: Any, info: LanguageInfo, demos: Sequence[tuple[Any, str]] = ()) -> list[dict[str, str]]:
@@ -196,8 +208,9 @@ def build_messages(instance: Any, info: LanguageInfo, demos: Sequence[tuple[Any,
     return messages
 
 
-def render_feedback(instance: Any, program: str | None, executions: list[Any] | None,
-                    hidden: list[Any] | None = None) -> str:
+def render_feedback(
+    instance: Any, program: str | None, executions: list[Any] | None, hidden: list[Any] | None = None
+) -> str:
     """The user turn sent after a failed attempt: what the interpreter did on the visible examples.
 
     `executions` are the runs on the visible examples; `hidden` the runs on the hidden tests, used only when
@@ -265,7 +278,12 @@ def last_fenced_block(text: str) -> str | None:
         i += 1
         while i < len(lines):
             closing = _FENCE.match(lines[i])
-            if closing and closing.group(1)[0] == fence[0] and len(closing.group(1)) >= len(fence) and not closing.group(2).strip():
+            if (
+                closing
+                and closing.group(1)[0] == fence[0]
+                and len(closing.group(1)) >= len(fence)
+                and not closing.group(2).strip()
+            ):
                 break
             body.append(lines[i])
             i += 1

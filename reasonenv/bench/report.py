@@ -100,15 +100,24 @@ def outcomes(lines: Iterable[dict[str, Any]]) -> list[Outcome]:
     for attempts in latest.values():
         ordered = [attempts[a] for a in sorted(attempts)]
         first = ordered[0]
-        result.append(Outcome(
-            model=first["model"], regime=first["regime"], suite=first["suite"], family=first["family"],
-            tier=first.get("tier"), instance=first["instance"], language=first["language"], sample=first["sample"],
-            solved=(solved := any(l["passed"] == l["total"] and l.get("program") is not None for l in ordered)),
-            finished=solved or len(ordered) >= int(first.get("max_attempts") or 1),
-            attempts=len(ordered), extraction_failures=sum(l.get("program") is None for l in ordered),
-            latency_s=sum(l.get("latency_s") or 0.0 for l in ordered),
-            completion_tokens=sum((l.get("usage") or {}).get("completion_tokens") or 0 for l in ordered),
-        ))
+        result.append(
+            Outcome(
+                model=first["model"],
+                regime=first["regime"],
+                suite=first["suite"],
+                family=first["family"],
+                tier=first.get("tier"),
+                instance=first["instance"],
+                language=first["language"],
+                sample=first["sample"],
+                solved=(solved := any(l["passed"] == l["total"] and l.get("program") is not None for l in ordered)),
+                finished=solved or len(ordered) >= int(first.get("max_attempts") or 1),
+                attempts=len(ordered),
+                extraction_failures=sum(l.get("program") is None for l in ordered),
+                latency_s=sum(l.get("latency_s") or 0.0 for l in ordered),
+                completion_tokens=sum((l.get("usage") or {}).get("completion_tokens") or 0 for l in ordered),
+            )
+        )
     return result
 
 
@@ -139,7 +148,11 @@ def completeness(directory: Path, found: list[Outcome]) -> Completeness:
     if run is None:
         return Completeness(directory, None, sum(o.finished for o in found))
     identity = run.get("identity") or run["config"]
-    mine = [o for o in found if (o.model, o.suite, o.regime) == (identity.get("model"), identity.get("suite"), identity.get("regime"))]
+    mine = [
+        o
+        for o in found
+        if (o.model, o.suite, o.regime) == (identity.get("model"), identity.get("suite"), identity.get("regime"))
+    ]
     planned = run.get("planned")
     if isinstance(planned, list):
         done = {(o.family, o.instance, o.language, o.sample) for o in mine if o.finished}
@@ -167,8 +180,10 @@ def markdown(results: list[Outcome], counts: Iterable[Completeness] = ()) -> str
     parts = ["# reasonenv bench report", ""]
     partial = [c for c in counts if c.partial]
     if partial:
-        parts.append(f"**Partial report**: {', '.join(_completeness_text(c) for c in partial)}. "
-                     "Unfinished conversations are not scored; rerun the same `reasonenv bench` command to finish.")
+        parts.append(
+            f"**Partial report**: {', '.join(_completeness_text(c) for c in partial)}. "
+            "Unfinished conversations are not scored; rerun the same `reasonenv bench` command to finish."
+        )
         parts.append("")
     runs: dict[tuple[str, str, str], list[Outcome]] = defaultdict(list)
     for o in results:
@@ -177,23 +192,37 @@ def markdown(results: list[Outcome], counts: Iterable[Completeness] = ()) -> str
         languages = _language_order(o.language for o in group)
         by_tier = all(o.tier for o in group)
         row_name = "tier" if by_tier else "family"
-        rows = sorted({str(o.tier) for o in group}, key=_tier_sort_key) if by_tier else sorted({o.family for o in group})
-        parts += [f"## {model} · {suite} · {regime}", "",
-                  "Pass rate (any attempt passes every hidden test), 95% Wilson interval, (solved/asked).", ""]
+        rows = (
+            sorted({str(o.tier) for o in group}, key=_tier_sort_key) if by_tier else sorted({o.family for o in group})
+        )
+        parts += [
+            f"## {model} · {suite} · {regime}",
+            "",
+            "Pass rate (any attempt passes every hidden test), 95% Wilson interval, (solved/asked).",
+            "",
+        ]
         parts.append(f"| {row_name} | " + " | ".join(languages) + " |")
         parts.append("|---|" + "---|" * len(languages))
         for row in rows + ["**all**"]:
             cells = []
             for language in languages:
-                chosen = [o for o in group if o.language == language and (row == "**all**" or (o.tier if by_tier else o.family) == row)]
+                chosen = [
+                    o
+                    for o in group
+                    if o.language == language and (row == "**all**" or (o.tier if by_tier else o.family) == row)
+                ]
                 cells.append(_cell(sum(o.solved for o in chosen), len(chosen)))
             parts.append(f"| {row} | " + " | ".join(cells) + " |")
         parts.append("")
         esolangs = [l for l in languages if l != "python"]
         if "python" in languages and esolangs:
-            parts += ["Transfer gap: Python pass rate minus the esolang's, over the instances asked in that esolang "
-                      "(percentage points, 95% Newcombe interval).", "",
-                      "| language | python | esolang | gap |", "|---|---|---|---|"]
+            parts += [
+                "Transfer gap: Python pass rate minus the esolang's, over the instances asked in that esolang "
+                "(percentage points, 95% Newcombe interval).",
+                "",
+                "| language | python | esolang | gap |",
+                "|---|---|---|---|",
+            ]
             python = {(o.instance, o.sample): o.solved for o in group if o.language == "python"}
             for language in esolangs:
                 asked = [o for o in group if o.language == language]
@@ -205,15 +234,20 @@ def markdown(results: list[Outcome], counts: Iterable[Completeness] = ()) -> str
                     continue
                 low, high = newcombe(s1, n1, s2, n2)
                 gap = s1 / n1 - s2 / n2
-                parts.append(f"| {language} | {s1 / n1:.1%} ({s1}/{n1}) | {s2 / n2:.1%} ({s2}/{n2}) | "
-                             f"{100 * gap:+.1f} pp [{100 * low:+.1f}, {100 * high:+.1f}] |")
+                parts.append(
+                    f"| {language} | {s1 / n1:.1%} ({s1}/{n1}) | {s2 / n2:.1%} ({s2}/{n2}) | "
+                    f"{100 * gap:+.1f} pp [{100 * low:+.1f}, {100 * high:+.1f}] |"
+                )
             parts.append("")
         attempts = sum(o.attempts for o in group)
         no_block = sum(o.extraction_failures for o in group)
         latency = sum(o.latency_s for o in group) / max(1, attempts)
         tokens = sum(o.completion_tokens for o in group) / max(1, attempts)
-        parts += [f"{len(group)} conversations, {attempts} attempts; {no_block} answers without a fenced code block; "
-                  f"mean latency {latency:.2f} s and {tokens:.0f} completion tokens per attempt.", ""]
+        parts += [
+            f"{len(group)} conversations, {attempts} attempts; {no_block} answers without a fenced code block; "
+            f"mean latency {latency:.2f} s and {tokens:.0f} completion tokens per attempt.",
+            "",
+        ]
     return "\n".join(parts)
 
 
@@ -263,13 +297,16 @@ def draw_charts(results: list[Outcome], out: Path) -> dict[str, Path]:
 
     shown = runs[:6]
     families = sorted({o.family for o in results})
-    fig, axes = plt.subplots(1, len(shown), figsize=(max(5, 1.1 * len(languages) + 3) * len(shown), 0.45 * len(families) + 2),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(shown), figsize=(max(5, 1.1 * len(languages) + 3) * len(shown), 0.45 * len(families) + 2), squeeze=False
+    )
     for ax, (model, regime) in zip(axes[0], shown):
         grid = np.full((len(families), len(languages)), np.nan)
         for i, family in enumerate(families):
             for j, language in enumerate(languages):
-                chosen = [o for o in results if (o.model, o.regime, o.family, o.language) == (model, regime, family, language)]
+                chosen = [
+                    o for o in results if (o.model, o.regime, o.family, o.language) == (model, regime, family, language)
+                ]
                 if chosen:
                     grid[i, j] = 100 * sum(o.solved for o in chosen) / len(chosen)
         image = ax.imshow(grid, vmin=0, vmax=100, cmap="viridis", aspect="auto")
@@ -278,8 +315,15 @@ def draw_charts(results: list[Outcome], out: Path) -> dict[str, Path]:
         for i in range(len(families)):
             for j in range(len(languages)):
                 if not np.isnan(grid[i, j]):
-                    ax.text(j, i, f"{grid[i, j]:.0f}", ha="center", va="center",
-                            color="white" if grid[i, j] < 60 else "black", fontsize=8)
+                    ax.text(
+                        j,
+                        i,
+                        f"{grid[i, j]:.0f}",
+                        ha="center",
+                        va="center",
+                        color="white" if grid[i, j] < 60 else "black",
+                        fontsize=8,
+                    )
         ax.set_title(f"{model} · {regime}")
         fig.colorbar(image, ax=ax, label="pass rate (%)")
     fig.tight_layout()

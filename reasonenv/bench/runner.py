@@ -94,9 +94,17 @@ class BenchConfig:
             raise ValueError(f"BenchConfig.regime must be one of {list(REGIMES)}, got {self.regime!r}")
         if not self.languages:
             raise ValueError("BenchConfig.languages must name at least one language, got none")
-        ranges: dict[str, tuple[Any, Any]] = {"shots": (0, 64), "attempts": (1, 100), "samples": (1, 10_000), "temperature": (0, 2),
-                  "max_tokens": (1, 1_000_000), "concurrency": (1, 4096), "timeout_s": (0.01, 3600), "max_retries": (0, 100),
-                  "max_consecutive_failures": (1, 1_000_000)}
+        ranges: dict[str, tuple[Any, Any]] = {
+            "shots": (0, 64),
+            "attempts": (1, 100),
+            "samples": (1, 10_000),
+            "temperature": (0, 2),
+            "max_tokens": (1, 1_000_000),
+            "concurrency": (1, 4096),
+            "timeout_s": (0.01, 3600),
+            "max_retries": (0, 100),
+            "max_consecutive_failures": (1, 1_000_000),
+        }
         for name, (low, high) in ranges.items():
             check = check_number_field if name in ("temperature", "timeout_s") else check_int_field
             check(self, name, low, high)
@@ -138,8 +146,16 @@ class Conversation:
     done_lines: list[dict[str, Any]] = field(default_factory=list)
 
     def key(self, config: BenchConfig, phash: str) -> tuple:
-        return conversation_key(config.model, config.suite, self.instance.family, self.instance.id, self.language,
-                                config.regime, self.sample, phash)
+        return conversation_key(
+            config.model,
+            config.suite,
+            self.instance.family,
+            self.instance.id,
+            self.language,
+            config.regime,
+            self.sample,
+            phash,
+        )
 
 
 def conversation_key(model, suite, family, instance, language, regime, sample, phash) -> tuple:
@@ -152,8 +168,16 @@ def planned_id(family: str, instance: str, language: str, sample: int) -> tuple:
 
 
 def line_key(line: dict[str, Any]) -> tuple:
-    return conversation_key(line["model"], line["suite"], line["family"], line["instance"], line["language"],
-                            line["regime"], line["sample"], line["prompt_hash"])
+    return conversation_key(
+        line["model"],
+        line["suite"],
+        line["family"],
+        line["instance"],
+        line["language"],
+        line["regime"],
+        line["sample"],
+        line["prompt_hash"],
+    )
 
 
 # ---------------------------------------------------------------- results file
@@ -184,8 +208,21 @@ def read_results(path: Path, *, repair: bool = False) -> list[dict[str, Any]]:
     return lines
 
 
-REQUIRED_FIELDS = frozenset({"model", "suite", "family", "instance", "language", "regime", "sample", "prompt_hash",
-                             "attempt", "passed", "total"})
+REQUIRED_FIELDS = frozenset(
+    {
+        "model",
+        "suite",
+        "family",
+        "instance",
+        "language",
+        "regime",
+        "sample",
+        "prompt_hash",
+        "attempt",
+        "passed",
+        "total",
+    }
+)
 """Fields every result line has; a line without them (hand-edited, from another tool) is skipped with a warning."""
 
 
@@ -223,10 +260,17 @@ def check_same_run(config: BenchConfig, previous: dict[str, Any] | None) -> None
         return
     recorded = previous.get("identity")
     if not isinstance(recorded, dict):  # a run.json from before identities were recorded: its config says as much
-        recorded = {k: v for k, v in previous["config"].items() if k in ("model", "suite", "regime", "temperature", "max_tokens")}
+        recorded = {
+            k: v
+            for k, v in previous["config"].items()
+            if k in ("model", "suite", "regime", "temperature", "max_tokens")
+        }
     current = json.loads(json.dumps(config.identity()))
-    differences = [f"{name} {recorded.get(name)!r} -> {value!r}" for name, value in current.items()
-                   if name in recorded and recorded[name] != value]
+    differences = [
+        f"{name} {recorded.get(name)!r} -> {value!r}"
+        for name, value in current.items()
+        if name in recorded and recorded[name] != value
+    ]
     if differences:
         raise ValueError(
             f"--out {config.out} already holds a run with other settings ({'; '.join(differences)}); "
@@ -323,7 +367,9 @@ def reference_program(instance: Any, language: str, cache: dict) -> str | None:
     return cache[key]
 
 
-def demonstrations(config: BenchConfig, instance: Any, language: str, pool: list[Any], cache: dict) -> list[tuple[Any, str]]:
+def demonstrations(
+    config: BenchConfig, instance: Any, language: str, pool: list[Any], cache: dict
+) -> list[tuple[Any, str]]:
     """Up to `shots` (instance, reference program) pairs from OTHER families of the suite, same language, suite order.
 
     A demonstration whose program already solves the asked instance (two families can share an answer) is
@@ -388,7 +434,9 @@ def plan(config: BenchConfig, model: Any) -> list[Conversation]:
             demos = demonstrations(config, instance, info.name, pool, cache) if config.regime == "few-shot" else []
             messages = prompts.build_messages(instance, info, demos)
             for sample in range(config.samples):
-                conversations.append(Conversation(instance, info.name, sample, messages, len(demos), tiers[instance.family]))
+                conversations.append(
+                    Conversation(instance, info.name, sample, messages, len(demos), tiers[instance.family])
+                )
     return conversations
 
 
@@ -405,16 +453,20 @@ def suite_pool(config: BenchConfig) -> list[Any]:
 # ---------------------------------------------------------------- execution
 
 
-async def execute(instance: Any, program: str, language: str, with_examples: bool) -> tuple[list, list | None, str | None]:
+async def execute(
+    instance: Any, program: str, language: str, with_examples: bool
+) -> tuple[list, list | None, str | None]:
     """(executions on the hidden tests, executions on the visible examples or None, sandbox guard or None)."""
     tests = list(instance.tests)
     examples = list(instance.examples) if with_examples else []
     if language == "python":
-        limits = SandboxLimits(cpu_seconds=cpu_seconds_for(instance.max_steps), wall_seconds=2.0 * cpu_seconds_for(instance.max_steps) + 1)
+        limits = SandboxLimits(
+            cpu_seconds=cpu_seconds_for(instance.max_steps), wall_seconds=2.0 * cpu_seconds_for(instance.max_steps) + 1
+        )
         run = await run_python(program, [t.input for t in tests + examples], limits)
         executions = list(run.executions)
         guard = run.guard + (f" ({run.guard_note})" if run.guard_note else "")
-        return executions[: len(tests)], (executions[len(tests):] if with_examples else None), guard
+        return executions[: len(tests)], (executions[len(tests) :] if with_examples else None), guard
     from curricula.verify import execute as run_esolang
 
     hidden = run_esolang(instance, program, language)
@@ -490,17 +542,34 @@ class Runner:
         planned = {planned_id(c.instance.family, c.instance.id, c.language, c.sample) for c in conversations}
         if previous_run is not None:
             planned |= {tuple(item) for item in previous_run.get("planned") or () if isinstance(item, list)}
-        write_file_atomically(config.out / RUN_FILE, json.dumps({
-            "config": config.to_dict(), "identity": config.identity(), "prompt_hash": self.phash,
-            "prompt_version": prompts.PROMPT_VERSION, "extraction_rule": prompts.EXTRACTION_RULE,
-            "conversations": len(planned), "planned": sorted(list(item) for item in planned),
-        }, indent=1) + "\n")
+        write_file_atomically(
+            config.out / RUN_FILE,
+            json.dumps(
+                {
+                    "config": config.to_dict(),
+                    "identity": config.identity(),
+                    "prompt_hash": self.phash,
+                    "prompt_version": prompts.PROMPT_VERSION,
+                    "extraction_rule": prompts.EXTRACTION_RULE,
+                    "conversations": len(planned),
+                    "planned": sorted(list(item) for item in planned),
+                },
+                indent=1,
+            )
+            + "\n",
+        )
         progress = Progress(total=len(conversations), done=finished, solved=solved_before)
         if config.progress:
             from tqdm import tqdm
 
-            progress.bar = tqdm(total=len(conversations), initial=finished, desc=f"{config.model} {config.regime}",
-                                unit="conv", file=sys.stderr, dynamic_ncols=True)
+            progress.bar = tqdm(
+                total=len(conversations),
+                initial=finished,
+                desc=f"{config.model} {config.regime}",
+                unit="conv",
+                file=sys.stderr,
+                dynamic_ncols=True,
+            )
         writer = ResultsWriter(results_path)
         started = time.monotonic()
         queue: asyncio.Queue = asyncio.Queue()
@@ -536,10 +605,18 @@ class Runner:
             if progress.bar is not None:
                 progress.bar.close()
         elapsed = time.monotonic() - started
-        return {"conversations": len(conversations), "skipped": finished, "ran": len(todo),
-                "solved": progress.solved, "finished": progress.done, "unfinished": len(conversations) - progress.done,
-                "api_errors": self.api_errors, "stopped": self.stop_reason, "seconds": elapsed,
-                "results": str(results_path)}
+        return {
+            "conversations": len(conversations),
+            "skipped": finished,
+            "ran": len(todo),
+            "solved": progress.solved,
+            "finished": progress.done,
+            "unfinished": len(conversations) - progress.done,
+            "api_errors": self.api_errors,
+            "stopped": self.stop_reason,
+            "seconds": elapsed,
+            "results": str(results_path),
+        }
 
     def note_failure(self, response: Any) -> None:
         """Count a failed request; decide whether the run must stop (fatal error, or too many failures in a row)."""
@@ -550,8 +627,9 @@ class Runner:
         if getattr(response, "fatal", False):
             self.stop_reason = response.error
         elif self.consecutive_failures >= self.config.max_consecutive_failures:
-            self.stop_reason = (f"{self.consecutive_failures} requests in a row failed after every retry "
-                                f"(last: {response.error})")
+            self.stop_reason = (
+                f"{self.consecutive_failures} requests in a row failed after every retry (last: {response.error})"
+            )
 
     async def converse(self, conversation: Conversation, writer: ResultsWriter) -> bool | None:
         """Attempts of one conversation from where it stopped.
@@ -564,22 +642,45 @@ class Runner:
         messages = list(conversation.messages)
         for line in conversation.done_lines:
             if line.get("feedback") is not None:
-                messages += [{"role": "assistant", "content": line["response"]}, {"role": "user", "content": line["feedback"]}]
+                messages += [
+                    {"role": "assistant", "content": line["response"]},
+                    {"role": "user", "content": line["feedback"]},
+                ]
         api_failures = 0
         attempt = len(conversation.done_lines)
         while attempt < config.max_attempts:
             if self.stop_reason is not None:
                 return None
-            request = ModelRequest(messages=list(messages), instance=instance, language=conversation.language,
-                                   sample=conversation.sample, attempt=attempt)
+            request = ModelRequest(
+                messages=list(messages),
+                instance=instance,
+                language=conversation.language,
+                sample=conversation.sample,
+                attempt=attempt,
+            )
             response = await self.model.respond(request)
             record = self.base_record(conversation, attempt)
-            record.update(response=response.text, latency_s=round(response.latency_s, 4),
-                          usage={"prompt_tokens": response.prompt_tokens, "completion_tokens": response.completion_tokens},
-                          retries=response.retries, faults=response.faults, finish_reason=response.finish_reason)
+            record.update(
+                response=response.text,
+                latency_s=round(response.latency_s, 4),
+                usage={"prompt_tokens": response.prompt_tokens, "completion_tokens": response.completion_tokens},
+                retries=response.retries,
+                faults=response.faults,
+                finish_reason=response.finish_reason,
+            )
             if response.error is not None:
-                record.update(api_error=response.error, program=None, extraction="api_error", statuses=[],
-                              errors=[], passed=0, total=len(instance.tests), solved=False, guard=None, feedback=None)
+                record.update(
+                    api_error=response.error,
+                    program=None,
+                    extraction="api_error",
+                    statuses=[],
+                    errors=[],
+                    passed=0,
+                    total=len(instance.tests),
+                    solved=False,
+                    guard=None,
+                    feedback=None,
+                )
                 writer.write(record)
                 self.note_failure(response)
                 api_failures += 1
@@ -600,10 +701,17 @@ class Runner:
             if feedback_regime and not solved:
                 feedback = prompts.render_feedback(instance, program, shown, hidden)
             record.update(
-                api_error=None, program=program, extraction="ok" if program is not None else "no_code_block",
-                statuses=[e.status for e in hidden], errors=_first_errors(hidden),
+                api_error=None,
+                program=program,
+                extraction="ok" if program is not None else "no_code_block",
+                statuses=[e.status for e in hidden],
+                errors=_first_errors(hidden),
                 outputs=[e.output.decode("latin-1")[:200] for e in hidden[:3]],
-                passed=passed, total=len(instance.tests), solved=solved, guard=guard, feedback=feedback,
+                passed=passed,
+                total=len(instance.tests),
+                solved=solved,
+                guard=guard,
+                feedback=feedback,
             )
             writer.write(record)
             if solved:
@@ -617,12 +725,25 @@ class Runner:
         config = self.config
         instance = conversation.instance
         return {
-            "schema": SCHEMA_VERSION, "model": config.model, "suite": config.suite, "family": instance.family,
-            "tier": conversation.tier, "instance": instance.id, "instance_index": instance.index,
-            "instance_language": instance.language, "language": conversation.language, "regime": config.regime,
-            "sample": conversation.sample, "attempt": attempt, "max_attempts": config.max_attempts,
-            "shots": conversation.shots, "prompt_hash": self.phash, "prompt_version": prompts.PROMPT_VERSION,
-            "temperature": config.temperature, "max_tokens": config.max_tokens, "time": round(time.time(), 3),
+            "schema": SCHEMA_VERSION,
+            "model": config.model,
+            "suite": config.suite,
+            "family": instance.family,
+            "tier": conversation.tier,
+            "instance": instance.id,
+            "instance_index": instance.index,
+            "instance_language": instance.language,
+            "language": conversation.language,
+            "regime": config.regime,
+            "sample": conversation.sample,
+            "attempt": attempt,
+            "max_attempts": config.max_attempts,
+            "shots": conversation.shots,
+            "prompt_hash": self.phash,
+            "prompt_version": prompts.PROMPT_VERSION,
+            "temperature": config.temperature,
+            "max_tokens": config.max_tokens,
+            "time": round(time.time(), 3),
         }
 
 

@@ -99,7 +99,7 @@ class SandboxRun:
 
 # The program that runs inside the sandbox: set up the guard, then run each test in a forked child.
 # It reads its settings from argv[1] and writes one JSON object per test to its stdout.
-_BOOTSTRAP = r'''
+_BOOTSTRAP = r"""
 import builtins, io, json, os, re, resource, select, signal, sys, time, traceback
 cfg = json.loads(sys.argv[1])
 guard = cfg["guard"]; root = cfg["root"]; work = os.path.join(root, "work")
@@ -304,7 +304,7 @@ for data in inputs:
                       "seconds": round(elapsed, 4)}), flush=True)
 if notes:
     print(json.dumps({"note": "; ".join(notes)}), flush=True)
-'''
+"""
 
 _uid_slots = itertools.count()
 _guard_cache: tuple[str, str] | None = None
@@ -344,7 +344,9 @@ async def detect_guard() -> tuple[str, str]:
             return _guard_cache
         # A probe that exits ok with the wrong output has no error text: name its status instead.
         reason = "namespace probe failed: " + (
-            (execution.error or f"{execution.status}, output {execution.output!r:.80}") if execution else probe.guard_note or "no result"
+            (execution.error or f"{execution.status}, output {execution.output!r:.80}")
+            if execution
+            else probe.guard_note or "no result"
         )
     _guard_cache = ("audit-hook", reason)
     return _guard_cache
@@ -424,9 +426,7 @@ async def _run(guard: str, program: str, inputs: list[bytes], limits: SandboxLim
             if "note" in record:
                 note = record["note"]
                 continue
-            executions.append(
-                Execution(record["status"], record["output"].encode("latin-1"), 0, record.get("error"))
-            )
+            executions.append(Execution(record["status"], record["output"].encode("latin-1"), 0, record.get("error")))
         if len(executions) < len(inputs):
             why = stderr.decode("utf-8", "replace").strip().splitlines()
             reason = f"sandbox failed (exit {process.returncode}): {why[-1] if why else 'no message'}"
@@ -465,9 +465,9 @@ def remove_stale_sandboxes(directory: str | None = None) -> list[str]:
         if not name.startswith(SANDBOX_PREFIX):
             continue
         path = os.path.join(directory, name)
-        owner = name[len(SANDBOX_PREFIX):].split("-", 1)[0]
+        owner = name[len(SANDBOX_PREFIX) :].split("-", 1)[0]
         try:
-            if owner.isdigit() and "-" in name[len(SANDBOX_PREFIX):]:
+            if owner.isdigit() and "-" in name[len(SANDBOX_PREFIX) :]:
                 stale = not _process_alive(int(owner))
             else:
                 stale = time.time() - os.lstat(path).st_mtime > STALE_UNOWNED_SECONDS

@@ -37,18 +37,29 @@ def _csv(text: str) -> tuple[str, ...]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", required=True,
-                        help="model name at the endpoint, a baseline (oracle, random), or checkpoint:PATH (a trained agent)")
+    parser.add_argument(
+        "--model",
+        required=True,
+        help="model name at the endpoint, a baseline (oracle, random), or checkpoint:PATH (a trained agent)",
+    )
     parser.add_argument("--base-url", help="OpenAI-compatible endpoint root, e.g. http://127.0.0.1:8000/v1")
     parser.add_argument("--api-key-env", default="OPENAI_API_KEY", help="environment variable holding the API key")
     from curricula.suites import suite_names
 
     parser.add_argument("--suite", required=True, help=f"task suite: {', '.join(suite_names())}")
     parser.add_argument("--families", type=_csv, help="comma-separated families of the suite (default: all)")
-    parser.add_argument("--languages", type=_csv, default=("python", "bf"),
-                        help="comma-separated languages, e.g. python,bf,befunge93,whitespace,ook,bf-dialect-7")
-    parser.add_argument("--regime", default="zero-shot", choices=["zero-shot", "few-shot", "feedback"],
-                        help="one answer, answers after --shots demonstrations, or --attempts tries with interpreter feedback")
+    parser.add_argument(
+        "--languages",
+        type=_csv,
+        default=("python", "bf"),
+        help="comma-separated languages, e.g. python,bf,befunge93,whitespace,ook,bf-dialect-7",
+    )
+    parser.add_argument(
+        "--regime",
+        default="zero-shot",
+        choices=["zero-shot", "few-shot", "feedback"],
+        help="one answer, answers after --shots demonstrations, or --attempts tries with interpreter feedback",
+    )
     parser.add_argument("--shots", type=int, default=3, help="demonstrations in the few-shot regime")
     parser.add_argument("--attempts", type=int, default=5, help="attempts per conversation in the feedback regime")
     parser.add_argument("--samples", type=int, default=1, help="independent conversations per (instance, language)")
@@ -58,8 +69,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--limit", type=int, help="at most N instances per family")
     parser.add_argument("--timeout", type=float, default=120.0, help="per-request timeout in seconds")
     parser.add_argument("--max-retries", type=int, default=6, help="retries per request on 429, 5xx, timeouts")
-    parser.add_argument("--max-consecutive-failures", type=int, default=10,
-                        help="stop the run after this many requests in a row failed after every retry")
+    parser.add_argument(
+        "--max-consecutive-failures",
+        type=int,
+        default=10,
+        help="stop the run after this many requests in a row failed after every retry",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--out", required=True, type=Path, help="results directory")
 
@@ -75,19 +90,29 @@ def build_model(config):
         from reasonenv.bench.policy_model import PolicyModel
         from reasonenv.commands.evaluate import load
 
-        policy, env_options = load(config.model[len(CHECKPOINT_PREFIX):])
+        policy, env_options = load(config.model[len(CHECKPOINT_PREFIX) :])
         return PolicyModel(policy, name=config.model, env_options=env_options)
     if config.model in BASELINES:
         return make_baseline(config.model)
     from agents.llm import make_model
 
     if config.api_key_env and config.api_key_env not in os.environ:
-        print(f"reasonenv bench: warning: --api-key-env {config.api_key_env} is not set in the environment; "
-              "sending no API key", file=sys.stderr)
+        print(
+            f"reasonenv bench: warning: --api-key-env {config.api_key_env} is not set in the environment; "
+            "sending no API key",
+            file=sys.stderr,
+        )
     api_key = os.environ.get(config.api_key_env, "") if config.api_key_env else ""
-    return make_model(config.model, config.base_url, api_key=api_key or "unused", concurrency=config.concurrency,
-                      timeout_s=config.timeout_s, max_retries=config.max_retries, temperature=config.temperature,
-                      max_tokens=config.max_tokens)
+    return make_model(
+        config.model,
+        config.base_url,
+        api_key=api_key or "unused",
+        concurrency=config.concurrency,
+        timeout_s=config.timeout_s,
+        max_retries=config.max_retries,
+        temperature=config.temperature,
+        max_tokens=config.max_tokens,
+    )
 
 
 def main(args: argparse.Namespace) -> int:
@@ -96,14 +121,34 @@ def main(args: argparse.Namespace) -> int:
 
     try:
         config = BenchConfig(
-            model=args.model, suite=args.suite, languages=args.languages, out=args.out, base_url=args.base_url,
-            api_key_env=args.api_key_env, regime=args.regime, families=args.families, shots=args.shots,
-            attempts=args.attempts, samples=args.samples, temperature=args.temperature, max_tokens=args.max_tokens,
-            concurrency=args.concurrency, limit=args.limit, timeout_s=args.timeout, max_retries=args.max_retries,
-            max_consecutive_failures=args.max_consecutive_failures, progress=not args.no_progress,
+            model=args.model,
+            suite=args.suite,
+            languages=args.languages,
+            out=args.out,
+            base_url=args.base_url,
+            api_key_env=args.api_key_env,
+            regime=args.regime,
+            families=args.families,
+            shots=args.shots,
+            attempts=args.attempts,
+            samples=args.samples,
+            temperature=args.temperature,
+            max_tokens=args.max_tokens,
+            concurrency=args.concurrency,
+            limit=args.limit,
+            timeout_s=args.timeout,
+            max_retries=args.max_retries,
+            max_consecutive_failures=args.max_consecutive_failures,
+            progress=not args.no_progress,
         ).validate()
-        if config.model not in ("oracle", "random") and not config.model.startswith(CHECKPOINT_PREFIX) and not config.base_url:
-            raise ValueError(f"--model {config.model!r} needs --base-url; only oracle and random run without an endpoint")
+        if (
+            config.model not in ("oracle", "random")
+            and not config.model.startswith(CHECKPOINT_PREFIX)
+            and not config.base_url
+        ):
+            raise ValueError(
+                f"--model {config.model!r} needs --base-url; only oracle and random run without an endpoint"
+            )
         summary = asyncio.run(run_bench(config, build_model(config)))
     except ValueError as err:
         print(f"reasonenv bench: error: {err}", file=sys.stderr)
@@ -118,9 +163,11 @@ def main(args: argparse.Namespace) -> int:
     if summary["stopped"]:
         print(f"reasonenv bench: error: stopped early: {summary['stopped']}", file=sys.stderr)
     if summary["unfinished"] or summary["stopped"]:
-        print(f"reasonenv bench: {summary['unfinished']} of {summary['conversations']} conversations unfinished "
-              f"({summary['api_errors']} api_error lines); fix the endpoint and rerun the same command to resume",
-              file=sys.stderr)
+        print(
+            f"reasonenv bench: {summary['unfinished']} of {summary['conversations']} conversations unfinished "
+            f"({summary['api_errors']} api_error lines); fix the endpoint and rerun the same command to resume",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

@@ -29,8 +29,16 @@ def run_sample(name: str, engine: str) -> dict[str, Any]:
     """Run one language's sample; a missing language or sample is reported as a failed row."""
     import esolangs
 
-    row: dict[str, Any] = {"language": name, "status": "missing", "steps": None, "output": "",
-                           "expected": None, "matches": False, "seconds": None, "error": None}
+    row: dict[str, Any] = {
+        "language": name,
+        "status": "missing",
+        "steps": None,
+        "output": "",
+        "expected": None,
+        "matches": False,
+        "seconds": None,
+        "error": None,
+    }
     try:
         language = esolangs.get(name)
     except ValueError as err:
@@ -76,16 +84,20 @@ def main(args: argparse.Namespace) -> int:
 
     table = []
     for row in rows:
-        table.append([
-            row["language"],
-            row["status"],
-            "-" if row["steps"] is None else f"{row['steps']:,}",
-            visible(row["output"]),
-            "yes" if row["matches"] else "NO",
-            "-" if row["seconds"] is None else f"{row['seconds'] * 1000:.2f} ms",
-        ])
+        table.append(
+            [
+                row["language"],
+                row["status"],
+                "-" if row["steps"] is None else f"{row['steps']:,}",
+                visible(row["output"]),
+                "yes" if row["matches"] else "NO",
+                "-" if row["seconds"] is None else f"{row['seconds'] * 1000:.2f} ms",
+            ]
+        )
     print("reasonenv demo: each language runs its sample program under the default limits\n")
-    print(_right_align(format_table(["language", "status", "steps", "output", "matches", "time"], table), columns=(2, 5)))
+    print(
+        _right_align(format_table(["language", "status", "steps", "output", "matches", "time"], table), columns=(2, 5))
+    )
     print()
     print(f"{passed} of {len(rows)} samples printed their expected output.")
     sys.stdout.flush()

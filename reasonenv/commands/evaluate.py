@@ -37,14 +37,28 @@ def _csv(text: str) -> tuple[str, ...]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("policy", metavar="RUN_DIR|CHECKPOINT", help="a training run directory, a checkpoint directory, random:SEED or oracle:")
+    parser.add_argument(
+        "policy",
+        metavar="RUN_DIR|CHECKPOINT",
+        help="a training run directory, a checkpoint directory, random:SEED or oracle:",
+    )
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--suite", choices=EVAL_SUITES, help="evaluate on the families of this suite")
-    which.add_argument("--curriculum", help="evaluate on the entries of a curriculum's stages (a shipped name or a YAML path)")
-    parser.add_argument("--language", required=True, help="language to write programs in: bf, ook, befunge93, whitespace, bf-dialect-<seed>")
+    which.add_argument(
+        "--curriculum", help="evaluate on the entries of a curriculum's stages (a shipped name or a YAML path)"
+    )
+    parser.add_argument(
+        "--language",
+        required=True,
+        help="language to write programs in: bf, ook, befunge93, whitespace, bf-dialect-<seed>",
+    )
     parser.add_argument("--instances", type=int, default=DEFAULT_INSTANCES, help="held-out instances per family")
-    parser.add_argument("--content", choices=EVAL_CONTENT, default="heldout",
-                        help="held-out content (default), or training content to measure the generalisation gap")
+    parser.add_argument(
+        "--content",
+        choices=EVAL_CONTENT,
+        default="heldout",
+        help="held-out content (default), or training content to measure the generalisation gap",
+    )
     parser.add_argument("--families", type=_csv, help="comma-separated families to keep (default: all)")
     parser.add_argument("--max-program-length", type=int, help="program tokens allowed (default: the run's, else 64)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
@@ -56,7 +70,7 @@ def load(spec: str):
     if spec.startswith(RANDOM_PREFIX):
         from reasonenv.policy import RandomMaskedPolicy
 
-        seed = spec[len(RANDOM_PREFIX):] or "0"
+        seed = spec[len(RANDOM_PREFIX) :] or "0"
         if not seed.isdigit():
             raise ValueError(f"random:SEED needs an integer seed >= 0, got {spec!r}")
         return RandomMaskedPolicy(int(seed)), {}
@@ -66,7 +80,9 @@ def load(spec: str):
         return ObservationOracle(), {}
     path = Path(spec)
     if not path.exists():
-        raise ValueError(f"{spec!r} is neither a run directory nor a checkpoint directory (no such path); or use random:SEED or oracle:")
+        raise ValueError(
+            f"{spec!r} is neither a run directory nor a checkpoint directory (no such path); or use random:SEED or oracle:"
+        )
     try:
         from agents.checkpoint import load_policy
     except ImportError as err:
@@ -111,12 +127,24 @@ def main(args: argparse.Namespace) -> int:
 
         esolangs.get(args.language)
         policy, env_options = load(args.policy)
-        options = {key: env_options[key] for key in ("max_program_length", "action_order", "mask_actions") if key in env_options}
+        options = {
+            key: env_options[key]
+            for key in ("max_program_length", "action_order", "mask_actions")
+            if key in env_options
+        }
         if args.max_program_length is not None:
             options["max_program_length"] = args.max_program_length
-        result = evaluate(policy, language=args.language, suite=args.suite, curriculum=args.curriculum,
-                          instances=args.instances, families=args.families, env_options=options, content=args.content,
-                          progress=not args.no_progress and not args.json)
+        result = evaluate(
+            policy,
+            language=args.language,
+            suite=args.suite,
+            curriculum=args.curriculum,
+            instances=args.instances,
+            families=args.families,
+            env_options=options,
+            content=args.content,
+            progress=not args.no_progress and not args.json,
+        )
     except ValueError as err:
         print(f"reasonenv evaluate: error: {err}", file=sys.stderr)
         return 2

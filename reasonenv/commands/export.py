@@ -39,8 +39,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="language the instances are asked in (e.g. bf, befunge93, ook, bf-dialect-7, python); "
         "instances a suite ties to another language are skipped. Default: each instance's own, else bf.",
     )
-    parser.add_argument("--families", type=comma_list, metavar="A,B,...",
-                        help="only these families, comma-separated (as in `reasonenv bench`)")
+    parser.add_argument(
+        "--families",
+        type=comma_list,
+        metavar="A,B,...",
+        help="only these families, comma-separated (as in `reasonenv bench`)",
+    )
     parser.add_argument("--solutions", action="store_true", help="include reference solutions")
     parser.add_argument("--out", required=True, help="output .jsonl path ('-' for stdout)")
 
@@ -59,7 +63,9 @@ def main(args: argparse.Namespace) -> int:
         if args.families:
             unknown = sorted(set(args.families) - set(suite.families()))
             if unknown:
-                raise ValueError(f"families {unknown} are not in suite {suite.name!r}; it has: {', '.join(suite.families())}")
+                raise ValueError(
+                    f"families {unknown} are not in suite {suite.name!r}; it has: {', '.join(suite.families())}"
+                )
         problem = None if args.out == "-" else out_path_problem(Path(args.out))
         if problem:
             raise ValueError(problem)
@@ -80,12 +86,16 @@ def main(args: argparse.Namespace) -> int:
         return 1
     where = "stdout" if args.out == "-" else args.out
     note = f" ({counts['skipped']} tied to another language skipped)" if counts["skipped"] else ""
-    print(f"wrote {counts['written']} instances of suite {suite.name!r} v{suite.version} to {where}{note}", file=sys.stderr)
+    print(
+        f"wrote {counts['written']} instances of suite {suite.name!r} v{suite.version} to {where}{note}",
+        file=sys.stderr,
+    )
     return 0
 
 
-def _records(suite, language: str | None, families: tuple[str, ...] | None, solutions: bool,
-             counts: dict[str, int]) -> Iterator[str]:
+def _records(
+    suite, language: str | None, families: tuple[str, ...] | None, solutions: bool, counts: dict[str, int]
+) -> Iterator[str]:
     """One JSON line per exported instance; counts what was written and skipped."""
     from curricula.base import reference_solution
 
@@ -116,7 +126,11 @@ def out_path_problem(path: Path) -> str | None:
         return f"--out {str(path)!r} is a directory; give a file name such as {str(path / 'instances.jsonl')!r}"
     for parent in path.parents:
         if parent.exists():
-            return None if parent.is_dir() else f"--out {str(path)!r} is under {str(parent)!r}, which is a file, not a directory"
+            return (
+                None
+                if parent.is_dir()
+                else f"--out {str(path)!r} is under {str(parent)!r}, which is a file, not a directory"
+            )
     return None
 
 

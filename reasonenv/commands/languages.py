@@ -50,7 +50,9 @@ def describe(language: Any) -> dict[str, Any]:
         "summary": language.summary,
         "file_extension": language.file_extension,
         "alphabet": list(language.alphabet),
-        "options": dataclasses.asdict(options) if dataclasses.is_dataclass(options) and not isinstance(options, type) else None,
+        "options": dataclasses.asdict(options)
+        if dataclasses.is_dataclass(options) and not isinstance(options, type)
+        else None,
     }
 
 
@@ -59,13 +61,14 @@ def family_example(display: str) -> str:
     start, end = display.find("<"), display.find(">")
     if start < 0 or end < start:
         return display
-    return display[:start] + FAMILY_EXAMPLE_SEED + display[end + 1:]
+    return display[:start] + FAMILY_EXAMPLE_SEED + display[end + 1 :]
 
 
 def format_table(headers: list[str], rows: list[list[str]]) -> str:
     """Plain aligned text table with a dashed rule under the header (last column not padded)."""
-    widths = [max(len(headers[i]), *(len(row[i]) for row in rows)) if rows else len(headers[i])
-              for i in range(len(headers))]
+    widths = [
+        max(len(headers[i]), *(len(row[i]) for row in rows)) if rows else len(headers[i]) for i in range(len(headers))
+    ]
 
     def line(cells: list[str]) -> str:
         return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths)).rstrip()
@@ -75,9 +78,15 @@ def format_table(headers: list[str], rows: list[list[str]]) -> str:
 
 def python_info() -> dict[str, Any]:
     """Python as the benchmark uses it: the control language every esolang result is compared with."""
-    return {"name": "python", "aliases": [], "title": "Python 3",
-            "summary": "the LLM benchmark's control language: a model's Python score is what transfer is measured against",
-            "file_extension": ".py", "alphabet": None, "options": None}
+    return {
+        "name": "python",
+        "aliases": [],
+        "title": "Python 3",
+        "summary": "the LLM benchmark's control language: a model's Python score is what transfer is measured against",
+        "file_extension": ".py",
+        "alphabet": None,
+        "options": None,
+    }
 
 
 def _python_doc() -> str:
@@ -100,7 +109,9 @@ def main(args: argparse.Namespace) -> int:
         try:
             language = esolangs.get(args.name)
         except ValueError as err:
-            print(f"reasonenv languages: {err} (python, the benchmark's control language, is shown too)", file=sys.stderr)
+            print(
+                f"reasonenv languages: {err} (python, the benchmark's control language, is shown too)", file=sys.stderr
+            )
             return 2
         if args.json:
             print(json.dumps({**describe(language), "doc": language.doc}, indent=2))
@@ -112,12 +123,22 @@ def main(args: argparse.Namespace) -> int:
     families: list[dict[str, Any]] = []
     for display in esolangs.families():
         example = esolangs.get(family_example(display))
-        families.append({"pattern": display, "title": f"{type(example).title} (one per seed)",
-                         "summary": type(example).summary, "example": describe(example)})
+        families.append(
+            {
+                "pattern": display,
+                "title": f"{type(example).title} (one per seed)",
+                "summary": type(example).summary,
+                "example": describe(example),
+            }
+        )
 
     if args.json:
-        print(json.dumps({"languages": [describe(lang) for lang in languages], "families": families,
-                          "control": [python_info()]}, indent=2))
+        print(
+            json.dumps(
+                {"languages": [describe(lang) for lang in languages], "families": families, "control": [python_info()]},
+                indent=2,
+            )
+        )
         return 0
 
     rows = [[lang.name, ", ".join(lang.aliases) or "-", lang.title, show_alphabet(lang.alphabet)] for lang in languages]

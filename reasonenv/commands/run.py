@@ -70,27 +70,72 @@ def option_pair(text: str) -> tuple[str, Any]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", help="program file, or - to read the program from stdin")
-    parser.add_argument("--lang", "-l", required=True, metavar="NAME",
-                        help="language name or alias (see `reasonenv languages`), e.g. bf, befunge93, bf-dialect-7")
+    parser.add_argument(
+        "--lang",
+        "-l",
+        required=True,
+        metavar="NAME",
+        help="language name or alias (see `reasonenv languages`), e.g. bf, befunge93, bf-dialect-7",
+    )
     given = parser.add_mutually_exclusive_group()
-    given.add_argument("--input", "-i", metavar="TEXT",
-                        help="the program's input: the argument's bytes (UTF-8 text, or any bytes the shell passes)")
+    given.add_argument(
+        "--input",
+        "-i",
+        metavar="TEXT",
+        help="the program's input: the argument's bytes (UTF-8 text, or any bytes the shell passes)",
+    )
     given.add_argument("--input-file", metavar="F", help="file whose bytes are the program's input")
-    parser.add_argument("--max-input", type=non_negative_int, default=DEFAULT_MAX_INPUT, metavar="N",
-                        help=f"bytes of --input-file read at most (default {DEFAULT_MAX_INPUT:,})")
-    parser.add_argument("--max-source", type=non_negative_int, default=_DEFAULTS.max_source, metavar="N",
-                        help=f"program characters read at most (default {_DEFAULTS.max_source:,})")
-    parser.add_argument("--max-steps", type=non_negative_int, default=_DEFAULTS.max_steps, metavar="N",
-                        help=f"instructions executed before step_limit (default {_DEFAULTS.max_steps:,})")
-    parser.add_argument("--max-output", type=non_negative_int, default=_DEFAULTS.max_output, metavar="N",
-                        help=f"output bytes allowed before output_limit (default {_DEFAULTS.max_output:,})")
-    parser.add_argument("--max-memory", type=non_negative_int, default=_DEFAULTS.max_memory, metavar="N",
-                        help=f"stack entries or heap cells before memory_limit (default {_DEFAULTS.max_memory:,})")
+    parser.add_argument(
+        "--max-input",
+        type=non_negative_int,
+        default=DEFAULT_MAX_INPUT,
+        metavar="N",
+        help=f"bytes of --input-file read at most (default {DEFAULT_MAX_INPUT:,})",
+    )
+    parser.add_argument(
+        "--max-source",
+        type=non_negative_int,
+        default=_DEFAULTS.max_source,
+        metavar="N",
+        help=f"program characters read at most (default {_DEFAULTS.max_source:,})",
+    )
+    parser.add_argument(
+        "--max-steps",
+        type=non_negative_int,
+        default=_DEFAULTS.max_steps,
+        metavar="N",
+        help=f"instructions executed before step_limit (default {_DEFAULTS.max_steps:,})",
+    )
+    parser.add_argument(
+        "--max-output",
+        type=non_negative_int,
+        default=_DEFAULTS.max_output,
+        metavar="N",
+        help=f"output bytes allowed before output_limit (default {_DEFAULTS.max_output:,})",
+    )
+    parser.add_argument(
+        "--max-memory",
+        type=non_negative_int,
+        default=_DEFAULTS.max_memory,
+        metavar="N",
+        help=f"stack entries or heap cells before memory_limit (default {_DEFAULTS.max_memory:,})",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed for languages with randomness (Befunge '?')")
-    parser.add_argument("--engine", choices=ENGINES, default="fast",
-                        help="fast path or the plain reference interpreter (same results; default fast)")
-    parser.add_argument("--option", "-O", type=option_pair, action="append", default=[], metavar="KEY=VALUE",
-                        help="a language option, e.g. cell_modulus=27 for bf (repeatable)")
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="fast",
+        help="fast path or the plain reference interpreter (same results; default fast)",
+    )
+    parser.add_argument(
+        "--option",
+        "-O",
+        type=option_pair,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a language option, e.g. cell_modulus=27 for bf (repeatable)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the raw output")
 
 
@@ -159,8 +204,9 @@ def main(args: argparse.Namespace) -> int:
         # argv arrives decoded with surrogateescape: fsencode gives back the exact bytes the shell passed
         stdin = os.fsencode(args.input or "")
 
-    limits = Limits(max_steps=args.max_steps, max_output=args.max_output, max_memory=args.max_memory,
-                    max_source=args.max_source)
+    limits = Limits(
+        max_steps=args.max_steps, max_output=args.max_output, max_memory=args.max_memory, max_source=args.max_source
+    )
     result = language.run(source, stdin, limits=limits, seed=args.seed, engine=args.engine)
 
     if args.json:

@@ -34,11 +34,19 @@ def main(args: argparse.Namespace) -> int:
             if name not in listed:
                 rows.append(_row(family_class(name).suite, family_class(name)))
     if args.json:
-        print(json.dumps({
-            "suites": [{"name": s.name, "version": s.version, "summary": s.summary, "families": s.families()} for s in suites],
-            "families": rows,
-            "curricula": curriculum_names(),
-        }, indent=2))
+        print(
+            json.dumps(
+                {
+                    "suites": [
+                        {"name": s.name, "version": s.version, "summary": s.summary, "families": s.families()}
+                        for s in suites
+                    ],
+                    "families": rows,
+                    "curricula": curriculum_names(),
+                },
+                indent=2,
+            )
+        )
         return 0
     print("Suites:")
     for suite in suites:

@@ -33,17 +33,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     limit = parser.add_mutually_exclusive_group()
     limit.add_argument("--budget", help="total training wall time of the run, e.g. 90s, 30m, 3h")
     limit.add_argument("--timesteps", type=int, help="total env steps of the run")
-    parser.add_argument("--num-env-runners", type=int, help="remote env runners (default 0: sample in the driver, fastest on few cores)")
-    parser.add_argument("--num-envs-per-env-runner", type=int, default=None, help="vectorised envs per runner (default 32)")
-    parser.add_argument("--address", help="HOST:PORT of a `ray start --head` cluster to join (default: a private local Ray)")
-    parser.add_argument("--resume", metavar="RUN_DIR", help="continue this run from its latest checkpoint, at the same curriculum stage")
+    parser.add_argument(
+        "--num-env-runners", type=int, help="remote env runners (default 0: sample in the driver, fastest on few cores)"
+    )
+    parser.add_argument(
+        "--num-envs-per-env-runner", type=int, default=None, help="vectorised envs per runner (default 32)"
+    )
+    parser.add_argument(
+        "--address", help="HOST:PORT of a `ray start --head` cluster to join (default: a private local Ray)"
+    )
+    parser.add_argument(
+        "--resume", metavar="RUN_DIR", help="continue this run from its latest checkpoint, at the same curriculum stage"
+    )
     parser.add_argument("--seed", type=int, help="seed of the run (default 0)")
     parser.add_argument("--out", default="runs", help="folder for new run directories (default: runs)")
     parser.add_argument("--name", help="run directory name (default: CURRICULUM__MODEL__sSEED__TIME)")
     parser.add_argument("--checkpoint-every", type=int, default=None, help="iterations between checkpoints (default 5)")
-    parser.add_argument("--backend", help="trainer backend: rllib (default) or jax (jitted PPO, Brainfuck-family curricula)")
-    parser.add_argument("--config", metavar="JSON", help="a TrainConfig JSON (a run's config.json, or part of one: e.g. "
-                        '{"ppo": {"train_batch_size": 512}}) to start from; the flags above override it')
+    parser.add_argument(
+        "--backend", help="trainer backend: rllib (default) or jax (jitted PPO, Brainfuck-family curricula)"
+    )
+    parser.add_argument(
+        "--config",
+        metavar="JSON",
+        help="a TrainConfig JSON (a run's config.json, or part of one: e.g. "
+        '{"ppo": {"train_batch_size": 512}}) to start from; the flags above override it',
+    )
 
 
 def _fail(message: str) -> int:
@@ -89,9 +103,16 @@ def build_config(args: argparse.Namespace):
             cfg.checkpoint_every = args.checkpoint_every
         return cfg.validate(), run_dir, True
     cfg = TrainConfig.from_dict(_read_json(args.config)) if args.config else TrainConfig()
-    for flag, field in (("curriculum", "curriculum"), ("model", "model"), ("seed", "seed"), ("num_env_runners", "num_env_runners"),
-                        ("num_envs_per_env_runner", "num_envs_per_env_runner"), ("address", "address"),
-                        ("checkpoint_every", "checkpoint_every"), ("backend", "backend")):
+    for flag, field in (
+        ("curriculum", "curriculum"),
+        ("model", "model"),
+        ("seed", "seed"),
+        ("num_env_runners", "num_env_runners"),
+        ("num_envs_per_env_runner", "num_envs_per_env_runner"),
+        ("address", "address"),
+        ("checkpoint_every", "checkpoint_every"),
+        ("backend", "backend"),
+    ):
         if getattr(args, flag) is not None:
             setattr(cfg, field, getattr(args, flag))
     if budget is not None:
@@ -102,7 +123,9 @@ def build_config(args: argparse.Namespace):
     name = args.name or f"{Path(cfg.curriculum).stem}__{cfg.model}__s{cfg.seed}__{time.strftime('%Y%m%d-%H%M%S')}"
     run_dir = Path(args.out) / name
     if run_dir.exists():
-        raise ValueError(f"run directory {str(run_dir)!r} exists already; pick another --name or continue it with --resume")
+        raise ValueError(
+            f"run directory {str(run_dir)!r} exists already; pick another --name or continue it with --resume"
+        )
     return cfg, run_dir, False
 
 

@@ -69,7 +69,9 @@ class PadActions(gym.Wrapper["TokenObservation", np.int64, "TokenObservation", n
     def step(self, action):
         action = int(action)
         if not 0 <= action < self.inner_actions:
-            raise ValueError(f"action {action} is a padding slot; {self.env.unwrapped} has actions 0..{self.inner_actions - 1}")
+            raise ValueError(
+                f"action {action} is a padding slot; {self.env.unwrapped} has actions 0..{self.inner_actions - 1}"
+            )
         obs, reward, terminated, truncated, info = self.env.step(action)
         return self._pad(obs), reward, terminated, truncated, info
 

@@ -28,6 +28,7 @@ CONTENT_SPLITS = ("all", "train", "heldout")
 """Values of `content_split` (the same as `curricula.heldout.CONTENT_SPLITS`)."""
 MODES = ("token", "text", "feedback")
 
+
 class _ValidatedDataclass(Protocol):
     """What `config_from_kwargs` builds: a dataclass whose `validate()` checks it and returns it."""
 
@@ -98,7 +99,9 @@ class TaskChoice:
         _check_str(self, "task")
         _check_int(self, "difficulty", 0, 1000, optional=True)
         if self.task_config is not None and not isinstance(self.task_config, dict):
-            raise ValueError(f"{type(self).__name__}.task_config must be a dict of family config fields or None, got {self.task_config!r}")
+            raise ValueError(
+                f"{type(self).__name__}.task_config must be a dict of family config fields or None, got {self.task_config!r}"
+            )
         _check_choice(self, "scoring", scoring_modes(), optional=True)
         _check_int(self, "instance_seed", 0, 2**63 - 1, optional=True)
         _check_int(self, "num_instances", 1, 2**31, optional=True)
@@ -205,7 +208,9 @@ class CurriculumConfig(TokenOptions):
         TokenOptions.validate(self)
         _check_str(self, "curriculum")
         if self.curriculum_state is not None and not isinstance(self.curriculum_state, dict):
-            raise ValueError(f"CurriculumConfig.curriculum_state must be a dict from get_curriculum_state() or None, got {self.curriculum_state!r}")
+            raise ValueError(
+                f"CurriculumConfig.curriculum_state must be a dict from get_curriculum_state() or None, got {self.curriculum_state!r}"
+            )
         _check_str(self, "language")
         _check_choice(self, "scoring", scoring_modes(), optional=True)
         _check_bool(self, "update_scheduler")

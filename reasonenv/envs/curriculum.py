@@ -114,14 +114,24 @@ class CurriculumEnv(TokenSynthesisBase):
         instance, key = source.sample(self.np_random, options)
         self._spec = spec
         table = self.tables[source.language]
-        return instance, key, table, self.languages.index(source.language), {"stage": spec.stage, "curriculum_key": spec.key}
+        return (
+            instance,
+            key,
+            table,
+            self.languages.index(source.language),
+            {"stage": spec.stage, "curriculum_key": spec.key},
+        )
 
     def _episode_finished(self, verdict: Verdict | None, reward: float, info: dict[str, Any]) -> None:
         from curricula.schedulers import EpisodeResult
 
         spec = self._spec
         assert spec is not None, "_next_task sets the spec at every reset, before any episode can finish"
-        success = verdict is not None and verdict.total > 0 and verdict.passed >= self.config.success_threshold * verdict.total
+        success = (
+            verdict is not None
+            and verdict.total > 0
+            and verdict.passed >= self.config.success_threshold * verdict.total
+        )
         info["stage"] = spec.stage
         info["curriculum_key"] = spec.key
         info["curriculum_success"] = success

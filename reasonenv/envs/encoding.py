@@ -113,7 +113,7 @@ def encode_task(examples: Sequence, spec: Sequence[int | bytes], length: int) ->
     out = encode_examples(examples, length - len(tail), total=length)
     if len(tail):
         used = int(np.flatnonzero(out)[-1]) + 1 if out.any() else 0
-        out[used:used + len(tail)] = tail
+        out[used : used + len(tail)] = tail
     return out
 
 
@@ -126,18 +126,22 @@ def encode_examples(examples: Sequence, length: int, *, total: int | None = None
     out = np.zeros(length if total is None else total, dtype=np.int32)
     position = 0
     for example in examples:
-        piece = np.concatenate((
-            [INPUT], np.frombuffer(example.input, dtype=np.uint8).astype(np.int32) + BYTE_OFFSET,
-            [OUTPUT], np.frombuffer(example.output, dtype=np.uint8).astype(np.int32) + BYTE_OFFSET,
-            [END],
-        ))
+        piece = np.concatenate(
+            (
+                [INPUT],
+                np.frombuffer(example.input, dtype=np.uint8).astype(np.int32) + BYTE_OFFSET,
+                [OUTPUT],
+                np.frombuffer(example.output, dtype=np.uint8).astype(np.int32) + BYTE_OFFSET,
+                [END],
+            )
+        )
         room = length - position
         if len(piece) <= room:
-            out[position:position + len(piece)] = piece
+            out[position : position + len(piece)] = piece
             position += len(piece)
             continue
         if room > 0:
-            out[position:length - 1] = piece[:room - 1]
+            out[position : length - 1] = piece[: room - 1]
             out[length - 1] = CUT
         break
     return out
@@ -170,7 +174,7 @@ def decode_spec(task: np.ndarray) -> tuple[bytes, ...]:
     if starts.size == 0:
         return ()
     fields: list[bytearray] = [bytearray()]
-    for token in (int(t) for t in ids[int(starts[0]) + 1:]):
+    for token in (int(t) for t in ids[int(starts[0]) + 1 :]):
         if token == FIELD:
             fields.append(bytearray())
         elif token >= BYTE_OFFSET:
@@ -226,10 +230,12 @@ class TokenTable:
     def action_effects(self, num_actions: int) -> np.ndarray:
         """The `action_effects` array for an action space of `num_actions` slots: stop, each token's effect, pad."""
         if num_actions < self.num_actions:
-            raise ValueError(f"num_actions={num_actions} is smaller than the {self.num_actions} actions of {self.language}")
+            raise ValueError(
+                f"num_actions={num_actions} is smaller than the {self.num_actions} actions of {self.language}"
+            )
         out = np.full(num_actions, PAD_EFFECT, dtype=np.int32)
         out[STOP] = STOP_EFFECT
-        out[1:self.num_actions] = self.effects
+        out[1 : self.num_actions] = self.effects
         return out
 
     def text(self, actions: Iterable[int]) -> str:
@@ -266,7 +272,7 @@ class TokenTable:
         result, position = [], 0
         while position < len(words):
             for parts, action in token_words:
-                if tuple(words[position:position + len(parts)]) == parts:
+                if tuple(words[position : position + len(parts)]) == parts:
                     result.append(action)
                     position += len(parts)
                     break
@@ -294,14 +300,22 @@ def token_table(language, action_order: str | None = None) -> TokenTable:
     bf_tokens = _brainfuck_tokens(language, tokens)
     if bf_tokens is not None:
         return TokenTable(
-            name, tokens, separator, "brackets", **common,
+            name,
+            tokens,
+            separator,
+            "brackets",
+            **common,
             open_action=tokens.index(bf_tokens["["]) + 1,
             close_action=tokens.index(bf_tokens["]"]) + 1,
         )
     if name.startswith("befunge"):
         options = getattr(language, "options", None)
         return TokenTable(
-            name, tokens, separator, "grid", **common,
+            name,
+            tokens,
+            separator,
+            "grid",
+            **common,
             newline_action=tokens.index("\n") + 1 if "\n" in tokens else -1,
             width=int(getattr(options, "width", 80) or 80),
             height=int(getattr(options, "height", 25) or 25),

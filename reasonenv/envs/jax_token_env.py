@@ -96,38 +96,38 @@ class TokenEnvParams:
     """
 
     # pool: E entries x N slots (x M tests)
-    task: jax.Array               # [E, N, T] int32 task ids (examples + spec)
-    family: jax.Array             # [E, N] int32 global family id
-    seed: jax.Array               # [E, N] int32 instance identity
-    index: jax.Array              # [E, N] int32
-    entry_language: jax.Array     # [E] int32 index into the sorted language tuple
-    entry_weights: jax.Array      # [E] float32 sampling weights of entries (zero: never drawn)
-    stage: jax.Array              # [] int32 curriculum stage stamped on episodes
-    test_input: jax.Array         # [E, N, M, I] uint8
+    task: jax.Array  # [E, N, T] int32 task ids (examples + spec)
+    family: jax.Array  # [E, N] int32 global family id
+    seed: jax.Array  # [E, N] int32 instance identity
+    index: jax.Array  # [E, N] int32
+    entry_language: jax.Array  # [E] int32 index into the sorted language tuple
+    entry_weights: jax.Array  # [E] float32 sampling weights of entries (zero: never drawn)
+    stage: jax.Array  # [] int32 curriculum stage stamped on episodes
+    test_input: jax.Array  # [E, N, M, I] uint8
     test_input_length: jax.Array  # [E, N, M] int32
-    test_output: jax.Array        # [E, N, M, O] uint8 expected output
+    test_output: jax.Array  # [E, N, M, O] uint8 expected output
     test_output_length: jax.Array  # [E, N, M] int32
-    test_valid: jax.Array         # [E, N, M] bool (instances have different test counts)
-    max_steps: jax.Array          # [E, N] int32 step budget per test run
-    max_output: jax.Array         # [E, N] int32 as curricula.verify.execute sets it
-    modulus: jax.Array            # [E, N] int32 cell modulus
-    tape_size: jax.Array          # [E, N] int32
-    clamp: jax.Array              # [E, N] bool left edge clamps
-    eof: jax.Array                # [E, N] int32 esolangs.jax_bf.EOF_CODE
-    ignore_unmatched: jax.Array   # [E, N] bool
-    mode: jax.Array               # [E, N] int32 MODE_ID
-    pqt_base: jax.Array           # [E, N] float32
+    test_valid: jax.Array  # [E, N, M] bool (instances have different test counts)
+    max_steps: jax.Array  # [E, N] int32 step budget per test run
+    max_output: jax.Array  # [E, N] int32 as curricula.verify.execute sets it
+    modulus: jax.Array  # [E, N] int32 cell modulus
+    tape_size: jax.Array  # [E, N] int32
+    clamp: jax.Array  # [E, N] bool left edge clamps
+    eof: jax.Array  # [E, N] int32 esolangs.jax_bf.EOF_CODE
+    ignore_unmatched: jax.Array  # [E, N] bool
+    mode: jax.Array  # [E, N] int32 MODE_ID
+    pqt_base: jax.Array  # [E, N] float32
     pqt_correct_bonus: jax.Array  # [E, N] float32
     pqt_code_length_bonus: jax.Array  # [E, N] float32
     pqt_failure_reward: jax.Array  # [E, N] float32
-    pqt_normalize: jax.Array      # [E, N] bool
+    pqt_normalize: jax.Array  # [E, N] bool
     # languages: NL x A
-    effects: jax.Array            # [NL, A] int32 action_effects
-    code_of: jax.Array            # [NL, A] int32 Brainfuck command code (esolangs.jax_bf.CODE_OF) of each action
-    lang_actions: jax.Array       # [NL] int32 actions of the language (STOP + alphabet)
-    open_action: jax.Array        # [NL] int32
-    close_action: jax.Array       # [NL] int32
-    step_penalty: jax.Array       # [] float32
+    effects: jax.Array  # [NL, A] int32 action_effects
+    code_of: jax.Array  # [NL, A] int32 Brainfuck command code (esolangs.jax_bf.CODE_OF) of each action
+    lang_actions: jax.Array  # [NL] int32 actions of the language (STOP + alphabet)
+    open_action: jax.Array  # [NL] int32
+    close_action: jax.Array  # [NL] int32
+    step_penalty: jax.Array  # [] float32
     invalid_program_penalty: jax.Array  # [] float32
     # static: shapes and switches
     mask_actions: bool = struct.field(pytree_node=False, default=True)
@@ -149,12 +149,12 @@ class TokenEnvParams:
 class TokenEnvState:
     """One episode in progress: which instance, the program so far and the mask bookkeeping."""
 
-    entry: jax.Array       # [] int32
-    slot: jax.Array        # [] int32
-    language: jax.Array    # [] int32
-    stage: jax.Array       # [] int32 stage the episode was drawn in
-    program: jax.Array     # [L] int32 action ids, 0-padded
-    length: jax.Array      # [] int32
+    entry: jax.Array  # [] int32
+    slot: jax.Array  # [] int32
+    language: jax.Array  # [] int32
+    stage: jax.Array  # [] int32 stage the episode was drawn in
+    program: jax.Array  # [L] int32 action ids, 0-padded
+    length: jax.Array  # [] int32
     open_loops: jax.Array  # [] int32
 
 
@@ -162,12 +162,12 @@ class TokenEnvState:
 class Verdicts:
     """Batched verification of finished programs (one row each)."""
 
-    score: jax.Array        # [K] float32 reward of the scoring mode (curricula.scoring)
-    passed: jax.Array       # [K] int32 hidden tests passed
-    total: jax.Array        # [K] int32 hidden tests
+    score: jax.Array  # [K] float32 reward of the scoring mode (curricula.scoring)
+    passed: jax.Array  # [K] int32 hidden tests passed
+    total: jax.Array  # [K] int32 hidden tests
     syntax_error: jax.Array  # [K] bool some test ended in syntax_error
-    status: jax.Array       # [K, M] int32 esolangs.jax_bf status codes (0 for absent tests)
-    steps: jax.Array        # [K, M] int32
+    status: jax.Array  # [K, M] int32 esolangs.jax_bf status codes (0 for absent tests)
+    steps: jax.Array  # [K, M] int32
 
     @property
     def success(self) -> jax.Array:
@@ -209,8 +209,9 @@ def language_tables(languages: Sequence[str], action_order: str | None):
     return tables, codes
 
 
-def sample_pool(entries: Sequence[PoolEntry], *, pool_size: int = DEFAULT_POOL_SIZE, pool_seed: int = 0,
-                content_split: str = "all") -> list[list[Any]]:
+def sample_pool(
+    entries: Sequence[PoolEntry], *, pool_size: int = DEFAULT_POOL_SIZE, pool_seed: int = 0, content_split: str = "all"
+) -> list[list[Any]]:
     """`pool_size` instances per entry, drawn as `TaskSource.sample` draws them (identity and content split kept)."""
     from reasonenv.envs.tasks import TaskSource
 
@@ -218,8 +219,9 @@ def sample_pool(entries: Sequence[PoolEntry], *, pool_size: int = DEFAULT_POOL_S
         raise ValueError(f"pool_size must be an int >= 1, got {pool_size!r}")
     pools = []
     for number, entry in enumerate(entries):
-        source = TaskSource(entry.family, entry.language, level=entry.level, config=dict(entry.config),
-                            content_split=content_split)
+        source = TaskSource(
+            entry.family, entry.language, level=entry.level, config=dict(entry.config), content_split=content_split
+        )
         rng = np.random.default_rng(np.random.SeedSequence([int(pool_seed), number]))
         pools.append([source.sample(rng)[0] for _ in range(pool_size)])
     return pools
@@ -263,9 +265,16 @@ def build_params(
         raise ValueError("build_params needs at least one PoolEntry")
     entries = [dataclasses.replace(e, language=language_name(e.language)) for e in entries]
     # The same checks as the Python env's options (ValueError naming the field).
-    SynthesisConfig(max_program_length=max_program_length, task_length=task_length, scoring=scoring,
-                    step_penalty=step_penalty, invalid_program_penalty=invalid_program_penalty,
-                    mask_actions=mask_actions, action_order=action_order, content_split=content_split).validate()
+    SynthesisConfig(
+        max_program_length=max_program_length,
+        task_length=task_length,
+        scoring=scoring,
+        step_penalty=step_penalty,
+        invalid_program_penalty=invalid_program_penalty,
+        mask_actions=mask_actions,
+        action_order=action_order,
+        content_split=content_split,
+    ).validate()
     if scoring is not None and scoring not in SCORING_MODES:
         raise ValueError(f"scoring must be one of {list(SCORING_MODES)} or None, got {scoring!r}")
     languages = tuple(sorted({e.language for e in entries}))
@@ -275,7 +284,9 @@ def build_params(
         instances = sample_pool(entries, pool_size=pool_size, pool_seed=pool_seed, content_split=content_split)
     pool_instances: list[list[Any]] = [list(group) for group in instances]
     if len(pool_instances) != len(entries) or any(not group for group in pool_instances):
-        raise ValueError(f"instances must hold one non-empty list per entry ({len(entries)}), got {[len(g) for g in pool_instances]}")
+        raise ValueError(
+            f"instances must hold one non-empty list per entry ({len(entries)}), got {[len(g) for g in pool_instances]}"
+        )
     slots = max(len(group) for group in pool_instances)
     # Entries with fewer instances repeat them cyclically, so a uniform slot draws each equally often per cycle.
     pool_instances = [[group[i % len(group)] for i in range(slots)] for group in pool_instances]
@@ -310,9 +321,9 @@ def build_params(
             family[e, n] = ids[inst.family]
             seed[e, n], index[e, n] = inst.seed, inst.index
             for m, case in enumerate(inst.tests):
-                test_input[e, n, m, :len(case.input)] = np.frombuffer(case.input, np.uint8)
+                test_input[e, n, m, : len(case.input)] = np.frombuffer(case.input, np.uint8)
                 test_input_length[e, n, m] = len(case.input)
-                test_output[e, n, m, :len(case.output)] = np.frombuffer(case.output, np.uint8)
+                test_output[e, n, m, : len(case.output)] = np.frombuffer(case.output, np.uint8)
                 test_output_length[e, n, m] = len(case.output)
                 test_valid[e, n, m] = True
             options = language_for(inst, entry.language).options
@@ -325,7 +336,9 @@ def build_params(
             ignore[e, n] = options.unmatched == "ignore"
             chosen = scoring if scoring is not None else inst.scoring.get("mode", "binary")
             if chosen not in MODE_ID:
-                raise ValueError(f"instance {inst.id} asks scoring mode {chosen!r}; the JAX scorer knows {list(SCORING_MODES)}")
+                raise ValueError(
+                    f"instance {inst.id} asks scoring mode {chosen!r}; the JAX scorer knows {list(SCORING_MODES)}"
+                )
             mode[e, n] = MODE_ID[chosen]
             merged = {**PQT_DEFAULTS, **{k: v for k, v in inst.scoring.items() if k in PQT_DEFAULTS}}
             for name in pqt:
@@ -334,8 +347,10 @@ def build_params(
     from esolangs.jax_bf import MAX_MODULUS, MAX_STEPS
 
     if modulus.max() > MAX_MODULUS or max_steps.max() > MAX_STEPS:
-        raise ValueError(f"the JAX verifier takes cell_modulus <= {MAX_MODULUS} and max_steps <= {MAX_STEPS}; "
-                         f"the pool has {int(modulus.max())} and {int(max_steps.max())}")
+        raise ValueError(
+            f"the JAX verifier takes cell_modulus <= {MAX_MODULUS} and max_steps <= {MAX_STEPS}; "
+            f"the pool has {int(modulus.max())} and {int(max_steps.max())}"
+        )
     # A pointer moves at most one cell per step, so min(tape, steps + 1) cells hold every cell a run can reach.
     reach = int(min(tape_size.max(), max_steps.max() + 1))
     tape_cells = 64
@@ -349,28 +364,49 @@ def build_params(
     for i, name in enumerate(languages):
         table = tables[name]
         effects[i] = table.action_effects(A)
-        code_of[i, :table.num_actions] = codes[name]
+        code_of[i, : table.num_actions] = codes[name]
         lang_actions[i], open_action[i], close_action[i] = table.num_actions, table.open_action, table.close_action
     weights = np.ones(E, np.float32) if entry_weights is None else np.asarray(entry_weights, np.float32)
     if weights.shape != (E,) or not np.all(weights >= 0) or not weights.sum() > 0:
         raise ValueError(f"entry_weights must be {E} non-negative numbers with a positive sum, got {list(weights)}")
     params = TokenEnvParams(
-        task=jnp.asarray(task), family=jnp.asarray(family), seed=jnp.asarray(seed), index=jnp.asarray(index),
+        task=jnp.asarray(task),
+        family=jnp.asarray(family),
+        seed=jnp.asarray(seed),
+        index=jnp.asarray(index),
         entry_language=jnp.asarray([languages.index(e.language) for e in entries], jnp.int32),
-        entry_weights=jnp.asarray(weights), stage=jnp.int32(stage),
-        test_input=jnp.asarray(test_input), test_input_length=jnp.asarray(test_input_length),
-        test_output=jnp.asarray(test_output), test_output_length=jnp.asarray(test_output_length),
-        test_valid=jnp.asarray(test_valid), max_steps=jnp.asarray(max_steps), max_output=jnp.asarray(max_output),
-        modulus=jnp.asarray(modulus), tape_size=jnp.asarray(tape_size), clamp=jnp.asarray(clamp),
-        eof=jnp.asarray(eof), ignore_unmatched=jnp.asarray(ignore), mode=jnp.asarray(mode),
-        pqt_base=jnp.asarray(pqt["base"]), pqt_correct_bonus=jnp.asarray(pqt["correct_bonus"]),
+        entry_weights=jnp.asarray(weights),
+        stage=jnp.int32(stage),
+        test_input=jnp.asarray(test_input),
+        test_input_length=jnp.asarray(test_input_length),
+        test_output=jnp.asarray(test_output),
+        test_output_length=jnp.asarray(test_output_length),
+        test_valid=jnp.asarray(test_valid),
+        max_steps=jnp.asarray(max_steps),
+        max_output=jnp.asarray(max_output),
+        modulus=jnp.asarray(modulus),
+        tape_size=jnp.asarray(tape_size),
+        clamp=jnp.asarray(clamp),
+        eof=jnp.asarray(eof),
+        ignore_unmatched=jnp.asarray(ignore),
+        mode=jnp.asarray(mode),
+        pqt_base=jnp.asarray(pqt["base"]),
+        pqt_correct_bonus=jnp.asarray(pqt["correct_bonus"]),
         pqt_code_length_bonus=jnp.asarray(pqt["code_length_bonus"]),
-        pqt_failure_reward=jnp.asarray(pqt["failure_reward"]), pqt_normalize=jnp.asarray(normalize),
-        effects=jnp.asarray(effects), code_of=jnp.asarray(code_of), lang_actions=jnp.asarray(lang_actions),
-        open_action=jnp.asarray(open_action), close_action=jnp.asarray(close_action),
-        step_penalty=jnp.float32(step_penalty), invalid_program_penalty=jnp.float32(invalid_program_penalty),
-        mask_actions=bool(mask_actions), tape_cells=tape_cells, output_slots=int(max_output.max()),
-        wide_cells=bool(modulus.max() > 256), max_program_length=int(max_program_length),
+        pqt_failure_reward=jnp.asarray(pqt["failure_reward"]),
+        pqt_normalize=jnp.asarray(normalize),
+        effects=jnp.asarray(effects),
+        code_of=jnp.asarray(code_of),
+        lang_actions=jnp.asarray(lang_actions),
+        open_action=jnp.asarray(open_action),
+        close_action=jnp.asarray(close_action),
+        step_penalty=jnp.float32(step_penalty),
+        invalid_program_penalty=jnp.float32(invalid_program_penalty),
+        mask_actions=bool(mask_actions),
+        tape_cells=tape_cells,
+        output_slots=int(max_output.max()),
+        wide_cells=bool(modulus.max() > 256),
+        max_program_length=int(max_program_length),
     )
     info = PoolInfo(entries, languages, tables, pool_instances, A, int(task_length), int(max_program_length))
     return params, info
@@ -381,8 +417,9 @@ def curriculum_entries(scheduler, default_language: str = "bf") -> list[PoolEntr
     seen: dict[str, PoolEntry] = {}
     for entry in scheduler.entries():
         if entry.key not in seen:
-            seen[entry.key] = PoolEntry(entry.family, entry.level, dict(entry.config),
-                                        entry.language or default_language, entry.key)
+            seen[entry.key] = PoolEntry(
+                entry.family, entry.level, dict(entry.config), entry.language or default_language, entry.key
+            )
     return list(seen.values())
 
 
@@ -449,9 +486,13 @@ class JaxTokenEnv:
         """The first observation and state of pool instance (entry, slot)."""
         entry = jnp.asarray(entry, jnp.int32)
         state = TokenEnvState(
-            entry=entry, slot=jnp.asarray(slot, jnp.int32), language=params.entry_language[entry],
-            stage=params.stage, program=jnp.zeros(self.max_program_length, jnp.int32),
-            length=jnp.int32(0), open_loops=jnp.int32(0),
+            entry=entry,
+            slot=jnp.asarray(slot, jnp.int32),
+            language=params.entry_language[entry],
+            stage=params.stage,
+            program=jnp.zeros(self.max_program_length, jnp.int32),
+            length=jnp.int32(0),
+            open_loops=jnp.int32(0),
         )
         return self.observation(state, params), state
 
@@ -482,10 +523,16 @@ class JaxTokenEnv:
         reward = -params.step_penalty - jnp.where(invalid, params.invalid_program_penalty, 0.0)
         new_state = dataclasses.replace(state, program=program, length=length, open_loops=open_loops)
         info = {
-            "terminated": terminated, "truncated": truncated, "invalid_token": invalid,
+            "terminated": terminated,
+            "truncated": truncated,
+            "invalid_token": invalid,
             "needs_verification": done & ~invalid,
-            "program": program, "length": length, "entry": state.entry, "slot": state.slot,
-            "language": state.language, "stage": state.stage,
+            "program": program,
+            "length": length,
+            "entry": state.entry,
+            "slot": state.slot,
+            "language": state.language,
+            "stage": state.stage,
         }
         return self.observation(new_state, params), new_state, reward, done, info
 
@@ -495,8 +542,13 @@ class JaxTokenEnv:
         obs, next_state, reward, done, info = self.step_env(step_key, state, action, params)
         reset_obs, reset_state = self.reset(reset_key, params)
         pick = lambda fresh, old: jax.lax.select(done, fresh, old)  # noqa: E731
-        return (jax.tree_util.tree_map(pick, reset_obs, obs), jax.tree_util.tree_map(pick, reset_state, next_state),
-                reward, done, info)
+        return (
+            jax.tree_util.tree_map(pick, reset_obs, obs),
+            jax.tree_util.tree_map(pick, reset_state, next_state),
+            reward,
+            done,
+            info,
+        )
 
     # -- verification -----------------------------------------------------------------
     def verify(self, params: TokenEnvParams, programs, language, entry, slot) -> Verdicts:
@@ -509,8 +561,22 @@ def final_reward(params: TokenEnvParams, verdicts: Verdicts) -> jax.Array:
     return verdicts.score - jnp.where(verdicts.syntax_error, params.invalid_program_penalty, 0.0)
 
 
-def run_core(codes, inputs, input_lengths, modulus, tape_size, max_steps, max_output, clamp, eof, ignore_unmatched,
-             *, tape_cells: int, output_slots: int, tape_dtype):
+def run_core(
+    codes,
+    inputs,
+    input_lengths,
+    modulus,
+    tape_size,
+    max_steps,
+    max_output,
+    clamp,
+    eof,
+    ignore_unmatched,
+    *,
+    tape_cells: int,
+    output_slots: int,
+    tape_dtype,
+):
     """esolangs.jax_bf's jittable core on C programs: fold, run, (status, steps, output, length).
 
     `run_pool` runs them on half as many lanes as programs; a lane takes the next program when its own ends.
@@ -519,10 +585,25 @@ def run_core(codes, inputs, input_lengths, modulus, tape_size, max_steps, max_ou
 
     instructions, loops, unmatched = jax_bf.fold_programs(codes, modulus, ignore_unmatched)
     count = codes.shape[0]
-    return jax_bf.run_pool(instructions, loops, unmatched, jnp.int32(count), inputs, input_lengths, modulus,
-                           tape_size, max_steps, max_output, clamp, eof, ignore_unmatched,
-                           lanes=max(1, count // 2), tape_cells=tape_cells, output_slots=output_slots,
-                           tape_dtype=tape_dtype)
+    return jax_bf.run_pool(
+        instructions,
+        loops,
+        unmatched,
+        jnp.int32(count),
+        inputs,
+        input_lengths,
+        modulus,
+        tape_size,
+        max_steps,
+        max_output,
+        clamp,
+        eof,
+        ignore_unmatched,
+        lanes=max(1, count // 2),
+        tape_cells=tape_cells,
+        output_slots=output_slots,
+        tape_dtype=tape_dtype,
+    )
 
 
 def run_lanes(params: TokenEnvParams, programs, language, entry, slot, test, active):
@@ -536,9 +617,18 @@ def run_lanes(params: TokenEnvParams, programs, language, entry, slot, test, act
     at_test = lambda a: a[entry, slot, test]  # noqa: E731
     codes = params.code_of[language[:, None], jnp.asarray(programs, jnp.int32)]  # Brainfuck codes, 0 = pad
     status, steps, output, output_length = run_core(
-        codes, at_test(params.test_input), at_test(params.test_input_length), at(params.modulus),
-        at(params.tape_size), jnp.where(active, at(params.max_steps), 0), at(params.max_output), at(params.clamp),
-        at(params.eof), at(params.ignore_unmatched), tape_cells=params.tape_cells, output_slots=params.output_slots,
+        codes,
+        at_test(params.test_input),
+        at_test(params.test_input_length),
+        at(params.modulus),
+        at(params.tape_size),
+        jnp.where(active, at(params.max_steps), 0),
+        at(params.max_output),
+        at(params.clamp),
+        at(params.eof),
+        at(params.ignore_unmatched),
+        tape_cells=params.tape_cells,
+        output_slots=params.output_slots,
         tape_dtype=jnp.int32 if params.wide_cells else jnp.uint8,
     )
     O = params.test_output.shape[3]
@@ -551,12 +641,26 @@ def score_programs(params: TokenEnvParams, entry, slot, status, steps, output, o
 
     valid = params.test_valid[entry, slot]
     status = jnp.where(valid, status, 0)
-    score, passed = score_runs(params, entry, slot, status, output, output_length,
-                               params.test_output[entry, slot].astype(jnp.int32),
-                               params.test_output_length[entry, slot], valid, S_OK)
-    return Verdicts(score=score, passed=passed, total=valid.sum(1).astype(jnp.int32),
-                    syntax_error=jnp.any(valid & (status == S_SYNTAX), axis=1), status=status,
-                    steps=jnp.where(valid, steps, 0))
+    score, passed = score_runs(
+        params,
+        entry,
+        slot,
+        status,
+        output,
+        output_length,
+        params.test_output[entry, slot].astype(jnp.int32),
+        params.test_output_length[entry, slot],
+        valid,
+        S_OK,
+    )
+    return Verdicts(
+        score=score,
+        passed=passed,
+        total=valid.sum(1).astype(jnp.int32),
+        syntax_error=jnp.any(valid & (status == S_SYNTAX), axis=1),
+        status=status,
+        steps=jnp.where(valid, steps, 0),
+    )
 
 
 def verify_programs(params: TokenEnvParams, programs, language, entry, slot) -> Verdicts:
@@ -567,11 +671,13 @@ def verify_programs(params: TokenEnvParams, programs, language, entry, slot) -> 
     lanes = lambda a: jnp.repeat(a, M, axis=0)  # noqa: E731  one lane per (program, test)
     test = jnp.tile(jnp.arange(M), K)
     active = params.test_valid[lanes(entry), lanes(slot), test]
-    status, steps, output, output_length = run_lanes(params, lanes(programs), lanes(language), lanes(entry),
-                                                     lanes(slot), test, active)
+    status, steps, output, output_length = run_lanes(
+        params, lanes(programs), lanes(language), lanes(entry), lanes(slot), test, active
+    )
     per_program = lambda a: a.reshape((K, M) + a.shape[1:])  # noqa: E731
-    return score_programs(params, entry, slot, per_program(status), per_program(steps), per_program(output),
-                         per_program(output_length))
+    return score_programs(
+        params, entry, slot, per_program(status), per_program(steps), per_program(output), per_program(output_length)
+    )
 
 
 def score_runs(params, entry, slot, status, got, got_length, expected, expected_length, valid, ok_code):
@@ -591,15 +697,18 @@ def score_runs(params, entry, slot, status, got, got_length, expected, expected_
 
     # prefix: longest common prefix / expected length; an empty target scores 1 for an empty output
     agree = jnp.cumprod(((got == expected) & in_both).astype(jnp.int32), axis=2).sum(2)
-    per_prefix = jnp.where(expected_length == 0, (got_length == 0).astype(jnp.float32),
-                           agree / jnp.maximum(expected_length, 1))
+    per_prefix = jnp.where(
+        expected_length == 0, (got_length == 0).astype(jnp.float32), agree / jnp.maximum(expected_length, 1)
+    )
     prefix = jnp.where(ok, per_prefix, 0.0).sum(1) / count
 
     # pqt: brain_coder's absolute distance reward, bonus on exact match, failure_reward if any run failed
     base = params.pqt_base[entry, slot][:, None]
-    distance = (jnp.where(in_both, jnp.abs(got - expected), 0).sum(2)
-                + jnp.where(in_target & ~in_both, 1, 0).sum(2) * base
-                + jnp.maximum(got_length - expected_length, 0) * base)
+    distance = (
+        jnp.where(in_both, jnp.abs(got - expected), 0).sum(2)
+        + jnp.where(in_target & ~in_both, 1, 0).sum(2) * base
+        + jnp.maximum(got_length - expected_length, 0) * base
+    )
     unit = jnp.where(expected_length > 0, base * expected_length, base)
     bonus = (params.pqt_correct_bonus + params.pqt_code_length_bonus)[entry, slot]
     per_pqt = (unit - distance) / unit + jnp.where(passes, bonus[:, None], 0.0)
@@ -609,8 +718,11 @@ def score_runs(params, entry, slot, status, got, got_length, expected, expected_
     pqt = jnp.where(params.pqt_normalize[entry, slot] & (best != 0), total / jnp.where(best != 0, best, 1.0), total)
 
     mode = params.mode[entry, slot]
-    score = jnp.select([mode == MODE_ID["binary"], mode == MODE_ID["fraction"], mode == MODE_ID["pqt"]],
-                       [binary, fraction, pqt], prefix)
+    score = jnp.select(
+        [mode == MODE_ID["binary"], mode == MODE_ID["fraction"], mode == MODE_ID["pqt"]],
+        [binary, fraction, pqt],
+        prefix,
+    )
     return score.astype(jnp.float32), passed
 
 
@@ -630,7 +742,7 @@ def verify_finished(params: TokenEnvParams, finished, programs, language, entry,
     O = params.test_output.shape[3]
     programs = programs.reshape(P, -1)
     language, entry, slot, finished = (a.reshape(-1) for a in (language, entry, slot, finished))
-    needed = (finished[:, None] & params.test_valid[entry, slot]).reshape(-1)      # [P * M] lanes to run
+    needed = (finished[:, None] & params.test_valid[entry, slot]).reshape(-1)  # [P * M] lanes to run
     count = needed.sum()
     pad = (-P * M) % chunk
     lanes = jnp.concatenate([jnp.nonzero(needed, size=P * M, fill_value=0)[0], jnp.zeros(pad, jnp.int32)])
@@ -644,15 +756,22 @@ def verify_finished(params: TokenEnvParams, finished, programs, language, entry,
         target = jnp.where(real, lane, P * M)  # padding lanes scatter out of range (dropped)
         status, steps, output, output_length = (
             buffer.at[target].set(value, mode="drop")
-            for buffer, value in zip((status, steps, output, output_length), results))
+            for buffer, value in zip((status, steps, output, output_length), results)
+        )
         return start + chunk, status, steps, output, output_length
 
-    init = (jnp.int32(0), jnp.zeros(P * M, jnp.int32), jnp.zeros(P * M, jnp.int32),
-            jnp.zeros((P * M, O), jnp.int32), jnp.zeros(P * M, jnp.int32))
+    init = (
+        jnp.int32(0),
+        jnp.zeros(P * M, jnp.int32),
+        jnp.zeros(P * M, jnp.int32),
+        jnp.zeros((P * M, O), jnp.int32),
+        jnp.zeros(P * M, jnp.int32),
+    )
     _, status, steps, output, output_length = jax.lax.while_loop(lambda c: c[0] < count, body, init)
     per_program = lambda a: a.reshape((P, M) + a.shape[1:])  # noqa: E731
-    verdicts = score_programs(params, entry, slot, per_program(status), per_program(steps), per_program(output),
-                              per_program(output_length))
+    verdicts = score_programs(
+        params, entry, slot, per_program(status), per_program(steps), per_program(output), per_program(output_length)
+    )
     reward = jnp.where(finished, final_reward(params, verdicts), 0.0)
     return reward.reshape(shape), (finished & verdicts.success).reshape(shape), verdicts.passed.reshape(shape)
 
@@ -665,7 +784,17 @@ def status_names(codes) -> list[str]:
 
 
 __all__ = [
-    "JaxTokenEnv", "PoolEntry", "PoolInfo", "TokenEnvParams", "TokenEnvState", "Verdicts", "build_params",
-    "curriculum_entries", "final_reward", "sample_pool", "scheduler_weights", "verify_finished",
+    "JaxTokenEnv",
+    "PoolEntry",
+    "PoolInfo",
+    "TokenEnvParams",
+    "TokenEnvState",
+    "Verdicts",
+    "build_params",
+    "curriculum_entries",
+    "final_reward",
+    "sample_pool",
+    "scheduler_weights",
+    "verify_finished",
     "verify_programs",
 ]

@@ -55,10 +55,10 @@ def camel_case(name: str) -> str:
 def task_id(family: str, language: str | None = None) -> str:
     """The Task part of an id: the CamelCased family name; paper families drop their language ('paper-bf-print' -> 'PaperPrint')."""
     if family.startswith("paper-"):
-        rest = family[len("paper-"):]
+        rest = family[len("paper-") :]
         for prefix in ("befunge-", "bf-"):
             if rest.startswith(prefix):
-                rest = rest[len(prefix):]
+                rest = rest[len(prefix) :]
                 break
         return "Paper" + camel_case(rest)
     return camel_case(family)
@@ -84,7 +84,7 @@ def token_env_table() -> dict[str, dict[str, Any]]:
                 continue
             seen.add(entry.family)
             tied = entry.language or getattr(family_class(entry.family), "language", None)
-            for language in ((tied,) if tied else languages):
+            for language in (tied,) if tied else languages:
                 if language not in LANGUAGE_IDS:
                     continue
                 kwargs: dict[str, Any] = {"language": language, "task": entry.family}
@@ -93,7 +93,9 @@ def token_env_table() -> dict[str, dict[str, Any]]:
                 kwargs.update(LANGUAGE_DEFAULTS.get(language, {}))
                 identifier = env_id(language, entry.family)
                 if identifier in table:
-                    raise ValueError(f"env id {identifier} would be registered twice (families {table[identifier]['task']!r} and {entry.family!r})")
+                    raise ValueError(
+                        f"env id {identifier} would be registered twice (families {table[identifier]['task']!r} and {entry.family!r})"
+                    )
                 table[identifier] = kwargs
     return table
 

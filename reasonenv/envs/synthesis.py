@@ -54,14 +54,16 @@ class TokenSynthesisBase(gym.Env[TokenObservation, np.int64]):
         self.task_length = task_length
         self.action_space = spaces.Discrete(self.num_actions)
         length = self.options.max_program_length
-        self.observation_space = spaces.Dict({
-            "task": spaces.Box(0, TASK_VOCAB - 1, shape=(task_length,), dtype=np.int32),
-            "family": spaces.Discrete(FAMILY_ID_CAPACITY),
-            "language": spaces.Discrete(len(self.languages)),
-            "program": spaces.Box(0, self.num_actions - 1, shape=(length,), dtype=np.int32),
-            "action_mask": spaces.Box(0, 1, shape=(self.num_actions,), dtype=np.int8),
-            "action_effects": spaces.Box(0, NUM_EFFECTS - 1, shape=(self.num_actions,), dtype=np.int32),
-        })
+        self.observation_space = spaces.Dict(
+            {
+                "task": spaces.Box(0, TASK_VOCAB - 1, shape=(task_length,), dtype=np.int32),
+                "family": spaces.Discrete(FAMILY_ID_CAPACITY),
+                "language": spaces.Discrete(len(self.languages)),
+                "program": spaces.Box(0, self.num_actions - 1, shape=(length,), dtype=np.int32),
+                "action_mask": spaces.Box(0, 1, shape=(self.num_actions,), dtype=np.int8),
+                "action_effects": spaces.Box(0, NUM_EFFECTS - 1, shape=(self.num_actions,), dtype=np.int32),
+            }
+        )
         # Effect id per action slot, per language: fixed for the env's life, looked up at every observation.
         self._action_effects = {table.language: table.action_effects(self.num_actions) for table in tables}
         self._family_ids = family_ids()
@@ -99,7 +101,9 @@ class TokenSynthesisBase(gym.Env[TokenObservation, np.int64]):
         self._instance, self._instance_key, self._table = instance, key, table
         self._language_index = np.int64(language_index)
         if instance.family not in self._family_ids:
-            raise ValueError(f"instance family {instance.family!r} is not registered; known: {', '.join(self._family_ids)}")
+            raise ValueError(
+                f"instance family {instance.family!r} is not registered; known: {', '.join(self._family_ids)}"
+            )
         self._family_id = np.int64(self._family_ids[instance.family])
         self._task_obs = encode_task(instance.examples, instance_spec(instance), self.task_length)
         mask = self._mask_states.get(table.language)
@@ -122,13 +126,13 @@ class TokenSynthesisBase(gym.Env[TokenObservation, np.int64]):
         }
         return self._observation(), info
 
-    def step(
-        self, action: int | np.integer | np.ndarray
-    ) -> tuple[TokenObservation, float, bool, bool, dict[str, Any]]:
+    def step(self, action: int | np.integer | np.ndarray) -> tuple[TokenObservation, float, bool, bool, dict[str, Any]]:
         if self._done:
             if self._instance is None:
                 raise EpisodeEnded("step() was called before reset(); call reset() first")
-            raise EpisodeEnded("step() was called after the episode ended (terminated or truncated); call reset() first")
+            raise EpisodeEnded(
+                "step() was called after the episode ended (terminated or truncated); call reset() first"
+            )
         instance = self._instance
         assert instance is not None, "an episode that has not ended was started by reset()"
         act = self._check_action(action)
@@ -167,7 +171,9 @@ class TokenSynthesisBase(gym.Env[TokenObservation, np.int64]):
 
     def _check_action(self, action) -> int:
         plain_int = isinstance(action, (int, np.integer)) and not isinstance(action, (bool, np.bool_))
-        int_scalar_array = isinstance(action, np.ndarray) and action.shape == () and np.issubdtype(action.dtype, np.integer)
+        int_scalar_array = (
+            isinstance(action, np.ndarray) and action.shape == () and np.issubdtype(action.dtype, np.integer)
+        )
         if plain_int or int_scalar_array:
             act = int(action)
         else:
@@ -319,8 +325,13 @@ class SynthesisEnv(TokenSynthesisBase):
         self.options = self.config
         config = self.config
         self.source = TaskSource(
-            config.task, config.language, level=config.difficulty, config=config.task_config,
-            instance_seed=config.instance_seed, num_instances=config.num_instances, content_split=config.content_split,
+            config.task,
+            config.language,
+            level=config.difficulty,
+            config=config.task_config,
+            instance_seed=config.instance_seed,
+            num_instances=config.num_instances,
+            content_split=config.content_split,
         )
         import esolangs
 

@@ -90,7 +90,9 @@ class TaskSource:
             if self._in_split(instance):
                 break
             if fixed_seed is not None and fixed_index is not None:
-                raise ValueError(self._split_error("the instance is fixed (instance_seed, num_instances=1 or reset options)"))
+                raise ValueError(
+                    self._split_error("the instance is fixed (instance_seed, num_instances=1 or reset options)")
+                )
             drawn_seed = int(rng.integers(0, 2**31))
             drawn_index = int(rng.integers(0, self.num_instances))
         else:
@@ -123,7 +125,9 @@ def check_reset_options(options: Mapping[str, Any] | None) -> dict[str, Any]:
     if options is None:
         return {}
     if not isinstance(options, Mapping):
-        raise TypeError(f"reset options must be a dict with keys among {list(RESET_OPTIONS)}, got {type(options).__name__}")
+        raise TypeError(
+            f"reset options must be a dict with keys among {list(RESET_OPTIONS)}, got {type(options).__name__}"
+        )
     unknown = sorted(set(options) - set(RESET_OPTIONS))
     if unknown:
         raise ValueError(f"unknown reset option(s) {unknown}; accepted: {list(RESET_OPTIONS)}")
@@ -131,7 +135,9 @@ def check_reset_options(options: Mapping[str, Any] | None) -> dict[str, Any]:
         if len(options) > 1:
             raise ValueError("reset option 'instance' excludes 'seed' and 'index'")
         if not isinstance(options["instance"], Instance):
-            raise TypeError(f"reset option 'instance' must be a curricula Instance, got {type(options['instance']).__name__}")
+            raise TypeError(
+                f"reset option 'instance' must be a curricula Instance, got {type(options['instance']).__name__}"
+            )
     for key in ("seed", "index"):
         if key in options:
             value = options[key]

@@ -20,9 +20,27 @@ PROGRAM_CHARSET = string.printable
 """Action characters: every language's commands are printable ASCII or space, tab, newline."""
 
 _ASCII_FOR = {
-    "\u2014": "--", "\u2013": "-", "\u2212": "-", "\u2192": "->", "\u2190": "<-", "\u2191": "^", "\u2193": "v",
-    "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2026": "...", "\u00d7": "x", "\u00b7": "*",
-    "\u2022": "*", "\u2264": "<=", "\u2265": ">=", "\u2260": "!=", "\u00a0": " ", "\u2248": "~=", "\u21d2": "=>",
+    "\u2014": "--",
+    "\u2013": "-",
+    "\u2212": "-",
+    "\u2192": "->",
+    "\u2190": "<-",
+    "\u2191": "^",
+    "\u2193": "v",
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u2026": "...",
+    "\u00d7": "x",
+    "\u00b7": "*",
+    "\u2022": "*",
+    "\u2264": "<=",
+    "\u2265": ">=",
+    "\u2260": "!=",
+    "\u00a0": " ",
+    "\u2248": "~=",
+    "\u21d2": "=>",
 }
 _CHARSET = frozenset(PROMPT_CHARSET)
 
@@ -52,7 +70,7 @@ def show_bytes(data: bytes) -> str:
             parts.append("\\n")
         elif char == "\t":
             parts.append("\\t")
-        elif char in "\\\"":
+        elif char in '\\"':
             parts.append("\\" + char)
         elif 32 <= byte < 127:
             parts.append(char)
@@ -74,7 +92,7 @@ def build_prompt(instance: Instance, language: str) -> str:
         "",
         f"Input/output: {instance.io_format.strip()}",
         "",
-        'Examples (byte strings: \\n is a newline, \\xNN a byte in hexadecimal):',
+        "Examples (byte strings: \\n is a newline, \\xNN a byte in hexadecimal):",
     ]
     for number, example in enumerate(instance.examples, 1):
         lines.append(f"  {number}. input: {show_bytes(example.input)}  output: {show_bytes(example.output)}")
@@ -152,8 +170,13 @@ class TextSynthesisEnv(gym.Env[str, str]):
         self.config = config_from_kwargs(self.config_class, kwargs, type(self).__name__)
         config = self.config
         self.source = TaskSource(
-            config.task, config.language, level=config.difficulty, config=config.task_config,
-            instance_seed=config.instance_seed, num_instances=config.num_instances, content_split=config.content_split,
+            config.task,
+            config.language,
+            level=config.difficulty,
+            config=config.task_config,
+            instance_seed=config.instance_seed,
+            num_instances=config.num_instances,
+            content_split=config.content_split,
         )
         self.language = self.source.language
         self.cache = VerdictCache(config.cache_size)
@@ -198,9 +221,13 @@ class TextSynthesisEnv(gym.Env[str, str]):
         if self._done:
             if self._instance is None:
                 raise EpisodeEnded("step() was called before reset(); call reset() first")
-            raise EpisodeEnded("step() was called after the episode ended (terminated or truncated); call reset() first")
+            raise EpisodeEnded(
+                "step() was called after the episode ended (terminated or truncated); call reset() first"
+            )
         if not isinstance(action, str):
-            raise ActionTypeError(f"action must be the program text as a str (Text space), got {type(action).__name__} {action!r:.80}")
+            raise ActionTypeError(
+                f"action must be the program text as a str (Text space), got {type(action).__name__} {action!r:.80}"
+            )
         if len(action) > self.config.max_program_chars:
             raise ActionOutOfRange(
                 f"program text has {len(action)} characters, more than max_program_chars={self.config.max_program_chars}"

@@ -14,7 +14,9 @@ CONFIG = {"dim": 16, "heads": 2, "layers": 1, "window": 4, "top_k": 2, "hidden":
 
 
 def observation_after(actions):
-    env = PadActions(SynthesisEnv(language="bf", task="echo-byte", difficulty=0, max_program_length=8, task_length=64), 12)
+    env = PadActions(
+        SynthesisEnv(language="bf", task="echo-byte", difficulty=0, max_program_length=8, task_length=64), 12
+    )
     obs, _ = env.reset(seed=0)
     for action in actions:
         obs, *_ = env.step(action)

@@ -31,7 +31,9 @@ stages:
 TINY = dict(
     model_config={"dim": 16, "heads": 2, "layers": 1, "window": 4, "top_k": 2, "hidden": 16},
     ppo={"train_batch_size": 64, "minibatch_size": 32, "num_epochs": 1},
-    max_program_length=8, checkpoint_every=1, backend="jax",
+    max_program_length=8,
+    checkpoint_every=1,
+    backend="jax",
 )
 SETTINGS = {"num_envs": 8, "pool_size": 4, "pool_refresh": 1, "verify_chunk": 32}
 
@@ -59,8 +61,9 @@ def trained_run(tmp_path_factory):
     code = FRESH_RUN % {"tiny": TINY, "curriculum": str(curriculum), "run": str(run), "settings": SETTINGS}
     # A compile cache of this test session only: the resume below loads what the first run compiled.
     env = {**os.environ, "REASONENV_JAX_CACHE": str(folder / "jax_cache")}
-    done = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=REPO, capture_output=True, text=True,
-                          timeout=900, env=env)
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], cwd=REPO, capture_output=True, text=True, timeout=900, env=env
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return run, curriculum, done.stdout
 

@@ -47,8 +47,13 @@ def test_plain_answer_carries_text_usage_and_sends_the_messages(server):
 
 
 def test_every_retryable_fault_is_retried_until_an_answer_comes(server):
-    faults = [Fault("status", code=500), Fault("status", code=503), Fault("slow", delay=1.0),
-              Fault("malformed"), Fault("empty_choices")]
+    faults = [
+        Fault("status", code=500),
+        Fault("status", code=503),
+        Fault("slow", delay=1.0),
+        Fault("malformed"),
+        Fault("empty_choices"),
+    ]
     response = ask(server, faults)
     assert response.text == ANSWER and response.error is None
     assert response.faults == ["HTTP 500", "HTTP 503", "timeout", "malformed JSON", "empty choices"]
@@ -80,8 +85,10 @@ def test_an_answer_without_a_code_block_is_returned_as_is(server):
 
 
 def test_backoff_is_exponential_with_full_jitter_and_capped():
-    model = OpenAIChatModel(ChatConfig(model="m", base_url="http://127.0.0.1:9/v1", backoff_base_s=0.5, backoff_max_s=4.0),
-                            rng=random.Random(1))
+    model = OpenAIChatModel(
+        ChatConfig(model="m", base_url="http://127.0.0.1:9/v1", backoff_base_s=0.5, backoff_max_s=4.0),
+        rng=random.Random(1),
+    )
     for retry in range(6):
         delays = [model.backoff(retry, None) for _ in range(200)]
         assert min(delays) >= 0 and max(delays) <= min(4.0, 0.5 * 2**retry)
@@ -113,6 +120,7 @@ def test_concurrency_is_bounded():
         return ANSWER
 
     with FakeOpenAIServer(responder=slow_answer) as running:
+
         async def go():
             model = OpenAIChatModel(ChatConfig(model="m", base_url=running.base_url, concurrency=3))
             try:

@@ -18,19 +18,23 @@ A, T, L = 9, 48, 24
 
 
 def observation_space():
-    return spaces.Dict({
-        "task": spaces.Box(0, 263, (T,), np.int32),
-        "family": spaces.Discrete(512),
-        "language": spaces.Discrete(1),
-        "program": spaces.Box(0, A - 1, (L,), np.int32),
-        "action_mask": spaces.Box(0, 1, (A,), np.int8),
-        "action_effects": spaces.Box(0, 63, (A,), np.int32),
-    })
+    return spaces.Dict(
+        {
+            "task": spaces.Box(0, 263, (T,), np.int32),
+            "family": spaces.Discrete(512),
+            "language": spaces.Discrete(1),
+            "program": spaces.Box(0, A - 1, (L,), np.int32),
+            "action_mask": spaces.Box(0, 1, (A,), np.int8),
+            "action_effects": spaces.Box(0, 63, (A,), np.int32),
+        }
+    )
 
 
 def make(name: str, **model_config):
     torch.manual_seed(0)
-    return MODELS[name](observation_space=observation_space(), action_space=spaces.Discrete(A), model_config=model_config)
+    return MODELS[name](
+        observation_space=observation_space(), action_space=spaces.Discrete(A), model_config=model_config
+    )
 
 
 def batch(size: int, seed: int = 0, task_tokens=(1, T), program_tokens=(0, L)) -> dict[str, np.ndarray]:
@@ -46,13 +50,21 @@ def batch(size: int, seed: int = 0, task_tokens=(1, T), program_tokens=(0, L)) -
     mask = (rng.random((size, A)) < 0.6).astype(np.int8)
     mask[np.arange(size), rng.integers(0, A, size)] = 1
     effects = np.tile(np.arange(1, A + 1, dtype=np.int32), (size, 1))
-    return {"task": task, "program": program, "action_mask": mask, "action_effects": effects,
-            "family": np.zeros(size, np.int64), "language": np.zeros(size, np.int64)}
+    return {
+        "task": task,
+        "program": program,
+        "action_mask": mask,
+        "action_effects": effects,
+        "family": np.zeros(size, np.int64),
+        "language": np.zeros(size, np.int64),
+    }
 
 
 def logits_of(model, obs: dict[str, np.ndarray]) -> torch.Tensor:
     with torch.no_grad():
-        return model.forward_inference({Columns.OBS: {k: torch.as_tensor(v) for k, v in obs.items()}})[Columns.ACTION_DIST_INPUTS]
+        return model.forward_inference({Columns.OBS: {k: torch.as_tensor(v) for k, v in obs.items()}})[
+            Columns.ACTION_DIST_INPUTS
+        ]
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))
@@ -121,7 +133,7 @@ def test_logits_follow_action_slots_permuted_with_their_effects(name):
     permuted["action_mask"] = obs["action_mask"][:, perm]
     program = obs["program"].copy()
     nonzero = program != 0
-    program[nonzero] = inverse[program[nonzero]]          # old action a now sits at slot inverse[a]
+    program[nonzero] = inverse[program[nonzero]]  # old action a now sits at slot inverse[a]
     permuted["program"] = program
     assert not np.array_equal(program, obs["program"])
     original = logits_of(model, obs)

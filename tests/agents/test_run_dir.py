@@ -17,7 +17,9 @@ def test_checkpoints_are_complete_or_absent_and_old_ones_pruned(tmp_path):
         (path / "weights").write_text("w")
 
     for iteration in (5, 10, 15):
-        rd.save_checkpoint(tmp_path, iteration, save_algorithm, {"stage": iteration // 5}, {"iteration": iteration}, keep=2)
+        rd.save_checkpoint(
+            tmp_path, iteration, save_algorithm, {"stage": iteration // 5}, {"iteration": iteration}, keep=2
+        )
     assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == ["iter_000010", "iter_000015", "latest.json"]
     assert rd.latest_checkpoint(tmp_path).name == "iter_000015"
 
@@ -45,8 +47,10 @@ def test_resolve_checkpoint_accepts_run_checkpoint_and_algorithm_dirs(tmp_path):
 
 
 def test_progress_round_trips_through_csv(tmp_path):
-    rows = [{"iteration": 1, "timesteps": 100, "wall_s": 1.5, "success/emit-char": 0.25, "stage_name": "emit"},
-            {"iteration": 2, "timesteps": 200, "wall_s": 3.0, "success/emit-char": None, "stage_name": "emit"}]
+    rows = [
+        {"iteration": 1, "timesteps": 100, "wall_s": 1.5, "success/emit-char": 0.25, "stage_name": "emit"},
+        {"iteration": 2, "timesteps": 200, "wall_s": 3.0, "success/emit-char": None, "stage_name": "emit"},
+    ]
     rd.write_progress(tmp_path, rows, ["iteration", "timesteps", "wall_s", "success/emit-char", "stage_name"])
     back = rd.read_progress(tmp_path)
     assert back[0] == {"iteration": 1, "timesteps": 100, "wall_s": 1.5, "success/emit-char": 0.25, "stage_name": "emit"}
@@ -57,8 +61,12 @@ def test_episode_counts_read_summed_metrics_and_ignore_restored_nans():
     pytest.importorskip("ray.rllib")
     from agents.rllib_callbacks import episode_counts
 
-    results = {"curriculum": {"episodes": {"0|emit-char": 12.0, "1|echo-byte": 4, "0|old": math.nan},
-                              "successes": {"0|emit-char": 3.0, "1|echo-byte": 4}}}
+    results = {
+        "curriculum": {
+            "episodes": {"0|emit-char": 12.0, "1|echo-byte": 4, "0|old": math.nan},
+            "successes": {"0|emit-char": 3.0, "1|echo-byte": 4},
+        }
+    }
     assert episode_counts(results) == {(0, "emit-char"): (12, 3), (1, "echo-byte"): (4, 4)}
 
 
@@ -87,4 +95,4 @@ def test_interleaved_results_keep_every_window_at_the_iteration_rate():
     assert len(results) == 135 and sum(r.success for r in results) == 75
     current = [r.success for r in results if r.stage == 1]
     rate = 70 / 130
-    assert all(abs(sum(current[i:i + 64]) / 64 - rate) <= 2 / 64 for i in range(len(current) - 63))
+    assert all(abs(sum(current[i : i + 64]) / 64 - rate) <= 2 / 64 for i in range(len(current) - 63))

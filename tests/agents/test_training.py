@@ -98,17 +98,37 @@ def test_bad_arguments_get_one_line_and_create_nothing(tmp_path):
         (["--budget", "soon"], "is not a duration"),
     ]
     for args, message in cases:
-        done = subprocess.run(train_command(*args, "--out", str(out)), capture_output=True, text=True, timeout=120, cwd=REPO)
+        done = subprocess.run(
+            train_command(*args, "--out", str(out)), capture_output=True, text=True, timeout=120, cwd=REPO
+        )
         assert done.returncode == 2, (args, done.stderr)
         lines = done.stderr.strip().splitlines()
-        assert len(lines) == 1 and lines[0].startswith("reasonenv train: error:") and message in lines[0], (args, done.stderr)
+        assert len(lines) == 1 and lines[0].startswith("reasonenv train: error:") and message in lines[0], (
+            args,
+            done.stderr,
+        )
     assert not out.exists()
 
 
 def test_train_writes_the_run_directory_and_load_policy_acts(tmp_path, ray_temp):
     done = subprocess.run(
-        train_command("--timesteps", "300", "--config", str(tiny_config(tmp_path)), "--out", str(tmp_path), "--name", "run", "--seed", "3"),
-        capture_output=True, text=True, timeout=240, cwd=REPO, env=environment(ray_temp),
+        train_command(
+            "--timesteps",
+            "300",
+            "--config",
+            str(tiny_config(tmp_path)),
+            "--out",
+            str(tmp_path),
+            "--name",
+            "run",
+            "--seed",
+            "3",
+        ),
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=REPO,
+        env=environment(ray_temp),
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     run = tmp_path / "run"
@@ -116,7 +136,17 @@ def test_train_writes_the_run_directory_and_load_policy_acts(tmp_path, ray_temp)
     assert config["seed"] == 3 and config["ppo"]["train_batch_size"] == 128 and config["model"] == "small-context"
     rows = (run / "progress.csv").read_text().splitlines()
     header = rows[0].split(",")
-    for column in ("timesteps", "wall_s", "stage", "mean_return", "success/emit-char", "kl", "entropy", "vf_explained_var", "clip_fraction"):
+    for column in (
+        "timesteps",
+        "wall_s",
+        "stage",
+        "mean_return",
+        "success/emit-char",
+        "kl",
+        "entropy",
+        "vf_explained_var",
+        "clip_fraction",
+    ):
         assert column in header
     assert len(rows) - 1 >= 2 and int(rows[-1].split(",")[header.index("timesteps")]) >= 300
     assert (run / "learning_curve.png").stat().st_size > 1000
@@ -159,10 +189,26 @@ def test_resume_after_kill_9_continues_at_the_same_stage(tmp_path, ray_temp):
     curriculum = tmp_path / "two-stages.yaml"
     curriculum.write_text(TWO_STAGES)
     run = tmp_path / "run"
-    command = train_command("--curriculum", str(curriculum), "--timesteps", "1000000",
-                            "--config", str(tiny_config(tmp_path)), "--out", str(tmp_path), "--name", "run")
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO,
-                               env=environment(ray_temp), start_new_session=True)
+    command = train_command(
+        "--curriculum",
+        str(curriculum),
+        "--timesteps",
+        "1000000",
+        "--config",
+        str(tiny_config(tmp_path)),
+        "--out",
+        str(tmp_path),
+        "--name",
+        "run",
+    )
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=REPO,
+        env=environment(ray_temp),
+        start_new_session=True,
+    )
     try:
         deadline = time.time() + 240
         checkpoint_stage = None
@@ -180,10 +226,23 @@ def test_resume_after_kill_9_continues_at_the_same_stage(tmp_path, ray_temp):
         os.killpg(process.pid, signal.SIGKILL)  # kill -9 the trainer and whatever it started in its session
         process.wait(timeout=30)
         kill_processes_mentioning(ray_temp)
-    saved = json.loads((run / "checkpoints" / json.loads((run / "checkpoints" / "latest.json").read_text())["checkpoint"] / "progress.json").read_text())
+    saved = json.loads(
+        (
+            run
+            / "checkpoints"
+            / json.loads((run / "checkpoints" / "latest.json").read_text())["checkpoint"]
+            / "progress.json"
+        ).read_text()
+    )
 
-    done = subprocess.run(train_command("--resume", str(run), "--timesteps", str(saved["timesteps"] + 200)),
-                          capture_output=True, text=True, timeout=240, cwd=REPO, env=environment(ray_temp))
+    done = subprocess.run(
+        train_command("--resume", str(run), "--timesteps", str(saved["timesteps"] + 200)),
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=REPO,
+        env=environment(ray_temp),
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert f"iteration {saved['iteration']}," in done.stdout and "stage 1" in done.stdout
     resumed = [r for r in _rows(run) if int(r["iteration"]) > saved["iteration"]]
@@ -204,15 +263,45 @@ def test_train_joins_a_ray_start_cluster(tmp_path, ray_temp):
     env = environment(ray_temp)
     ray = str(Path(PYTHON).parent / "ray")
     started = subprocess.run(
-        [ray, "start", "--head", "--port", str(port), "--num-cpus", "1", "--node-ip-address", "127.0.0.1",
-         "--temp-dir", ray_temp, "--include-dashboard=false", "--disable-usage-stats"],
-        capture_output=True, text=True, timeout=180, env=env,
+        [
+            ray,
+            "start",
+            "--head",
+            "--port",
+            str(port),
+            "--num-cpus",
+            "1",
+            "--node-ip-address",
+            "127.0.0.1",
+            "--temp-dir",
+            ray_temp,
+            "--include-dashboard=false",
+            "--disable-usage-stats",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=env,
     )
     assert started.returncode == 0, started.stderr[-3000:]
     done = subprocess.run(
-        train_command("--address", f"127.0.0.1:{port}", "--timesteps", "200", "--config", str(tiny_config(tmp_path)),
-                      "--out", str(tmp_path), "--name", "run"),
-        capture_output=True, text=True, timeout=240, cwd=REPO, env=env,
+        train_command(
+            "--address",
+            f"127.0.0.1:{port}",
+            "--timesteps",
+            "200",
+            "--config",
+            str(tiny_config(tmp_path)),
+            "--out",
+            str(tmp_path),
+            "--name",
+            "run",
+        ),
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=REPO,
+        env=env,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert f"joined Ray cluster at 127.0.0.1:{port}" in done.stdout

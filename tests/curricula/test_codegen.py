@@ -123,7 +123,9 @@ def run_befunge(code: str, stdin: bytes = b"") -> esolangs.Execution:
 
 def test_befunge_push_evaluates_to_the_value():
     rng = np.random.default_rng(RNG_SEED)
-    values = list(range(-40, 1100, 7)) + [int(v) for v in rng.integers(-(2**31), 2**31, size=40)] + [2**31 - 1, -(2**31)]
+    values = (
+        list(range(-40, 1100, 7)) + [int(v) for v in rng.integers(-(2**31), 2**31, size=40)] + [2**31 - 1, -(2**31)]
+    )
     for start in range(0, len(values), 60):
         chunk = values[start : start + 60]
         program = befunge_layout([befunge_push(v) + "." for v in chunk] + ["@"])

@@ -197,7 +197,12 @@ def test_split_is_the_same_in_another_process_with_another_hash_seed():
         " for f, l in (('reverse', None), ('emit-char', 2), ('emit-string', 1)) for i in range(60)))"
     )
     env = dict(os.environ, PYTHONHASHSEED="12345")
-    there = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout.strip()
-    here = "".join("1" if is_heldout(make_task(f, level=l).instance(2, i)) else "0"
-                   for f, l in (("reverse", None), ("emit-char", 2), ("emit-string", 1)) for i in range(60))
+    there = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    ).stdout.strip()
+    here = "".join(
+        "1" if is_heldout(make_task(f, level=l).instance(2, i)) else "0"
+        for f, l in (("reverse", None), ("emit-char", 2), ("emit-string", 1))
+        for i in range(60)
+    )
     assert there == here and "1" in here and "0" in here

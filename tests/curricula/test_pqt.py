@@ -144,7 +144,9 @@ def test_python_solutions_run_as_real_programs():
         inst = make_task(name).instance(0, 0)
         case = inst.tests[0]
         result = subprocess.run(
-            [sys.executable, "-c", make_task(name).python_solution(inst)], input=case.input, capture_output=True,
+            [sys.executable, "-c", make_task(name).python_solution(inst)],
+            input=case.input,
+            capture_output=True,
             timeout=30,
         )
         assert result.stdout == case.output, (name, result.stderr)
@@ -180,8 +182,11 @@ def test_brain_coders_known_programs_pass_generated_instances(name):
 def test_known_dedup_program_exceeds_the_budget_inside_its_own_distribution():
     # why dedup ships its own reference program (see Dedup.bf_solution)
     run = esolangs.run(
-        "bf", family_class("dedup").known_bf, bytes([3, 4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 0]),
-        max_steps=pqt.PQT_MAX_STEPS, **pqt.run_options(256),
+        "bf",
+        family_class("dedup").known_bf,
+        bytes([3, 4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 0]),
+        max_steps=pqt.PQT_MAX_STEPS,
+        **pqt.run_options(256),
     )
     assert run.status == "step_limit"
 
@@ -208,7 +213,11 @@ def test_original_cases_fixed_in_brain_coders_source():
     assert cases(original("find"))[5] == ([1, 2, 12, 0], [1]) and len(original("find").tests) == 12
     assert cases(original("prefix"))[1] == ([1, 2, 3, 0, 1, 2, 17, 14, 0], [1, 2, 0])
     assert cases(original("count-char"))[:5] == [
-        ([10, 0], [0]), ([1, 0], [1]), ([1, 1, 0], [2]), ([9, 4, 19, 11, 5, 0], [0]), ([24, 11, 26, 1, 15, 0], [1])
+        ([10, 0], [0]),
+        ([1, 0], [1]),
+        ([1, 1, 0], [2]),
+        ([9, 4, 19, 11, 5, 0], [0]),
+        ([24, 11, 26, 1, 15, 0], [1]),
     ]
     # BooleanLogicTask: X(~Z) + (~Y)(~Z) + (~X)YZ over itertools.product order
     table = cases(original("bool-logic"))
@@ -257,7 +266,9 @@ def test_pqt_reward_reproduces_brain_coders_own_test_value():
     inst = original("reverse")
     cases27 = pqt.Reverse.original_cases(base=27)
     inst27 = dataclasses.replace(
-        inst, tests=tuple(TestCase(bytes(i), bytes(o)) for i, o in cases27), run_options=pqt.run_options(27),
+        inst,
+        tests=tuple(TestCase(bytes(i), bytes(o)) for i, o in cases27),
+        run_options=pqt.run_options(27),
         scoring={"mode": "pqt", "base": 27},
     )
     near = evaluate(inst27, ">,>,>,.<.<.<.", "bf")[0]

@@ -14,10 +14,40 @@ from curricula.suites import get_suite
 from curricula.verify import execute
 
 PQT_NAMES = {
-    "reverse", "remove-char", "count-char", "add", "bool-logic", "print-hello", "echo-twice", "echo-thrice",
-    "copy-reverse", "zero-cascade", "cascade", "shift-left", "shift-right", "riffle", "unriffle", "middle-char",
-    "remove-last", "remove-last-two", "echo-alternating", "echo-half", "length", "echo-second-seq", "echo-nth-seq",
-    "substring", "divide-2", "dedup", "print", "echo", "prefix", "find", "sort3", "multiply", "divmod", "fib",
+    "reverse",
+    "remove-char",
+    "count-char",
+    "add",
+    "bool-logic",
+    "print-hello",
+    "echo-twice",
+    "echo-thrice",
+    "copy-reverse",
+    "zero-cascade",
+    "cascade",
+    "shift-left",
+    "shift-right",
+    "riffle",
+    "unriffle",
+    "middle-char",
+    "remove-last",
+    "remove-last-two",
+    "echo-alternating",
+    "echo-half",
+    "length",
+    "echo-second-seq",
+    "echo-nth-seq",
+    "substring",
+    "divide-2",
+    "dedup",
+    "print",
+    "echo",
+    "prefix",
+    "find",
+    "sort3",
+    "multiply",
+    "divmod",
+    "fib",
     "count-down",
 }
 SOLUTION_SAMPLE = 200
@@ -56,8 +86,16 @@ def test_level_zero_asks_for_a_tiny_output(family):
 
 
 def test_level_zero_is_solved_by_short_programs_a_random_search_can_hit():
-    for family, program in [("emit-char", "+."), ("echo-byte", ",."), ("increment-byte", ",+."), ("emit-string", "+."),
-                            ("emit-repeated", "+."), ("echo-all", ",."), ("add-constant", ",+."), ("echo-twice-byte", ",..")]:
+    for family, program in [
+        ("emit-char", "+."),
+        ("echo-byte", ",."),
+        ("increment-byte", ",+."),
+        ("emit-string", "+."),
+        ("emit-repeated", "+."),
+        ("echo-all", ",."),
+        ("add-constant", ",+."),
+        ("echo-twice-byte", ",.."),
+    ]:
         for inst in make_task(family, level=0).instances(10):
             assert_passes(inst, program, "bf")
 

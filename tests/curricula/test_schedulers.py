@@ -28,7 +28,10 @@ def staged(window: int = 4, threshold: float = 0.75, demotion: float | None = No
             "promotion": promotion,
             "stages": [
                 {"name": "a", "mixture": [{"family": "emit-char", "level": 0}]},
-                {"name": "b", "mixture": [{"family": "emit-char", "level": 1, "weight": 3}, {"family": "echo-byte", "weight": 1}]},
+                {
+                    "name": "b",
+                    "mixture": [{"family": "emit-char", "level": 1, "weight": 3}, {"family": "echo-byte", "weight": 1}],
+                },
                 {"name": "c", "mixture": [{"family": "echo-all"}]},
             ],
         }
@@ -182,9 +185,17 @@ def test_bf_basics_is_ordered_from_one_character_to_reverse():
         ({"promotion": {"threshold": 0.5, "demotion": 0.6}}, "promotion.demotion", "threshold"),
         ({"language": "brainfork"}, "language", "unknown language"),
         ({"stages": [{"mixture": [{"family": "emit-chr"}]}]}, r"stages\[0\].mixture\[0\].family", "emit-char"),
-        ({"stages": [{"mixture": [{"family": "emit-char", "level": 99}]}]}, r"stages\[0\].mixture\[0\].level", "must be an int in"),
+        (
+            {"stages": [{"mixture": [{"family": "emit-char", "level": 99}]}]},
+            r"stages\[0\].mixture\[0\].level",
+            "must be an int in",
+        ),
         ({"stages": [{"mixture": [{"family": "emit-char", "weight": 0}]}]}, r"stages\[0\].mixture\[0\].weight", "> 0"),
-        ({"stages": [{"mixture": [{"family": "emit-char", "config": {"nope": 1}}]}]}, r"stages\[0\].mixture\[0\].config", "nope"),
+        (
+            {"stages": [{"mixture": [{"family": "emit-char", "config": {"nope": 1}}]}]},
+            r"stages\[0\].mixture\[0\].config",
+            "nope",
+        ),
         ({"stages": [{"mixture": [{"family": "emit-char"}], "rule": 1}]}, r"stages\[0\].rule", "unknown key"),
     ],
 )

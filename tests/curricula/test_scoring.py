@@ -12,7 +12,14 @@ from esolangs import Execution
 def make_instance(outputs: list[bytes], scoring: dict | None = None) -> Instance:
     tests = tuple(TestCase(b"", out) for out in outputs)
     return Instance(
-        family="hand-made", description="", io_format="", examples=(), tests=tests, config={}, seed=0, index=0,
+        family="hand-made",
+        description="",
+        io_format="",
+        examples=(),
+        tests=tests,
+        config={},
+        seed=0,
+        index=0,
         scoring=scoring or {},
     )
 

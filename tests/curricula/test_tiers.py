@@ -22,7 +22,48 @@ NAMES = [cls.name for cls in ALL]
 WITH_BF = [cls for cls in ALL if cls().bf_solution(cls().instance(0, 0)) is not None]
 
 RESERVED = set(
-    ["reverse", "remove-char", "count-char", "add", "bool-logic", "print-hello", "echo-twice", "echo-thrice", "copy-reverse", "zero-cascade", "cascade", "shift-left", "shift-right", "riffle", "unriffle", "middle-char", "remove-last", "remove-last-two", "echo-alternating", "echo-half", "length", "echo-second-seq", "echo-nth-seq", "substring", "divide-2", "dedup", "print", "echo", "prefix", "find", "sort3", "multiply", "divmod", "fib", "count-down", "emit-char", "emit-string", "echo-byte", "echo-all", "add-constant"]
+    [
+        "reverse",
+        "remove-char",
+        "count-char",
+        "add",
+        "bool-logic",
+        "print-hello",
+        "echo-twice",
+        "echo-thrice",
+        "copy-reverse",
+        "zero-cascade",
+        "cascade",
+        "shift-left",
+        "shift-right",
+        "riffle",
+        "unriffle",
+        "middle-char",
+        "remove-last",
+        "remove-last-two",
+        "echo-alternating",
+        "echo-half",
+        "length",
+        "echo-second-seq",
+        "echo-nth-seq",
+        "substring",
+        "divide-2",
+        "dedup",
+        "print",
+        "echo",
+        "prefix",
+        "find",
+        "sort3",
+        "multiply",
+        "divmod",
+        "fib",
+        "count-down",
+        "emit-char",
+        "emit-string",
+        "echo-byte",
+        "echo-all",
+        "add-constant",
+    ]
 )
 
 
@@ -331,8 +372,13 @@ def test_python_reference_runs_as_a_real_program(name):
     family = make_task(name)
     inst = family.instance(0, 0)
     for case in inst.tests[:2]:
-        done = subprocess.run([sys.executable, "-c", family.python_solution(inst)], input=case.input,
-                              capture_output=True, timeout=60, check=True)
+        done = subprocess.run(
+            [sys.executable, "-c", family.python_solution(inst)],
+            input=case.input,
+            capture_output=True,
+            timeout=60,
+            check=True,
+        )
         assert done.stdout == case.output
 
 

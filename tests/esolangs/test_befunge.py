@@ -30,6 +30,7 @@ def expect(source, output, stdin=b"", engine="fast", status="ok", steps=None, **
 
 # ---------------------------------------------------------------- registry and data
 
+
 def test_registered_under_name_and_alias():
     language = esolangs.get("befunge93")
     assert esolangs.get("befunge") is language
@@ -42,7 +43,7 @@ def test_alphabet_is_single_command_characters_with_space_and_newline():
     assert len(alphabet) == len(set(alphabet)) == 38
     assert alphabet[:10] == tuple("0123456789")
     assert " " in alphabet and "\n" in alphabet
-    assert set("+-*/%!`><^v?_|\":\\$.,#gp&~@") <= set(alphabet)
+    assert set('+-*/%!`><^v?_|":\\$.,#gp&~@') <= set(alphabet)
     assert all(len(token) == 1 for token in alphabet)
 
 
@@ -72,33 +73,37 @@ def test_sample_program_prints_its_expected_output(engine):
 
 # ---------------------------------------------------------------- arithmetic and stack
 
-@pytest.mark.parametrize("source, output", [
-    ("34+.@", b"7 "),
-    ("93-.@", b"6 "),
-    ("39-.@", b"-6 "),
-    ("67*.@", b"42 "),
-    ("92/.@", b"4 "),
-    ("92%.@", b"1 "),
-    ("07-2/.@", b"-3 "),     # truncation toward zero, not floor
-    ("07-2%.@", b"-1 "),
-    ("702-/.@", b"-3 "),
-    ("702-%.@", b"1 "),
-    ("07-02-/.@", b"3 "),
-    ("07-02-%.@", b"-1 "),
-    ("50/.@", b"0 "),        # division by zero gives 0
-    ("50%.@", b"0 "),
-    ("00/.@", b"0 "),
-    ("0!.5!.@", b"1 0 "),
-    ("53`.35`.55`.@", b"1 0 0 "),
-    ("12\\..@", b"1 2 "),
-    ("5:..@", b"5 5 "),
-    ("12$.@", b"1 "),
-    (".@", b"0 "),           # pop on empty gives 0
-    ("+.@", b"0 "),
-    (":..@", b"0 0 "),
-    ("\\..@", b"0 0 "),
-    ("$.@", b"0 "),
-])
+
+@pytest.mark.parametrize(
+    "source, output",
+    [
+        ("34+.@", b"7 "),
+        ("93-.@", b"6 "),
+        ("39-.@", b"-6 "),
+        ("67*.@", b"42 "),
+        ("92/.@", b"4 "),
+        ("92%.@", b"1 "),
+        ("07-2/.@", b"-3 "),  # truncation toward zero, not floor
+        ("07-2%.@", b"-1 "),
+        ("702-/.@", b"-3 "),
+        ("702-%.@", b"1 "),
+        ("07-02-/.@", b"3 "),
+        ("07-02-%.@", b"-1 "),
+        ("50/.@", b"0 "),  # division by zero gives 0
+        ("50%.@", b"0 "),
+        ("00/.@", b"0 "),
+        ("0!.5!.@", b"1 0 "),
+        ("53`.35`.55`.@", b"1 0 0 "),
+        ("12\\..@", b"1 2 "),
+        ("5:..@", b"5 5 "),
+        ("12$.@", b"1 "),
+        (".@", b"0 "),  # pop on empty gives 0
+        ("+.@", b"0 "),
+        (":..@", b"0 0 "),
+        ("\\..@", b"0 0 "),
+        ("$.@", b"0 "),
+    ],
+)
 def test_arithmetic_and_stack_commands(engine, source, output):
     expect(source, output, engine=engine)
 
@@ -129,6 +134,7 @@ def test_comma_writes_value_mod_256(engine):
 
 # ---------------------------------------------------------------- movement
 
+
 def test_string_mode_pushes_every_cell_including_spaces_and_commands(engine):
     expect('"a b",,,@', b"b a", engine=engine)
     expect('"@#"..@', b"35 64 ", engine=engine)
@@ -155,14 +161,14 @@ def test_wrap_leaving_bottom_edge(engine):
 
 
 def test_horizontal_branch_directions(engine):
-    expect("0#@_2.@", b"2 ", engine=engine, steps=6)    # zero goes right
-    expect("1#@_2.@", b"", engine=engine, steps=4)      # nonzero goes left onto '@'
-    expect("#@_2.@", b"2 ", engine=engine)              # empty stack pops 0
+    expect("0#@_2.@", b"2 ", engine=engine, steps=6)  # zero goes right
+    expect("1#@_2.@", b"", engine=engine, steps=4)  # nonzero goes left onto '@'
+    expect("#@_2.@", b"2 ", engine=engine)  # empty stack pops 0
 
 
 def test_vertical_branch_directions(engine):
     below = "  >3.@"
-    bottom_row = "\n" * 22 + "  >4.@"                  # row 24, reached by wrapping upwards
+    bottom_row = "\n" * 22 + "  >4.@"  # row 24, reached by wrapping upwards
     expect("v\n>0|\n" + below + bottom_row, b"3 ", engine=engine)
     expect("v\n>1|\n" + below + bottom_row, b"4 ", engine=engine)
 
@@ -184,11 +190,12 @@ def test_line_ends_lf_crlf_and_cr(engine):
 
 # ---------------------------------------------------------------- grid access
 
+
 def test_get_reads_cells_and_zero_outside(engine):
-    expect("10g.@", b"48 ", engine=engine)                 # cell (1,0) is '0'
-    expect("99*9+0g.@", b"0 ", engine=engine)              # x = 90
-    expect("01-0g.@", b"0 ", engine=engine)                # x = -1
-    expect("055*g.@", b"0 ", engine=engine)                # y = 25
+    expect("10g.@", b"48 ", engine=engine)  # cell (1,0) is '0'
+    expect("99*9+0g.@", b"0 ", engine=engine)  # x = 90
+    expect("01-0g.@", b"0 ", engine=engine)  # x = -1
+    expect("055*g.@", b"0 ", engine=engine)  # y = 25
     expect("00g.@", b"48 ", engine=engine)
 
 
@@ -199,14 +206,14 @@ def test_put_stores_and_get_reads_back(engine):
 
 def test_put_outside_the_grid_is_ignored(engine):
     expect('"X"09-0p09-0g.@', b"0 ", engine=engine)
-    expect('"X"0&p.@', b"0 ", b"25", engine)              # y = 25 is outside; all three are popped
+    expect('"X"0&p.@', b"0 ", b"25", engine)  # y = 25 is outside; all three are popped
     expect("&&&p1.@", b"1 ", b"7 -2147483648 2147483647", engine)
 
 
 def test_put_writes_a_command_the_ip_then_executes(engine):
     expect('"@"70p5 .@', b"", engine=engine, steps=8)
     expect("&70p1.2 .@", b"1 ", b"64", engine, steps=8)
-    expect("&70p1.2 .@", b"1 2 0 ", b"46", engine)       # '.' placed at column 7
+    expect("&70p1.2 .@", b"1 2 0 ", b"46", engine)  # '.' placed at column 7
     # Cells keep the whole value: 320 is not '@' (64 + 256), -4294967232 wraps to 64 which is.
     expect("&70p1.2 .@", b"1 2 ", b"320", engine)
     expect("&70p1.2 .@", b"1 ", b"-4294967232", engine)
@@ -222,23 +229,27 @@ def test_self_modification_inside_a_hot_loop(engine):
 
 # ---------------------------------------------------------------- input
 
-@pytest.mark.parametrize("source, stdin, output", [
-    ("&&+.@", b"12 30", b"42 "),
-    ("&.@", b"abc-7x", b"-7 "),
-    ("&.@", b"--3", b"-3 "),
-    ("&.@", b"+4", b"4 "),
-    ("&.@", b"- 4", b"4 "),
-    ("&.&.@", b"5", b"5 -1 "),
-    ("&.@", b"", b"-1 "),
-    ("&.&.@", b"no digits", b"-1 -1 "),
-    ("&~.@", b"12\n", b"10 "),               # '&' leaves the byte after the digits
-    ("&&..@", b"5-3", b"-3 5 "),
-    ("&.@", b"4294967297", b"1 "),
-    ("&.@", b"2147483648", b"-2147483648 "),
-    ("~.~.~.@", b"AB", b"65 66 -1 "),
-    ("~.@", b"\xff", b"255 "),
-    ("~.@", b"", b"-1 "),
-])
+
+@pytest.mark.parametrize(
+    "source, stdin, output",
+    [
+        ("&&+.@", b"12 30", b"42 "),
+        ("&.@", b"abc-7x", b"-7 "),
+        ("&.@", b"--3", b"-3 "),
+        ("&.@", b"+4", b"4 "),
+        ("&.@", b"- 4", b"4 "),
+        ("&.&.@", b"5", b"5 -1 "),
+        ("&.@", b"", b"-1 "),
+        ("&.&.@", b"no digits", b"-1 -1 "),
+        ("&~.@", b"12\n", b"10 "),  # '&' leaves the byte after the digits
+        ("&&..@", b"5-3", b"-3 5 "),
+        ("&.@", b"4294967297", b"1 "),
+        ("&.@", b"2147483648", b"-2147483648 "),
+        ("~.~.~.@", b"AB", b"65 66 -1 "),
+        ("~.@", b"\xff", b"255 "),
+        ("~.@", b"", b"-1 "),
+    ],
+)
 def test_input_commands(engine, source, stdin, output):
     expect(source, output, stdin, engine)
 
@@ -252,9 +263,7 @@ def test_read_number_of_a_hundred_thousand_digits_is_wrapped():
 
 # ---------------------------------------------------------------- random direction
 
-QUESTION_GRID = "\n".join(
-    ["?1.@" + " " * 73 + "@.3"] + ["2", ".", "@"] + [""] * 18 + ["@", ".", "4"]
-)
+QUESTION_GRID = "\n".join(["?1.@" + " " * 73 + "@.3"] + ["2", ".", "@"] + [""] * 18 + ["@", ".", "4"])
 
 
 def test_splitmix64_known_outputs():
@@ -262,13 +271,12 @@ def test_splitmix64_known_outputs():
     assert generator.next64() == 0xE220A8397B1DCDAF
     assert generator.next64() == 0x6E789E6AA1B965F4
     generator = SplitMix64(1234567)
-    assert [generator.next64() for _ in range(3)] == [
-        6457827717110365317, 3203168211198807973, 9817491932198370423]
+    assert [generator.next64() for _ in range(3)] == [6457827717110365317, 3203168211198807973, 9817491932198370423]
 
 
 def test_question_mark_follows_the_seeded_generator(engine):
     for seed in range(40):
-        expected = b"%d " % (SplitMix64(seed).direction() + 1)   # right, down, left, up print 1..4
+        expected = b"%d " % (SplitMix64(seed).direction() + 1)  # right, down, left, up print 1..4
         expect(QUESTION_GRID, expected, engine=engine, seed=seed)
 
 
@@ -287,10 +295,12 @@ def test_same_seed_same_run(engine):
     first = run(program, engine=engine, seed=99, max_steps=2_000)
     assert run(program, engine=engine, seed=99, max_steps=2_000) == first
     assert run(program, engine=engine, seed=-5, max_steps=2_000) == run(
-        program, engine=engine, seed=-5 & (2**64 - 1), max_steps=2_000)
+        program, engine=engine, seed=-5 & (2**64 - 1), max_steps=2_000
+    )
 
 
 # ---------------------------------------------------------------- source size
+
 
 def test_81_column_line_is_a_syntax_error(engine):
     source = "@\n" + "1.@\n" + " " * 81
@@ -336,6 +346,7 @@ def test_grid_is_80_by_25():
 
 # ---------------------------------------------------------------- limits
 
+
 def test_step_limit_counts_exactly(engine):
     expect(".", b"0 0 0 ", engine=engine, status="step_limit", steps=161, max_steps=161)
     expect(".", b"0 0 ", engine=engine, status="step_limit", steps=160, max_steps=160)
@@ -353,9 +364,8 @@ def test_output_limit_keeps_the_bytes_that_fit(engine):
 
 
 def test_output_limit_on_an_endless_printer(engine):
-    result = expect("1.", b"1 " * 500, engine=engine, status="output_limit", max_output=1_000,
-                    max_steps=10**7)
-    assert result.steps == 501 * 80 - 78   # the 501st '.' is the first byte too many
+    result = expect("1.", b"1 " * 500, engine=engine, status="output_limit", max_output=1_000, max_steps=10**7)
+    assert result.steps == 501 * 80 - 78  # the 501st '.' is the first byte too many
 
 
 def test_memory_limit_on_an_endless_pusher(engine):

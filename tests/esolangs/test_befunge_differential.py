@@ -13,11 +13,22 @@ import esolangs
 from esolangs import STATUSES, befunge_fast
 
 LANGUAGE = esolangs.get("befunge93")
-COMMANDS = "0123456789+-*/%!`><^v?_|\":\\$.,#gp&~@"
+COMMANDS = '0123456789+-*/%!`><^v?_|":\\$.,#gp&~@'
 # Weighted so programs move around, branch, touch the grid and stop reasonably often.
 WEIGHTED = (
-    "0123456789" * 3 + "+-*/%!`" * 2 + "><^v" * 4 + "_|" * 3 + "??" + '""' + ":::\\$" + ".,.,.,"
-    + "gg" + "ppp" + "&~" + "@@@@" + "    "
+    "0123456789" * 3
+    + "+-*/%!`" * 2
+    + "><^v" * 4
+    + "_|" * 3
+    + "??"
+    + '""'
+    + ":::\\$"
+    + ".,.,.,"
+    + "gg"
+    + "ppp"
+    + "&~"
+    + "@@@@"
+    + "    "
 )
 PROGRAMS = 5_000
 
@@ -68,14 +79,14 @@ def test_fast_path_matches_reference_on_random_programs(hot_runs, monkeypatch):
     statuses = collections.Counter()
     for index in range(PROGRAMS // 2):
         source = random_program(rng)
-        runs = 2 if index % 4 == 0 else 1   # a second run of the same source reuses its cached blocks
+        runs = 2 if index % 4 == 0 else 1  # a second run of the same source reuses its cached blocks
         for _ in range(runs):
             stdin, limits, seed = random_stdin(rng), random_limits(rng), rng.randrange(2**64)
             fast, reference = both_engines(source, stdin, limits, seed)
             assert fast == reference, (source, stdin, limits, seed)
             statuses[fast.status] += 1
     for status in ("ok", "step_limit", "output_limit", "memory_limit"):
-        assert statuses[status] >= 25, statuses   # the generator keeps reaching every ending
+        assert statuses[status] >= 25, statuses  # the generator keeps reaching every ending
 
 
 def test_fast_path_matches_reference_on_long_running_loops():
@@ -128,7 +139,7 @@ ANY_SOURCE = st.one_of(
 def check_within_limits(result, limits):
     assert isinstance(result, esolangs.Execution)
     assert result.status in STATUSES
-    assert result.status != "runtime_error"   # Befunge-93 has no runtime errors here
+    assert result.status != "runtime_error"  # Befunge-93 has no runtime errors here
     assert 0 <= result.steps <= limits.max_steps
     assert len(result.output) <= limits.max_output
     assert isinstance(result.output, bytes)
@@ -137,17 +148,18 @@ def check_within_limits(result, limits):
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(source=ANY_SOURCE, stdin=st.binary(max_size=20), limits=SMALL_LIMITS, seed=st.integers(-2**70, 2**70))
+@given(source=ANY_SOURCE, stdin=st.binary(max_size=20), limits=SMALL_LIMITS, seed=st.integers(-(2**70), 2**70))
 def test_any_source_yields_an_execution_within_limits_identically_on_both_engines(source, stdin, limits, seed):
     fast, reference = both_engines(source, stdin, limits, seed)
     check_within_limits(fast, limits)
     assert fast == reference
-    assert LANGUAGE.run(source, stdin, limits=limits, seed=seed) == fast   # deterministic, also from cache
+    assert LANGUAGE.run(source, stdin, limits=limits, seed=seed) == fast  # deterministic, also from cache
 
 
 @settings(max_examples=60, deadline=None)
-@given(rows=st.lists(st.text(alphabet="?>v<^_|.,1 @", max_size=8), min_size=1, max_size=5),
-       seed=st.integers(0, 2**64 - 1))
+@given(
+    rows=st.lists(st.text(alphabet="?>v<^_|.,1 @", max_size=8), min_size=1, max_size=5), seed=st.integers(0, 2**64 - 1)
+)
 def test_random_direction_programs_are_deterministic_for_a_seed(rows, seed):
     source = "\n".join(rows)
     limits = esolangs.Limits(max_steps=2_000, max_output=200)

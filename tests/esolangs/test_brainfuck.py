@@ -43,8 +43,9 @@ CONFORMANCE = [
     # '+', '[', 4 iterations of (> + ]) = 12, then the fatal '>'
     pytest.param("+[>+]", b"", {"tape_size": 5}, "memory_limit", b"", 15, id="right-edge-inside-loop"),
     # 13 setup steps, '[', 4 iterations of (> ]), then the fatal '>'
-    pytest.param("+>+>+>+>+<<<<[>]", b"", {"tape_size": 5}, "memory_limit", b"", 13 + 1 + 4 * 2 + 1,
-                 id="scan-reaches-right-edge"),
+    pytest.param(
+        "+>+>+>+>+<<<<[>]", b"", {"tape_size": 5}, "memory_limit", b"", 13 + 1 + 4 * 2 + 1, id="scan-reaches-right-edge"
+    ),
     pytest.param(">+<+[>]>.", b"", {}, "ok", b"\x00", 1 + 1 + 1 + 1 + 1 + 2 * 2 + 1 + 1, id="scan-right"),
     pytest.param("a+b+c.# comment\n", b"", {}, "ok", b"\x02", 3, id="comments"),
     pytest.param("+......", b"", {"max_output": 3}, "output_limit", b"\x01\x01\x01", 5, id="output-limit"),
@@ -194,11 +195,13 @@ def test_configure_returns_a_new_language_and_keeps_the_registered_one():
 
 PROPERTY_SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 bf_text = st.text(alphabet=st.sampled_from("+-<>[].,[]+-x \n"), max_size=120)
-option_sets = st.sampled_from([
-    {},
-    {"cell_modulus": 27, "left_edge": "clamp", "unmatched": "ignore"},
-    {"cell_modulus": 70_000, "tape_size": 5, "eof": "minus_one", "unmatched": "ignore"},
-])
+option_sets = st.sampled_from(
+    [
+        {},
+        {"cell_modulus": 27, "left_edge": "clamp", "unmatched": "ignore"},
+        {"cell_modulus": 70_000, "tape_size": 5, "eof": "minus_one", "unmatched": "ignore"},
+    ]
+)
 
 
 def _check_bounded(result, max_steps, max_output):
@@ -209,9 +212,13 @@ def _check_bounded(result, max_steps, max_output):
 
 
 @PROPERTY_SETTINGS
-@given(source=st.one_of(st.text(max_size=200), st.binary(max_size=200), bf_text),
-       stdin=st.binary(max_size=8), options=option_sets,
-       max_steps=st.integers(0, 3000), max_output=st.integers(0, 20))
+@given(
+    source=st.one_of(st.text(max_size=200), st.binary(max_size=200), bf_text),
+    stdin=st.binary(max_size=8),
+    options=option_sets,
+    max_steps=st.integers(0, 3000),
+    max_output=st.integers(0, 20),
+)
 def test_any_source_yields_a_bounded_deterministic_execution(source, stdin, options, max_steps, max_output):
     results = [
         esolangs.run("bf", source, stdin, max_steps=max_steps, max_output=max_output, engine=engine, **options)

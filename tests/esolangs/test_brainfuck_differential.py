@@ -30,8 +30,26 @@ OPTION_SETS = {
 }
 
 IDIOMS = (
-    "[-]", "[+]", "[->+<]", "[-<+>]", "[->>++<<]", "[>+<-]", "[->+>+<<]", "[--]", "[+++]", "[]",
-    "[>]", "[<]", "[>>]", "[<<<]", "[-<<+>>]", "[++>-<]", "[>+<]", "[-->+++<]", "[>-<+]", "[<->-]",
+    "[-]",
+    "[+]",
+    "[->+<]",
+    "[-<+>]",
+    "[->>++<<]",
+    "[>+<-]",
+    "[->+>+<<]",
+    "[--]",
+    "[+++]",
+    "[]",
+    "[>]",
+    "[<]",
+    "[>>]",
+    "[<<<]",
+    "[-<<+>>]",
+    "[++>-<]",
+    "[>+<]",
+    "[-->+++<]",
+    "[>-<+]",
+    "[<->-]",
 )
 
 
@@ -40,8 +58,11 @@ def random_body(rng: random.Random, depth: int, length: int) -> str:
     for _ in range(length):
         roll = rng.random()
         if roll < 0.30:
-            parts.append(rng.choice("+-") * rng.randint(1, 6) if rng.random() < 0.8 else
-                         "".join(rng.choice("+-") for _ in range(rng.randint(2, 6))))
+            parts.append(
+                rng.choice("+-") * rng.randint(1, 6)
+                if rng.random() < 0.8
+                else "".join(rng.choice("+-") for _ in range(rng.randint(2, 6)))
+            )
         elif roll < 0.52:
             parts.append(rng.choice("<>") * rng.randint(1, 3))
         elif roll < 0.60:
@@ -67,7 +88,7 @@ def random_program(rng: random.Random) -> str:
             program = program[:position] + rng.choice("[]") + program[position:]
         else:
             drop = rng.choice([i for i, c in enumerate(program) if c in "[]"])
-            program = program[:drop] + program[drop + 1:]
+            program = program[:drop] + program[drop + 1 :]
     return program
 
 
@@ -112,7 +133,12 @@ def test_pqt_conventions_with_a_5000_step_budget():
             expected = run_reference(program, stdin, limits, options)
             actual = run_fast(program, stdin, limits, options)
             assert (actual.status, actual.output, actual.steps) == (expected.status, expected.output, expected.steps), (
-                program, stdin, modulus, expected, actual)
+                program,
+                stdin,
+                modulus,
+                expected,
+                actual,
+            )
 
 
 def test_every_budget_prefix_of_an_idiom_heavy_program():
@@ -125,7 +151,9 @@ def test_every_budget_prefix_of_an_idiom_heavy_program():
         limits = esolangs.Limits(max_steps=budget)
         expected = run_reference(program, b"", limits, options)
         actual = run_fast(program, b"", limits, options)
-        assert (actual.status, actual.output, actual.steps) == (expected.status, expected.output, expected.steps), budget
+        assert (actual.status, actual.output, actual.steps) == (expected.status, expected.output, expected.steps), (
+            budget
+        )
 
 
 @pytest.mark.parametrize("modulus", [2, 6, 27, 256, 1000, 2**32])
@@ -180,8 +208,9 @@ def nested_loop(rng: random.Random, depth: int) -> str:
 
 
 def nested_loop_program(rng: random.Random) -> str:
-    setup = "".join(rng.choice((">", "+" * rng.randint(1, 30), "<", "-" * rng.randint(1, 5)))
-                    for _ in range(rng.randint(1, 6)))
+    setup = "".join(
+        rng.choice((">", "+" * rng.randint(1, 30), "<", "-" * rng.randint(1, 5))) for _ in range(rng.randint(1, 6))
+    )
     program = ">" * rng.choice((0, 1, 2, 4)) + setup + "+" * rng.randint(0, 9) + nested_loop(rng, rng.randint(1, 2))
     if rng.random() < 0.5:
         program += rng.choice(("<", ">", "")) + "+" * rng.randint(0, 5) + nested_loop(rng, 1)
@@ -217,21 +246,28 @@ def test_nested_closed_form_loops_match_reference(option_index):
             for _ in range(2):  # the second run finds the loops analyzed
                 actual = run_fast(program, stdin, limits, options)
                 assert (actual.status, actual.output, actual.steps) == (
-                    expected.status, expected.output, expected.steps), (
+                    expected.status,
+                    expected.output,
+                    expected.steps,
+                ), (
                     f"options={options} limits={limits} stdin={stdin!r} program={program!r}\n"
-                    f"reference: {expected}\nfast:      {actual}")
+                    f"reference: {expected}\nfast:      {actual}"
+                )
             statuses.add(expected.status)
     assert {"ok", "step_limit"} <= statuses
 
 
-@pytest.mark.parametrize("program", [
-    "++[>+++[>++[-]<-]<-]>>+.",
-    "+++[>+++++[-]>++[->+<]<<-]>.>.>.",
-    ">++[<+++++>-]<[>>+++[-]<[-]++<-]>>.",
-    "+++[>++[>+++<-]>[-]<<-]+++[>+>++[--]<<-].",
-    "++++[>+++[>++++[-]<-]>[-]++<<-]>.",
-    "+[>++[-]<++]",  # the counter steps by +2 from 1 in mod 256: never 0
-])
+@pytest.mark.parametrize(
+    "program",
+    [
+        "++[>+++[>++[-]<-]<-]>>+.",
+        "+++[>+++++[-]>++[->+<]<<-]>.>.>.",
+        ">++[<+++++>-]<[>>+++[-]<[-]++<-]>>.",
+        "+++[>++[>+++<-]>[-]<<-]+++[>+>++[--]<<-].",
+        "++++[>+++[>++++[-]<-]>[-]++<<-]>.",
+        "+[>++[-]<++]",  # the counter steps by +2 from 1 in mod 256: never 0
+    ],
+)
 def test_every_budget_prefix_of_a_nested_loop_program(program):
     """Stop a loop nest at every step 0..N: the fast path (cold and cached) stops at the same place."""
     options = BrainfuckOptions(cell_modulus=256)
@@ -242,8 +278,12 @@ def test_every_budget_prefix_of_a_nested_loop_program(program):
         expected = run_reference(program, b"", limits, options)
         for _ in range(2):
             actual = run_fast(program, b"", limits, options)
-            assert (actual.status, actual.output, actual.steps) == (
-                expected.status, expected.output, expected.steps), (program, budget, expected, actual)
+            assert (actual.status, actual.output, actual.steps) == (expected.status, expected.output, expected.steps), (
+                program,
+                budget,
+                expected,
+                actual,
+            )
 
 
 def test_nested_loops_near_the_tape_edges():
@@ -251,8 +291,9 @@ def test_nested_loops_near_the_tape_edges():
     rng = random.Random(f"{SEED}-edges")
     for _ in range(400):
         size = rng.randint(2, 8)
-        options = BrainfuckOptions(cell_modulus=rng.choice((5, 256)), tape_size=size,
-                                   left_edge=rng.choice(("clamp", "error")))
+        options = BrainfuckOptions(
+            cell_modulus=rng.choice((5, 256)), tape_size=size, left_edge=rng.choice(("clamp", "error"))
+        )
         start = rng.randint(0, size - 1)
         body = rng.choice((">+[-]<", "<+[-]>", ">>++[->+<]<<", "<<+[-]>>", ">[-<<+>>]<", "<<<+>>>>++[-]<"))
         program = ">" * start + "+" * rng.randint(1, 4) + "[" + body + "-]" + "+[" + body + "-]."
@@ -260,8 +301,11 @@ def test_nested_loops_near_the_tape_edges():
         expected = run_reference(program, b"", limits, options)
         for _ in range(2):
             actual = run_fast(program, b"", limits, options)
-            assert (actual.status, actual.output, actual.steps) == (
-                expected.status, expected.output, expected.steps), (program, options, limits)
+            assert (actual.status, actual.output, actual.steps) == (expected.status, expected.output, expected.steps), (
+                program,
+                options,
+                limits,
+            )
 
 
 def test_comment_characters_and_non_ascii_text():
@@ -278,8 +322,10 @@ def test_comment_characters_and_non_ascii_text():
             limits = esolangs.Limits(max_steps=rng.choice((5, 100, 5000)), max_output=20)
             expected = run_reference(text, b"xy", limits, options)
             actual = run_fast(text, b"xy", limits, options)
-            assert (actual.status, actual.output, actual.steps) == (
-                expected.status, expected.output, expected.steps), (text, options)
+            assert (actual.status, actual.output, actual.steps) == (expected.status, expected.output, expected.steps), (
+                text,
+                options,
+            )
 
 
 def test_nodes_compiled_in_any_order():
@@ -304,16 +350,21 @@ def test_nodes_compiled_in_any_order():
 
         brainfuck_fast._caches[options.unmatched][program_text] = program
         actual = run_fast(program_text, b"\x03", limits, options)
-        assert (actual.status, actual.output, actual.steps) == (
-            expected.status, expected.output, expected.steps), (program_text, options, limits)
+        assert (actual.status, actual.output, actual.steps) == (expected.status, expected.output, expected.steps), (
+            program_text,
+            options,
+            limits,
+        )
 
 
 def test_long_programs_match_every_bracket_at_compile_time():
     """Past a few thousand terminators brackets are matched eagerly (no quadratic searches): same results."""
     rng = random.Random(f"{SEED}-long")
     for _ in range(6):
-        pieces = [random_program(rng).replace("[", "").replace("]", "") + nested_loop(rng, 2) + "."
-                  for _ in range(rng.randint(500, 900))]
+        pieces = [
+            random_program(rng).replace("[", "").replace("]", "") + nested_loop(rng, 2) + "."
+            for _ in range(rng.randint(500, 900))
+        ]
         program = "+" + "".join(pieces)
         for options in (BrainfuckOptions(), BrainfuckOptions(cell_modulus=27, left_edge="clamp", unmatched="ignore")):
             for text in (program, program + "]" + program):  # balanced, and one stray ']'
@@ -322,7 +373,10 @@ def test_long_programs_match_every_bracket_at_compile_time():
                 for _ in range(2):
                     actual = run_fast(text, b"ab", limits, options)
                     assert (actual.status, actual.output, actual.steps) == (
-                        expected.status, expected.output, expected.steps), (options, limits)
+                        expected.status,
+                        expected.output,
+                        expected.steps,
+                    ), (options, limits)
 
 
 def test_clamped_left_edge_memo_shared_across_tape_sizes():
@@ -331,13 +385,19 @@ def test_clamped_left_edge_memo_shared_across_tape_sizes():
     cross the right edge of a smaller tape."""
     rng = random.Random(f"{SEED}-clamp-edge")
     for _ in range(400):
-        program = "".join(rng.choice(("<", "<<", ">", ">>>", "+", "--", "[-<+>]", "[<]", ".", "[", "]", ","))
-                          for _ in range(rng.randint(3, 25)))
+        program = "".join(
+            rng.choice(("<", "<<", ">", ">>>", "+", "--", "[-<+>]", "[<]", ".", "[", "]", ","))
+            for _ in range(rng.randint(3, 25))
+        )
         limits = esolangs.Limits(max_steps=rng.choice((7, 60, 3000)), max_output=50)
-        for options in (BrainfuckOptions(left_edge="clamp", unmatched="ignore"),
-                        BrainfuckOptions(left_edge="clamp", unmatched="ignore", tape_size=3, cell_modulus=5),
-                        BrainfuckOptions(left_edge="clamp", unmatched="ignore", tape_size=1)):
+        for options in (
+            BrainfuckOptions(left_edge="clamp", unmatched="ignore"),
+            BrainfuckOptions(left_edge="clamp", unmatched="ignore", tape_size=3, cell_modulus=5),
+            BrainfuckOptions(left_edge="clamp", unmatched="ignore", tape_size=1),
+        ):
             expected = run_reference(program, b"\x02\x07", limits, options)
             actual = run_fast(program, b"\x02\x07", limits, options)
-            assert (actual.status, actual.output, actual.steps) == (
-                expected.status, expected.output, expected.steps), (program, options)
+            assert (actual.status, actual.output, actual.steps) == (expected.status, expected.output, expected.steps), (
+                program,
+                options,
+            )

@@ -15,8 +15,14 @@ def all_language_names() -> list[str]:
 
 
 def test_statuses_are_the_six_of_the_design():
-    assert set(esolangs.STATUSES) == {"ok", "syntax_error", "step_limit", "output_limit", "memory_limit",
-                                      "runtime_error"}
+    assert set(esolangs.STATUSES) == {
+        "ok",
+        "syntax_error",
+        "step_limit",
+        "output_limit",
+        "memory_limit",
+        "runtime_error",
+    }
     assert len(esolangs.STATUSES) == 6
 
 
@@ -29,7 +35,9 @@ def test_names_are_sorted_canonical_and_include_the_brainfuck_family():
     assert "bf-dialect-<seed>" in esolangs.families()
 
 
-@pytest.mark.parametrize("typo, suggestion", [("brainfck", "brainfuck"), ("ok", "ook"), ("bf-dialect", "bf-dialect-<seed>")])
+@pytest.mark.parametrize(
+    "typo, suggestion", [("brainfck", "brainfuck"), ("ok", "ook"), ("bf-dialect", "bf-dialect-<seed>")]
+)
 def test_unknown_names_raise_value_error_with_suggestions(typo, suggestion):
     with pytest.raises(ValueError) as info:
         esolangs.get(typo)
@@ -93,8 +101,9 @@ def test_every_language_meets_the_basic_contract(name):
             assert result.status == "ok" and result.output == expected, (name, engine, result)
     for engine in ("reference", "fast"):
         for source in (GARBAGE, GARBAGE.decode("latin-1"), ""):
-            result = language.run(source, b"\x00\x01", limits=esolangs.Limits(max_steps=5000, max_output=50),
-                                  engine=engine)
+            result = language.run(
+                source, b"\x00\x01", limits=esolangs.Limits(max_steps=5000, max_output=50), engine=engine
+            )
             assert isinstance(result, Execution) and result.status in esolangs.STATUSES
             assert 0 <= result.steps <= 5000 and len(result.output) <= 50
             assert (result.error is None) == (result.status == "ok")

@@ -49,8 +49,14 @@ def test_dialect_mapping_is_pinned(seed):
 
 def test_ook_uses_the_standard_table():
     assert OOK_TABLE == {
-        ">": "Ook. Ook?", "<": "Ook? Ook.", "+": "Ook. Ook.", "-": "Ook! Ook!",
-        ".": "Ook! Ook.", ",": "Ook. Ook!", "[": "Ook! Ook?", "]": "Ook? Ook!",
+        ">": "Ook. Ook?",
+        "<": "Ook? Ook.",
+        "+": "Ook. Ook.",
+        "-": "Ook! Ook!",
+        ".": "Ook! Ook.",
+        ",": "Ook. Ook!",
+        "[": "Ook! Ook?",
+        "]": "Ook? Ook!",
     }
     ook = esolangs.get("ook")
     assert ook.alphabet == tuple(OOK_TABLE[c] for c in COMMANDS)

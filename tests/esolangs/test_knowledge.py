@@ -27,8 +27,16 @@ def test_vocabulary_is_small_unique_and_starts_with_pad_and_stop():
 def test_vocabulary_ids_are_pinned():
     """Append-only: an id never changes meaning (saved agents embed these ids)."""
     assert EFFECTS[:10] == (
-        "pad", "stop", "ptr_right", "ptr_left", "inc", "dec", "output", "input",
-        "jump_fwd_if_zero", "jump_back_if_nonzero",
+        "pad",
+        "stop",
+        "ptr_right",
+        "ptr_left",
+        "inc",
+        "dec",
+        "output",
+        "input",
+        "jump_fwd_if_zero",
+        "jump_back_if_nonzero",
     )
     assert [EFFECT_IDS[f"push_{d}"] for d in range(10)] == list(range(10, 20))
     assert EFFECT_IDS["add"] == 20 and EFFECT_IDS["string_mode"] == 34 and EFFECT_IDS["newline"] == 47
@@ -55,7 +63,14 @@ def test_one_entry_per_alphabet_token_in_alphabet_order(name):
 
 def test_brainfuck_effects_and_meanings_are_pinned_and_come_from_its_doc():
     assert effect_names("bf") == [
-        "ptr_right", "ptr_left", "inc", "dec", "output", "input", "jump_fwd_if_zero", "jump_back_if_nonzero",
+        "ptr_right",
+        "ptr_left",
+        "inc",
+        "dec",
+        "output",
+        "input",
+        "jump_fwd_if_zero",
+        "jump_back_if_nonzero",
     ]
     knowledge = esolangs.get("bf").knowledge
     assert knowledge[0].meaning == "move the pointer one cell right"
@@ -88,12 +103,33 @@ def test_befunge_effects_describe_command_mode_one_id_per_command():
     language = esolangs.get("befunge93")
     names = dict(zip(language.alphabet, effect_names("befunge93")))
     assert [names[d] for d in "0123456789"] == [f"push_{d}" for d in range(10)]
-    assert {t: names[t] for t in "+-*/%!`><^v?_|\":\\$.,#gp&~@"} == {
-        "+": "add", "-": "sub", "*": "mul", "/": "div", "%": "mod", "!": "not", "`": "greater",
-        ">": "go_right", "<": "go_left", "^": "go_up", "v": "go_down", "?": "go_random",
-        "_": "branch_horizontal", "|": "branch_vertical", '"': "string_mode", ":": "dup", "\\": "swap",
-        "$": "pop", ".": "output_int", ",": "output_char", "#": "bridge", "g": "get", "p": "put",
-        "&": "input_int", "~": "input_char", "@": "end",
+    assert {t: names[t] for t in '+-*/%!`><^v?_|":\\$.,#gp&~@'} == {
+        "+": "add",
+        "-": "sub",
+        "*": "mul",
+        "/": "div",
+        "%": "mod",
+        "!": "not",
+        "`": "greater",
+        ">": "go_right",
+        "<": "go_left",
+        "^": "go_up",
+        "v": "go_down",
+        "?": "go_random",
+        "_": "branch_horizontal",
+        "|": "branch_vertical",
+        '"': "string_mode",
+        ":": "dup",
+        "\\": "swap",
+        "$": "pop",
+        ".": "output_int",
+        ",": "output_char",
+        "#": "bridge",
+        "g": "get",
+        "p": "put",
+        "&": "input_int",
+        "~": "input_char",
+        "@": "end",
     }
     assert names[" "] == "noop" and names["\n"] == "newline"
     assert len(set(names.values())) == len(language.alphabet)  # an agent can tell every token apart
@@ -109,8 +145,16 @@ def test_whitespace_ids_are_lexical():
 
 def test_doc_table_parser_reads_grouped_escaped_and_ranged_rows():
     doc = "| cmd | effect |\n|---|---|\n| `0`-`3` | push |\n| `a` `b` | both |\n| `\\|` | pipe |\n| `` ` `` | tick |\n"
-    assert doc_table_meanings(doc) == {"0": "push", "1": "push", "2": "push", "3": "push",
-                                       "a": "both", "b": "both", "|": "pipe", "`": "tick"}
+    assert doc_table_meanings(doc) == {
+        "0": "push",
+        "1": "push",
+        "2": "push",
+        "3": "push",
+        "a": "both",
+        "b": "both",
+        "|": "pipe",
+        "`": "tick",
+    }
 
 
 # ---------------------------------------------------------------- seeded action orders

@@ -30,6 +30,7 @@ def output_of(text: str, stdin: bytes | str = b"", **kwargs) -> bytes:
 
 # ---------------------------------------------------------------- stack
 
+
 def test_push_and_printn_of_positive_negative_and_zero():
     assert output_of("push 42; printn; push -7; printn; push 0; printn; end") == b"42-70"
 
@@ -67,11 +68,28 @@ def test_slide_by_zero_or_negative_drops_nothing():
     assert output_of("push 1; push 2; slide -3; slide 0; printn; printn; end") == b"21"
 
 
-@pytest.mark.parametrize("op, values", [
-    ("dup", 0), ("swap", 1), ("discard", 0), ("slide 1", 0), ("add", 1), ("sub", 0), ("mul", 1),
-    ("div", 1), ("mod", 0), ("store", 1), ("retrieve", 0), ("jz x", 0), ("jn x", 0),
-    ("printc", 0), ("printn", 0), ("readc", 0), ("readn", 0),
-])
+@pytest.mark.parametrize(
+    "op, values",
+    [
+        ("dup", 0),
+        ("swap", 1),
+        ("discard", 0),
+        ("slide 1", 0),
+        ("add", 1),
+        ("sub", 0),
+        ("mul", 1),
+        ("div", 1),
+        ("mod", 0),
+        ("store", 1),
+        ("retrieve", 0),
+        ("jz x", 0),
+        ("jn x", 0),
+        ("printc", 0),
+        ("printn", 0),
+        ("readc", 0),
+        ("readn", 0),
+    ],
+)
 def test_popping_an_empty_stack_is_a_runtime_error(op, values):
     pushes = "".join("push 1; " for _ in range(values))
     result = run_asm(f"{pushes}{op}; x: end", b"5\n")
@@ -82,13 +100,28 @@ def test_popping_an_empty_stack_is_a_runtime_error(op, values):
 
 # ---------------------------------------------------------------- arithmetic
 
-@pytest.mark.parametrize("a, b, op, expected", [
-    (7, 5, "add", 12), (-7, 5, "add", -2),
-    (7, 5, "sub", 2), (5, 7, "sub", -2),
-    (-6, 7, "mul", -42), (0, -3, "mul", 0),
-    (17, 5, "div", 3), (-17, 5, "div", -4), (17, -5, "div", -4), (-17, -5, "div", 3), (-15, 5, "div", -3),
-    (17, 5, "mod", 2), (-17, 5, "mod", 3), (17, -5, "mod", -3), (-17, -5, "mod", -2), (-15, 5, "mod", 0),
-])
+
+@pytest.mark.parametrize(
+    "a, b, op, expected",
+    [
+        (7, 5, "add", 12),
+        (-7, 5, "add", -2),
+        (7, 5, "sub", 2),
+        (5, 7, "sub", -2),
+        (-6, 7, "mul", -42),
+        (0, -3, "mul", 0),
+        (17, 5, "div", 3),
+        (-17, 5, "div", -4),
+        (17, -5, "div", -4),
+        (-17, -5, "div", 3),
+        (-15, 5, "div", -3),
+        (17, 5, "mod", 2),
+        (-17, 5, "mod", 3),
+        (17, -5, "mod", -3),
+        (-17, -5, "mod", -2),
+        (-15, 5, "mod", 0),
+    ],
+)
 def test_arithmetic_pops_b_then_a_and_floors(a, b, op, expected):
     assert output_of(f"push {a}; push {b}; {op}; printn; end") == str(expected).encode()
 
@@ -108,8 +141,11 @@ def test_exact_integers_beyond_64_bits():
 
 # ---------------------------------------------------------------- heap
 
+
 def test_store_then_retrieve_and_overwrite():
-    program = "push 10; push 7; store; push 10; retrieve; printn; push 10; push -3; store; push 10; retrieve; printn; end"
+    program = (
+        "push 10; push 7; store; push 10; retrieve; printn; push 10; push -3; store; push 10; retrieve; printn; end"
+    )
     assert output_of(program) == b"7-3"
 
 
@@ -214,6 +250,7 @@ def test_end_stops_immediately():
 
 # ---------------------------------------------------------------- I/O
 
+
 def test_printc_writes_bytes_including_zero_and_255():
     assert output_of("push 0; printc; push 255; printc; push 'A'; printc; end") == b"\x00\xffA"
 
@@ -225,18 +262,28 @@ def test_printc_outside_a_byte_is_a_runtime_error(value):
 
 
 def test_readc_reads_bytes_then_minus_one_at_end_of_input():
-    program = "".join(f"push {i}; readc; " for i in range(3)) + "".join(
-        f"push {i}; retrieve; printn; push ' '; printc; " for i in range(3)) + "end"
+    program = (
+        "".join(f"push {i}; readc; " for i in range(3))
+        + "".join(f"push {i}; retrieve; printn; push ' '; printc; " for i in range(3))
+        + "end"
+    )
     assert output_of(program, b"A\xff") == b"65 255 -1 "
 
 
 READ_TWO_NUMBERS = "push 0; readn; push 1; readn; push 0; retrieve; push 1; retrieve; add; printn; end"
 
 
-@pytest.mark.parametrize("stdin, total", [
-    (b"12\n30\n", 42), (b"-5\n3", -2), (b"  7 \t\n\t-8  \n", -1), (b"1\r\n2\r\n", 3), (b"007\n0\n", 7),
-    (b"%d\n1\n" % (2**100), 2**100 + 1),
-])
+@pytest.mark.parametrize(
+    "stdin, total",
+    [
+        (b"12\n30\n", 42),
+        (b"-5\n3", -2),
+        (b"  7 \t\n\t-8  \n", -1),
+        (b"1\r\n2\r\n", 3),
+        (b"007\n0\n", 7),
+        (b"%d\n1\n" % (2**100), 2**100 + 1),
+    ],
+)
 def test_readn_parses_one_decimal_line_each(stdin, total):
     assert output_of(READ_TWO_NUMBERS, stdin) == str(total).encode()
 
@@ -261,6 +308,7 @@ def test_readn_beyond_the_bit_limit_is_a_runtime_error():
 
 # ---------------------------------------------------------------- syntax, validate, comments
 
+
 def test_comments_are_ignored():
     source = assemble(COUNTDOWN)
     commented = "".join(f"{ch}x#é" for ch in source) + "trailing_words"
@@ -268,16 +316,19 @@ def test_comments_are_ignored():
     assert esolangs.run("whitespace", commented.encode("utf-8")).output == b"321"
 
 
-@pytest.mark.parametrize("source, message", [
-    ("\t\t\n", "unknown instruction"),
-    (" \t\t", "unknown instruction"),
-    ("\n\n\t", "unknown instruction"),
-    ("\t \n", "unknown instruction"),
-    ("\t", "incomplete instruction"),
-    ("\t\n\t", "incomplete instruction"),
-    ("  \t\t", "no terminating"),
-    ("\n  \t", "no terminating"),
-])
+@pytest.mark.parametrize(
+    "source, message",
+    [
+        ("\t\t\n", "unknown instruction"),
+        (" \t\t", "unknown instruction"),
+        ("\n\n\t", "unknown instruction"),
+        ("\t \n", "unknown instruction"),
+        ("\t", "incomplete instruction"),
+        ("\t\n\t", "incomplete instruction"),
+        ("  \t\t", "no terminating"),
+        ("\n  \t", "no terminating"),
+    ],
+)
 def test_malformed_programs_are_syntax_errors(source, message):
     result = esolangs.run("whitespace", source)
     assert result.status == "syntax_error" and result.steps == 0 and message in result.error
@@ -293,7 +344,9 @@ def test_validate_reports_the_line_and_column_in_the_original_text():
     bad_offset = source.index("abc") + 3
     assert problems[0].offset == bad_offset
     assert (problems[0].line, problems[0].column) == (
-        source.count("\n", 0, bad_offset) + 1, bad_offset - source.rfind("\n", 0, bad_offset))
+        source.count("\n", 0, bad_offset) + 1,
+        bad_offset - source.rfind("\n", 0, bad_offset),
+    )
     assert f"line {problems[0].line}, column {problems[0].column}" in esolangs.run("whitespace", source).error
 
 
@@ -304,6 +357,7 @@ def test_runtime_errors_name_the_instruction_and_its_position():
 
 
 # ---------------------------------------------------------------- bit limit
+
 
 def test_number_literal_bit_limit_is_checked_at_parse_time():
     at_limit = "  " + " " + "\t" * 1024 + "\n" + "\t\n \t" + "\n\n\n"
@@ -328,8 +382,9 @@ def test_repeated_squaring_hits_the_bit_limit():
     assert result.steps == 1 + 9 * 4 + 3
 
 
-@pytest.mark.parametrize("program", ["push 255; push 1; add", "push -255; push 1; sub", "push 16; push 16; mul",
-                                     "push 200; push -200; sub"])
+@pytest.mark.parametrize(
+    "program", ["push 255; push 1; add", "push -255; push 1; sub", "push 16; push 16; mul", "push 200; push -200; sub"]
+)
 def test_every_arithmetic_result_is_checked_against_max_bits(program):
     assert run_asm(program + "; end", max_bits=8).status == "runtime_error"
 
@@ -343,6 +398,7 @@ def test_max_bits_option_is_validated():
 
 
 # ---------------------------------------------------------------- limits and steps
+
 
 def test_steps_count_every_executed_instruction_including_marks():
     # push; per pass mark dup printn push sub dup jz jump (8), the last pass leaving at jz (7); mark discard end
@@ -367,14 +423,17 @@ def test_output_limit_keeps_exactly_max_output_bytes():
     assert run_asm("push 123456; printn; end", max_output=6).status == "ok"
 
 
-@pytest.mark.parametrize("program", [
-    "top: push 1; jump top",
-    "push 1; top: dup; jump top",
-    "push 1; top: copy 0; jump top",
-    "top: call top",
-    "push 0; top: dup; dup; store; push 1; add; jump top",
-    "push 0; top: dup; readc; push 1; add; jump top",
-])
+@pytest.mark.parametrize(
+    "program",
+    [
+        "top: push 1; jump top",
+        "push 1; top: dup; jump top",
+        "push 1; top: copy 0; jump top",
+        "top: call top",
+        "push 0; top: dup; dup; store; push 1; add; jump top",
+        "push 0; top: dup; readc; push 1; add; jump top",
+    ],
+)
 def test_stack_call_stack_and_heap_are_bounded_by_max_memory(program):
     result = run_asm(program, max_memory=50, max_steps=100_000)
     assert result.status == "memory_limit", result
@@ -383,9 +442,15 @@ def test_stack_call_stack_and_heap_are_bounded_by_max_memory(program):
 
 # ---------------------------------------------------------------- assembler, doc, registry
 
+
 def test_assembler_round_trip_on_every_instruction():
-    text = "\n".join(f"{ins.mnemonic} {'-5' if ins.argument == 'number' else '%0110' if ins.argument else ''}".strip()
-                     for ins in INSTRUCTIONS) + "\npush %+0011\npush %-\npush %\nmark %\n"
+    text = (
+        "\n".join(
+            f"{ins.mnemonic} {'-5' if ins.argument == 'number' else '%0110' if ins.argument else ''}".strip()
+            for ins in INSTRUCTIONS
+        )
+        + "\npush %+0011\npush %-\npush %\nmark %\n"
+    )
     source = assemble(text)
     assert disassemble(source) == text
     assert assemble(disassemble(source)) == source
@@ -398,11 +463,19 @@ def test_assembler_names_get_distinct_labels_that_avoid_raw_ones():
     assert len({program[1], program[2], program[0]}) == 3
 
 
-@pytest.mark.parametrize("text, message", [
-    ("pusj 1", "unknown instruction"), ("push", "takes one number"), ("dup 3", "takes no operand"),
-    ("push x", "not a number"), ("push 'ab'", "exactly one character"), ("mark %012", "raw label"),
-    ("push %101", "no sign"), ("push 'a", "unexpected"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("pusj 1", "unknown instruction"),
+        ("push", "takes one number"),
+        ("dup 3", "takes no operand"),
+        ("push x", "not a number"),
+        ("push 'ab'", "exactly one character"),
+        ("mark %012", "raw label"),
+        ("push %101", "no sign"),
+        ("push 'a", "unexpected"),
+    ],
+)
 def test_assembler_errors_name_the_line(text, message):
     with pytest.raises(ValueError, match=message) as info:
         assemble("end\n" + text)
@@ -469,8 +542,12 @@ def _encoded_instruction(draw_op: int, number: int, label: str) -> str:
     return ins.chars
 
 
-VALID_INSTRUCTION = st.builds(_encoded_instruction, st.integers(0, len(INSTRUCTIONS) - 1),
-                              st.integers(-3, 300), st.sampled_from(["", " ", "\t", " \t"]))
+VALID_INSTRUCTION = st.builds(
+    _encoded_instruction,
+    st.integers(0, len(INSTRUCTIONS) - 1),
+    st.integers(-3, 300),
+    st.sampled_from(["", " ", "\t", " \t"]),
+)
 
 
 @settings(max_examples=200, deadline=None)

@@ -41,14 +41,17 @@ def expected_effects(language: str, num_actions: int, order: str = "canonical") 
     return effects + [PAD_ID] * (num_actions - len(effects))
 
 
-@pytest.mark.parametrize("env_id, kwargs", [
-    ("reasonenv/BF-EchoByte-v0", {}),
-    ("reasonenv/Ook-EchoByte-v0", {}),
-    ("reasonenv/Befunge93-EchoByte-v0", {}),
-    ("reasonenv/Whitespace-EchoByte-v0", {}),
-    ("reasonenv/Synthesis-v0", {"language": "bf-dialect-3", "task": "echo-byte"}),
-    ("reasonenv/Curriculum-v0", {"curriculum": "mixed"}),
-])
+@pytest.mark.parametrize(
+    "env_id, kwargs",
+    [
+        ("reasonenv/BF-EchoByte-v0", {}),
+        ("reasonenv/Ook-EchoByte-v0", {}),
+        ("reasonenv/Befunge93-EchoByte-v0", {}),
+        ("reasonenv/Whitespace-EchoByte-v0", {}),
+        ("reasonenv/Synthesis-v0", {"language": "bf-dialect-3", "task": "echo-byte"}),
+        ("reasonenv/Curriculum-v0", {"curriculum": "mixed"}),
+    ],
+)
 def test_key_is_in_the_space_and_passes_check_env(env_id, kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -81,7 +84,8 @@ def test_stop_slot_and_padding_slots_in_a_mixed_language_env(tmp_path):
 
 def write_curriculum(tmp_path):
     path = tmp_path / "languages.yaml"
-    path.write_text(textwrap.dedent("""
+    path.write_text(
+        textwrap.dedent("""
         name: languages
         scheduler: staged
         promotion: {threshold: 1.0, window: 2}
@@ -93,7 +97,8 @@ def write_curriculum(tmp_path):
               - {family: echo-byte, level: 0, language: ook}
               - {family: echo-byte, level: 0, language: befunge93}
               - {family: echo-byte, level: 0, language: whitespace}
-    """))
+    """)
+    )
     return str(path)
 
 
@@ -161,7 +166,9 @@ def test_bad_action_order_names_the_field_and_the_choices(bad):
         token_table(esolangs.get("bf"), bad)
 
 
-@pytest.mark.parametrize("language", ["bf-dialect-0", "bf-dialect-7", "bf-dialect-123", "ook", "befunge93", "whitespace"])
+@pytest.mark.parametrize(
+    "language", ["bf-dialect-0", "bf-dialect-7", "bf-dialect-123", "ook", "befunge93", "whitespace"]
+)
 def test_seeded_tables_round_trip_text_and_actions(language):
     table = token_table(esolangs.get(language), "seeded")
     rng = np.random.default_rng(0)

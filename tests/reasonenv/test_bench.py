@@ -27,8 +27,17 @@ CAT = "```bf\n,[.,]\n```"
 
 
 def bench(tmp_path, server, **overrides):
-    settings = dict(model="fake", suite="paper", languages=("bf",), out=tmp_path / "run", base_url=server.base_url,
-                    families=("paper-bf-copy",), limit=2, progress=False, backoff=None)
+    settings = dict(
+        model="fake",
+        suite="paper",
+        languages=("bf",),
+        out=tmp_path / "run",
+        base_url=server.base_url,
+        families=("paper-bf-copy",),
+        limit=2,
+        progress=False,
+        backoff=None,
+    )
     settings.update(overrides)
     settings.pop("backoff")
     config = BenchConfig(**settings)
@@ -57,7 +66,10 @@ def test_whitespace_is_read_from_s_t_l_letters_or_raw_characters():
 
     assert esolangs.run("whitespace", prompts.extract_program(letters, "whitespace")).output == b"1"
     program = "   \t\n\t\n \t\n\n\n"
-    assert prompts.extract_program(prompts.render_answer(program, prompts.language_info("whitespace")), "whitespace") == program
+    assert (
+        prompts.extract_program(prompts.render_answer(program, prompts.language_info("whitespace")), "whitespace")
+        == program
+    )
 
 
 def test_prompt_hash_changes_with_any_template():
@@ -83,7 +95,9 @@ def test_zero_shot_lines_carry_prompt_hash_statuses_usage_and_score(tmp_path):
     assert all(l["solved"] and l["passed"] == l["total"] > 0 and l["program"] == ",[.,]" for l in bf)
     assert all(l["usage"]["completion_tokens"] == len(CAT) // 4 and l["latency_s"] >= 0 for l in lines)
     python = [l for l in lines if l["language"] == "python"]
-    assert all(l["statuses"] and l["guard"] and not l["solved"] for l in python)  # a BF program is a Python syntax error
+    assert all(
+        l["statuses"] and l["guard"] and not l["solved"] for l in python
+    )  # a BF program is a Python syntax error
     assert all(set(l["statuses"]) == {"syntax_error"} for l in python)
     request = server.requests[0]["messages"]
     assert request[0]["role"] == "system" and "fenced code block" in request[0]["content"]
@@ -154,12 +168,30 @@ def test_kill_9_mid_run_then_rerun_loses_and_duplicates_nothing(tmp_path):
         return "```bf\n+.\n```"
 
     out = tmp_path / "killed"
-    command = [sys.executable, "-m", "reasonenv.cli", "bench", "--model", "fake", "--suite", "paper",
-               "--families", "paper-bf-print", "--languages", "bf", "--limit", "60", "--concurrency", "4",
-               "--no-progress", "--out", str(out)]
+    command = [
+        sys.executable,
+        "-m",
+        "reasonenv.cli",
+        "bench",
+        "--model",
+        "fake",
+        "--suite",
+        "paper",
+        "--families",
+        "paper-bf-print",
+        "--languages",
+        "bf",
+        "--limit",
+        "60",
+        "--concurrency",
+        "4",
+        "--no-progress",
+        "--out",
+        str(out),
+    ]
     results = out / "results.jsonl"
     with FakeOpenAIServer(responder=slow_wrong) as server:
-        command[command.index("--suite"):command.index("--suite")] = ["--base-url", server.base_url]
+        command[command.index("--suite") : command.index("--suite")] = ["--base-url", server.base_url]
         process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and (not results.exists() or results.read_bytes().count(b"\n") < 15):
@@ -188,7 +220,9 @@ def test_oracle_scores_100_percent_on_every_suite_and_language_with_references(t
 
     languages = ("python", "bf", "befunge93", "whitespace", "ook", "bf-dialect-7")
     for suite in suite_names():
-        config = BenchConfig(model="oracle", suite=suite, languages=languages, out=tmp_path / suite, limit=1, progress=False)
+        config = BenchConfig(
+            model="oracle", suite=suite, languages=languages, out=tmp_path / suite, limit=1, progress=False
+        )
         summary = asyncio.run(run_bench(config, OracleModel()))
         lines = read_results(config.out / "results.jsonl")
         assert summary["conversations"] > 0, suite
@@ -228,8 +262,19 @@ def test_report_command_and_bench_command_errors(tmp_path, capsys):
 
 
 def test_report_counts_only_the_last_line_of_a_key_and_ignores_api_errors():
-    base = dict(model="m", suite="s", family="f", tier=None, instance="i", language="bf", regime="zero-shot",
-                sample=0, prompt_hash="h", program="x", total=1)
+    base = dict(
+        model="m",
+        suite="s",
+        family="f",
+        tier=None,
+        instance="i",
+        language="bf",
+        regime="zero-shot",
+        sample=0,
+        prompt_hash="h",
+        program="x",
+        total=1,
+    )
     lines = [dict(base, attempt=0, passed=0, api_error="HTTP 500"), dict(base, attempt=0, passed=1, api_error=None)]
     (only,) = outcomes(lines)
     assert only.solved and only.attempts == 1

@@ -31,8 +31,10 @@ def doc_programs(language: str) -> list[str]:
     """Every code span and code block of the language's prompt doc, as programs of that language."""
     doc = prompts.language_info(language).doc
     found = {m.group(2) for m in _FENCED.finditer(doc)}
-    found |= {"\n".join(line[4:] if line.startswith("    ") else line[1:] for line in m.group(1).splitlines())
-              for m in _INDENTED.finditer(doc)}
+    found |= {
+        "\n".join(line[4:] if line.startswith("    ") else line[1:] for line in m.group(1).splitlines())
+        for m in _INDENTED.finditer(doc)
+    }
     found |= {m.group(2).strip() if len(m.group(1)) == 2 else m.group(2) for m in _SPAN.finditer(doc)}
     if language == "whitespace":
         found |= {prompts.from_transliteration(p) for p in found if any(c in p for c in "STL")}

@@ -31,16 +31,57 @@ def closed_port() -> int:
 
 
 def bench_args(base_url: str, out: Path, *extra: str) -> list[str]:
-    return ["bench", "--model", "fake", "--base-url", base_url, "--suite", "paper", "--families", "paper-bf-copy",
-            "--languages", "bf", "--limit", "6", "--concurrency", "1", "--no-progress", "--out", str(out), *extra]
+    return [
+        "bench",
+        "--model",
+        "fake",
+        "--base-url",
+        base_url,
+        "--suite",
+        "paper",
+        "--families",
+        "paper-bf-copy",
+        "--languages",
+        "bf",
+        "--limit",
+        "6",
+        "--concurrency",
+        "1",
+        "--no-progress",
+        "--out",
+        str(out),
+        *extra,
+    ]
 
 
 def test_readme_first_command_with_no_server_exits_non_zero_with_the_reason_within_15_s(tmp_path):
     out = tmp_path / "runs" / "my-model"
-    command = [sys.executable, "-m", "reasonenv.cli", "bench", "--model", "my-model",
-               "--base-url", f"http://127.0.0.1:{closed_port()}/v1", "--api-key-env", "OPENAI_API_KEY",
-               "--suite", "tiers", "--languages", "python,bf,befunge93,whitespace,ook,bf-dialect-7",
-               "--regime", "feedback", "--attempts", "5", "--concurrency", "16", "--limit", "10", "--out", str(out)]
+    command = [
+        sys.executable,
+        "-m",
+        "reasonenv.cli",
+        "bench",
+        "--model",
+        "my-model",
+        "--base-url",
+        f"http://127.0.0.1:{closed_port()}/v1",
+        "--api-key-env",
+        "OPENAI_API_KEY",
+        "--suite",
+        "tiers",
+        "--languages",
+        "python,bf,befunge93,whitespace,ook,bf-dialect-7",
+        "--regime",
+        "feedback",
+        "--attempts",
+        "5",
+        "--concurrency",
+        "16",
+        "--limit",
+        "10",
+        "--out",
+        str(out),
+    ]
     env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
     started = time.monotonic()
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
@@ -120,7 +161,10 @@ def test_a_fatal_error_mid_run_stops_it_and_says_how_to_resume(fake_openai, tmp_
     assert summary["stopped"].startswith("HTTP 401") and summary["api_errors"] == 1
     assert summary["finished"] == 2 and summary["unfinished"] == 4
     assert "stopped early: HTTP 401" in captured.err
-    assert "4 of 6 conversations unfinished (1 api_error lines)" in captured.err and "rerun the same command" in captured.err
+    assert (
+        "4 of 6 conversations unfinished (1 api_error lines)" in captured.err
+        and "rerun the same command" in captured.err
+    )
     assert len(server.requests) == 3  # no request after the fatal answer
     # the endpoint is fixed: the same command finishes the run
     server.always = None
@@ -160,8 +204,27 @@ def test_report_on_an_incomplete_run_is_marked_partial_with_planned_and_finished
 
 def test_report_skips_corrupt_lines_with_a_warning_naming_file_and_line(tmp_path, capsys):
     out = tmp_path / "run"
-    assert cli_main(["bench", "--model", "oracle", "--suite", "paper", "--families", "paper-bf-copy", "--languages", "bf",
-                     "--limit", "3", "--no-progress", "--out", str(out)]) == 0
+    assert (
+        cli_main(
+            [
+                "bench",
+                "--model",
+                "oracle",
+                "--suite",
+                "paper",
+                "--families",
+                "paper-bf-copy",
+                "--languages",
+                "bf",
+                "--limit",
+                "3",
+                "--no-progress",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     results = out / "results.jsonl"
     lines = results.read_bytes().split(b"\n")
     lines[1] = b'{"schema": 1, "model": \xff\xfe broken'
@@ -178,8 +241,23 @@ def test_report_skips_corrupt_lines_with_a_warning_naming_file_and_line(tmp_path
 
 
 def oracle_args(out: Path, *extra: str) -> list[str]:
-    return ["bench", "--model", "oracle", "--suite", "paper", "--families", "paper-bf-copy", "--languages", "bf",
-            "--limit", "1", "--no-progress", "--out", str(out), *extra]
+    return [
+        "bench",
+        "--model",
+        "oracle",
+        "--suite",
+        "paper",
+        "--families",
+        "paper-bf-copy",
+        "--languages",
+        "bf",
+        "--limit",
+        "1",
+        "--no-progress",
+        "--out",
+        str(out),
+        *extra,
+    ]
 
 
 def test_reusing_an_out_directory_for_another_run_is_refused(tmp_path, capsys):
@@ -222,8 +300,11 @@ def test_invalid_arguments_leave_no_out_directory(tmp_path, capsys):
 def bad_outs(tmp_path: Path) -> list[tuple[Path, str]]:
     regular = tmp_path / "regular-file"
     regular.write_text("keep me\n")
-    return [(regular, "is a file, not a directory"), (regular / "below", "is a file, not a directory"),
-            (Path("/dev/full"), "is a file, not a directory")]
+    return [
+        (regular, "is a file, not a directory"),
+        (regular / "below", "is a file, not a directory"),
+        (Path("/dev/full"), "is a file, not a directory"),
+    ]
 
 
 def test_bench_out_at_a_file_under_a_file_or_dev_full_is_one_clear_line(tmp_path, capsys):

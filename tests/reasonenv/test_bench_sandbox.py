@@ -56,7 +56,9 @@ def test_fork_bomb_is_contained_and_fails_with_a_reason(guard):
 @pytest.mark.parametrize("guard", GUARDS)
 def test_infinite_loop_is_killed_at_the_cpu_limit(guard):
     # a generous wall limit, so that on a loaded machine the CPU limit is still the one that fires
-    execution = run("while True:\n    pass\n", [b""], guard, SandboxLimits(cpu_seconds=1, wall_seconds=30)).executions[0]
+    execution = run("while True:\n    pass\n", [b""], guard, SandboxLimits(cpu_seconds=1, wall_seconds=30)).executions[
+        0
+    ]
     assert execution.status == "step_limit"
     assert "CPU time limit" in execution.error
 
@@ -84,7 +86,10 @@ def test_writes_outside_the_working_directory_fail_and_leave_no_file(guard, tmp_
         program = f"open({path!r}, 'w').write('escaped')\nprint('wrote')\n"
         execution = run(program, [b""], guard).executions[0]
         assert execution.status == "runtime_error", path
-        assert any(r in execution.error for r in ("Read-only file system", "Permission denied", "outside the working directory"))
+        assert any(
+            r in execution.error
+            for r in ("Read-only file system", "Permission denied", "outside the working directory")
+        )
     assert not target.exists() and not os.path.exists(tmp_target)
     # ...while the program's own directory is writable
     execution = run("open('notes.txt', 'w').write('x')\nprint(open('notes.txt').read())\n", [b""], guard).executions[0]
@@ -126,7 +131,11 @@ def test_syntax_error_and_exit_status_are_reported():
 
 def test_detected_guard_is_the_strongest_available():
     guard, note = asyncio.run(detect_guard())
-    expected = "audit-hook" if _namespace_unavailable_reason() or os.environ.get("REASONENV_SANDBOX_GUARD") == "audit-hook" else "namespace"
+    expected = (
+        "audit-hook"
+        if _namespace_unavailable_reason() or os.environ.get("REASONENV_SANDBOX_GUARD") == "audit-hook"
+        else "namespace"
+    )
     assert guard == expected, note
 
 
@@ -177,7 +186,14 @@ def test_kill_9_leaves_a_sandbox_dir_that_the_next_run_removes(tmp_path):
     from reasonenv.bench.models import OracleModel
     from reasonenv.bench.runner import BenchConfig, run_bench
 
-    config = BenchConfig(model="oracle", suite="paper", languages=("python",), families=("paper-bf-copy",), limit=1,
-                         out=tmp_path / "run", progress=False)
+    config = BenchConfig(
+        model="oracle",
+        suite="paper",
+        languages=("python",),
+        families=("paper-bf-copy",),
+        limit=1,
+        out=tmp_path / "run",
+        progress=False,
+    )
     assert asyncio.run(run_bench(config, OracleModel()))["solved"] == 1
     assert not stale.exists()

@@ -30,14 +30,26 @@ train(cfg, sys.argv[1], log=lambda message: None)
 def run_dir(tmp_path_factory):
     """A run directory with one checkpoint, trained in a subprocess (its Ray stays out of the test process)."""
     folder = tmp_path_factory.mktemp("train") / "run"
-    done = subprocess.run([sys.executable, "-c", TRAIN, str(folder)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-c", TRAIN, str(folder)], cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert (folder / "checkpoints" / "latest.json").is_file()
     return folder
 
 
 def test_evaluate_a_run_and_a_checkpoint_directory(run_dir, capsys):
-    args = ["--curriculum", "bf-basics", "--language", "bf", "--instances", "3", "--families", "emit-char,reverse", "--json"]
+    args = [
+        "--curriculum",
+        "bf-basics",
+        "--language",
+        "bf",
+        "--instances",
+        "3",
+        "--families",
+        "emit-char,reverse",
+        "--json",
+    ]
     assert cli_main(["evaluate", str(run_dir), *args]) == 0
     data = json.loads(capsys.readouterr().out)
     rows = data["results"]
@@ -52,13 +64,31 @@ def test_evaluate_a_run_and_a_checkpoint_directory(run_dir, capsys):
 
 def test_bench_a_checkpoint_in_the_llm_harness(run_dir, tmp_path, capsys):
     out = tmp_path / "bench"
-    code = cli_main(["bench", "--model", f"checkpoint:{run_dir}", "--suite", "primitives", "--languages", "python,bf",
-                     "--families", "echo-byte,emit-char", "--limit", "2", "--no-progress", "--out", str(out)])
+    code = cli_main(
+        [
+            "bench",
+            "--model",
+            f"checkpoint:{run_dir}",
+            "--suite",
+            "primitives",
+            "--languages",
+            "python,bf",
+            "--families",
+            "echo-byte,emit-char",
+            "--limit",
+            "2",
+            "--no-progress",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["conversations"] == 4  # python is not asked: a token policy has no Python env
     lines = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
-    assert {line["model"] for line in lines} == {f"checkpoint:{run_dir}"} and {line["language"] for line in lines} == {"bf"}
+    assert {line["model"] for line in lines} == {f"checkpoint:{run_dir}"} and {line["language"] for line in lines} == {
+        "bf"
+    }
     assert all(line["program"] is not None and len(line["program"]) <= 8 for line in lines)
     assert cli_main(["report", str(out)]) == 0
 

@@ -20,7 +20,9 @@ CLI = [sys.executable, "-m", "reasonenv"]
 HAS_DEV_FULL = os.path.exists("/dev/full")
 
 
-def cli(*args: str | bytes, stdin: bytes | None = None, cwd: Path | None = None, **kwargs) -> subprocess.CompletedProcess:
+def cli(
+    *args: str | bytes, stdin: bytes | None = None, cwd: Path | None = None, **kwargs
+) -> subprocess.CompletedProcess:
     return subprocess.run([*CLI, *args], input=stdin, capture_output=True, cwd=cwd, timeout=120, **kwargs)
 
 
@@ -46,8 +48,12 @@ def test_export_failing_midway_keeps_the_previous_file_and_leaves_no_temporary(t
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
 
-    result = subprocess.run([*CLI, "export", "--suite", "paper", "--out", str(out)], capture_output=True,
-                            preexec_fn=small_file_limit, timeout=120)
+    result = subprocess.run(
+        [*CLI, "export", "--suite", "paper", "--out", str(out)],
+        capture_output=True,
+        preexec_fn=small_file_limit,
+        timeout=120,
+    )
     assert result.returncode == 1
     one_line_error(result, "cannot write", str(out))
     assert out.read_text() == "the good file\n"
@@ -87,16 +93,18 @@ def test_export_to_a_full_device_or_full_stdout_is_one_line():
     assert result.returncode == 1
     one_line_error(result, "cannot write /dev/full", "No space left")
     with open("/dev/full", "wb") as full:
-        result = subprocess.run([*CLI, "export", "--suite", "paper", "--out", "-"], stdout=full,
-                                stderr=subprocess.PIPE, timeout=120)
+        result = subprocess.run(
+            [*CLI, "export", "--suite", "paper", "--out", "-"], stdout=full, stderr=subprocess.PIPE, timeout=120
+        )
     assert result.returncode == 1
     one_line_error(result, "cannot write stdout")
 
 
 def test_families_take_the_same_comma_list_in_export_and_bench():
     export = build_parser("export").parse_args(["export", "--suite", "pqt", "--out", "-", "--families", "reverse,add"])
-    bench = build_parser("bench").parse_args(["bench", "--model", "oracle", "--suite", "pqt", "--out", "x",
-                                              "--families", "reverse,add"])
+    bench = build_parser("bench").parse_args(
+        ["bench", "--model", "oracle", "--suite", "pqt", "--out", "x", "--families", "reverse,add"]
+    )
     assert export.families == bench.families == ("reverse", "add")
 
 
@@ -123,8 +131,12 @@ def test_run_input_passes_the_argument_bytes_unchanged():
 def test_an_endless_program_on_stdin_fails_after_the_limit(tmp_path):
     endless = subprocess.Popen(["yes"], stdout=subprocess.PIPE)
     try:
-        result = subprocess.run([*CLI, "run", "--lang", "bf", "-", "--max-source", "1000"], stdin=endless.stdout,
-                                capture_output=True, timeout=60)
+        result = subprocess.run(
+            [*CLI, "run", "--lang", "bf", "-", "--max-source", "1000"],
+            stdin=endless.stdout,
+            capture_output=True,
+            timeout=60,
+        )
     finally:
         endless.kill()
         endless.wait()

@@ -18,8 +18,9 @@ from reasonenv.commands.languages import family_example, show_alphabet
 
 HELLO = assemble("push 'H'; printc; push 'i'; printc; end")
 BINARY = assemble("push 0; printc; push 255; printc; push 10; printc; end")
-ECHO_NUMBER_AND_CHAR = assemble("push 0; readn; push 1; readc; push 0; retrieve; push 2; mul; printn; "
-                                "push 1; retrieve; printc; end")
+ECHO_NUMBER_AND_CHAR = assemble(
+    "push 0; readn; push 1; readc; push 0; retrieve; push 2; mul; printn; push 1; retrieve; printc; end"
+)
 DIVIDE_BY_ZERO = assemble("push 'x'; printc; push 1; push 0; div; end")
 FOREVER = assemble("top: push 'a'; printc; jump top")
 
@@ -31,6 +32,7 @@ def write(tmp_path: Path, name: str, content: str | bytes) -> str:
 
 
 # ---------------------------------------------------------------- run
+
 
 def test_run_writes_the_output_bytes_unchanged(tmp_path, capsysbinary):
     program = write(tmp_path, "bin.ws", BINARY)
@@ -130,12 +132,15 @@ def test_run_missing_input_file_is_a_one_line_error(tmp_path, capsys):
     assert err.count("\n") == 1 and "cannot read input file" in err
 
 
-@pytest.mark.parametrize("argv", [
-    ["run", "--lang", "ws", "x", "--max-steps", "-1"],
-    ["run", "--lang", "ws", "x", "--input", "a", "--input-file", "b"],
-    ["run", "x"],
-    ["run", "--lang", "ws", "x", "-O", "novalue"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run", "--lang", "ws", "x", "--max-steps", "-1"],
+        ["run", "--lang", "ws", "x", "--input", "a", "--input-file", "b"],
+        ["run", "x"],
+        ["run", "--lang", "ws", "x", "-O", "novalue"],
+    ],
+)
 def test_run_bad_arguments_exit_2(argv, capsys):
     with pytest.raises(SystemExit) as info:
         main(argv)
@@ -150,6 +155,7 @@ def test_run_utf8_program_text_matches_the_api(tmp_path, capsys):
 
 
 # ---------------------------------------------------------------- languages
+
 
 def test_languages_table_lists_every_language_and_family(capsys):
     assert main(["languages"]) == 0
@@ -195,6 +201,7 @@ def test_family_example_and_token_display():
 
 # ---------------------------------------------------------------- demo
 
+
 def test_demo_sample_row_for_a_present_and_a_missing_language():
     row = run_sample("whitespace", "fast")
     assert row["status"] == "ok" and row["matches"] and row["output"] == row["expected"]
@@ -229,12 +236,17 @@ def test_demo_every_sample_passes(capsys):
 
 # ---------------------------------------------------------------- real processes
 
+
 def test_console_script_runs_a_program_from_stdin():
     script = Path(sys.executable).with_name("reasonenv")
     if not script.exists():
         pytest.skip(f"console script not installed next to {sys.executable}")
-    done = subprocess.run([str(script), "run", "--lang", "whitespace", "-", "--json"],
-                          input=HELLO.encode(), capture_output=True, timeout=60)
+    done = subprocess.run(
+        [str(script), "run", "--lang", "whitespace", "-", "--json"],
+        input=HELLO.encode(),
+        capture_output=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"status": "ok", "output": "Hi", "steps": 5, "error": None}
     bad = subprocess.run([str(script), "run", "--lang", "nope", "-"], input=b"", capture_output=True, timeout=60)
@@ -243,8 +255,9 @@ def test_console_script_runs_a_program_from_stdin():
 
 def test_python_dash_m_reasonenv_runs_the_cli(tmp_path):
     program = write(tmp_path, "div.ws", DIVIDE_BY_ZERO)
-    done = subprocess.run([sys.executable, "-m", "reasonenv", "run", "--lang", "whitespace", program],
-                          capture_output=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "reasonenv", "run", "--lang", "whitespace", program], capture_output=True, timeout=60
+    )
     assert done.returncode == 1
     assert done.stdout == b"x"
     assert done.stderr.startswith(b"reasonenv run: runtime_error")

@@ -33,7 +33,7 @@ def imported_after(code: str, stdin: bytes = b"") -> list[str]:
     err = result.stderr.decode()
     line = [x for x in err.splitlines() if x.startswith("MODULES=")]
     assert line, err
-    return [m for m in line[-1][len("MODULES="):].split(",") if m]
+    return [m for m in line[-1][len("MODULES=") :].split(",") if m]
 
 
 CLI_CALL = "from reasonenv.cli import main\ntry:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
@@ -51,9 +51,11 @@ def test_run_imports_neither_gymnasium_nor_suites():
 
 def test_import_reasonenv_alone_loads_no_gymnasium_and_gymnasium_then_gets_every_id_without_suites():
     assert imported_after("import reasonenv\n") == []
-    code = ("import reasonenv, gymnasium as gym\n"
-            "ids = [i for i in gym.registry if i.startswith('reasonenv/')]\n"
-            "assert len(ids) == 120, len(ids)\n")
+    code = (
+        "import reasonenv, gymnasium as gym\n"
+        "ids = [i for i in gym.registry if i.startswith('reasonenv/')]\n"
+        "assert len(ids) == 120, len(ids)\n"
+    )
     loaded = imported_after(code)
     assert "gymnasium" in loaded
     assert not [m for m in loaded if m.startswith("curricula")], loaded
@@ -61,12 +63,14 @@ def test_import_reasonenv_alone_loads_no_gymnasium_and_gymnasium_then_gets_every
 
 @pytest.mark.parametrize("first, second", [("reasonenv", "gymnasium"), ("gymnasium", "reasonenv")])
 def test_ids_are_registered_in_either_import_order_and_after_an_availability_check(first, second):
-    code = (f"import importlib.util, {first}\n"
-            "importlib.util.find_spec('gymnasium')\n"
-            f"import {second}\n"
-            "import gymnasium as gym\n"
-            "env = gym.make('reasonenv/BF-Reverse-v0')\n"
-            "print(len([i for i in gym.registry if i.startswith('reasonenv/')]), type(gym.__loader__).__name__)\n")
+    code = (
+        f"import importlib.util, {first}\n"
+        "importlib.util.find_spec('gymnasium')\n"
+        f"import {second}\n"
+        "import gymnasium as gym\n"
+        "env = gym.make('reasonenv/BF-Reverse-v0')\n"
+        "print(len([i for i in gym.registry if i.startswith('reasonenv/')]), type(gym.__loader__).__name__)\n"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["120", "SourceFileLoader"]
@@ -74,14 +78,17 @@ def test_ids_are_registered_in_either_import_order_and_after_an_availability_che
 
 def test_the_shipped_id_table_matches_the_suites():
     assert shipped_token_env_table() == token_env_table(), (
-        "reasonenv/envs/token_envs.json is stale: regenerate it with `python -m reasonenv.envs.registration --write`")
+        "reasonenv/envs/token_envs.json is stale: regenerate it with `python -m reasonenv.envs.registration --write`"
+    )
 
 
 @pytest.mark.parametrize("suite", sorted(SUITE_MODULES))
 def test_each_suite_loads_from_its_own_module_only(suite):
-    code = ("from curricula.suites import get_suite\n"
-            f"suite = get_suite({suite!r})\n"
-            "assert sum(1 for _ in suite.instances()) > 0\n")
+    code = (
+        "from curricula.suites import get_suite\n"
+        f"suite = get_suite({suite!r})\n"
+        "assert sum(1 for _ in suite.instances()) > 0\n"
+    )
     families = [m for m in imported_after(code) if m.startswith("curricula.families.")]
     module = SUITE_MODULES[suite]
     assert module in families
@@ -91,10 +98,12 @@ def test_each_suite_loads_from_its_own_module_only(suite):
 
 
 def test_suite_modules_table_names_every_shipped_suite():
-    code = ("from curricula.base import family_names\n"
-            "from curricula import suites\n"
-            "family_names()\n"
-            "print(sorted(suites._SUITES))\n")
+    code = (
+        "from curricula.base import family_names\n"
+        "from curricula import suites\n"
+        "family_names()\n"
+        "print(sorted(suites._SUITES))\n"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert json.loads(result.stdout.replace("'", '"')) == sorted(SUITE_MODULES)
 
@@ -104,8 +113,12 @@ def test_suite_modules_table_names_every_shipped_suite():
 
 def run_blocking(module: str, code: str) -> subprocess.CompletedProcess:
     """Run code with `module` made unimportable (None in sys.modules is Python's own way to block an import)."""
-    return subprocess.run([sys.executable, "-c", f"import sys\nsys.modules[{module!r}] = None\n{code}"],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", f"import sys\nsys.modules[{module!r}] = None\n{code}"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_a_missing_language_module_is_an_error_not_a_shorter_list():
@@ -124,14 +137,17 @@ def test_a_missing_registration_module_is_an_error_not_zero_ids():
 
 
 def test_require_extra_names_the_extra_to_install():
-    result = run_blocking("torch", textwrap.dedent("""
+    result = run_blocking(
+        "torch",
+        textwrap.dedent("""
         from reasonenv.extras import require_extra
         require_extra("jax")  # installed here
         try:
             require_extra("train", "reasonenv train")
         except ImportError as err:
             print(err)
-    """))
+    """),
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().startswith("reasonenv train needs the optional 'train' extra (torch is not installed)")
     assert "pip install 'reasonenv[train]'" in result.stdout

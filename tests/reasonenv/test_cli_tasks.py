@@ -41,16 +41,41 @@ def _instance(record: dict) -> Instance:
         return tuple(TestCase(c["input"].encode("latin-1"), c["output"].encode("latin-1")) for c in items)
 
     return Instance(
-        family=record["family"], description=record["description"], io_format=record["io_format"],
-        examples=cases(record["examples"]), tests=cases(record["tests"]), config=record["config"],
-        seed=record["seed"], index=record["index"], suite=record["suite"], language=record["language"],
-        run_options=record["run_options"], max_steps=record["max_steps"], scoring=record["scoring"],
+        family=record["family"],
+        description=record["description"],
+        io_format=record["io_format"],
+        examples=cases(record["examples"]),
+        tests=cases(record["tests"]),
+        config=record["config"],
+        seed=record["seed"],
+        index=record["index"],
+        suite=record["suite"],
+        language=record["language"],
+        run_options=record["run_options"],
+        max_steps=record["max_steps"],
+        scoring=record["scoring"],
     )
 
 
 def test_export_writes_one_json_object_per_instance_with_working_solutions(tmp_path, capsys):
     out = tmp_path / "pqt.jsonl"
-    assert main(["export", "--suite", "pqt", "--language", "bf", "--families", "reverse,add", "--solutions", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "export",
+                "--suite",
+                "pqt",
+                "--language",
+                "bf",
+                "--families",
+                "reverse,add",
+                "--solutions",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     lines = out.read_text().splitlines()
     suite = get_suite("pqt")
     expected = sum(e.count for e in suite.entries if e.family in ("reverse", "add"))

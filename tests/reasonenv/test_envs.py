@@ -327,7 +327,9 @@ def test_feedback_env_shows_interpreter_output_and_rewards_by_config():
 
 @pytest.mark.parametrize("reward_on", ["final", "best"])
 def test_feedback_reward_on_final_or_best_attempt(reward_on):
-    env = gym.make("reasonenv/SynthesisFeedback-v0", task="echo-all", max_attempts=2, reward_on=reward_on, scoring="fraction")
+    env = gym.make(
+        "reasonenv/SynthesisFeedback-v0", task="echo-all", max_attempts=2, reward_on=reward_on, scoring="fraction"
+    )
     env.reset(seed=0)
     _, reward, terminated, _, first = env.step(",.")  # echoes the first byte only: a partial score
     assert not terminated and reward == 0.0
@@ -343,7 +345,8 @@ def test_feedback_reward_on_final_or_best_attempt(reward_on):
 
 def write_curriculum(tmp_path):
     path = tmp_path / "tiny.yaml"
-    path.write_text(textwrap.dedent("""
+    path.write_text(
+        textwrap.dedent("""
         name: tiny
         scheduler: staged
         language: bf
@@ -355,7 +358,8 @@ def write_curriculum(tmp_path):
           - name: strings
             mixture:
               - {family: emit-string, level: 1, language: befunge93}
-    """))
+    """)
+    )
     return str(path)
 
 
@@ -378,7 +382,7 @@ def test_curriculum_promotes_after_successes_and_keeps_shapes(tmp_path):
     state["stage"] = 0
     base.set_curriculum_state(state)
     observation, info = env.reset()
-    assert info["stage"] == 0 and observation["action_mask"][1 + len(esolangs.get("bf").alphabet):].sum() == 0
+    assert info["stage"] == 0 and observation["action_mask"][1 + len(esolangs.get("bf").alphabet) :].sum() == 0
 
 
 def test_curriculum_state_reaches_vector_sub_envs(tmp_path):
@@ -400,7 +404,10 @@ def test_curriculum_state_reaches_vector_sub_envs(tmp_path):
 KINDS = [
     ("reasonenv/BF-EchoAll-v0", {}),
     ("reasonenv/SynthesisText-v0", {"task": "echo-all", "max_prompt_length": 8192, "max_program_chars": 64}),
-    ("reasonenv/SynthesisFeedback-v0", {"task": "echo-all", "max_prompt_length": 8192, "max_program_chars": 64, "max_attempts": 2}),
+    (
+        "reasonenv/SynthesisFeedback-v0",
+        {"task": "echo-all", "max_prompt_length": 8192, "max_program_chars": 64, "max_attempts": 2},
+    ),
     ("reasonenv/Curriculum-v0", {}),
 ]
 
@@ -429,7 +436,15 @@ def test_env_docstrings_have_the_gymnasium_sections():
     from reasonenv.envs import CurriculumEnv, FeedbackSynthesisEnv, SynthesisEnv, TextSynthesisEnv
 
     for env_class in (SynthesisEnv, TextSynthesisEnv, FeedbackSynthesisEnv, CurriculumEnv):
-        for section in ("Description", "Action Space", "Observation Space", "Rewards", "Episode End", "Arguments", "Version History"):
+        for section in (
+            "Description",
+            "Action Space",
+            "Observation Space",
+            "Rewards",
+            "Episode End",
+            "Arguments",
+            "Version History",
+        ):
             assert f"## {section}" in env_class.__doc__, f"{env_class.__name__} lacks '## {section}'"
 
 
@@ -466,7 +481,9 @@ def test_set_curriculum_state_rejects_garbage_and_keeps_the_state(tmp_path, chan
     with pytest.raises(ValueError, match=message):
         base.set_curriculum_state(state)
     assert base.get_curriculum_state() == before
-    with pytest.raises(ValueError, match=r"curriculum[ _]state"):  # the same check when a state is given at construction
+    with pytest.raises(
+        ValueError, match=r"curriculum[ _]state"
+    ):  # the same check when a state is given at construction
         gym.make("reasonenv/Curriculum-v0", curriculum=write_curriculum(tmp_path), curriculum_state=state)
 
 

@@ -37,8 +37,9 @@ def test_instances_are_heldout_deterministic_and_flagged_when_nothing_is_held_ou
 def test_training_content_is_the_other_side():
     chosen, heldout, note = target_instances(EvalTarget("echo-all", "bf", level=2), 25, content="train")
     assert len(chosen) == 25 and not heldout and not any(is_heldout(inst) for inst in chosen)
-    evaluation = evaluate(EchoBytePolicy(), language="bf", suite="primitives", instances=5,
-                          families=["echo-byte"], content="train")
+    evaluation = evaluate(
+        EchoBytePolicy(), language="bf", suite="primitives", instances=5, families=["echo-byte"], content="train"
+    )
     assert evaluation.content == "train" and evaluation.pass_rates() == {"echo-byte": 1.0}
     assert "train*" not in evaluation.table() and "train-content" in evaluation.table()
     with pytest.raises(ValueError, match="content must be one of"):
@@ -47,8 +48,13 @@ def test_training_content_is_the_other_side():
 
 @pytest.mark.parametrize("language", ["bf", "ook", "bf-dialect-5"])
 def test_scripted_echo_policy_passes_echo_byte_and_fails_emit_char(language):
-    evaluation = evaluate(EchoBytePolicy(), language=language, suite="primitives", instances=12,
-                          families=["echo-byte", "emit-char", "echo-twice-byte"])
+    evaluation = evaluate(
+        EchoBytePolicy(),
+        language=language,
+        suite="primitives",
+        instances=12,
+        families=["echo-byte", "emit-char", "echo-twice-byte"],
+    )
     rates = evaluation.pass_rates()
     assert rates == {"echo-byte": 1.0, "emit-char": 0.0, "echo-twice-byte": 0.0}
     assert all(r.heldout and r.episodes == 12 and r.mean_length == 2.0 for r in evaluation.results)
@@ -57,8 +63,7 @@ def test_scripted_echo_policy_passes_echo_byte_and_fails_emit_char(language):
 
 def test_random_policy_scores_what_a_direct_rollout_scores():
     targets = [EvalTarget("emit-char", "bf", level=1), EvalTarget("echo-byte", "bf", level=0)]
-    results = evaluate_targets(RandomMaskedPolicy(seed=3), targets, instances=40,
-                               env_options={"max_program_length": 3})
+    results = evaluate_targets(RandomMaskedPolicy(seed=3), targets, instances=40, env_options={"max_program_length": 3})
     policy = RandomMaskedPolicy(seed=3)
     for target, result in zip(targets, results):
         chosen, _, _ = target_instances(target, 40)
@@ -96,8 +101,9 @@ def test_bad_arguments():
         evaluate(policy, language="klingon", suite="primitives")
 
 
-@pytest.mark.parametrize("curriculum, language", [("bf-basics", "bf"), ("bf-basics", "bf-dialect-11"),
-                                                  ("befunge-basics", "befunge93")])
+@pytest.mark.parametrize(
+    "curriculum, language", [("bf-basics", "bf"), ("bf-basics", "bf-dialect-11"), ("befunge-basics", "befunge93")]
+)
 def test_observation_oracle_passes_every_curriculum_entry_on_heldout_content(curriculum, language):
     oracles = pytest.importorskip("reasonenv.oracles")
     evaluation = evaluate(oracles.ObservationOracle(), language=language, curriculum=curriculum, instances=10)
@@ -121,7 +127,9 @@ def test_batched_policies_play_the_same_episodes_in_lockstep():
     batched = BatchedEchoPolicy()
     together = evaluate_targets(batched, targets, instances=70)
     alone = evaluate_targets(EchoBytePolicy(), targets, instances=70)
-    assert [(r.passed, r.episodes, r.mean_length) for r in together] == [(r.passed, r.episodes, r.mean_length) for r in alone]
+    assert [(r.passed, r.episodes, r.mean_length) for r in together] == [
+        (r.passed, r.episodes, r.mean_length) for r in alone
+    ]
     assert together[0].passed == 70 and together[1].passed == 0
     # 140 episodes of both targets in one queue: chunks of 64, 64 and 12, three steps each
     assert batched.batches == [64] * 6 + [12] * 3

@@ -64,8 +64,15 @@ def curriculum_file(tmp_path_factory):
 
 
 def python_env(path, scoring, mask_actions=True):
-    return CurriculumEnv(curriculum=path, scoring=scoring, max_program_length=LENGTH, step_penalty=PENALTY,
-                         invalid_program_penalty=INVALID_PENALTY, mask_actions=mask_actions, update_scheduler=False)
+    return CurriculumEnv(
+        curriculum=path,
+        scoring=scoring,
+        max_program_length=LENGTH,
+        step_penalty=PENALTY,
+        invalid_program_penalty=INVALID_PENALTY,
+        mask_actions=mask_actions,
+        update_scheduler=False,
+    )
 
 
 def play(env, entries, seed, policy, rng):
@@ -130,8 +137,14 @@ def episodes(curriculum_file):
         if not group:
             entry = entries[e]
             group.append(make_task(entry.family, entry.level, **entry.config).instance(0, 0))
-    params, info = build_params(entries, instances=pool, max_program_length=LENGTH, scoring="binary",
-                                step_penalty=PENALTY, invalid_program_penalty=INVALID_PENALTY)
+    params, info = build_params(
+        entries,
+        instances=pool,
+        max_program_length=LENGTH,
+        scoring="binary",
+        step_penalty=PENALTY,
+        invalid_program_penalty=INVALID_PENALTY,
+    )
     return entries, played, slot_of, params, info
 
 
@@ -143,8 +156,9 @@ def test_pool_matches_the_python_env(episodes, curriculum_file):
     assert info.num_actions == env.action_space.n
     seeded = info.tables["bf-dialect-5"]
     assert seeded.order == "seeded"
-    np.testing.assert_array_equal(np.asarray(params.effects[info.languages.index("bf-dialect-5")]),
-                                  seeded.action_effects(info.num_actions))
+    np.testing.assert_array_equal(
+        np.asarray(params.effects[info.languages.index("bf-dialect-5")]), seeded.action_effects(info.num_actions)
+    )
 
 
 def test_observations_ends_and_rewards_match(episodes):
@@ -175,8 +189,18 @@ def test_observations_ends_and_rewards_match(episodes):
         ends[last["end"]] += 1
         ends["syntax_error"] += "syntax_error" in last["statuses"]
         ends["success"] += bool(last["success"])
-        finished.append((mode, np.asarray(step_info["program"]), int(step_info["language"]), e, slot,
-                         float(reward), rewards[-1], last))
+        finished.append(
+            (
+                mode,
+                np.asarray(step_info["program"]),
+                int(step_info["language"]),
+                e,
+                slot,
+                float(reward),
+                rewards[-1],
+                last,
+            )
+        )
     assert min(ends.values()) > 0, ends  # every kind of ending was exercised
 
     verify = jax.jit(verify_programs)
@@ -198,9 +222,14 @@ def test_observations_ends_and_rewards_match(episodes):
         grid = lambda a: a.reshape((8, VERIFY_ROWS // 8) + a.shape[1:])  # noqa: E731
         finished_grid = grid(jnp.arange(VERIFY_ROWS) < rows)
         rollout_reward, rollout_success, _ = jax.jit(verify_finished, static_argnames="chunk")(
-            mode_params, finished_grid, grid(programs), grid(language), grid(entry), grid(slot), chunk=64)
-        np.testing.assert_allclose(np.asarray(rollout_reward).reshape(-1), np.where(np.arange(VERIFY_ROWS) < rows, extra, 0),
-                                   rtol=1e-6, atol=1e-6)
+            mode_params, finished_grid, grid(programs), grid(language), grid(entry), grid(slot), chunk=64
+        )
+        np.testing.assert_allclose(
+            np.asarray(rollout_reward).reshape(-1),
+            np.where(np.arange(VERIFY_ROWS) < rows, extra, 0),
+            rtol=1e-6,
+            atol=1e-6,
+        )
         assert (np.asarray(rollout_success).reshape(-1)[:rows] == np.asarray(verdicts.success)[:rows]).all()
         for row, (played_mode, _, _, _, _, step_reward, py_reward, last) in enumerate(finished):
             if played_mode != mode:
@@ -208,7 +237,7 @@ def test_observations_ends_and_rewards_match(episodes):
             where = f"{mode} row {row}: {last['program']!r}"
             assert int(verdicts.passed[row]) == last["passed"], where
             assert int(verdicts.total[row]) == last["total"], where
-            assert list(np.asarray(verdicts.steps[row])[:last["total"]]) == list(last["steps"]), where
+            assert list(np.asarray(verdicts.steps[row])[: last["total"]]) == list(last["steps"]), where
             assert step_reward + extra[row] == pytest.approx(py_reward, rel=1e-5, abs=1e-5), where
 
 

@@ -33,7 +33,9 @@ BF_LIKE = ("bf", "ook")
 
 def observation_key(observation) -> tuple:
     return (
-        observation["task"].tobytes(), int(observation["family"]), int(observation["language"]),
+        observation["task"].tobytes(),
+        int(observation["family"]),
+        int(observation["language"]),
         observation["action_effects"].tobytes(),
     )
 

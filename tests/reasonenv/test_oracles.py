@@ -53,7 +53,9 @@ def test_oracle_passes_every_hidden_test_of_a_curriculum_entry(key, oracle):
         )
 
 
-@pytest.mark.parametrize("language, order", [("bf-dialect-7", "seeded"), ("bf-dialect-7", "canonical"), ("bf", "seeded"), ("ook", "seeded")])
+@pytest.mark.parametrize(
+    "language, order", [("bf-dialect-7", "seeded"), ("bf-dialect-7", "canonical"), ("bf", "seeded"), ("ook", "seeded")]
+)
 def test_oracle_maps_commands_through_action_effects(language, order, oracle):
     env = gym.make("reasonenv/Synthesis-v0", language=language, task="add-constant", difficulty=1, action_order=order)
     programs = set()
@@ -67,7 +69,9 @@ def test_oracle_maps_commands_through_action_effects(language, order, oracle):
 def test_seeded_order_changes_the_actions_not_the_program(oracle):
     actions = {}
     for order in ("canonical", "seeded"):
-        env = gym.make("reasonenv/Synthesis-v0", language="bf-dialect-7", task="echo-all", difficulty=1, action_order=order)
+        env = gym.make(
+            "reasonenv/Synthesis-v0", language="bf-dialect-7", task="echo-all", difficulty=1, action_order=order
+        )
         observation, _ = env.reset(seed=0)
         actions[order] = oracle.actions(observation)
         assert oracle.program_text(observation) == ",[.,]"
@@ -94,7 +98,9 @@ def test_oracle_walks_a_staged_curriculum_to_its_last_stage(name, oracle):
     seen_stages = set()
     for episode in range(budget):
         result = run_episode(env, oracle, seed=episode)
-        assert result.success, f"{name} stage {result.info['stage']}: {result.info['family']} program {result.program!r}"
+        assert result.success, (
+            f"{name} stage {result.info['stage']}: {result.info['family']} program {result.program!r}"
+        )
         seen_stages.add(result.info["stage"])
         if env.unwrapped.curriculum_stage == last and len(scheduler._window) >= 16:
             break
@@ -148,7 +154,9 @@ def test_random_policy_solves_one_percent_of_the_first_stages(name, stages):
         env = entry_env(added[0])
         policy = RandomMaskedPolicy(number)
         solved = sum(run_episode(env, policy, seed=i).success for i in range(episodes))
-        assert solved >= episodes // 100, f"{name} stage {number} ({added[0].key}): random policy solved {solved}/{episodes}"
+        assert solved >= episodes // 100, (
+            f"{name} stage {number} ({added[0].key}): random policy solved {solved}/{episodes}"
+        )
 
 
 def test_a_first_five_stage_of_bf_basics_streams_more_than_16_tokens(oracle):

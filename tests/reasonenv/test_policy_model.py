@@ -48,8 +48,15 @@ def test_the_answer_extracts_to_the_program_the_policy_wrote(language):
 
 
 def test_bench_runs_a_policy_through_the_llm_harness(tmp_path):
-    config = BenchConfig(model="checkpoint:echo", suite="primitives", languages=("python", "bf", "bf-dialect-5"),
-                         out=tmp_path / "run", families=("echo-byte", "emit-char"), limit=3, progress=False)
+    config = BenchConfig(
+        model="checkpoint:echo",
+        suite="primitives",
+        languages=("python", "bf", "bf-dialect-5"),
+        out=tmp_path / "run",
+        families=("echo-byte", "emit-char"),
+        limit=3,
+        progress=False,
+    )
     summary = asyncio.run(run_bench(config, PolicyModel(EchoBytePolicy(), name=config.model)))
     lines = read_results(config.out / "results.jsonl")
     assert summary["conversations"] == 12 and len(lines) == 12  # python is not asked: no token env
@@ -68,8 +75,14 @@ class BatchedEchoPolicy(EchoBytePolicy):
 
     def act_batch(self, observations):
         self.batches.append(len(observations))
-        return np.array([len(o["action_mask"]) if self.poisoned_task is not None and np.array_equal(o["task"], self.poisoned_task)
-                         else self.act(o) for o in observations])
+        return np.array(
+            [
+                len(o["action_mask"])
+                if self.poisoned_task is not None and np.array_equal(o["task"], self.poisoned_task)
+                else self.act(o)
+                for o in observations
+            ]
+        )
 
 
 def test_requests_in_flight_are_played_together_and_a_failing_rollout_fails_alone(tmp_path):
@@ -79,8 +92,16 @@ def test_requests_in_flight_are_played_together_and_a_failing_rollout_fails_alon
     poisoned = next(i for i in get_suite("primitives").instances() if i.family == "echo-byte" and i.index == 3)
     env = token_env(EvalTarget("echo-byte", "bf", None, dict(poisoned.config)), [poisoned])
     policy = BatchedEchoPolicy(env.reset(options={"instance": poisoned})[0]["task"])
-    config = BenchConfig(model="checkpoint:echo", suite="primitives", languages=("bf",), out=tmp_path / "run",
-                         families=("echo-byte", "emit-char"), limit=10, concurrency=8, progress=False)
+    config = BenchConfig(
+        model="checkpoint:echo",
+        suite="primitives",
+        languages=("bf",),
+        out=tmp_path / "run",
+        families=("echo-byte", "emit-char"),
+        limit=10,
+        concurrency=8,
+        progress=False,
+    )
     asyncio.run(run_bench(config, PolicyModel(policy, name=config.model)))
     lines = read_results(config.out / "results.jsonl")
     failed = [line for line in lines if line["api_error"]]
@@ -94,21 +115,50 @@ def test_requests_in_flight_are_played_together_and_a_failing_rollout_fails_alon
 
 def test_bench_command_takes_checkpoint_specs(tmp_path, capsys):
     out = tmp_path / "run"
-    code = cli_main(["bench", "--model", "checkpoint:random:0", "--suite", "primitives", "--languages", "bf",
-                     "--families", "emit-char", "--limit", "4", "--no-progress", "--out", str(out)])
+    code = cli_main(
+        [
+            "bench",
+            "--model",
+            "checkpoint:random:0",
+            "--suite",
+            "primitives",
+            "--languages",
+            "bf",
+            "--families",
+            "emit-char",
+            "--limit",
+            "4",
+            "--no-progress",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["conversations"] == 4
     assert cli_main(["report", str(out)]) == 0
     assert "checkpoint:random:0" in (out / "report.md").read_text()
-    assert cli_main(["bench", "--model", f"checkpoint:{tmp_path / 'missing'}", "--suite", "primitives",
-                     "--out", str(out)]) == 2
+    assert (
+        cli_main(["bench", "--model", f"checkpoint:{tmp_path / 'missing'}", "--suite", "primitives", "--out", str(out)])
+        == 2
+    )
     assert "neither a run directory nor a checkpoint directory" in capsys.readouterr().err
 
 
 def test_evaluate_command_prints_a_table_and_json(capsys):
-    args = ["evaluate", "random:0", "--suite", "primitives", "--language", "bf", "--instances", "3",
-            "--families", "emit-char,echo-byte", "--no-progress"]
+    args = [
+        "evaluate",
+        "random:0",
+        "--suite",
+        "primitives",
+        "--language",
+        "bf",
+        "--instances",
+        "3",
+        "--families",
+        "emit-char,echo-byte",
+        "--no-progress",
+    ]
     assert cli_main(args) == 0
     table = capsys.readouterr().out
     assert "emit-char" in table and "echo-byte" in table and "mean pass rate" in table
@@ -116,20 +166,40 @@ def test_evaluate_command_prints_a_table_and_json(capsys):
     data = json.loads(capsys.readouterr().out)
     assert [r["family"] for r in data["results"]] == ["emit-char", "echo-byte"]
     assert all(r["episodes"] == 3 and r["heldout"] for r in data["results"])
-    assert cli_main(["evaluate", "random:0", "--curriculum", "bf-basics", "--language", "bf-dialect-2",
-                     "--instances", "2", "--json"]) == 0
+    assert (
+        cli_main(
+            [
+                "evaluate",
+                "random:0",
+                "--curriculum",
+                "bf-basics",
+                "--language",
+                "bf-dialect-2",
+                "--instances",
+                "2",
+                "--json",
+            ]
+        )
+        == 0
+    )
     rows = json.loads(capsys.readouterr().out)["results"]
     assert rows[0]["stage"] == 0 and not rows[0]["heldout"] and "one possible content" in rows[0]["note"]
 
 
-@pytest.mark.parametrize("args, message", [
-    (["nowhere", "--suite", "primitives", "--language", "bf"], "neither a run directory nor a checkpoint"),
-    (["random:0", "--suite", "primitives", "--language", "klingon"], "unknown language 'klingon'"),
-    (["random:0", "--curriculum", "nope", "--language", "bf"], "unknown curriculum 'nope'"),
-    (["random:0", "--suite", "primitives", "--language", "bf", "--instances", "0"], "--instances must be >= 1"),
-    (["random:0", "--suite", "primitives", "--language", "bf", "--families", "nope"], "families ['nope'] are not in"),
-    (["random:x", "--suite", "primitives", "--language", "bf"], "random:SEED needs an integer seed"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["nowhere", "--suite", "primitives", "--language", "bf"], "neither a run directory nor a checkpoint"),
+        (["random:0", "--suite", "primitives", "--language", "klingon"], "unknown language 'klingon'"),
+        (["random:0", "--curriculum", "nope", "--language", "bf"], "unknown curriculum 'nope'"),
+        (["random:0", "--suite", "primitives", "--language", "bf", "--instances", "0"], "--instances must be >= 1"),
+        (
+            ["random:0", "--suite", "primitives", "--language", "bf", "--families", "nope"],
+            "families ['nope'] are not in",
+        ),
+        (["random:x", "--suite", "primitives", "--language", "bf"], "random:SEED needs an integer seed"),
+    ],
+)
 def test_evaluate_bad_arguments_get_one_line_and_exit_2(args, message, capsys):
     assert cli_main(["evaluate", *args]) == 2
     err = capsys.readouterr().err.strip()

@@ -20,7 +20,7 @@ from reasonenv.envs.registration import registered_ids
 ALL_IDS = registered_ids()
 EPISODES = 2
 MAX_STEPS_PER_ROLLOUT = 200
-TEXT_ACTION_CHARS = "+-<>[].,0123456789 \n\t@:\"&~"
+TEXT_ACTION_CHARS = '+-<>[].,0123456789 \n\t@:"&~'
 
 
 def policy_action(env: gym.Env, observation, rng: np.random.Generator):
@@ -75,15 +75,23 @@ def test_registered_env_passes_the_gate(env_id):
 def test_every_kind_of_id_is_registered():
     assert len(ALL_IDS) >= 40
     for expected in (
-        "reasonenv/Synthesis-v0", "reasonenv/SynthesisText-v0", "reasonenv/SynthesisFeedback-v0",
-        "reasonenv/Curriculum-v0", "reasonenv/BF-EmitChar-v0", "reasonenv/Befunge93-EmitChar-v0",
-        "reasonenv/Whitespace-EmitChar-v0", "reasonenv/Ook-EmitChar-v0", "reasonenv/BF-PaperPrint-v0",
+        "reasonenv/Synthesis-v0",
+        "reasonenv/SynthesisText-v0",
+        "reasonenv/SynthesisFeedback-v0",
+        "reasonenv/Curriculum-v0",
+        "reasonenv/BF-EmitChar-v0",
+        "reasonenv/Befunge93-EmitChar-v0",
+        "reasonenv/Whitespace-EmitChar-v0",
+        "reasonenv/Ook-EmitChar-v0",
+        "reasonenv/BF-PaperPrint-v0",
         "reasonenv/Befunge93-PaperPrint-v0",
     ):
         assert expected in ALL_IDS
     for env_id in ALL_IDS:
         spec = gym.spec(env_id)
-        assert isinstance(spec.entry_point, str) and ":" in spec.entry_point, f"{env_id}: entry point must be a lazy string"
+        assert isinstance(spec.entry_point, str) and ":" in spec.entry_point, (
+            f"{env_id}: entry point must be a lazy string"
+        )
         assert spec.max_episode_steps is None
 
 
@@ -107,7 +115,16 @@ def test_unknown_id_gets_gymnasium_error_with_suggestion():
         gym.make("reasonenv/BF-EmitChar-v9")
 
 
-@pytest.mark.parametrize("env_id", ["reasonenv/BF-EmitChar-v0", "reasonenv/Synthesis-v0", "reasonenv/SynthesisText-v0", "reasonenv/SynthesisFeedback-v0", "reasonenv/Curriculum-v0"])
+@pytest.mark.parametrize(
+    "env_id",
+    [
+        "reasonenv/BF-EmitChar-v0",
+        "reasonenv/Synthesis-v0",
+        "reasonenv/SynthesisText-v0",
+        "reasonenv/SynthesisFeedback-v0",
+        "reasonenv/Curriculum-v0",
+    ],
+)
 def test_unknown_kwarg_is_named_with_the_accepted_ones(env_id):
     with pytest.raises(TypeError) as caught:
         gym.make(env_id, max_program_lenght=10)

@@ -27,7 +27,24 @@ from reasonenv.envs.encoding import (
 def test_spec_follows_the_examples_with_numbers_as_decimal_digits():
     examples = [TestCase(b"\x01", b"\x02")]
     task = encode_task(examples, (b"hi", 12), 16)
-    assert task.tolist() == [INPUT, 9, OUTPUT, 10, END, SPEC, 8 + 104, 8 + 105, FIELD, 8 + ord("1"), 8 + ord("2"), 0, 0, 0, 0, 0]
+    assert task.tolist() == [
+        INPUT,
+        9,
+        OUTPUT,
+        10,
+        END,
+        SPEC,
+        8 + 104,
+        8 + 105,
+        FIELD,
+        8 + ord("1"),
+        8 + ord("2"),
+        0,
+        0,
+        0,
+        0,
+        0,
+    ]
     assert decode_examples(task) == [(b"\x01", b"\x02")]
     assert decode_spec(task) == (b"hi", b"12")
     assert spec_number(decode_spec(task)[1]) == 12
@@ -60,7 +77,10 @@ def test_token_env_observes_the_spec_and_sizes_task_for_it():
     assert decode_spec(observation["task"]) == (env.unwrapped.instance.tests[0].output,)
     env = gym.make("reasonenv/Synthesis-v0", task="emit-string", language="bf", task_config={"length": 64})
     observation, _ = env.reset(seed=0)
-    assert env.unwrapped.task_length >= 66 and decode_spec(observation["task"])[0] == env.unwrapped.instance.tests[0].output
+    assert (
+        env.unwrapped.task_length >= 66
+        and decode_spec(observation["task"])[0] == env.unwrapped.instance.tests[0].output
+    )
 
 
 @pytest.mark.parametrize("mode", ["text", "feedback"])

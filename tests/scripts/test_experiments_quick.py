@@ -13,8 +13,13 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def run(script: str, *args: str, timeout: int = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(REPO / "scripts" / script), *args], cwd=REPO, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, str(REPO / "scripts" / script), *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def check_outputs(out: Path, figure: str) -> dict:
@@ -58,8 +63,12 @@ def test_rl_vs_supervised_quick(tmp_path):
     matched, plain = results["arms"]["sl+rl-matched"], results["arms"]["sl+rl"]
     assert matched["sl_tokens"][0] > 0
     assert matched["rl_steps"][0] == plain["rl_steps"][0] - matched["sl_tokens"][0]
-    assert {p.name for p in (out / "cells").glob("*.json")} == {"rl__s0.json", "sl+rl__s0.json",
-                                                              "sl+rl-matched__s0.json", "chance.json"}
+    assert {p.name for p in (out / "cells").glob("*.json")} == {
+        "rl__s0.json",
+        "sl+rl__s0.json",
+        "sl+rl-matched__s0.json",
+        "chance.json",
+    }
 
 
 def test_pqt_quick_and_resume(tmp_path):

@@ -7,8 +7,10 @@ from curricula.families.pqt.programs import BF_DIVMOD, BF_MULTIPLY, DIVMOD_MAX_N
 from curricula.solutions.bf_codegen import bf_emit
 
 MultiplyConfig = pqt_config(
-    "MultiplyConfig", "Products n in 0..max_value, split into random factors.",
-    max_value=(255, (15, 63, 255), 1, 255), module=__name__,
+    "MultiplyConfig",
+    "Products n in 0..max_value, split into random factors.",
+    max_value=(255, (15, 63, 255), 1, 255),
+    module=__name__,
 )
 
 
@@ -19,9 +21,7 @@ class Multiply(PQTFamily):
     has_original = False  # brain_coder's cells wrap at 512 here: its values do not fit in bytes
     config_class = MultiplyConfig
     known_bf = ",>,><<[->[->+>+<<]>>[-<<+>>]<<<]>>."
-    description = (
-        "The input is two bytes a and b whose product is at most {max_value}. Write one byte: a * b."
-    )
+    description = "The input is two bytes a and b whose product is at most {max_value}. Write one byte: a * b."
     io_format = "bytes: a, b -> a * b"
 
     def draw_input(self, rng, params):
@@ -50,7 +50,8 @@ class Multiply(PQTFamily):
 
 
 DivModConfig = pqt_config(
-    "DivModConfig", "n in 0..max_value and k in 1..max_value (200 keeps the reference program in budget).",
+    "DivModConfig",
+    "n in 0..max_value and k in 1..max_value (200 keeps the reference program in budget).",
     max_value=(200, (15, 63, 200, 255), 1, 255),
     module=__name__,
 )
@@ -63,8 +64,7 @@ class DivMod(PQTFamily):
     has_original = False  # brain_coder's cells wrap at 512 here: its values do not fit in bytes
     config_class = DivModConfig
     known_bf = (
-        ",>,><<[>[->+>+<<]>[-<<-[>]>>>[<[-<->]<[>]>>[[-]>>+<]>-<]<<]>>>+<<[-<<+>>]<<<]>"
-        ">>>>[-<<<<<+>>>>>]<<<<<.>.>"
+        ",>,><<[>[->+>+<<]>[-<<-[>]>>>[<[-<->]<[>]>>[[-]>>+<]>-<]<<]>>>+<<[-<<+>>]<<<]>>>>>[-<<<<<+>>>>>]<<<<<.>.>"
     )
     description = (
         "The input is two bytes n in 0..{max_value} and k in 1..{max_value}. Write two bytes: n // k (the quotient "
@@ -129,9 +129,20 @@ class Fib(PQTFamily):
     @classmethod
     def original_cases(cls):
         return [
-            ([0], [0, 1]), ([1], [1, 1]), ([2], [1, 2]), ([3], [2, 3]), ([4], [3, 5]), ([5], [5, 8]), ([6], [8, 13]),
-            ([7], [13, 21]), ([8], [21, 34]), ([9], [34, 55]), ([10], [55, 89]), ([11], [89, 144]),
-            ([12], [144, 233]), ([13], [233, 121]),
+            ([0], [0, 1]),
+            ([1], [1, 1]),
+            ([2], [1, 2]),
+            ([3], [2, 3]),
+            ([4], [3, 5]),
+            ([5], [5, 8]),
+            ([6], [8, 13]),
+            ([7], [13, 21]),
+            ([8], [21, 34]),
+            ([9], [34, 55]),
+            ([10], [55, 89]),
+            ([11], [89, 144]),
+            ([12], [144, 233]),
+            ([13], [233, 121]),
         ]
 
 

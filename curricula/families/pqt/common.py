@@ -89,8 +89,14 @@ class PQTConfig(TaskConfig):
 
 
 def pqt_config(
-    name: str, doc: str, *, module: str, num_examples: int = 3, num_tests: int = 16,
-    tests_range: tuple[int, int] = (1, 1024), **fields: tuple[int, tuple[int, ...], int, int],
+    name: str,
+    doc: str,
+    *,
+    module: str,
+    num_examples: int = 3,
+    num_tests: int = 16,
+    tests_range: tuple[int, int] = (1, 1024),
+    **fields: tuple[int, tuple[int, ...], int, int],
 ) -> type[PQTConfig]:
     """A PQTConfig subclass whose integer fields are `field=(default, levels, low, high)`.
 
@@ -261,7 +267,7 @@ class PQTFamily(TaskFamily):
 
 _DEF_NAME = re.compile(r"^def \w+\(", re.MULTILINE)
 
-_EMULATOR_PROGRAM = '''import sys
+_EMULATOR_PROGRAM = """import sys
 
 # brain_coder's interpreter (common/bf.py) running the program that defines this task.
 CODE = {code!r}
@@ -303,7 +309,7 @@ def run(code, data):
 
 
 sys.stdout.buffer.write(bytes(run(CODE, list(sys.stdin.buffer.read()))))
-'''
+"""
 
 
 def run_known(code: str, inputs: list[list[int]], base: int = 256) -> list[tuple[list[int], list[int]]]:
@@ -386,4 +392,3 @@ def _original_known_cached(name: str) -> tuple[tuple[tuple[int, ...], tuple[int,
 def original_known(name: str) -> list[tuple[list[int], list[int]]]:
     """brain_coder's cases of a KnownCode task: its `original_input_fn` inputs and the known program's outputs."""
     return [(list(i), list(o)) for i, o in _original_known_cached(name)]
-

@@ -7,8 +7,10 @@ import numpy as np
 from curricula.families.pqt.common import PQTFamily, int_list, original_known, pqt_config, pqt_family, rint
 
 EchoSecondSeqConfig = pqt_config(
-    "EchoSecondSeqConfig", "Two lists of 1..max_length values in 1..max_value, each followed by a 0.",
-    max_length=(5, (2, 3, 5, 8), 1, 16), max_value=(255, (), 1, 255),
+    "EchoSecondSeqConfig",
+    "Two lists of 1..max_length values in 1..max_value, each followed by a 0.",
+    max_length=(5, (2, 3, 5, 8), 1, 16),
+    max_value=(255, (), 1, 255),
     module=__name__,
 )
 
@@ -54,8 +56,11 @@ class EchoSecondSeq(PQTFamily):
 
 
 EchoNthSeqConfig = pqt_config(
-    "EchoNthSeqConfig", "1..max_lists lists of 0..max_length values in 1..max_value, each followed by a 0.",
-    max_lists=(6, (2, 3, 4, 6), 1, 12), max_length=(3, (1, 2, 3, 4), 0, 8), max_value=(255, (), 1, 255),
+    "EchoNthSeqConfig",
+    "1..max_lists lists of 0..max_length values in 1..max_value, each followed by a 0.",
+    max_lists=(6, (2, 3, 4, 6), 1, 12),
+    max_length=(3, (1, 2, 3, 4), 0, 8),
+    max_value=(255, (), 1, 255),
     module=__name__,
 )
 
@@ -115,8 +120,10 @@ class EchoNthSeq(PQTFamily):
 
 
 SubstringConfig = pqt_config(
-    "SubstringConfig", "Lists of 2..max_length values in 1..max_value.",
-    max_length=(15, (4, 8, 15, 24), 2, 32), max_value=(255, (), 1, 255),
+    "SubstringConfig",
+    "Lists of 2..max_length values in 1..max_value.",
+    max_length=(15, (4, 8, 15, 24), 2, 32),
+    max_value=(255, (), 1, 255),
     module=__name__,
 )
 
@@ -193,8 +200,11 @@ class Divide2(PQTFamily):
 
 
 DedupConfig = pqt_config(
-    "DedupConfig", "1..max_unique distinct values in 1..max_value, each repeated 1..max_repeat times.",
-    max_unique=(4, (2, 3, 4), 1, 6), max_repeat=(4, (2, 3, 4), 1, 6), max_value=(6, (), 1, 6),
+    "DedupConfig",
+    "1..max_unique distinct values in 1..max_value, each repeated 1..max_repeat times.",
+    max_unique=(4, (2, 3, 4), 1, 6),
+    max_repeat=(4, (2, 3, 4), 1, 6),
+    max_value=(6, (), 1, 6),
     module=__name__,
 )
 

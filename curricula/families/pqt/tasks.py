@@ -48,8 +48,11 @@ class Reverse(SequenceFamily):
 
 
 RemoveCharConfig = pqt_config(
-    "RemoveCharConfig", "Lists of min_length..max_length values in 1..max_value holding `char` exactly once.",
-    min_length=(1, (), 1, 32), max_length=(6, (2, 3, 4, 6, 8, 12), 1, 32), max_value=(255, (), 2, 255),
+    "RemoveCharConfig",
+    "Lists of min_length..max_length values in 1..max_value holding `char` exactly once.",
+    min_length=(1, (), 1, 32),
+    max_length=(6, (2, 3, 4, 6, 8, 12), 1, 32),
+    max_value=(255, (), 2, 255),
     char=(1, (), 1, 255),
     module=__name__,
 )
@@ -111,8 +114,11 @@ class RemoveChar(PQTFamily):
 
 
 CountCharConfig = pqt_config(
-    "CountCharConfig", "Strings of min_length..max_length letters (1..26) over base 27.",
-    min_length=(1, (), 1, 26), max_length=(6, (2, 4, 6, 10, 16), 1, 26), char=(1, (), 1, 26),
+    "CountCharConfig",
+    "Strings of min_length..max_length letters (1..26) over base 27.",
+    min_length=(1, (), 1, 26),
+    max_length=(6, (2, 4, 6, 10, 16), 1, 26),
+    char=(1, (), 1, 26),
     module=__name__,
 )
 
@@ -162,7 +168,11 @@ class CountChar(PQTFamily):
         # CountCharTaskV2(n=16, max_len=6)._make_io_examples
         rand = Py2Random(BRAIN_CODER_SEED)
         cases = [
-            ([10, 0], [0]), ([1, 0], [1]), ([1, 1, 0], [2]), ([9, 4, 19, 11, 5, 0], [0]), ([24, 11, 26, 1, 15, 0], [1]),
+            ([10, 0], [0]),
+            ([1, 0], [1]),
+            ([1, 1, 0], [2]),
+            ([9, 4, 19, 11, 5, 0], [0]),
+            ([24, 11, 26, 1, 15, 0], [1]),
         ]
         other_chars = list(range(2, 27))
         for _ in range(16 - 5):
@@ -178,7 +188,9 @@ class CountChar(PQTFamily):
 
 
 AddConfig = pqt_config(
-    "AddConfig", "Two values in 0..max_value; 9 tests as in brain_coder.", num_tests=9,
+    "AddConfig",
+    "Two values in 0..max_value; 9 tests as in brain_coder.",
+    num_tests=9,
     max_value=(255, (9, 63, 127, 255), 1, 255),
     module=__name__,
 )
@@ -190,9 +202,7 @@ class Add(PQTFamily):
     summary = "Write (a + b) mod 256 and a 0."
     config_class = AddConfig
     published_bf = ",[+>,<<->],<.,."
-    description = (
-        "The input is two bytes a and b, each in 0..{max_value}. Write (a + b) mod 256, then a 0."
-    )
+    description = "The input is two bytes a and b, each in 0..{max_value}. Write (a + b) mod 256, then a 0."
     io_format = "bytes: a, b -> (a + b) % 256, 0"
 
     def draw_input(self, rng, params):
@@ -206,8 +216,15 @@ class Add(PQTFamily):
     def original_cases(cls):
         # AddTask(n=9): the nine fixed cases, no random extras
         return [
-            ([4, 0], [4, 0]), ([0, 5], [5, 0]), ([1, 2], [3, 0]), ([67, 21], [88, 0]), ([55, 56], [111, 0]),
-            ([128, 33], [161, 0]), ([221, 251], [216, 0]), ([130, 127], [1, 0]), ([255, 1], [0, 0]),
+            ([4, 0], [4, 0]),
+            ([0, 5], [5, 0]),
+            ([1, 2], [3, 0]),
+            ([67, 21], [88, 0]),
+            ([55, 56], [111, 0]),
+            ([128, 33], [161, 0]),
+            ([221, 251], [216, 0]),
+            ([130, 127], [1, 0]),
+            ([255, 1], [0, 0]),
         ]
 
 
@@ -286,8 +303,13 @@ class PrintHello(PQTFamily):
 
 
 PrintConfig = pqt_config(
-    "PrintConfig", "A target of `length` values in 1..max_value, drawn per instance.", num_examples=1,
-    num_tests=1, tests_range=(1, 1), length=(5, (1, 2, 3, 5, 8, 12), 1, 64), max_value=(255, (), 1, 255),
+    "PrintConfig",
+    "A target of `length` values in 1..max_value, drawn per instance.",
+    num_examples=1,
+    num_tests=1,
+    tests_range=(1, 1),
+    length=(5, (1, 2, 3, 5, 8, 12), 1, 64),
+    max_value=(255, (), 1, 255),
     module=__name__,
 )
 
@@ -320,8 +342,10 @@ class Print(PQTFamily):
 
 
 EchoConfig = pqt_config(
-    "EchoConfig", "Strings of min_length..max_length letters, then a 0.",
-    min_length=(1, (), 1, 64), max_length=(6, (2, 4, 6, 10, 16), 1, 64),
+    "EchoConfig",
+    "Strings of min_length..max_length letters, then a 0.",
+    min_length=(1, (), 1, 64),
+    max_length=(6, (2, 4, 6, 10, 16), 1, 64),
     module=__name__,
 )
 
@@ -359,7 +383,8 @@ class Echo(PQTFamily):
 
 
 PrefixConfig = pqt_config(
-    "PrefixConfig", "Two strings of 1..max_length letters, each followed by a 0.",
+    "PrefixConfig",
+    "Two strings of 1..max_length letters, each followed by a 0.",
     max_length=(6, (2, 4, 6, 10), 1, 16),
     module=__name__,
 )
@@ -415,8 +440,10 @@ class Prefix(PQTFamily):
 
 
 FindConfig = pqt_config(
-    "FindConfig", "Strings of min_length..max_length letters followed by a 0, half of them containing 1 2.",
-    min_length=(2, (), 2, 32), max_length=(5, (3, 5, 8, 12), 2, 32),
+    "FindConfig",
+    "Strings of min_length..max_length letters followed by a 0, half of them containing 1 2.",
+    min_length=(2, (), 2, 32),
+    max_length=(5, (3, 5, 8, 12), 2, 32),
     module=__name__,
 )
 
@@ -430,7 +457,7 @@ class Find(PQTFamily):
     description = (
         "Letters are the numbers 1..26 (a=1, ..., z=26). The input is a string of {min_length} to {max_length} "
         "letters followed by a 0. Write one byte: 1 if the string contains the letter 1 immediately followed by "
-        "the letter 2 (\"ab\"), else 0."
+        'the letter 2 ("ab"), else 0.'
     )
     io_format = "bytes: letters.. 0 -> one byte in {{0, 1}}"
 
@@ -460,9 +487,18 @@ class Find(PQTFamily):
     @classmethod
     def original_cases(cls):
         return [
-            ([1, 1, 23, 0], [0]), ([21, 3, 2, 0], [0]), ([2, 1, 19, 0], [0]), ([2, 24, 15, 3, 0], [0]),
-            ([24, 6, 10, 16, 4, 0], [0]), ([1, 2, 12, 0], [1]), ([7, 1, 2, 0], [1]), ([1, 2, 11, 3, 0], [1]),
-            ([1, 1, 2, 18, 0], [1]), ([7, 25, 1, 2, 0], [1]), ([3, 1, 2, 11, 8, 0], [1]), ([15, 16, 20, 1, 2, 0], [1]),
+            ([1, 1, 23, 0], [0]),
+            ([21, 3, 2, 0], [0]),
+            ([2, 1, 19, 0], [0]),
+            ([2, 24, 15, 3, 0], [0]),
+            ([24, 6, 10, 16, 4, 0], [0]),
+            ([1, 2, 12, 0], [1]),
+            ([7, 1, 2, 0], [1]),
+            ([1, 2, 11, 3, 0], [1]),
+            ([1, 1, 2, 18, 0], [1]),
+            ([7, 25, 1, 2, 0], [1]),
+            ([3, 1, 2, 11, 8, 0], [1]),
+            ([15, 16, 20, 1, 2, 0], [1]),
         ]
 
 
