@@ -87,7 +87,7 @@ def load_policy(path: str | Path) -> GreedyModulePolicy | JaxGreedyPolicy:
         raise ValueError(f"checkpoint {str(checkpoint)!r} holds no RL module at {str(module_dir)!r}")
     from ray.rllib.core.rl_module.rl_module import RLModule
 
-    module = RLModule.from_checkpoint(str(module_dir))
+    module = RLModule.from_checkpoint(str(Path(module_dir).resolve()))
     config_path = rd.run_dir_of(checkpoint) / rd.CONFIG
     config = json.loads(config_path.read_text()) if config_path.is_file() else None
     return GreedyModulePolicy(module, checkpoint, config)

@@ -455,7 +455,7 @@ def train(
     started = time.perf_counter()
     check_config(cfg)
     use_compilation_cache()
-    run_dir = Path(run_dir)
+    run_dir = Path(run_dir).resolve()  # orbax wants absolute paths
     stage_names, families = curriculum_info(cfg.curriculum)
     columns = progress_columns(families)
     scheduler = load_curriculum(cfg.curriculum)

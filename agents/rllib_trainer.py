@@ -349,7 +349,7 @@ def train(
     import torch
 
     torch.set_num_threads(cfg.torch_threads)
-    run_dir = Path(run_dir)
+    run_dir = Path(run_dir).resolve()  # RLlib and orbax take paths as URIs: a relative one has no scheme
     stage_names, families = curriculum_info(cfg.curriculum)
     columns = progress_columns(families)
     scheduler_state: dict[str, Any] | None = None

@@ -118,7 +118,7 @@ def test_train_writes_the_run_directory_and_load_policy_acts(tmp_path, ray_temp)
             "--config",
             str(tiny_config(tmp_path)),
             "--out",
-            str(tmp_path),
+            "runs",  # relative, as `make demo` passes it: RLlib and orbax need it resolved
             "--name",
             "run",
             "--seed",
@@ -127,11 +127,11 @@ def test_train_writes_the_run_directory_and_load_policy_acts(tmp_path, ray_temp)
         capture_output=True,
         text=True,
         timeout=240,
-        cwd=REPO,
+        cwd=tmp_path,
         env=environment(ray_temp),
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    run = tmp_path / "run"
+    run = tmp_path / "runs" / "run"
     config = json.loads((run / "config.json").read_text())
     assert config["seed"] == 3 and config["ppo"]["train_batch_size"] == 128 and config["model"] == "small-context"
     rows = (run / "progress.csv").read_text().splitlines()
