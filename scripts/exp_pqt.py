@@ -56,6 +56,8 @@ from experiments_common import (
     write_json,
 )
 
+from curricula.scoring import mode_names
+
 METHODS = ("pqt", "agent-scratch", "agent-pretrained")
 PAPER_TASKS = (
     "reverse",
@@ -135,11 +137,11 @@ class PQTArgs:
         bad = [t for t in self.tasks if t not in PQT_FAMILIES]
         if bad:
             raise ValueError(f"--tasks has non-PQT famil(ies) {bad}; PQT families: {', '.join(PQT_FAMILIES)}")
-        if self.pretrain_scoring not in ("binary", "fraction", "pqt", "prefix"):
+        if self.pretrain_scoring not in mode_names():
             raise ValueError(
                 f"--pretrain-scoring must be binary, fraction, pqt or prefix, got {self.pretrain_scoring!r}"
             )
-        if self.agent_scoring not in ("binary", "fraction", "pqt", "prefix"):
+        if self.agent_scoring not in mode_names():
             raise ValueError(f"--agent-scoring must be binary, fraction, pqt or prefix, got {self.agent_scoring!r}")
         check_positive(
             self,

@@ -57,6 +57,8 @@ from experiments_common import (
     write_json,
 )
 
+from curricula.scoring import mode_names
+
 ARMS = ("rl", "sl+rl", "sl+rl-matched")
 SETS = ("train_content", "heldout_content", "heldout_levels", "heldout_families")
 
@@ -110,7 +112,7 @@ class RLvsSLArgs:
         unknown = [a for a in self.arms if a not in ARMS]
         if unknown:
             raise ValueError(f"--arms has unknown arm(s) {unknown}; choose from {', '.join(ARMS)}")
-        if self.scoring not in ("binary", "fraction", "pqt", "prefix"):
+        if self.scoring not in mode_names():
             raise ValueError(f"--scoring must be binary, fraction, pqt or prefix, got {self.scoring!r}")
         check_positive(
             self,

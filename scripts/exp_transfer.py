@@ -56,6 +56,8 @@ from experiments_common import (
     write_json,
 )
 
+from curricula.scoring import mode_names
+
 SEMANTIC_NOTE = (
     "semantics-changing dialect (cell modulus / EOF rule): the effect vocabulary "
     "(esolangs.knowledge.EFFECTS) has no id for either, so the knowledge store cannot carry the change"
@@ -107,7 +109,7 @@ class TransferArgs:
         unknown = [a for a in self.arms if a not in ARMS]
         if unknown:
             raise ValueError(f"--arms has unknown arm(s) {unknown}; choose from {', '.join(ARMS)}")
-        if self.scoring not in ("binary", "fraction", "pqt", "prefix"):
+        if self.scoring not in mode_names():
             raise ValueError(f"--scoring must be binary, fraction, pqt or prefix, got {self.scoring!r}")
         check_positive(
             self,

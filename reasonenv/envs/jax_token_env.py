@@ -50,9 +50,10 @@ import jax.numpy as jnp
 import numpy as np
 from flax import struct
 
+from curricula.scoring import mode_names
 from reasonenv.envs.encoding import STOP, encode_task, fit_length
 
-SCORING_MODES = ("binary", "fraction", "pqt", "prefix")
+SCORING_MODES = tuple(mode_names())  # index = the jitted mode id; the order curricula.scoring pins
 """Scoring modes the batched scorer computes (ids are the index), as curricula.scoring defines them."""
 MODE_ID = {name: i for i, name in enumerate(SCORING_MODES)}
 PQT_DEFAULTS = {"base": 256, "correct_bonus": 2.0, "code_length_bonus": 1.0, "failure_reward": -2.0, "normalize": True}

@@ -91,7 +91,8 @@ PQT_FAMILIES: tuple[str, ...] = (
     "count-down",
 )
 """The PQT families in the order of the task list (brain_coder's paper table, then its extra tasks)."""
-assert set(PQT_FAMILIES) == set(PQT_CLASSES), sorted(set(PQT_FAMILIES) ^ set(PQT_CLASSES))
+if set(PQT_FAMILIES) != set(PQT_CLASSES):  # not `assert`: python -O would drop the check
+    raise RuntimeError(f"PQT_FAMILIES and the pqt classes differ: {sorted(set(PQT_FAMILIES) ^ set(PQT_CLASSES))}")
 
 register_suite(
     Suite(
