@@ -17,6 +17,16 @@ binary success (`info["success"]`, every hidden test passed) makes a
 partial pass worth little, while the distance term still points towards
 the right byte values.
 
+Why a length cap is terminal here: the token env truncates at
+`max_program_length` and pays the verdict on that same step, so the
+return is complete. RLlib's GAE bootstraps a truncated episode with
+V(last observation), which added the value estimate on top of the paid
+reward: hitting the cap became worth more than STOP, the value estimate
+fed itself, and a seed-1 run drifted to 32-token programs on every
+episode (mean length 3.4 -> 32.5) while its echo success fell from 0.54
+to 0.14. The wrapper reports the cap as `terminated` (info["end"] still
+says "max_length"), so nothing is bootstrapped past a verified program.
+
 Registered with `ray.tune.register_env` under ENV_NAME, which stores the
 creator in the cluster so remote env runners find it.
 """
@@ -34,7 +44,7 @@ TRAINING_KEYS = ("shaped_weight", "success_bonus")
 
 
 class TrainingReward(gym.Wrapper):
-    """reward -> shaped_weight * clip(reward, -1, 1) + success_bonus * info["success"] (on the final step)."""
+    """reward -> shaped_weight * clip(reward, -1, 1) + success_bonus * info["success"]; the length cap is terminal."""
 
     def __init__(self, env: gym.Env, shaped_weight: float = 1.0, success_bonus: float = 0.0):
         super().__init__(env)
@@ -47,7 +57,8 @@ class TrainingReward(gym.Wrapper):
         reward = self.shaped_weight * min(max(float(reward), low), high)
         if (terminated or truncated) and info.get("success"):
             reward += self.success_bonus
-        return observation, reward, terminated, truncated, info
+        # The verdict is paid on the capped step: no value may be bootstrapped after it.
+        return observation, reward, terminated or truncated, False, info
 
 
 def make_training_env(env_config: dict[str, Any] | None = None) -> gym.Env:
