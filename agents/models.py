@@ -40,6 +40,7 @@ from ray.rllib.core.rl_module.apis.value_function_api import ValueFunctionAPI
 from ray.rllib.core.rl_module.torch.torch_rl_module import TorchRLModule
 from ray.rllib.utils.torch_utils import FLOAT_MIN
 from torch import nn
+from torch.nn import functional as F
 
 from agents.train_config import MODEL_DEFAULTS
 
@@ -48,6 +49,8 @@ TASK_VOCAB = 264
 EFFECT_VOCAB = 64
 """Embedding rows for effect ids; the contract bounds esolangs.knowledge.NUM_EFFECTS by 64."""
 TYPE_PAD, TYPE_TASK, TYPE_PROGRAM = 0, 1, 2
+VALUE_CHUNK = 512
+"""Rows per forward pass when values are computed without grad (GAE over a train batch)."""
 
 DEFAULTS: dict[str, Any] = dict(MODEL_DEFAULTS)
 
@@ -67,6 +70,32 @@ def stream_indices(n_task: torch.Tensor, length: torch.Tensor, task_len: int, po
     is_task = positions < n_task[:, None]
     index = torch.where(is_task, positions, task_len + positions - n_task[:, None])  # caller clamps into range
     return index, valid, is_task & valid
+
+
+def causal_layer(layer: nn.TransformerEncoderLayer, x: torch.Tensor, last_only: bool) -> torch.Tensor:
+    """One pre-norm `TransformerEncoderLayer` under a causal mask, with its own parameters; (B, S, d) -> (B, S or 1, d).
+
+    `last_only` returns the last position alone and computes its query,
+    attention output and feed-forward only (keys and values still cover
+    every position).
+    """
+    attention = layer.self_attn
+    B, S, d = x.shape
+    heads = attention.num_heads
+    weight, bias = attention.in_proj_weight, attention.in_proj_bias
+    normed = layer.norm1(x)
+    if last_only:
+        query = F.linear(normed[:, -1:], weight[:d], bias[:d])
+        key, value = F.linear(normed, weight[d:], bias[d:]).view(B, S, 2, heads, d // heads).unbind(2)
+    else:
+        query, key, value = F.linear(normed, weight, bias).view(B, S, 3, heads, d // heads).unbind(2)
+    query = query.reshape(B, -1, heads, d // heads)
+    attended = F.scaled_dot_product_attention(
+        query.transpose(1, 2), key.transpose(1, 2), value.transpose(1, 2), is_causal=not last_only
+    )
+    out = attention.out_proj(attended.transpose(1, 2).reshape(B, -1, d))
+    x = (x[:, -1:] if last_only else x) + out
+    return x + layer.linear2(layer.activation(layer.linear1(layer.norm2(x))))
 
 
 class StreamModel(TorchRLModule, ValueFunctionAPI):
@@ -123,15 +152,23 @@ class StreamModel(TorchRLModule, ValueFunctionAPI):
         """(B, A, d): one vector per action slot, from the slot's effect id."""
         return self.effect_embed(effects.long())
 
-    def token_vectors(self, obs: dict[str, torch.Tensor]):
+    def token_vectors(self, obs: dict[str, torch.Tensor], trim: bool = True):
         """Embeddings of [task | program] (B, T+L, d), plus n_task and stream length (B,).
 
         T is read from the observation, not the space the module was built
         for, so an evaluation env with a longer `task` array still works.
+        With `trim`, PAD columns past the batch's longest task and program
+        are cut first: every later step indexes by stream position and masks
+        what does not exist, so the result is the same for less work (early
+        stages use 2-20 of 64 task columns). The GRU, which runs over every
+        column, asks for the untrimmed arrays.
         """
         task, program = obs["task"].long(), obs["program"].long()
         n_task = (task != 0).sum(1)
         n_program = (program != 0).sum(1)
+        if trim and task.shape[0] > 0:
+            task = task[:, : max(int(n_task.max()), 1)]
+            program = program[:, : max(int(n_program.max()), 1)]
         task_vectors = self.task_embed(task)
         if self.uses_index_embedding:
             program_vectors = self.action_embed(program)
@@ -173,7 +210,19 @@ class StreamModel(TorchRLModule, ValueFunctionAPI):
 
     def compute_values(self, batch: dict[str, Any], embeddings: Any = None) -> torch.Tensor:
         if embeddings is None:
-            embeddings, _ = self.encode(batch[Columns.OBS])
+            obs = batch[Columns.OBS]
+            rows = len(obs["action_mask"])
+            if torch.is_grad_enabled() or rows <= VALUE_CHUNK:
+                embeddings, _ = self.encode(obs)
+            else:
+                # GAE asks for the values of a whole train batch without grad:
+                # chunks that stay in cache run about twice as fast on CPU.
+                embeddings = torch.cat(
+                    [
+                        self.encode({key: value[start : start + VALUE_CHUNK] for key, value in obs.items()})[0]
+                        for start in range(0, rows, VALUE_CHUNK)
+                    ]
+                )
         return self.value_head(embeddings).squeeze(-1)
 
 
@@ -209,12 +258,28 @@ class WindowTransformer(StreamModel):
         W = self.window
         positions = length[:, None] - W + torch.arange(W, device=length.device)[None, :]
         window, _ = self.gather_stream(vectors, n_task, length, task_len, positions)
-        hidden = self.reasoner(window, mask=self.causal, is_causal=True)
-        state = self.final_norm(hidden[:, -1])
+        state = self.final_norm(self.reason(window))
         if self.use_memory:
             state = state + self.memory_out(self.retrieve(state, vectors, n_task, length, task_len))
         h = self.trunk(state)
         return h, self.action_logits(h, obs)
+
+    def reason(self, window: torch.Tensor) -> torch.Tensor:
+        """The causal reasoner's output at the window's last position (B, d).
+
+        Same parameters and result as `self.reasoner(window, mask=causal)[:, -1]`
+        (pre-norm layers, no dropout), computed more cheaply: the last layer
+        computes attention and feed-forward for the last query only (it
+        still reads every position's keys and values), since only that
+        position is used; and attention runs on (B, heads, S, head_dim)
+        views of one fused projection, where nn.MultiheadAttention's
+        batch-first path transposes and copies its inputs.
+        """
+        layers = self.reasoner.layers
+        x = window
+        for number, layer in enumerate(layers):
+            x = causal_layer(layer, x, last_only=number == len(layers) - 1)
+        return x[:, -1]
 
     def retrieve(self, state, vectors, n_task, length, task_len):
         """Attend over the top-k memories (stream tokens before the window) most similar to the reasoner's query."""
@@ -279,7 +344,7 @@ class GRUModel(StreamModel):
         )
 
     def encode(self, obs):
-        vectors, n_task, length, task_len = self.token_vectors(obs)
+        vectors, n_task, length, task_len = self.token_vectors(obs, trim=False)
         N = vectors.shape[1]
         positions = length[:, None] - N + torch.arange(N, device=length.device)[None, :]
         stream, _ = self.gather_stream(vectors, n_task, length, task_len, positions)

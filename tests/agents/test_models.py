@@ -164,3 +164,40 @@ def test_works_on_a_longer_task_array_than_it_was_built_for():
     obs = batch(4, seed=4)
     wider = dict(obs, task=np.concatenate([obs["task"], np.zeros((4, 16), np.int32)], 1))
     assert torch.allclose(logits_of(model, obs), logits_of(model, wider), atol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["small-context", "full-context"])
+def test_reasoner_last_position_matches_the_full_causal_encoder(name):
+    model = make(name, layers=3)
+    obs = {k: torch.as_tensor(v) for k, v in batch(16, seed=3).items()}
+    vectors, n_task, length, task_len = model.token_vectors(obs)
+    positions = length[:, None] - model.window + torch.arange(model.window)[None, :]
+    window, _ = model.gather_stream(vectors, n_task, length, task_len, positions)
+    full = model.reasoner(window, mask=model.causal, is_causal=True)[:, -1]
+    torch.testing.assert_close(model.reason(window), full, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["small-context", "small-window", "full-context"])
+def test_trimming_pad_columns_changes_no_output(name):
+    model = make(name)
+    obs = {k: torch.as_tensor(v) for k, v in batch(32, seed=5, task_tokens=(1, 12), program_tokens=(0, 6)).items()}
+    with torch.no_grad():
+        h_trimmed, logits_trimmed = model.encode(obs)
+        assert model.token_vectors(obs)[0].shape[1] < T + L
+        original = model.token_vectors
+        model.token_vectors = lambda o, trim=True: original(o, trim=False)
+        h_full, logits_full = model.encode(obs)
+    torch.testing.assert_close(h_trimmed, h_full, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(logits_trimmed, logits_full, rtol=1e-5, atol=1e-5)
+
+
+def test_values_without_grad_are_computed_in_chunks_with_the_same_result():
+    from agents.models import VALUE_CHUNK
+
+    model = make("small-context")
+    obs = {k: torch.as_tensor(v) for k, v in batch(VALUE_CHUNK * 2 + 7, seed=9).items()}
+    with torch.no_grad():
+        chunked = model.compute_values({Columns.OBS: obs})
+        whole = model.value_head(model.encode(obs)[0]).squeeze(-1)
+    assert chunked.shape == (VALUE_CHUNK * 2 + 7,)
+    torch.testing.assert_close(chunked, whole, rtol=1e-5, atol=1e-5)

@@ -19,9 +19,7 @@ def _run(env, actions):
 
 
 def _env(**overrides):
-    config = dict(
-        curriculum="bf-basics", max_program_length=4, shaped_weight=0.2, success_bonus=1.0, step_penalty=0.0
-    )
+    config = dict(curriculum="bf-basics", max_program_length=4, shaped_weight=0.2, success_bonus=1.0, step_penalty=0.0)
     config.update(overrides)
     return make_training_env(config)
 
