@@ -291,18 +291,28 @@ class WindowTransformer(StreamModel):
         exists = torch.where(is_task, index < n_task[:, None], position < length[:, None])
         in_memory = exists & (position < (length - self.window)[:, None])
         kind = torch.where(is_task, TYPE_TASK, TYPE_PROGRAM)
-        memories = (
-            vectors
-            + self.type_embed(kind)
-            + self.position_embed(position.clamp(0, self.position_embed.num_embeddings - 1))
-        )
+        position = position.clamp(0, self.position_embed.num_embeddings - 1)
+        # A memory is token + type + position vector, and its score with the
+        # query is linear in it: score each part against the (few) type and
+        # position rows and gather, so only the top-k memories are ever built
+        # (same scores as building all B x N of them, a fraction of the work).
         # score = query . (K m) = (K^T query) . m: one d x d product per row instead of one per memory.
         query = self.memory_query(state)
-        scores = torch.einsum("bnd,bd->bn", memories, query @ self.memory_key.weight) / math.sqrt(d)
+        probe = (query @ self.memory_key.weight) / math.sqrt(d)
+        scores = (
+            torch.einsum("bnd,bd->bn", vectors, probe)
+            + torch.gather(probe @ self.type_embed.weight.T, 1, kind)
+            + torch.gather(probe @ self.position_embed.weight.T, 1, position)
+        )
         scores = scores.masked_fill(~in_memory, -1e9)
         k = min(self.top_k, N)
         top_scores, top_index = scores.topk(k, dim=1)
-        top_values = self.memory_value(torch.gather(memories, 1, top_index[:, :, None].expand(-1, -1, d)))
+        top_memories = (
+            torch.gather(vectors, 1, top_index[:, :, None].expand(-1, -1, d))
+            + self.type_embed(torch.gather(kind, 1, top_index))
+            + self.position_embed(torch.gather(position, 1, top_index))
+        )
+        top_values = self.memory_value(top_memories)
         null_score = (self.null_key[None, :] * query).sum(-1, keepdim=True) / math.sqrt(d)
         weights = torch.softmax(torch.cat([null_score, top_scores], 1), dim=1)
         values = torch.cat([self.null_value.expand(B, 1, d), top_values], 1)

@@ -29,7 +29,7 @@ sys.path.insert(0, str(REPO))
 MODELS = ("small-context", "full-context", "small-window", "gru")
 
 
-def measure(model: str, iterations: int, stage: int) -> dict:
+def measure(model: str, iterations: int, stage: int, threads: int) -> dict:
     """Time `iterations` PPO iterations of `model` in this process (after one warm-up)."""
     import ray
     import torch
@@ -38,7 +38,7 @@ def measure(model: str, iterations: int, stage: int) -> dict:
     from agents.train_config import TrainConfig
     from curricula.schedulers import load_curriculum
 
-    cfg = TrainConfig(model=model, num_cpus=2).validate()
+    cfg = TrainConfig(model=model, num_cpus=2, torch_threads=threads).validate()
     torch.set_num_threads(cfg.torch_threads)
     scheduler = load_curriculum(cfg.curriculum)
     state = scheduler.state_dict()
@@ -73,6 +73,7 @@ def measure(model: str, iterations: int, stage: int) -> dict:
         "minibatch": cfg.ppo.minibatch_size,
         "envs": cfg.num_envs_per_env_runner,
         "stage": stage,
+        "threads": threads,
     }
 
 
@@ -83,16 +84,35 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--stage", type=int, default=3, help="bf-basics stage to sample from (3: streams longer than W)"
     )
+    parser.add_argument(
+        "--torch-threads",
+        default="1",
+        help="comma-separated torch thread counts to measure side by side (default 1, as the learning runs)",
+    )
     parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: measure one model, print JSON
     args = parser.parse_args(argv)
     if args.one:
-        print("RESULT " + json.dumps(measure(args.one, args.iterations, args.stage)), flush=True)
+        print(
+            "RESULT " + json.dumps(measure(args.one, args.iterations, args.stage, int(args.torch_threads))), flush=True
+        )
         return 0
     rows = []
-    for model in [m.strip() for m in args.models.split(",") if m.strip()]:
+    try:
+        thread_counts = [int(t) for t in args.torch_threads.split(",")]
+    except ValueError:
+        thread_counts = []
+    if not thread_counts or min(thread_counts) < 1:
+        print(
+            f"bench_train_speed: --torch-threads {args.torch_threads!r} must be positive integers, e.g. 1,2",
+            file=sys.stderr,
+        )
+        return 2
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    for model in models:
         if model not in MODELS:
             print(f"bench_train_speed: unknown model {model!r}; choose from {', '.join(MODELS)}", file=sys.stderr)
             return 2
+    for model, threads in [(m, t) for m in models for t in thread_counts]:
         done = subprocess.run(
             [
                 sys.executable,
@@ -103,10 +123,12 @@ def main(argv=None) -> int:
                 str(args.iterations),
                 "--stage",
                 str(args.stage),
+                "--torch-threads",
+                str(threads),
             ],
             capture_output=True,
             text=True,
-            env=dict(os.environ, OMP_NUM_THREADS="1"),
+            env=dict(os.environ, OMP_NUM_THREADS=str(threads)),
         )
         found = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
         if done.returncode != 0 or not found:
@@ -115,7 +137,7 @@ def main(argv=None) -> int:
         rows.append(json.loads(found[-1][len("RESULT ") :]))
         row = rows[-1]
         print(
-            f"{model:14s} {row['steps_per_s']:7.0f} env steps/s sampled+trained | sampling {row['sample_share']:.0%} "
+            f"{model:14s} {threads} thread(s) {row['steps_per_s']:7.0f} env steps/s sampled+trained | sampling {row['sample_share']:.0%} "
             f"({row['sample_s_per_iter']:.2f}s/iter) learning {1 - row['sample_share']:.0%} ({row['learn_s_per_iter']:.2f}s/iter) "
             f"| peak RSS {row['peak_rss_mb']:.0f} MB",
             flush=True,

@@ -201,3 +201,40 @@ def test_values_without_grad_are_computed_in_chunks_with_the_same_result():
         whole = model.value_head(model.encode(obs)[0]).squeeze(-1)
     assert chunked.shape == (VALUE_CHUNK * 2 + 7,)
     torch.testing.assert_close(chunked, whole, rtol=1e-5, atol=1e-5)
+
+
+def _retrieve_by_building_every_memory(model, state, vectors, n_task, length, task_len):
+    """The memory read written plainly: build all B x N memories, score them, attend over the top k."""
+    B, N, d = vectors.shape
+    index = torch.arange(N)[None, :].expand(B, -1)
+    is_task = index < task_len
+    position = torch.where(is_task, index, n_task[:, None] + index - task_len)
+    exists = torch.where(is_task, index < n_task[:, None], position < length[:, None])
+    in_memory = exists & (position < (length - model.window)[:, None])
+    kind = torch.where(is_task, 1, 2)
+    memories = (
+        vectors
+        + model.type_embed(kind)
+        + model.position_embed(position.clamp(0, model.position_embed.num_embeddings - 1))
+    )
+    query = model.memory_query(state)
+    scores = torch.einsum("bnd,bd->bn", memories, query @ model.memory_key.weight) / d**0.5
+    scores = scores.masked_fill(~in_memory, -1e9)
+    top_scores, top_index = scores.topk(min(model.top_k, N), dim=1)
+    top_values = model.memory_value(torch.gather(memories, 1, top_index[:, :, None].expand(-1, -1, d)))
+    null_score = (model.null_key[None, :] * query).sum(-1, keepdim=True) / d**0.5
+    weights = torch.softmax(torch.cat([null_score, top_scores], 1), dim=1)
+    values = torch.cat([model.null_value.expand(B, 1, d), top_values], 1)
+    return torch.einsum("bk,bkd->bd", weights, values)
+
+
+def test_memory_read_matches_building_every_memory():
+    model = make("small-context", window=4)
+    torch.nn.init.normal_(model.null_key)  # a non-zero null entry, so its weight matters too
+    obs = {k: torch.as_tensor(v) for k, v in batch(64, seed=11, task_tokens=(1, 20), program_tokens=(0, 12)).items()}
+    vectors, n_task, length, task_len = model.token_vectors(obs)
+    state = torch.randn(64, vectors.shape[-1])
+    fast = model.retrieve(state, vectors, n_task, length, task_len)
+    plain = _retrieve_by_building_every_memory(model, state, vectors, n_task, length, task_len)
+    torch.testing.assert_close(fast, plain, rtol=1e-5, atol=1e-5)
+    assert fast.abs().sum() > 0
