@@ -179,9 +179,17 @@ def progress_columns(families: list[str]) -> list[str]:
         "vf_loss",
         "stream_over_window",
         "episodes_over_window",
+        "env_runner_restarts",
         *[f"success/{f}" for f in families],
         *[f"episodes/{f}" for f in families],
     ]
+
+
+def _count(value: Any) -> int:
+    """An RLlib counter as an int; None or NaN (an iteration whose only env runner crashed sampled nothing) is 0."""
+    if value is None or value != value:
+        return 0
+    return int(value)
 
 
 def _get(tree: dict, *keys, default=None):
@@ -208,7 +216,7 @@ def progress_row(
 
     runners = result.get(ENV_RUNNER_RESULTS, {})
     learner = _get(result, LEARNER_RESULTS, "default_policy", default={}) or {}
-    sampled = int(runners.get("num_env_steps_sampled", 0) or 0)
+    sampled = _count(runners.get("num_env_steps_sampled"))
     row: dict[str, Any] = {
         "iteration": iteration,
         "timesteps": timesteps,
@@ -226,6 +234,8 @@ def progress_row(
         "clip_fraction": learner.get("clip_fraction"),
         "policy_loss": learner.get("policy_loss"),
         "vf_loss": learner.get("vf_loss"),
+        # Remote env runners that crashed and were restarted (RLlib's fault tolerance), over the whole process.
+        "env_runner_restarts": _get(result, "fault_tolerance", "num_remote_worker_restarts"),
     }
     stream = runners.get("stream", {}) or {}
     decisions = float(stream.get("decisions", 0) or 0)
@@ -400,6 +410,7 @@ def train(
         )
 
     last_saved = iteration
+    restarts_seen = 0
     stop_signal = StopOnSignal()
     try:
         while not done() and not stop_signal.received:
@@ -412,7 +423,7 @@ def train(
             elapsed = time.perf_counter() - started
             iteration += 1
             wall_s += elapsed
-            timesteps += int(_get(result, "env_runners", "num_env_steps_sampled", default=0) or 0)
+            timesteps += _count(_get(result, "env_runners", "num_env_steps_sampled"))
             stage = int(callback.scheduler.state_dict().get("stage", 0))
             row = progress_row(
                 result, callback.last_counts, stage, stage_names, families, iteration, timesteps, wall_s, elapsed
@@ -421,6 +432,10 @@ def train(
             rd.write_progress(run_dir, rows, columns)
             board.write(row)
             log(progress_line(row, len(stage_names)))
+            restarts = int(row["env_runner_restarts"] or 0)
+            if restarts > restarts_seen:
+                log(f"env runners restarted after a crash: {restarts} so far (RLlib fault tolerance)")
+                restarts_seen = restarts
             if iteration - last_saved >= cfg.checkpoint_every:
                 save()
                 last_saved = iteration

@@ -306,3 +306,63 @@ def test_train_joins_a_ray_start_cluster(tmp_path, ray_temp):
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert f"joined Ray cluster at 127.0.0.1:{port}" in done.stdout
     assert len(_rows(tmp_path / "run")) >= 1 and (tmp_path / "run" / "checkpoints" / "latest.json").is_file()
+
+
+def _env_runner_pids(ray_temp: str) -> list[int]:
+    """Pids of remote env runner actors of the Ray whose temp folder is `ray_temp` (read from their environment)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            title = (entry / "cmdline").read_bytes().split(b"\0")[0].decode(errors="replace")
+            environ = (entry / "environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if title.startswith("ray::SingleAgentEnvRunner") and f"RAY_TMPDIR={ray_temp}".encode() in environ:
+            pids.append(int(entry.name))
+    return pids
+
+
+def test_a_crashed_env_runner_is_restarted_and_training_goes_on(tmp_path, ray_temp):
+    run = tmp_path / "run"
+    command = train_command(
+        "--num-env-runners",
+        "1",
+        "--timesteps",
+        "4000",
+        "--config",
+        str(tiny_config(tmp_path)),
+        "--out",
+        str(tmp_path),
+        "--name",
+        "run",
+    )
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=REPO,
+        env=environment(ray_temp),
+        start_new_session=True,
+    )
+    try:
+        deadline = time.time() + 240
+        while time.time() < deadline and process.poll() is None and len(_rows(run)) < 2:
+            time.sleep(0.5)
+        runners = _env_runner_pids(ray_temp)
+        assert len(runners) == 1, f"expected one env runner process, found {runners}"
+        rows_before_kill = len(_rows(run))
+        os.kill(runners[0], signal.SIGKILL)
+        output, _ = process.communicate(timeout=300)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
+    assert process.returncode == 0, output[-4000:]
+    assert "env runners restarted after a crash" in output, output[-4000:]
+    rows = _rows(run)
+    assert int(rows[-1]["timesteps"]) >= 4000
+    restarted = [r for r in rows if r["env_runner_restarts"] not in ("", "0")]
+    assert restarted and int(restarted[0]["iteration"]) > rows_before_kill
