@@ -11,7 +11,8 @@ One iteration, top to bottom:
    scan every finished program is verified in one batched call
    (`reasonenv.envs.jax_token_env.verify_finished`: fixed-size compaction,
    then the batched Brainfuck interpreter) and its score scattered back as
-   that step's reward, clipped to [-1, 1] as the RLlib env does.
+   that step's reward, as the RLlib env builds it: shaped_weight * the
+   score clipped to [-1, 1] + success_bonus * binary success.
 2. `learn` (jitted): GAE (gamma = 1 by default, no bootstrap past an
    episode's end), advantages normalised over the batch, then `num_epochs`
    epochs of shuffled minibatches of the clipped PPO loss
@@ -167,8 +168,21 @@ def generalized_advantages(rewards, values, dones, last_value, gamma: float, lam
     return advantages
 
 
-def make_functions(env, model, ppo, num_envs: int, num_steps: int, verify_chunk: int):
-    """(collect, learn): the two jitted halves of one PPO iteration."""
+def make_functions(
+    env,
+    model,
+    ppo,
+    num_envs: int,
+    num_steps: int,
+    verify_chunk: int,
+    shaped_weight: float = 1.0,
+    success_bonus: float = 0.0,
+):
+    """(collect, learn): the two jitted halves of one PPO iteration.
+
+    The training reward is the RLlib env's (agents.rllib_env.TrainingReward):
+    shaped_weight * clip(env reward, -1, 1) + success_bonus * success.
+    """
     from reasonenv.envs.jax_token_env import verify_finished
 
     def policy_step(carry, _):
@@ -205,7 +219,7 @@ def make_functions(env, model, ppo, num_envs: int, num_steps: int, verify_chunk:
         final, success, passed = verify_finished(
             env_params, traj.needs_verification, traj.program, traj.language, traj.entry, traj.slot, chunk=verify_chunk
         )
-        reward = jnp.clip(traj.reward + final, *REWARD_RANGE)
+        reward = shaped_weight * jnp.clip(traj.reward + final, *REWARD_RANGE) + success_bonus * success
         traj = traj._replace(reward=reward)
         _, last_value = model.apply(runner.train_state.params, runner.obs)
         window = 10**9 if model.full_context else model.window  # the full-context model sees the whole stream
@@ -505,7 +519,9 @@ def train(
             f"{progress_state['timesteps']:,} steps, stage {scheduler.state_dict().get('stage', 0)}"
         )
     runner = commit(runner)
-    collect, learn = make_functions(env, model, ppo, num_envs, num_steps, settings.verify_chunk)
+    collect, learn = make_functions(
+        env, model, ppo, num_envs, num_steps, settings.verify_chunk, cfg.shaped_weight, cfg.success_bonus
+    )
     policy_meta = {
         "backend": "jax",
         "model": cfg.model,

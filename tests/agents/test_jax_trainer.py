@@ -146,3 +146,39 @@ def test_advantages_match_a_python_loop():
             expected[t, b], next_value = advantage, values[t, b]
     got = generalized_advantages(rewards, values, dones, last, gamma, lam)
     np.testing.assert_allclose(np.asarray(got), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_training_reward_is_the_rllib_envs_shaped_score_plus_success_bonus(tmp_path):
+    """The same rollout under two reward settings: (0.2, 1) must equal 0.2 x (1, 0)'s reward + success."""
+    import jax
+    import optax
+    from flax.training.train_state import TrainState
+
+    from agents.flax_models import build_model
+    from agents.jax_trainer import JaxSettings, Pool, Runner, make_functions
+    from agents.train_config import TrainConfig
+    from curricula.schedulers import load_curriculum
+    from reasonenv.envs.jax_token_env import JaxTokenEnv
+
+    curriculum = tmp_path / "jax-tiny.yaml"
+    curriculum.write_text(CURRICULUM)
+    cfg = TrainConfig.from_dict({**TINY, "curriculum": str(curriculum), "timesteps": 128})
+    settings = JaxSettings(**SETTINGS)
+    pool = Pool(cfg, settings, load_curriculum(cfg.curriculum), 0)
+    env = JaxTokenEnv(pool.params)
+    model = build_model(
+        cfg.model, cfg.model_config, pool.info.task_length, cfg.max_program_length, pool.info.num_actions
+    )
+    key = jax.random.PRNGKey(0)
+    obs, env_state = jax.vmap(env.reset, (0, None))(jax.random.split(key, settings.num_envs), pool.params)
+    weights = model.init(key, jax.tree_util.tree_map(lambda x: x[:1], obs))
+    state = TrainState.create(apply_fn=model.apply, params=weights, tx=optax.adam(1e-3))
+    runner = Runner(state, env_state, obs, key)
+    rewards = {}
+    for shaped_weight, bonus in ((1.0, 0.0), (0.2, 1.0)):
+        collect, _ = make_functions(env, model, cfg.ppo, settings.num_envs, 32, 32, shaped_weight, bonus)
+        _, _, _, episodes = collect(runner, pool.params)
+        rewards[bonus] = np.asarray(episodes["reward"])
+        success = np.asarray(episodes["success"], np.float32)
+    assert np.asarray(episodes["done"]).any()
+    np.testing.assert_allclose(rewards[1.0], 0.2 * rewards[0.0] + success, rtol=1e-5, atol=1e-6)
