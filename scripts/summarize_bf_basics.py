@@ -40,7 +40,8 @@ def find_runs(paths: list[str]) -> list[Path]:
 
 def read_run(run: Path) -> dict:
     config = json.loads((run / "config.json").read_text())
-    row = {"run": run, "model": config["model"], "seed": config["seed"], "heldout": None, "curve": []}
+    model = config["model"] + (" (jax)" if config.get("backend") == "jax" else "")
+    row = {"run": run, "model": model, "seed": config["seed"], "heldout": None, "curve": []}
     if (run / "heldout.json").is_file():
         row["heldout"] = json.loads((run / "heldout.json").read_text())
     if (run / "progress.csv").is_file():

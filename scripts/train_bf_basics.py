@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/train_bf_basics.py --model small-context --seed 0 --budget 30m --out runs/bf-basics
     .venv/bin/python scripts/train_bf_basics.py --model full-context --seed 0 --budget 30m --out runs/bf-basics
+    .venv/bin/python scripts/train_bf_basics.py --backend jax --seed 0 --budget 30m --out runs/bf-basics
 
 The budget is wall time from this command's start to the end of its final
 evaluation, Ray start-up included: training stops when what is left of it
@@ -34,6 +35,8 @@ sys.path.insert(0, str(REPO))
 class Args:
     model: str = "small-context"
     """Architecture (small-context, full-context, small-window, gru)."""
+    backend: str = "rllib"
+    """Trainer: rllib (Ray RLlib PPO, torch) or jax (PPO inside jit, Flax twin of the model)."""
     seed: int = 0
     """Seed of the run."""
     budget: str = "30m"
@@ -100,15 +103,29 @@ def stage_rows(evaluation, curriculum: str, stages: int) -> list[dict]:
 def main(argv=None) -> int:
     args = parse_args(argv)
     from agents.checkpoint import load_policy
-    from agents.rllib_trainer import train
     from agents.train_config import TrainConfig, parse_budget
     from reasonenv.evaluation import evaluate
 
     budget_s = parse_budget(args.budget)
-    cfg = TrainConfig(
-        curriculum="bf-basics", model=args.model, seed=args.seed, budget_s=budget_s, num_cpus=2, checkpoint_every=10
-    ).validate()
-    run_dir = Path(args.out) / f"{args.model}__s{args.seed}__{time.strftime('%Y%m%d-%H%M%S')}"
+    try:
+        cfg = TrainConfig(
+            curriculum="bf-basics",
+            model=args.model,
+            seed=args.seed,
+            budget_s=budget_s,
+            num_cpus=2,
+            checkpoint_every=10,
+            backend=args.backend,
+        ).validate()
+    except ValueError as error:
+        print(f"train_bf_basics: {error}", file=sys.stderr)
+        return 2
+    if cfg.backend == "jax":
+        from agents.jax_trainer import train
+    else:
+        from agents.rllib_trainer import train
+    prefix = "jax-" if cfg.backend == "jax" else ""
+    run_dir = Path(args.out) / f"{prefix}{args.model}__s{args.seed}__{time.strftime('%Y%m%d-%H%M%S')}"
     deadline = START + budget_s - args.eval_reserve_s
 
     def should_stop(row: dict) -> bool:
@@ -137,7 +154,7 @@ def main(argv=None) -> int:
         for row in rows
     )
     lines = [
-        f"# bf-basics held-out greedy success: {args.model}, seed {args.seed}",
+        f"# bf-basics held-out greedy success: {args.model} ({args.backend}), seed {args.seed}",
         "",
         f"training + start-up {trained_s:.0f}s, total with evaluation {total_s:.0f}s (budget {budget_s:.0f}s); "
         f"{args.instances} instances per entry; target {args.target:.0%}: {'reached' if passed else 'NOT reached'}",
