@@ -347,7 +347,7 @@ def commit(tree):
 
 
 def episode_results(pool: Pool, episodes: dict[str, np.ndarray]):
-    """EpisodeResults of the finished episodes, in time order (what the scheduler's window sees)."""
+    """EpisodeResults of the finished episodes, in time order (the trainer interleaves them before the scheduler sees them)."""
     from curricula.schedulers import EpisodeResult
 
     steps, envs = np.nonzero(episodes["done"])
@@ -464,7 +464,7 @@ def train(
 ) -> dict[str, Any]:
     """Train until cfg.budget_s / cfg.timesteps (totals of the run, resumes included); returns the last progress row."""
     from agents.rllib_trainer import TensorBoard, curriculum_info, finish, progress_columns, progress_line
-    from curricula.schedulers import load_curriculum
+    from curricula.schedulers import interleaved, load_curriculum
 
     started = time.perf_counter()
     check_config(cfg)
@@ -563,7 +563,7 @@ def train(
             stats = jax.device_get(stats)
             learned = time.perf_counter()
             returns, carried = episode_returns(episodes["reward"], episodes["done"], carried)
-            scheduler.update(episode_results(pool, episodes))
+            scheduler.update(interleaved(episode_results(pool, episodes)))
             iteration += 1
             if settings.pool_refresh and iteration % settings.pool_refresh == 0:
                 pool.refresh()

@@ -58,32 +58,14 @@ def _count(value: Any) -> int:
 
 
 def interleaved_results(counts: dict[tuple[int, str], tuple[int, int]]) -> list:
-    """One iteration's episodes as EpisodeResults, successes spread evenly through failures (per stage).
-
-    The scheduler checks its window after every result. Episodes arrive as
-    one bag per iteration, so their order is ours to choose: in a random
-    order, the maximum over ~100 overlapping windows per iteration often
-    reaches the threshold when the true rate is well below it (three runs
-    promoted at 50% success against a 70% threshold). Spread evenly, every
-    window holds the iteration's own rate, to within one episode.
-    """
-    from curricula.schedulers import EpisodeResult
+    """One iteration's episode counts as EpisodeResults in the order `curricula.schedulers.interleaved` gives."""
+    from curricula.schedulers import EpisodeResult, interleaved
 
     results = []
-    for stage in sorted({stage for stage, _ in counts}):
-        items = []
-        for (s, family), (episodes, successes) in sorted(counts.items()):
-            if s != stage:
-                continue
-            items += [(family, True)] * successes + [(family, False)] * (episodes - successes)
-        wins = [item for item in items if item[1]]
-        losses = [item for item in items if not item[1]]
-        keyed = [((i + 0.5) / len(wins), item) for i, item in enumerate(wins)]
-        keyed += [((i + 0.5) / len(losses), item) for i, item in enumerate(losses)]
-        results += [
-            EpisodeResult(family, ok, stage=stage) for _, (family, ok) in sorted(keyed, key=lambda pair: pair[0])
-        ]
-    return results
+    for (stage, family), (episodes, successes) in sorted(counts.items()):
+        results += [EpisodeResult(family, True, stage=stage)] * successes
+        results += [EpisodeResult(family, False, stage=stage)] * (episodes - successes)
+    return interleaved(results)
 
 
 class CurriculumCallback(RLlibCallback):

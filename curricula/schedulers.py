@@ -74,6 +74,31 @@ class EpisodeResult:
     stage: int | None = None
 
 
+def interleaved(results: Iterable[EpisodeResult]) -> list[EpisodeResult]:
+    """A batch of episodes reordered for `update`: per stage, successes spread evenly through failures.
+
+    The staged scheduler checks its window after every result, so the order
+    of a batch matters. A trainer that reports episodes in the order they
+    finish groups short episodes (often the solved, older families) and
+    their successes together: the JAX trainer promoted past echo-byte at 2%
+    echo success that way, and the RLlib trainer, with episodes in random
+    order, promoted at 50% against a 70% threshold (the maximum over ~100
+    overlapping windows). Spread evenly, every window holds the batch's own
+    rate to within one episode. Stages keep their order; within a stage
+    the relative order of successes, and of failures, is kept.
+    """
+    results = list(results)
+    ordered: list[EpisodeResult] = []
+    for stage in sorted({r.stage for r in results}, key=lambda s: -1 if s is None else s):
+        mine = [r for r in results if r.stage == stage]
+        wins = [r for r in mine if r.success]
+        losses = [r for r in mine if not r.success]
+        keyed = [((i + 0.5) / len(wins), 0, i, r) for i, r in enumerate(wins)]
+        keyed += [((i + 0.5) / len(losses), 1, i, r) for i, r in enumerate(losses)]
+        ordered += [r for *_, r in sorted(keyed, key=lambda item: item[:3])]
+    return ordered
+
+
 @dataclass(frozen=True)
 class MixtureEntry:
     family: str

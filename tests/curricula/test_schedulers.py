@@ -220,3 +220,24 @@ def test_unparseable_yaml_and_unknown_names(tmp_path):
         load_curriculum("bf-basic")
     with pytest.raises(FileNotFoundError):
         load_curriculum(str(tmp_path / "missing.yaml"))
+
+
+def test_interleaved_batches_promote_only_at_their_own_rate():
+    from curricula.schedulers import interleaved
+
+    # As a trainer reports them in finishing order: the short, solved episodes first (54% success overall).
+    batch = [EpisodeResult("emit-char", True, stage=0)] * 70 + [EpisodeResult("echo-byte", False, stage=0)] * 60
+    clustered = staged(window=64, threshold=0.7)
+    clustered.update(batch)
+    assert clustered.stage == 1  # the first 64 results were all successes: the flaw interleaving removes
+    spread = staged(window=64, threshold=0.7)
+    spread.update(interleaved(batch))
+    assert spread.stage == 0
+    ordered = interleaved(batch)
+    assert sorted(map(id, ordered)) == sorted(map(id, batch))
+    for start in range(len(ordered) - 64 + 1):
+        assert abs(sum(r.success for r in ordered[start : start + 64]) - 64 * 70 / 130) <= 1
+    high = [EpisodeResult("emit-char", True, stage=0)] * 60 + [EpisodeResult("echo-byte", False, stage=0)] * 10
+    promoted = staged(window=64, threshold=0.7)
+    promoted.update(interleaved(high))
+    assert promoted.stage == 1
