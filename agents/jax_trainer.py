@@ -139,6 +139,10 @@ def check_config(cfg: TrainConfig) -> TrainConfig:
         raise ValueError(f"agents.jax_trainer trains backend 'jax', got {cfg.backend!r}")
     if cfg.model not in MODEL_NAMES:
         raise ValueError(f"--backend jax trains models {', '.join(MODEL_NAMES)}; got {cfg.model!r}")
+    if cfg.exploration_floor:
+        raise ValueError(
+            f"--backend jax samples the policy itself; exploration_floor must be 0, got {cfg.exploration_floor}"
+        )
     languages = {entry.language for entry in curriculum_entries(load_curriculum(cfg.curriculum))}
     language_tables(sorted(languages), None)  # ValueError for languages outside Brainfuck's family
     return cfg

@@ -133,6 +133,7 @@ class StreamModel(TorchRLModule, ValueFunctionAPI):
             self.query_head = nn.Linear(cfg["hidden"], d)
         else:
             self.action_head = nn.Linear(cfg["hidden"], self.num_actions)
+        self.exploration_floor = float(cfg.get("exploration_floor", 0.0))
         count = sum(p.numel() for p in self.parameters())
         self.parameter_count = count
         print(
@@ -201,6 +202,22 @@ class StreamModel(TorchRLModule, ValueFunctionAPI):
         obs = batch[Columns.OBS]
         _, logits = self.encode(obs)
         return {Columns.ACTION_DIST_INPUTS: masked_logits(logits, obs["action_mask"])}
+
+    def _forward_exploration(self, batch: dict[str, Any], **kwargs) -> dict[str, Any]:
+        """What the env runners sample from: the policy, mixed with a uniform floor over allowed actions if set.
+
+        The env runner records the log-probability of this distribution, and
+        the learner's ratio is policy / this, so the floor is corrected for.
+        """
+        out = self._forward(batch, **kwargs)
+        if self.exploration_floor > 0:
+            mask = batch[Columns.OBS]["action_mask"]
+            allowed = mask.float()
+            uniform = allowed / allowed.sum(-1, keepdim=True).clamp_min(1.0)
+            probs = torch.softmax(out[Columns.ACTION_DIST_INPUTS], -1)
+            mixed = (1.0 - self.exploration_floor) * probs + self.exploration_floor * uniform
+            out[Columns.ACTION_DIST_INPUTS] = masked_logits(torch.log(mixed.clamp_min(1e-30)), mask)
+        return out
 
     def _forward_train(self, batch: dict[str, Any], **kwargs) -> dict[str, Any]:
         # The embeddings let PPO's value loss reuse this pass instead of encoding the batch twice.

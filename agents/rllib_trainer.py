@@ -43,7 +43,10 @@ def env_config(cfg: TrainConfig, curriculum_state: dict | None) -> dict[str, Any
 def model_settings(cfg: TrainConfig) -> dict[str, Any]:
     from agents.train_config import MODEL_DEFAULTS
 
-    return {**MODEL_DEFAULTS, **cfg.model_config}
+    settings: dict[str, Any] = {**MODEL_DEFAULTS, **cfg.model_config}
+    if cfg.exploration_floor > 0:
+        settings["exploration_floor"] = float(cfg.exploration_floor)
+    return settings
 
 
 def callback_class(window: int):

@@ -101,6 +101,12 @@ class TrainConfig:
     keep_checkpoints: int = 2
     torch_threads: int = 1
     """Torch threads per process (the driver and every env runner); more oversubscribes a shared machine."""
+    exploration_floor: float = 0.0
+    """Share of the sampling distribution spread uniformly over the allowed actions (RLlib backend).
+
+    The env runners sample from (1 - floor) * policy + floor * uniform and
+    record that probability, so PPO's ratio (policy / sampling) corrects
+    for it; greedy evaluation ignores it. 0 samples the policy itself."""
 
     def validate(self) -> TrainConfig:
         from curricula.schedulers import curriculum_path
@@ -138,6 +144,9 @@ class TrainConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 10.0:
                 raise ValueError(f"{name} must be a number in [0, 10], got {value!r}")
+        floor = self.exploration_floor
+        if isinstance(floor, bool) or not isinstance(floor, (int, float)) or not 0.0 <= floor < 1.0:
+            raise ValueError(f"exploration_floor must be a number in [0, 1), got {floor!r}")
         if not 0.0 <= self.step_penalty <= 1.0:
             raise ValueError(f"step_penalty must be in [0, 1], got {self.step_penalty!r}")
         ppo = self.ppo

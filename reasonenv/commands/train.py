@@ -53,6 +53,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--backend", help="trainer backend: rllib (default) or jax (jitted PPO, Brainfuck-family curricula)"
     )
     parser.add_argument(
+        "--exploration-floor",
+        type=float,
+        default=None,
+        help="share of sampling spread uniformly over allowed actions, in [0, 1) (default 0); may change on --resume",
+    )
+    parser.add_argument(
         "--config",
         metavar="JSON",
         help="a TrainConfig JSON (a run's config.json, or part of one: e.g. "
@@ -101,6 +107,12 @@ def build_config(args: argparse.Namespace):
             cfg.num_env_runners = args.num_env_runners
         if args.checkpoint_every is not None:
             cfg.checkpoint_every = args.checkpoint_every
+        if args.exploration_floor is not None and args.exploration_floor != cfg.exploration_floor:
+            print(
+                f"exploration floor of {run_dir}: {cfg.exploration_floor} -> {args.exploration_floor} from here on",
+                flush=True,
+            )
+            cfg.exploration_floor = args.exploration_floor
         return cfg.validate(), run_dir, True
     cfg = TrainConfig.from_dict(_read_json(args.config)) if args.config else TrainConfig()
     for flag, field in (
@@ -112,6 +124,7 @@ def build_config(args: argparse.Namespace):
         ("address", "address"),
         ("checkpoint_every", "checkpoint_every"),
         ("backend", "backend"),
+        ("exploration_floor", "exploration_floor"),
     ):
         if getattr(args, flag) is not None:
             setattr(cfg, field, getattr(args, flag))

@@ -238,3 +238,20 @@ def test_memory_read_matches_building_every_memory():
     plain = _retrieve_by_building_every_memory(model, state, vectors, n_task, length, task_len)
     torch.testing.assert_close(fast, plain, rtol=1e-5, atol=1e-5)
     assert fast.abs().sum() > 0
+
+
+def test_exploration_floor_mixes_uniform_over_allowed_actions_only_when_sampling():
+    plain = make("small-context")
+    floored = make("small-context", exploration_floor=0.2)
+    obs = {k: torch.as_tensor(v) for k, v in batch(8, seed=4).items()}
+    with torch.no_grad():
+        policy = torch.softmax(plain._forward({Columns.OBS: obs})[Columns.ACTION_DIST_INPUTS], -1)
+        sampled = torch.softmax(floored._forward_exploration({Columns.OBS: obs})[Columns.ACTION_DIST_INPUTS], -1)
+        greedy = floored._forward_inference({Columns.OBS: obs})[Columns.ACTION_DIST_INPUTS]
+        unchanged = plain._forward_exploration({Columns.OBS: obs})[Columns.ACTION_DIST_INPUTS]
+    mask = obs["action_mask"].float()
+    expected = 0.8 * policy + 0.2 * mask / mask.sum(-1, keepdim=True)
+    torch.testing.assert_close(sampled, expected, rtol=1e-5, atol=1e-6)
+    assert torch.all(sampled[mask == 0] == 0)
+    torch.testing.assert_close(torch.softmax(greedy, -1), policy, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(torch.softmax(unchanged, -1), policy, rtol=1e-5, atol=1e-6)

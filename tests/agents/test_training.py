@@ -96,6 +96,7 @@ def test_bad_arguments_get_one_line_and_create_nothing(tmp_path):
         (["--resume", str(tmp_path / "missing")], "is not a run directory"),
         (["--budget", "0"], "must be longer than 0 seconds"),
         (["--budget", "soon"], "is not a duration"),
+        (["--exploration-floor", "1.5"], "exploration_floor must be a number in [0, 1)"),
     ]
     for args, message in cases:
         done = subprocess.run(
