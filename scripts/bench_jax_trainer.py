@@ -6,9 +6,10 @@
 
 Each trainer runs as `reasonenv train --backend jax|rllib` in its own
 process, on `--curriculum` (bf-basics) with the agents.train_config
-defaults (model small-context, dim 64, W 16, top-k 8; PPO batch 2048,
-minibatch 256, 4 epochs, lr 3e-4, gamma 1, lambda 0.95, clip 0.2, entropy
-0.01, grad clip 0.5, no KL term in either: use_kl_loss=False), RLlib with
+defaults (model small-context, dim 64, W 16, top-k 8; agents.train_config
+PPOSettings: batch 2048, minibatch 512, 2 epochs, lr 3e-4, gamma 1, lambda
+0.95, clip 0.2, entropy 0.1, grad clip 0.5, no KL term in either:
+use_kl_loss=False; the same training reward), RLlib with
 num_env_runners=0. Reported per trainer:
   whole run   env steps / wall time of the whole command (imports, pool or
               Ray start-up, jit compilation included): the headline figure
