@@ -41,6 +41,8 @@ def find_runs(paths: list[str]) -> list[Path]:
 def read_run(run: Path) -> dict:
     config = json.loads((run / "config.json").read_text())
     model = config["model"] + (" (jax)" if config.get("backend") == "jax" else "")
+    if config.get("exploration_floor"):
+        model += f" (floor {config['exploration_floor']:g})"
     row = {"run": run, "model": model, "seed": config["seed"], "heldout": None, "curve": []}
     if (run / "heldout.json").is_file():
         row["heldout"] = json.loads((run / "heldout.json").read_text())
@@ -101,7 +103,7 @@ def plot(rows: list[dict], path: Path) -> None:
             continue
         wall, stage, success = zip(*r["curve"])
         label = f"{r['model']} s{r['seed']}"
-        style = "-" if r["model"] == "small-context" else "--"
+        style = "-" if r["model"].startswith("small-context") else "--"
         stage_axis.step(wall, stage, where="post", linestyle=style, label=label)
         success_axis.plot(wall, success, linestyle=style, label=label, alpha=0.8)
     stage_axis.set(xlabel="wall time (s)", ylabel="curriculum stage (bf-basics)", title="stage reached")

@@ -51,6 +51,8 @@ class Args:
     """Greedy held-out success every evaluated stage must reach."""
     eval_reserve_s: float = 120.0
     """Seconds of the budget kept for the final evaluation."""
+    exploration_floor: float = 0.0
+    """Share of sampling spread uniformly over allowed actions (RLlib backend; 0: the default config)."""
     stop_at_stage: int | None = None
     """End training early once the curriculum reaches this stage (None: use the whole budget)."""
 
@@ -116,6 +118,7 @@ def main(argv=None) -> int:
             num_cpus=2,
             checkpoint_every=10,
             backend=args.backend,
+            exploration_floor=args.exploration_floor,
         ).validate()
     except ValueError as error:
         print(f"train_bf_basics: {error}", file=sys.stderr)
@@ -124,7 +127,9 @@ def main(argv=None) -> int:
         from agents.jax_trainer import train
     else:
         from agents.rllib_trainer import train
-    prefix = "jax-" if cfg.backend == "jax" else ""
+    prefix = ("jax-" if cfg.backend == "jax" else "") + (
+        f"floor{cfg.exploration_floor:g}-" if cfg.exploration_floor else ""
+    )
     run_dir = Path(args.out) / f"{prefix}{args.model}__s{args.seed}__{time.strftime('%Y%m%d-%H%M%S')}"
     deadline = START + budget_s - args.eval_reserve_s
 
