@@ -40,12 +40,16 @@ def find_runs(paths: list[str]) -> list[Path]:
 
 def read_run(run: Path) -> dict:
     config = json.loads((run / "config.json").read_text())
+    heldout = json.loads((run / "heldout.json").read_text()) if (run / "heldout.json").is_file() else None
+    # The floor the evaluated training used (a later --resume may have changed the run's config.json).
+    if heldout is not None:
+        floor = heldout.get("args", {}).get("exploration_floor", 0.0)  # absent: the script had no floor (0)
+    else:
+        floor = config.get("exploration_floor", 0.0)
     model = config["model"] + (" (jax)" if config.get("backend") == "jax" else "")
-    if config.get("exploration_floor"):
-        model += f" (floor {config['exploration_floor']:g})"
-    row = {"run": run, "model": model, "seed": config["seed"], "heldout": None, "curve": []}
-    if (run / "heldout.json").is_file():
-        row["heldout"] = json.loads((run / "heldout.json").read_text())
+    if floor:
+        model += f" (floor {floor:g})"
+    row = {"run": run, "model": model, "seed": config["seed"], "heldout": heldout, "curve": []}
     if (run / "progress.csv").is_file():
         with (run / "progress.csv").open() as handle:
             row["curve"] = [
