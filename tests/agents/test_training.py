@@ -88,6 +88,21 @@ def tiny_config(folder: Path, **extra) -> Path:
     return path
 
 
+def start_tiny_run(folder: Path, ray_temp: str, *args: str, capture: bool = False) -> subprocess.Popen:
+    """`reasonenv train` of the tiny config into folder/run, in its own session (so a test can kill it as a group)."""
+    command = train_command(*args, "--config", str(tiny_config(folder)), "--out", str(folder), "--name", "run")
+    output = subprocess.PIPE if capture else subprocess.DEVNULL
+    return subprocess.Popen(
+        command,
+        stdout=output,
+        stderr=subprocess.STDOUT if capture else subprocess.DEVNULL,
+        text=True,
+        cwd=REPO,
+        env=environment(ray_temp),
+        start_new_session=True,
+    )
+
+
 def test_bad_arguments_get_one_line_and_create_nothing(tmp_path):
     out = tmp_path / "runs"
     cases = [
@@ -190,26 +205,7 @@ def test_resume_after_kill_9_continues_at_the_same_stage(tmp_path, ray_temp):
     curriculum = tmp_path / "two-stages.yaml"
     curriculum.write_text(TWO_STAGES)
     run = tmp_path / "run"
-    command = train_command(
-        "--curriculum",
-        str(curriculum),
-        "--timesteps",
-        "1000000",
-        "--config",
-        str(tiny_config(tmp_path)),
-        "--out",
-        str(tmp_path),
-        "--name",
-        "run",
-    )
-    process = subprocess.Popen(
-        command,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        cwd=REPO,
-        env=environment(ray_temp),
-        start_new_session=True,
-    )
+    process = start_tiny_run(tmp_path, ray_temp, "--curriculum", str(curriculum), "--timesteps", "1000000")
     try:
         deadline = time.time() + 240
         checkpoint_stage = None
@@ -327,27 +323,7 @@ def _env_runner_pids(ray_temp: str) -> list[int]:
 
 def test_a_crashed_env_runner_is_restarted_and_training_goes_on(tmp_path, ray_temp):
     run = tmp_path / "run"
-    command = train_command(
-        "--num-env-runners",
-        "1",
-        "--timesteps",
-        "4000",
-        "--config",
-        str(tiny_config(tmp_path)),
-        "--out",
-        str(tmp_path),
-        "--name",
-        "run",
-    )
-    process = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        cwd=REPO,
-        env=environment(ray_temp),
-        start_new_session=True,
-    )
+    process = start_tiny_run(tmp_path, ray_temp, "--num-env-runners", "1", "--timesteps", "4000", capture=True)
     try:
         deadline = time.time() + 240
         while time.time() < deadline and process.poll() is None and len(_rows(run)) < 2:
