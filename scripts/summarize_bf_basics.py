@@ -102,14 +102,21 @@ def plot(rows: list[dict], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     figure, (stage_axis, success_axis) = plt.subplots(1, 2, figsize=(12, 4.5))
+    groups = sorted({r["model"] for r in rows})
+    colors = {group: plt.get_cmap("tab10")(number % 10) for number, group in enumerate(groups)}
+    styles = ["-", "--", ":", "-."]
     for r in rows:
-        if not r["curve"]:
+        curve = r["curve"]
+        if r["heldout"]:
+            # Up to the evaluated checkpoint: a later --resume of the run is not part of this result.
+            curve = [point for point in curve if point[0] <= r["heldout"]["trained_s"]]
+        if not curve:
             continue
-        wall, stage, success = zip(*r["curve"])
+        wall, stage, success = zip(*curve)
         label = f"{r['model']} s{r['seed']}"
-        style = "-" if r["model"].startswith("small-context") else "--"
-        stage_axis.step(wall, stage, where="post", linestyle=style, label=label)
-        success_axis.plot(wall, success, linestyle=style, label=label, alpha=0.8)
+        style = dict(color=colors[r["model"]], linestyle=styles[r["seed"] % len(styles)], label=label)
+        stage_axis.step(wall, stage, where="post", **style)
+        success_axis.plot(wall, success, alpha=0.8, **style)
     stage_axis.set(xlabel="wall time (s)", ylabel="curriculum stage (bf-basics)", title="stage reached")
     success_axis.set(xlabel="wall time (s)", ylabel="sampled success (training)", title="training success")
     stage_axis.legend(fontsize=8)
