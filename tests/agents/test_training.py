@@ -56,8 +56,19 @@ def ray_temp():
     shutil.rmtree(folder, ignore_errors=True)
 
 
+def _open_files(entry: Path) -> list[str]:
+    try:
+        return [os.readlink(link) for link in (entry / "fd").iterdir()]
+    except OSError:
+        return []
+
+
 def kill_processes_mentioning(text: str) -> None:
-    """SIGKILL every process whose command line contains `text` (a unique temp folder), by pid."""
+    """SIGKILL every process whose command line or open files contain `text` (a unique temp folder), by pid.
+
+    Open files count too: Ray retitles its agents (`ray::DashboardAgent`),
+    which overwrites the command line, but they keep their logs in the folder open.
+    """
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
             continue
@@ -65,7 +76,7 @@ def kill_processes_mentioning(text: str) -> None:
             cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        if text in cmdline:
+        if text in cmdline or any(text in path for path in _open_files(entry)):
             try:
                 os.kill(int(entry.name), signal.SIGKILL)
             except OSError:
