@@ -56,37 +56,11 @@ from experiments_common import (
     write_json,
 )
 
+from curricula.families.pqt import PQT_FAMILIES
 from curricula.scoring import mode_names
 
 METHODS = ("pqt", "agent-scratch", "agent-pretrained")
-PAPER_TASKS = (
-    "reverse",
-    "remove-char",
-    "count-char",
-    "add",
-    "bool-logic",
-    "print-hello",
-    "echo-twice",
-    "echo-thrice",
-    "copy-reverse",
-    "zero-cascade",
-    "cascade",
-    "shift-left",
-    "shift-right",
-    "riffle",
-    "unriffle",
-    "middle-char",
-    "remove-last",
-    "remove-last-two",
-    "echo-alternating",
-    "echo-half",
-    "length",
-    "echo-second-seq",
-    "echo-nth-seq",
-    "substring",
-    "divide-2",
-    "dedup",
-)
+PAPER_TASKS = PQT_FAMILIES[:26]
 """The paper's 26-task table (curricula.families.pqt.PQT_FAMILIES[:26])."""
 
 
@@ -132,8 +106,6 @@ class PQTArgs:
         unknown = [m for m in self.methods if m not in METHODS]
         if unknown:
             raise ValueError(f"--methods has unknown method(s) {unknown}; choose from {', '.join(METHODS)}")
-        from curricula.families.pqt import PQT_FAMILIES
-
         bad = [t for t in self.tasks if t not in PQT_FAMILIES]
         if bad:
             raise ValueError(f"--tasks has non-PQT famil(ies) {bad}; PQT families: {', '.join(PQT_FAMILIES)}")
