@@ -12,12 +12,6 @@ against the entropy of the allowed actions alone.
 With an exploration floor (agents.models), the batch's log-probabilities
 are those of the sampling distribution, so `approx_kl` and the clip
 fraction measure the new policy against what was sampled.
-
-Learner threads: `learner_config_dict["learner_threads"]` sets torch's
-thread count for the duration of each update (GAE's value pass included)
-and restores it afterwards. With num_env_runners=0 the driver samples
-and learns in turn: acting on 32 observations is fastest on one thread,
-minibatches of 512 use every core.
 """
 
 from __future__ import annotations
@@ -34,17 +28,6 @@ APPROX_KL_KEY = "approx_kl"
 
 class PPOLearnerWithClipFraction(PPOTorchLearner):
     """PPO's loss unchanged; logs the share of samples whose probability ratio left [1 - clip, 1 + clip], and approx KL."""
-
-    def update(self, *args, **kwargs):
-        threads = (self.config.learner_config_dict or {}).get("learner_threads")
-        if not threads:
-            return super().update(*args, **kwargs)
-        previous = torch.get_num_threads()
-        torch.set_num_threads(int(threads))
-        try:
-            return super().update(*args, **kwargs)
-        finally:
-            torch.set_num_threads(previous)
 
     def compute_loss_for_module(self, *, module_id, config, batch: dict[str, Any], fwd_out: dict[str, Any]):
         loss = super().compute_loss_for_module(module_id=module_id, config=config, batch=batch, fwd_out=fwd_out)

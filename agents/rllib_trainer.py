@@ -92,7 +92,6 @@ def build_algo_config(cfg: TrainConfig, curriculum_state: dict | None = None):
             use_kl_loss=ppo.use_kl_loss,
             learner_class=PPOLearnerWithClipFraction,
         )
-        .learners(learner_config_dict={"learner_threads": cfg.learner_threads})
         .callbacks(callback_class(int(settings["window"]) if cfg.model in WINDOWED_MODELS else 10**9))
         .fault_tolerance(
             restart_failed_env_runners=True, max_num_env_runner_restarts=100, delay_between_env_runner_restarts_s=1.0

@@ -101,8 +101,6 @@ class TrainConfig:
     keep_checkpoints: int = 2
     torch_threads: int = 1
     """Torch threads per process (the driver and every env runner); more oversubscribes a shared machine."""
-    learner_threads: int | None = None
-    """Torch threads while the learner updates (None: torch_threads); sampling keeps torch_threads."""
     exploration_floor: float = 0.0
     """Share of the sampling distribution spread uniformly over the allowed actions (RLlib backend).
 
@@ -138,9 +136,6 @@ class TrainConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-        threads = self.learner_threads
-        if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
-            raise ValueError(f"learner_threads must be a positive integer or None, got {threads!r}")
         if self.num_cpus is not None and (not isinstance(self.num_cpus, int) or self.num_cpus < 1):
             raise ValueError(f"num_cpus must be a positive integer or None, got {self.num_cpus!r}")
         if self.address is not None and not re.fullmatch(r"[\w.\-]+:\d{1,5}", self.address):

@@ -29,16 +29,7 @@ sys.path.insert(0, str(REPO))
 MODELS = ("small-context", "full-context", "small-window", "gru")
 
 
-def parse_threads(text: str) -> tuple[int, int]:
-    """ "N" (sampling and learning on N threads) or "S:L" (S while sampling, L while the learner updates)."""
-    sampling, _, learning = text.partition(":")
-    pair = (int(sampling), int(learning or sampling))
-    if min(pair) < 1:
-        raise ValueError(text)
-    return pair
-
-
-def measure(model: str, iterations: int, stage: int, threads: str) -> dict:
+def measure(model: str, iterations: int, stage: int, threads: int) -> dict:
     """Time `iterations` PPO iterations of `model` in this process (after one warm-up)."""
     import ray
     import torch
@@ -47,10 +38,7 @@ def measure(model: str, iterations: int, stage: int, threads: str) -> dict:
     from agents.train_config import TrainConfig
     from curricula.schedulers import load_curriculum
 
-    sampling_threads, learner_threads = parse_threads(threads)
-    cfg = TrainConfig(
-        model=model, num_cpus=2, torch_threads=sampling_threads, learner_threads=learner_threads
-    ).validate()
+    cfg = TrainConfig(model=model, num_cpus=2, torch_threads=threads).validate()
     torch.set_num_threads(cfg.torch_threads)
     scheduler = load_curriculum(cfg.curriculum)
     state = scheduler.state_dict()
@@ -99,24 +87,23 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--torch-threads",
         default="1",
-        help="comma-separated thread settings measured side by side: N (sampling and learning) or S:L "
-        "(S threads while sampling, L while the learner updates); default 1, as the learning runs",
+        help="comma-separated torch thread counts measured side by side (default 1, as the learning runs)",
     )
     parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: measure one model, print JSON
     args = parser.parse_args(argv)
     if args.one:
-        print("RESULT " + json.dumps(measure(args.one, args.iterations, args.stage, args.torch_threads)), flush=True)
+        print(
+            "RESULT " + json.dumps(measure(args.one, args.iterations, args.stage, int(args.torch_threads))), flush=True
+        )
         return 0
     rows = []
     try:
-        thread_counts = [t.strip() for t in args.torch_threads.split(",") if t.strip()]
-        for text in thread_counts:
-            parse_threads(text)
+        thread_counts = [int(t) for t in args.torch_threads.split(",") if t.strip()]
     except ValueError:
         thread_counts = []
-    if not thread_counts:
+    if not thread_counts or min(thread_counts) < 1:
         print(
-            f"bench_train_speed: --torch-threads {args.torch_threads!r} must be thread counts N or S:L, e.g. 1,2,1:2",
+            f"bench_train_speed: --torch-threads {args.torch_threads!r} must be positive thread counts, e.g. 1,2",
             file=sys.stderr,
         )
         return 2
@@ -141,7 +128,7 @@ def main(argv=None) -> int:
             ],
             capture_output=True,
             text=True,
-            env=dict(os.environ, OMP_NUM_THREADS=str(max(parse_threads(threads)))),
+            env=dict(os.environ, OMP_NUM_THREADS=str(threads)),
         )
         found = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
         if done.returncode != 0 or not found:
@@ -150,7 +137,7 @@ def main(argv=None) -> int:
         rows.append(json.loads(found[-1][len("RESULT ") :]))
         row = rows[-1]
         print(
-            f"{model:14s} threads {threads:>3s} {row['steps_per_s']:7.0f} env steps/s sampled+trained | sampling {row['sample_share']:.0%} "
+            f"{model:14s} threads {threads} {row['steps_per_s']:7.0f} env steps/s sampled+trained | sampling {row['sample_share']:.0%} "
             f"({row['sample_s_per_iter']:.2f}s/iter) learning {1 - row['sample_share']:.0%} ({row['learn_s_per_iter']:.2f}s/iter) "
             f"| peak RSS {row['peak_rss_mb']:.0f} MB",
             flush=True,

@@ -83,10 +83,10 @@ def test_config_validation_names_the_field():
         TrainConfig.from_dict({"ppo": {"minibatch_size": 4096}}).validate()
     with pytest.raises(ValueError, match="unknown field"):
         TrainConfig.from_dict({"ppo": {"learning_rate": 1}})
-    for field, bad in (("learner_threads", 0), ("exploration_floor", 1.0), ("exploration_floor", -0.1)):
+    for field, bad in (("exploration_floor", 1.0), ("exploration_floor", -0.1)):
         with pytest.raises(ValueError, match=field):
             TrainConfig(**{field: bad}).validate()
-    cfg = TrainConfig(seed=4, model="gru", learner_threads=2, exploration_floor=0.03).validate()
+    cfg = TrainConfig(seed=4, model="gru", exploration_floor=0.03).validate()
     assert TrainConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
 
 
