@@ -213,12 +213,16 @@ class TaskFamily(ABC):
         """A correct program for `instance` in `language`, or None where none is known.
 
         Dispatches to the per-language hooks below; Ook! and bf-dialect-*
-        solutions are translated from the Brainfuck one.
+        solutions are translated from the Brainfuck one. An option variant
+        (`bf+eof=unchanged`, see esolangs.registry) has none: the hooks
+        write for the default semantics.
         """
         import esolangs
 
         lang = esolangs.get(language) if language != "python" else None
         key = "python" if lang is None else lang.name
+        if "+" in key:
+            return None
         if key == "python":
             return self.python_solution(instance)
         if key == "bf":

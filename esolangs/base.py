@@ -222,8 +222,11 @@ class Language(ABC):
         raise NotImplementedError(f"language {self.name!r} describes no knowledge for its tokens")
 
     def action_order_key(self) -> tuple[int, ...]:
-        """The key of `seeded_order`: by default the language's name (as one integer); a dialect uses its seed."""
-        return (1, int.from_bytes(self.name.encode("utf-8"), "big"))
+        """The key of `seeded_order`: by default the language's name (as one integer); a dialect uses its seed.
+
+        An option variant (`bf+eof=unchanged`) keys on its base name: same tokens, same order."""
+        base_name = self.name.split("+", 1)[0]
+        return (1, int.from_bytes(base_name.encode("utf-8"), "big"))
 
     def seeded_order(self) -> tuple[int, ...]:
         """Alphabet indices in the order token envs offer them with action_order="seeded": a fixed permutation

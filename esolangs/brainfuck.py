@@ -49,6 +49,24 @@ COMMAND_EFFECTS = dict(
 )
 """Brainfuck command -> its effect name in `esolangs.knowledge.EFFECTS`; Ook! and every dialect share them."""
 
+INPUT_EFFECT_BY_EOF = {"zero": "input", "unchanged": "input_eof_unchanged", "minus_one": "input_eof_minus_one"}
+INPUT_MEANING_BY_EOF = {
+    "zero": "",
+    "unchanged": "; at end of input the cell keeps its value",
+    "minus_one": "; at end of input the cell becomes cell_modulus-1",
+}
+
+
+def command_effects(options: BrainfuckOptions) -> dict[str, str]:
+    """COMMAND_EFFECTS under `options`: `,` gets the effect of its EOF rule (the only option an effect id can carry)."""
+    return {**COMMAND_EFFECTS, ",": INPUT_EFFECT_BY_EOF[options.eof]}
+
+
+def command_meanings(meanings: dict[str, str], options: BrainfuckOptions) -> dict[str, str]:
+    """The doc's meanings (keyed by Brainfuck command) with the EOF rule added to `,`'s sentence."""
+    return {**meanings, ",": meanings[","] + INPUT_MEANING_BY_EOF[options.eof]}
+
+
 EOF_MODES = ("zero", "unchanged", "minus_one")
 LEFT_EDGE_MODES = ("error", "clamp")
 UNMATCHED_MODES = ("error", "ignore")
@@ -314,7 +332,8 @@ class Brainfuck(Language):
         return tuple(COMMANDS)
 
     def _build_knowledge(self) -> tuple[Knowledge, ...]:
-        return knowledge_table(self.alphabet, COMMAND_EFFECTS, doc_table_meanings(_load_doc("bf.md")))
+        meanings = command_meanings(doc_table_meanings(_load_doc("bf.md")), self.options)
+        return knowledge_table(self.alphabet, command_effects(self.options), meanings)
 
     def validate(self, source: str | bytes) -> list[Diagnostic]:
         if self.options.unmatched == "ignore":

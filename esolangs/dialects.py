@@ -27,12 +27,13 @@ from typing import Any, ClassVar
 
 from esolangs.base import SYNTAX_ERROR, Diagnostic, Execution, Language, Limits, as_source
 from esolangs.brainfuck import (
-    COMMAND_EFFECTS,
     COMMANDS,
     HELLO_WORLD,
+    INPUT_MEANING_BY_EOF,
     BrainfuckOptions,
     _load_doc,
     bracket_diagnostics,
+    command_effects,
     fast_engine,
     options_note,
     run_reference,
@@ -82,8 +83,13 @@ class TranslatedDialect(Language):
 
     def _build_knowledge(self) -> tuple[Knowledge, ...]:
         """Brainfuck's effects under this dialect's names; meanings from this dialect's own doc table."""
-        effects = {self.table[command]: COMMAND_EFFECTS[command] for command in COMMANDS}
-        return knowledge_table(self.alphabet, effects, doc_table_meanings(self.doc))
+        by_command = command_effects(self.options)
+        effects = {self.table[command]: by_command[command] for command in COMMANDS}
+        meanings = doc_table_meanings(self.doc)
+        read = self.table[","]
+        if read in meanings:
+            meanings[read] += INPUT_MEANING_BY_EOF[self.options.eof]
+        return knowledge_table(self.alphabet, effects, meanings)
 
     def from_bf(self, bf_source: str | bytes) -> str:
         """The dialect program for a Brainfuck program (its comments are dropped)."""

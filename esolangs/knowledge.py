@@ -58,6 +58,15 @@ effects go at the end (at most 64 in all, `NUM_EFFECTS <= 64`).
     48  ws_space              the character space
     49  ws_tab                the character tab
     50  ws_linefeed           the character line feed
+        -- Brainfuck `,` under another end-of-input rule (BrainfuckOptions.eof) --
+    51  input_eof_unchanged   read one input byte; at end of input the cell keeps its value
+    52  input_eof_minus_one   read one input byte; at end of input the cell becomes cell_modulus-1
+
+A Brainfuck-family language configured with another EOF rule (for example
+`esolangs.get("bf-dialect-7+eof=unchanged")`) gives its `,` id 51 or 52
+instead of 7, so the knowledge store says that the semantics changed. The
+cell modulus has no id: an effect id cannot carry a number, and the token
+envs' spec does not carry interpreter options either.
 
 Exceptions to "one token, one effect":
 - Befunge-93's ids describe command mode. Inside string mode (between two
@@ -121,6 +130,9 @@ EFFECTS: tuple[str, ...] = (
     "ws_space",
     "ws_tab",
     "ws_linefeed",
+    # Brainfuck's `,` under another end-of-input rule
+    "input_eof_unchanged",
+    "input_eof_minus_one",
 )
 """Effect names; the index is the effect id. Append-only (see the module docstring)."""
 

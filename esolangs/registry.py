@@ -1,4 +1,12 @@
-"""Name -> Language lookup: canonical names, aliases, the bf-dialect-<seed> family, close-name suggestions."""
+"""Name -> Language lookup: canonical names, aliases, the bf-dialect-<seed> family, option variants, suggestions.
+
+An option variant names a language with some semantic options changed:
+`<language>+<option>=<value>[+...]`, e.g. `bf+eof=unchanged` or
+`bf-dialect-7+eof=minus_one+cell_modulus=16`. It is the base language
+configured with those options (`Language.configure`), under the variant's
+name, so token envs and verifiers that look a language up by name run it
+with those semantics and its knowledge entries say so where an effect id can.
+"""
 
 from __future__ import annotations
 
@@ -39,7 +47,33 @@ def names() -> list[str]:
 def families() -> list[str]:
     """Display forms of parametric families, e.g. 'bf-dialect-<seed>'."""
     _ensure_loaded()
-    return [display for _, display, _ in _PATTERNS]
+    return [display for _, display, _ in _PATTERNS] + [VARIANT_DISPLAY]
+
+
+VARIANT_DISPLAY = "<language>+<option>=<value>"
+
+
+def _option_value(text: str) -> int | str:
+    return int(text) if re.fullmatch(r"-?\d+", text) else text
+
+
+def _variant(key: str) -> Language:
+    """`base+option=value+...` -> the base language configured with those options, named canonically."""
+    base_name, *settings = key.split("+")
+    options: dict[str, int | str] = {}
+    for setting in settings:
+        option, equals, value = setting.partition("=")
+        if not equals or not option or not value:
+            raise ValueError(f"language variant {key!r}: {setting!r} is not <option>=<value> (e.g. bf+eof=unchanged)")
+        options[option] = _option_value(value)
+    base = get(base_name)
+    try:
+        language = base.configure(**options)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"language variant {key!r}: {error}") from None
+    canonical = "+".join([base.name, *(f"{option}={value}" for option, value in options.items())])
+    language.name = canonical  # type: ignore[misc]  # per instance, like bf-dialect-<seed>'s name
+    return language
 
 
 def get(name: str) -> Language:
@@ -53,6 +87,8 @@ def get(name: str) -> Language:
         return _CACHE[key]
     if key in _FACTORIES:
         language = _FACTORIES[key]()
+    elif "+" in key:
+        language = _variant(key)
     else:
         for regex, _, factory in _PATTERNS:
             match = regex.fullmatch(key)

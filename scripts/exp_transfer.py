@@ -14,6 +14,11 @@ of the same entries asked in each target language:
 
 - bf (the training language: the in-distribution reference),
 - `bf-dialect-<seed>` for unseen seeds (names and action order change),
+- option variants whose semantics change and whose knowledge says so:
+  `bf+eof=unchanged` and `bf-dialect-101+eof=unchanged` (esolangs.registry):
+  `,` leaves the cell unchanged at end of input, so echo-all's `,[.,]`
+  never ends and `,[.[-],]` is needed; the knowledge entry of `,` has its
+  own effect id (input_eof_unchanged) that no training language used,
 - ook (Brainfuck under other names: a sanity check, not a result),
 - befunge93 (other primitives: where transfer is expected to fail).
 
@@ -23,9 +28,8 @@ RandomMaskedPolicy's success on the same instances. Success of a cell is the
 mean pass rate over the evaluation entries; tables give the mean over seeds
 with a 95% bootstrap CI and every seed's value.
 
-A dialect whose *semantics* change (cell modulus, end-of-input rule) is not
-run: esolangs.knowledge's effect vocabulary has no entry for either, so no
-knowledge entry could say so; the table says this instead of a number.
+A changed cell modulus is not run: no effect id carries a number, so no
+knowledge entry can say so (esolangs.knowledge); the report says this.
 
 Outputs under --out: cells/*.json (one per finished (arm, seed, target);
 rerunning skips them), models/*.pt, results.json, results.md, transfer.png.
@@ -59,8 +63,8 @@ from experiments_common import (
 from curricula.scoring import mode_names
 
 SEMANTIC_NOTE = (
-    "semantics-changing dialect (cell modulus / EOF rule): the effect vocabulary "
-    "(esolangs.knowledge.EFFECTS) has no id for either, so the knowledge store cannot carry the change"
+    "a changed cell modulus: no effect id (esolangs.knowledge.EFFECTS) carries a number and the spec carries no "
+    "interpreter options, so no knowledge entry could say that it changed"
 )
 
 
@@ -73,6 +77,10 @@ class TransferArgs:
     )
     seeds: list = arg([0, 1, 2], "training seeds (>= 3 for a claim)")
     dialect_seeds: list = arg([101, 102, 103, 104, 105], "unseen bf-dialect-<seed> targets")
+    semantic_targets: list = arg(
+        ["bf+eof=unchanged", "bf-dialect-101+eof=unchanged"],
+        "option variants whose semantics change and whose knowledge entry of ',' says so (esolangs.registry)",
+    )
     other_targets: list = arg(
         ["ook", "befunge93"], "further target languages (ook: sanity check; befunge93: other primitives)"
     )
@@ -95,6 +103,7 @@ class TransferArgs:
         return cls(
             seeds=[0],
             dialect_seeds=[101],
+            semantic_targets=["bf+eof=unchanged"],
             last_stage=0,
             pretrain_steps=128,
             finetune_steps=64,
@@ -128,7 +137,12 @@ class TransferArgs:
         return self
 
     def targets(self) -> list[str]:
-        return ["bf", *(f"bf-dialect-{s}" for s in self.dialect_seeds), *self.other_targets]
+        return [
+            "bf",
+            *(f"bf-dialect-{s}" for s in self.dialect_seeds),
+            *self.semantic_targets,
+            *self.other_targets,
+        ]
 
 
 BUDGET_FIELDS = (
@@ -305,7 +319,7 @@ def report(args, store: CellStore) -> dict:
         "targets": targets,
         "chance": chance,
         "arms": {},
-        "semantic_dialect": SEMANTIC_NOTE,
+        "not_run": SEMANTIC_NOTE,
     }
     for arm in args.arms:
         row = {
@@ -326,6 +340,16 @@ def report(args, store: CellStore) -> dict:
         rows.append(["chance (random masked)", *(f"{100 * chance[t]:.0f}%" if t in chance else "n/a" for t in targets)])
         return markdown_table(["arm", *targets], rows)
 
+    def entry_table(phase: str) -> str:
+        """Per evaluation entry on bf and the semantic variants: where the EOF rule matters and where it does not."""
+        entries = [e.key.rsplit("@", 1)[0] for e in training_entries(args, "bf")]
+        rows = []
+        for arm in args.arms:
+            for t in ["bf", *args.semantic_targets]:
+                cells = [tgt[(arm, s, t)][phase]["entries"] for s in args.seeds if (arm, s, t) in tgt]
+                rows.append([arm, t, *(fmt_ci([c[f"{e}@{t}"]["rate"] for c in cells]) for e in entries)])
+        return markdown_table(["arm", "target", *entries], rows)
+
     md = [
         f"# Transfer by swapping knowledge ({run_label(args)} run)\n",
         f"Trained on bf stages 0..{args.last_stage} of {args.curriculum} for {args.pretrain_steps:,} env steps per "
@@ -340,6 +364,10 @@ def report(args, store: CellStore) -> dict:
             ["arm", "parameters", "stage reached per seed"],
             [[a, summary["arms"][a]["parameters"], summary["arms"][a]["stage_reached"]] for a in args.arms],
         ),
+        "\n## Per entry, zero-shot: the EOF rule matters only where the program reads to the end of input\n",
+        entry_table("zero_shot"),
+        "\n## Per entry, after fine-tuning\n",
+        entry_table("finetuned"),
         f"\nNot run: {SEMANTIC_NOTE}.\n",
     ]
     write_atomic(store.out / "results.md", "\n".join(md))

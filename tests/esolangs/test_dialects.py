@@ -153,3 +153,29 @@ def test_registry_names_and_docs():
         assert f"`{token}`" in dialect.doc
     assert dialect.run(dialect.sample[0]).output == b"Hello World!\n"
     assert "Ook? Ook!" in esolangs.get("ook").doc
+
+
+def test_option_variants_are_named_languages_with_those_semantics():
+    variant = esolangs.get("BF-Dialect-7+EOF=unchanged")
+    assert variant.name == "bf-dialect-7+eof=unchanged" and variant.table == esolangs.get("bf-dialect-7").table
+    assert variant.options.eof == "unchanged" and esolangs.get("bf-dialect-7").options.eof == "zero"
+    echo = variant.from_bf(",[.,]")
+    assert esolangs.get("bf-dialect-7").run(echo, b"ab").output == b"ab"
+    assert variant.run(echo, b"ab", limits=esolangs.Limits(max_steps=100, max_output=8)).output == b"abbbbbbb"
+    assert esolangs.get("bf+cell_modulus=27+left_edge=clamp").run("<-.").output == bytes([26])
+    assert "<language>+<option>=<value>" in esolangs.families()
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("bf+eof", "'eof' is not <option>=<value>"),
+        ("bf+eof=sometimes", "eof must be one of"),
+        ("bf+colour=red", "unknown option"),
+        ("befunge93+eof=zero", "takes no options"),
+        ("klingon+eof=zero", "unknown language 'klingon'"),
+    ],
+)
+def test_a_bad_option_variant_is_one_value_error_naming_it(name, message):
+    with pytest.raises(ValueError, match=message):
+        esolangs.get(name)

@@ -41,6 +41,7 @@ def test_vocabulary_ids_are_pinned():
     assert [EFFECT_IDS[f"push_{d}"] for d in range(10)] == list(range(10, 20))
     assert EFFECT_IDS["add"] == 20 and EFFECT_IDS["string_mode"] == 34 and EFFECT_IDS["newline"] == 47
     assert EFFECTS[48:51] == ("ws_space", "ws_tab", "ws_linefeed")
+    assert EFFECTS[51:53] == ("input_eof_unchanged", "input_eof_minus_one")
 
 
 def test_unknown_effect_name_is_a_value_error_listing_the_known_ones():
@@ -199,3 +200,31 @@ def test_seeded_permutation_depends_on_its_key_only():
     assert seeded_permutation((0, 5), 8) == seeded_permutation((0, 5), 8) == PINNED_DIALECT_ORDERS[5]
     assert seeded_permutation((0, 5), 8) != seeded_permutation((0, 6), 8)
     assert seeded_permutation((0, 5), 1) == (0,) and seeded_permutation((0, 5), 2) == (1, 0)
+
+
+@pytest.mark.parametrize(
+    ("name", "base", "effect"),
+    [
+        ("bf+eof=unchanged", "bf", "input_eof_unchanged"),
+        ("bf-dialect-7+eof=minus_one", "bf-dialect-7", "input_eof_minus_one"),
+        ("ook+eof=unchanged", "ook", "input_eof_unchanged"),
+        ("bf+eof=zero", "bf", "input"),
+    ],
+)
+def test_an_eof_variant_changes_only_the_input_entry_and_keeps_names_and_order(name, base, effect):
+    variant, plain = esolangs.get(name), esolangs.get(base)
+    assert variant.name == name and variant.alphabet == plain.alphabet
+    assert variant.seeded_order() == plain.seeded_order()
+    changed = [i for i, (a, b) in enumerate(zip(variant.knowledge, plain.knowledge)) if a != b]
+    read = COMMANDS.index(",")
+    assert changed == ([] if effect == "input" else [read])
+    assert EFFECTS[variant.knowledge[read].effect] == effect
+    if effect != "input":
+        assert "at end of input" in variant.knowledge[read].meaning
+
+
+def test_a_cell_modulus_variant_keeps_every_effect_id():
+    """No effect id carries a number: the knowledge store cannot say that the modulus changed (documented)."""
+    assert [k.effect for k in esolangs.get("bf+cell_modulus=16").knowledge] == [
+        k.effect for k in esolangs.get("bf").knowledge
+    ]

@@ -205,3 +205,32 @@ def test_reference_loops_mapped_through_effects_solve_a_seeded_dialect(language)
         assert observation["action_mask"][action] == 1
         observation, reward, terminated, truncated, info = env.step(action)
     assert terminated and reward == 1.0, (program, info)
+
+
+@pytest.mark.parametrize(
+    ("language", "effect", "solves"),
+    [
+        ("bf", "input", ",[.,]"),
+        ("bf+eof=unchanged", "input_eof_unchanged", ",[.[-],]"),
+        ("bf-dialect-3+eof=unchanged", "input_eof_unchanged", ",[.[-],]"),
+        ("bf-dialect-3+eof=minus_one", "input_eof_minus_one", ",+[-.,+]"),
+    ],
+)
+def test_an_eof_variant_says_so_in_its_effects_and_is_verified_under_its_rule(language, effect, solves):
+    """The knowledge entry of `,` names the EOF rule, and echo-all is verified with it: `,[.,]` only ends on EOF = 0."""
+    from reasonenv.envs.synthesis import SynthesisEnv
+
+    env = SynthesisEnv(language=language, task="echo-all", difficulty=0, max_program_length=16)
+    lang = esolangs.get(language)
+    results = {}
+    for program in (",[.,]", solves):
+        obs, _ = env.reset(seed=5)
+        assert EFFECT_IDS[effect] in obs["action_effects"].tolist()
+        for command in program:
+            token = lang.from_bf(command).strip() if hasattr(lang, "from_bf") else command
+            action = env.table.tokens.index(token) + 1
+            assert obs["action_mask"][action], f"{command!r} masked in {language}"
+            obs, _, _, _, info = env.step(action)
+        *_, info = env.step(STOP)
+        results[program] = info["success"]
+    assert results == {",[.,]": language == "bf", solves: True}
