@@ -49,7 +49,8 @@ def parse_args(cls, description: str, argv: Sequence[str] | None = None):
 
     A bad value ends the program with one line naming the flag (argparse's exit 2).
     """
-    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    # Each help text states its real default itself: argparse's defaults here are None (meaning "not given").
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true", help="tiny budgets for a smoke test (under a minute)")
     defaults = cls()
     for f in dataclasses.fields(cls):

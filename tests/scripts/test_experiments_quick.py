@@ -34,7 +34,7 @@ def test_transfer_quick(tmp_path):
     done = run("exp_transfer.py", "--quick", "--out", str(out))
     assert done.returncode == 0, done.stderr[-2000:]
     results = check_outputs(out, "transfer.png")
-    targets = ["bf", "bf-dialect-101", "ook", "befunge93"]
+    targets = ["bf", "bf-dialect-101", "bf+eof=unchanged", "ook", "befunge93"]
     assert results["targets"] == targets
     arms = ["pointer+memory", "pointer+window", "index+memory", "index+window", "full-context", "permuted-plain"]
     assert set(results["arms"]) == set(arms)
@@ -46,8 +46,10 @@ def test_transfer_quick(tmp_path):
     assert set(results["chance"]) == set(targets)
     cells = {p.name for p in (out / "cells").glob("*.json")}
     assert "pointer+memory__s0__bf-dialect-101.json" in cells and "chance__befunge93.json" in cells
+    assert "index+memory__s0__bf+eof=unchanged.json" in cells
     assert len(cells) == len(arms) * (1 + len(targets)) + len(targets)
-    assert "semantics-changing" in (out / "results.md").read_text()
+    report = (out / "results.md").read_text()
+    assert "| pointer+memory | bf+eof=unchanged |" in report and "changed cell modulus" in report
 
 
 def test_rl_vs_supervised_quick(tmp_path):
