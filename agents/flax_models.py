@@ -49,16 +49,26 @@ def masked_logits(logits: jax.Array, mask: jax.Array) -> jax.Array:
 
 
 class EncoderLayer(nn.Module):
-    """Pre-norm transformer layer: x + MHA(LN(x)), then x + FF(LN(x)), FF = Linear(2d) ReLU Linear(d)."""
+    """Pre-norm transformer layer: x + MHA(LN(x)), then x + FF(LN(x)), FF = Linear(2d) ReLU Linear(d).
+
+    With `last_only`, only the last position is computed (its query against every key, then its
+    feed-forward): the policy reads nothing else from the top layer, so the other W-1 rows were
+    wasted work. The parameters are the same either way.
+    """
 
     dim: int
     heads: int
+    last_only: bool = False
 
     @nn.compact
     def __call__(self, x, mask):
         h = nn.LayerNorm(epsilon=1e-5)(x)
+        if self.last_only:
+            x, queries, mask = x[..., -1:, :], h[..., -1:, :], mask[..., -1:, :]
+        else:
+            queries = h
         x = x + nn.MultiHeadDotProductAttention(num_heads=self.heads, qkv_features=self.dim, out_features=self.dim)(
-            h, h, mask=mask
+            queries, h, mask=mask
         )
         h = nn.LayerNorm(epsilon=1e-5)(x)
         return x + nn.Dense(self.dim)(nn.relu(nn.Dense(2 * self.dim)(h)))
@@ -77,6 +87,8 @@ class StreamPolicy(nn.Module):
     window: int = 16
     top_k: int = 8
     hidden: int = 128
+    last_position_only: bool = True
+    """The top layer computes the last position only (same outputs; False computes every row, for tests)."""
 
     @property
     def use_memory(self) -> bool:
@@ -122,7 +134,8 @@ class StreamPolicy(nn.Module):
         causal = nn.make_causal_mask(jnp.ones(window.shape[:-1], jnp.int32))
         hidden = window
         for number in range(self.layers):
-            hidden = EncoderLayer(d, self.heads, name=f"reasoner_{number}")(hidden, causal)
+            last_only = self.last_position_only and number == self.layers - 1
+            hidden = EncoderLayer(d, self.heads, last_only, name=f"reasoner_{number}")(hidden, causal)
         state = nn.LayerNorm(epsilon=1e-5, name="final_norm")(hidden[..., -1, :])
         if self.use_memory:
             state = state + nn.Dense(d, name="memory_out")(

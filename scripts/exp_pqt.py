@@ -133,8 +133,9 @@ class PQTArgs:
         return self
 
 
+# `tasks` and `methods` are not budget fields: cells are per (method, task, run), so processes given different
+# task lists can fill one directory side by side, and a last run with every task writes the whole report.
 BUDGET_FIELDS = (
-    "tasks",
     "runs",
     "budget",
     "curriculum",

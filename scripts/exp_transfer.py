@@ -373,7 +373,7 @@ def report(args, store: CellStore) -> dict:
     write_atomic(store.out / "results.md", "\n".join(md))
 
     plt = pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(max(8, 1.6 * len(targets) * 2), 4), sharey=True)
+    fig, axes = plt.subplots(2, 1, figsize=(max(8, 1.2 * len(targets) + 2), 8), sharey=True)
     width = 0.8 / max(1, len(args.arms))
     for ax, phase in zip(axes, ("zero_shot", "finetuned")):
         for i, arm in enumerate(args.arms):
@@ -399,6 +399,7 @@ def report(args, store: CellStore) -> dict:
         ax.set_ylim(0, 1.05)
     axes[0].set_ylabel("greedy success, held-out content")
     axes[1].legend(fontsize=7, loc="upper right")
+    fig.tight_layout()
     save_figure(fig, store.out / "transfer.png")
     plt.close(fig)
     return summary

@@ -89,6 +89,11 @@ def test_pqt_quick_and_resume(tmp_path):
     assert again.returncode == 0, again.stderr[-2000:]
     assert {p.name: p.stat().st_mtime_ns for p in cells} == stamps
     assert "[exp_pqt] pqt length run 0" not in again.stdout
+    # Another task list with the same budget adds its cells beside the others (runs split across processes).
+    split = run("exp_pqt.py", "--quick", "--tasks", "length", "--methods", "pqt", "--out", str(out))
+    assert split.returncode == 0, split.stderr[-2000:]
+    assert {p.name: p.stat().st_mtime_ns for p in cells} == stamps
+    assert json.loads((out / "results.json").read_text())["args"]["tasks"] == ["length"]
     # Another budget into the same directory is refused with one line.
     other = run("exp_pqt.py", "--quick", "--budget", "96", "--out", str(out))
     assert other.returncode != 0 and "another budget" in other.stderr and "Traceback" not in other.stderr
