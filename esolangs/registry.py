@@ -47,7 +47,7 @@ def names() -> list[str]:
 def families() -> list[str]:
     """Display forms of parametric families, e.g. 'bf-dialect-<seed>'."""
     _ensure_loaded()
-    return [display for _, display, _ in _PATTERNS] + [VARIANT_DISPLAY]
+    return [display for _, display, _ in _PATTERNS]
 
 
 VARIANT_DISPLAY = "<language>+<option>=<value>"
@@ -100,7 +100,8 @@ def get(name: str) -> Language:
             close = difflib.get_close_matches(key, known + families(), n=3, cutoff=0.5)
             hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
             raise ValueError(
-                f"unknown language {name!r}.{hint} Known: {', '.join(names())}, and {', '.join(families())}."
+                f"unknown language {name!r}.{hint} Known: {', '.join(names())}, and {', '.join(families())}"
+                f" (and option variants {VARIANT_DISPLAY}, e.g. bf+eof=unchanged)."
             )
     _CACHE[key] = language
     return language

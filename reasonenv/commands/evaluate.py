@@ -50,7 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--language",
         required=True,
-        help="language to write programs in: bf, ook, befunge93, whitespace, bf-dialect-<seed>",
+        help="language to write programs in: bf, ook, befunge93, whitespace, bf-dialect-<seed>, or an option variant such as bf+eof=unchanged",
     )
     parser.add_argument("--instances", type=int, default=DEFAULT_INSTANCES, help="held-out instances per family")
     parser.add_argument(

@@ -76,7 +76,7 @@ class TaskChoice:
     """Which task an environment poses and how its instances are drawn."""
 
     language: str = "bf"
-    """Language name as `esolangs.get` accepts it: bf, ook, befunge93, whitespace, bf-dialect-<seed>."""
+    """Language name as `esolangs.get` accepts it: bf, ook, befunge93, whitespace, bf-dialect-<seed>, bf+eof=unchanged."""
     task: str = "reverse"
     """Task family name (see `reasonenv tasks`)."""
     difficulty: int | None = None
