@@ -105,3 +105,17 @@ def test_help_and_bad_arguments(script):
     assert helped.returncode == 0 and "--quick" in helped.stdout and "--out" in helped.stdout
     bad = run(script, "--num-envs" if script != "exp_pqt.py" else "--runs", "0", timeout=120)
     assert bad.returncode == 2 and "must be a positive integer" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_pqt_agent_diagnosis_reports_length_and_greedy_program(tmp_path):
+    out = tmp_path / "diagnosis.json"
+    done = run("diagnose_pqt_agents.py", "--tasks", "length", "--programs", "96", "--json", str(out))
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "length, agent from scratch" in done.stdout and "greedy program at the end" in done.stdout
+    (result,) = json.loads(out.read_text())["results"]
+    programs = [p["programs"] for p in result["curve"]]
+    assert programs == sorted(programs) and programs[-1] >= 96
+    assert all(1 <= p["mean_length"] <= 33 and 0 <= p["sampled_success"] <= 1 for p in result["curve"])
+    assert isinstance(result["greedy"], str)
+    bad = run("diagnose_pqt_agents.py", "--pretrained", str(tmp_path), timeout=120)
+    assert bad.returncode == 2 and "no models/pretrained_m0.pt" in bad.stderr and "Traceback" not in bad.stderr
