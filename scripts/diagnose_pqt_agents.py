@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/diagnose_pqt_agents.py                                   # reverse, echo-twice; from scratch
     .venv/bin/python scripts/diagnose_pqt_agents.py --pretrained runs/exp_pqt_full    # also its pretrained model 0
+    .venv/bin/python scripts/diagnose_pqt_agents.py --tasks reverse,echo-twice,echo-second-seq,length --entropy-coeff 0.1
 
 Trains the agent of scripts/exp_pqt.py exactly as that script does for one
 run (same model, instance, reward, PPO settings and program budget), once
@@ -28,9 +29,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--tasks", default="reverse,echo-twice", help="PQT families, comma-separated")
     parser.add_argument("--programs", type=int, default=5000, help="programs executed per training run")
     parser.add_argument("--seed", type=int, default=0, help="run index (torch and env seed), as exp_pqt's run r")
+    parser.add_argument(
+        "--entropy-coeff", type=float, default=0.01, help="PPO entropy coefficient (exp_pqt's agents use 0.01)"
+    )
     parser.add_argument("--pretrained", help="an exp_pqt.py output directory: also train from its pretrained model 0")
     parser.add_argument("--json", help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
+    if args.entropy_coeff < 0:
+        parser.error(f"--entropy-coeff must be >= 0, got {args.entropy_coeff}")
     if args.programs <= 0:
         parser.error(f"--programs must be a positive integer, got {args.programs}")
     if args.pretrained and not (Path(args.pretrained) / "models" / "pretrained_m0.pt").is_file():
@@ -69,7 +75,8 @@ def diagnose(task: str, start: str, args, pqt_args) -> dict:
     venv = VecTokenEnv(
         MixtureSampler([entry]), pqt_args.num_envs, shape, seed=args.seed, scoring=pqt_args.agent_scoring
     )
-    log = ppo_train(model, venv, PPOConfig(lr=pqt_args.agent_lr), programs=args.programs, seed=args.seed)
+    config = PPOConfig(lr=pqt_args.agent_lr, entropy_coeff=args.entropy_coeff)
+    log = ppo_train(model, venv, config, programs=args.programs, seed=args.seed)
     points, previous = [], (0, 0)
     for steps, programs, success in log.curve:
         length = (steps - previous[0]) / max(1, programs - previous[1])
