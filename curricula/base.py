@@ -220,9 +220,9 @@ class TaskFamily(ABC):
         import esolangs
 
         lang = esolangs.get(language) if language != "python" else None
-        key = "python" if lang is None else lang.name
-        if "+" in key:
+        if lang is not None and lang.name != lang.base_name:
             return None
+        key = "python" if lang is None else lang.name
         if key == "python":
             return self.python_solution(instance)
         if key == "bf":

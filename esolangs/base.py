@@ -221,12 +221,15 @@ class Language(ABC):
     def _build_knowledge(self) -> tuple[Knowledge, ...]:
         raise NotImplementedError(f"language {self.name!r} describes no knowledge for its tokens")
 
-    def action_order_key(self) -> tuple[int, ...]:
-        """The key of `seeded_order`: by default the language's name (as one integer); a dialect uses its seed.
+    @property
+    def base_name(self) -> str:
+        """The registered language this one is: its name, or for an option variant (`bf+eof=unchanged`, see
+        esolangs.registry) the name before the first `+`. Same tokens, order and solutions' syntax as that one."""
+        return self.name.split("+", 1)[0]
 
-        An option variant (`bf+eof=unchanged`) keys on its base name: same tokens, same order."""
-        base_name = self.name.split("+", 1)[0]
-        return (1, int.from_bytes(base_name.encode("utf-8"), "big"))
+    def action_order_key(self) -> tuple[int, ...]:
+        """The key of `seeded_order`: by default the base name (as one integer); a dialect uses its seed."""
+        return (1, int.from_bytes(self.base_name.encode("utf-8"), "big"))
 
     def seeded_order(self) -> tuple[int, ...]:
         """Alphabet indices in the order token envs offer them with action_order="seeded": a fixed permutation

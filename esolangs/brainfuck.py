@@ -62,9 +62,9 @@ def command_effects(options: BrainfuckOptions) -> dict[str, str]:
     return {**COMMAND_EFFECTS, ",": INPUT_EFFECT_BY_EOF[options.eof]}
 
 
-def command_meanings(meanings: dict[str, str], options: BrainfuckOptions) -> dict[str, str]:
-    """The doc's meanings (keyed by Brainfuck command) with the EOF rule added to `,`'s sentence."""
-    return {**meanings, ",": meanings[","] + INPUT_MEANING_BY_EOF[options.eof]}
+def with_eof_rule(meanings: dict[str, str], read_token: str, options: BrainfuckOptions) -> dict[str, str]:
+    """A doc's token -> sentence table with the EOF rule of `options` added to the sentence of `read_token` (`,`)."""
+    return {**meanings, read_token: meanings[read_token] + INPUT_MEANING_BY_EOF[options.eof]}
 
 
 EOF_MODES = ("zero", "unchanged", "minus_one")
@@ -332,7 +332,7 @@ class Brainfuck(Language):
         return tuple(COMMANDS)
 
     def _build_knowledge(self) -> tuple[Knowledge, ...]:
-        meanings = command_meanings(doc_table_meanings(_load_doc("bf.md")), self.options)
+        meanings = with_eof_rule(doc_table_meanings(_load_doc("bf.md")), ",", self.options)
         return knowledge_table(self.alphabet, command_effects(self.options), meanings)
 
     def validate(self, source: str | bytes) -> list[Diagnostic]:

@@ -29,7 +29,6 @@ from esolangs.base import SYNTAX_ERROR, Diagnostic, Execution, Language, Limits,
 from esolangs.brainfuck import (
     COMMANDS,
     HELLO_WORLD,
-    INPUT_MEANING_BY_EOF,
     BrainfuckOptions,
     _load_doc,
     bracket_diagnostics,
@@ -38,6 +37,7 @@ from esolangs.brainfuck import (
     options_note,
     run_reference,
     syntax_error_text,
+    with_eof_rule,
 )
 from esolangs.knowledge import Knowledge, doc_table_meanings, knowledge_table
 from esolangs.registry import register, register_pattern
@@ -85,10 +85,7 @@ class TranslatedDialect(Language):
         """Brainfuck's effects under this dialect's names; meanings from this dialect's own doc table."""
         by_command = command_effects(self.options)
         effects = {self.table[command]: by_command[command] for command in COMMANDS}
-        meanings = doc_table_meanings(self.doc)
-        read = self.table[","]
-        if read in meanings:
-            meanings[read] += INPUT_MEANING_BY_EOF[self.options.eof]
+        meanings = with_eof_rule(doc_table_meanings(self.doc), self.table[","], self.options)
         return knowledge_table(self.alphabet, effects, meanings)
 
     def from_bf(self, bf_source: str | bytes) -> str:

@@ -44,26 +44,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def greedy_program(model, entry, shape) -> str:
-    import numpy as np
-
-    from agents.experiment_trainer import greedy_actions, make_env
-
-    env = make_env(entry, shape, scoring="pqt", step_penalty=0.0, content_split="all", permute=False, seed=0)
-    act = greedy_actions(model)
-    obs, _ = env.reset(seed=0)
-    while True:
-        action = int(act({k: np.asarray(v)[None] for k, v in obs.items()})[0])
-        obs, _, terminated, truncated, info = env.step(action)
-        if terminated or truncated:
-            return str(info.get("program", ""))
-
-
 def diagnose(task: str, start: str, args, pqt_args) -> dict:
     import exp_pqt
     import torch
 
-    from agents.experiment_trainer import Entry, MixtureSampler, PPOConfig, VecTokenEnv, ppo_train
+    from agents.experiment_trainer import (
+        Entry,
+        MixtureSampler,
+        PPOConfig,
+        VecTokenEnv,
+        greedy_actions,
+        ppo_train,
+        success_on,
+    )
 
     train, _, _ = exp_pqt.instances(task)
     torch.manual_seed(args.seed)
@@ -85,13 +78,8 @@ def diagnose(task: str, start: str, args, pqt_args) -> dict:
     shown = points[:: max(1, len(points) // 10)]
     if points and shown[-1] is not points[-1]:
         shown.append(points[-1])
-    return {
-        "task": task,
-        "start": start,
-        "curve": points,
-        "shown": shown,
-        "greedy": greedy_program(model, entry, shape),
-    }
+    _, _, (greedy,) = success_on(greedy_actions(model), entry, [train], shape)
+    return {"task": task, "start": start, "curve": points, "shown": shown, "greedy": greedy}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -325,8 +325,7 @@ def token_table(language, action_order: str | None = None) -> TokenTable:
 
 def _brainfuck_tokens(language, tokens: tuple[str, ...]) -> dict[str, str] | None:
     """For Brainfuck and its renamings: BF command -> token of this language; else None."""
-    name = getattr(language, "name", "")
-    if name.split("+", 1)[0] == "bf":  # Brainfuck or one of its option variants (esolangs.registry)
+    if getattr(language, "base_name", "") == "bf":  # Brainfuck or one of its option variants
         return {c: c for c in tokens}
     from_bf = getattr(language, "from_bf", None)
     if from_bf is None:
