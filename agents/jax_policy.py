@@ -17,6 +17,16 @@ import numpy as np
 
 POLICY_FILE = "jax_policy.json"
 STATE_DIR = "state"
+BATCH_SIZES = (8, 64)
+"""act_batch pads its batch to one of these (past the last, to a multiple of it): evaluation's lockstep batches
+shrink as episodes end, and every new batch size would compile the model again (seconds each)."""
+
+
+def padded_size(rows: int) -> int:
+    for size in BATCH_SIZES:
+        if rows <= size:
+            return size
+    return -(-rows // BATCH_SIZES[-1]) * BATCH_SIZES[-1]
 
 
 def is_jax_checkpoint(checkpoint: str | Path) -> bool:
@@ -46,6 +56,7 @@ class JaxGreedyPolicy:
         return int(self.act_batch([observation])[0])
 
     def act_batch(self, observations: list[dict[str, np.ndarray]]) -> np.ndarray:
+        rows = len(observations)
         batch = {
             "task": np.stack([self._fit(o["task"], self.task_length, "task") for o in observations]),
             "program": np.stack([self._fit(o["program"], self.program_length, "program") for o in observations]),
@@ -56,7 +67,12 @@ class JaxGreedyPolicy:
                 [self._fit(o["action_mask"], self.num_actions, "action_mask") for o in observations]
             ).astype(np.int8),
         }
-        logits = np.asarray(self._logits(self.params, batch))
+        size = padded_size(rows)
+        padded = {
+            key: np.concatenate([value, np.zeros((size - rows,) + value.shape[1:], value.dtype)])
+            for key, value in batch.items()
+        }
+        logits = np.asarray(self._logits(self.params, padded))[:rows]  # padding rows (empty streams) are dropped
         logits = np.where(
             batch["action_mask"].astype(bool), logits, -np.inf
         )  # only allowed actions, whatever the model did
@@ -96,7 +112,7 @@ def load_jax_policy(checkpoint: str | Path) -> JaxGreedyPolicy:
         "action_effects": np.zeros((1, meta["num_actions"]), np.int32),
         "action_mask": np.ones((1, meta["num_actions"]), np.int8),
     }
-    template = model.init(jax.random.PRNGKey(0), obs)
+    template = jax.eval_shape(model.init, jax.random.PRNGKey(0), obs)  # shapes and dtypes only: nothing runs
     import warnings
 
     with warnings.catch_warnings():  # orbax warns that it reads the sharding from file: one CPU/GPU device either way

@@ -72,8 +72,9 @@ class JaxSettings:
     """Instances per curriculum entry in the device pool (drawn with TaskSource, content_split='train')."""
     pool_refresh: int = 50
     """Iterations between fresh pools (new (seed, index) draws); 0 keeps the first pool."""
-    verify_chunk: int = 128
-    """Finished programs verified per batched interpreter call."""
+    verify_chunk: int = 16
+    """Finished programs verified per batched interpreter call. Each call runs until its longest run ends and
+    a CPU pays every lane's step, so small calls win: on bf-basics, 16 verified a rollout 4-6x faster than 128."""
 
     def validate(self) -> JaxSettings:
         for name, low in (("num_envs", 1), ("pool_size", 1), ("pool_refresh", 0), ("verify_chunk", 1)):
@@ -507,8 +508,9 @@ def train(
     window = 10**9 if model.full_context else model.window
     rng = jax.random.PRNGKey(cfg.seed)
     rng, init_key, reset_key = jax.random.split(rng, 3)
-    obs, env_state = jax.vmap(env.reset, (0, None))(jax.random.split(reset_key, num_envs), pool.params)
-    weights = model.init(init_key, jax.tree_util.tree_map(lambda x: x[:1], obs))
+    obs, env_state = jax.jit(jax.vmap(env.reset, (0, None)))(jax.random.split(reset_key, num_envs), pool.params)
+    # Under jit: flax's eager init compiles every primitive on its own (about 300 compiles, 12 s on 2 cores).
+    weights = jax.jit(model.init)(init_key, jax.tree_util.tree_map(lambda x: x[:1], obs))
     tx = optax.chain(optax.clip_by_global_norm(ppo.grad_clip), optax.adam(ppo.lr))
     state = TrainState.create(apply_fn=model.apply, params=weights, tx=tx).replace(step=jnp.zeros((), jnp.int32))
     runner = Runner(state, env_state, obs, rng)

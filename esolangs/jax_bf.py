@@ -25,7 +25,12 @@ body is one run of `>` or `<` (`[>]`, `[<<]`) ends with a SCAN: its `]`
 looks for the zero cell among the next WINDOW cells in one interpreter
 step. Both keep the body's ordinary instructions after them and fall back to
 running them when the idiom would touch a tape edge, so edges are charged
-exactly as the reference charges them.
+exactly as the reference charges them. A loop whose body is only k `.`
+(`[.]`, `[..]`: a policy's most common long run, printing until the output
+limit) is a PRINT: entered on a nonzero cell it never exits, so its end is
+computed at the `[` (which of the step and output limits comes first, the
+steps and bytes up to it); the bytes, all the same, are filled in when the
+lane's result is harvested.
 
 Exact step counting: each phase of an instruction (move run, add run,
 terminator) checks the remaining budget before it takes effect, and a
@@ -43,11 +48,14 @@ as are unbalanced programs under unmatched='error' (for the reference's
 syntax-error message).
 
 Speed (scripts/bench_jax_verifier.py): on a CPU every lane pays for every
-branch of a step (~0.3-0.6 us per lane-step on the 2-core machine) and
-folding costs ~50-100 us per program of 128-256 commands, so the Python fast
-path, which solves the same idioms in closed form, stays as fast or faster
-there; the batch is meant for accelerators and for verification inside a
-jitted training loop, where the programs never leave the device.
+branch of a step, and a step of a few lanes costs about as much as one of
+64 (tens of us: per-kernel overhead, not arithmetic), so a batch costs its
+longest run's steps; folding costs ~30 us per program of 128-256 commands
+(its gathers and scatters) and the host's encoding ~7 us. The Python fast
+path, which solves the same idioms in closed form, stays about as fast
+there (1.1-1.5x on print-style programs); the batch is meant for
+accelerators and for verification inside a jitted training loop, where
+the programs never leave the device.
 
 jax is imported here only; `import esolangs` does not import this module.
 """
@@ -104,9 +112,8 @@ WINDOW = 8
 _W = 2 * WINDOW + 1
 
 # Instruction kinds (the terminator of an instruction).
-K_NONE, K_OUT, K_IN, K_OPEN, K_CLOSE, K_NOP, K_LOOP, K_SCAN, K_HALT = range(9)
-# Instruction fields.
-# Instruction fields (one row per instruction).
+K_NONE, K_OUT, K_IN, K_OPEN, K_CLOSE, K_NOP, K_LOOP, K_SCAN, K_HALT, K_PRINT = range(10)
+# Instruction fields (one row per instruction). F_STRIDE: a SCAN's net move, a PRINT's number of dots.
 F_KIND, F_MOVE, F_ADD, F_ADD_COST, F_TARGET, F_STRIDE, F_LOOP = range(7)
 NUM_FIELDS = 7
 # Closed-form loop fields (one row per LOOP; F_LOOP of its '[' instruction is the row).
@@ -265,17 +272,33 @@ def fold_programs(codes, modulus, ignore_unmatched=None, counts=None):
 
     # Loops whose body has no terminator (innermost, no I/O) are SCAN or LOOP candidates.
     prefix = _prefix_sum(
-        jnp.stack([is_term.astype(jnp.int32), move_value, is_add * counts, add_value, jnp.where(real, counts, 0)], 2)
+        jnp.stack(
+            [
+                is_term.astype(jnp.int32),
+                move_value,
+                is_add * counts,
+                add_value,
+                jnp.where(real, counts, 0),
+                (codes == DOT).astype(jnp.int32),
+            ],
+            2,
+        )
     )
     terms_before = prefix[..., 0]  # terminators in [0, t]
     moves_before = prefix[..., 1]
     adds_before = prefix[..., 2]
     commands_before = prefix[..., 4]  # original commands in [0, t]
-    at_partner = _take(jnp.stack([terms_before, moves_before, adds_before, instr, commands_before], axis=2), partner)
+    at_partner = _take(
+        jnp.stack([terms_before, moves_before, adds_before, instr, commands_before, prefix[..., 5]], axis=2), partner
+    )
     simple = matched_open & (at_partner[..., 0] - terms_before == 1)  # only the ']' between
     body_length = at_partner[..., 4] - 1 - commands_before  # original commands strictly inside a loop
     net = at_partner[..., 1] - moves_before
     scan_loop = simple & (at_partner[..., 2] == adds_before) & (jnp.abs(net) == 1) & (body_length == 1)
+    # '.' only between '[' and its ']' (dots keep count 1, so positions between = dots between).
+    dots_before = prefix[..., 5]
+    print_dots = at_partner[..., 5] - dots_before
+    print_loop = matched_open & (print_dots >= 1) & (print_dots == partner - positions - 1)
     # Each body token's loop: the last '[' before it, when no terminator lies between.
     last_open = jnp.maximum(jax.lax.associative_scan(jnp.maximum, jnp.where(is_open, positions, -1), axis=1), 0)
     at_open = _take(jnp.stack([is_open.astype(jnp.int32), terms_before, moves_before], axis=2), last_open)
@@ -305,12 +328,13 @@ def fold_programs(codes, modulus, ignore_unmatched=None, counts=None):
             codes == DOT,
             codes == COMMA,
             is_loop,
+            print_loop,
             matched_open,
             matched_close & _take(scan_loop, partner),
             matched_close,
             is_open | is_close,
         ],
-        [K_OUT, K_IN, K_LOOP, K_OPEN, K_SCAN, K_CLOSE, K_NOP],
+        [K_OUT, K_IN, K_LOOP, K_PRINT, K_OPEN, K_SCAN, K_CLOSE, K_NOP],
         K_NONE,
     ).astype(jnp.int32)
     columns = [
@@ -319,7 +343,7 @@ def fold_programs(codes, modulus, ignore_unmatched=None, counts=None):
         prefix[..., 3],  # net +/- amount, differenced below
         adds_before,  # count of + and -, differenced below
         jnp.where(matched, at_partner[..., 3] + 1, 0),
-        jnp.where(matched_close, _take(net, partner), 0),
+        jnp.where(matched_close, _take(net, partner), jnp.where(print_loop, print_dots, 0)),
         jnp.where(is_loop, loop_row, 0),
     ]
     per_token = jnp.concatenate([jnp.stack(columns, axis=2), jnp.zeros((batch, 1, NUM_FIELDS), jnp.int32)], axis=1)
@@ -345,17 +369,18 @@ def fold_programs(codes, modulus, ignore_unmatched=None, counts=None):
     return table, loops, has_unmatched
 
 
-def _step_one(state, params, instructions, loops, inputs):
+def _step_one(state, params, instructions, loops, inputs, keep_counting: bool = False):
     """One interpreter step of one lane (runs under vmap; finished and idle lanes keep their state).
 
     `state` and `params` are the lane's; `instructions` [N+1, S, F], `loops` and `inputs` are the whole
-    pool's, read at the lane's program.
+    pool's, read at the lane's program. Output past the lane's slots ends the run with S_OVERFLOW, or,
+    with `keep_counting`, is counted but not stored.
 
     Everything is computed for every program and selected (vmap turns branches into selects), so the
     step is kept to cheap elementwise work: modular reductions are compare-and-subtract where the
     operands allow it, reads and writes are dynamic slices.
     """
-    program, pc, p, steps, out_len, ip, status, high, tape, out = state
+    program, pc, p, steps, out_len, ip, status, high, tape, out, fill = state
     modulus, tape_size, max_steps, max_output, clamp, eof, input_length = params
     ins = instructions[program, pc]
     kind = ins[F_KIND]
@@ -401,13 +426,15 @@ def _step_one(state, params, instructions, loops, inputs):
     new_cell = cell2
     new_p = p1
     new_steps = steps3
-    jump = (((kind == K_OPEN) | (kind == K_LOOP)) & ~nonzero) | ((kind == K_CLOSE) & nonzero)
+    jump = (((kind == K_OPEN) | (kind == K_LOOP) | (kind == K_PRINT)) & ~nonzero) | ((kind == K_CLOSE) & nonzero)
 
     # '.': the output limit first, then the bucket (a full bucket hands the program to the host).
     is_out = live & (kind == K_OUT)
     out_slots = out.shape[0] - 1
     status3 = jnp.where(
-        is_out & (out_len >= max_output), S_OUTPUT, jnp.where(is_out & (out_len >= out_slots), S_OVERFLOW, status3)
+        is_out & (out_len >= max_output),
+        S_OUTPUT,
+        jnp.where(is_out & (out_len >= out_slots) & (not keep_counting), S_OVERFLOW, status3),
     )
     writes = is_out & (out_len < max_output) & (out_len < out_slots)
     out = jax.lax.dynamic_update_slice(
@@ -415,7 +442,7 @@ def _step_one(state, params, instructions, loops, inputs):
         jnp.where(writes, cell2, out[jnp.minimum(out_len, out_slots)]).astype(out.dtype)[None],
         (jnp.minimum(out_len, out_slots),),
     )
-    new_out_len = jnp.where(writes, out_len + 1, out_len)
+    new_out_len = jnp.where((is_out & (out_len < max_output)) if keep_counting else writes, out_len + 1, out_len)
 
     # ','
     is_in = live & (kind == K_IN)
@@ -467,6 +494,27 @@ def _step_one(state, params, instructions, loops, inputs):
     status3 = jnp.where(stops, S_STEP, status3)
     new_steps = jnp.where(stops, max_steps, new_steps)
 
+    # PRINT: k dots and the ']' repeat forever. Of the commands after the '[' (j = 0, 1, ...: a dot unless
+    # j % (k+1) == k) R = max_steps - steps3 can run; dot number A = max_output - out_len (from 0) is the
+    # one refused. Output limit when that dot comes before the budget ends, else the step limit.
+    is_print = live & (kind == K_PRINT) & nonzero
+    dots = jnp.maximum(ins[F_STRIDE], 1)
+    budget = max_steps - steps3
+    room = jnp.maximum(max_output - out_len, 0)
+    rounds, rest = jax.lax.div(budget, dots + 1), jax.lax.rem(budget, dots + 1)
+    refused_round, refused_rest = jax.lax.div(room, dots), jax.lax.rem(room, dots)
+    by_output = (refused_round < rounds) | ((refused_round == rounds) & (refused_rest < rest))
+    printed = jnp.where(by_output, room, rounds * dots + jnp.minimum(rest, dots))
+    overflow = (out_len + printed > out_slots) & (not keep_counting)
+    print_status = jnp.where(overflow, S_OVERFLOW, jnp.where(by_output, S_OUTPUT, S_STEP))
+    status3 = jnp.where(is_print, print_status, status3)
+    new_steps = jnp.where(
+        is_print, jnp.where(by_output, steps3 + refused_round * (dots + 1) + refused_rest + 1, max_steps), new_steps
+    )
+    filled = is_print & ~overflow
+    new_out_len = jnp.where(filled, out_len + printed, new_out_len)
+    fill = jnp.where(filled, printed, fill)  # the last `fill` bytes of the output are this cell's value
+
     # Write the window back (a scan moves p but writes nothing, so p1 is the base).
     window_out = jnp.where(loop_runs, grown, window).at[WINDOW].set(new_cell)
     tape = jax.lax.dynamic_update_slice(tape, window_out.astype(tape.dtype), (p1,))
@@ -483,7 +531,8 @@ def _step_one(state, params, instructions, loops, inputs):
         final_status,
         jnp.maximum(high, p1 + _W),  # tape indices written so far end below this
         tape,
-        out,
+        out.at[out_slots].set(jnp.where(filled, cell2.astype(out.dtype), out[out_slots])),  # PRINT's byte: spare slot
+        fill,
     )
 
 
@@ -515,6 +564,7 @@ def run_pool(
     output_slots: int,
     tape_dtype=jnp.uint8,
     refill_every: int = 8,
+    keep_counting: bool = False,
 ):
     """Run the first `count` programs of a folded pool on `lanes` interpreter lanes; return their results.
 
@@ -523,7 +573,10 @@ def run_pool(
     for its slowest program with most lanes idle. Per-program arguments are
     [N] arrays (inputs [N, I] uint8); `instructions`, `loops` and
     `has_unmatched` come from `fold_programs`. `lanes`, `tape_cells` (>=
-    every tape_size) and `output_slots` are static shapes.
+    every tape_size) and `output_slots` are static shapes. Output past
+    `output_slots` ends a run with status S_OVERFLOW (for the host to rerun),
+    or with `keep_counting` is counted in output_length but not stored (all a
+    verifier that compares the first output_slots bytes and the length needs).
 
     Returns (status int32 [N], steps int32 [N], output uint8 [N, output_slots], output_length int32 [N]).
     """
@@ -551,6 +604,7 @@ def run_pool(
         zeros,
         jnp.zeros((lanes, tape_cells + 2 * WINDOW), tape_dtype),
         jnp.zeros((lanes, output_slots + 1), jnp.uint8),
+        zeros,
     )
     lane_params = tuple(a[jnp.full(lanes, pool)] for a in params_of)
     results = (
@@ -559,17 +613,19 @@ def run_pool(
         jnp.zeros((pool + 1, output_slots), jnp.uint8),
         jnp.zeros(pool + 1, jnp.int32),
     )
-    step = jax.vmap(_step_one, in_axes=(0, 0, None, None, None))
+    step = jax.vmap(functools.partial(_step_one, keep_counting=keep_counting), in_axes=(0, 0, None, None, None))
 
     def harvest_and_refill(carry):
         state, params, results, following = carry
-        program, pc, p, steps, out_len, ip, status, high, tape, out = state
+        program, pc, p, steps, out_len, ip, status, high, tape, out, fill = state
         finished = (program < pool) & (status != RUNNING)
         row = jnp.where(finished, program, pool)
+        slot = jnp.arange(output_slots)[None, :]
+        printed = (slot >= (out_len - fill)[:, None]) & (slot < out_len[:, None])  # a PRINT's bytes
         results = (
             results[0].at[row].set(status),
             results[1].at[row].set(steps),
-            results[2].at[row].set(out[:, :output_slots]),
+            results[2].at[row].set(jnp.where(printed, out[:, output_slots:], out[:, :output_slots])),
             results[3].at[row].set(out_len),
         )
         free = finished | (program == pool)
@@ -586,12 +642,12 @@ def run_pool(
         takes = ready & (new < count)
         program = jnp.where(takes, new, jnp.where(free, pool, program))
         status = jnp.where(takes, jnp.where(starts_bad[program], S_SYNTAX, RUNNING), jnp.where(free, S_IDLE, status))
-        pc, p, steps, out_len, ip = (jnp.where(takes, 0, a) for a in (pc, p, steps, out_len, ip))
+        pc, p, steps, out_len, ip, fill = (jnp.where(takes, 0, a) for a in (pc, p, steps, out_len, ip, fill))
         tape = tape.at[:, :clean].set(jnp.where(takes[:, None], 0, tape[:, :clean]).astype(tape.dtype))
         high = jnp.where(takes, 0, high)
         params = tuple(jnp.where(takes, a[program], b) for a, b in zip(params_of, params))
         following = jnp.minimum(following + jnp.sum(takes.astype(jnp.int32)), count)
-        return (program, pc, p, steps, out_len, ip, status, high, tape, out), params, results, following
+        return (program, pc, p, steps, out_len, ip, status, high, tape, out, fill), params, results, following
 
     def going(carry):
         state, _, _, following = carry

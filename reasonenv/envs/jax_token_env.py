@@ -133,7 +133,6 @@ class TokenEnvParams:
     # static: shapes and switches
     mask_actions: bool = struct.field(pytree_node=False, default=True)
     tape_cells: int = struct.field(pytree_node=False, default=64)
-    output_slots: int = struct.field(pytree_node=False, default=1024)
     wide_cells: bool = struct.field(pytree_node=False, default=False)
     max_program_length: int = struct.field(pytree_node=False, default=64)
 
@@ -405,7 +404,6 @@ def build_params(
         invalid_program_penalty=jnp.float32(invalid_program_penalty),
         mask_actions=bool(mask_actions),
         tape_cells=tape_cells,
-        output_slots=int(max_output.max()),
         wide_cells=bool(modulus.max() > 256),
         max_program_length=int(max_program_length),
     )
@@ -577,6 +575,7 @@ def run_core(
     tape_cells: int,
     output_slots: int,
     tape_dtype,
+    keep_counting: bool = False,
 ):
     """esolangs.jax_bf's jittable core on C programs: fold, run, (status, steps, output, length).
 
@@ -604,6 +603,7 @@ def run_core(
         tape_cells=tape_cells,
         output_slots=output_slots,
         tape_dtype=tape_dtype,
+        keep_counting=keep_counting,
     )
 
 
@@ -612,7 +612,8 @@ def run_lanes(params: TokenEnvParams, programs, language, entry, slot, test, act
 
     Inactive lanes (padding, absent tests) get a step budget of 0 and end at
     once, so they never hold the batch back. Returns (status, steps,
-    output [C, O] int32 cut to the pool's longest expected output, output length).
+    output [C, O] int32: the first O bytes, O the pool's longest expected output; output length, counted
+    past O: all that scoring reads).
     """
     at = lambda a: a[entry, slot]  # noqa: E731
     at_test = lambda a: a[entry, slot, test]  # noqa: E731
@@ -629,11 +630,11 @@ def run_lanes(params: TokenEnvParams, programs, language, entry, slot, test, act
         at(params.eof),
         at(params.ignore_unmatched),
         tape_cells=params.tape_cells,
-        output_slots=params.output_slots,
+        output_slots=params.test_output.shape[3],
         tape_dtype=jnp.int32 if params.wide_cells else jnp.uint8,
+        keep_counting=True,
     )
-    O = params.test_output.shape[3]
-    return status, steps, output[:, :O].astype(jnp.int32), output_length
+    return status, steps, output.astype(jnp.int32), output_length
 
 
 def score_programs(params: TokenEnvParams, entry, slot, status, steps, output, output_length) -> Verdicts:
@@ -727,7 +728,7 @@ def score_runs(params, entry, slot, status, got, got_length, expected, expected_
     return score.astype(jnp.float32), passed
 
 
-def verify_finished(params: TokenEnvParams, finished, programs, language, entry, slot, *, chunk: int = 256):
+def verify_finished(params: TokenEnvParams, finished, programs, language, entry, slot, *, chunk: int = 16):
     """Verify every finished episode of a rollout and return their final rewards (0 where not finished).
 
     `finished` [T, B] bool and the matching [T, B, ...] arrays (the rollout's

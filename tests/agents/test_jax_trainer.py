@@ -125,8 +125,11 @@ def test_checkpoint_plays_the_python_env(trained_run):
     for seed in range(3):
         result = run_episode(env, policy, seed=seed)  # raises if the policy picks a masked action
         assert 1 <= result.length <= 8
-    observation, _ = env.reset(seed=0)
-    assert policy.act(observation) == int(np.asarray(policy.act_batch([observation, observation]))[1])
+    observations = [env.reset(seed=seed)[0] for seed in range(70)]
+    one_by_one = [policy.act(observation) for observation in observations]
+    for rows in (2, 7, 8, 9, 64, 65, 70):  # shrinking lockstep batches, as evaluation plays them
+        assert list(policy.act_batch(observations[:rows])) == one_by_one[:rows]
+    assert policy._logits._cache_size() == 3  # padded to 8, 64 and 128 rows: one compile each
 
 
 def test_advantages_match_a_python_loop():

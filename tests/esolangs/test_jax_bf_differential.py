@@ -64,6 +64,8 @@ IDIOMS = (
     "[<->-]",
     "+[>+]",
     "[>-]",
+    "[.]",
+    "+[..]",
 )
 WEIGHTS = {"+": 3, "-": 2, ">": 2, "<": 2, ".": 1.2, ",": 0.8, "[": 1, "]": 1.5}
 
@@ -185,6 +187,38 @@ def test_limits_inside_folded_idioms():
     have = run_batch([program for program, _ in runs], max_steps=[budget for _, budget in runs], **SMALL)
     for run, expected, got in zip(runs, want, have):
         assert got == expected, run
+
+
+def test_print_loops_end_exactly_where_the_reference_ends():
+    # '[.]'-style loops are solved at their '[': every budget and output limit around where they end,
+    # nested, after other output, reading input, and with the bytes past the output bucket (host rerun).
+    programs = ["+[.]", "++[..]", "+++[...]>.", ",[.]", "[.]+.", "+>[.]<[.]", "+[.[.]]", "+[.>]", "-.[..]"]
+    runs = [
+        (program, data, steps, output)
+        for program in programs
+        for steps in range(0, 12)
+        for output in range(0, 6)
+        for data in (b"", b"\x05")
+    ]
+    runs += [("+[.]", b"", 5000, SMALL["max_output"]), ("++[..]", b"", 31, SMALL["max_output"])]
+    plain = BrainfuckOptions(tape_size=SMALL["tape_size"])
+    want = [run_reference(p, d, Limits(max_steps=s, max_output=o), plain) for p, d, s, o in runs]
+    have = run_batch(
+        [r[0] for r in runs],
+        [r[1] for r in runs],
+        max_steps=[r[2] for r in runs],
+        max_output=[r[3] for r in runs],
+        tape_size=SMALL["tape_size"],
+    )
+    for run, expected, got in zip(runs, want, have):
+        assert got == expected, run
+    overflowing = run_batch(
+        ["+[.]", "++[..]"], max_steps=5000, max_output=100, max_output_slots=16, tape_size=SMALL["tape_size"]
+    )
+    assert [(r.status, r.output) for r in overflowing] == [
+        ("output_limit", b"\x01" * 100),
+        ("output_limit", b"\x02" * 100),
+    ]
 
 
 EDGE_PROGRAMS = [">>>>>>>>>>+[>+]", "+[<+]", "+[>]", ">+[<]", ">>[-<+>]+[<<<-]", "-[>+<-----]>.", ",[.-]"]
