@@ -140,10 +140,6 @@ def check_config(cfg: TrainConfig) -> TrainConfig:
         raise ValueError(f"agents.jax_trainer trains backend 'jax', got {cfg.backend!r}")
     if cfg.model not in MODEL_NAMES:
         raise ValueError(f"--backend jax trains models {', '.join(MODEL_NAMES)}; got {cfg.model!r}")
-    if cfg.exploration_floor:
-        raise ValueError(
-            f"--backend jax samples the policy itself; exploration_floor must be 0, got {cfg.exploration_floor}"
-        )
     languages = {entry.language for entry in curriculum_entries(load_curriculum(cfg.curriculum))}
     language_tables(sorted(languages), None)  # ValueError for languages outside Brainfuck's family
     return cfg
@@ -173,6 +169,16 @@ def generalized_advantages(rewards, values, dones, last_value, gamma: float, lam
     return advantages
 
 
+def behaviour_logits(logits, mask, exploration_floor: float):
+    """Logits of what the rollout samples: the policy, mixed with a uniform floor over allowed actions if set."""
+    if exploration_floor <= 0:
+        return logits
+    allowed = mask.astype(bool)
+    uniform = allowed / jnp.maximum(allowed.sum(-1, keepdims=True), 1)
+    mixed = (1.0 - exploration_floor) * jax.nn.softmax(logits) + exploration_floor * uniform
+    return jnp.where(allowed, jnp.log(jnp.maximum(mixed, 1e-30)), logits)  # masked actions keep their -1e9
+
+
 def make_functions(
     env,
     model,
@@ -182,11 +188,16 @@ def make_functions(
     verify_chunk: int,
     shaped_weight: float = 1.0,
     success_bonus: float = 0.0,
+    exploration_floor: float = 0.0,
 ):
     """(collect, learn): the two jitted halves of one PPO iteration.
 
     The training reward is the RLlib env's (agents.rllib_env.TrainingReward):
     shaped_weight * clip(env reward, -1, 1) + success_bonus * success.
+    With `exploration_floor` e > 0 the rollout samples from (1 - e) * policy +
+    e * uniform over the allowed actions and records that distribution's
+    log-probability, so PPO's ratio (policy / behaviour) corrects for it, as
+    agents.models does for RLlib.
     """
     from reasonenv.envs.jax_token_env import verify_finished
 
@@ -194,6 +205,7 @@ def make_functions(
         runner, env_params = carry
         rng, act_key, step_key = jax.random.split(runner.rng, 3)
         logits, value = model.apply(runner.train_state.params, runner.obs)
+        logits = behaviour_logits(logits, runner.obs["action_mask"], exploration_floor)
         action = jax.random.categorical(act_key, logits)
         log_prob = jnp.take_along_axis(jax.nn.log_softmax(logits), action[:, None], axis=1)[:, 0]
         step_keys = jax.random.split(step_key, num_envs)
@@ -526,7 +538,15 @@ def train(
         )
     runner = commit(runner)
     collect, learn = make_functions(
-        env, model, ppo, num_envs, num_steps, settings.verify_chunk, cfg.shaped_weight, cfg.success_bonus
+        env,
+        model,
+        ppo,
+        num_envs,
+        num_steps,
+        settings.verify_chunk,
+        cfg.shaped_weight,
+        cfg.success_bonus,
+        cfg.exploration_floor,
     )
     policy_meta = {
         "backend": "jax",

@@ -102,7 +102,7 @@ class TrainConfig:
     torch_threads: int = 1
     """Torch threads per process (the driver and every env runner); more oversubscribes a shared machine."""
     exploration_floor: float = 0.0
-    """Share of the sampling distribution spread uniformly over the allowed actions (RLlib backend).
+    """Share of the sampling distribution spread uniformly over the allowed actions (both backends).
 
     The env runners sample from (1 - floor) * policy + floor * uniform and
     record that probability, so PPO's ratio (policy / sampling) corrects

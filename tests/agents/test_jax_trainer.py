@@ -151,14 +151,14 @@ def test_advantages_match_a_python_loop():
     np.testing.assert_allclose(np.asarray(got), expected, rtol=1e-5, atol=1e-5)
 
 
-def test_training_reward_is_the_rllib_envs_shaped_score_plus_success_bonus(tmp_path):
-    """The same rollout under two reward settings: (0.2, 1) must equal 0.2 x (1, 0)'s reward + success."""
+def tiny_rollout_parts(tmp_path):
+    """(cfg, settings, pool, env, model, runner) of the tiny curriculum, before any training."""
     import jax
     import optax
     from flax.training.train_state import TrainState
 
     from agents.flax_models import build_model
-    from agents.jax_trainer import JaxSettings, Pool, Runner, make_functions
+    from agents.jax_trainer import JaxSettings, Pool, Runner
     from agents.train_config import TrainConfig
     from curricula.schedulers import load_curriculum
     from reasonenv.envs.jax_token_env import JaxTokenEnv
@@ -176,7 +176,14 @@ def test_training_reward_is_the_rllib_envs_shaped_score_plus_success_bonus(tmp_p
     obs, env_state = jax.vmap(env.reset, (0, None))(jax.random.split(key, settings.num_envs), pool.params)
     weights = model.init(key, jax.tree_util.tree_map(lambda x: x[:1], obs))
     state = TrainState.create(apply_fn=model.apply, params=weights, tx=optax.adam(1e-3))
-    runner = Runner(state, env_state, obs, key)
+    return cfg, settings, pool, env, model, Runner(state, env_state, obs, key)
+
+
+def test_training_reward_is_the_rllib_envs_shaped_score_plus_success_bonus(tmp_path):
+    """The same rollout under two reward settings: (0.2, 1) must equal 0.2 x (1, 0)'s reward + success."""
+    from agents.jax_trainer import make_functions
+
+    cfg, settings, pool, env, model, runner = tiny_rollout_parts(tmp_path)
     rewards = {}
     for shaped_weight, bonus in ((1.0, 0.0), (0.2, 1.0)):
         collect, _ = make_functions(env, model, cfg.ppo, settings.num_envs, 32, 32, shaped_weight, bonus)
@@ -185,6 +192,25 @@ def test_training_reward_is_the_rllib_envs_shaped_score_plus_success_bonus(tmp_p
         success = np.asarray(episodes["success"], np.float32)
     assert np.asarray(episodes["done"]).any()
     np.testing.assert_allclose(rewards[1.0], 0.2 * rewards[0.0] + success, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("floor", [0.0, 0.5])
+def test_exploration_floor_samples_the_mixture_and_records_its_log_probability(tmp_path, floor):
+    """The rollout's recorded probability of each action is (1 - floor) * policy + floor / allowed actions."""
+    import jax
+
+    from agents.jax_trainer import make_functions
+
+    cfg, settings, pool, env, model, runner = tiny_rollout_parts(tmp_path)
+    collect, _ = make_functions(env, model, cfg.ppo, settings.num_envs, 32, 32, exploration_floor=floor)
+    _, traj, _, _ = collect(runner, pool.params)
+    flat = jax.tree_util.tree_map(lambda x: np.asarray(x).reshape((-1,) + x.shape[2:]), traj)
+    logits, _ = model.apply(runner.train_state.params, flat.obs)  # the weights did not change during the rollout
+    policy = np.take_along_axis(np.asarray(jax.nn.softmax(logits)), flat.action[:, None], 1)[:, 0]
+    allowed = flat.obs["action_mask"].astype(bool)
+    assert allowed[np.arange(len(flat.action)), flat.action].all()  # never a masked action
+    expected = (1 - floor) * policy + floor / allowed.sum(1)
+    np.testing.assert_allclose(np.exp(flat.log_prob), expected, rtol=1e-4, atol=1e-6)
 
 
 @pytest.mark.parametrize("model_name", ["small-context", "small-window", "full-context"])
