@@ -288,15 +288,15 @@ def fold_programs(codes, modulus, ignore_unmatched=None, counts=None):
     moves_before = prefix[..., 1]
     adds_before = prefix[..., 2]
     commands_before = prefix[..., 4]  # original commands in [0, t]
+    dots_before = prefix[..., 5]
     at_partner = _take(
-        jnp.stack([terms_before, moves_before, adds_before, instr, commands_before, prefix[..., 5]], axis=2), partner
+        jnp.stack([terms_before, moves_before, adds_before, instr, commands_before, dots_before], axis=2), partner
     )
     simple = matched_open & (at_partner[..., 0] - terms_before == 1)  # only the ']' between
     body_length = at_partner[..., 4] - 1 - commands_before  # original commands strictly inside a loop
     net = at_partner[..., 1] - moves_before
     scan_loop = simple & (at_partner[..., 2] == adds_before) & (jnp.abs(net) == 1) & (body_length == 1)
     # '.' only between '[' and its ']' (dots keep count 1, so positions between = dots between).
-    dots_before = prefix[..., 5]
     print_dots = at_partner[..., 5] - dots_before
     print_loop = matched_open & (print_dots >= 1) & (print_dots == partner - positions - 1)
     # Each body token's loop: the last '[' before it, when no terminator lies between.

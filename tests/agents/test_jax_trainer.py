@@ -173,8 +173,8 @@ def tiny_rollout_parts(tmp_path):
         cfg.model, cfg.model_config, pool.info.task_length, cfg.max_program_length, pool.info.num_actions
     )
     key = jax.random.PRNGKey(0)
-    obs, env_state = jax.vmap(env.reset, (0, None))(jax.random.split(key, settings.num_envs), pool.params)
-    weights = model.init(key, jax.tree_util.tree_map(lambda x: x[:1], obs))
+    obs, env_state = jax.jit(jax.vmap(env.reset, (0, None)))(jax.random.split(key, settings.num_envs), pool.params)
+    weights = jax.jit(model.init)(key, jax.tree_util.tree_map(lambda x: x[:1], obs))  # eager init compiles op by op
     state = TrainState.create(apply_fn=model.apply, params=weights, tx=optax.adam(1e-3))
     return cfg, settings, pool, env, model, Runner(state, env_state, obs, key)
 
