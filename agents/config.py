@@ -1,0 +1,376 @@
+"""The one configuration of a training run (sections of dataclasses), written once as the run's config.json; imports nothing heavy.
+
+    cfg = TrainConfig(curriculum="bf-basics", backend="jax", timesteps=200_000).validate()
+    cfg = TrainConfig.load(run / "config.json")      # also reads the old flat config.json of earlier runs
+
+Every default is stated here, once. `validate()` raises ValueError naming
+the field, the value and what is allowed, before anything is created on
+disk; `agents.loop.train` runs a validated config with the backend it names.
+
+Sections: `reward` (the training reward, agents.reward), `ppo` (the PPO
+update, both backends), `model` (the network), `rllib` and `jax` (what only
+one backend reads).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+BACKENDS = ("rllib", "jax")
+"""rllib: agents.backends.rllib (Ray RLlib, torch; every language); jax: agents.backends.jax (PPO inside jit)."""
+MODEL_NAMES = ("small-context", "full-context", "small-window", "gru")
+"""Architectures (the memory agent first)."""
+ACTION_HEADS = ("pointer", "index", "index+effects")
+"""How a network reads and scores action slots (see ModelSettings.actions)."""
+SCORING_FOR_TRAINING = ("pqt", "prefix", "fraction", "binary")
+CONFIG_FILE = "config.json"
+OLD_JAX_SETTINGS_FILE = "jax_settings.json"
+"""Where the old JAX trainer kept its settings, beside config.json (read by load(), never written)."""
+
+
+def parse_budget(text: str) -> float:
+    """'30m' -> 1800.0, '90s' / '90' -> 90.0, '2h' -> 7200.0; ValueError for anything else or a budget <= 0."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*", str(text))
+    if not match:
+        raise ValueError(f"budget {text!r} is not a duration; write e.g. 90s, 30m or 2h")
+    seconds = float(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[match.group(2)]
+    if seconds <= 0:
+        raise ValueError(f"budget {text!r} must be longer than 0 seconds")
+    return seconds
+
+
+# ----------------------------------------------------------------------------- field checks
+
+
+def _int(where: str, value: Any, low: int, high: int | None = None, optional: bool = False) -> None:
+    if optional and value is None:
+        return
+    upper = "" if high is None else f" and <= {high}"
+    if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
+        extra = " or None" if optional else ""
+        raise ValueError(f"{where} must be an integer >= {low}{upper}{extra}, got {value!r}")
+
+
+def _number(where: str, value: Any, low: float, high: float, *, high_open: bool = False) -> None:
+    bad = isinstance(value, bool) or not isinstance(value, (int, float))
+    if not bad:
+        bad = not (low <= value < high if high_open else low <= value <= high)
+    if bad:
+        right = ")" if high_open else "]"
+        raise ValueError(f"{where} must be a number in [{low}, {high}{right}, got {value!r}")
+
+
+def _choice(where: str, value: Any, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ValueError(f"{where} must be one of {', '.join(allowed)}, got {value!r}")
+
+
+# ----------------------------------------------------------------------------- sections
+
+
+@dataclass
+class RewardSettings:
+    """The training reward (agents.reward): shaped_weight * clip(env reward, -1, 1) + success_bonus * success."""
+
+    scoring: str = "pqt"
+    """Shaped score the env pays at verification; promotion and evaluation use binary success."""
+    shaped_weight: float = 0.2
+    """Weight of the clipped shaped score."""
+    success_bonus: float = 1.0
+    """Added on the verified step when every hidden test passes."""
+    step_penalty: float = 0.002
+    """Subtracted per emitted token (inside the env reward): a length penalty so the agent learns to STOP."""
+
+    def validate(self) -> RewardSettings:
+        _choice("reward.scoring", self.scoring, SCORING_FOR_TRAINING)
+        _number("reward.shaped_weight", self.shaped_weight, 0.0, 10.0)
+        _number("reward.success_bonus", self.success_bonus, 0.0, 10.0)
+        _number("reward.step_penalty", self.step_penalty, 0.0, 1.0)
+        return self
+
+
+@dataclass
+class PPOSettings:
+    """PPO hyperparameters, named as the equations use them (CleanRL style); both backends read these."""
+
+    lr: float = 3e-4
+    gamma: float = 1.0
+    """Discount: 1, the only reward comes at the episode's end (verification)."""
+    lambda_: float = 0.95
+    """GAE lambda."""
+    clip_param: float = 0.2
+    vf_clip_param: float = 10.0
+    vf_loss_coeff: float = 0.5
+    entropy_coeff: float = 0.1
+    """Weight of the entropy bonus, computed over allowed actions only (masked logits give 0 probability)."""
+    grad_clip: float = 0.5
+    train_batch_size: int = 2048
+    minibatch_size: int = 512
+    num_epochs: int = 2
+    use_kl_loss: bool = False
+
+    def validate(self) -> PPOSettings:
+        _number("ppo.lr", self.lr, 0.0, 1.0)
+        if not self.lr > 0:
+            raise ValueError(f"ppo.lr must be a number in (0, 1], got {self.lr!r}")
+        _number("ppo.gamma", self.gamma, 0.0, 1.0)
+        _number("ppo.lambda_", self.lambda_, 0.0, 1.0)
+        _number("ppo.clip_param", self.clip_param, 0.0, 10.0)
+        _number("ppo.vf_clip_param", self.vf_clip_param, 0.0, 1e6)
+        _number("ppo.vf_loss_coeff", self.vf_loss_coeff, 0.0, 1e3)
+        _number("ppo.entropy_coeff", self.entropy_coeff, 0.0, 10.0)
+        _number("ppo.grad_clip", self.grad_clip, 0.0, 1e6)
+        _int("ppo.train_batch_size", self.train_batch_size, 1)
+        _int("ppo.minibatch_size", self.minibatch_size, 1)
+        _int("ppo.num_epochs", self.num_epochs, 1)
+        if not isinstance(self.use_kl_loss, bool):
+            raise ValueError(f"ppo.use_kl_loss must be true or false, got {self.use_kl_loss!r}")
+        if self.minibatch_size > self.train_batch_size:
+            raise ValueError(
+                f"ppo.minibatch_size ({self.minibatch_size}) must not exceed ppo.train_batch_size ({self.train_batch_size})"
+            )
+        return self
+
+
+@dataclass
+class ModelSettings:
+    """The network: architecture, how it reads and scores action slots, sizes."""
+
+    name: str = "small-context"
+    """small-context | full-context | small-window | gru."""
+    actions: str = "pointer"
+    """pointer: knowledge-store input + pointer head over effect entries; index: program tokens by action index,
+    plain linear head, no effect ids; index+effects: plain head, effect table as input (the permuted-plain arm)."""
+    dim: int = 64
+    """Width of every token vector."""
+    heads: int = 4
+    layers: int = 2
+    """Transformer layers over the window."""
+    window: int = 16
+    """W: stream tokens the reasoner sees."""
+    top_k: int = 8
+    """Memories retrieved per step."""
+    hidden: int = 128
+    """MLP width of the trunk and heads."""
+
+    SIZES = ("dim", "heads", "layers", "window", "top_k", "hidden")
+
+    def validate(self) -> ModelSettings:
+        _choice("model.name", self.name, MODEL_NAMES)
+        _choice("model.actions", self.actions, ACTION_HEADS)
+        for size in self.SIZES:
+            _int(f"model.{size}", getattr(self, size), 1)
+        if self.dim % self.heads:
+            raise ValueError(f"model.dim ({self.dim}) must be a multiple of model.heads ({self.heads})")
+        return self
+
+    def sizes(self) -> dict[str, int]:
+        """{dim, heads, layers, window, top_k, hidden}: the keys the networks take."""
+        return {size: int(getattr(self, size)) for size in self.SIZES}
+
+
+MODEL_DEFAULTS: dict[str, int] = ModelSettings().sizes()
+"""The network sizes' defaults (ModelSettings'), for modules that take them as a dict."""
+
+
+@dataclass
+class RLlibSettings:
+    """What only the RLlib backend reads: where and how wide to sample."""
+
+    num_env_runners: int = 0
+    """Remote env runners; 0 samples in the driver (fastest on 2 cores)."""
+    num_envs_per_env_runner: int = 32
+    num_cpus: int | None = None
+    """CPUs for the embedded local Ray (None: os.cpu_count())."""
+    address: str | None = None
+    """HOST:PORT of a `ray start --head` cluster to join; None starts a local Ray."""
+    torch_threads: int = 1
+    """Torch threads per process (the driver and every env runner); more oversubscribes a shared machine."""
+
+    def validate(self) -> RLlibSettings:
+        _int("rllib.num_env_runners", self.num_env_runners, 0)
+        _int("rllib.num_envs_per_env_runner", self.num_envs_per_env_runner, 1)
+        _int("rllib.num_cpus", self.num_cpus, 1, optional=True)
+        _int("rllib.torch_threads", self.torch_threads, 1)
+        if self.address is not None and not (
+            isinstance(self.address, str) and re.fullmatch(r"[\w.\-]+:\d{1,5}", self.address)
+        ):
+            raise ValueError(f"rllib.address must be HOST:PORT of a `ray start --head` cluster, got {self.address!r}")
+        return self
+
+
+@dataclass
+class JaxSettings:
+    """What only the JAX backend reads: how many envs run in one vmap and how instances are pooled."""
+
+    num_envs: int = 64
+    """Envs stepped together; the rollout is ppo.train_batch_size // num_envs steps long."""
+    pool_size: int = 256
+    """Instances per curriculum entry in the device pool (drawn with TaskSource, content_split='train')."""
+    pool_refresh: int = 50
+    """Iterations between fresh pools (new (seed, index) draws); 0 keeps the first pool."""
+    verify_chunk: int = 16
+    """Finished programs verified per batched interpreter call. Each call runs until its longest run ends and
+    a CPU pays every lane's step, so small calls win: on bf-basics, 16 verified a rollout 4-6x faster than 128."""
+
+    def validate(self) -> JaxSettings:
+        for name, low in (("num_envs", 1), ("pool_size", 1), ("pool_refresh", 0), ("verify_chunk", 1)):
+            _int(f"jax.{name}", getattr(self, name), low)
+        return self
+
+
+SECTIONS: dict[str, type] = {
+    "reward": RewardSettings,
+    "ppo": PPOSettings,
+    "model": ModelSettings,
+    "rllib": RLlibSettings,
+    "jax": JaxSettings,
+}
+
+
+@dataclass
+class TrainConfig:
+    """One training run: what to learn, with which network and backend, for how long."""
+
+    curriculum: str = "bf-basics"
+    """A shipped curriculum name or a YAML path."""
+    seed: int = 0
+    backend: str = "rllib"
+    """rllib | jax."""
+    budget_s: float | None = None
+    """Total training wall time of the run in seconds (across resumes); None: no time limit."""
+    timesteps: int | None = None
+    """Total env steps of the run (across resumes); None: no step limit."""
+    programs: int | None = None
+    """Total finished episodes (= programs verified) of the run (across resumes); None: no limit."""
+    max_program_length: int = 32
+    """Program token cap (the episode is verified when it is reached)."""
+    task_length: int | None = None
+    """Pad the task tokens to this many; None: fit the curriculum's longest task."""
+    action_slots: int | None = None
+    """Pad the action slots to this many (masked, effect `pad`) so one network serves several languages; None: as many
+    as the curriculum's languages need."""
+    permute_actions: bool = False
+    """Draw a fresh order of the action slots every episode (STOP stays at slot 0)."""
+    exploration_floor: float = 0.0
+    """Share of the sampling distribution spread uniformly over the allowed actions (both backends).
+
+    The rollout samples from (1 - floor) * policy + floor * uniform and records
+    that probability, so PPO's ratio (policy / sampling) corrects for it;
+    greedy evaluation ignores it. 0 samples the policy itself."""
+    init_from: str | None = None
+    """A run or checkpoint directory (either backend) whose network weights start this run (fine-tuning)."""
+    checkpoint_every: int = 5
+    """Iterations between checkpoints (a final one is always written)."""
+    keep_checkpoints: int = 2
+    reward: RewardSettings = field(default_factory=RewardSettings)
+    ppo: PPOSettings = field(default_factory=PPOSettings)
+    model: ModelSettings = field(default_factory=ModelSettings)
+    rllib: RLlibSettings = field(default_factory=RLlibSettings)
+    jax: JaxSettings = field(default_factory=JaxSettings)
+
+    def validate(self) -> TrainConfig:
+        """Check every field (ValueError naming field, value and the allowed range); returns self."""
+        from curricula.schedulers import curriculum_path
+
+        if not isinstance(self.curriculum, str) or not self.curriculum:
+            raise ValueError(f"curriculum must be a shipped curriculum name or a YAML path, got {self.curriculum!r}")
+        curriculum_path(self.curriculum)  # ValueError naming the shipped curricula
+        _choice("backend", self.backend, BACKENDS)
+        _int("seed", self.seed, 0)
+        if self.budget_s is not None and (
+            isinstance(self.budget_s, bool) or not isinstance(self.budget_s, (int, float)) or not self.budget_s > 0
+        ):
+            raise ValueError(f"budget_s must be a number of seconds > 0 or None, got {self.budget_s!r}")
+        _int("timesteps", self.timesteps, 1, optional=True)
+        _int("programs", self.programs, 1, optional=True)
+        _int("max_program_length", self.max_program_length, 2)
+        _int("task_length", self.task_length, 8, 1_048_576, optional=True)
+        _int("action_slots", self.action_slots, 2, 4096, optional=True)
+        if not isinstance(self.permute_actions, bool):
+            raise ValueError(f"permute_actions must be true or false, got {self.permute_actions!r}")
+        _number("exploration_floor", self.exploration_floor, 0.0, 1.0, high_open=True)
+        if self.init_from is not None and (not isinstance(self.init_from, str) or not Path(self.init_from).exists()):
+            raise ValueError(
+                f"init_from must be an existing run or checkpoint directory, got {self.init_from!r} (no such path)"
+            )
+        _int("checkpoint_every", self.checkpoint_every, 1)
+        _int("keep_checkpoints", self.keep_checkpoints, 1)
+        for name, kind in SECTIONS.items():
+            section = getattr(self, name)
+            if not isinstance(section, kind):
+                raise ValueError(f"{name} must be a {kind.__name__}, got {type(section).__name__}")
+            section.validate()
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        """A config from its dict: the nested form to_dict writes, or the old flat config.json of earlier runs."""
+        data = upgrade_flat(dict(data))
+        top = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - top)
+        if unknown:
+            raise ValueError(f"config has unknown field(s) {unknown}; known: {sorted(top)}")
+        sections: dict[str, Any] = {}
+        for name, kind in SECTIONS.items():
+            values = data.pop(name, None) or {}
+            if isinstance(values, kind):
+                sections[name] = values
+                continue
+            if not isinstance(values, dict):
+                raise ValueError(f"config.{name} must be an object of {kind.__name__} fields, got {values!r}")
+            known = {f.name for f in dataclasses.fields(kind)}
+            unknown = sorted(set(values) - known)
+            if unknown:
+                raise ValueError(f"config.{name} has unknown field(s) {unknown}; known: {sorted(known)}")
+            sections[name] = kind(**values)
+        return cls(**data, **sections)
+
+    @classmethod
+    def load(cls, path: str | Path) -> TrainConfig:
+        """A run's config.json (or a run directory); an old JAX run's jax_settings.json beside it is folded in."""
+        path = Path(path)
+        if path.is_dir():
+            path = path / CONFIG_FILE
+        data = json.loads(path.read_text())
+        old_jax = path.parent / OLD_JAX_SETTINGS_FILE
+        if old_jax.is_file() and "jax" not in data:
+            data["jax"] = json.loads(old_jax.read_text())
+        return cls.from_dict(data)
+
+
+OLD_SECTION_FIELDS = {
+    "rllib": ("num_env_runners", "num_envs_per_env_runner", "num_cpus", "address", "torch_threads"),
+    "reward": ("scoring", "shaped_weight", "success_bonus", "step_penalty"),
+}
+"""Top-level fields of the old flat config.json and the section each moved to."""
+
+
+def upgrade_flat(data: dict[str, Any]) -> dict[str, Any]:
+    """The old flat form (model: str + model_config: dict, rllib and reward fields at the top) -> the nested form.
+
+    A dict already nested is returned unchanged. Old full-context runs read
+    program tokens by action index with a plain head: their `actions` is "index".
+    """
+    if isinstance(data.get("model"), str) or "model_config" in data:
+        name = data.pop("model", None) or ModelSettings.name
+        model = {"name": name, **dict(data.pop("model_config", None) or {})}
+        model.pop("exploration_floor", None)  # never a network size; the floor is a top-level field
+        if name == "full-context" and "actions" not in model:
+            model["actions"] = "index"
+        data["model"] = model
+    for section, names in OLD_SECTION_FIELDS.items():
+        moved = {name: data.pop(name) for name in names if name in data}
+        if moved:
+            merged = dict(data.get(section) or {})
+            merged.update(moved)
+            data[section] = merged
+    return data

@@ -1,0 +1,105 @@
+"""agents.config: one TrainConfig with sections; validate() names field, value and range; old flat config.json loads."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from agents.config import JaxSettings, TrainConfig, parse_budget
+
+OLD_FLAT = {
+    "curriculum": "bf-basics",
+    "model": "small-window",
+    "model_config": {"dim": 32, "window": 8},
+    "seed": 3,
+    "budget_s": 120.0,
+    "timesteps": None,
+    "num_env_runners": 2,
+    "num_envs_per_env_runner": 8,
+    "num_cpus": 4,
+    "address": None,
+    "backend": "rllib",
+    "scoring": "fraction",
+    "shaped_weight": 0.5,
+    "success_bonus": 2.0,
+    "max_program_length": 24,
+    "step_penalty": 0.01,
+    "ppo": {"lr": 1e-3, "train_batch_size": 512, "minibatch_size": 128, "entropy_coeff": 0.05},
+    "checkpoint_every": 3,
+    "keep_checkpoints": 1,
+    "torch_threads": 2,
+    "exploration_floor": 0.1,
+}
+
+
+def test_defaults_validate_and_round_trip():
+    cfg = TrainConfig().validate()
+    assert cfg.ppo.entropy_coeff == 0.1 and cfg.reward.shaped_weight == 0.2 and cfg.model.name == "small-context"
+    again = TrainConfig.from_dict(json.loads(json.dumps(cfg.to_dict())))
+    assert again == cfg
+
+
+def test_old_flat_config_loads_into_sections(tmp_path):
+    (tmp_path / "config.json").write_text(json.dumps(OLD_FLAT))
+    cfg = TrainConfig.load(tmp_path / "config.json").validate()
+    assert (cfg.model.name, cfg.model.dim, cfg.model.window, cfg.model.heads) == ("small-window", 32, 8, 4)
+    assert (cfg.rllib.num_env_runners, cfg.rllib.num_envs_per_env_runner, cfg.rllib.num_cpus) == (2, 8, 4)
+    assert cfg.rllib.torch_threads == 2
+    assert (cfg.reward.scoring, cfg.reward.shaped_weight, cfg.reward.success_bonus) == ("fraction", 0.5, 2.0)
+    assert cfg.reward.step_penalty == 0.01
+    assert (cfg.ppo.lr, cfg.ppo.train_batch_size, cfg.ppo.entropy_coeff) == (1e-3, 512, 0.05)
+    assert (cfg.seed, cfg.budget_s, cfg.exploration_floor, cfg.checkpoint_every) == (3, 120.0, 0.1, 3)
+
+
+def test_old_jax_run_folds_in_jax_settings_and_full_context_reads_by_index(tmp_path):
+    old = dict(OLD_FLAT, backend="jax", model="full-context", model_config={})
+    (tmp_path / "config.json").write_text(json.dumps(old))
+    (tmp_path / "jax_settings.json").write_text(
+        json.dumps({"num_envs": 16, "pool_size": 8, "pool_refresh": 0, "verify_chunk": 4})
+    )
+    cfg = TrainConfig.load(tmp_path).validate()
+    assert cfg.jax == JaxSettings(num_envs=16, pool_size=8, pool_refresh=0, verify_chunk=4)
+    assert (cfg.model.name, cfg.model.actions) == ("full-context", "index")
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"backend": "tf"}, ["backend", "'tf'", "rllib, jax"]),
+        ({"programs": 0}, ["programs", "0", ">= 1"]),
+        ({"task_length": 4}, ["task_length", "4", ">= 8"]),
+        ({"action_slots": 1}, ["action_slots", "1", ">= 2"]),
+        ({"exploration_floor": 1.0}, ["exploration_floor", "1.0", "[0.0, 1.0)"]),
+        ({"permute_actions": "yes"}, ["permute_actions", "'yes'"]),
+        ({"init_from": "/no/such/run"}, ["init_from", "/no/such/run"]),
+        ({"model": {"name": "lstm"}}, ["model.name", "'lstm'", "small-context"]),
+        ({"model": {"actions": "both"}}, ["model.actions", "'both'", "pointer"]),
+        ({"model": {"dim": 0}}, ["model.dim", "0", ">= 1"]),
+        ({"reward": {"shaped_weight": -1}}, ["reward.shaped_weight", "-1", "[0.0, 10.0]"]),
+        ({"reward": {"scoring": "exact"}}, ["reward.scoring", "'exact'", "pqt"]),
+        ({"ppo": {"minibatch_size": 4096}}, ["ppo.minibatch_size", "4096", "2048"]),
+        ({"rllib": {"address": "nowhere"}}, ["rllib.address", "'nowhere'", "HOST:PORT"]),
+        ({"jax": {"num_envs": 0}}, ["jax.num_envs", "0", ">= 1"]),
+        ({"budget_s": -5}, ["budget_s", "-5"]),
+    ],
+)
+def test_validate_names_field_value_and_range(change, words):
+    cfg = TrainConfig.from_dict({**TrainConfig().to_dict(), **change})
+    with pytest.raises(ValueError) as err:
+        cfg.validate()
+    for word in words:
+        assert word in str(err.value)
+
+
+def test_unknown_fields_are_refused():
+    with pytest.raises(ValueError, match="unknown field"):
+        TrainConfig.from_dict({"curicculum": "bf-basics"})
+    with pytest.raises(ValueError, match=r"config.ppo has unknown field"):
+        TrainConfig.from_dict({"ppo": {"learning_rate": 1}})
+
+
+def test_parse_budget():
+    assert parse_budget("30m") == 1800.0 and parse_budget("90") == 90.0 and parse_budget("2h") == 7200.0
+    with pytest.raises(ValueError, match="duration"):
+        parse_budget("soon")

@@ -1,0 +1,53 @@
+"""agents.reward: the numpy and jnp twins of the training reward agree, and the hand-checked values hold."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agents.reward import episode_end, training_reward
+
+
+@pytest.mark.parametrize(
+    ("env_reward", "success", "weight", "bonus", "expected"),
+    [
+        (0.5, False, 0.2, 1.0, 0.1),  # a partial score, weighted down
+        (0.5, True, 0.2, 1.0, 1.1),  # the success bonus on top
+        (-50.0, False, 0.2, 1.0, -0.2),  # a runaway print loop: clipped to -1 before weighting
+        (3.0, True, 0.5, 2.0, 2.5),  # clipped to 1 above
+        (-0.002, False, 0.2, 1.0, -0.0004),  # one step's penalty
+        (0.0, True, 0.0, 1.0, 1.0),  # binary reward only
+    ],
+)
+def test_hand_checked_values(env_reward, success, weight, bonus, expected):
+    assert float(training_reward(env_reward, success, weight, bonus)) == pytest.approx(expected, abs=1e-6)
+
+
+def test_numpy_and_jnp_twins_agree_on_random_inputs():
+    jnp = pytest.importorskip("jax.numpy")
+    from agents.reward import training_reward_jnp
+
+    rng = np.random.default_rng(0)
+    env_reward = rng.normal(0.0, 5.0, size=(64, 32)).astype(np.float32)
+    env_reward[0, :4] = [-1e6, 1e6, -1.0, 1.0]
+    success = rng.random((64, 32)) < 0.3
+    for weight, bonus in ((0.2, 1.0), (1.0, 0.0), (0.0, 3.5), (7.25, 0.125)):
+        want = training_reward(env_reward, success, weight, bonus)
+        got = np.asarray(training_reward_jnp(jnp.asarray(env_reward), jnp.asarray(success), weight, bonus))
+        assert got.dtype == np.float32 and got.shape == want.shape
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+        assert want.min() >= -weight - 1e-6 and want.max() <= weight + bonus + 1e-6
+
+
+def test_jnp_twin_traces_under_jit():
+    jax = pytest.importorskip("jax")
+    from agents.reward import training_reward_jnp
+
+    f = jax.jit(lambda r, s: training_reward_jnp(r, s, 0.2, 1.0))
+    assert float(f(jax.numpy.float32(-9.0), jax.numpy.bool_(True))) == pytest.approx(0.8)
+
+
+def test_the_length_cap_is_terminal():
+    assert episode_end(False, True) == (True, False)
+    assert episode_end(True, False) == (True, False)
+    assert episode_end(False, False) == (False, False)
