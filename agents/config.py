@@ -62,7 +62,7 @@ def _number(where: str, value: Any, low: float, high: float, *, high_open: bool 
         bad = not (low <= value < high if high_open else low <= value <= high)
     if bad:
         right = ")" if high_open else "]"
-        raise ValueError(f"{where} must be a number in [{low}, {high}{right}, got {value!r}")
+        raise ValueError(f"{where} must be a number in [{low:g}, {high:g}{right}, got {value!r}")
 
 
 def _choice(where: str, value: Any, allowed: tuple[str, ...]) -> None:

@@ -207,8 +207,10 @@ def summary_table(
         return "no iterations ran\n"
     last = rows[-1]
     stage = int(last["stage"])
+    model = config.get("model")
+    model_name = model.get("name") if isinstance(model, dict) else model  # nested (agents.config) or an old flat config
     lines = [
-        f"run: model={config['model']} curriculum={config['curriculum']} seed={config['seed']}",
+        f"run: model={model_name} backend={config.get('backend', 'rllib')} curriculum={config['curriculum']} seed={config['seed']}",
         f"iterations={last['iteration']} env_steps={last['timesteps']} wall={last['wall_s']:.0f}s "
         f"steps/s={last['timesteps'] / max(last['wall_s'], 1e-9):.0f} final stage={stage} ({stage_names[stage] if stage < len(stage_names) else '?'})",
         "",

@@ -10,7 +10,7 @@ the agent sees the token observation (examples, spec, effect ids), which
 states the same task.
 
 The command line builds it for `reasonenv bench --model checkpoint:PATH`
-(`agents.checkpoint.load_policy`, greedy). A greedy policy writes the same
+(`agents.policies.load_policy`, greedy). A greedy policy writes the same
 program every time, so extra samples or feedback attempts repeat it.
 
 Requests that arrive together (the runner keeps up to 2 x --concurrency

@@ -6,7 +6,7 @@
     reasonenv evaluate oracle: --curriculum bf-basics --language bf      # the observation-only oracle
 
 POLICY is a run directory or a checkpoint directory (loaded with
-`agents.checkpoint.load_policy`, greedy), `random:SEED` for the random
+`agents.policies.load_policy`, greedy), `random:SEED` for the random
 masked baseline, or `oracle:` for the scripted observation-only oracle
 (`reasonenv.oracles`; curriculum families only). Any language with a knowledge table can be named: for an
 agent trained in another language that is the zero-shot knowledge swap.
@@ -84,7 +84,7 @@ def load(spec: str):
             f"{spec!r} is neither a run directory nor a checkpoint directory (no such path); or use random:SEED or oracle:"
         )
     try:
-        from agents.checkpoint import load_policy
+        from agents.policies import load_policy
     except ImportError as err:
         raise ValueError(f"cannot load checkpoints here: {err} (install the training extra: make setup-train)") from err
     try:

@@ -1,18 +1,20 @@
-"""Train an agent with PPO (Ray RLlib) over a curriculum; a run is one directory that --resume and `evaluate` accept.
+"""Train an agent with PPO over a curriculum (RLlib or the jitted JAX backend); a run is one directory that --resume and `evaluate` accept.
 
     reasonenv train --curriculum bf-basics --model small-context --budget 30m
-    reasonenv train --curriculum bf-basics --model full-context --timesteps 200000 --seed 1 --out runs
+    reasonenv train --curriculum bf-basics --model full-context --actions index --timesteps 200000 --seed 1 --out runs
+    reasonenv train --curriculum bf-basics --backend jax --budget 10m       # PPO inside jit (Brainfuck family)
     reasonenv train --resume runs/bf-basics__small-context__s0__20261202-031500 --budget 3h
     reasonenv train --curriculum bf-basics --address 127.0.0.1:6379     # join a `ray start --head` cluster
 
 Models: small-context (causal transformer over the last W tokens + episodic
 top-k memory + knowledge-store pointer head; the main agent), full-context,
 small-window, gru. Without --address training runs on a private local Ray
-with this machine's CPUs. --budget and --timesteps are totals for the run,
-counted across resumes; give neither to train until interrupted (Ctrl-C
-writes a final checkpoint). The run directory holds config.json,
-progress.csv, tensorboard/, checkpoints/ (with the curriculum scheduler
-state), and at the end learning_curve.png and summary.md.
+with this machine's CPUs. --budget, --timesteps and --programs are totals
+for the run, counted across resumes; give none to train until interrupted
+(Ctrl-C writes a final checkpoint). The run directory holds config.json (the
+one agents.config.TrainConfig of the run), progress.csv, tensorboard/,
+checkpoints/ (with the curriculum scheduler state), and at the end
+learning_curve.png and summary.md. Every default lives in agents/config.py.
 """
 
 from __future__ import annotations
@@ -20,19 +22,42 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 MODEL_CHOICES = ("small-context", "full-context", "small-window", "gru")
 
+FLAGS: tuple[tuple[str, str], ...] = (
+    ("curriculum", "curriculum"),
+    ("model", "model.name"),
+    ("actions", "model.actions"),
+    ("seed", "seed"),
+    ("backend", "backend"),
+    ("num_env_runners", "rllib.num_env_runners"),
+    ("num_envs_per_env_runner", "rllib.num_envs_per_env_runner"),
+    ("address", "rllib.address"),
+    ("checkpoint_every", "checkpoint_every"),
+    ("exploration_floor", "exploration_floor"),
+    ("task_length", "task_length"),
+    ("action_slots", "action_slots"),
+    ("permute_actions", "permute_actions"),
+    ("init_from", "init_from"),
+)
+"""Flag (argparse dest) -> TrainConfig field (section.field), for a new run."""
+RESUME_FLAGS = ("num_env_runners", "address", "checkpoint_every", "exploration_floor")
+"""What a resumed run may change (its architecture, curriculum and env shapes stay)."""
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--curriculum", help="shipped curriculum name or YAML path (default: bf-basics)")
     parser.add_argument("--model", help=f"architecture: {', '.join(MODEL_CHOICES)} (default: small-context)")
+    parser.add_argument(
+        "--actions", help="action head: pointer (default), index, index+effects (see agents.config.ModelSettings)"
+    )
     limit = parser.add_mutually_exclusive_group()
     limit.add_argument("--budget", help="total training wall time of the run, e.g. 90s, 30m, 3h")
     limit.add_argument("--timesteps", type=int, help="total env steps of the run")
+    limit.add_argument("--programs", type=int, help="total finished episodes (programs verified) of the run")
     parser.add_argument(
         "--num-env-runners", type=int, help="remote env runners (default 0: sample in the driver, fastest on few cores)"
     )
@@ -57,6 +82,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=None,
         help="share of sampling spread uniformly over allowed actions, in [0, 1) (default 0); may change on --resume",
+    )
+    parser.add_argument("--task-length", type=int, help="pad the task tokens to this many (default: fit the curriculum)")
+    parser.add_argument(
+        "--action-slots", type=int, help="pad the action slots to this many, so one net serves several languages"
+    )
+    parser.add_argument(
+        "--permute-actions", action="store_true", default=None, help="a fresh order of the action slots every episode"
+    )
+    parser.add_argument(
+        "--init-from", metavar="RUN_OR_CHECKPOINT", help="start from the network weights of this run or checkpoint"
     )
     parser.add_argument(
         "--config",
@@ -85,55 +120,62 @@ def _read_json(path: str) -> dict:
     return data
 
 
+def _set(cfg: Any, dotted: str, value: Any) -> None:
+    *sections, name = dotted.split(".")
+    for section in sections:
+        cfg = getattr(cfg, section)
+    setattr(cfg, name, value)
+
+
+def _get(cfg: Any, dotted: str) -> Any:
+    for part in dotted.split("."):
+        cfg = getattr(cfg, part)
+    return cfg
+
+
+def _set_limit(cfg, budget: float | None, args: argparse.Namespace) -> None:
+    """The one run limit the flags give (they are mutually exclusive); it replaces the config's limits."""
+    for name, value in (("budget_s", budget), ("timesteps", args.timesteps), ("programs", args.programs)):
+        if value is not None:
+            cfg.budget_s = cfg.timesteps = cfg.programs = None
+            setattr(cfg, name, value)
+
+
 def build_config(args: argparse.Namespace):
     """(TrainConfig, run directory, resume?) from the arguments; ValueError on anything invalid, before any file is written."""
-    from agents.train_config import TrainConfig, parse_budget
+    from agents.config import TrainConfig, parse_budget
 
     budget = parse_budget(args.budget) if args.budget is not None else None
-    if args.timesteps is not None and args.timesteps <= 0:
-        raise ValueError(f"--timesteps must be a positive number of env steps, got {args.timesteps}")
+    for flag in ("timesteps", "programs"):
+        value = getattr(args, flag)
+        if value is not None and value <= 0:
+            raise ValueError(f"--{flag} must be a positive number, got {value}")
+    mapping = dict(FLAGS)
     if args.resume:
         run_dir = Path(args.resume)
         if not (run_dir / "config.json").is_file():
             raise ValueError(f"--resume {args.resume!r} is not a run directory (no config.json there)")
         cfg = TrainConfig.load(run_dir / "config.json")
         # A resumed run keeps its architecture and curriculum; limits and placement may change.
-        if budget is not None:
-            cfg.budget_s, cfg.timesteps = budget, None
-        if args.timesteps is not None:
-            cfg.timesteps, cfg.budget_s = args.timesteps, None
-        cfg.address = args.address
-        if args.num_env_runners is not None:
-            cfg.num_env_runners = args.num_env_runners
-        if args.checkpoint_every is not None:
-            cfg.checkpoint_every = args.checkpoint_every
-        if args.exploration_floor is not None and args.exploration_floor != cfg.exploration_floor:
-            print(
-                f"exploration floor of {run_dir}: {cfg.exploration_floor} -> {args.exploration_floor} from here on",
-                flush=True,
-            )
-            cfg.exploration_floor = args.exploration_floor
+        _set_limit(cfg, budget, args)
+        cfg.rllib.address = args.address
+        for flag in RESUME_FLAGS:
+            value = getattr(args, flag)
+            if value is None or value == _get(cfg, mapping[flag]):
+                continue
+            if flag == "exploration_floor":
+                print(f"exploration floor of {run_dir}: {cfg.exploration_floor} -> {value} from here on", flush=True)
+            _set(cfg, mapping[flag], value)
         return cfg.validate(), run_dir, True
     cfg = TrainConfig.from_dict(_read_json(args.config)) if args.config else TrainConfig()
-    for flag, field in (
-        ("curriculum", "curriculum"),
-        ("model", "model"),
-        ("seed", "seed"),
-        ("num_env_runners", "num_env_runners"),
-        ("num_envs_per_env_runner", "num_envs_per_env_runner"),
-        ("address", "address"),
-        ("checkpoint_every", "checkpoint_every"),
-        ("backend", "backend"),
-        ("exploration_floor", "exploration_floor"),
-    ):
+    for flag, dotted in FLAGS:
         if getattr(args, flag) is not None:
-            setattr(cfg, field, getattr(args, flag))
-    if budget is not None:
-        cfg.budget_s, cfg.timesteps = budget, None
-    if args.timesteps is not None:
-        cfg.timesteps, cfg.budget_s = args.timesteps, None
+            _set(cfg, dotted, getattr(args, flag))
+    _set_limit(cfg, budget, args)
     cfg.validate()
-    name = args.name or f"{Path(cfg.curriculum).stem}__{cfg.model}__s{cfg.seed}__{time.strftime('%Y%m%d-%H%M%S')}"
+    name = (
+        args.name or f"{Path(cfg.curriculum).stem}__{cfg.model.name}__s{cfg.seed}__{time.strftime('%Y%m%d-%H%M%S')}"
+    )
     run_dir = Path(args.out) / name
     if run_dir.exists():
         raise ValueError(
@@ -145,25 +187,19 @@ def build_config(args: argparse.Namespace):
 def main(args: argparse.Namespace) -> int:
     try:
         cfg, run_dir, resume = build_config(args)
+        if cfg.backend == "jax":
+            from agents.backends.jax import check_config
+
+            check_config(cfg)  # what only the JAX path rejects (e.g. a Befunge curriculum), before any file is written
     except ValueError as err:
         return _fail(str(err))
     except ImportError as err:
         return _fail(f"training needs the train extra ({err}); install it with `make setup-train`")
-    train: Callable[..., Any]  # the two backends' train() share the arguments used below
-    if cfg.backend == "jax":
-        from agents.jax_trainer import check_config
-        from agents.jax_trainer import train as jax_train
-
-        try:
-            check_config(cfg)  # what only the JAX path rejects (e.g. a Befunge curriculum), before any file is written
-        except ValueError as err:
-            return _fail(str(err))
-        train = jax_train
-    else:
-        from agents.rllib_trainer import train as rllib_train
-
-        train = rllib_train
+    from agents.loop import train
 
     print(f"run directory: {run_dir}", flush=True)
-    train(cfg, run_dir, resume=resume, log=lambda line: print(line, flush=True))
+    try:
+        train(cfg, run_dir, resume=resume, log=lambda line: print(line, flush=True))
+    except ValueError as err:  # what a backend refuses when it starts (e.g. init_from of the other backend)
+        return _fail(str(err))
     return 0

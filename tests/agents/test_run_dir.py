@@ -1,14 +1,11 @@
-"""Run-directory helpers and the callback's episode counting: atomic checkpoints, progress CSV, config validation."""
+"""Run-directory helpers: atomic checkpoints, progress CSV, summary of old and new configs."""
 
 from __future__ import annotations
-
-import json
-import math
 
 import pytest
 
 from agents import run_dir as rd
-from agents.train_config import TrainConfig, parse_budget
+from agents.config import TrainConfig
 
 
 def test_checkpoints_are_complete_or_absent_and_old_ones_pruned(tmp_path):
@@ -57,45 +54,9 @@ def test_progress_round_trips_through_csv(tmp_path):
     assert back[1]["success/emit-char"] is None
 
 
-def test_episode_counts_read_summed_metrics_and_ignore_restored_nans():
-    pytest.importorskip("ray.rllib")
-    from agents.rllib_callbacks import episode_counts
-
-    results = {
-        "curriculum": {
-            "episodes": {"0|emit-char": 12.0, "1|echo-byte": 4, "0|old": math.nan},
-            "successes": {"0|emit-char": 3.0, "1|echo-byte": 4},
-        }
-    }
-    assert episode_counts(results) == {(0, "emit-char"): (12, 3), (1, "echo-byte"): (4, 4)}
-
-
-def test_config_validation_names_the_field():
-    assert parse_budget("30m") == 1800 and parse_budget("90") == 90 and parse_budget("2h") == 7200
-    for text in ("0", "-3m", "soon"):
-        with pytest.raises(ValueError):
-            parse_budget(text)
-    with pytest.raises(ValueError, match="unknown model"):
-        TrainConfig(model="mlp").validate()
-    with pytest.raises(ValueError, match="model_config has unknown key"):
-        TrainConfig(model_config={"depth": 3}).validate()
-    with pytest.raises(ValueError, match="minibatch_size"):
-        TrainConfig.from_dict({"ppo": {"minibatch_size": 4096}}).validate()
-    with pytest.raises(ValueError, match="unknown field"):
-        TrainConfig.from_dict({"ppo": {"learning_rate": 1}})
-    for field, bad in (("exploration_floor", 1.0), ("exploration_floor", -0.1)):
-        with pytest.raises(ValueError, match=field):
-            TrainConfig(**{field: bad}).validate()
-    cfg = TrainConfig(seed=4, model="gru", exploration_floor=0.03).validate()
-    assert TrainConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
-
-
-def test_interleaved_results_keep_every_window_at_the_iteration_rate():
-    pytest.importorskip("ray.rllib")
-    from agents.rllib_callbacks import interleaved_results
-
-    results = interleaved_results({(1, "emit-char"): (70, 69), (1, "echo-byte"): (60, 1), (0, "emit-char"): (5, 5)})
-    assert len(results) == 135 and sum(r.success for r in results) == 75
-    current = [r.success for r in results if r.stage == 1]
-    rate = 70 / 130
-    assert all(abs(sum(current[i : i + 64]) / 64 - rate) <= 2 / 64 for i in range(len(current) - 63))
+def test_summary_names_model_and_backend_of_new_and_old_configs():
+    rows = [{"iteration": 1, "timesteps": 10, "wall_s": 2.0, "stage": 0, "success/emit-char": 0.5, "episodes/emit-char": 4}]
+    new = rd.summary_table(rows, ["emit-char"], ["emit"], TrainConfig(backend="jax").to_dict())
+    assert "model=small-context backend=jax" in new and "| emit-char | 0.50 | 0.50 | 4 |" in new
+    old = rd.summary_table(rows, ["emit-char"], ["emit"], {"model": "gru", "curriculum": "bf-basics", "seed": 1})
+    assert "model=gru backend=rllib" in old

@@ -1,4 +1,4 @@
-"""The jitted PPO trainer on tiny budgets: it trains without gymnasium/ray/torch, checkpoints, resumes at the saved stage, and its checkpoint plays the Python env."""
+"""The JAX backend through agents.loop on tiny budgets: it trains without gymnasium/ray/torch, checkpoints, resumes at the saved stage, and its checkpoint plays the Python env."""
 
 from __future__ import annotations
 
@@ -28,14 +28,15 @@ stages:
   - name: second
     mixture: [{family: echo-byte, level: 0}]
 """
+SETTINGS = {"num_envs": 8, "pool_size": 4, "pool_refresh": 1, "verify_chunk": 32}
 TINY = dict(
-    model_config={"dim": 16, "heads": 2, "layers": 1, "window": 4, "top_k": 2, "hidden": 16},
+    model={"dim": 16, "heads": 2, "layers": 1, "window": 4, "top_k": 2, "hidden": 16},
     ppo={"train_batch_size": 64, "minibatch_size": 32, "num_epochs": 1},
     max_program_length=8,
     checkpoint_every=1,
     backend="jax",
+    jax=SETTINGS,
 )
-SETTINGS = {"num_envs": 8, "pool_size": 4, "pool_refresh": 1, "verify_chunk": 32}
 
 # Run in a fresh interpreter where gymnasium, ray and torch cannot be imported, as on the GPU image.
 FRESH_RUN = """
@@ -45,10 +46,10 @@ class Block(importlib.abc.MetaPathFinder):
         if name.split(".")[0] in ("gymnasium", "ray", "torch"):
             raise ImportError(f"{name} is blocked in this test")
 sys.meta_path.insert(0, Block())
-from agents.train_config import TrainConfig
-from agents.jax_trainer import JaxSettings, train
+from agents.config import TrainConfig
+from agents.loop import train
 cfg = TrainConfig.from_dict({**%(tiny)r, "curriculum": %(curriculum)r, "timesteps": 128})
-train(cfg, %(run)r, settings=JaxSettings(**%(settings)r))
+train(cfg, %(run)r)
 """
 
 
@@ -58,7 +59,7 @@ def trained_run(tmp_path_factory):
     curriculum = folder / "jax-tiny.yaml"
     curriculum.write_text(CURRICULUM)
     run = folder / "run"
-    code = FRESH_RUN % {"tiny": TINY, "curriculum": str(curriculum), "run": str(run), "settings": SETTINGS}
+    code = FRESH_RUN % {"tiny": TINY, "curriculum": str(curriculum), "run": str(run)}
     # A compile cache of this test session only: the resume below loads what the first run compiled.
     env = {**os.environ, "REASONENV_JAX_CACHE": str(folder / "jax_cache")}
     done = subprocess.run(
@@ -88,8 +89,8 @@ def test_resume_continues_at_the_saved_stage(trained_run, monkeypatch):
     import orbax.checkpoint as ocp
 
     from agents import run_dir as rd
-    from agents.jax_trainer import JaxSettings, train
-    from agents.train_config import TrainConfig
+    from agents.config import TrainConfig
+    from agents.loop import train
 
     run, curriculum, _ = trained_run
     monkeypatch.setenv("REASONENV_JAX_CACHE", str(run.parent / "jax_cache"))
@@ -101,7 +102,7 @@ def test_resume_continues_at_the_saved_stage(trained_run, monkeypatch):
     cfg = TrainConfig.load(run / rd.CONFIG)
     cfg.timesteps = 192
     lines = []
-    train(cfg, run, resume=True, log=lines.append, settings=JaxSettings(**SETTINGS))
+    train(cfg, run, resume=True, log=lines.append)
     assert any("resumed" in line and "stage 1" in line for line in lines)
     rows = rd.read_progress(run)
     assert [r["iteration"] for r in rows] == [1, 2, 3]
@@ -115,7 +116,7 @@ def test_resume_continues_at_the_saved_stage(trained_run, monkeypatch):
 
 def test_checkpoint_plays_the_python_env(trained_run):
     from agents import run_dir as rd
-    from agents.jax_policy import load_jax_policy
+    from agents.policies import load_jax_policy
     from reasonenv.envs.curriculum import CurriculumEnv
     from reasonenv.policy import run_episode
 
@@ -133,7 +134,7 @@ def test_checkpoint_plays_the_python_env(trained_run):
 
 
 def test_advantages_match_a_python_loop():
-    from agents.jax_trainer import generalized_advantages
+    from agents.backends.jax import generalized_advantages
 
     rng = np.random.default_rng(0)
     T, B, gamma, lam = 7, 3, 0.99, 0.9
@@ -157,31 +158,30 @@ def tiny_rollout_parts(tmp_path):
     import optax
     from flax.training.train_state import TrainState
 
-    from agents.flax_models import build_model
-    from agents.jax_trainer import JaxSettings, Pool, Runner
-    from agents.train_config import TrainConfig
+    from agents.backends.jax import Pool, RolloutCarry, flax_model
+    from agents.config import TrainConfig
     from curricula.schedulers import load_curriculum
     from reasonenv.envs.jax_token_env import JaxTokenEnv
 
     curriculum = tmp_path / "jax-tiny.yaml"
     curriculum.write_text(CURRICULUM)
     cfg = TrainConfig.from_dict({**TINY, "curriculum": str(curriculum), "timesteps": 128})
-    settings = JaxSettings(**SETTINGS)
-    pool = Pool(cfg, settings, load_curriculum(cfg.curriculum), 0)
+    settings = cfg.jax
+    pool = Pool(cfg, load_curriculum(cfg.curriculum), 0)
     env = JaxTokenEnv(pool.params)
-    model = build_model(
-        cfg.model, cfg.model_config, pool.info.task_length, cfg.max_program_length, pool.info.num_actions
+    model = flax_model(
+        cfg.model.name, cfg.model.sizes(), pool.info.task_length, cfg.max_program_length, pool.info.num_actions
     )
     key = jax.random.PRNGKey(0)
     obs, env_state = jax.jit(jax.vmap(env.reset, (0, None)))(jax.random.split(key, settings.num_envs), pool.params)
     weights = jax.jit(model.init)(key, jax.tree_util.tree_map(lambda x: x[:1], obs))  # eager init compiles op by op
     state = TrainState.create(apply_fn=model.apply, params=weights, tx=optax.adam(1e-3))
-    return cfg, settings, pool, env, model, Runner(state, env_state, obs, key)
+    return cfg, settings, pool, env, model, RolloutCarry(state, env_state, obs, key)
 
 
-def test_training_reward_is_the_rllib_envs_shaped_score_plus_success_bonus(tmp_path):
+def test_training_reward_is_the_shaped_score_plus_success_bonus(tmp_path):
     """The same rollout under two reward settings: (0.2, 1) must equal 0.2 x (1, 0)'s reward + success."""
-    from agents.jax_trainer import make_functions
+    from agents.backends.jax import make_functions
 
     cfg, settings, pool, env, model, runner = tiny_rollout_parts(tmp_path)
     rewards = {}
@@ -199,7 +199,7 @@ def test_exploration_floor_samples_the_mixture_and_records_its_log_probability(t
     """The rollout's recorded probability of each action is (1 - floor) * policy + floor / allowed actions."""
     import jax
 
-    from agents.jax_trainer import make_functions
+    from agents.backends.jax import make_functions
 
     cfg, settings, pool, env, model, runner = tiny_rollout_parts(tmp_path)
     collect, _ = make_functions(env, model, cfg.ppo, settings.num_envs, 32, 32, exploration_floor=floor)

@@ -1,0 +1,581 @@
+"""The JAX backend of agents.loop: PPO fully inside jit (PureJaxRL style) over the functional token env (Brainfuck family).
+
+    Backend(cfg, run_dir, scheduler_state, log).iterate()   # one collect + learn; agents.loop does the rest
+
+One iteration, top to bottom:
+
+1. `collect` (jitted): `lax.scan` over `num_steps` env steps, `vmap` over
+   `num_envs` envs: the policy samples masked actions, the env steps and
+   auto-resets. Rewards of finishing steps are left pending; after the
+   scan every finished program is verified in one batched call
+   (`reasonenv.envs.jax_token_env.verify_finished`: fixed-size compaction,
+   then the batched Brainfuck interpreter) and the training reward of
+   agents.reward (its jnp twin) is written as that step's reward.
+2. `learn` (jitted): GAE (gamma = 1 by default, no bootstrap past an
+   episode's end: the length cap is terminal, as agents.reward says),
+   advantages normalised over the batch, then `num_epochs` epochs of
+   shuffled minibatches of the clipped PPO loss (policy + vf_loss_coeff *
+   min(value error^2, vf_clip_param) - entropy_coeff * entropy over allowed
+   actions), Adam with global-norm clipping. No KL term (RLlib's is off
+   too: `use_kl_loss=False`).
+3. On the host (`Backend.iterate`): finished episodes go to the one
+   curriculum scheduler (`curricula.schedulers`, binary success, the
+   episode's own stage), whose stage sets the env params' entry weights.
+
+Checkpoints: `algorithm/state` is an orbax PyTree (params, optimizer state,
+RNG key) and `algorithm/jax_policy.json` what `agents.policies` needs to
+rebuild the model. What this backend cannot honour it refuses in
+`check_config`, with one line: `action_slots`, `permute_actions`,
+`init_from` of an RLlib checkpoint, languages outside Brainfuck's family.
+
+jax/flax/optax are imported in this module; neither gymnasium nor ray is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import flax.struct as struct
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+from flax.training.train_state import TrainState
+
+from agents import run_dir as rd
+from agents.config import TrainConfig
+from agents.policies import POLICY_FILE, STATE_DIR  # one definition of the checkpoint layout
+from agents.reward import training_reward_jnp
+
+NATIVE_ACTIONS = {"small-context": "pointer", "small-window": "pointer", "full-context": "index"}
+"""The Flax models of agents.flax_models and the one action head each has."""
+
+
+def flax_model(name: str, sizes: dict[str, Any], task_length: int, program_length: int, num_actions: int, actions=None):
+    """The Flax module of a model name, its sizes and action head: the one place that picks the network."""
+    from agents.flax_models import build_model
+
+    if name not in NATIVE_ACTIONS:
+        raise ValueError(f"--backend jax trains models {', '.join(NATIVE_ACTIONS)}; got {name!r}")
+    if actions is not None and actions != NATIVE_ACTIONS[name]:
+        raise ValueError(
+            f"model {name!r} with actions={actions!r}: agents.flax_models builds it with actions="
+            f"{NATIVE_ACTIONS[name]!r} only (set --actions {NATIVE_ACTIONS[name]})"
+        )
+    return build_model(name, sizes, task_length, program_length, num_actions)
+
+
+def parameter_count(params) -> int:
+    return int(sum(x.size for x in jax.tree_util.tree_leaves(params)))
+
+
+def check_config(cfg: TrainConfig) -> TrainConfig:
+    """cfg.validate() plus what only this backend needs; a ValueError of one line for what it cannot honour."""
+    from curricula.schedulers import load_curriculum
+    from reasonenv.envs.jax_token_env import curriculum_entries, language_tables
+
+    cfg.validate()
+    if cfg.backend != "jax":
+        raise ValueError(f"agents.backends.jax trains backend 'jax', got {cfg.backend!r}")
+    if cfg.action_slots is not None:
+        raise ValueError(
+            f"action_slots={cfg.action_slots}: the JAX backend cannot pad action slots; use --backend rllib"
+        )
+    if cfg.permute_actions:
+        raise ValueError("permute_actions: the JAX backend cannot permute action slots; use --backend rllib")
+    if cfg.model.name not in NATIVE_ACTIONS or cfg.model.actions != NATIVE_ACTIONS[cfg.model.name]:
+        flax_model(cfg.model.name, cfg.model.sizes(), 8, 2, 2, cfg.model.actions)  # raises the one-line reason
+    if cfg.init_from is not None:
+        from agents.policies import is_jax_checkpoint
+
+        if not is_jax_checkpoint(rd.resolve_checkpoint(cfg.init_from)):
+            raise ValueError(
+                f"init_from {cfg.init_from!r} is not a JAX checkpoint; the JAX backend loads Flax weights only"
+            )
+    languages = {entry.language for entry in curriculum_entries(load_curriculum(cfg.curriculum))}
+    language_tables(sorted(languages), None)  # ValueError for languages outside Brainfuck's family
+    return cfg
+
+
+def use_compilation_cache() -> str | None:
+    """Keep compiled updates on disk (REASONENV_JAX_CACHE, default ~/.cache/reasonenv/jax; "" turns it off).
+
+    Compiling the update takes most of a short run's first minute; a resumed
+    or repeated run with the same shapes loads it instead.
+    """
+    import os
+
+    folder = os.environ.get("REASONENV_JAX_CACHE", str(Path.home() / ".cache" / "reasonenv" / "jax"))
+    cached = jax.config.jax_compilation_cache_dir  # type: ignore[attr-defined]  # jax's Config makes its flags at runtime
+    if not folder or cached:
+        return cached or None
+    jax.config.update("jax_compilation_cache_dir", folder)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
+    return folder
+
+
+class Transition(NamedTuple):
+    """One env step of every env ([num_envs] leaves; [T, num_envs] after the scan)."""
+
+    obs: dict
+    action: jax.Array
+    log_prob: jax.Array
+    value: jax.Array
+    reward: jax.Array
+    done: jax.Array
+    needs_verification: jax.Array
+    program: jax.Array
+    language: jax.Array
+    entry: jax.Array
+    slot: jax.Array
+    stage: jax.Array
+    length: jax.Array
+
+
+@struct.dataclass
+class RolloutCarry:
+    """What carries over between iterations: weights + optimizer, env states, last observations, RNG."""
+
+    train_state: TrainState
+    env_state: Any
+    obs: dict
+    rng: jax.Array
+
+
+# ----------------------------------------------------------------------------- the jitted pieces
+
+
+def generalized_advantages(rewards, values, dones, last_value, gamma: float, lambda_: float):
+    """GAE over [T, B] arrays by a reversed scan; `done` cuts the bootstrap (with gamma = 1 the verified end is final).
+
+    delta_t = r_t + gamma * V_{t+1} * (1 - done_t) - V_t
+    A_t     = delta_t + gamma * lambda * (1 - done_t) * A_{t+1}
+    """
+
+    def backward(carry, step):
+        advantage, next_value = carry
+        reward, value, done = step
+        not_done = 1.0 - done.astype(jnp.float32)
+        delta = reward + gamma * next_value * not_done - value
+        advantage = delta + gamma * lambda_ * not_done * advantage
+        return (advantage, value), advantage
+
+    _, advantages = jax.lax.scan(
+        backward, (jnp.zeros_like(last_value), last_value), (rewards, values, dones), reverse=True
+    )
+    return advantages
+
+
+def behaviour_logits(logits, mask, exploration_floor: float):
+    """Logits of what the rollout samples: the policy, mixed with a uniform floor over allowed actions if set."""
+    if exploration_floor <= 0:
+        return logits
+    allowed = mask.astype(bool)
+    uniform = allowed / jnp.maximum(allowed.sum(-1, keepdims=True), 1)
+    mixed = (1.0 - exploration_floor) * jax.nn.softmax(logits) + exploration_floor * uniform
+    return jnp.where(allowed, jnp.log(jnp.maximum(mixed, 1e-30)), logits)  # masked actions keep their -1e9
+
+
+def make_functions(
+    env,
+    model,
+    ppo,
+    num_envs: int,
+    num_steps: int,
+    verify_chunk: int,
+    shaped_weight: float = 1.0,
+    success_bonus: float = 0.0,
+    exploration_floor: float = 0.0,
+):
+    """(collect, learn): the two jitted halves of one PPO iteration.
+
+    The training reward is agents.reward's (its jnp twin):
+    shaped_weight * clip(env reward, -1, 1) + success_bonus * success.
+    With `exploration_floor` e > 0 the rollout samples from (1 - e) * policy +
+    e * uniform over the allowed actions and records that distribution's
+    log-probability, so PPO's ratio (policy / behaviour) corrects for it, as
+    the RLlib module does.
+    """
+    from reasonenv.envs.jax_token_env import verify_finished
+
+    def policy_step(carry, _):
+        runner, env_params = carry
+        rng, act_key, step_key = jax.random.split(runner.rng, 3)
+        logits, value = model.apply(runner.train_state.params, runner.obs)
+        logits = behaviour_logits(logits, runner.obs["action_mask"], exploration_floor)
+        action = jax.random.categorical(act_key, logits)
+        log_prob = jnp.take_along_axis(jax.nn.log_softmax(logits), action[:, None], axis=1)[:, 0]
+        step_keys = jax.random.split(step_key, num_envs)
+        obs, env_state, reward, done, info = jax.vmap(env.step, (0, 0, 0, None))(
+            step_keys, runner.env_state, action, env_params
+        )
+        transition = Transition(
+            runner.obs,
+            action,
+            log_prob,
+            value,
+            reward,
+            done,
+            info["needs_verification"],
+            info["program"],
+            info["language"],
+            info["entry"],
+            info["slot"],
+            info["stage"],
+            info["length"],
+        )
+        return (dataclasses.replace(runner, env_state=env_state, obs=obs, rng=rng), env_params), transition
+
+    @jax.jit
+    def collect(runner: RolloutCarry, env_params):
+        (runner, _), traj = jax.lax.scan(policy_step, (runner, env_params), None, num_steps)
+        # Rewards come only at episode ends: verify every finished program at once, then fill them in.
+        final, success, passed = verify_finished(
+            env_params, traj.needs_verification, traj.program, traj.language, traj.entry, traj.slot, chunk=verify_chunk
+        )
+        reward = training_reward_jnp(traj.reward + final, success, shaped_weight, success_bonus)
+        traj = traj._replace(reward=reward)
+        _, last_value = model.apply(runner.train_state.params, runner.obs)
+        window = 10**9 if model.full_context else model.window  # the full-context model sees the whole stream
+        stream = (traj.obs["task"] != 0).sum(-1) + (traj.obs["program"] != 0).sum(-1)
+        episodes = {
+            "done": traj.done,
+            "entry": traj.entry,
+            "stage": traj.stage,
+            "success": success,
+            "reward": reward,
+            "length": traj.length,
+            "stream_over_window": (stream > window).mean(),
+            "final_stream": (traj.obs["task"][..., :] != 0).sum(-1) + traj.length,
+        }
+        return runner, traj, last_value, episodes
+
+    def ppo_loss(params, batch, advantages, targets):
+        logits, value = model.apply(params, batch.obs)
+        log_probs = jax.nn.log_softmax(logits)
+        log_prob = jnp.take_along_axis(log_probs, batch.action[:, None], axis=1)[:, 0]
+        log_ratio = log_prob - batch.log_prob
+        ratio = jnp.exp(log_ratio)
+        policy_loss = jnp.maximum(
+            -advantages * ratio, -advantages * jnp.clip(ratio, 1 - ppo.clip_param, 1 + ppo.clip_param)
+        ).mean()
+        vf_loss = jnp.minimum((value - targets) ** 2, ppo.vf_clip_param).mean()  # RLlib clips the loss itself
+        probs = jnp.exp(log_probs)  # masked actions: probability 0, so they add nothing to the entropy
+        entropy = -(probs * log_probs).sum(-1).mean()
+        loss = policy_loss + ppo.vf_loss_coeff * vf_loss - ppo.entropy_coeff * entropy
+        stats = {
+            "policy_loss": policy_loss,
+            "vf_loss": vf_loss,
+            "entropy": entropy,
+            "kl": ((ratio - 1) - log_ratio).mean(),
+            "clip_fraction": (jnp.abs(ratio - 1) > ppo.clip_param).mean(),
+        }
+        return loss, stats
+
+    batch_size = num_envs * num_steps
+    minibatches = max(1, batch_size // ppo.minibatch_size)
+
+    @jax.jit
+    def learn(runner: RolloutCarry, traj: Transition, last_value):
+        advantages = generalized_advantages(traj.reward, traj.value, traj.done, last_value, ppo.gamma, ppo.lambda_)
+        targets = advantages + traj.value
+        flat = lambda x: x.reshape((batch_size,) + x.shape[2:])  # noqa: E731
+        batch = jax.tree_util.tree_map(flat, traj)
+        advantages, targets = flat(advantages), flat(targets)
+        advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8)
+
+        def epoch(carry, _):
+            train_state, rng = carry
+            rng, key = jax.random.split(rng)
+            order = jax.random.permutation(key, batch_size)[: minibatches * ppo.minibatch_size]
+            order = order.reshape(minibatches, -1)
+
+            def minibatch(train_state, rows):
+                pick = lambda x: x[rows]  # noqa: E731
+                grads, stats = jax.grad(ppo_loss, has_aux=True)(
+                    train_state.params, jax.tree_util.tree_map(pick, batch), advantages[rows], targets[rows]
+                )
+                return train_state.apply_gradients(grads=grads), stats
+
+            train_state, stats = jax.lax.scan(minibatch, train_state, order)
+            return (train_state, rng), stats
+
+        rng, key = jax.random.split(runner.rng)
+        (train_state, _), stats = jax.lax.scan(epoch, (runner.train_state, key), None, ppo.num_epochs)
+        stats = jax.tree_util.tree_map(jnp.mean, stats)
+        residual = targets - batch.value
+        stats["vf_explained_var"] = 1.0 - residual.var() / (targets.var() + 1e-8)
+        return dataclasses.replace(runner, train_state=train_state, rng=rng), stats
+
+    return collect, learn
+
+
+# ----------------------------------------------------------------------------- host side
+
+
+class Pool:
+    """The env params of a curriculum: instance pool on device, entry weights from the host scheduler."""
+
+    def __init__(self, cfg: TrainConfig, scheduler, seed: int):
+        from reasonenv.envs.jax_token_env import curriculum_entries
+
+        self.cfg, self.settings, self.scheduler = cfg, cfg.jax, scheduler
+        self.entries = curriculum_entries(scheduler)
+        self.generation = 0
+        self.seed = seed
+        self.params, self.info = self._build(None)
+        self.shape = tuple(int(x) for x in self.params.test_input.shape[2:4]) + (int(self.params.test_output.shape[3]),)
+        self.sync()
+
+    def _build(self, shape):
+        from reasonenv.envs.jax_token_env import build_params
+
+        return build_params(
+            self.entries,
+            pool_size=self.settings.pool_size,
+            pool_seed=self.seed * 1_000_003 + self.generation,
+            content_split="train",
+            max_program_length=self.cfg.max_program_length,
+            task_length=self.cfg.task_length,
+            scoring=self.cfg.reward.scoring,
+            step_penalty=self.cfg.reward.step_penalty,
+            min_test_shape=shape or (1, 1, 1),
+        )
+
+    def refresh(self) -> None:
+        """Draw a fresh pool of the same shapes (new instances, same entries and split)."""
+        self.generation += 1
+        params, _ = self._build(self.shape)
+        self.params = params.replace(entry_weights=self.params.entry_weights, stage=self.params.stage)
+
+    def sync(self) -> None:
+        """Entry weights and stage from the scheduler's current state."""
+        from reasonenv.envs.jax_token_env import scheduler_weights
+
+        weights, stage = scheduler_weights(self.scheduler, self.entries)
+        self.params = commit(self.params.replace(entry_weights=jnp.asarray(weights), stage=jnp.int32(stage)))
+
+
+def commit(tree):
+    """Every leaf as an array committed to the device: jit specialises on committed vs not, so mixing them recompiles."""
+    return jax.device_put(tree, jax.devices()[0])
+
+
+def episode_results(pool: Pool, episodes: dict[str, np.ndarray]):
+    """EpisodeResults of the finished episodes, in time order (the trainer interleaves them before the scheduler sees them)."""
+    from curricula.schedulers import EpisodeResult
+
+    steps, envs = np.nonzero(episodes["done"])
+    results = []
+    for t, b in zip(steps, envs):
+        entry = pool.entries[int(episodes["entry"][t, b])]
+        results.append(
+            EpisodeResult(
+                entry.family,
+                bool(episodes["success"][t, b]),
+                float(episodes["reward"][t, b]),
+                key=entry.key,
+                stage=int(episodes["stage"][t, b]),
+            )
+        )
+    return results
+
+
+def episode_returns(rewards: np.ndarray, done: np.ndarray, carried: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return of each episode at its last step ([T, B]) and the partial returns carried to the next rollout."""
+    totals = np.zeros_like(rewards)
+    running = carried.copy()
+    for t in range(rewards.shape[0]):
+        running += rewards[t]
+        totals[t] = running
+        running[done[t]] = 0.0
+    return totals, running
+
+
+def save_state(path: Path, runner: RolloutCarry, policy_meta: dict[str, Any]) -> None:
+    """algorithm/: the orbax PyTree (params, optimizer state, RNG) and the policy description."""
+    import orbax.checkpoint as ocp
+
+    path.mkdir(parents=True, exist_ok=True)
+    tree = {
+        "params": runner.train_state.params,
+        "opt_state": runner.train_state.opt_state,
+        "step": runner.train_state.step,
+        "rng": runner.rng,
+    }
+    ocp.PyTreeCheckpointer().save((path / STATE_DIR).resolve(), tree)
+    rd.write_json(path / POLICY_FILE, policy_meta)
+
+
+def restore_state(path: Path, runner: RolloutCarry) -> RolloutCarry:
+    import orbax.checkpoint as ocp
+
+    target = {
+        "params": runner.train_state.params,
+        "opt_state": runner.train_state.opt_state,
+        "step": runner.train_state.step,
+        "rng": runner.rng,
+    }
+    tree = ocp.PyTreeCheckpointer().restore((path / STATE_DIR).resolve(), item=target)
+    tree = jax.tree_util.tree_map(lambda like, value: jnp.asarray(value, like.dtype), target, tree)  # dtypes as built
+    state = runner.train_state.replace(params=tree["params"], opt_state=tree["opt_state"], step=tree["step"])
+    return dataclasses.replace(runner, train_state=state, rng=tree["rng"])
+
+
+def episode_counts(pool: Pool, episodes: dict[str, np.ndarray]) -> dict[tuple[int, str], tuple[int, int]]:
+    """{(stage, family): (episodes, successes)} of one rollout's finished episodes (each at its own stage)."""
+    done = episodes["done"]
+    families = np.array([e.family for e in pool.entries])
+    counts: dict[tuple[int, str], list[int]] = {}
+    for stage, family, success in zip(
+        episodes["stage"][done], families[episodes["entry"][done]], episodes["success"][done]
+    ):
+        total = counts.setdefault((int(stage), str(family)), [0, 0])
+        total[0] += 1
+        total[1] += int(bool(success))
+    return {key: (n, s) for key, (n, s) in counts.items()}
+
+
+def init_params(runner: RolloutCarry, source: str | Path, log: Callable[[str], None]) -> RolloutCarry:
+    """The carry with the network weights of another JAX checkpoint (fresh optimizer); ValueError if shapes differ."""
+    from agents.policies import load_jax_params
+
+    checkpoint = rd.resolve_checkpoint(source)
+    _, params, _ = load_jax_params(checkpoint)
+    ours = runner.train_state.params
+    want = jax.tree_util.tree_map(lambda x: tuple(x.shape), ours)
+    got = jax.tree_util.tree_map(lambda x: tuple(np.shape(x)), params)
+    if jax.tree_util.tree_structure(ours) != jax.tree_util.tree_structure(params) or want != got:
+        raise ValueError(
+            f"init_from {str(source)!r}: its network has other shapes than this run's (model, sizes, task_length "
+            "and action count must match)"
+        )
+    params = jax.tree_util.tree_map(lambda like, value: jnp.asarray(value, like.dtype), ours, params)
+    log(f"network weights from {checkpoint}")
+    return dataclasses.replace(runner, train_state=runner.train_state.replace(params=params))
+
+
+class Backend:
+    """agents.loop.Backend for JAX: the device pool, the jitted collect / learn, and the host scheduler."""
+
+    extra_columns: tuple[str, ...] = ()
+
+    def __init__(
+        self, cfg: TrainConfig, run_dir: Path, scheduler_state: dict | None, log: Callable[[str], None] = print
+    ):
+        from curricula.schedulers import load_curriculum
+        from reasonenv.envs.jax_token_env import JaxTokenEnv
+
+        check_config(cfg)
+        use_compilation_cache()
+        self.cfg, self.log = cfg, log
+        ppo, settings = cfg.ppo, cfg.jax
+        self.num_envs = settings.num_envs
+        self.num_steps = max(1, ppo.train_batch_size // self.num_envs)
+        if ppo.minibatch_size > self.num_envs * self.num_steps:
+            raise ValueError(
+                f"ppo.minibatch_size ({ppo.minibatch_size}) exceeds the rollout "
+                f"({self.num_envs} envs x {self.num_steps} steps)"
+            )
+        self.scheduler = load_curriculum(cfg.curriculum)
+        if scheduler_state is not None:
+            self.scheduler.load_state_dict(scheduler_state)
+        self.pool = pool = Pool(cfg, self.scheduler, cfg.seed)
+        env = JaxTokenEnv(pool.params)
+        model = flax_model(
+            cfg.model.name,
+            cfg.model.sizes(),
+            pool.info.task_length,
+            cfg.max_program_length,
+            pool.info.num_actions,
+            cfg.model.actions,
+        )
+        rng = jax.random.PRNGKey(cfg.seed)
+        rng, init_key, reset_key = jax.random.split(rng, 3)
+        obs, env_state = jax.jit(jax.vmap(env.reset, (0, None)))(
+            jax.random.split(reset_key, self.num_envs), pool.params
+        )
+        # Under jit: flax's eager init compiles every primitive on its own (about 300 compiles, 12 s on 2 cores).
+        weights = jax.jit(model.init)(init_key, jax.tree_util.tree_map(lambda x: x[:1], obs))
+        tx = optax.chain(optax.clip_by_global_norm(ppo.grad_clip), optax.adam(ppo.lr))
+        state = TrainState.create(apply_fn=model.apply, params=weights, tx=tx).replace(step=jnp.zeros((), jnp.int32))
+        runner = RolloutCarry(state, env_state, obs, rng)
+        if scheduler_state is None and cfg.init_from is not None:
+            runner = init_params(runner, cfg.init_from, log)
+        self.runner = commit(runner)
+        log(
+            f"[agents.backends.jax] {cfg.model.name}: {parameter_count(weights):,} parameters; {self.num_envs} envs x "
+            f"{self.num_steps} steps per iteration; pool {len(pool.entries)} entries x {settings.pool_size} instances"
+        )
+        self.collect, self.learn = make_functions(
+            env,
+            model,
+            ppo,
+            self.num_envs,
+            self.num_steps,
+            settings.verify_chunk,
+            cfg.reward.shaped_weight,
+            cfg.reward.success_bonus,
+            cfg.exploration_floor,
+        )
+        self.window = 10**9 if model.full_context else model.window  # the full-context model sees the whole stream
+        self.policy_meta = {
+            "backend": "jax",
+            "model": cfg.model.name,
+            "actions": cfg.model.actions,
+            "settings": {name: int(getattr(model, name)) for name in cfg.model.SIZES},
+            "task_length": pool.info.task_length,
+            "program_length": cfg.max_program_length,
+            "num_actions": pool.info.num_actions,
+            "languages": list(pool.info.languages),
+        }
+        self.carried = np.zeros(self.num_envs, np.float32)
+        self.iterations = 0
+
+    def iterate(self) -> dict[str, Any]:
+        import time
+
+        from curricula.schedulers import interleaved
+
+        tick = time.perf_counter()
+        self.runner, traj, last_value, episodes = self.collect(self.runner, self.pool.params)
+        episodes = jax.device_get(episodes)
+        sampled = time.perf_counter()
+        self.runner, stats = self.learn(self.runner, traj, last_value)
+        stats = jax.device_get(stats)
+        learned = time.perf_counter()
+        returns, self.carried = episode_returns(episodes["reward"], episodes["done"], self.carried)
+        self.scheduler.update(interleaved(episode_results(self.pool, episodes)))
+        self.iterations += 1
+        if self.cfg.jax.pool_refresh and self.iterations % self.cfg.jax.pool_refresh == 0:
+            self.pool.refresh()
+        self.pool.sync()
+        done = episodes["done"]
+        count = int(done.sum())
+        return {
+            "timesteps": self.num_envs * self.num_steps,
+            "stage": int(self.pool.params.stage),
+            "counts": episode_counts(self.pool, episodes),
+            "mean_return": float(returns[done].mean()) if count else None,
+            "mean_length": float(episodes["length"][done].mean()) if count else None,
+            "sample_s": sampled - tick,
+            "learn_s": learned - sampled,
+            "stream_over_window": float(episodes["stream_over_window"]),
+            "episodes_over_window": float((episodes["final_stream"][done] > self.window).mean()) if count else None,
+            **{name: float(value) for name, value in stats.items()},
+        }
+
+    def save(self, folder: Path) -> None:
+        save_state(Path(folder), self.runner, self.policy_meta)
+
+    def restore(self, folder: Path) -> None:
+        self.runner = commit(restore_state(Path(folder), self.runner))
+
+    def scheduler_state(self) -> dict[str, Any]:
+        return self.scheduler.state_dict()
+
+    def close(self) -> None:
+        """Nothing to release: the device buffers go with the object."""

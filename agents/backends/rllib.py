@@ -1,0 +1,500 @@
+"""The RLlib backend of agents.loop: PPO on RLlib's new API stack (torch) over the curriculum env, every language.
+
+    Backend(cfg, run_dir, scheduler_state, log).iterate()   # one algo.train(); agents.loop does the rest
+
+Top to bottom:
+
+- the training env (`make_training_env`, registered under ENV_NAME so
+  remote env runners find it): `reasonenv/Curriculum-v0` with training
+  content only, optionally padded (`action_slots`, PadActions) and permuted
+  (`permute_actions`, PermuteActions), wrapped in `TrainingReward`, which
+  pays agents.reward's training reward and reports the length cap as
+  terminal (agents.reward explains both);
+- the curriculum callback: env runners count finished episodes per
+  (stage, family); the driver feeds them to the one scheduler, decides
+  promotion and pushes the stage to every runner;
+- the learner: RLlib's PPO loss unchanged, plus the clip fraction and an
+  approximate KL in its metrics;
+- `module_spec(cfg)`: the one place that picks the network class;
+- `Backend`: Ray start-up (local or `--address`), the PPOConfig, and the
+  loop's iterate / save / restore / scheduler_state / close.
+
+The reward the learner sees: gamma = 1, the env's shaped score and step
+penalty through agents.reward; promotion uses the binary success the env
+reports (`info["curriculum_success"]`).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import torch
+from ray.rllib.algorithms.ppo.torch.ppo_torch_learner import PPOTorchLearner
+from ray.rllib.callbacks.callbacks import RLlibCallback
+from ray.rllib.core.columns import Columns
+from ray.rllib.utils.metrics import ENV_RUNNER_RESULTS, LEARNER_RESULTS
+
+from agents.config import TrainConfig
+from agents.reward import episode_end, training_reward
+
+ENV_NAME = "reasonenv-curriculum-training"
+REWARD_KEYS = ("shaped_weight", "success_bonus")
+"""Keys of env_config that set the training reward."""
+WRAPPER_KEYS = ("action_slots", "permute_actions")
+"""Keys of env_config that wrap the env's action slots (the rest are CurriculumEnv arguments)."""
+WINDOWED_MODELS = ("small-context", "small-window")
+"""Models that see only the last W stream tokens (the others read the whole stream)."""
+NATIVE_ACTIONS = {"small-context": "pointer", "small-window": "pointer", "gru": "pointer", "full-context": "index"}
+"""The action head each agents.models class has (its only one)."""
+CURRICULUM_KEY = "curriculum"
+STREAM_KEY = "stream"
+CLIP_FRACTION_KEY = "clip_fraction"
+APPROX_KL_KEY = "approx_kl"
+
+
+# ----------------------------------------------------------------------------- the env
+
+
+class TrainingReward(gym.Wrapper):
+    """reward -> agents.reward.training_reward(reward, success); the length cap is terminal (agents.reward.episode_end)."""
+
+    def __init__(self, env: gym.Env, shaped_weight: float = 1.0, success_bonus: float = 0.0):
+        super().__init__(env)
+        self.shaped_weight = float(shaped_weight)
+        self.success_bonus = float(success_bonus)
+
+    def step(self, action):
+        observation, reward, terminated, truncated, info = self.env.step(action)
+        success = bool((terminated or truncated) and info.get("success"))
+        reward = float(training_reward(reward, success, self.shaped_weight, self.success_bonus))
+        terminated, truncated = episode_end(terminated, truncated)
+        return observation, reward, terminated, truncated, info
+
+
+def make_training_env(env_config: dict[str, Any] | None = None) -> gym.Env:
+    """gym.make("reasonenv/Curriculum-v0", **curriculum kwargs), padded / permuted if asked, in TrainingReward."""
+    import reasonenv.envs.registration  # noqa: F401  (registers the ids in this process)
+    from reasonenv.envs.action_wrappers import PadActions, PermuteActions
+
+    config = dict(env_config or {})
+    reward_args = {key: config.pop(key) for key in REWARD_KEYS if key in config}
+    slots, permute = config.pop("action_slots", None), bool(config.pop("permute_actions", False))
+    env = gym.make("reasonenv/Curriculum-v0", **config)
+    if slots is not None:
+        env = PadActions(env, int(slots))
+    if permute:
+        env = PermuteActions(env)
+    return TrainingReward(env, **reward_args)
+
+
+def register() -> str:
+    """Register ENV_NAME with RLlib (idempotent) and return it."""
+    from ray.tune.registry import register_env
+
+    register_env(ENV_NAME, make_training_env)
+    return ENV_NAME
+
+
+def env_config(cfg: TrainConfig, curriculum_state: dict | None) -> dict[str, Any]:
+    """The env runners' env_config: CurriculumEnv kwargs (training content only, no self-promotion) + reward + wrappers."""
+    config: dict[str, Any] = {
+        "curriculum": cfg.curriculum,
+        "scoring": cfg.reward.scoring,
+        "max_program_length": cfg.max_program_length,
+        "step_penalty": cfg.reward.step_penalty,
+        "update_scheduler": False,  # the driver's one scheduler decides (CurriculumCallback)
+        "content_split": "train",  # never train on held-out content (curricula.heldout); evaluation uses it
+        "curriculum_state": curriculum_state,
+        "shaped_weight": cfg.reward.shaped_weight,
+        "success_bonus": cfg.reward.success_bonus,
+    }
+    if cfg.task_length is not None:
+        config["task_length"] = cfg.task_length
+    if cfg.action_slots is not None:
+        config["action_slots"] = cfg.action_slots
+    if cfg.permute_actions:
+        config["permute_actions"] = True
+    return config
+
+
+# ----------------------------------------------------------------------------- the curriculum callback
+
+
+def push_curriculum_state(env_runner_group, state: dict[str, Any], env_runner_indices=None) -> None:
+    """Apply `state` to every sub-env of the given env runners (all, local included, when indices is None)."""
+
+    def apply(env_runner):
+        env_runner.config.env_config["curriculum_state"] = state  # rebuilt envs start at this stage
+        env = getattr(env_runner, "env", None)
+        if env is not None:
+            env.unwrapped.call("set_curriculum_state", state)
+        return True
+
+    if env_runner_indices is None:
+        env_runner_group.foreach_env_runner(apply, local_env_runner=True)
+    else:
+        env_runner_group.foreach_env_runner(apply, remote_worker_ids=list(env_runner_indices), local_env_runner=False)
+
+
+def episode_counts(env_runner_results: dict[str, Any]) -> dict[tuple[int, str], tuple[int, int]]:
+    """{(stage, family): (episodes, successes)} of one iteration's summed env-runner metrics."""
+    counts: dict[tuple[int, str], tuple[int, int]] = {}
+    table = env_runner_results.get(CURRICULUM_KEY, {}) or {}
+    for name, value in table.get("episodes", {}).items():
+        stage, family = name.split("|", 1)
+        episodes, successes = _count(value), _count(table.get("successes", {}).get(name, 0))
+        if episodes:
+            counts[(int(stage), family)] = (episodes, min(successes, episodes))
+    return counts
+
+
+def _count(value: Any) -> int:
+    """A summed counter as an int; None or NaN (nothing new: a restored key, or a crashed runner's iteration) is 0."""
+    if value is None:
+        return 0
+    value = float(value)
+    return int(round(value)) if math.isfinite(value) else 0
+
+
+def interleaved_results(counts: dict[tuple[int, str], tuple[int, int]]) -> list:
+    """One iteration's episode counts as EpisodeResults in the order `curricula.schedulers.interleaved` gives."""
+    from curricula.schedulers import EpisodeResult, interleaved
+
+    results = []
+    for (stage, family), (episodes, successes) in sorted(counts.items()):
+        results += [EpisodeResult(family, True, stage=stage)] * successes
+        results += [EpisodeResult(family, False, stage=stage)] * (episodes - successes)
+    return interleaved(results)
+
+
+class CurriculumCallback(RLlibCallback):
+    """Runner side: episode counters. Driver side: the one scheduler, its promotion, and pushing its stage.
+
+    On every env runner, `on_episode_end` logs the finished episode's
+    (stage, family, binary success) as summed counters, plus how many of its
+    decisions saw a stream longer than the reasoner's window W. RLlib sums
+    those counters over all runners into the iteration's result; the
+    driver's `on_train_result` feeds them to the single scheduler and pushes
+    its state to every env runner (`set_curriculum_state` on each sub-env,
+    and into the runner's env_config so rebuilt envs keep the stage). The
+    envs are built with `update_scheduler=False`: they only apply the stage
+    they are given.
+    """
+
+    window = 16
+    """The model's W, for the stream-overflow statistic (set by the backend through a subclass attribute)."""
+
+    def __init__(self):
+        super().__init__()
+        self.scheduler = None
+        self.last_counts: dict[tuple[int, str], tuple[int, int]] = {}
+
+    # ------------------------------------------------------------------ env runner side
+    def on_episode_end(self, *, episode, metrics_logger=None, **kwargs) -> None:
+        info = episode.get_infos(-1)
+        if "stage" not in info or metrics_logger is None:
+            return
+        # The last step's info has the curriculum key ("family@L1..."), not the family (that is in the reset info).
+        family = str(info.get("curriculum_key") or "?").split("@", 1)[0]
+        name = f"{int(info['stage'])}|{family}"
+        success = bool(info.get("curriculum_success", info.get("success", False)))
+        metrics_logger.log_value((CURRICULUM_KEY, "episodes", name), 1, reduce="sum")
+        metrics_logger.log_value((CURRICULUM_KEY, "successes", name), int(success), reduce="sum")
+        # Decision t saw a stream of n_task + t tokens; count the decisions where it exceeded W.
+        observation = episode.get_observations(-1)
+        n_task = int(np.count_nonzero(observation["task"]))
+        decisions = int(info.get("program_length", 0)) + (1 if info.get("end") != "max_length" else 0)
+        first_over = max(0, self.window - n_task + 1)
+        over = max(0, decisions - first_over)
+        metrics_logger.log_value((STREAM_KEY, "decisions"), decisions, reduce="sum")
+        metrics_logger.log_value((STREAM_KEY, "over_window"), over, reduce="sum")
+        metrics_logger.log_value((STREAM_KEY, "episodes_over_window"), int(over > 0), reduce="sum")
+
+    # ------------------------------------------------------------------ driver side
+    def on_algorithm_init(self, *, algorithm, metrics_logger=None, **kwargs) -> None:
+        from curricula.schedulers import load_curriculum
+
+        env_config = algorithm.config.env_config
+        self.scheduler = load_curriculum(env_config["curriculum"])
+        if env_config.get("curriculum_state") is not None:
+            self.scheduler.load_state_dict(env_config["curriculum_state"])
+        push_curriculum_state(algorithm.env_runner_group, self.scheduler.state_dict())
+
+    def on_train_result(self, *, algorithm, metrics_logger=None, result: dict, **kwargs) -> None:
+        counts = episode_counts(result.get(ENV_RUNNER_RESULTS, {}))
+        self.last_counts = counts
+        before = self.scheduler.state_dict()
+        self.scheduler.update(interleaved_results(counts))
+        state = self.scheduler.state_dict()
+        # A staged scheduler only changes what envs sample when its stage moves; others (learning progress) every update.
+        if state.get("stage") != before.get("stage") or "stage" not in state:
+            push_curriculum_state(algorithm.env_runner_group, state)
+        result[CURRICULUM_KEY] = {"stage": int(state.get("stage", 0)), "episodes": int(state.get("episodes", 0))}
+
+    def on_env_runners_recreated(
+        self, *, algorithm, env_runner_group, env_runner_indices, is_evaluation, **kwargs
+    ) -> None:
+        if self.scheduler is not None and not is_evaluation:
+            push_curriculum_state(env_runner_group, self.scheduler.state_dict(), env_runner_indices)
+
+
+def callback_class(window: int):
+    """CurriculumCallback with the model's W for the stream-overflow statistic (a class: RLlib instantiates it per process)."""
+    return type(f"CurriculumCallbackW{window}", (CurriculumCallback,), {"window": window})
+
+
+# ----------------------------------------------------------------------------- the learner
+
+
+class PPOLearnerWithClipFraction(PPOTorchLearner):
+    """PPO's loss unchanged; logs the share of samples whose probability ratio left [1 - clip, 1 + clip], and approx KL.
+
+    RLlib logs entropy and explained variance itself, but its KL only when the
+    KL penalty is on (`use_kl_loss`). Entropy is over allowed actions only:
+    the modules add FLOAT_MIN to the logits of forbidden actions, so their
+    probability is exactly 0. With an exploration floor the batch's
+    log-probabilities are those of the sampling distribution, so `approx_kl`
+    and the clip fraction measure the new policy against what was sampled.
+    """
+
+    def compute_loss_for_module(self, *, module_id, config, batch: dict[str, Any], fwd_out: dict[str, Any]):
+        loss = super().compute_loss_for_module(module_id=module_id, config=config, batch=batch, fwd_out=fwd_out)
+        with torch.no_grad():
+            module = self.module[module_id].unwrapped()
+            dist = module.get_train_action_dist_cls().from_logits(fwd_out[Columns.ACTION_DIST_INPUTS])
+            ratio = torch.exp(dist.logp(batch[Columns.ACTIONS]) - batch[Columns.ACTION_LOGP])
+            clipped = ((ratio - 1.0).abs() > config.clip_param).float()
+            approx_kl = (ratio - 1.0) - ratio.log()  # Schulman's low-variance estimator of KL(old || new)
+            if Columns.LOSS_MASK in batch:
+                mask = batch[Columns.LOSS_MASK]
+                count = mask.sum().clamp(min=1)
+                fraction, kl = clipped[mask].sum() / count, approx_kl[mask].sum() / count
+            else:
+                fraction, kl = clipped.mean(), approx_kl.mean()
+        self.metrics.log_value((module_id, CLIP_FRACTION_KEY), fraction.item(), window=1)
+        self.metrics.log_value((module_id, APPROX_KL_KEY), kl.item(), window=1)
+        return loss
+
+
+# ----------------------------------------------------------------------------- the network
+
+
+def module_spec(cfg: TrainConfig):
+    """The RLModuleSpec of cfg.model: the one place that picks the network class (model_config = ModelSettings' fields)."""
+    from ray.rllib.core.rl_module.rl_module import RLModuleSpec
+
+    from agents.models import model_class
+
+    model = cfg.model
+    if NATIVE_ACTIONS[model.name] != model.actions:
+        raise ValueError(
+            f"model {model.name!r} with actions={model.actions!r}: agents.models builds it with actions="
+            f"{NATIVE_ACTIONS[model.name]!r} only (set --actions {NATIVE_ACTIONS[model.name]})"
+        )
+    settings: dict[str, Any] = {"name": model.name, "actions": model.actions, **model.sizes()}
+    if cfg.exploration_floor > 0:
+        settings["exploration_floor"] = float(cfg.exploration_floor)
+    return RLModuleSpec(module_class=model_class(model.name), model_config=settings)
+
+
+# ----------------------------------------------------------------------------- the backend
+
+
+def build_algo_config(cfg: TrainConfig, curriculum_state: dict | None = None):
+    """The PPOConfig of a run (new API stack, custom module and learner, fault-tolerant env runners)."""
+    from ray.rllib.algorithms.ppo import PPOConfig
+
+    ppo = cfg.ppo
+    window = cfg.model.window if cfg.model.name in WINDOWED_MODELS else 10**9
+    return (
+        PPOConfig()
+        .environment(register(), env_config=env_config(cfg, curriculum_state))
+        .framework("torch")
+        .env_runners(
+            num_env_runners=cfg.rllib.num_env_runners,
+            num_envs_per_env_runner=cfg.rllib.num_envs_per_env_runner,
+            rollout_fragment_length="auto",
+        )
+        .rl_module(rl_module_spec=module_spec(cfg))
+        .training(
+            lr=ppo.lr,
+            gamma=ppo.gamma,
+            lambda_=ppo.lambda_,
+            clip_param=ppo.clip_param,
+            vf_clip_param=ppo.vf_clip_param,
+            vf_loss_coeff=ppo.vf_loss_coeff,
+            entropy_coeff=ppo.entropy_coeff,
+            grad_clip=ppo.grad_clip,
+            train_batch_size_per_learner=ppo.train_batch_size,
+            minibatch_size=ppo.minibatch_size,
+            num_epochs=ppo.num_epochs,
+            use_kl_loss=ppo.use_kl_loss,
+            learner_class=PPOLearnerWithClipFraction,
+        )
+        .callbacks(callback_class(window))
+        .fault_tolerance(
+            restart_failed_env_runners=True, max_num_env_runner_restarts=100, delay_between_env_runner_restarts_s=1.0
+        )
+        .debugging(seed=cfg.seed, log_level="ERROR")
+        .reporting(metrics_num_episodes_for_smoothing=100)
+    )
+
+
+def init_ray(cfg: TrainConfig, log: Callable[[str], None]) -> bool:
+    """Join `cfg.rllib.address`, or start a private local Ray (never a stale cluster); True if this call started it."""
+    address = cfg.rllib.address
+    if address:
+        # `ray start` enables token auth by default, but a joining driver only sends the token
+        # (~/.ray/auth_token, RAY_AUTH_TOKEN or RAY_AUTH_TOKEN_PATH) when RAY_AUTH_MODE=token is set,
+        # and Ray reads that variable once, when it is first imported.
+        has_token = (
+            (Path.home() / ".ray" / "auth_token").is_file()
+            or "RAY_AUTH_TOKEN" in os.environ
+            or "RAY_AUTH_TOKEN_PATH" in os.environ
+        )
+        if has_token and "RAY_AUTH_MODE" not in os.environ:
+            os.environ["RAY_AUTH_MODE"] = "token"
+            if "ray" in sys.modules:
+                from ray._raylet import Config  # type: ignore[attr-defined]  # compiled; ray's _raylet.pyi omits it
+
+                Config.initialize("")  # what Ray's own _enable_token_auth does after setting the variable
+    import ray
+
+    if ray.is_initialized():
+        return False
+    # One torch thread per process: on a shared 2-core machine two threads per process ran 20x slower.
+    threads = str(cfg.rllib.torch_threads)
+    thread_vars = {"OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}
+    if address:
+        repo = Path(__file__).resolve().parent.parent.parent
+        ray.init(
+            address=address,
+            include_dashboard=False,
+            log_to_driver=False,
+            runtime_env={"env_vars": {"PYTHONPATH": str(repo), **thread_vars}},
+        )
+        log(f"joined Ray cluster at {address}: {ray.cluster_resources().get('CPU', 0):.0f} CPUs")
+    else:
+        # address="local" always starts a new cluster: a killed earlier run can leave a
+        # ray_current_cluster file that a plain ray.init() would try to join.
+        ray.init(
+            address="local",
+            num_cpus=cfg.rllib.num_cpus or os.cpu_count(),
+            include_dashboard=False,
+            log_to_driver=False,
+            configure_logging=False,
+            runtime_env={"env_vars": thread_vars},
+        )
+    return True
+
+
+def _get(tree: Any, *keys: str, default: Any = None) -> Any:
+    for key in keys:
+        if not isinstance(tree, dict) or key not in tree:
+            return default
+        tree = tree[key]
+    return tree
+
+
+def init_weights(algo, source: str | Path, log: Callable[[str], None]) -> None:
+    """Start the algorithm's network from the weights of another run's checkpoint (a run or checkpoint directory)."""
+    from agents import policies
+    from agents import run_dir as rd
+
+    checkpoint = rd.resolve_checkpoint(source)
+    if policies.is_jax_checkpoint(checkpoint):
+        raise ValueError(
+            f"init_from {str(source)!r} is a JAX checkpoint; the RLlib backend loads torch weights only "
+            "(start from an RLlib checkpoint, or train this run with --backend jax)"
+        )
+    module_dir = policies.rllib_module_dir(checkpoint)
+    component = "/".join(policies.MODULE_PATH)
+    algo.restore_from_path(str(module_dir.resolve()), component=component)
+    # The learner holds the weights now; the env runners sample with theirs.
+    algo.env_runner_group.sync_weights(from_worker_or_learner_group=algo.learner_group, inference_only=True)
+    log(f"network weights from {checkpoint}")
+
+
+class Backend:
+    """agents.loop.Backend for RLlib: Ray, the PPO algorithm and its curriculum callback."""
+
+    extra_columns = ("env_runner_restarts",)
+    """Remote env runners that crashed and were restarted (RLlib's fault tolerance), over the whole process."""
+
+    def __init__(
+        self, cfg: TrainConfig, run_dir: Path, scheduler_state: dict | None, log: Callable[[str], None] = print
+    ):
+        torch.set_num_threads(cfg.rllib.torch_threads)
+        self.cfg, self.log = cfg, log
+        self.started_ray = init_ray(cfg, log)
+        self.algo = None
+        try:
+            self.algo = build_algo_config(cfg, scheduler_state).build_algo()
+            if scheduler_state is None and cfg.init_from is not None:
+                init_weights(self.algo, cfg.init_from, log)
+        except BaseException:
+            self.close()
+            raise
+        callbacks = self.algo.callbacks
+        self.callback: CurriculumCallback = callbacks[0] if isinstance(callbacks, list) else callbacks
+        self.restarts_seen = 0
+
+    def iterate(self) -> dict[str, Any]:
+        assert self.algo is not None, "built in __init__"
+        result = self.algo.train()
+        runners = result.get(ENV_RUNNER_RESULTS, {}) or {}
+        learner = _get(result, LEARNER_RESULTS, "default_policy", default={}) or {}
+        stream = runners.get(STREAM_KEY, {}) or {}
+        decisions = float(stream.get("decisions", 0) or 0)
+        counts = self.callback.last_counts
+        episodes = sum(n for n, _ in counts.values())
+        restarts = _get(result, "fault_tolerance", "num_remote_worker_restarts")
+        if int(restarts or 0) > self.restarts_seen:
+            self.restarts_seen = int(restarts)
+            self.log(f"env runners restarted after a crash: {self.restarts_seen} so far (RLlib fault tolerance)")
+        return {
+            "timesteps": _count(runners.get("num_env_steps_sampled")),
+            "stage": int(self.callback.scheduler.state_dict().get("stage", 0)),
+            "counts": counts,
+            "mean_return": runners.get("episode_return_mean"),
+            "mean_length": runners.get("episode_len_mean"),
+            "sample_s": _get(result, "timers", "env_runner_sampling_timer"),
+            "learn_s": _get(result, "timers", "learner_update_timer"),
+            "kl": learner.get(APPROX_KL_KEY),
+            "entropy": learner.get("entropy"),
+            "vf_explained_var": learner.get("vf_explained_var"),
+            "clip_fraction": learner.get(CLIP_FRACTION_KEY),
+            "policy_loss": learner.get("policy_loss"),
+            "vf_loss": learner.get("vf_loss"),
+            "stream_over_window": float(stream.get("over_window", 0)) / decisions if decisions else None,
+            "episodes_over_window": float(stream.get("episodes_over_window", 0)) / episodes if episodes else None,
+            "env_runner_restarts": restarts,
+        }
+
+    def save(self, folder: Path) -> None:
+        assert self.algo is not None, "built in __init__"
+        self.algo.save_to_path(str(Path(folder).resolve()))
+
+    def restore(self, folder: Path) -> None:
+        assert self.algo is not None, "built in __init__"
+        self.algo.restore_from_path(str(Path(folder).resolve()))
+
+    def scheduler_state(self) -> dict[str, Any]:
+        return self.callback.scheduler.state_dict()
+
+    def close(self) -> None:
+        if self.algo is not None:
+            self.algo.stop()
+            self.algo = None
+        if self.started_ray:
+            import ray
+
+            ray.shutdown()
+            self.started_ray = False

@@ -1,0 +1,416 @@
+"""The one host loop of a training run, for every backend: budget, checkpoints, signals, CSV, TensorBoard, summary, plot.
+
+    train(TrainConfig(curriculum="bf-basics", backend="jax", timesteps=200_000), run_dir)
+    train(TrainConfig.load(run_dir / "config.json"), run_dir, resume=True)
+
+A backend (agents.backends.rllib, agents.backends.jax) provides only what
+`Backend` below names: it is built from (cfg, run_dir, scheduler state or
+None, log), runs one PPO iteration per `iterate()` (sampling, the curriculum
+scheduler's update, learning) and saves / restores its own state into a
+checkpoint's `algorithm/` folder. Everything else is here, once:
+
+- the budget: `budget_s` wall seconds, `timesteps` env steps, `programs`
+  finished episodes; each a total of the run, counted across resumes;
+- checkpoints every `checkpoint_every` iterations (the newest
+  `keep_checkpoints` kept) and a final one, with the scheduler state and
+  the counters beside the backend's state (agents.run_dir);
+- SIGINT / SIGTERM end training after the current iteration, then the
+  final checkpoint is written (StopOnSignal);
+- progress.csv (one row per iteration, rewound to the checkpoint's
+  iteration on resume), TensorBoard under stable tags (charts/, losses/,
+  curriculum/), the progress line, and at the end summary.md and
+  learning_curve.png; config.json is the run's one config file.
+
+The run directory is created once the backend is up, so a run that cannot
+start leaves nothing behind. No heavy import happens here: the backend
+module is imported by name when the run starts.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import math
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+from agents import run_dir as rd
+from agents.config import TrainConfig
+
+BACKEND_MODULES = {"rllib": "agents.backends.rllib", "jax": "agents.backends.jax"}
+"""cfg.backend -> the module whose `Backend` class trains it (imported lazily: torch/ray or jax)."""
+
+Counts = dict[tuple[int, str], tuple[int, int]]
+"""{(stage, family): (episodes, successes)} of one iteration's finished episodes."""
+
+COMMON_COLUMNS = (
+    "iteration",
+    "timesteps",
+    "wall_s",
+    "stage",
+    "stage_name",
+    "episodes",
+    "success",
+    "mean_return",
+    "mean_length",
+    "steps_per_s",
+    "sample_s",
+    "learn_s",
+    "kl",
+    "entropy",
+    "vf_explained_var",
+    "clip_fraction",
+    "policy_loss",
+    "vf_loss",
+    "stream_over_window",
+    "episodes_over_window",
+)
+"""Columns of progress.csv every backend fills (then the backend's extra columns, then per family)."""
+METRICS = (
+    "mean_return",
+    "mean_length",
+    "sample_s",
+    "learn_s",
+    "kl",
+    "entropy",
+    "vf_explained_var",
+    "clip_fraction",
+    "policy_loss",
+    "vf_loss",
+    "stream_over_window",
+    "episodes_over_window",
+)
+"""What `Backend.iterate()` reports for the common columns (None where it has no value this iteration)."""
+
+
+class Backend(Protocol):
+    """What a trainer backend gives the loop. Its class is built as `Backend(cfg, run_dir, scheduler_state, log)`:
+    `scheduler_state` None starts a new run (and loads `cfg.init_from`'s weights when set), a dict continues one
+    at that curriculum state (the loop then calls `restore`)."""
+
+    extra_columns: tuple[str, ...]
+    """progress.csv columns of this backend beyond COMMON_COLUMNS (values come in iterate()'s dict)."""
+
+    def iterate(self) -> dict[str, Any]:
+        """One PPO iteration. Returns {"timesteps": env steps sampled, "stage": the scheduler's stage after its update,
+        "counts": Counts, each of METRICS, each of extra_columns}."""
+        ...
+
+    def save(self, folder: Path) -> None:
+        """Write the backend's state (weights, optimizer, RNG) into `folder` (a checkpoint's algorithm/)."""
+        ...
+
+    def restore(self, folder: Path) -> None:
+        """Load what `save` wrote."""
+        ...
+
+    def scheduler_state(self) -> dict[str, Any]:
+        """The curriculum scheduler's state_dict (saved beside every checkpoint)."""
+        ...
+
+    def close(self) -> None:
+        """Release processes and devices (Ray, env runners)."""
+        ...
+
+
+def backend_class(name: str) -> Callable[..., Backend]:
+    """The Backend class of cfg.backend (its module imported now)."""
+    if name not in BACKEND_MODULES:
+        raise ValueError(f"unknown backend {name!r}; choose one of {', '.join(BACKEND_MODULES)}")
+    return importlib.import_module(BACKEND_MODULES[name]).Backend
+
+
+# ----------------------------------------------------------------------------- progress rows
+
+
+def curriculum_info(name: str) -> tuple[list[str], list[str]]:
+    """(stage names, families in curriculum order) of a curriculum."""
+    from curricula.schedulers import load_curriculum
+
+    scheduler = load_curriculum(name)
+    stages = [stage.name for stage in getattr(scheduler, "stages", [])] or ["all"]
+    families: list[str] = []
+    for entry in scheduler.entries():
+        if entry.family not in families:
+            families.append(entry.family)
+    return stages, families
+
+
+def progress_columns(families: list[str], extra: tuple[str, ...] = ()) -> list[str]:
+    return [
+        *COMMON_COLUMNS,
+        *extra,
+        *[f"success/{f}" for f in families],
+        *[f"episodes/{f}" for f in families],
+    ]
+
+
+def progress_row(
+    result: dict[str, Any],
+    *,
+    iteration: int,
+    timesteps: int,
+    wall_s: float,
+    iteration_s: float,
+    stage_names: list[str],
+    families: list[str],
+    extra: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """One CSV row from a backend's iterate() result and the loop's counters."""
+    stage = int(result.get("stage", 0))
+    sampled = int(result.get("timesteps", 0))
+    row: dict[str, Any] = {
+        "iteration": iteration,
+        "timesteps": timesteps,
+        "wall_s": wall_s,
+        "stage": stage,
+        "stage_name": stage_names[stage] if stage < len(stage_names) else str(stage),
+        "steps_per_s": sampled / iteration_s if iteration_s > 0 else None,
+    }
+    for key in (*METRICS, *extra):
+        value = result.get(key)
+        row[key] = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+    per_family: dict[str, list[int]] = {}
+    for (_, family), (episodes, successes) in (result.get("counts") or {}).items():
+        total = per_family.setdefault(family, [0, 0])
+        total[0] += int(episodes)
+        total[1] += int(successes)
+    episodes_all = sum(v[0] for v in per_family.values())
+    row["episodes"] = episodes_all
+    row["success"] = sum(v[1] for v in per_family.values()) / episodes_all if episodes_all else None
+    for family in families:
+        episodes, successes = per_family.get(family, (0, 0))
+        row[f"episodes/{family}"] = episodes
+        row[f"success/{family}"] = successes / episodes if episodes else None
+    return row
+
+
+def progress_line(row: dict[str, Any], n_stages: int) -> str:
+    families = [k.split("/", 1)[1] for k, v in row.items() if k.startswith("success/") and v is not None]
+    per_family = " ".join(f"{f}={row['success/' + f]:.2f}" for f in families)
+    success = "-" if row["success"] is None else f"{row['success']:.2f}"
+    ret = "-" if row["mean_return"] is None else f"{row['mean_return']:.3f}"
+    sps = "-" if row["steps_per_s"] is None else f"{row['steps_per_s']:.0f}"
+    return (
+        f"iter {row['iteration']:4d} | {row['timesteps']:>9,} steps | {row['wall_s']:6.0f}s | stage {row['stage']}/{n_stages - 1} "
+        f"{row['stage_name']} | success {success} ({per_family}) | return {ret} | {sps} steps/s"
+    )
+
+
+class TensorBoard:
+    """Scalars under stable tags (charts/, losses/, curriculum/); silently off when tensorboard is not installed."""
+
+    TAGS = {
+        "success": "charts/success",
+        "mean_return": "charts/mean_return",
+        "mean_length": "charts/mean_length",
+        "steps_per_s": "charts/steps_per_s",
+        "stream_over_window": "charts/stream_over_window",
+        "stage": "curriculum/stage",
+        "kl": "losses/kl",
+        "entropy": "losses/entropy",
+        "vf_explained_var": "losses/explained_variance",
+        "clip_fraction": "losses/clip_fraction",
+        "policy_loss": "losses/policy_loss",
+        "vf_loss": "losses/value_loss",
+    }
+
+    def __init__(self, folder: Path):
+        self.writer: Any = None
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+        except ImportError:
+            return
+        self.writer = SummaryWriter(str(folder))
+
+    def write(self, row: dict[str, Any]) -> None:
+        if self.writer is None:
+            return
+        step = int(row["timesteps"])
+        for key, tag in self.TAGS.items():
+            value = row.get(key)
+            if isinstance(value, (int, float)) and math.isfinite(value):
+                self.writer.add_scalar(tag, value, step)
+        for key, value in row.items():
+            if key.startswith("success/") and value is not None:
+                self.writer.add_scalar(f"curriculum/{key}", value, step)
+        self.writer.flush()
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+class StopOnSignal:
+    """SIGINT/SIGTERM end training after the current iteration (then a final checkpoint), instead of killing it mid-write.
+
+    Ray's own calls can swallow a KeyboardInterrupt raised inside them, so
+    the handler only sets a flag that the loop reads between iterations.
+    """
+
+    def __init__(self):
+        import signal
+        import threading
+
+        self.received: str | None = None
+        self._previous: dict[int, Any] = {}
+        if threading.current_thread() is threading.main_thread():
+            for number in (signal.SIGINT, signal.SIGTERM):
+                self._previous[number] = signal.signal(number, self._handle)
+
+    def _handle(self, number, frame) -> None:
+        import signal
+
+        self.received = signal.Signals(number).name
+
+    def restore(self) -> None:
+        import signal
+
+        for number, handler in self._previous.items():
+            signal.signal(number, handler)
+
+
+# ----------------------------------------------------------------------------- the loop
+
+
+def train(
+    cfg: TrainConfig,
+    run_dir: Path,
+    *,
+    resume: bool = False,
+    log: Callable[[str], None] = print,
+    should_stop: Callable[[dict], bool] | None = None,
+) -> dict[str, Any]:
+    """Train cfg with cfg.backend until its budget (totals of the run, resumes included); returns the last progress row.
+
+    `resume=True` continues from the run's latest checkpoint (weights,
+    optimizer, curriculum scheduler, counters). `should_stop(row)` may end
+    training early after any iteration. Wall time counts each session's
+    start-up (backend construction) too: the figure is the whole run's.
+    """
+    started = time.perf_counter()
+    cfg.validate()
+    run_dir = Path(run_dir).resolve()  # RLlib and orbax take paths as URIs: a relative one has no scheme
+    stage_names, families = curriculum_info(cfg.curriculum)
+    scheduler_state: dict[str, Any] | None = None
+    progress_state: dict[str, Any] = {"iteration": 0, "timesteps": 0, "wall_s": 0.0, "programs": 0}
+    checkpoint = rd.latest_checkpoint(run_dir) if resume else None
+    if checkpoint is not None:
+        scheduler_state = json.loads((checkpoint / rd.SCHEDULER).read_text())
+        progress_state.update(json.loads((checkpoint / rd.PROGRESS_STATE).read_text()))
+
+    backend = backend_class(cfg.backend)(cfg, run_dir, scheduler_state, log)
+    try:
+        if checkpoint is not None:
+            backend.restore(checkpoint / rd.ALGORITHM)
+            log(
+                f"resumed {run_dir} from {checkpoint.name}: iteration {progress_state['iteration']}, "
+                f"{progress_state['timesteps']:,} steps, stage {(scheduler_state or {}).get('stage', 0)}"
+            )
+        run_dir.mkdir(parents=True, exist_ok=True)
+        rd.write_json(run_dir / rd.CONFIG, cfg.to_dict())
+        extra = tuple(getattr(backend, "extra_columns", ()))
+        columns = progress_columns(families, extra)
+        rows = [r for r in rd.read_progress(run_dir) if int(r["iteration"]) <= progress_state["iteration"]]
+        if checkpoint is not None and not progress_state["programs"]:
+            # Checkpoints from before the programs budget: count the finished episodes of the kept rows.
+            progress_state["programs"] = sum(int(r.get("episodes") or 0) for r in rows)
+        rows = _run(cfg, run_dir, backend, rows, columns, extra, progress_state, stage_names, families, started, log, should_stop)
+    finally:
+        backend.close()
+    finish(run_dir, cfg, rows, families, stage_names, log)
+    return rows[-1] if rows else {}
+
+
+def _run(
+    cfg: TrainConfig,
+    run_dir: Path,
+    backend: Backend,
+    rows: list[dict[str, Any]],
+    columns: list[str],
+    extra: tuple[str, ...],
+    state: dict[str, Any],
+    stage_names: list[str],
+    families: list[str],
+    started: float,
+    log: Callable[[str], None],
+    should_stop: Callable[[dict], bool] | None,
+) -> list[dict[str, Any]]:
+    """The iterations of one session (between start-up and finish); returns every row of the run."""
+    iteration, timesteps, programs = int(state["iteration"]), int(state["timesteps"]), int(state["programs"])
+    wall_s = float(state["wall_s"]) + (time.perf_counter() - started)  # this session's start-up counts
+
+    def save() -> None:
+        counters = {"iteration": iteration, "timesteps": timesteps, "wall_s": wall_s, "programs": programs}
+        rd.save_checkpoint(run_dir, iteration, backend.save, backend.scheduler_state(), counters, cfg.keep_checkpoints)
+
+    def done() -> bool:
+        return (
+            (cfg.budget_s is not None and wall_s >= cfg.budget_s)
+            or (cfg.timesteps is not None and timesteps >= cfg.timesteps)
+            or (cfg.programs is not None and programs >= cfg.programs)
+        )
+
+    board = TensorBoard(run_dir / "tensorboard")
+    last_saved = iteration
+    stop_signal = StopOnSignal()
+    try:
+        while not done() and not stop_signal.received:
+            tick = time.perf_counter()
+            try:
+                result = backend.iterate()
+            except KeyboardInterrupt:
+                stop_signal.received = "SIGINT"
+                break
+            elapsed = time.perf_counter() - tick
+            iteration += 1
+            wall_s += elapsed
+            timesteps += int(result.get("timesteps", 0))
+            row = progress_row(
+                result,
+                iteration=iteration,
+                timesteps=timesteps,
+                wall_s=wall_s,
+                iteration_s=elapsed,
+                stage_names=stage_names,
+                families=families,
+                extra=extra,
+            )
+            programs += int(row["episodes"])
+            rows.append(row)
+            rd.write_progress(run_dir, rows, columns)
+            board.write(row)
+            log(progress_line(row, len(stage_names)))
+            if iteration - last_saved >= cfg.checkpoint_every:
+                save()
+                last_saved = iteration
+            if should_stop is not None and should_stop(row):
+                break
+        if stop_signal.received:
+            log(f"{stop_signal.received}: stopping after iteration {iteration}, writing a final checkpoint")
+        if iteration != last_saved or rd.latest_checkpoint(run_dir) is None:
+            save()
+    finally:
+        stop_signal.restore()
+        board.close()
+    return rows
+
+
+def finish(
+    run_dir: Path,
+    cfg: TrainConfig,
+    rows: list[dict],
+    families: list[str],
+    stage_names: list[str],
+    log: Callable[[str], None],
+) -> None:
+    """Write learning_curve.png and summary.md, and print the summary."""
+    title = f"{cfg.model.name} ({cfg.backend}) on {cfg.curriculum} (seed {cfg.seed})"
+    plot = rd.plot_learning_curve(run_dir, rows, families, title)
+    table = rd.summary_table(rows, families, stage_names, cfg.to_dict())
+    rd.write_atomic(run_dir / rd.SUMMARY, table)
+    log(table)
+    if plot is not None:
+        log(f"learning curve: {plot}")

@@ -1,0 +1,253 @@
+"""Any training checkpoint (RLlib or JAX backend) as a greedy `reasonenv.policy.Policy`, for evaluate and bench.
+
+    policy = load_policy("runs/bf-basics__small-context__s0__...")   # the run's latest checkpoint
+    policy = load_policy("runs/.../checkpoints/iter_000020")         # or one checkpoint
+    action = policy.act(observation)                                   # argmax over allowed actions
+
+RLlib checkpoints: only the module is loaded (`RLModule.from_checkpoint` of
+`algorithm/learner_group/learner/rl_module/default_policy`), no Ray cluster
+and no env runner, so evaluation starts in about a second. JAX checkpoints
+(`algorithm/jax_policy.json` beside the orbax `algorithm/state`): the Flax
+model is rebuilt from jax_policy.json and only the weights are restored.
+
+Both policies fit each observation to the shapes they were trained with
+(task tokens padded or cut, action slots padded with masked `pad` slots), so
+a policy trained with `action_slots` or `task_length` acts in the plain envs.
+torch / ray / jax are imported only when a checkpoint of that kind loads.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from agents import run_dir as rd
+
+MODULE_PATH = ("learner_group", "learner", "rl_module", "default_policy")
+"""Where an RLlib algorithm checkpoint keeps the RL module."""
+POLICY_FILE = "jax_policy.json"
+"""What the JAX backend writes beside its weights: how to rebuild the model."""
+STATE_DIR = "state"
+"""The JAX backend's orbax PyTree folder inside algorithm/."""
+BATCH_SIZES = (8, 64)
+"""The JAX policy pads act_batch to one of these (past the last, to a multiple of it): evaluation's lockstep batches
+shrink as episodes end, and every new batch size would compile the model again (seconds each)."""
+FIT_KEYS = ("task", "program", "action_effects", "action_mask")
+
+
+def padded_size(rows: int) -> int:
+    for size in BATCH_SIZES:
+        if rows <= size:
+            return size
+    return -(-rows // BATCH_SIZES[-1]) * BATCH_SIZES[-1]
+
+
+def is_jax_checkpoint(checkpoint: str | Path) -> bool:
+    """True when `checkpoint` (a checkpoints/iter_N directory) was written by the JAX backend."""
+    return (Path(checkpoint) / rd.ALGORITHM / POLICY_FILE).is_file()
+
+
+def rllib_module_dir(checkpoint: str | Path) -> Path:
+    """The RL module folder of an RLlib checkpoint; ValueError naming it when there is none."""
+    module_dir = Path(checkpoint) / rd.ALGORITHM
+    for part in MODULE_PATH:
+        module_dir = module_dir / part
+    if not module_dir.is_dir():
+        raise ValueError(f"checkpoint {str(checkpoint)!r} holds no RL module at {str(module_dir)!r}")
+    return module_dir
+
+
+def _run_config(checkpoint: Path) -> dict[str, Any] | None:
+    path = rd.run_dir_of(checkpoint) / rd.CONFIG
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def fit(array, size: int, name: str, checkpoint: Path) -> np.ndarray:
+    """Pad with 0 (PAD / no token / pad effect / masked) or cut to the trained size; ValueError if cutting drops use."""
+    array = np.asarray(array, np.int32).reshape(-1)
+    if array.shape[0] >= size:
+        if name in ("action_effects", "action_mask", "program") and array[size:].any():
+            raise ValueError(
+                f"observation {name!r} has {array.shape[0]} entries in use; this policy ({checkpoint}) was trained "
+                f"with {size}"
+            )
+        return array[:size]  # a longer task is cut: the model sees its first `size` tokens
+    return np.concatenate([array, np.zeros(size - array.shape[0], np.int32)])
+
+
+class _Greedy:
+    """What both policies share: `act`, the env options of the run, fitting observations to trained shapes."""
+
+    checkpoint: Path
+    config: dict[str, Any]
+    sizes: dict[str, int]
+
+    @property
+    def env_options(self) -> dict[str, Any]:
+        """Token env arguments the policy was trained with (what `reasonenv evaluate` passes to its envs)."""
+        options = {}
+        if self.config.get("max_program_length") is not None:
+            options["max_program_length"] = int(self.config["max_program_length"])
+        return options
+
+    def act(self, observation: dict[str, np.ndarray]) -> int:
+        return int(self.act_batch([observation])[0])
+
+    def act_batch(self, observations: list[dict[str, np.ndarray]]) -> np.ndarray:
+        raise NotImplementedError
+
+    def _stack(self, observations: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+        batch = {}
+        for key, size in self.sizes.items():
+            if key not in observations[0]:
+                raise ValueError(
+                    f"observation has no {key!r}; this policy ({self.checkpoint}) was trained on observations with "
+                    f"keys {list(self.sizes)}"
+                )
+            batch[key] = np.stack([fit(o[key], size, key, self.checkpoint) for o in observations])
+        batch["action_mask"] = batch["action_mask"].astype(np.int8)
+        return batch
+
+
+class GreedyModulePolicy(_Greedy):
+    """An RLlib RL module's argmax over the actions `observation["action_mask"]` allows."""
+
+    def __init__(self, module: Any, checkpoint: Path, config: dict[str, Any] | None = None):
+        import torch
+
+        self.module = module
+        self.module.eval()
+        self.checkpoint = Path(checkpoint)
+        self.config = config or {}
+        spaces = module.observation_space.spaces
+        self.sizes = {key: int(np.prod(spaces[key].shape)) for key in spaces}
+        self._torch = torch
+
+    def act_batch(self, observations: list[dict[str, np.ndarray]]) -> np.ndarray:
+        """Greedy actions of several observations in one forward pass."""
+        from ray.rllib.core.columns import Columns
+
+        torch = self._torch
+        batch = {key: torch.as_tensor(value) for key, value in self._stack(observations).items()}
+        with torch.no_grad():
+            logits = self.module.forward_inference({Columns.OBS: batch})[Columns.ACTION_DIST_INPUTS]
+        mask = batch["action_mask"].bool()
+        logits = logits.masked_fill(~mask, float("-inf"))  # argmax only over allowed actions, whatever the module did
+        return logits.argmax(-1).numpy()
+
+
+class JaxGreedyPolicy(_Greedy):
+    """The Flax model's argmax over allowed actions; `act_batch` pads batches to few sizes (few compiles)."""
+
+    def __init__(self, model, params, checkpoint: Path, meta: dict, config: dict | None = None):
+        import jax
+
+        self.model, self.params, self.checkpoint, self.meta = model, params, Path(checkpoint), meta
+        self.config = config or {}
+        self.task_length = int(meta["task_length"])
+        self.program_length = int(meta["program_length"])
+        self.num_actions = int(meta["num_actions"])
+        self.sizes = {
+            "task": self.task_length,
+            "program": self.program_length,
+            "action_effects": self.num_actions,
+            "action_mask": self.num_actions,
+        }
+        self._logits = jax.jit(lambda p, obs: model.apply(p, obs)[0])
+
+    @property
+    def env_options(self) -> dict[str, Any]:
+        return {"max_program_length": self.program_length}
+
+    def act_batch(self, observations: list[dict[str, np.ndarray]]) -> np.ndarray:
+        rows = len(observations)
+        batch = self._stack(observations)
+        size = padded_size(rows)
+        padded = {
+            key: np.concatenate([value, np.zeros((size - rows,) + value.shape[1:], value.dtype)])
+            for key, value in batch.items()
+        }
+        logits = np.asarray(self._logits(self.params, padded))[:rows]  # padding rows (empty streams) are dropped
+        logits = np.where(batch["action_mask"].astype(bool), logits, -np.inf)  # only allowed actions
+        return logits.argmax(-1)
+
+
+def load_jax_params(checkpoint: str | Path) -> tuple[Any, Any, dict[str, Any]]:
+    """(Flax model, its weights, jax_policy.json) of a JAX backend checkpoint; ValueError naming it otherwise."""
+    import warnings
+
+    import jax
+    import orbax.checkpoint as ocp
+
+    from agents.backends.jax import flax_model
+
+    checkpoint = Path(checkpoint)
+    meta_path = checkpoint / rd.ALGORITHM / POLICY_FILE
+    if not meta_path.is_file():
+        raise ValueError(f"{str(checkpoint)!r} is not a JAX backend checkpoint (no {rd.ALGORITHM}/{POLICY_FILE})")
+    meta = json.loads(meta_path.read_text())
+    model = flax_model(
+        meta["model"],
+        meta["settings"],
+        meta["task_length"],
+        meta["program_length"],
+        meta["num_actions"],
+        actions=meta.get("actions"),
+    )
+    obs = {
+        "task": np.zeros((1, meta["task_length"]), np.int32),
+        "program": np.zeros((1, meta["program_length"]), np.int32),
+        "action_effects": np.zeros((1, meta["num_actions"]), np.int32),
+        "action_mask": np.ones((1, meta["num_actions"]), np.int8),
+    }
+    template = jax.eval_shape(model.init, jax.random.PRNGKey(0), obs)  # shapes and dtypes only: nothing runs
+    with warnings.catch_warnings():  # orbax warns that it reads the sharding from file: one CPU/GPU device either way
+        warnings.simplefilter("ignore", UserWarning)
+        restored = ocp.PyTreeCheckpointer().restore((checkpoint / rd.ALGORITHM / STATE_DIR).resolve())
+    params = jax.tree_util.tree_map(
+        lambda like, value: np.asarray(value, like.dtype).reshape(like.shape),
+        template,
+        _as_like(restored["params"], template),
+    )
+    return model, params, meta
+
+
+def load_jax_policy(checkpoint: str | Path) -> JaxGreedyPolicy:
+    """The greedy policy of a JAX checkpoint directory (checkpoints/iter_N); ValueError naming it otherwise."""
+    model, params, meta = load_jax_params(checkpoint)
+    return JaxGreedyPolicy(model, params, Path(checkpoint), meta, _run_config(Path(checkpoint)))
+
+
+def load_rllib_policy(checkpoint: str | Path) -> GreedyModulePolicy:
+    """The greedy policy of an RLlib checkpoint directory; ValueError naming it when it holds no RL module."""
+    from ray.rllib.core.rl_module.rl_module import RLModule
+
+    module = RLModule.from_checkpoint(str(rllib_module_dir(checkpoint).resolve()))
+    return GreedyModulePolicy(module, Path(checkpoint), _run_config(Path(checkpoint)))
+
+
+def load_policy(path: str | Path) -> GreedyModulePolicy | JaxGreedyPolicy:
+    """The greedy policy of a run directory (its latest checkpoint) or of a checkpoint directory, either backend.
+
+    Raises ValueError naming the path when it is neither (or has no checkpoint yet).
+    """
+    checkpoint = rd.resolve_checkpoint(path)
+    if is_jax_checkpoint(checkpoint):
+        return load_jax_policy(checkpoint)
+    return load_rllib_policy(checkpoint)
+
+
+def _as_like(tree, template):
+    """Orbax restores without a target as nested dicts; give them the template's container types."""
+    import jax
+
+    leaves = jax.tree_util.tree_leaves(tree)
+    structure = jax.tree_util.tree_structure(template)
+    if len(leaves) != structure.num_leaves:
+        raise ValueError(f"checkpoint weights hold {len(leaves)} arrays, the model {structure.num_leaves}")
+    flat_template = jax.tree_util.tree_flatten_with_path(template)[0]
+    lookup = {jax.tree_util.keystr(path): value for path, value in jax.tree_util.tree_flatten_with_path(tree)[0]}
+    return jax.tree_util.tree_unflatten(structure, [lookup[jax.tree_util.keystr(path)] for path, _ in flat_template])
