@@ -317,7 +317,20 @@ def train(
         if checkpoint is not None and not progress_state["programs"]:
             # Checkpoints from before the programs budget: count the finished episodes of the kept rows.
             progress_state["programs"] = sum(int(r.get("episodes") or 0) for r in rows)
-        rows = _run(cfg, run_dir, backend, rows, columns, extra, progress_state, stage_names, families, started, log, should_stop)
+        rows = _run(
+            cfg,
+            run_dir,
+            backend,
+            rows,
+            columns,
+            extra,
+            progress_state,
+            stage_names,
+            families,
+            started,
+            log,
+            should_stop,
+        )
     finally:
         backend.close()
     finish(run_dir, cfg, rows, families, stage_names, log)

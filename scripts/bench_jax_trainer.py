@@ -5,8 +5,8 @@
     .venv/bin/python scripts/bench_jax_trainer.py --warm-cache           # keep the JAX compile cache between runs
 
 Each trainer runs as `reasonenv train --backend jax|rllib` in its own
-process, on `--curriculum` (bf-basics) with the agents.train_config
-defaults (model small-context, dim 64, W 16, top-k 8; agents.train_config
+process, on `--curriculum` (bf-basics) with the agents.config
+defaults (model small-context, dim 64, W 16, top-k 8; agents.config
 PPOSettings: batch 2048, minibatch 512, 2 epochs, lr 3e-4, gamma 1, lambda
 0.95, clip 0.2, entropy 0.1, grad clip 0.5, no KL term in either:
 use_kl_loss=False; the same training reward), RLlib with
@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+"""The repository root: the working folder of the two `reasonenv train` processes."""
 
 
 def load() -> str:
@@ -69,6 +69,8 @@ def run_trainer(backend: str, timesteps: int, args, out: Path, env: dict) -> dic
     ]
     if backend == "rllib":
         command += ["--num-env-runners", "0"]
+    if args.model == "full-context":
+        command += ["--actions", "index"]  # the one head agents.models / agents.flax_models give it
     started = time.perf_counter()
     done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - started
@@ -131,7 +133,7 @@ def main() -> int:
     if args.rllib_timesteps:
         results.append(run_trainer("rllib", args.rllib_timesteps, args, out, env))
         print(f"load average after RLlib: {load()}", flush=True)
-    print(f"\n{args.model} on {args.curriculum}, PPO defaults of agents.train_config (batch 2048, no KL term)")
+    print(f"\n{args.model} on {args.curriculum}, PPO defaults of agents.config (batch 2048, no KL term)")
     print("| trainer | env steps | wall s | whole-run steps/s | steady steps/s | first iteration s | sampling share |")
     print("|---|---|---|---|---|---|---|")
     for r in results:

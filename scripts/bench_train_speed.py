@@ -4,7 +4,7 @@
     .venv/bin/python scripts/bench_train_speed.py --models small-context --iterations 10
 
 For each model: one local Ray (2 CPUs), the PPO config of
-`scripts/train_bf_basics.py` (agents.train_config defaults) on bf-basics,
+`scripts/train_bf_basics.py` (agents.config defaults, through agents.backends.rllib.Backend) on bf-basics,
 one warm-up iteration, then `--iterations` timed ones. Prints env steps/s
 (sampled and trained: iteration wall time), the split between sampling
 and learning (RLlib's env_runner_sampling / learner_update timers), and the
@@ -24,40 +24,36 @@ import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
 MODELS = ("small-context", "full-context", "small-window", "gru")
 
 
 def measure(model: str, iterations: int, stage: int, threads: int) -> dict:
     """Time `iterations` PPO iterations of `model` in this process (after one warm-up)."""
-    import ray
-    import torch
-
-    from agents.rllib_trainer import build_algo_config, init_ray
-    from agents.train_config import TrainConfig
+    from agents.backends.rllib import Backend
+    from agents.config import ModelSettings, RLlibSettings, TrainConfig
     from curricula.schedulers import load_curriculum
 
-    cfg = TrainConfig(model=model, num_cpus=2, torch_threads=threads).validate()
-    torch.set_num_threads(cfg.torch_threads)
+    actions = "index" if model == "full-context" else ModelSettings.actions  # agents.models' one head for it
+    cfg = TrainConfig(
+        model=ModelSettings(name=model, actions=actions), rllib=RLlibSettings(num_cpus=2, torch_threads=threads)
+    ).validate()
     scheduler = load_curriculum(cfg.curriculum)
     state = scheduler.state_dict()
     state["stage"] = stage
-    init_ray(cfg, lambda line: None)
-    algo = build_algo_config(cfg, state).build_algo()
-    algo.train()  # warm-up: first forward passes, connector setup
-    steps = 0
-    sample_s = learn_s = 0.0
-    started = time.perf_counter()
-    for _ in range(iterations):
-        result = algo.train()
-        steps += int(result["env_runners"]["num_env_steps_sampled"])
-        timers = result.get("timers", {})
-        sample_s += float(timers.get("env_runner_sampling_timer", 0.0))
-        learn_s += float(timers.get("learner_update_timer", 0.0))
-    wall = time.perf_counter() - started
-    algo.stop()
-    ray.shutdown()
+    backend = Backend(cfg, Path("unused"), state, lambda line: None)  # nothing is written: no save() is called
+    try:
+        backend.iterate()  # warm-up: first forward passes, connector setup
+        steps = 0
+        sample_s = learn_s = 0.0
+        started = time.perf_counter()
+        for _ in range(iterations):
+            result = backend.iterate()
+            steps += int(result["timesteps"])
+            sample_s += float(result["sample_s"] or 0.0)
+            learn_s += float(result["learn_s"] or 0.0)
+        wall = time.perf_counter() - started
+    finally:
+        backend.close()
     return {
         "model": model,
         "iterations": iterations,
@@ -71,7 +67,7 @@ def measure(model: str, iterations: int, stage: int, threads: int) -> dict:
         "batch": cfg.ppo.train_batch_size,
         "epochs": cfg.ppo.num_epochs,
         "minibatch": cfg.ppo.minibatch_size,
-        "envs": cfg.num_envs_per_env_runner,
+        "envs": cfg.rllib.num_envs_per_env_runner,
         "stage": stage,
         "threads": threads,
     }

@@ -11,7 +11,7 @@ path, with --lanes interpreter lanes), then the JAX trainer on bf-basics
 for --trainer-seconds at each --num-envs: the learning runs' PPO settings
 at 64 envs (batch 2048), and at more envs a batch of 32 steps per env
 with minibatches of a quarter of it (an accelerator's batch; other PPO
-settings as agents.train_config). It writes device.json (the figures),
+settings as agents.config). It writes device.json (the figures),
 verifier.json and trainer_<envs>.csv under --out and prints a table.
 """
 
@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+"""The repository root (where scripts/bench_jax_verifier.py lives)."""
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -56,17 +56,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def trainer_run(num_envs: int, seconds: float, quick: bool, out: Path) -> dict:
     """Train bf-basics for `seconds` with `num_envs` envs; whole-run and steady env steps/s from its progress CSV."""
     from agents import run_dir as rd
-    from agents.jax_trainer import JaxSettings, train
-    from agents.train_config import TrainConfig
+    from agents.config import TrainConfig
+    from agents.loop import train
 
     batch = max(2048, 32 * num_envs) if not quick else 4 * num_envs
     ppo = {"train_batch_size": batch, "minibatch_size": 512 if batch == 2048 else batch // 4}
     cfg = TrainConfig.from_dict(
-        {"curriculum": "bf-basics", "backend": "jax", "budget_s": seconds, "ppo": ppo, "checkpoint_every": 10**6}
+        {
+            "curriculum": "bf-basics",
+            "backend": "jax",
+            "budget_s": seconds,
+            "ppo": ppo,
+            "checkpoint_every": 10**6,
+            "jax": {"num_envs": num_envs},
+        }
     )
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
-        train(cfg, Path(folder) / "run", settings=JaxSettings(num_envs=num_envs), log=lambda line: None)
+        train(cfg, Path(folder) / "run", log=lambda line: None)
         wall = time.perf_counter() - started
         rows = rd.read_progress(Path(folder) / "run")
         (out / f"trainer_{num_envs}.csv").write_text((Path(folder) / "run" / rd.PROGRESS).read_text())

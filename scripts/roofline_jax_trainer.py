@@ -17,12 +17,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
-
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -65,18 +61,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     import jax
 
-    from agents.flax_models import MODEL_DEFAULTS, build_model
-    from agents.jax_trainer import JaxSettings, Pool
-    from agents.train_config import TrainConfig
+    from agents.backends.jax import Pool, flax_model
+    from agents.config import ModelSettings, TrainConfig
     from curricula.schedulers import load_curriculum
     from reasonenv.envs.jax_token_env import JaxTokenEnv
 
-    cfg = TrainConfig(curriculum=args.curriculum, backend="jax", model=args.model, timesteps=1)
-    ppo, settings = cfg.ppo, JaxSettings()
-    pool = Pool(cfg, settings, load_curriculum(cfg.curriculum), 0)
+    actions = "index" if args.model == "full-context" else ModelSettings.actions  # its one Flax head
+    cfg = TrainConfig(
+        curriculum=args.curriculum, backend="jax", model=ModelSettings(name=args.model, actions=actions), timesteps=1
+    )
+    ppo = cfg.ppo
+    pool = Pool(cfg, load_curriculum(cfg.curriculum), 0)
     env = JaxTokenEnv(pool.params)
-    model = build_model(
-        cfg.model, cfg.model_config, pool.info.task_length, cfg.max_program_length, pool.info.num_actions
+    model = flax_model(
+        cfg.model.name, cfg.model.sizes(), pool.info.task_length, cfg.max_program_length, pool.info.num_actions
     )
     key = jax.random.PRNGKey(0)
     obs, _ = jax.jit(jax.vmap(env.reset, (0, None)))(jax.random.split(key, ppo.minibatch_size), pool.params)
@@ -90,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     gradient = flops(jax.jit(jax.grad(loss)).lower(params, obs).compile()) / ppo.minibatch_size
     # Per env step: one forward pass to act, then num_epochs gradient passes over it in minibatches.
     per_step = forward + ppo.num_epochs * gradient
-    sizes = {**MODEL_DEFAULTS, **cfg.model_config}
+    sizes = cfg.model.sizes()
     rows, dim = ppo.minibatch_size * int(sizes["window"]), int(sizes["dim"])
     rates = {
         "matmul 2048x2048x2048": matmul_rate(2048, 2048, 2048, 5),

@@ -20,9 +20,6 @@ import json
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
 
 def find_runs(paths: list[str]) -> list[Path]:
     """Run directories named by `paths`, or found one level below them (a run holds config.json)."""
@@ -39,17 +36,19 @@ def find_runs(paths: list[str]) -> list[Path]:
 
 
 def read_run(run: Path) -> dict:
-    config = json.loads((run / "config.json").read_text())
+    from agents.config import TrainConfig
+
+    config = TrainConfig.load(run / "config.json")  # the nested form, or the old flat one of earlier runs
     heldout = json.loads((run / "heldout.json").read_text()) if (run / "heldout.json").is_file() else None
     # The floor the evaluated training used (a later --resume may have changed the run's config.json).
     if heldout is not None:
         floor = heldout.get("args", {}).get("exploration_floor", 0.0)  # absent: the script had no floor (0)
     else:
-        floor = config.get("exploration_floor", 0.0)
-    model = config["model"] + (" (jax)" if config.get("backend") == "jax" else "")
+        floor = config.exploration_floor
+    model = config.model.name + (" (jax)" if config.backend == "jax" else "")
     if floor:
         model += f" (floor {floor:g})"
-    row = {"run": run, "model": model, "seed": config["seed"], "heldout": heldout, "curve": []}
+    row = {"run": run, "model": model, "seed": config.seed, "heldout": heldout, "curve": []}
     if (run / "progress.csv").is_file():
         with (run / "progress.csv").open() as handle:
             row["curve"] = [

@@ -6,7 +6,7 @@
 
 The budget is wall time from this command's start to the end of its final
 evaluation, Ray start-up included: training stops when what is left of it
-is the evaluation reserve. The config is fixed (agents.train_config
+is the evaluation reserve. The config is fixed (agents.config
 defaults: PPO with gamma 1, pqt-shaped reward, 2 CPU cores, no remote env
 runners) so runs differ only in model and seed. The evaluation runs the
 greedy policy on `--instances` held-out instances (`curricula.heldout`,
@@ -27,8 +27,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 START = time.time()
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
 
 
 @dataclass
@@ -52,7 +50,7 @@ class Args:
     eval_reserve_s: float = 120.0
     """Seconds of the budget kept for the final evaluation."""
     exploration_floor: float = 0.0
-    """Share of sampling spread uniformly over allowed actions (RLlib backend; 0: the default config)."""
+    """Share of sampling spread uniformly over allowed actions (both backends; 0: the default config)."""
     stop_at_stage: int | None = None
     """End training early once the curriculum reaches this stage (None: use the whole budget)."""
 
@@ -104,18 +102,21 @@ def stage_rows(evaluation, curriculum: str, stages: int) -> list[dict]:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from agents.checkpoint import load_policy
-    from agents.train_config import TrainConfig, parse_budget
+    from agents.config import ModelSettings, RLlibSettings, TrainConfig, parse_budget
+    from agents.loop import train
+    from agents.policies import load_policy
     from reasonenv.evaluation import evaluate
 
     budget_s = parse_budget(args.budget)
     try:
+        # full-context reads program tokens by action index (the only head agents.models gives it).
+        actions = "index" if args.model == "full-context" else ModelSettings.actions
         cfg = TrainConfig(
             curriculum="bf-basics",
-            model=args.model,
+            model=ModelSettings(name=args.model, actions=actions),
             seed=args.seed,
             budget_s=budget_s,
-            num_cpus=2,
+            rllib=RLlibSettings(num_cpus=2),
             checkpoint_every=10,
             backend=args.backend,
             exploration_floor=args.exploration_floor,
@@ -123,10 +124,6 @@ def main(argv=None) -> int:
     except ValueError as error:
         print(f"train_bf_basics: {error}", file=sys.stderr)
         return 2
-    if cfg.backend == "jax":
-        from agents.jax_trainer import train
-    else:
-        from agents.rllib_trainer import train
     prefix = ("jax-" if cfg.backend == "jax" else "") + (
         f"floor{cfg.exploration_floor:g}-" if cfg.exploration_floor else ""
     )

@@ -83,7 +83,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="share of sampling spread uniformly over allowed actions, in [0, 1) (default 0); may change on --resume",
     )
-    parser.add_argument("--task-length", type=int, help="pad the task tokens to this many (default: fit the curriculum)")
+    parser.add_argument(
+        "--task-length", type=int, help="pad the task tokens to this many (default: fit the curriculum)"
+    )
     parser.add_argument(
         "--action-slots", type=int, help="pad the action slots to this many, so one net serves several languages"
     )
@@ -173,9 +175,7 @@ def build_config(args: argparse.Namespace):
             _set(cfg, dotted, getattr(args, flag))
     _set_limit(cfg, budget, args)
     cfg.validate()
-    name = (
-        args.name or f"{Path(cfg.curriculum).stem}__{cfg.model.name}__s{cfg.seed}__{time.strftime('%Y%m%d-%H%M%S')}"
-    )
+    name = args.name or f"{Path(cfg.curriculum).stem}__{cfg.model.name}__s{cfg.seed}__{time.strftime('%Y%m%d-%H%M%S')}"
     run_dir = Path(args.out) / name
     if run_dir.exists():
         raise ValueError(

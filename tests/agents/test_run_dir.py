@@ -55,7 +55,9 @@ def test_progress_round_trips_through_csv(tmp_path):
 
 
 def test_summary_names_model_and_backend_of_new_and_old_configs():
-    rows = [{"iteration": 1, "timesteps": 10, "wall_s": 2.0, "stage": 0, "success/emit-char": 0.5, "episodes/emit-char": 4}]
+    rows = [
+        {"iteration": 1, "timesteps": 10, "wall_s": 2.0, "stage": 0, "success/emit-char": 0.5, "episodes/emit-char": 4}
+    ]
     new = rd.summary_table(rows, ["emit-char"], ["emit"], TrainConfig(backend="jax").to_dict())
     assert "model=small-context backend=jax" in new and "| emit-char | 0.50 | 0.50 | 4 |" in new
     old = rd.summary_table(rows, ["emit-char"], ["emit"], {"model": "gru", "curriculum": "bf-basics", "seed": 1})

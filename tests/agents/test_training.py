@@ -27,10 +27,10 @@ REPO = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 TINY = {
     "ppo": {"train_batch_size": 128, "minibatch_size": 64, "num_epochs": 1},
-    "num_envs_per_env_runner": 4,
+    "rllib": {"num_envs_per_env_runner": 4},
     "checkpoint_every": 1,
     "max_program_length": 12,
-    "model_config": {"dim": 16, "hidden": 32, "layers": 1, "heads": 2},
+    "model": {"dim": 16, "hidden": 32, "layers": 1, "heads": 2},
 }
 # Stage 0 promotes on its first success; stage 1 never promotes: a resumed run must stay at stage 1.
 TWO_STAGES = """
@@ -118,7 +118,9 @@ def test_bad_arguments_get_one_line_and_create_nothing(tmp_path):
     out = tmp_path / "runs"
     cases = [
         (["--curriculum", "no-such-curriculum"], "unknown curriculum 'no-such-curriculum'"),
-        (["--model", "transformer-xl"], "unknown model 'transformer-xl'"),
+        (["--model", "transformer-xl"], "model.name must be one of small-context"),
+        (["--backend", "jax", "--action-slots", "16"], "the JAX backend cannot pad action slots"),
+        (["--programs", "0"], "--programs must be a positive number"),
         (["--resume", str(tmp_path / "missing")], "is not a run directory"),
         (["--budget", "0"], "must be longer than 0 seconds"),
         (["--budget", "soon"], "is not a duration"),
@@ -160,7 +162,9 @@ def test_train_writes_the_run_directory_and_load_policy_acts(tmp_path, ray_temp)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     run = tmp_path / "runs" / "run"
     config = json.loads((run / "config.json").read_text())
-    assert config["seed"] == 3 and config["ppo"]["train_batch_size"] == 128 and config["model"] == "small-context"
+    assert (
+        config["seed"] == 3 and config["ppo"]["train_batch_size"] == 128 and config["model"]["name"] == "small-context"
+    )
     rows = (run / "progress.csv").read_text().splitlines()
     header = rows[0].split(",")
     for column in (
@@ -186,7 +190,7 @@ def test_train_writes_the_run_directory_and_load_policy_acts(tmp_path, ray_temp)
     import gymnasium as gym
 
     import reasonenv  # noqa: F401
-    from agents.checkpoint import load_policy
+    from agents.policies import load_policy
     from reasonenv.policy import Policy, run_episode
 
     for path in (run, run / "checkpoints" / latest):

@@ -11,16 +11,16 @@ import pytest
 
 pytest.importorskip("torch")
 pytest.importorskip("ray")
-pytest.importorskip("agents.checkpoint")  # the trainer's loader (agents/checkpoint.py)
+pytest.importorskip("ray.rllib")
 
 from reasonenv.cli import main as cli_main  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 TRAIN = """
 import sys
-from agents.rllib_trainer import train
-from agents.train_config import PPOSettings, TrainConfig
-cfg = TrainConfig(curriculum="bf-basics", model="small-context", timesteps=64, num_envs_per_env_runner=4, num_cpus=1,
+from agents.config import PPOSettings, RLlibSettings, TrainConfig
+from agents.loop import train
+cfg = TrainConfig(curriculum="bf-basics", timesteps=64, rllib=RLlibSettings(num_envs_per_env_runner=4, num_cpus=1),
                   max_program_length=8, ppo=PPOSettings(train_batch_size=64, minibatch_size=32, num_epochs=1)).validate()
 train(cfg, sys.argv[1], log=lambda message: None)
 """

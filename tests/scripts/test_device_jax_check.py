@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,12 +12,15 @@ import pytest
 
 pytest.importorskip("flax")
 REPO = Path(__file__).resolve().parents[2]
+ENV = dict(
+    os.environ, PYTHONPATH=str(REPO)
+)  # scripts edit no sys.path: this checkout's packages, not an installed copy
 SCRIPT = REPO / "scripts" / "device_jax_check.py"
 
 
 def run(*args: str, timeout: int = 60) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, str(SCRIPT), *args], cwd=REPO, capture_output=True, text=True, timeout=timeout
+        [sys.executable, str(SCRIPT), *args], cwd=REPO, capture_output=True, text=True, timeout=timeout, env=ENV
     )
 
 

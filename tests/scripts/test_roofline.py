@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,11 +12,16 @@ import pytest
 
 pytest.importorskip("flax")
 REPO = Path(__file__).resolve().parents[2]
+ENV = dict(
+    os.environ, PYTHONPATH=str(REPO)
+)  # scripts edit no sys.path: this checkout's packages, not an installed copy
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
     script = REPO / "scripts" / "roofline_jax_trainer.py"
-    return subprocess.run([sys.executable, str(script), *args], cwd=REPO, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, str(script), *args], cwd=REPO, capture_output=True, text=True, timeout=300, env=ENV
+    )
 
 
 def test_flops_per_step_and_ceilings(tmp_path):
