@@ -224,7 +224,7 @@ class JaxSettings:
         return self
 
 
-SECTIONS: dict[str, type] = {
+SECTIONS: dict[str, Any] = {
     "reward": RewardSettings,
     "ppo": PPOSettings,
     "model": ModelSettings,
@@ -302,7 +302,7 @@ class TrainConfig:
         _int("checkpoint_every", self.checkpoint_every, 1)
         _int("keep_checkpoints", self.keep_checkpoints, 1)
         for name, kind in SECTIONS.items():
-            section = getattr(self, name)
+            section: Any = getattr(self, name)
             if not isinstance(section, kind):
                 raise ValueError(f"{name} must be a {kind.__name__}, got {type(section).__name__}")
             section.validate()

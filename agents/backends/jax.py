@@ -448,7 +448,8 @@ def init_params(runner: RolloutCarry, source: str | Path, log: Callable[[str], N
     ours = runner.train_state.params
     want = jax.tree_util.tree_map(lambda x: tuple(x.shape), ours)
     got = jax.tree_util.tree_map(lambda x: tuple(np.shape(x)), params)
-    if jax.tree_util.tree_structure(ours) != jax.tree_util.tree_structure(params) or want != got:
+    same_tree = str(jax.tree_util.tree_structure(ours)) == str(jax.tree_util.tree_structure(params))
+    if not same_tree or want != got:
         raise ValueError(
             f"init_from {str(source)!r}: its network has other shapes than this run's (model, sizes, task_length "
             "and action count must match)"

@@ -245,3 +245,34 @@ def test_the_top_layer_computing_the_last_position_only_changes_no_output(model_
     full_logits, full_values = everything.apply(params, obs)
     np.testing.assert_allclose(np.asarray(logits), np.asarray(full_logits), rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(np.asarray(values), np.asarray(full_values), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"action_slots": 16}, "action_slots=16: the JAX backend cannot pad action slots"),
+        ({"permute_actions": True}, "permute_actions: the JAX backend cannot permute action slots"),
+        ({"model": {"name": "gru"}}, "--backend jax trains models"),
+        ({"model": {"name": "full-context", "actions": "pointer"}}, "actions='index' only"),
+    ],
+)
+def test_check_config_refuses_what_it_cannot_honour_in_one_line(change, message):
+    from agents.backends.jax import check_config
+    from agents.config import TrainConfig
+
+    with pytest.raises(ValueError, match=message) as err:
+        check_config(TrainConfig.from_dict({"backend": "jax", **change}))
+    assert "\n" not in str(err.value)
+
+
+def test_init_from_an_rllib_checkpoint_is_refused(tmp_path):
+    from agents import run_dir as rd
+    from agents.backends.jax import check_config
+    from agents.config import TrainConfig
+
+    run = tmp_path / "rllib-run"
+    (run / rd.CONFIG).parent.mkdir(parents=True)
+    (run / rd.CONFIG).write_text("{}")
+    rd.save_checkpoint(run, 1, lambda path: path.mkdir(), {"stage": 0}, {"iteration": 1}, keep=1)
+    with pytest.raises(ValueError, match="is not a JAX checkpoint"):
+        check_config(TrainConfig(backend="jax", init_from=str(run)))

@@ -139,7 +139,7 @@ def test_should_stop_ends_early(fake, tmp_path):
 
 
 TRAIN = """
-import sys
+import json, sys
 from agents.config import TrainConfig
 from agents.loop import train
 cfg = TrainConfig.from_dict({
@@ -148,16 +148,17 @@ cfg = TrainConfig.from_dict({
     "ppo": {"train_batch_size": 64, "minibatch_size": 32, "num_epochs": 1},
     "rllib": {"num_envs_per_env_runner": 4, "num_cpus": 1},
     "jax": {"num_envs": 8, "pool_size": 4, "pool_refresh": 1, "verify_chunk": 32},
+    **json.loads(sys.argv[4]),
 })
-train(cfg, sys.argv[3], log=lambda line: None)
+train(cfg, sys.argv[3], log=print)
 """
 
 
-def _train(backend: str, curriculum: Path, run: Path) -> None:
+def _train(backend: str, curriculum: Path, run: Path, **overrides) -> str:
     env = dict(os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS="1", RAY_USAGE_STATS_ENABLED="0")
     env["REASONENV_JAX_CACHE"] = str(run.parent / "jax_cache")
     done = subprocess.run(
-        [sys.executable, "-c", TRAIN, str(curriculum), backend, str(run)],
+        [sys.executable, "-c", TRAIN, str(curriculum), backend, str(run), json.dumps(overrides)],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -165,9 +166,27 @@ def _train(backend: str, curriculum: Path, run: Path) -> None:
         env=env,
     )
     assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
 
 
-def test_both_backends_write_the_same_columns_and_config(tmp_path):
+def _weights(run: Path) -> list:
+    """The network weights of a run's latest checkpoint as a flat list of numpy arrays (either backend)."""
+    import numpy as np
+
+    from agents import policies
+
+    checkpoint = rd.latest_checkpoint(run)
+    if policies.is_jax_checkpoint(checkpoint):
+        import jax
+
+        return [np.asarray(x) for x in jax.tree_util.tree_leaves(policies.load_jax_params(checkpoint)[1])]
+    module = policies.load_rllib_policy(checkpoint).module
+    return [p.detach().numpy().copy() for p in module.parameters()]
+
+
+def test_both_backends_write_the_same_columns_and_config_and_start_from_init_from(tmp_path):
+    import numpy as np
+
     pytest.importorskip("ray.rllib")
     pytest.importorskip("flax")
     curriculum = tmp_path / "loop-tiny.yaml"
@@ -183,6 +202,22 @@ def test_both_backends_write_the_same_columns_and_config(tmp_path):
         assert rows and int(rows[-1]["timesteps"]) >= 128 and float(rows[-1]["episodes/emit-char"]) > 0
         assert rd.latest_checkpoint(run) is not None and (run / rd.SUMMARY).is_file()
         configs[backend] = json.loads((run / rd.CONFIG).read_text())
+        # Another seed (other initial weights), a learning rate too small to move them: what it saved is what it loaded.
+        started = tmp_path / f"{backend}-init"
+        out = _train(
+            backend,
+            curriculum,
+            started,
+            seed=1,
+            timesteps=64,
+            init_from=str(run),
+            ppo={"lr": 1e-9, "train_batch_size": 64, "minibatch_size": 32, "num_epochs": 1},
+        )
+        assert "network weights from" in out
+        source, loaded = _weights(run), _weights(started)
+        assert len(source) == len(loaded)
+        for a, b in zip(source, loaded):
+            np.testing.assert_allclose(a, b, atol=1e-5)
     assert headers["jax"] == headers["rllib"]
     assert configs["jax"].keys() == configs["rllib"].keys() == TrainConfig().to_dict().keys()
     assert {k: v for k, v in configs["jax"].items() if k != "backend"} == {
