@@ -3,7 +3,7 @@
     policy = load_policy("runs/bf-basics__small-context__0")   # the run's latest checkpoint
     action = policy.act(observation)                             # argmax over allowed actions
 
-Only the module is loaded (`RLModule.from_checkpoint` of
+Only the module is loaded (agents.backends.rllib_module.load_module of
 `algorithm/learner_group/learner/rl_module/default_policy`), no Ray
 cluster and no env runner, so evaluation and `bench --model checkpoint:`
 start in about a second. `reasonenv evaluate` and `reasonenv bench`
@@ -85,9 +85,9 @@ def load_policy(path: str | Path) -> GreedyModulePolicy | JaxGreedyPolicy:
         module_dir = module_dir / part
     if not module_dir.is_dir():
         raise ValueError(f"checkpoint {str(checkpoint)!r} holds no RL module at {str(module_dir)!r}")
-    from ray.rllib.core.rl_module.rl_module import RLModule
+    from agents.backends.rllib_module import load_module
 
-    module = RLModule.from_checkpoint(str(Path(module_dir).resolve()))
+    module = load_module(module_dir)
     config_path = rd.run_dir_of(checkpoint) / rd.CONFIG
     config = json.loads(config_path.read_text()) if config_path.is_file() else None
     return GreedyModulePolicy(module, checkpoint, config)

@@ -96,16 +96,18 @@ def load_jax_policy(checkpoint: str | Path) -> JaxGreedyPolicy:
     import jax
     import orbax.checkpoint as ocp
 
-    from agents.flax_models import build_model
+    from agents.nets import LEGACY_MODELS
+    from agents.nets.flax_nets import build_net
 
     checkpoint = Path(checkpoint)
     meta_path = checkpoint / "algorithm" / POLICY_FILE
     if not meta_path.is_file():
         raise ValueError(f"{str(checkpoint)!r} is not a JAX trainer checkpoint (no algorithm/{POLICY_FILE})")
     meta = json.loads(meta_path.read_text())
-    model = build_model(
-        meta["model"], meta["settings"], meta["task_length"], meta["program_length"], meta["num_actions"]
-    )
+    settings = dict(meta["settings"])
+    if "name" not in settings:  # agents.jax_trainer writes an old model name beside the sizes
+        settings["name"], settings["actions"] = LEGACY_MODELS[meta["model"]]
+    model = build_net(settings, meta["task_length"], meta["program_length"], meta["num_actions"])
     obs = {
         "task": np.zeros((1, meta["task_length"]), np.int32),
         "program": np.zeros((1, meta["program_length"]), np.int32),

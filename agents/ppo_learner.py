@@ -6,10 +6,10 @@ KL penalty is on (`use_kl_loss`); `approx_kl` is logged always.
 Entropy over allowed actions only: the modules add FLOAT_MIN to the
 logits of forbidden actions, so their probability is exactly 0 and
 torch's `Categorical.entropy()` (logits clamped to finfo.min, times
-probs) adds 0 for them; tests/agents/test_models.py checks the equality
+probs) adds 0 for them; tests/agents/test_nets.py checks the equality
 against the entropy of the allowed actions alone.
 
-With an exploration floor (agents.models), the batch's log-probabilities
+With an exploration floor (agents.backends.rllib_module), the batch's log-probabilities
 are those of the sampling distribution, so `approx_kl` and the clip
 fraction measure the new policy against what was sampled.
 """

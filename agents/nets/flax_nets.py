@@ -243,7 +243,12 @@ def build_net(settings: Mapping[str, Any], task_length: int, program_length: int
         task_length=int(task_length),
         program_length=int(program_length),
         num_actions=int(num_actions),
-        **{key: int(settings[key]) for key in SIZE_KEYS},
+        dim=int(settings["dim"]),
+        heads=int(settings["heads"]),
+        layers=int(settings["layers"]),
+        window=int(settings["window"]),
+        top_k=int(settings["top_k"]),
+        hidden=int(settings["hidden"]),
     )
 
 
