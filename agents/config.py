@@ -137,15 +137,21 @@ class PPOSettings:
         return self
 
 
+def default_actions(name: str) -> str:
+    """The architecture's own action head: full-context reads program tokens by index (as it always has), the others point."""
+    return "index" if name == "full-context" else "pointer"
+
+
 @dataclass
 class ModelSettings:
     """The network: architecture, how it reads and scores action slots, sizes."""
 
     name: str = "small-context"
     """small-context | full-context | small-window | gru."""
-    actions: str = "pointer"
+    actions: str | None = None
     """pointer: knowledge-store input + pointer head over effect entries; index: program tokens by action index,
-    plain linear head, no effect ids; index+effects: plain head, effect table as input (the permuted-plain arm)."""
+    plain linear head, no effect ids; index+effects: plain head, effect table as input (the permuted-plain arm).
+    None (the default) is the architecture's own head: index for full-context, pointer for the others."""
     dim: int = 64
     """Width of every token vector."""
     heads: int = 4
@@ -159,6 +165,10 @@ class ModelSettings:
     """MLP width of the trunk and heads."""
 
     SIZES = ("dim", "heads", "layers", "window", "top_k", "hidden")
+
+    def __post_init__(self) -> None:
+        if self.actions is None:
+            self.actions = default_actions(self.name)
 
     def validate(self) -> ModelSettings:
         _choice("model.name", self.name, MODEL_NAMES)
@@ -364,8 +374,6 @@ def upgrade_flat(data: dict[str, Any]) -> dict[str, Any]:
         name = data.pop("model", None) or ModelSettings.name
         model = {"name": name, **dict(data.pop("model_config", None) or {})}
         model.pop("exploration_floor", None)  # never a network size; the floor is a top-level field
-        if name == "full-context" and "actions" not in model:
-            model["actions"] = "index"
         data["model"] = model
     for section, names in OLD_SECTION_FIELDS.items():
         moved = {name: data.pop(name) for name in names if name in data}

@@ -235,7 +235,7 @@ def to_torch(obs: dict[str, np.ndarray]) -> dict[str, torch.Tensor]:
 
 def policy_outputs(model, obs: dict[str, torch.Tensor]):
     """(masked logits, value) of a StreamModel on a batch."""
-    from agents.models import masked_logits
+    from agents.nets.torch_nets import masked_logits
 
     h, logits = model.encode(obs)
     return masked_logits(logits, obs["action_mask"]), model.value_head(h).squeeze(-1)

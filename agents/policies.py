@@ -4,7 +4,7 @@
     policy = load_policy("runs/.../checkpoints/iter_000020")         # or one checkpoint
     action = policy.act(observation)                                   # argmax over allowed actions
 
-RLlib checkpoints: only the module is loaded (`RLModule.from_checkpoint` of
+RLlib checkpoints: only the module is loaded (`agents.backends.rllib_module.load_module` of
 `algorithm/learner_group/learner/rl_module/default_policy`), no Ray cluster
 and no env runner, so evaluation starts in about a second. JAX checkpoints
 (`algorithm/jax_policy.json` beside the orbax `algorithm/state`): the Flax
@@ -223,9 +223,9 @@ def load_jax_policy(checkpoint: str | Path) -> JaxGreedyPolicy:
 
 def load_rllib_policy(checkpoint: str | Path) -> GreedyModulePolicy:
     """The greedy policy of an RLlib checkpoint directory; ValueError naming it when it holds no RL module."""
-    from ray.rllib.core.rl_module.rl_module import RLModule
+    from agents.backends.rllib_module import load_module
 
-    module = RLModule.from_checkpoint(str(rllib_module_dir(checkpoint).resolve()))
+    module = load_module(rllib_module_dir(checkpoint).resolve())
     return GreedyModulePolicy(module, Path(checkpoint), _run_config(Path(checkpoint)))
 
 

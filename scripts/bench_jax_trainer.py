@@ -69,8 +69,6 @@ def run_trainer(backend: str, timesteps: int, args, out: Path, env: dict) -> dic
     ]
     if backend == "rllib":
         command += ["--num-env-runners", "0"]
-    if args.model == "full-context":
-        command += ["--actions", "index"]  # the one head agents.models / agents.flax_models give it
     started = time.perf_counter()
     done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - started

@@ -33,9 +33,8 @@ def measure(model: str, iterations: int, stage: int, threads: int) -> dict:
     from agents.config import ModelSettings, RLlibSettings, TrainConfig
     from curricula.schedulers import load_curriculum
 
-    actions = "index" if model == "full-context" else ModelSettings.actions  # agents.models' one head for it
     cfg = TrainConfig(
-        model=ModelSettings(name=model, actions=actions), rllib=RLlibSettings(num_cpus=2, torch_threads=threads)
+        model=ModelSettings(name=model), rllib=RLlibSettings(num_cpus=2, torch_threads=threads)
     ).validate()
     scheduler = load_curriculum(cfg.curriculum)
     state = scheduler.state_dict()

@@ -24,7 +24,7 @@ from pathlib import Path
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--curriculum", default="bf-basics", help="curriculum whose observation shapes are used")
-    parser.add_argument("--model", default="small-context", help="Flax model (agents.flax_models.MODEL_NAMES)")
+    parser.add_argument("--model", default="small-context", help="architecture (agents.config.MODEL_NAMES)")
     parser.add_argument(
         "--rllib-steps-per-s", type=float, default=None, help="RLlib's measured env steps/s, to print ratios against"
     )
@@ -66,10 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     from curricula.schedulers import load_curriculum
     from reasonenv.envs.jax_token_env import JaxTokenEnv
 
-    actions = "index" if args.model == "full-context" else ModelSettings.actions  # its one Flax head
-    cfg = TrainConfig(
-        curriculum=args.curriculum, backend="jax", model=ModelSettings(name=args.model, actions=actions), timesteps=1
-    )
+    cfg = TrainConfig(curriculum=args.curriculum, backend="jax", model=ModelSettings(name=args.model), timesteps=1)
     ppo = cfg.ppo
     pool = Pool(cfg, load_curriculum(cfg.curriculum), 0)
     env = JaxTokenEnv(pool.params)

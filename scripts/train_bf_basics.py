@@ -109,11 +109,9 @@ def main(argv=None) -> int:
 
     budget_s = parse_budget(args.budget)
     try:
-        # full-context reads program tokens by action index (the only head agents.models gives it).
-        actions = "index" if args.model == "full-context" else ModelSettings.actions
         cfg = TrainConfig(
             curriculum="bf-basics",
-            model=ModelSettings(name=args.model, actions=actions),
+            model=ModelSettings(name=args.model),
             seed=args.seed,
             budget_s=budget_s,
             rllib=RLlibSettings(num_cpus=2),

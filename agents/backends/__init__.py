@@ -5,6 +5,8 @@
 - `agents.backends.jax`: the jitted backend. PPO inside `jax.jit` over the functional token env (Brainfuck
   family), for accelerators.
 
-Each module defines `Backend` (the agents.loop.Backend protocol). This package imports nothing: the loop
+`rllib_module` is RLlib's thin TorchRLModule adapter around agents.nets.torch_nets (no network code).
+
+Each of rllib and jax defines `Backend` (the agents.loop.Backend protocol). This package imports nothing: the loop
 imports the chosen module by name, so torch/ray or jax load only when that backend runs.
 """

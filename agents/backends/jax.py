@@ -50,22 +50,21 @@ from agents.config import TrainConfig
 from agents.policies import POLICY_FILE, STATE_DIR  # one definition of the checkpoint layout
 from agents.reward import training_reward_jnp
 
-NATIVE_ACTIONS = {"small-context": "pointer", "small-window": "pointer", "full-context": "index"}
-"""The Flax models of agents.flax_models and the one action head each has."""
+WINDOWED_MODELS = ("small-context", "small-window")
+"""Models that see only the last W stream tokens (the others read the whole stream)."""
 
 
 def flax_model(name: str, sizes: dict[str, Any], task_length: int, program_length: int, num_actions: int, actions=None):
-    """The Flax module of a model name, its sizes and action head: the one place that picks the network."""
-    from agents.flax_models import build_model
+    """The Flax twin (agents.nets.flax_nets) of a model name, its sizes and action head: the one place that picks it.
 
-    if name not in NATIVE_ACTIONS:
-        raise ValueError(f"--backend jax trains models {', '.join(NATIVE_ACTIONS)}; got {name!r}")
-    if actions is not None and actions != NATIVE_ACTIONS[name]:
-        raise ValueError(
-            f"model {name!r} with actions={actions!r}: agents.flax_models builds it with actions="
-            f"{NATIVE_ACTIONS[name]!r} only (set --actions {NATIVE_ACTIONS[name]})"
-        )
-    return build_model(name, sizes, task_length, program_length, num_actions)
+    `actions=None` is the architecture's own head (agents.nets.LEGACY_MODELS: index for full-context, else pointer).
+    """
+    from agents.nets import LEGACY_MODELS
+    from agents.nets.flax_nets import build_net
+
+    if actions is None:
+        actions = LEGACY_MODELS[name][1] if name in LEGACY_MODELS else "pointer"
+    return build_net({"name": name, "actions": actions, **sizes}, task_length, program_length, num_actions)
 
 
 def parameter_count(params) -> int:
@@ -86,8 +85,6 @@ def check_config(cfg: TrainConfig) -> TrainConfig:
         )
     if cfg.permute_actions:
         raise ValueError("permute_actions: the JAX backend cannot permute action slots; use --backend rllib")
-    if cfg.model.name not in NATIVE_ACTIONS or cfg.model.actions != NATIVE_ACTIONS[cfg.model.name]:
-        flax_model(cfg.model.name, cfg.model.sizes(), 8, 2, 2, cfg.model.actions)  # raises the one-line reason
     if cfg.init_from is not None:
         from agents.policies import is_jax_checkpoint
 
@@ -239,7 +236,7 @@ def make_functions(
         reward = training_reward_jnp(traj.reward + final, success, shaped_weight, success_bonus)
         traj = traj._replace(reward=reward)
         _, last_value = model.apply(runner.train_state.params, runner.obs)
-        window = 10**9 if model.full_context else model.window  # the full-context model sees the whole stream
+        window = model.window if model.architecture in WINDOWED_MODELS else 10**9  # the others see the whole stream
         stream = (traj.obs["task"] != 0).sum(-1) + (traj.obs["program"] != 0).sum(-1)
         episodes = {
             "done": traj.done,
@@ -522,7 +519,9 @@ class Backend:
             cfg.reward.success_bonus,
             cfg.exploration_floor,
         )
-        self.window = 10**9 if model.full_context else model.window  # the full-context model sees the whole stream
+        self.window = (
+            model.window if model.architecture in WINDOWED_MODELS else 10**9
+        )  # the others see the whole stream
         self.policy_meta = {
             "backend": "jax",
             "model": cfg.model.name,

@@ -51,8 +51,6 @@ WRAPPER_KEYS = ("action_slots", "permute_actions")
 """Keys of env_config that wrap the env's action slots (the rest are CurriculumEnv arguments)."""
 WINDOWED_MODELS = ("small-context", "small-window")
 """Models that see only the last W stream tokens (the others read the whole stream)."""
-NATIVE_ACTIONS = {"small-context": "pointer", "small-window": "pointer", "gru": "pointer", "full-context": "index"}
-"""The action head each agents.models class has (its only one)."""
 CURRICULUM_KEY = "curriculum"
 STREAM_KEY = "stream"
 CLIP_FRACTION_KEY = "clip_fraction"
@@ -290,18 +288,13 @@ def module_spec(cfg: TrainConfig):
     """The RLModuleSpec of cfg.model: the one place that picks the network class (model_config = ModelSettings' fields)."""
     from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 
-    from agents.models import model_class
+    from agents.backends.rllib_module import StreamModule
 
     model = cfg.model
-    if NATIVE_ACTIONS[model.name] != model.actions:
-        raise ValueError(
-            f"model {model.name!r} with actions={model.actions!r}: agents.models builds it with actions="
-            f"{NATIVE_ACTIONS[model.name]!r} only (set --actions {NATIVE_ACTIONS[model.name]})"
-        )
     settings: dict[str, Any] = {"name": model.name, "actions": model.actions, **model.sizes()}
     if cfg.exploration_floor > 0:
         settings["exploration_floor"] = float(cfg.exploration_floor)
-    return RLModuleSpec(module_class=model_class(model.name), model_config=settings)
+    return RLModuleSpec(module_class=StreamModule, model_config=settings)
 
 
 # ----------------------------------------------------------------------------- the backend

@@ -1,7 +1,7 @@
 """Train an agent with PPO over a curriculum (RLlib or the jitted JAX backend); a run is one directory that --resume and `evaluate` accept.
 
     reasonenv train --curriculum bf-basics --model small-context --budget 30m
-    reasonenv train --curriculum bf-basics --model full-context --actions index --timesteps 200000 --seed 1 --out runs
+    reasonenv train --curriculum bf-basics --model full-context --timesteps 200000 --seed 1 --out runs
     reasonenv train --curriculum bf-basics --backend jax --budget 10m       # PPO inside jit (Brainfuck family)
     reasonenv train --resume runs/bf-basics__small-context__s0__20261202-031500 --budget 3h
     reasonenv train --curriculum bf-basics --address 127.0.0.1:6379     # join a `ray start --head` cluster
@@ -52,7 +52,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--curriculum", help="shipped curriculum name or YAML path (default: bf-basics)")
     parser.add_argument("--model", help=f"architecture: {', '.join(MODEL_CHOICES)} (default: small-context)")
     parser.add_argument(
-        "--actions", help="action head: pointer (default), index, index+effects (see agents.config.ModelSettings)"
+        "--actions",
+        help="action head: pointer, index, index+effects (default: the architecture's own: index for full-context, else pointer)",
     )
     limit = parser.add_mutually_exclusive_group()
     limit.add_argument("--budget", help="total training wall time of the run, e.g. 90s, 30m, 3h")
@@ -173,6 +174,10 @@ def build_config(args: argparse.Namespace):
     for flag, dotted in FLAGS:
         if getattr(args, flag) is not None:
             _set(cfg, dotted, getattr(args, flag))
+    if args.model is not None and args.actions is None:
+        from agents.config import default_actions
+
+        cfg.model.actions = default_actions(cfg.model.name)
     _set_limit(cfg, budget, args)
     cfg.validate()
     name = args.name or f"{Path(cfg.curriculum).stem}__{cfg.model.name}__s{cfg.seed}__{time.strftime('%Y%m%d-%H%M%S')}"

@@ -213,40 +213,6 @@ def test_exploration_floor_samples_the_mixture_and_records_its_log_probability(t
     np.testing.assert_allclose(np.exp(flat.log_prob), expected, rtol=1e-4, atol=1e-6)
 
 
-@pytest.mark.parametrize("model_name", ["small-context", "small-window", "full-context"])
-def test_the_top_layer_computing_the_last_position_only_changes_no_output(model_name):
-    """The policy reads only the last position of the top layer: skipping the other rows must not change logits or values."""
-    import dataclasses
-
-    import jax
-    import jax.numpy as jnp
-
-    from agents.flax_models import build_model
-
-    T, L, A, B = 24, 12, 9, 5
-    model = build_model(
-        model_name, {"dim": 32, "heads": 2, "layers": 2, "window": 8, "top_k": 4, "hidden": 32}, T, L, A
-    )
-    rng = np.random.default_rng(0)
-    n_task = rng.integers(1, T, size=B)
-    n_program = rng.integers(0, L, size=B)
-    task = np.where(np.arange(T) < n_task[:, None], rng.integers(1, 50, size=(B, T)), 0)
-    program = np.where(np.arange(L) < n_program[:, None], rng.integers(1, A, size=(B, L)), 0)
-    obs = {
-        "task": jnp.asarray(task, jnp.int32),
-        "program": jnp.asarray(program, jnp.int32),
-        "action_effects": jnp.asarray(np.tile(np.arange(1, A + 1), (B, 1)), jnp.int32),
-        "action_mask": jnp.asarray(rng.integers(0, 2, size=(B, A)).clip(0, 1) | (np.arange(A) == 0), jnp.int32),
-    }
-    params = model.init(jax.random.PRNGKey(1), obs)
-    everything = dataclasses.replace(model, last_position_only=False)
-    assert model.last_position_only
-    logits, values = model.apply(params, obs)
-    full_logits, full_values = everything.apply(params, obs)
-    np.testing.assert_allclose(np.asarray(logits), np.asarray(full_logits), rtol=1e-4, atol=1e-4)
-    np.testing.assert_allclose(np.asarray(values), np.asarray(full_values), rtol=1e-4, atol=1e-4)
-
-
 @pytest.mark.parametrize(
     ("change", "message"),
     [

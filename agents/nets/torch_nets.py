@@ -1,0 +1,327 @@
+"""The torch policy/value networks, as plain `nn.Module`s with no RL framework in sight (read top to bottom).
+
+    net = build_net({"name": "small-context", "actions": "pointer", "dim": 64, "heads": 4, "layers": 2,
+                     "window": 16, "top_k": 8, "hidden": 128}, task_length=64, program_length=32, num_actions=9)
+    logits, value = net(obs)       # obs: task, program, action_effects, action_mask tensors (B, ...)
+
+Every network reads the same observation (`obs["task"]`, `obs["program"]`,
+`obs["action_effects"]`, `obs["action_mask"]`) and is stateless: the whole
+episode is recomputed from the observation at every step.
+
+The *stream* of an episode is the task's non-PAD tokens (examples, then the
+spec) followed by the program tokens emitted so far. Both are non-PAD
+prefixes of their arrays, so stream position p lives at index p of the
+concatenation [task | program] when p < n_task, else at T + (p - n_task);
+every network gathers with these indices (no Python loop over the batch).
+
+One class, `StreamNet`, with two flags (agents.nets describes the names):
+`name` picks the encoder (a causal window transformer, with or without
+episodic memory, whose window may be the whole stream; or a GRU), and
+`actions` picks how program tokens enter the stream and how actions are
+scored (pointer head over a knowledge store, plain index head, or plain
+head with the effect table as input).
+
+Masking: forbidden actions get FLOAT_MIN added to their logits, so their
+probability (and entropy term) is exactly 0.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from agents.nets import SIZE_KEYS, check_network
+
+FLOAT_MIN = -3.4e38
+"""Added to forbidden actions' logits: ray.rllib.utils.torch_utils.FLOAT_MIN's value (a literal there too, slightly
+above torch.finfo(torch.float32).min), so masked logits stay bit for bit what the RLlib modules produced."""
+TASK_VOCAB = 264
+"""Task token ids (reasonenv.envs.encoding.TASK_VOCAB); kept literal so this module imports no env code."""
+EFFECT_VOCAB = 64
+"""Embedding rows for effect ids; the contract bounds esolangs.knowledge.NUM_EFFECTS by 64."""
+TYPE_PAD, TYPE_TASK, TYPE_PROGRAM = 0, 1, 2
+
+
+def masked_logits(logits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Forbidden actions get FLOAT_MIN added, so their probability is exactly 0 (and their entropy term too)."""
+    return logits + torch.clamp(torch.log(mask.float()), min=FLOAT_MIN)
+
+
+def stream_indices(n_task: torch.Tensor, length: torch.Tensor, task_len: int, positions: torch.Tensor):
+    """Indices into [task | program] of stream positions `positions` (B, N), and which of them exist / are task tokens.
+
+    `positions` may run below 0 (before the stream starts) or past its end;
+    those are reported invalid and their index clamped into range.
+    """
+    valid = (positions >= 0) & (positions < length[:, None])
+    is_task = positions < n_task[:, None]
+    index = torch.where(is_task, positions, task_len + positions - n_task[:, None])  # caller clamps into range
+    return index, valid, is_task & valid
+
+
+def causal_layer(layer: nn.TransformerEncoderLayer, x: torch.Tensor, last_only: bool) -> torch.Tensor:
+    """One pre-norm `TransformerEncoderLayer` under a causal mask, with its own parameters; (B, S, d) -> (B, S or 1, d).
+
+    `last_only` returns the last position alone and computes its query,
+    attention output and feed-forward only (keys and values still cover
+    every position).
+    """
+    attention = layer.self_attn
+    B, S, d = x.shape
+    heads = attention.num_heads
+    weight, bias = attention.in_proj_weight, attention.in_proj_bias
+    normed = layer.norm1(x)
+    if last_only:
+        query = F.linear(normed[:, -1:], weight[:d], bias[:d])
+        key, value = F.linear(normed, weight[d:], bias[d:]).view(B, S, 2, heads, d // heads).unbind(2)
+    else:
+        query, key, value = F.linear(normed, weight, bias).view(B, S, 3, heads, d // heads).unbind(2)
+    query = query.reshape(B, -1, heads, d // heads)
+    attended = F.scaled_dot_product_attention(
+        query.transpose(1, 2), key.transpose(1, 2), value.transpose(1, 2), is_causal=not last_only
+    )
+    out = attention.out_proj(attended.transpose(1, 2).reshape(B, -1, d))
+    x = (x[:, -1:] if last_only else x) + out
+    return x + layer.linear2(layer.activation(layer.linear1(layer.norm2(x))))
+
+
+class StreamNet(nn.Module):
+    """Policy and value of one observation batch: `forward(obs) -> (masked logits (B, A), value (B,))`.
+
+    `encode(obs) -> (h, logits)` is the same pass before the heads' masking
+    and the value head: `h` (B, hidden) is what the value head reads.
+    Parameters are created in a fixed order (inputs, encoder, trunk, value
+    head, action head), so one torch seed gives one initialisation.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        actions: str,
+        task_length: int,
+        program_length: int,
+        num_actions: int,
+        *,
+        dim: int,
+        heads: int,
+        layers: int,
+        window: int,
+        top_k: int,
+        hidden: int,
+    ):
+        super().__init__()
+        check_network(name, actions)
+        if dim % heads:
+            raise ValueError(f"model dim {dim} is not divisible by heads {heads}; pick dim a multiple of heads")
+        self.name, self.actions = name, actions
+        self.task_length, self.program_length, self.num_actions = (
+            int(task_length),
+            int(program_length),
+            int(num_actions),
+        )
+        self.settings: dict[str, Any] = {"name": name, "actions": actions, "dim": dim, "heads": heads,
+                                         "layers": layers, "window": window, "top_k": top_k, "hidden": hidden}  # fmt: skip
+        self.use_memory = name == "small-context"
+        self.uses_pointer_head = actions == "pointer"
+        self.uses_index_embedding = actions == "index"
+        # The transformer's window; the full-context transformer and the GRU see the whole stream.
+        self.window = self.task_length + self.program_length if name in ("full-context", "gru") else int(window)
+        self.top_k = int(top_k)
+        d = dim
+        self.task_embed = nn.Embedding(TASK_VOCAB, d)
+        self.type_embed = nn.Embedding(3, d)
+        self.position_embed = nn.Embedding(self.task_length + self.program_length + 1, d)
+        if self.uses_index_embedding:
+            self.action_embed = nn.Embedding(self.num_actions, d)
+        else:
+            # Knowledge store: one entry per action slot from its effect id only.
+            self.effect_embed = nn.Embedding(EFFECT_VOCAB, d)
+            self.knowledge_in = nn.Linear(d, d)  # how a slot's token reads when it enters the stream
+            # What the pointer head matches the query against. index+effects never reads it: it stays so that
+            # the permuted-plain arm's weights and parameter count are those of agents.experiment_models.
+            self.knowledge_key = nn.Linear(d, d)
+        if name == "gru":
+            self.gru = nn.GRU(d, d, batch_first=True)
+        else:
+            layer = nn.TransformerEncoderLayer(d, heads, 2 * d, dropout=0.0, batch_first=True, norm_first=True)
+            self.reasoner = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+            self.final_norm = nn.LayerNorm(d)
+            if self.use_memory:
+                self.memory_query = nn.Linear(d, d)
+                self.memory_key = nn.Linear(d, d, bias=False)
+                self.memory_value = nn.Linear(d, d)
+                self.null_key = nn.Parameter(torch.zeros(d))  # lets the reasoner retrieve nothing
+                self.null_value = nn.Parameter(torch.zeros(d))
+                self.memory_out = nn.Linear(d, d)
+        self.trunk = nn.Sequential(nn.Linear(d, hidden), nn.GELU(), nn.Linear(hidden, hidden), nn.GELU())
+        if actions == "index+effects":
+            # The whole slot->effect table as one vector: sum over slots of slot_embed(a) * effect_embed(e_a),
+            # then an MLP (a few thousand parameters, so the network's size stays close to the others').
+            self.slot_embed = nn.Embedding(self.num_actions, d)
+            self.effect_table = nn.Sequential(nn.Linear(d, d), nn.GELU(), nn.Linear(d, d))
+        self.value_head = nn.Sequential(nn.Linear(hidden, hidden), nn.Tanh(), nn.Linear(hidden, 1))
+        if self.uses_pointer_head:
+            self.query_head = nn.Linear(hidden, d)
+        else:
+            self.action_head = nn.Linear(hidden, self.num_actions)
+
+    # ------------------------------------------------------------------ the pass
+    def forward(self, obs: Mapping[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        h, logits = self.encode(obs)
+        return masked_logits(logits, obs["action_mask"]), self.value_head(h).squeeze(-1)
+
+    def encode(self, obs: Mapping[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """(h (B, hidden), unmasked logits (B, A))."""
+        if self.name == "gru":
+            state = self.recur(obs)
+        else:
+            vectors, n_task, length, task_len = self.token_vectors(obs)
+            W = self.window
+            positions = length[:, None] - W + torch.arange(W, device=length.device)[None, :]
+            window, _ = self.gather_stream(vectors, n_task, length, task_len, positions)
+            state = self.final_norm(self.reason(window))
+            if self.use_memory:
+                state = state + self.memory_out(self.retrieve(state, vectors, n_task, length, task_len))
+        if self.actions == "index+effects":
+            slots = torch.arange(self.num_actions, device=state.device)
+            table = (self.slot_embed(slots)[None] * self.knowledge(obs["action_effects"])).sum(1)
+            state = state + self.effect_table(table)
+        h = self.trunk(state)
+        return h, self.action_logits(h, obs)
+
+    # ------------------------------------------------------------------ inputs
+    def knowledge(self, effects: torch.Tensor) -> torch.Tensor:
+        """(B, A, d): one vector per action slot, from the slot's effect id."""
+        return self.effect_embed(effects.long())
+
+    def token_vectors(self, obs: Mapping[str, torch.Tensor], trim: bool = True):
+        """Embeddings of [task | program] (B, T+L, d), plus n_task and stream length (B,) and T.
+
+        T is read from the observation, not the size the net was built for,
+        so an evaluation env with a longer `task` array still works. With
+        `trim`, PAD columns past the batch's longest task and program are
+        cut first: every later step indexes by stream position and masks
+        what does not exist, so the result is the same for less work (early
+        stages use 2-20 of 64 task columns). The GRU, which runs over every
+        column, asks for the untrimmed arrays.
+        """
+        task, program = obs["task"].long(), obs["program"].long()
+        n_task = (task != 0).sum(1)
+        n_program = (program != 0).sum(1)
+        if trim and task.shape[0] > 0:
+            task = task[:, : max(int(n_task.max()), 1)]
+            program = program[:, : max(int(n_program.max()), 1)]
+        task_vectors = self.task_embed(task)
+        if self.uses_index_embedding:
+            program_vectors = self.action_embed(program)
+        else:
+            entries = self.knowledge_in(self.knowledge(obs["action_effects"]))  # (B, A, d)
+            program_vectors = torch.gather(entries, 1, program[:, :, None].expand(-1, -1, entries.shape[-1]))
+        return torch.cat([task_vectors, program_vectors], 1), n_task, n_task + n_program, task.shape[1]
+
+    def gather_stream(self, vectors, n_task, length, task_len, positions):
+        """Token vectors at stream `positions` (B, N) with type and absolute-position embeddings; invalid ones are PAD-typed."""
+        index, valid, is_task = stream_indices(n_task, length, task_len, positions)
+        index = index.clamp(0, vectors.shape[1] - 1)
+        picked = torch.gather(vectors, 1, index[:, :, None].expand(-1, -1, vectors.shape[-1]))
+        kind = torch.where(is_task, TYPE_TASK, torch.where(valid, TYPE_PROGRAM, TYPE_PAD))
+        picked = picked * valid[:, :, None] + self.type_embed(kind)
+        picked = (
+            picked + self.position_embed(positions.clamp(0, self.position_embed.num_embeddings - 1)) * valid[:, :, None]
+        )
+        return picked, valid
+
+    # ------------------------------------------------------------------ encoders
+    def reason(self, window: torch.Tensor) -> torch.Tensor:
+        """The causal reasoner's output at the window's last position (B, d).
+
+        Same parameters and result as `self.reasoner(window, is_causal=True,
+        mask=causal)[:, -1]` (pre-norm layers, no dropout), computed more
+        cheaply: the last layer computes attention and feed-forward for the
+        last query only (it still reads every position's keys and values),
+        since only that position is used; and attention runs on (B, heads,
+        S, head_dim) views of one fused projection, where
+        nn.MultiheadAttention's batch-first path transposes and copies its
+        inputs.
+        """
+        layers = self.reasoner.layers
+        x = window
+        for number, layer in enumerate(layers):
+            x = causal_layer(layer, x, last_only=number == len(layers) - 1)
+        return x[:, -1]
+
+    def recur(self, obs: Mapping[str, torch.Tensor]) -> torch.Tensor:
+        """The GRU's last state over the whole stream, right-aligned in T+L steps (B, d)."""
+        vectors, n_task, length, task_len = self.token_vectors(obs, trim=False)
+        N = vectors.shape[1]
+        positions = length[:, None] - N + torch.arange(N, device=length.device)[None, :]
+        stream, _ = self.gather_stream(vectors, n_task, length, task_len, positions)
+        _, last = self.gru(stream)
+        return last[0]
+
+    def retrieve(self, state, vectors, n_task, length, task_len):
+        """Attend over the top-k memories (stream tokens before the window) most similar to the reasoner's query."""
+        B, N, d = vectors.shape
+        # Stream position of every [task | program] entry; it is a memory if it left the window.
+        index = torch.arange(N, device=vectors.device)[None, :].expand(B, -1)
+        is_task = index < task_len
+        position = torch.where(is_task, index, n_task[:, None] + index - task_len)
+        exists = torch.where(is_task, index < n_task[:, None], position < length[:, None])
+        in_memory = exists & (position < (length - self.window)[:, None])
+        kind = torch.where(is_task, TYPE_TASK, TYPE_PROGRAM)
+        position = position.clamp(0, self.position_embed.num_embeddings - 1)
+        # A memory is token + type + position vector, and its score with the
+        # query is linear in it: score each part against the (few) type and
+        # position rows and gather, so only the top-k memories are ever built
+        # (same scores as building all B x N of them, a fraction of the work).
+        # score = query . (K m) = (K^T query) . m: one d x d product per row instead of one per memory.
+        query = self.memory_query(state)
+        probe = (query @ self.memory_key.weight) / math.sqrt(d)
+        scores = (
+            torch.einsum("bnd,bd->bn", vectors, probe)
+            + torch.gather(probe @ self.type_embed.weight.T, 1, kind)
+            + torch.gather(probe @ self.position_embed.weight.T, 1, position)
+        )
+        scores = scores.masked_fill(~in_memory, -1e9)
+        k = min(self.top_k, N)
+        top_scores, top_index = scores.topk(k, dim=1)
+        top_memories = (
+            torch.gather(vectors, 1, top_index[:, :, None].expand(-1, -1, d))
+            + self.type_embed(torch.gather(kind, 1, top_index))
+            + self.position_embed(torch.gather(position, 1, top_index))
+        )
+        top_values = self.memory_value(top_memories)
+        null_score = (self.null_key[None, :] * query).sum(-1, keepdim=True) / math.sqrt(d)
+        weights = torch.softmax(torch.cat([null_score, top_scores], 1), dim=1)
+        values = torch.cat([self.null_value.expand(B, 1, d), top_values], 1)
+        return torch.einsum("bk,bkd->bd", weights, values)
+
+    # ------------------------------------------------------------------ heads
+    def action_logits(self, h: torch.Tensor, obs: Mapping[str, torch.Tensor]) -> torch.Tensor:
+        if self.uses_pointer_head:
+            keys = self.knowledge_key(self.knowledge(obs["action_effects"]))  # (B, A, d)
+            query = self.query_head(h)
+            return torch.einsum("bad,bd->ba", keys, query) / math.sqrt(keys.shape[-1])
+        return self.action_head(h)
+
+
+def build_net(settings: Mapping[str, Any], task_length: int, program_length: int, num_actions: int) -> StreamNet:
+    """The torch network of ModelSettings fields (name, actions and SIZE_KEYS); other keys are ignored.
+
+    ValueError names a missing setting: the defaults live with the config
+    (agents.config.ModelSettings), not here.
+    """
+    missing = [key for key in ("name", "actions", *SIZE_KEYS) if key not in settings]
+    if missing:
+        raise ValueError(f"model settings lack {missing}; give name, actions and {', '.join(SIZE_KEYS)}")
+    sizes = {key: int(settings[key]) for key in SIZE_KEYS}
+    return StreamNet(str(settings["name"]), str(settings["actions"]), task_length, program_length, num_actions, **sizes)
+
+
+def parameter_count(net: nn.Module) -> int:
+    return int(sum(p.numel() for p in net.parameters()))

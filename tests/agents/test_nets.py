@@ -1,0 +1,316 @@
+"""agents.nets: the torch networks (shapes, masking, stream gathering, memory, slot equivariance, the old modules'
+outputs) and their Flax twins (torch weights copied in give equal outputs, every architecture x action head)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from agents.nets import ACTION_HEADS, ARCHITECTURES, ARMS, LEGACY_MODELS, check_network, network_of_arm
+
+torch = pytest.importorskip("torch")
+
+from agents.nets.torch_nets import FLOAT_MIN, build_net, parameter_count, stream_indices  # noqa: E402
+
+A, T, L = 9, 24, 12
+SIZES = {"dim": 16, "heads": 2, "layers": 2, "window": 4, "top_k": 3, "hidden": 32}
+NETWORKS = [(name, actions) for name in ARCHITECTURES for actions in ACTION_HEADS]
+REFERENCE = Path(__file__).with_name("nets_reference.json")
+
+
+def make(name: str, actions: str, seed: int = 0, **sizes):
+    torch.manual_seed(seed)
+    return build_net({"name": name, "actions": actions, **SIZES, **sizes}, T, L, A)
+
+
+def observations(size: int, seed: int = 0, task_tokens=(1, T + 1), program_tokens=(0, L + 1)) -> dict[str, np.ndarray]:
+    """Random observations: non-PAD prefixes of task and program, a random mask with STOP always allowed, effect ids
+    drawn per row (so the knowledge store sees different tables)."""
+    rng = np.random.default_rng(seed)
+    task = np.zeros((size, T), np.int32)
+    program = np.zeros((size, L), np.int32)
+    for row in range(size):
+        n = rng.integers(*task_tokens)
+        task[row, :n] = rng.integers(1, 264, n)
+        m = rng.integers(*program_tokens)
+        program[row, :m] = rng.integers(1, A, m)
+    mask = (rng.random((size, A)) < 0.6).astype(np.int8)
+    mask[:, 0] = 1
+    effects = np.stack([rng.permutation(np.arange(1, 30))[:A] for _ in range(size)]).astype(np.int32)
+    return {"task": task, "program": program, "action_mask": mask, "action_effects": effects}
+
+
+def tensors(obs: dict[str, np.ndarray]) -> dict[str, torch.Tensor]:
+    return {key: torch.as_tensor(value) for key, value in obs.items()}
+
+
+def outputs(net, obs: dict[str, np.ndarray]):
+    with torch.no_grad():
+        return net(tensors(obs))
+
+
+# ---------------------------------------------------------------------- names
+
+
+def test_old_names_map_to_a_network_and_unknown_names_get_one_line():
+    assert network_of_arm("pointer+memory") == ("small-context", "pointer")
+    assert network_of_arm("permuted-plain") == ("small-context", "index+effects")
+    assert LEGACY_MODELS["full-context"] == ARMS["full-context"] == ("full-context", "index")
+    for name, actions in [*ARMS.values(), *LEGACY_MODELS.values()]:
+        check_network(name, actions)
+    with pytest.raises(ValueError, match="did you mean 'small-context'"):
+        check_network("small-contxt", "pointer")
+    with pytest.raises(ValueError, match="choose one of pointer, index, index\\+effects"):
+        make("gru", "logits")
+    with pytest.raises(ValueError, match="unknown arm 'memory'"):
+        network_of_arm("memory")
+    with pytest.raises(ValueError, match="lack \\['window'\\]"):
+        build_net(
+            {"name": "gru", "actions": "pointer", "dim": 8, "heads": 2, "layers": 1, "top_k": 2, "hidden": 8}, T, L, A
+        )
+
+
+# ---------------------------------------------------------------------- torch
+
+
+@pytest.mark.parametrize("name,actions", NETWORKS)
+def test_forward_shapes_masking_values_and_gradients(name, actions):
+    net = make(name, actions)
+    obs = observations(32)
+    logits, values = net(tensors(obs))
+    assert logits.shape == (32, A) and values.shape == (32,) and torch.isfinite(values).all()
+    forbidden = torch.as_tensor(obs["action_mask"]) == 0
+    _, raw = net.encode(tensors(obs))
+    assert torch.equal(logits[forbidden], (raw + FLOAT_MIN)[forbidden]) and (logits[forbidden] < -1e38).all()
+    assert torch.equal(logits[~forbidden], raw[~forbidden]) and torch.isfinite(logits[~forbidden]).all()
+    samples = torch.distributions.Categorical(logits=logits).sample((200,))  # never a forbidden action
+    assert not forbidden.gather(1, samples.T).any()
+    (logits.clamp(min=-1e4).logsumexp(-1).sum() + values.sum()).backward()
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in net.parameters())
+    assert parameter_count(net) == sum(p.numel() for p in net.parameters())
+
+
+def test_index_effects_has_the_pointer_networks_parameters_but_its_head_and_table():
+    """At the default sizes; the permuted-plain arm kept the pointer network's (unused) knowledge_key: so does index+effects."""
+    sizes = {"dim": 64, "heads": 4, "layers": 2, "window": 16, "top_k": 8, "hidden": 128}
+    counts = {
+        actions: parameter_count(build_net({"name": "small-context", "actions": actions, **sizes}, 64, 32, 9))
+        for actions in ACTION_HEADS
+    }
+    assert counts["pointer"] > 10_000
+    # index+effects keeps the unused knowledge_key (d*d + d) of the permuted-plain arm it replaces
+    extra = 64 * 9 + (64 * 64 + 64) * 2
+    assert counts["index+effects"] == counts["pointer"] - 128 * 64 - 64 + 128 * 9 + 9 + extra
+
+
+def test_entropy_of_masked_logits_counts_allowed_actions_only():
+    net = make("small-context", "pointer")
+    obs = observations(64, seed=3)
+    logits, _ = outputs(net, obs)
+    entropy = torch.distributions.Categorical(logits=logits).entropy()
+    for row in range(64):
+        p = torch.softmax(logits[row][obs["action_mask"][row] == 1], -1)
+        assert entropy[row] == pytest.approx(float(-(p * p.log()).sum()), abs=1e-5)
+
+
+def test_outputs_match_the_old_modules_reference():
+    """Seed 0 at these sizes gives the weights the old RLlib modules had (same parameters, created in the same order),
+    and the outputs they produced then (nets_reference.json, written by the old code)."""
+    reference = json.loads(REFERENCE.read_text())
+    assert (reference["task_length"], reference["program_length"], reference["num_actions"]) == (T, L, A)
+    obs = observations(6, seed=0)
+    for key, expected in reference["outputs"].items():
+        name, actions = key.split()
+        logits, values = outputs(make(name, actions, **reference["sizes"]), obs)
+        want = np.array([[np.nan if x is None else x for x in row] for row in expected["logits"]], np.float32)
+        allowed = ~np.isnan(want)
+        assert np.array_equal(allowed, obs["action_mask"].astype(bool)), key
+        np.testing.assert_allclose(logits.numpy()[allowed], want[allowed], rtol=1e-5, atol=1e-5, err_msg=key)
+        np.testing.assert_allclose(values.numpy(), expected["values"], rtol=1e-5, atol=1e-5, err_msg=key)
+
+
+def test_stream_indices_match_a_python_reference():
+    rng = np.random.default_rng(1)
+    n_task = torch.as_tensor(rng.integers(1, T, 20))
+    length = n_task + torch.as_tensor(rng.integers(0, L, 20))
+    positions = length[:, None] - 16 + torch.arange(16)[None, :]
+    index, valid, is_task = stream_indices(n_task, length, T, positions)
+    for row in range(20):
+        for j in range(16):
+            p = int(positions[row, j])
+            assert bool(valid[row, j]) == (0 <= p < int(length[row]))
+            if valid[row, j]:
+                expected = p if p < int(n_task[row]) else T + p - int(n_task[row])
+                assert int(index[row, j]) == expected and bool(is_task[row, j]) == (p < int(n_task[row]))
+
+
+def permuted(obs: dict[str, np.ndarray], seed: int = 7) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The same observations with the action slots reordered (slots move with their effects and mask); STOP stays 0
+    (the contract fixes it; 0 is also the program's PAD id). New slot s holds old slot perm[s]."""
+    perm = np.concatenate([[0], 1 + np.random.default_rng(seed).permutation(A - 1)])
+    inverse = np.argsort(perm)
+    program = obs["program"].copy()
+    nonzero = program != 0
+    program[nonzero] = inverse[program[nonzero]]  # old action a now sits at slot inverse[a]
+    assert not np.array_equal(program, obs["program"])
+    moved = dict(obs, program=program, action_effects=obs["action_effects"][:, perm])
+    moved["action_mask"] = obs["action_mask"][:, perm]
+    return moved, perm
+
+
+@pytest.mark.parametrize("name,actions", NETWORKS)
+def test_pointer_heads_follow_slots_permuted_with_their_effects_and_index_heads_do_not(name, actions):
+    """Nothing in a pointer network depends on the raw action index; the index heads are tied to it (that is what
+    the transfer ablation's index arms and the permuted-plain baseline test)."""
+    net = make(name, actions)
+    obs = observations(16, seed=5, program_tokens=(3, L + 1))
+    moved, perm = permuted(obs)
+    (logits, value), (logits_p, value_p) = outputs(net, obs), outputs(net, moved)
+    allowed = torch.as_tensor(moved["action_mask"]).bool()
+    same = torch.allclose(logits_p[allowed], logits[:, perm][allowed], atol=1e-4)
+    if actions == "pointer":
+        assert same and torch.allclose(value, value_p, atol=1e-4)
+    else:
+        assert not same
+
+
+@pytest.mark.parametrize("name", ARCHITECTURES)
+def test_the_index_head_reads_no_effect_ids(name):
+    net = make(name, "index")
+    obs = observations(8, seed=2)
+    other = dict(obs, action_effects=obs["action_effects"][:, ::-1].copy())
+    assert torch.equal(outputs(net, obs)[0], outputs(net, other)[0])
+
+
+def test_memory_reads_tokens_that_left_the_window():
+    """Changing task tokens far outside the window changes small-context's logits, not small-window's."""
+    obs = observations(8, seed=9, task_tokens=(20, 21), program_tokens=(6, 7))
+    changed = {key: value.copy() for key, value in obs.items()}
+    changed["task"][:, :8] = (changed["task"][:, :8] % 250) + 9
+    for actions in ACTION_HEADS:
+        memory, window = make("small-context", actions), make("small-window", actions)
+        assert not torch.allclose(outputs(memory, obs)[0], outputs(memory, changed)[0], atol=1e-6)
+        assert torch.equal(outputs(window, obs)[0], outputs(window, changed)[0])
+
+
+def test_works_on_a_longer_task_array_than_it_was_built_for():
+    net = make("small-context", "pointer")
+    obs = observations(4, seed=4)
+    wider = dict(obs, task=np.concatenate([obs["task"], np.zeros((4, 16), np.int32)], 1))
+    torch.testing.assert_close(outputs(net, obs), outputs(net, wider), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["small-context", "full-context"])
+def test_reasoner_last_position_matches_the_full_causal_encoder(name):
+    net = make(name, "pointer", layers=3)
+    obs = tensors(observations(16, seed=3))
+    with torch.no_grad():
+        vectors, n_task, length, task_len = net.token_vectors(obs)
+        positions = length[:, None] - net.window + torch.arange(net.window)[None, :]
+        window, _ = net.gather_stream(vectors, n_task, length, task_len, positions)
+        causal = torch.nn.Transformer.generate_square_subsequent_mask(net.window)
+        full = net.reasoner(window, mask=causal, is_causal=True)[:, -1]
+        torch.testing.assert_close(net.reason(window), full, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("name,actions", [(n, a) for n, a in NETWORKS if n != "gru"])
+def test_trimming_pad_columns_changes_no_output(name, actions):
+    net = make(name, actions)
+    obs = tensors(observations(32, seed=5, task_tokens=(1, 8), program_tokens=(0, 4)))
+    with torch.no_grad():
+        trimmed = net.encode(obs)
+        assert net.token_vectors(obs)[0].shape[1] < T + L
+        original = net.token_vectors
+        net.token_vectors = lambda o, trim=True: original(o, trim=False)
+        untrimmed = net.encode(obs)
+    torch.testing.assert_close(trimmed, untrimmed, rtol=1e-5, atol=1e-5)
+
+
+def _retrieve_by_building_every_memory(net, state, vectors, n_task, length, task_len):
+    """The memory read written plainly: build all B x N memories, score them, attend over the top k."""
+    B, N, d = vectors.shape
+    index = torch.arange(N)[None, :].expand(B, -1)
+    is_task = index < task_len
+    position = torch.where(is_task, index, n_task[:, None] + index - task_len)
+    exists = torch.where(is_task, index < n_task[:, None], position < length[:, None])
+    in_memory = exists & (position < (length - net.window)[:, None])
+    kind = torch.where(is_task, 1, 2)
+    memories = (
+        vectors + net.type_embed(kind) + net.position_embed(position.clamp(0, net.position_embed.num_embeddings - 1))
+    )
+    query = net.memory_query(state)
+    scores = torch.einsum("bnd,bd->bn", memories, query @ net.memory_key.weight) / d**0.5
+    scores = scores.masked_fill(~in_memory, -1e9)
+    top_scores, top_index = scores.topk(min(net.top_k, N), dim=1)
+    top_values = net.memory_value(torch.gather(memories, 1, top_index[:, :, None].expand(-1, -1, d)))
+    null_score = (net.null_key[None, :] * query).sum(-1, keepdim=True) / d**0.5
+    weights = torch.softmax(torch.cat([null_score, top_scores], 1), dim=1)
+    values = torch.cat([net.null_value.expand(B, 1, d), top_values], 1)
+    return torch.einsum("bk,bkd->bd", weights, values)
+
+
+def test_memory_read_matches_building_every_memory():
+    net = make("small-context", "pointer", window=4)
+    torch.nn.init.normal_(net.null_key)  # a non-zero null entry, so its weight matters too
+    obs = tensors(observations(64, seed=11, task_tokens=(1, 20), program_tokens=(0, 12)))
+    with torch.no_grad():
+        vectors, n_task, length, task_len = net.token_vectors(obs)
+        state = torch.randn(64, vectors.shape[-1])
+        fast = net.retrieve(state, vectors, n_task, length, task_len)
+        plain = _retrieve_by_building_every_memory(net, state, vectors, n_task, length, task_len)
+    torch.testing.assert_close(fast, plain, rtol=1e-5, atol=1e-5)
+    assert fast.abs().sum() > 0
+
+
+# ---------------------------------------------------------------------- Flax twins
+
+
+@pytest.mark.parametrize("name,actions", NETWORKS)
+def test_flax_twin_with_the_torch_weights_gives_the_same_outputs(name, actions):
+    """Streams of every length (many longer than the window, so memory retrieval runs), masked actions, perturbed
+    weights (non-zero null memory entry, non-zero biases)."""
+    jax = pytest.importorskip("jax")
+    flax_nets = pytest.importorskip("agents.nets.flax_nets")
+    net = make(name, actions)
+    with torch.no_grad():
+        for parameter in net.parameters():
+            parameter.add_(0.1 * torch.randn_like(parameter))
+    obs = observations(48, seed=1)
+    assert ((obs["task"] != 0).sum(1) + (obs["program"] != 0).sum(1) > SIZES["window"]).mean() > 0.8
+    assert (obs["action_mask"] == 0).any()
+    logits, values = outputs(net, obs)
+
+    twin = flax_nets.build_net(net.settings, net.task_length, net.program_length, net.num_actions)
+    params = flax_nets.flax_params_from_torch(net)
+    template = jax.eval_shape(twin.init, jax.random.PRNGKey(0), obs)  # every Flax parameter is copied, shapes agree
+    assert jax.tree_util.tree_structure(template) == jax.tree_util.tree_structure(params)
+    for (path, like), value in zip(
+        jax.tree_util.tree_flatten_with_path(template)[0], jax.tree_util.tree_leaves(params), strict=True
+    ):
+        assert like.shape == value.shape, jax.tree_util.keystr(path)
+    flax_logits, flax_values = (np.asarray(x) for x in twin.apply(params, obs))
+    allowed = obs["action_mask"].astype(bool)
+    np.testing.assert_allclose(flax_logits[allowed], logits.numpy()[allowed], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(flax_values, values.numpy(), rtol=1e-5, atol=1e-5)
+    # forbidden actions: probability exactly 0 on both sides
+    assert (np.asarray(jax.nn.softmax(flax_logits))[~allowed] == 0).all()
+    assert (torch.softmax(logits, -1).numpy()[~allowed] == 0).all()
+
+
+@pytest.mark.parametrize("name,actions", [(n, a) for n, a in NETWORKS if n != "gru"])
+def test_flax_top_layer_computing_the_last_position_only_changes_no_output(name, actions):
+    """The policy reads only the last position of the top layer: skipping the other rows must not change outputs."""
+    import dataclasses
+
+    jax = pytest.importorskip("jax")
+    flax_nets = pytest.importorskip("agents.nets.flax_nets")
+    model = flax_nets.build_net({"name": name, "actions": actions, **SIZES}, T, L, A)
+    obs = observations(5, seed=0)
+    params = model.init(jax.random.PRNGKey(1), obs)
+    everything = dataclasses.replace(model, last_position_only=False)
+    assert model.last_position_only
+    for got, want in zip(model.apply(params, obs), everything.apply(params, obs), strict=True):
+        np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-5, atol=1e-5)
