@@ -8,9 +8,9 @@ reads. Delete this file with scripts/exp_*.py and agents/experiment_trainer.py.
 
 from __future__ import annotations
 
+from agents.config import MODEL_DEFAULTS
 from agents.nets import ARMS, PERMUTED_ARMS, network_of_arm
 from agents.nets.torch_nets import StreamNet, build_net
-from agents.config import MODEL_DEFAULTS
 
 __all__ = ["ARMS", "PERMUTED_ARMS", "build_arm"]
 
