@@ -218,8 +218,6 @@ def test_exploration_floor_samples_the_mixture_and_records_its_log_probability(t
     [
         ({"action_slots": 16}, "action_slots=16: the JAX backend cannot pad action slots"),
         ({"permute_actions": True}, "permute_actions: the JAX backend cannot permute action slots"),
-        ({"model": {"name": "gru"}}, "--backend jax trains models"),
-        ({"model": {"name": "full-context", "actions": "pointer"}}, "actions='index' only"),
     ],
 )
 def test_check_config_refuses_what_it_cannot_honour_in_one_line(change, message):
