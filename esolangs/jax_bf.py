@@ -81,9 +81,9 @@ from esolangs.base import (
     as_source,
     as_stdin,
 )
-from esolangs.brainfuck import (
+from esolangs.bf_semantics import (
     COMMANDS,
-    EOF_MODES,
+    EOF_CODE,
     BrainfuckOptions,
     left_edge_error,
     memory_limit,
@@ -105,7 +105,6 @@ S_OK, S_SYNTAX, S_STEP, S_OUTPUT, S_MEMORY, S_RUNTIME = range(1, 7)
 S_OVERFLOW = 7
 """Not a status of the language: the output bucket filled before max_output; the host reruns the program."""
 
-EOF_CODE = {mode: index for index, mode in enumerate(EOF_MODES)}  # zero 0, unchanged 1, minus_one 2
 
 WINDOW = 8
 """Closed-form loops may visit offsets -WINDOW..WINDOW; scans look this many cells ahead per interpreter step."""

@@ -26,7 +26,8 @@ pytest.importorskip("jax")
 
 import esolangs  # noqa: E402
 from esolangs.base import Limits  # noqa: E402
-from esolangs.brainfuck import BrainfuckOptions, run_reference  # noqa: E402
+from esolangs.bf_semantics import BrainfuckOptions  # noqa: E402
+from esolangs.brainfuck import run_reference  # noqa: E402
 from esolangs.jax_bf import run_batch  # noqa: E402
 
 SEED = int(os.environ.get("REASONENV_FUZZ_SEED", "20261202"))
