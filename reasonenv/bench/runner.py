@@ -481,7 +481,7 @@ class Progress:
             self.bar.set_postfix_str(f"pass {self.solved / max(1, self.done):.1%} in-flight {in_flight}", refresh=False)
 
 
-class Runner:
+class BenchRunner:
     """Runs one BenchConfig against one model, resuming from the results already in config.out."""
 
     def __init__(self, config: BenchConfig, model: Any):
@@ -742,6 +742,6 @@ def _first_errors(executions: list[Any], limit: int = 3) -> list[str]:
 async def run_bench(config: BenchConfig, model: Model) -> dict[str, Any]:
     """Run (or resume) the benchmark with `model` (see reasonenv.bench.models; the CLI builds it); returns a summary dict."""
     try:
-        return await Runner(config, model).run()
+        return await BenchRunner(config, model).run()
     finally:
         await model.aclose()
