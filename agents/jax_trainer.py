@@ -133,7 +133,7 @@ def check_config(cfg: TrainConfig) -> TrainConfig:
     """TrainConfig.validate() plus what only this backend needs: a Flax model, Brainfuck-family languages."""
     from agents.flax_models import MODEL_NAMES
     from curricula.schedulers import load_curriculum
-    from reasonenv.envs.jax_token_env import curriculum_entries, language_tables
+    from reasonenv.envs.jax_pool import curriculum_entries, language_tables
 
     cfg.validate()
     if cfg.backend != "jax":
@@ -199,7 +199,7 @@ def make_functions(
     log-probability, so PPO's ratio (policy / behaviour) corrects for it, as
     agents.models does for RLlib.
     """
-    from reasonenv.envs.jax_token_env import verify_finished
+    from reasonenv.envs.jax_verify import verify_finished
 
     def policy_step(carry, _):
         runner, env_params = carry
@@ -320,7 +320,7 @@ class Pool:
     """The env params of a curriculum: instance pool on device, entry weights from the host scheduler."""
 
     def __init__(self, cfg: TrainConfig, settings: JaxSettings, scheduler, seed: int):
-        from reasonenv.envs.jax_token_env import curriculum_entries
+        from reasonenv.envs.jax_pool import curriculum_entries
 
         self.cfg, self.settings, self.scheduler = cfg, settings, scheduler
         self.entries = curriculum_entries(scheduler)
@@ -331,7 +331,7 @@ class Pool:
         self.sync()
 
     def _build(self, shape):
-        from reasonenv.envs.jax_token_env import build_params
+        from reasonenv.envs.jax_pool import build_params
 
         return build_params(
             self.entries,
@@ -352,7 +352,7 @@ class Pool:
 
     def sync(self) -> None:
         """Entry weights and stage from the scheduler's current state."""
-        from reasonenv.envs.jax_token_env import scheduler_weights
+        from reasonenv.envs.jax_pool import scheduler_weights
 
         weights, stage = scheduler_weights(self.scheduler, self.entries)
         self.params = commit(self.params.replace(entry_weights=jnp.asarray(weights), stage=jnp.int32(stage)))

@@ -20,7 +20,7 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, cast
 
 from reasonenv.files import atomic_file
 
@@ -142,7 +142,7 @@ def write_whole(path: Path, lines: Iterator[str]) -> None:
             _write_lines(out, lines)
         return
     with atomic_file(path, "w") as out:
-        _write_lines(out, lines)
+        _write_lines(cast("TextIO", out), lines)
 
 
 def _base(language: str) -> str:
