@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 import esolangs
@@ -120,6 +122,7 @@ def test_built_in_languages_are_named_by_entry_point_and_match_their_classes():
             assert type(esolangs.get(alias)) is cls
     for regex, display, entry_point in BUILTIN_PATTERNS:
         assert callable(load_entry_point(entry_point)), entry_point
+        assert display in esolangs.families() and not re.fullmatch(regex, display), display
     assert esolangs.get("bf-dialect-3").name == "bf-dialect-3"
 
 
