@@ -11,7 +11,7 @@
         latest.json                {"checkpoint": "iter_000020"} (written last: a checkpoint exists once named here)
       learning_curve.png, summary.md   at the end
 
-Every file is written whole or not at all (temp file + os.replace); a
+Every file is written whole or not at all (reasonenv.files: temp file + os.replace); a
 checkpoint directory is built under a temporary name and renamed, so a
 `kill -9` at any moment leaves the previous checkpoint usable.
 """
@@ -21,12 +21,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import shutil
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+from reasonenv.files import atomic_directory, atomic_file, write_atomic  # write_atomic: also run_dir's public name
 
 CONFIG = "config.json"
 PROGRESS = "progress.csv"
@@ -37,22 +37,6 @@ PROGRESS_STATE = "progress.json"
 ALGORITHM = "algorithm"
 CURVE = "learning_curve.png"
 SUMMARY = "summary.md"
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` via a temp file in the same folder and os.replace."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def write_json(path: Path, data: Any) -> None:
@@ -103,18 +87,11 @@ def save_checkpoint(
     folder = Path(run_dir) / CHECKPOINTS
     folder.mkdir(parents=True, exist_ok=True)
     name = f"iter_{iteration:06d}"
-    temp = Path(tempfile.mkdtemp(dir=folder, prefix=f".{name}."))
-    try:
+    with atomic_directory(folder / name) as temp:
         save_algorithm(temp / ALGORITHM)
         write_json(temp / SCHEDULER, scheduler_state)
         write_json(temp / PROGRESS_STATE, progress_state)
-        final = folder / name
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(temp, final)
-    except BaseException:
-        shutil.rmtree(temp, ignore_errors=True)
-        raise
+    final = folder / name
     write_json(folder / LATEST, {"checkpoint": name})
     for old in sorted(p for p in folder.glob("iter_*") if p.is_dir())[:-keep]:
         shutil.rmtree(old, ignore_errors=True)
@@ -192,10 +169,11 @@ def plot_learning_curve(run_dir: Path, rows: list[dict[str, Any]], families: lis
     fig.suptitle(title)
     fig.tight_layout()
     path = Path(run_dir) / CURVE
-    temp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(temp, dpi=110)
-    plt.close(fig)
-    os.replace(temp, path)
+    try:
+        with atomic_file(path, "wb") as handle:
+            fig.savefig(handle, dpi=110, format="png")
+    finally:
+        plt.close(fig)
     return path
 
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from esolangs.base import Execution, Limits
-from esolangs.befunge import (
+from esolangs.befunge_semantics import (
     DIRECTIONS,
     HEIGHT,
     WIDTH,

@@ -60,7 +60,7 @@ from math import gcd
 from typing import Any
 
 from esolangs.base import OK, SYNTAX_ERROR, Execution, Limits
-from esolangs.brainfuck import (
+from esolangs.bf_semantics import (
     BrainfuckOptions,
     bracket_diagnostics,
     left_edge_error,

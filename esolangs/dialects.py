@@ -26,21 +26,20 @@ from string import Template
 from typing import Any, ClassVar
 
 from esolangs.base import SYNTAX_ERROR, Diagnostic, Execution, Language, Limits, as_source
-from esolangs.brainfuck import (
+from esolangs.bf_semantics import (
     COMMANDS,
     HELLO_WORLD,
     BrainfuckOptions,
-    _load_doc,
     bracket_diagnostics,
     command_effects,
-    fast_engine,
+    load_doc,
     options_note,
-    run_reference,
     syntax_error_text,
     with_eof_rule,
 )
+from esolangs.brainfuck import run_reference
+from esolangs.brainfuck_fast import run_fast
 from esolangs.knowledge import Knowledge, doc_table_meanings, knowledge_table
-from esolangs.registry import register, register_pattern
 from esolangs.validation import check_int
 
 COMMAND_MEANINGS = {
@@ -138,7 +137,7 @@ class TranslatedDialect(Language):
                 return Execution(SYNTAX_ERROR, b"", 0, syntax_error_text(diagnostics, self.title))
         if engine == "reference":
             return run_reference(bf, stdin, limits, self.options)
-        return fast_engine()(bf, stdin, limits, self.options)
+        return run_fast(bf, stdin, limits, self.options)
 
     def _run_reference(self, source: str, stdin: bytes, limits: Limits, seed: int) -> Execution:
         return self._run(source, stdin, limits, "reference")
@@ -204,7 +203,7 @@ class Ook(TranslatedDialect):
 
     @property
     def doc(self) -> str:
-        return _load_doc("ook.md") + options_note(self.options)
+        return load_doc("ook.md") + options_note(self.options)
 
     def _tokenize(self, source: str) -> tuple[str, tuple[int, ...]]:
         words = [(match.group(1), match.start()) for match in _OOK_WORD.finditer(source)]
@@ -322,7 +321,7 @@ class BrainfuckDialect(TranslatedDialect):
             if self.token_separator()
             else "Tokens may be written next to each other."
         )
-        text = Template(_load_doc("bf-dialect.md")).substitute(
+        text = Template(load_doc("bf-dialect.md")).substitute(
             name=self.name,
             table=self.command_table_markdown(),
             separator=separator,
@@ -343,5 +342,6 @@ class BrainfuckDialect(TranslatedDialect):
         return f"BrainfuckDialect(seed={self.seed}, options={self.options!r})"
 
 
-register(Ook.name, Ook)
-register_pattern(r"bf-dialect-(\d{1,64})", "bf-dialect-<seed>", lambda match: BrainfuckDialect(int(match.group(1))))
+def dialect_of(match: re.Match[str]) -> BrainfuckDialect:
+    """The factory of the `bf-dialect-<seed>` pattern (esolangs.registry names it "esolangs.dialects:dialect_of")."""
+    return BrainfuckDialect(int(match.group(1)))

@@ -64,6 +64,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -81,9 +82,9 @@ from esolangs.base import (
     as_source,
     as_stdin,
 )
-from esolangs.brainfuck import (
+from esolangs.bf_semantics import (
     COMMANDS,
-    EOF_MODES,
+    EOF_CODE,
     BrainfuckOptions,
     left_edge_error,
     memory_limit,
@@ -105,7 +106,6 @@ S_OK, S_SYNTAX, S_STEP, S_OUTPUT, S_MEMORY, S_RUNTIME = range(1, 7)
 S_OVERFLOW = 7
 """Not a status of the language: the output bucket filled before max_output; the host reruns the program."""
 
-EOF_CODE = {mode: index for index, mode in enumerate(EOF_MODES)}  # zero 0, unchanged 1, minus_one 2
 
 WINDOW = 8
 """Closed-form loops may visit offsets -WINDOW..WINDOW; scans look this many cells ahead per interpreter step."""
@@ -129,6 +129,63 @@ def max_loops(length: int) -> int:
 
 MAX_MODULUS = 1 << 16
 MAX_STEPS = (1 << 30) - 1
+
+
+class RunOptions(NamedTuple):
+    """The per-program Brainfuck options and limits the interpreter reads, as one pytree of arrays.
+
+    Each field is an array with one entry per program ([N]; a token env's
+    pool holds [E, N]), so `jax.tree.map` indexes, repeats or pads all of
+    them at once. Build it with `run_options` from BrainfuckOptions; the
+    jitted functions take it whole instead of seven positional arrays.
+    """
+
+    modulus: Any
+    """int32 cell modulus (BrainfuckOptions.cell_modulus)."""
+    tape_size: Any
+    """int32 cells on the tape."""
+    max_steps: Any
+    """int32 step budget of the run."""
+    max_output: Any
+    """int32 output budget in bytes."""
+    clamp: Any
+    """bool: '<' at cell 0 stays at 0 (left_edge='clamp') rather than ending the run."""
+    eof: Any
+    """int32 EOF_CODE of the ',' rule at end of input."""
+    ignore_unmatched: Any
+    """bool: unmatched brackets are no-ops (unmatched='ignore') rather than a syntax error."""
+
+
+def run_options(
+    options: BrainfuckOptions | Sequence[BrainfuckOptions],
+    max_steps: int | Sequence[int] | np.ndarray,
+    max_output: int | Sequence[int] | np.ndarray,
+) -> RunOptions:
+    """RunOptions of numpy arrays: one BrainfuckOptions for every program or one per program, limits likewise.
+
+    The shape is that of the per-program arguments (they must agree); an
+    output budget past int32 is clipped (no run writes 2**31 bytes).
+    """
+    steps = np.asarray(max_steps, np.int64)
+    output = np.asarray(max_output, np.int64).clip(0, 2**31 - 1)
+    uniform = isinstance(options, BrainfuckOptions)
+    each: list[BrainfuckOptions] = [options] if isinstance(options, BrainfuckOptions) else list(options)
+    shape = np.broadcast_shapes(steps.shape, output.shape, () if uniform else (len(each),))
+
+    def field(value_of, dtype):
+        values = np.asarray([value_of(o) for o in each], dtype)
+        return np.broadcast_to(values[0] if uniform else values, shape).astype(dtype)
+
+    return RunOptions(
+        modulus=field(lambda o: o.cell_modulus, np.int32),
+        tape_size=field(lambda o: o.tape_size, np.int32),
+        max_steps=np.broadcast_to(steps, shape).astype(np.int32),
+        max_output=np.broadcast_to(output, shape).astype(np.int32),
+        clamp=field(lambda o: o.left_edge == "clamp", bool),
+        eof=field(lambda o: EOF_CODE[o.eof], np.int32),
+        ignore_unmatched=field(lambda o: o.unmatched == "ignore", bool),
+    )
+
 
 LENGTH_BUCKETS = (64, 128, 256, 1024, 4096)
 """Program lengths (commands) the core is compiled for; longer programs run on the Python fast path."""
@@ -551,13 +608,7 @@ def run_pool(
     count,
     inputs,
     input_lengths,
-    modulus,
-    tape_size,
-    max_steps,
-    max_output,
-    clamp,
-    eof,
-    ignore_unmatched,
+    options: RunOptions,
     *,
     lanes: int,
     tape_cells: int,
@@ -571,7 +622,7 @@ def run_pool(
     Every `refill_every` steps, lanes whose program ended store its result
     and take the next program of the pool, so that a batch does not wait
     for its slowest program with most lanes idle. Per-program arguments are
-    [N] arrays (inputs [N, I] uint8); `instructions`, `loops` and
+    [N] arrays (inputs [N, I] uint8, `options` a RunOptions of [N] arrays); `instructions`, `loops` and
     `has_unmatched` come from `fold_programs`. `lanes`, `tape_cells` (>=
     every tape_size) and `output_slots` are static shapes. Output past
     `output_slots` ends a run with status S_OVERFLOW (for the host to rerun),
@@ -589,9 +640,10 @@ def run_pool(
     instructions = jnp.concatenate([instructions, halt_row])
     loops = pad(loops, 0)
     inputs = pad(inputs, 0)
-    params_of = tuple(pad(a, 0) for a in (modulus, tape_size, max_steps, max_output))
-    params_of += (pad(clamp, False), pad(eof, 0), pad(input_lengths, 0))
-    starts_bad = pad(has_unmatched & ~ignore_unmatched, False)
+    o = options
+    params_of = tuple(pad(jnp.asarray(a), 0) for a in (o.modulus, o.tape_size, o.max_steps, o.max_output))
+    params_of += (pad(jnp.asarray(o.clamp), False), pad(jnp.asarray(o.eof), 0), pad(input_lengths, 0))
+    starts_bad = pad(has_unmatched & ~jnp.asarray(o.ignore_unmatched), False)
     zeros = jnp.zeros(lanes, jnp.int32)
     lane_state = (
         jnp.full(lanes, pool, jnp.int32),
@@ -669,13 +721,7 @@ def compile_and_run(
     count,
     inputs,
     input_lengths,
-    modulus,
-    tape_size,
-    max_steps,
-    max_output,
-    clamp,
-    eof,
-    ignore_unmatched,
+    options: RunOptions,
     counts=None,
     *,
     lanes: int,
@@ -689,7 +735,7 @@ def compile_and_run(
     Only the first `count` rows run (the rest is padding up to the pool's bucket); `counts` as in
     `fold_programs`.
     """
-    instructions, loops, has_unmatched = fold_programs(codes, modulus, counts=counts)
+    instructions, loops, has_unmatched = fold_programs(codes, options.modulus, counts=counts)
     return run_pool(
         instructions,
         loops,
@@ -697,13 +743,7 @@ def compile_and_run(
         count,
         inputs,
         input_lengths,
-        modulus,
-        tape_size,
-        max_steps,
-        max_output,
-        clamp,
-        eof,
-        ignore_unmatched,
+        options,
         lanes=lanes,
         tape_cells=tape_cells,
         output_slots=output_slots,
@@ -716,13 +756,7 @@ def run_tests(
     codes,
     inputs,
     input_lengths,
-    modulus,
-    tape_size,
-    max_steps,
-    max_output,
-    clamp,
-    eof,
-    ignore_unmatched,
+    options: RunOptions,
     *,
     lanes: int,
     tape_cells: int,
@@ -733,17 +767,17 @@ def run_tests(
     """Jittable: run each of B programs on each of its T tests, folding every program once.
 
     codes [B, L] (CODE_OF), inputs [B, T, I] uint8 and input_lengths [B, T];
-    options and limits are per program ([B]). Returns status, steps and
+    `options` (RunOptions) are per program ([B]). Returns status, steps and
     output_length as [B, T] and output as [B, T, output_slots] (the test
     case's bytes are output[b, t, :output_length[b, t]]). This is the
     verifier of a functional env: finished programs of a batch of episodes,
     all their hidden tests, in one call inside the training step's jit.
     """
     batch, tests = inputs.shape[:2]
-    instructions, loops, has_unmatched = fold_programs(codes, modulus)
+    instructions, loops, has_unmatched = fold_programs(codes, options.modulus)
 
     def per_test(values):
-        return jnp.repeat(values, tests, axis=0)
+        return jnp.repeat(jnp.asarray(values), tests, axis=0)
 
     status, steps, output, output_length = run_pool(
         per_test(instructions),
@@ -752,7 +786,7 @@ def run_tests(
         jnp.int32(batch * tests),
         inputs.reshape(batch * tests, inputs.shape[2]),
         input_lengths.reshape(batch * tests),
-        *(per_test(a) for a in (modulus, tape_size, max_steps, max_output, clamp, eof, ignore_unmatched)),
+        jax.tree.map(per_test, options),
         lanes=lanes,
         tape_cells=tape_cells,
         output_slots=output_slots,
@@ -897,34 +931,25 @@ def run_batch(
     # smaller array is exact and cheaper to clear.
     tape_cells = _pow2_at_least(min(opts.tape_size, max(step_limits, default=0) + 1), MIN_TAPE_BUCKET)
     tape_dtype = jnp.uint8 if opts.cell_modulus <= 256 else jnp.int32
-    steps_array = np.asarray(step_limits, np.int32)
-    output_array = np.asarray(output_limits, np.int64).clip(0, 2**31 - 1).astype(np.int32)
+    steps_array = np.asarray(step_limits, np.int64)
+    output_array = np.asarray(output_limits, np.int64)
     for (length_bucket, input_bucket), members in sorted(groups.items()):
         for start in range(0, len(members), POOL_BUCKETS[-1]):
             chunk = members[start : start + POOL_BUCKETS[-1]]
             pool = _pool_bucket(len(chunk))  # the last chunk in a smaller pool: padding rows cost folding too
             code_array, run_counts = run_length(pack_rows([codes[i] for i in chunk], length_bucket, pool)[0])
             input_array, input_lengths = pack_rows([stdins[i] for i in chunk], input_bucket, pool)
-            chunk_steps = np.zeros(pool, np.int32)
+            chunk_steps = np.zeros(pool, np.int64)  # padding rows: budgets of 0, they end at once
             chunk_steps[: len(chunk)] = steps_array[chunk]
-            chunk_output = np.zeros(pool, np.int32)
+            chunk_output = np.zeros(pool, np.int64)
             chunk_output[: len(chunk)] = output_array[chunk]
-
-            def same(value, dtype=np.int32, size=pool):
-                return np.full(size, value, dtype)
-
+            chunk_options = run_options(opts, chunk_steps, chunk_output)
             status, steps, output, output_length = compile_and_run(
                 code_array,
                 np.int32(len(chunk)),
                 input_array,
                 input_lengths,
-                same(opts.cell_modulus),
-                same(opts.tape_size),
-                chunk_steps,
-                chunk_output,
-                same(opts.left_edge == "clamp", bool),
-                same(EOF_CODE[opts.eof]),
-                same(opts.unmatched == "ignore", bool),
+                chunk_options,
                 run_counts,
                 lanes=min(batch_size, pool),
                 tape_cells=tape_cells,

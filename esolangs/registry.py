@@ -6,15 +6,34 @@ An option variant names a language with some semantic options changed:
 configured with those options (`Language.configure`), under the variant's
 name, so token envs and verifiers that look a language up by name run it
 with those semantics and its knowledge entries say so where an effect id can.
+
+The built-in languages are named by `"module:attr"` strings (as Gymnasium's
+`register(entry_point="pkg.mod:Class")` does) and imported on first lookup,
+so this module imports no language module and no language module imports
+it: the registry sits above the languages, never beside them.
 """
 
 from __future__ import annotations
 
 import difflib
+import importlib
 import re
 from collections.abc import Callable
+from typing import Any
 
 from esolangs.base import Language
+
+BUILTIN_LANGUAGES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("bf", "esolangs.brainfuck:Brainfuck", ("brainfuck",)),
+    ("befunge93", "esolangs.befunge:Befunge93", ("befunge",)),
+    ("ook", "esolangs.dialects:Ook", ()),
+    ("whitespace", "esolangs.whitespace:Whitespace", ("ws",)),
+)
+"""(canonical name, "module:attr" of its Language class, aliases) of every language that ships with esolangs."""
+BUILTIN_PATTERNS: tuple[tuple[str, str, str], ...] = (
+    (r"bf-dialect-(\d{1,64})", "bf-dialect-<seed>", "esolangs.dialects:dialect_of"),
+)
+"""(regex, display form, "module:attr" of its factory taking the match) of every built-in parametric family."""
 
 _FACTORIES: dict[str, Callable[[], Language]] = {}
 _ALIASES: dict[str, str] = {}
@@ -22,8 +41,36 @@ _PATTERNS: list[tuple[re.Pattern[str], str, Callable[[re.Match[str]], Language]]
 _CACHE: dict[str, Language] = {}
 
 
-def register(name: str, factory: Callable[[], Language], aliases: tuple[str, ...] = ()) -> None:
-    """Register a language by canonical name; duplicate names or aliases raise ValueError."""
+def _split(entry_point: str) -> tuple[str, str]:
+    module_name, colon, attr = entry_point.partition(":")
+    if not colon or not module_name or not attr or ":" in attr:
+        raise ValueError(f"entry point {entry_point!r} is not 'module:attr' (e.g. 'esolangs.brainfuck:Brainfuck')")
+    return module_name, attr
+
+
+def load_entry_point(entry_point: str) -> Any:
+    """The object a `"module:attr"` string names, imported now; ValueError naming the string when it is malformed."""
+    module_name, attr = _split(entry_point)
+    return getattr(importlib.import_module(module_name), attr)
+
+
+def _lazy(entry_point: str) -> Callable[..., Any]:
+    """A factory that imports `entry_point` on its first call (the string is checked now, the import later)."""
+    _split(entry_point)
+
+    def factory(*args: Any) -> Any:
+        return load_entry_point(entry_point)(*args)
+
+    return factory
+
+
+def register(name: str, factory: Callable[[], Language] | str, aliases: tuple[str, ...] = ()) -> None:
+    """Register a language by canonical name: a factory, or a `"module:attr"` string imported on first use.
+
+    Duplicate names or aliases raise ValueError.
+    """
+    if isinstance(factory, str):
+        factory = _lazy(factory)
     for key in (name, *aliases):
         key = key.lower()
         if key in _FACTORIES or key in _ALIASES:
@@ -33,8 +80,13 @@ def register(name: str, factory: Callable[[], Language], aliases: tuple[str, ...
         _ALIASES[alias.lower()] = name.lower()
 
 
-def register_pattern(regex: str, display: str, factory: Callable[[re.Match[str]], Language]) -> None:
-    """Register a parametric family such as `bf-dialect-<seed>` (display is the form shown to users)."""
+def register_pattern(regex: str, display: str, factory: Callable[[re.Match[str]], Language] | str) -> None:
+    """Register a parametric family such as `bf-dialect-<seed>` (display is the form shown to users).
+
+    `factory` takes the regex match; a `"module:attr"` string names one, imported on first use.
+    """
+    if isinstance(factory, str):
+        factory = _lazy(factory)
     _PATTERNS.append((re.compile(regex, re.IGNORECASE), display, factory))
 
 
@@ -111,12 +163,12 @@ _LOADED = False
 
 
 def _ensure_loaded() -> None:
-    """Import the language modules (each registers itself) on first use; every one of them ships with esolangs."""
+    """Register the built-in languages by entry point on first use (nothing is imported until a lookup needs it)."""
     global _LOADED
     if _LOADED:
         return
     _LOADED = True
-    import esolangs.befunge  # noqa: F401
-    import esolangs.brainfuck  # noqa: F401
-    import esolangs.dialects  # noqa: F401
-    import esolangs.whitespace  # noqa: F401
+    for name, entry_point, aliases in BUILTIN_LANGUAGES:
+        register(name, entry_point, aliases)
+    for regex, display, entry_point in BUILTIN_PATTERNS:
+        register_pattern(regex, display, entry_point)

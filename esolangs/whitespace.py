@@ -28,7 +28,6 @@ from esolangs.base import (
     diagnostic_at,
 )
 from esolangs.knowledge import Knowledge, knowledge_table
-from esolangs.registry import register
 from esolangs.validation import is_int
 
 SPACE, TAB, LF = " ", "\t", "\n"
@@ -868,5 +867,3 @@ class Whitespace(Language):
 
 
 _DOC = _render_doc()
-
-register(Whitespace.name, Whitespace, aliases=Whitespace.aliases)

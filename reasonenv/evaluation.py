@@ -34,7 +34,7 @@ import numpy as np
 
 from curricula.base import Instance, make_task
 from curricula.heldout import content_key, content_space
-from reasonenv.policy import EpisodeResult, Policy, run_episode
+from reasonenv.policy import PlayedEpisode, Policy, run_episode
 
 DEFAULT_INSTANCES = 50
 EVAL_SUITES = ("primitives", "pqt", "tiers", "paper")
@@ -320,7 +320,7 @@ def evaluate_targets(
     ]
 
 
-def run_episodes(pairs: Sequence[tuple[Any, Instance]], policy: Policy) -> list[EpisodeResult]:
+def run_episodes(pairs: Sequence[tuple[Any, Instance]], policy: Policy) -> list[PlayedEpisode]:
     """One episode per (token env, instance) pair, as `run_episode` plays it; with `policy.act_batch`, in lockstep.
 
     A greedy policy is stateless, so lockstep play gives the same episodes as one after another, in one
@@ -336,7 +336,7 @@ def run_episodes(pairs: Sequence[tuple[Any, Instance]], policy: Policy) -> list[
     instances = [instance for _, instance in pairs]
     observations = [env.reset(seed=0, options={"instance": instance})[0] for env, instance in zip(envs, instances)]
     totals = [0.0] * len(instances)
-    finished: list[EpisodeResult | None] = [None] * len(instances)
+    finished: list[PlayedEpisode | None] = [None] * len(instances)
     active = list(range(len(instances)))
     while active:
         actions = act_batch([observations[i] for i in active])
@@ -351,7 +351,7 @@ def run_episodes(pairs: Sequence[tuple[Any, Instance]], policy: Policy) -> list[
             observations[i], reward, terminated, truncated, info = envs[i].step(action)
             totals[i] += float(reward)
             if terminated or truncated:
-                finished[i] = EpisodeResult(
+                finished[i] = PlayedEpisode(
                     success=bool(info.get("success", False)),
                     reward=totals[i],
                     program=str(info.get("program", "")),
@@ -361,7 +361,7 @@ def run_episodes(pairs: Sequence[tuple[Any, Instance]], policy: Policy) -> list[
             else:
                 still.append(i)
         active = still
-    return cast("list[EpisodeResult]", finished)  # no None left: the loop ran every episode to its end
+    return cast("list[PlayedEpisode]", finished)  # no None left: the loop ran every episode to its end
 
 
 def evaluate(

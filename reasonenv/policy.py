@@ -42,7 +42,7 @@ class RandomMaskedPolicy:
 
 
 @dataclass
-class EpisodeResult:
+class PlayedEpisode:
     """What one episode of a policy in a token env ended with."""
 
     success: bool
@@ -54,7 +54,7 @@ class EpisodeResult:
 
 def run_episode(
     env: Any, policy: Policy, *, seed: int | None = None, options: dict[str, Any] | None = None
-) -> EpisodeResult:
+) -> PlayedEpisode:
     """Roll `policy` through one episode of a token env via `env.step`; returns how it ended.
 
     Raises ValueError naming the action if the policy picks one the mask forbids,
@@ -72,7 +72,7 @@ def run_episode(
         observation, reward, terminated, truncated, info = env.step(action)
         total += float(reward)
         if terminated or truncated:
-            return EpisodeResult(
+            return PlayedEpisode(
                 success=bool(info.get("success", False)),
                 reward=total,
                 program=str(info.get("program", "")),

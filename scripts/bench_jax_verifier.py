@@ -29,12 +29,12 @@ import os
 import platform
 import random
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import esolangs
 from esolangs.brainfuck_fast import clear_cache
+from reasonenv.files import write_atomic
 
 TARGET_PRINT_RATIO = 5.0
 WORKLOADS = ("print", "agent", "loop-heavy")
@@ -212,11 +212,7 @@ def bench_workload(name: str, args: argparse.Namespace) -> dict:
 
 
 def write_json(path: Path, payload: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as handle:
-        json.dump(payload, handle, indent=2)
-        temporary = handle.name
-    os.replace(temporary, path)
+    write_atomic(path, json.dumps(payload, indent=2))
 
 
 def main(argv: list[str] | None = None) -> int:

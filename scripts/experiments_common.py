@@ -17,10 +17,8 @@ import argparse
 import dataclasses
 import json
 import math
-import os
 import re
 import sys
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -30,6 +28,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
+
+from reasonenv.files import write_atomic  # noqa: E402  (after the path line above; scripts import it from here)
 
 
 def arg(default: Any, help: str):
@@ -107,24 +107,6 @@ def check_positive(args, *names: str) -> None:
 
 
 # ----------------------------------------------------------------------------- files
-
-
-def write_atomic(path: Path, data: bytes | str) -> None:
-    """Write the whole file or nothing: a temp file in the same directory, then os.replace."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    raw = data.encode() if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(raw)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; results are meant to be read by others
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_json(path: Path, data: Any) -> None:

@@ -120,9 +120,10 @@ def plot(rows: list[dict], path: Path) -> None:
     success_axis.set(xlabel="wall time (s)", ylabel="sampled success (training)", title="training success")
     stage_axis.legend(fontsize=8)
     figure.tight_layout()
-    temporary = path.with_suffix(".tmp.png")
-    figure.savefig(temporary, dpi=110)
-    temporary.replace(path)
+    from reasonenv.files import atomic_file
+
+    with atomic_file(path, "wb") as handle:
+        figure.savefig(handle, dpi=110, format="png")
 
 
 def main(argv=None) -> int:

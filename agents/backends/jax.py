@@ -74,7 +74,7 @@ def parameter_count(params) -> int:
 def check_config(cfg: TrainConfig) -> TrainConfig:
     """cfg.validate() plus what only this backend needs; a ValueError of one line for what it cannot honour."""
     from curricula.schedulers import load_curriculum
-    from reasonenv.envs.jax_token_env import curriculum_entries, language_tables
+    from reasonenv.envs.jax_pool import curriculum_entries, language_tables
 
     cfg.validate()
     if cfg.backend != "jax":
@@ -196,7 +196,7 @@ def make_functions(
     log-probability, so PPO's ratio (policy / behaviour) corrects for it, as
     the RLlib module does.
     """
-    from reasonenv.envs.jax_token_env import verify_finished
+    from reasonenv.envs.jax_verify import verify_finished
 
     def policy_step(carry, _):
         runner, env_params = carry
@@ -317,7 +317,7 @@ class Pool:
     """The env params of a curriculum: instance pool on device, entry weights from the host scheduler."""
 
     def __init__(self, cfg: TrainConfig, scheduler, seed: int):
-        from reasonenv.envs.jax_token_env import curriculum_entries
+        from reasonenv.envs.jax_pool import curriculum_entries
 
         self.cfg, self.settings, self.scheduler = cfg, cfg.jax, scheduler
         self.entries = curriculum_entries(scheduler)
@@ -328,7 +328,7 @@ class Pool:
         self.sync()
 
     def _build(self, shape):
-        from reasonenv.envs.jax_token_env import build_params
+        from reasonenv.envs.jax_pool import build_params
 
         return build_params(
             self.entries,
@@ -350,7 +350,7 @@ class Pool:
 
     def sync(self) -> None:
         """Entry weights and stage from the scheduler's current state."""
-        from reasonenv.envs.jax_token_env import scheduler_weights
+        from reasonenv.envs.jax_pool import scheduler_weights
 
         weights, stage = scheduler_weights(self.scheduler, self.entries)
         self.params = commit(self.params.replace(entry_weights=jnp.asarray(weights), stage=jnp.int32(stage)))

@@ -29,8 +29,8 @@ from reasonenv.bench.runner import (
     line_key,
     read_results,
     read_run_file,
-    write_file_atomically,
 )
+from reasonenv.files import atomic_file, write_atomic
 
 Z95 = 1.959963984540054
 
@@ -334,21 +334,9 @@ def draw_charts(results: list[Outcome], out: Path) -> dict[str, Path]:
 
 
 def _save_atomically(fig: Any, path: Path) -> None:
-    """Save a figure to a temporary file next to `path`, then rename it over `path`."""
-    import os
-    import tempfile
-
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            fig.savefig(f, dpi=110, format="png")
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
+    """Save a figure to `path` whole or not at all (reasonenv.files.atomic_file)."""
+    with atomic_file(path, "wb") as handle:
+        fig.savefig(handle, dpi=110, format="png")
 
 
 def write_report(dirs: Iterable[Path], out: Path | None = None, charts: bool = True) -> dict[str, Path]:
@@ -368,7 +356,7 @@ def write_report(dirs: Iterable[Path], out: Path | None = None, charts: bool = T
     text = markdown(results, counts) + "\n"
     out.mkdir(parents=True, exist_ok=True)
     path = out / "report.md"
-    write_file_atomically(path, text)
+    write_atomic(path, text)
     written = {"markdown": path}
     if charts:
         written.update(draw_charts(results, out))

@@ -27,7 +27,6 @@ import dataclasses
 import json
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ from esolangs.validation import check_int_field, check_number_field
 from reasonenv.bench import prompts
 from reasonenv.bench.models import EndpointError, Model, ModelRequest, task_for
 from reasonenv.bench.sandbox import SandboxLimits, cpu_seconds_for, remove_stale_sandboxes, run_python
+from reasonenv.files import write_atomic
 
 REGIMES = ("zero-shot", "few-shot", "feedback")
 SUITES = ("paper", "pqt", "tiers", "primitives")
@@ -278,24 +278,6 @@ def check_same_run(config: BenchConfig, previous: dict[str, Any] | None) -> None
         )
 
 
-def write_file_atomically(path: Path, text: str) -> None:
-    """Write `text` to a temporary file next to `path`, then rename it over `path` (never a half-written file)."""
-    path = Path(path)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
-
-
 class ResultsWriter:
     """Appends JSON lines with one write() each on an O_APPEND descriptor (what is written survives a kill -9)."""
 
@@ -499,7 +481,7 @@ class Progress:
             self.bar.set_postfix_str(f"pass {self.solved / max(1, self.done):.1%} in-flight {in_flight}", refresh=False)
 
 
-class Runner:
+class BenchRunner:
     """Runs one BenchConfig against one model, resuming from the results already in config.out."""
 
     def __init__(self, config: BenchConfig, model: Any):
@@ -542,7 +524,7 @@ class Runner:
         planned = {planned_id(c.instance.family, c.instance.id, c.language, c.sample) for c in conversations}
         if previous_run is not None:
             planned |= {tuple(item) for item in previous_run.get("planned") or () if isinstance(item, list)}
-        write_file_atomically(
+        write_atomic(
             config.out / RUN_FILE,
             json.dumps(
                 {
@@ -760,6 +742,6 @@ def _first_errors(executions: list[Any], limit: int = 3) -> list[str]:
 async def run_bench(config: BenchConfig, model: Model) -> dict[str, Any]:
     """Run (or resume) the benchmark with `model` (see reasonenv.bench.models; the CLI builds it); returns a summary dict."""
     try:
-        return await Runner(config, model).run()
+        return await BenchRunner(config, model).run()
     finally:
         await model.aclose()

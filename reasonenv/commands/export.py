@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, cast
+
+from reasonenv.files import atomic_file
 
 
 def comma_list(text: str) -> tuple[str, ...]:
@@ -140,16 +141,8 @@ def write_whole(path: Path, lines: Iterator[str]) -> None:
         with path.open("w", encoding="utf-8") as out:  # a device or pipe: nothing to replace atomically
             _write_lines(out, lines)
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # same directory, so the rename is atomic
-    try:
-        with temporary.open("w", encoding="utf-8") as out:
-            _write_lines(out, lines)
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    with atomic_file(path, "w") as out:
+        _write_lines(cast("TextIO", out), lines)
 
 
 def _base(language: str) -> str:

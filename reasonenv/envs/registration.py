@@ -111,10 +111,9 @@ def shipped_token_env_table() -> dict[str, dict[str, Any]]:
 def write_token_env_table() -> Path:
     """Regenerate token_envs.json from the registered suites (run after a suite gains or loses a family)."""
     text = json.dumps(token_env_table(), indent=1, sort_keys=True) + "\n"
-    temporary = TOKEN_ENV_TABLE_FILE.with_suffix(".json.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(TOKEN_ENV_TABLE_FILE)
-    return TOKEN_ENV_TABLE_FILE
+    from reasonenv.files import write_atomic
+
+    return write_atomic(TOKEN_ENV_TABLE_FILE, text)
 
 
 def register_envs() -> list[str]:

@@ -6,7 +6,8 @@ import pytest
 
 import esolangs
 from esolangs import befunge
-from esolangs.befunge import HEIGHT, LOOP_BENCHMARK, WIDTH, SplitMix64, read_number, wrap32
+from esolangs.befunge import LOOP_BENCHMARK
+from esolangs.befunge_semantics import HEIGHT, WIDTH, SplitMix64, read_number, wrap32
 
 ENGINES = ("reference", "fast")
 

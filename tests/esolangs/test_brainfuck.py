@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import esolangs
-from esolangs.brainfuck import COMMANDS, BrainfuckOptions
+from esolangs.bf_semantics import COMMANDS, BrainfuckOptions
 
 ENGINES = ("reference", "fast")
 

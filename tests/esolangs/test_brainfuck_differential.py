@@ -14,7 +14,8 @@ import random
 import pytest
 
 import esolangs
-from esolangs.brainfuck import BrainfuckOptions, run_reference
+from esolangs.bf_semantics import BrainfuckOptions
+from esolangs.brainfuck import run_reference
 from esolangs.brainfuck_fast import clear_cache, loop_iterations, run_fast
 
 SEED = int(os.environ.get("REASONENV_FUZZ_SEED", "20240601"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 import esolangs
@@ -107,3 +109,39 @@ def test_every_language_meets_the_basic_contract(name):
             assert isinstance(result, Execution) and result.status in esolangs.STATUSES
             assert 0 <= result.steps <= 5000 and len(result.output) <= 50
             assert (result.error is None) == (result.status == "ok")
+
+
+def test_built_in_languages_are_named_by_entry_point_and_match_their_classes():
+    """The registry names each built-in by a "module:attr" string; the name and aliases there are the class's own."""
+    from esolangs.registry import BUILTIN_LANGUAGES, BUILTIN_PATTERNS, load_entry_point
+
+    for name, entry_point, aliases in BUILTIN_LANGUAGES:
+        cls = load_entry_point(entry_point)
+        assert (cls.name, tuple(cls.aliases)) == (name, aliases), entry_point
+        for alias in (name, *aliases):
+            assert type(esolangs.get(alias)) is cls
+    for regex, display, entry_point in BUILTIN_PATTERNS:
+        assert callable(load_entry_point(entry_point)), entry_point
+        assert display in esolangs.families() and not re.fullmatch(regex, display), display
+    assert esolangs.get("bf-dialect-3").name == "bf-dialect-3"
+
+
+def test_malformed_entry_points_are_refused_naming_the_string():
+    from esolangs.registry import register
+
+    for bad in ("esolangs.brainfuck", ":Brainfuck", "esolangs.brainfuck:", "a:b:c"):
+        with pytest.raises(ValueError, match="is not 'module:attr'"):
+            register("probe-language", bad)
+    assert "probe-language" not in esolangs.names()
+
+
+def test_importing_esolangs_imports_no_language_module():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, esolangs; mods = [m for m in ('esolangs.brainfuck', 'esolangs.befunge', 'esolangs.dialects',"
+        " 'esolangs.whitespace') if m in sys.modules]; print(mods)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

@@ -7,7 +7,7 @@ import random
 import pytest
 
 import esolangs
-from esolangs.brainfuck import COMMANDS
+from esolangs.bf_semantics import COMMANDS
 from esolangs.dialects import OOK_TABLE, TOKEN_POOL, dialect_table
 
 # Computed once when the family was introduced; a change here renames every dialect and breaks saved work.

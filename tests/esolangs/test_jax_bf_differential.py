@@ -26,7 +26,8 @@ pytest.importorskip("jax")
 
 import esolangs  # noqa: E402
 from esolangs.base import Limits  # noqa: E402
-from esolangs.brainfuck import BrainfuckOptions, run_reference  # noqa: E402
+from esolangs.bf_semantics import BrainfuckOptions  # noqa: E402
+from esolangs.brainfuck import run_reference  # noqa: E402
 from esolangs.jax_bf import run_batch  # noqa: E402
 
 SEED = int(os.environ.get("REASONENV_FUZZ_SEED", "20261202"))
@@ -310,7 +311,7 @@ def test_run_tests_folds_once_and_runs_every_test():
     import jax
     import numpy as np
 
-    from esolangs.jax_bf import STATUS_NAMES, encode_program, pack_rows, run_tests
+    from esolangs.jax_bf import STATUS_NAMES, encode_program, pack_rows, run_options, run_tests
 
     rng = random.Random(SEED + 7)
     programs = [agent_program(rng) for _ in range(6)] + [",[.,]", ",>,<.>."]
@@ -324,9 +325,7 @@ def test_run_tests_folds_once_and_runs_every_test():
             inputs[b, t, : len(data)] = np.frombuffer(data, np.uint8)
             lengths[b, t] = len(data)
 
-    def per_program(value, dtype=np.int32):
-        return np.full(batch, value, dtype)
-
+    options = BrainfuckOptions(cell_modulus=27, tape_size=64, left_edge="clamp", unmatched="ignore")
     verify = jax.jit(run_tests, static_argnames=("lanes", "tape_cells", "output_slots", "tape_dtype", "refill_every"))
     status, steps, output, length = (
         np.asarray(a)
@@ -334,22 +333,34 @@ def test_run_tests_folds_once_and_runs_every_test():
             codes.astype(np.int32),
             inputs,
             lengths,
-            per_program(27),
-            per_program(64),
-            per_program(500),
-            per_program(SMALL["max_output"]),
-            per_program(True, bool),
-            per_program(0),
-            per_program(True, bool),
+            run_options(options, np.full(batch, 500), np.full(batch, SMALL["max_output"])),
             lanes=8,
             tape_cells=64,
             output_slots=64,
         )
     )
-    options = BrainfuckOptions(cell_modulus=27, tape_size=64, left_edge="clamp", unmatched="ignore")
     for b, program in enumerate(programs):
         for t, data in enumerate(tests[b]):
             want = run_reference(program, data, Limits(max_steps=500, max_output=SMALL["max_output"]), options)
             assert STATUS_NAMES[status[b, t]] == want.status, (program, data)
             assert int(steps[b, t]) == want.steps, (program, data)
             assert output[b, t, : length[b, t]].tobytes() == want.output, (program, data)
+
+
+def test_run_options_is_one_pytree_built_from_brainfuck_options():
+    """One BrainfuckOptions for all programs or one each; limits broadcast; every field an array of that shape."""
+    import numpy as np
+
+    from esolangs.bf_semantics import EOF_CODE
+    from esolangs.jax_bf import RunOptions, run_options
+
+    shared = run_options(PQT_27, 500, np.array([1, 2, 3]))
+    assert isinstance(shared, RunOptions) and all(np.shape(a) == (3,) for a in shared)
+    assert shared.modulus.tolist() == [27] * 3 and shared.clamp.all() and shared.ignore_unmatched.all()
+    assert shared.max_steps.tolist() == [500] * 3 and shared.max_output.tolist() == [1, 2, 3]
+    each = run_options([PLAIN, BrainfuckOptions(eof="minus_one", tape_size=9)], [10, 20], 2**40)
+    assert each.tape_size.tolist() == [30_000, 9] and each.eof.tolist() == [EOF_CODE["zero"], EOF_CODE["minus_one"]]
+    assert each.max_output.tolist() == [2**31 - 1] * 2  # clipped to int32, as no run writes that much
+    assert not each.clamp.any() and not each.ignore_unmatched.any()
+    with pytest.raises(ValueError):
+        run_options([PLAIN, PLAIN, PLAIN], [1, 2], 5)  # three programs, two step budgets

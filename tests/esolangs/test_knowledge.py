@@ -6,7 +6,7 @@ import pytest
 
 import esolangs
 from esolangs.base import seeded_permutation
-from esolangs.brainfuck import COMMANDS
+from esolangs.bf_semantics import COMMANDS
 from esolangs.dialects import COMMAND_MEANINGS
 from esolangs.knowledge import EFFECT_IDS, EFFECTS, MAX_EFFECTS, NUM_EFFECTS, Knowledge, doc_table_meanings, effect_id
 

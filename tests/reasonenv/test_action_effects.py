@@ -14,7 +14,7 @@ from gymnasium.utils.env_checker import check_env
 import esolangs
 import reasonenv  # noqa: F401  (registers the ids)
 from curricula.base import reference_solution
-from esolangs.brainfuck import COMMAND_EFFECTS
+from esolangs.bf_semantics import COMMAND_EFFECTS
 from esolangs.knowledge import EFFECT_IDS, NUM_EFFECTS
 from reasonenv.envs.encoding import STOP, token_table
 

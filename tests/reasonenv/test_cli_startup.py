@@ -122,7 +122,10 @@ def run_blocking(module: str, code: str) -> subprocess.CompletedProcess:
 
 
 def test_a_missing_language_module_is_an_error_not_a_shorter_list():
-    result = run_blocking("esolangs.whitespace", "import esolangs\nprint(esolangs.names())")
+    # Built-ins are registered by "module:attr" string, so the list stays whole and the lookup fails loudly.
+    listed = run_blocking("esolangs.whitespace", "import esolangs\nprint('whitespace' in esolangs.names())")
+    assert listed.returncode == 0 and listed.stdout.strip() == "True", listed.stderr
+    result = run_blocking("esolangs.whitespace", "import esolangs\nesolangs.get('ws')")
     assert result.returncode != 0 and "ModuleNotFoundError" in result.stderr
 
 

@@ -22,16 +22,9 @@ import jax.numpy as jnp  # noqa: E402
 from curricula.base import make_task, reference_solution  # noqa: E402
 from curricula.schedulers import load_curriculum  # noqa: E402
 from reasonenv.envs.curriculum import CurriculumEnv  # noqa: E402
-from reasonenv.envs.jax_token_env import (  # noqa: E402
-    MODE_ID,
-    JaxTokenEnv,
-    build_params,
-    curriculum_entries,
-    final_reward,
-    scheduler_weights,
-    verify_finished,
-    verify_programs,
-)
+from reasonenv.envs.jax_pool import MODE_ID, build_params, curriculum_entries, scheduler_weights  # noqa: E402
+from reasonenv.envs.jax_token_env import JaxTokenEnv  # noqa: E402
+from reasonenv.envs.jax_verify import final_reward, verify_finished, verify_programs  # noqa: E402
 
 CURRICULUM = """
 name: jax-equivalence
