@@ -8,7 +8,7 @@ One iteration, top to bottom:
    `num_envs` envs: the policy samples masked actions, the env steps and
    auto-resets. Rewards of finishing steps are left pending; after the
    scan every finished program is verified in one batched call
-   (`reasonenv.envs.jax_token_env.verify_finished`: fixed-size compaction,
+   (`reasonenv.envs.jax_verify.verify_finished`: fixed-size compaction,
    then the batched Brainfuck interpreter) and the training reward of
    agents.reward (its jnp twin) is written as that step's reward.
 2. `learn` (jitted): GAE (gamma = 1 by default, no bootstrap past an
