@@ -1,88 +1,155 @@
-"""What the three experiment scripts share: arguments from a dataclass, resumable cells, bootstrap CIs, tables, figures.
+"""What the three experiments share, written once: arguments, files written whole, the cell store, statistics, tables, figures.
 
-    args = parse_args(TransferArgs, "scripts/exp_transfer.py: ...")
-    store = CellStore(args.out)
-    if not store.has(key): store.save(key, run_cell(...))     # a rerun skips finished cells
+    @dataclass
+    class MyArgs(ExperimentArgs):
+        steps: int = arg(1000, "PPO env steps per cell", budget=True, positive=True)
+
+    args = parse_args(MyArgs, "what it asks", argv)        # --help lists every field with its help and default
+    store = CellStore(args.out, args)                      # refuses an --out that holds cells of another budget
+    cell = store.cell("arm__s0", lambda: {...})             # computed once; a rerun loads it
     mean, low, high = bootstrap_ci([0.9, 0.7, 0.8])
 
-Arguments are a dataclass whose fields carry their help text
-(`field(metadata={"help": ...})`) so `--help` lists every field with its
-default; `--quick` swaps in the dataclass's `quick()` values. Every file
-is written whole or not at all (temp file + os.replace).
+Arguments are a dataclass (CleanRL style): each field's `arg(default, help)`
+becomes a flag with that help text; `--quick` swaps in the class's
+`quick()` values before explicit flags apply. Field metadata states the
+checks every experiment wants (`positive`, `choices`) and which fields
+define a budget (`budget`: cells of two budgets never mix in one store); a
+bad value ends the program with one line naming the flag (exit status 2).
+
+Every file is written whole or not at all (a temp file in the same folder,
+then os.replace), so a run killed at any moment leaves finished cells and no
+half-written one, and the next run with the same --out resumes there.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
+import io
 import json
 import math
 import os
 import re
-import sys
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+Args = TypeVar("Args")
+
+# ----------------------------------------------------------------------------- arguments
 
 
-def arg(default: Any, help: str):
-    """A dataclass field with its --help text."""
+def arg(
+    default: Any, help: str, *, budget: bool = False, positive: bool = False, choices: Sequence[Any] | None = None
+) -> Any:
+    """A dataclass field with its --help text.
+
+    budget: the field defines the cells' budget (CellStore refuses to mix two);
+    positive: an integer >= 1 (every item of a list field);
+    choices: the allowed values (every item of a list field).
+    """
+    metadata = {"help": help, "budget": budget, "positive": positive, "choices": choices}
     if isinstance(default, (list, dict)):
-        return dataclasses.field(default_factory=lambda: type(default)(default), metadata={"help": help})
-    return dataclasses.field(default=default, metadata={"help": help})
+        return dataclasses.field(default_factory=lambda: type(default)(default), metadata=metadata)
+    return dataclasses.field(default=default, metadata=metadata)
 
 
-def _parse_list(kind, text: str) -> list:
-    parts = [p for p in re.split(r"[,\s]+", text.strip()) if p]
-    return [kind(p) for p in parts]
+@dataclass
+class ExperimentArgs:
+    """The arguments every experiment has: where it writes, and the size and observation shape of its agents."""
+
+    out: str = arg("runs/experiment", "output directory (cells, models, results.json/.md, a PNG)")
+    num_envs: int = arg(32, "envs stepped together", positive=True)
+    dim: int = arg(32, "model width (every arm)", budget=True, positive=True)
+    layers: int = arg(1, "transformer layers", budget=True, positive=True)
+    window: int = arg(16, "W, the small window (memory and window arms)", budget=True, positive=True)
+    max_program_length: int = arg(16, "program token cap", budget=True, positive=True)
+    task_length: int = arg(64, "task observation length", budget=True, positive=True)
+
+    @classmethod
+    def quick(cls):
+        """The --quick values: tiny budgets for a smoke test."""
+        return cls()
+
+    def validate(self) -> None:
+        """Checks beyond the field metadata's; ValueError names the flag."""
 
 
-def parse_args(cls, description: str, argv: Sequence[str] | None = None):
+def flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def parse_args(cls: type[Args], module_doc: str | None, argv: Sequence[str] | None = None, *, prog: str) -> Args:
     """The dataclass `cls` filled from the command line; `--quick` applies `cls.quick()` before explicit flags.
 
-    A bad value ends the program with one line naming the flag (argparse's exit 2).
+    `module_doc`'s first line describes the program in --help; `prog` is how
+    it is run (`python -m experiments.transfer`). A bad value ends the
+    program with one line naming the flag (argparse's exit 2).
     """
     # Each help text states its real default itself: argparse's defaults here are None (meaning "not given").
-    parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--quick", action="store_true", help="tiny budgets for a smoke test (under a minute)")
-    defaults = cls()
-    for f in dataclasses.fields(cls):
-        flag = "--" + f.name.replace("_", "-")
+    parser = argparse.ArgumentParser(prog=prog, description=(module_doc or "").strip().splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="tiny budgets for a smoke test (well under a minute)")
+    factory: Any = cls  # a dataclass with quick() and validate() (ExperimentArgs' protocol)
+    defaults = factory()
+    fields = dataclasses.fields(factory)
+    for f in fields:
         value = getattr(defaults, f.name)
         help_text = f.metadata.get("help", "")
+        choices = f.metadata.get("choices")
+        if choices is not None and len(choices) <= 8:
+            help_text += f" ({', '.join(choices)})"
         if isinstance(value, bool):
             parser.add_argument(
-                flag, type=_bool, default=None, metavar="true|false", help=f"{help_text} (default {value})"
+                flag(f.name), type=_bool, default=None, metavar="true|false", help=f"{help_text} (default {value})"
             )
         elif isinstance(value, list):
             kind = type(value[0]) if value else str
             parser.add_argument(
-                flag,
-                type=lambda t, k=kind: _parse_list(k, t),
+                flag(f.name),
+                type=functools.partial(_parse_list, kind),
                 default=None,
                 help=f"{help_text}; comma-separated (default {','.join(map(str, value))})",
             )
         else:
             kind = type(value) if value is not None else str
-            parser.add_argument(flag, type=kind, default=None, help=f"{help_text} (default {value})")
+            parser.add_argument(flag(f.name), type=kind, default=None, help=f"{help_text} (default {value})")
     namespace = parser.parse_args(argv)
-    base = cls.quick() if namespace.quick else cls()
-    changes = {
-        f.name: getattr(namespace, f.name) for f in dataclasses.fields(cls) if getattr(namespace, f.name) is not None
-    }
+    base = factory.quick() if namespace.quick else factory()
+    changes = {f.name: getattr(namespace, f.name) for f in fields if getattr(namespace, f.name) is not None}
     args = dataclasses.replace(base, **changes)
     try:
+        check_fields(args)
         args.validate()
     except ValueError as err:
         parser.error(str(err))
     return args
+
+
+def check_fields(args: Any) -> None:
+    """ValueError naming the first field whose value breaks its metadata (`positive`, `choices`)."""
+    for f in dataclasses.fields(args):
+        value = getattr(args, f.name)
+        items = value if isinstance(value, list) else [value]
+        if f.metadata.get("positive"):
+            bad = [v for v in items if isinstance(v, bool) or not isinstance(v, int) or v < 1]
+            if bad or not items:
+                raise ValueError(f"{flag(f.name)} must be a positive integer, got {bad[0] if bad else value!r}")
+        choices = f.metadata.get("choices")
+        if choices is not None:
+            unknown = [v for v in items if v not in choices]
+            if unknown:
+                raise ValueError(f"{flag(f.name)} has unknown value(s) {unknown}; choose from {', '.join(choices)}")
+            if not items:
+                raise ValueError(f"{flag(f.name)} must name at least one of {', '.join(choices)}")
+
+
+def _parse_list(kind: type, text: str) -> list:
+    return [kind(p) for p in re.split(r"[,\s]+", text.strip()) if p]
 
 
 def _bool(text: str) -> bool:
@@ -93,17 +160,15 @@ def _bool(text: str) -> bool:
     raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
 
 
-def run_label(args) -> str:
+def budget_fields(args: Any) -> list[str]:
+    """The names of the fields marked `budget=True`."""
+    return [f.name for f in dataclasses.fields(args) if f.metadata.get("budget")]
+
+
+def run_label(args: Any) -> str:
     """'quick' when the arguments are the --quick ones (whatever --out), else 'full-mode'."""
-    return "quick" if dataclasses.replace(args, out=type(args).quick().out) == type(args).quick() else "full-mode"
-
-
-def check_positive(args, *names: str) -> None:
-    """ValueError naming the first field that is not a positive integer."""
-    for name in names:
-        value = getattr(args, name)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"--{name.replace('_', '-')} must be a positive integer, got {value!r}")
+    quick = type(args).quick()
+    return "quick" if dataclasses.replace(args, out=quick.out) == quick else "full-mode"
 
 
 # ----------------------------------------------------------------------------- files
@@ -131,51 +196,35 @@ def write_json(path: Path, data: Any) -> None:
     write_atomic(path, json.dumps(data, indent=2, sort_keys=True, default=_jsonable) + "\n")
 
 
-def _jsonable(value: Any):
-    if isinstance(value, (np.integer,)):
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, np.integer):
         return int(value)
-    if isinstance(value, (np.floating,)):
+    if isinstance(value, np.floating):
         return float(value)
     if isinstance(value, np.ndarray):
         return value.tolist()
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def save_figure(fig, path: Path) -> None:
-    """Save a matplotlib figure as PNG atomically."""
-    import io
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-    write_atomic(path, buffer.getvalue())
-
-
-def pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 class CellStore:
-    """One JSON file per finished cell under OUT/cells/; a rerun with the same OUT skips them (resumable full mode).
+    """One JSON file per finished cell under OUT/cells/; a rerun with the same OUT loads them (resumable full mode).
 
     `config.json` records the arguments of the first run; a rerun whose
-    budget-defining arguments differ is refused, so cells of two budgets
-    never mix in one table.
+    budget fields (`arg(..., budget=True)`) differ is refused with one line,
+    so cells of two budgets never mix in one table. Trained weights live in
+    run directories under OUT/models/ (experiments.arms writes them).
     """
 
-    def __init__(self, out: Path, args: Any, budget_fields: Iterable[str]):
+    def __init__(self, out: str | Path, args: Any):
         self.out = Path(out)
         self.cells = self.out / "cells"
+        self.models = self.out / "models"
         self.cells.mkdir(parents=True, exist_ok=True)
         current = dataclasses.asdict(args)
         config_path = self.out / "config.json"
         if config_path.is_file():
             previous = json.loads(config_path.read_text())
-            changed = [n for n in budget_fields if previous.get(n) != current.get(n)]
+            changed = [n for n in budget_fields(args) if previous.get(n) != current.get(n)]
             if changed:
                 raise SystemExit(
                     f"error: {self.out} holds cells of another budget ({', '.join(changed)} differ: "
@@ -195,6 +244,18 @@ class CellStore:
 
     def save(self, key: str, data: dict) -> None:
         write_json(self.path(key), data)
+
+    def cell(self, key: str, compute: Callable[[], dict], *, kept: Callable[[], bool] | None = None) -> dict:
+        """The stored cell `key`, or compute it, store it whole and return it.
+
+        `kept`: what else the cell needs to count as finished (e.g. that the
+        weights it trained are still there); when it says False, recompute.
+        """
+        if self.has(key) and (kept is None or kept()):
+            return self.load(key)
+        data = compute()
+        self.save(key, data)
+        return data
 
     def all(self) -> list[dict]:
         return [json.loads(p.read_text()) for p in sorted(self.cells.glob("*.json"))]
@@ -218,6 +279,20 @@ def bootstrap_ci(
     return float(data.mean()), float(np.quantile(means, tail)), float(np.quantile(means, 1 - tail))
 
 
+def ci_summary(values: Sequence[float]) -> dict:
+    """{per_seed, mean, ci95: [low, high]}: how results.json states a quantity measured once per seed."""
+    mean, low, high = bootstrap_ci(values)
+    return {"per_seed": list(values), "mean": mean, "ci95": [low, high]}
+
+
+def mean_rate(per_entry: Mapping[str, Mapping[str, Any]]) -> float:
+    """The mean of the entries' pass rates (every entry weighs the same, whatever its instance count)."""
+    return sum(r["rate"] for r in per_entry.values()) / len(per_entry)
+
+
+# ----------------------------------------------------------------------------- tables
+
+
 def fmt_ci(values: Sequence[float], percent: bool = True) -> str:
     """'mean [low, high] (v1, v2, v3)' for a table cell."""
     mean, low, high = bootstrap_ci(values)
@@ -230,26 +305,49 @@ def fmt_ci(values: Sequence[float], percent: bool = True) -> str:
     return f"{scale * mean:.0f}{unit} [{scale * low:.0f}, {scale * high:.0f}] ({each})"
 
 
+def fmt_percent(value: float | None) -> str:
+    """'42%', or 'n/a' for a missing value."""
+    return "n/a" if value is None or math.isnan(value) else f"{100 * value:.0f}%"
+
+
 def markdown_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     lines = ["| " + " | ".join(map(str, header)) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
 
 
-def torch_setup(threads: int = 1) -> None:
-    """One torch thread: the machine is shared, and these models are too small to gain from more."""
-    import torch
-
-    torch.set_num_threads(threads)
-    try:
-        torch.set_num_interop_threads(1)
-    except RuntimeError:  # already set in this process
-        pass
+# ----------------------------------------------------------------------------- figures
 
 
-def quiet():
-    """A context that swallows stdout (agents.models prints a parameter count per model built)."""
-    import contextlib
-    import io
+def pyplot():
+    """matplotlib.pyplot on the file-only Agg backend (imported here: --help needs no matplotlib)."""
+    import matplotlib
 
-    return contextlib.redirect_stdout(io.StringIO())
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def save_figure(fig: Any, path: Path) -> None:
+    """Save a matplotlib figure as PNG atomically, then close it."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    write_atomic(path, buffer.getvalue())
+    pyplot().close(fig)
+
+
+def ci_bars(ax: Any, groups: Sequence[str], series: Mapping[str, Sequence[dict]], chance: Sequence[float]) -> None:
+    """Grouped bars, one series per arm, each bar a `ci_summary` dict drawn as its mean with the 95% CI; chance as ticks."""
+    width = 0.8 / max(1, len(series))
+    for i, (label, stats) in enumerate(series.items()):
+        means = [s["mean"] for s in stats]
+        # A missing cell (NaN mean) draws no bar and no error bar.
+        errors = [
+            [max(0.0, m - s["ci95"][0]) if m == m else 0.0 for m, s in zip(means, stats)],
+            [max(0.0, s["ci95"][1] - m) if m == m else 0.0 for m, s in zip(means, stats)],
+        ]
+        xs = [j + (i - len(series) / 2 + 0.5) * width for j in range(len(groups))]
+        ax.bar(xs, means, width, yerr=errors, label=label, capsize=2)
+    ax.scatter(range(len(groups)), list(chance), marker="_", s=300, c="k", label="chance", zorder=5)
+    ax.set_ylim(0, 1.05)

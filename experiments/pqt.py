@@ -1,7 +1,7 @@
 """Experiment 3: the agent against Priority Queue Training on PQT's Brainfuck tasks, at a matched budget of programs executed.
 
-    .venv/bin/python scripts/exp_pqt.py --quick --out /tmp/exp_pqt        # smoke test, < 1 min
-    .venv/bin/python scripts/exp_pqt.py --out runs/exp_pqt                 # full mode, resumable
+    python -m experiments.pqt --quick --out /tmp/exp_pqt        # smoke test, well under a minute
+    python -m experiments.pqt --out runs/exp_pqt                 # full mode, resumable
 
 Methods, each with R independent runs per task and the same budget of
 programs executed per run (every program run on the task's tests counts):
@@ -9,8 +9,8 @@ programs executed per run (every program run on the task's tests counts):
 - `pqt`: Priority Queue Training as reimplemented in agents/pqt_baseline.py
   (an LSTM writes programs with no task input; top-K queue trained by
   log-likelihood; pg_weight 0 = the paper's "PQT").
-- `agent-scratch`: this project's small-context memory agent (agents.models
-  small-context) trained with PPO on that one task from scratch.
+- `agent-scratch`: this project's small-context memory agent (experiments.arms
+  `pointer+memory`) trained with PPO on that one task from scratch.
 - `agent-pretrained`: the same agent first trained with PPO on stages
   0..last_stage of a curriculum (bf-basics), then fine-tuned per task. Its
   pretraining programs are reported and counted: the table shows success
@@ -30,64 +30,74 @@ genetic algorithm 18; generalisation 13.0 successful runs on training cases
 against 5.7 on held-out cases (of 25, averaged over tasks).
 
 Outputs under --out: cells/*.json (one per finished (method, task, run),
-plus pretraining), models/*.pt, results.json, results.md, pqt.png.
+plus pretraining), models/ (one run directory per agent training),
+results.json, results.md, pqt.png. Cells are per (method, task, run), so
+processes given different --tasks can fill one directory side by side.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import io
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from experiments_common import (
+from curricula.families.pqt import PQT_FAMILIES
+from curricula.scoring import mode_names
+from experiments import arms
+from experiments.common import (
     CellStore,
+    ExperimentArgs,
     arg,
-    check_positive,
     markdown_table,
     parse_args,
     pyplot,
-    quiet,
     run_label,
     save_figure,
-    torch_setup,
     write_atomic,
     write_json,
 )
 
-from curricula.families.pqt import PQT_FAMILIES
-from curricula.scoring import mode_names
-
+NAME = "experiments.pqt"
 METHODS = ("pqt", "agent-scratch", "agent-pretrained")
 PAPER_TASKS = PQT_FAMILIES[:26]
 """The paper's 26-task table (curricula.families.pqt.PQT_FAMILIES[:26])."""
+PRETRAIN_SEED = 1000
+"""Pretrained model i trains with seed PRETRAIN_SEED + i, apart from the per-task runs' seeds 0..R-1."""
 
 
+# `tasks` and `methods` are not budget fields: cells are per (method, task, run), so processes given different
+# task lists can fill one directory side by side, and a last run with every task writes the whole report.
 @dataclass
-class PQTArgs:
-    out: str = arg("runs/exp_pqt", "output directory")
-    methods: list = arg(list(METHODS), "methods: pqt, agent-scratch, agent-pretrained")
-    tasks: list = arg(list(PAPER_TASKS), "PQT families (default: the paper's 26)")
-    runs: int = arg(3, "R, independent runs per (method, task)")
-    budget: int = arg(5000, "programs executed per run")
-    curriculum: str = arg("bf-basics", "curriculum of the pretrained agent")
-    last_stage: int = arg(5, "last curriculum stage of pretraining")
-    pretrain_steps: int = arg(60_000, "PPO env steps of pretraining (one pretrained model per run index)")
-    pretrain_models: int = arg(3, "distinct pretrained models (run r uses model r mod this)")
-    num_envs: int = arg(32, "envs stepped together (agents)")
-    dim: int = arg(32, "agent width")
-    layers: int = arg(1, "agent transformer layers")
-    window: int = arg(16, "agent window W")
-    max_program_length: int = arg(32, "program token cap of every method (PQT's max_length too)")
-    task_length: int = arg(96, "task observation length of the agents")
-    pqt_batch: int = arg(64, "PQT programs per iteration")
-    pqt_topk: int = arg(10, "PQT queue size K")
-    pqt_pg_weight: float = arg(0.0, "PQT policy-gradient weight (0: PQT; > 0: PG+PQT)")
-    pretrain_lr: float = arg(1e-3, "PPO learning rate of curriculum pretraining")
-    pretrain_scoring: str = arg("binary", "reward mode of curriculum pretraining")
-    agent_lr: float = arg(3e-4, "PPO learning rate of per-task training (scratch and fine-tuning)")
-    agent_scoring: str = arg("pqt", "reward mode of per-task training (pqt: PQT's own shaped reward)")
+class PQTArgs(ExperimentArgs):
+    out: str = arg("runs/exp_pqt", "output directory (cells, models, results.json/.md, pqt.png)")
+    methods: list = arg(list(METHODS), "methods", choices=METHODS)
+    tasks: list = arg(list(PAPER_TASKS), "PQT families (default: the paper's 26)", choices=PQT_FAMILIES)
+    runs: int = arg(3, "R, independent runs per (method, task)", budget=True, positive=True)
+    budget: int = arg(5000, "programs executed per run", budget=True, positive=True)
+    curriculum: str = arg("bf-basics", "curriculum of the pretrained agent", budget=True)
+    last_stage: int = arg(5, "last curriculum stage of pretraining", budget=True)
+    pretrain_steps: int = arg(
+        60_000, "PPO env steps of pretraining (one pretrained model per run index)", budget=True, positive=True
+    )
+    pretrain_models: int = arg(
+        3, "distinct pretrained models (run r uses model r mod this)", budget=True, positive=True
+    )
+    max_program_length: int = arg(
+        32, "program token cap of every method (PQT's max_length too)", budget=True, positive=True
+    )
+    task_length: int = arg(96, "task observation length of the agents", budget=True, positive=True)
+    pqt_batch: int = arg(64, "PQT programs per iteration", budget=True, positive=True)
+    pqt_topk: int = arg(10, "PQT queue size K", budget=True, positive=True)
+    pqt_pg_weight: float = arg(0.0, "PQT policy-gradient weight (0: PQT; > 0: PG+PQT)", budget=True)
+    pretrain_lr: float = arg(1e-3, "PPO learning rate of curriculum pretraining", budget=True)
+    pretrain_scoring: str = arg("binary", "reward mode of curriculum pretraining", budget=True, choices=mode_names())
+    agent_lr: float = arg(3e-4, "PPO learning rate of per-task training (scratch and fine-tuning)", budget=True)
+    agent_scoring: str = arg(
+        "pqt", "reward mode of per-task training (pqt: PQT's own shaped reward)", budget=True, choices=mode_names()
+    )
 
     @classmethod
     def quick(cls) -> PQTArgs:
@@ -102,84 +112,8 @@ class PQTArgs:
             pqt_batch=16,
         )
 
-    def validate(self) -> PQTArgs:
-        unknown = [m for m in self.methods if m not in METHODS]
-        if unknown:
-            raise ValueError(f"--methods has unknown method(s) {unknown}; choose from {', '.join(METHODS)}")
-        bad = [t for t in self.tasks if t not in PQT_FAMILIES]
-        if bad:
-            raise ValueError(f"--tasks has non-PQT famil(ies) {bad}; PQT families: {', '.join(PQT_FAMILIES)}")
-        if self.pretrain_scoring not in mode_names():
-            raise ValueError(
-                f"--pretrain-scoring must be binary, fraction, pqt or prefix, got {self.pretrain_scoring!r}"
-            )
-        if self.agent_scoring not in mode_names():
-            raise ValueError(f"--agent-scoring must be binary, fraction, pqt or prefix, got {self.agent_scoring!r}")
-        check_positive(
-            self,
-            "runs",
-            "budget",
-            "pretrain_steps",
-            "pretrain_models",
-            "num_envs",
-            "dim",
-            "layers",
-            "window",
-            "max_program_length",
-            "task_length",
-            "pqt_batch",
-            "pqt_topk",
-        )
-        return self
 
-
-# `tasks` and `methods` are not budget fields: cells are per (method, task, run), so processes given different
-# task lists can fill one directory side by side, and a last run with every task writes the whole report.
-BUDGET_FIELDS = (
-    "runs",
-    "budget",
-    "curriculum",
-    "last_stage",
-    "pretrain_steps",
-    "pretrain_models",
-    "dim",
-    "layers",
-    "window",
-    "max_program_length",
-    "task_length",
-    "pqt_batch",
-    "pqt_topk",
-    "pqt_pg_weight",
-    "pretrain_lr",
-    "pretrain_scoring",
-    "agent_lr",
-    "agent_scoring",
-)
-
-
-def shape_of(args):
-    from agents.experiment_trainer import Shape
-
-    return Shape(task_length=args.task_length, max_program_length=args.max_program_length, num_actions=9)
-
-
-def new_agent(args):
-    from agents.experiment_models import build_arm
-
-    shape = shape_of(args)
-    config = {
-        "dim": args.dim,
-        "heads": 2,
-        "layers": args.layers,
-        "window": args.window,
-        "top_k": 8,
-        "hidden": 2 * args.dim,
-    }
-    with quiet():
-        return build_arm("pointer+memory", shape.observation_space(), shape.action_space(), config)
-
-
-def instances(task: str):
+def instances(task: str) -> tuple[Any, Any, bool]:
     """(training instance, held-out instance, whether the held-out cases differ from the training cases)."""
     from curricula.base import make_task
 
@@ -188,115 +122,110 @@ def instances(task: str):
     return train, held, train.tests != held.tests
 
 
-def pretraining_families(args) -> set[str]:
-    from curricula.schedulers import load_curriculum
+def passes(instance: Any, program: str) -> bool:
+    """Does `program` pass every test of `instance` (binary success under the instance's conventions)?"""
+    from curricula.verify import evaluate
 
-    return {m.family for stage in load_curriculum(args.curriculum).stages[: args.last_stage + 1] for m in stage.mixture}
-
-
-def pretrain(args, store: CellStore, index: int) -> dict:
-    import torch
-
-    from agents.experiment_trainer import CurriculumSampler, PPOConfig, VecTokenEnv, ppo_train
-
-    key = f"pretrain__m{index}"
-    path = store.out / "models" / f"pretrained_m{index}.pt"
-    if store.has(key) and path.is_file():
-        return store.load(key)
-    torch.manual_seed(1000 + index)
-    model = new_agent(args)
-    venv = VecTokenEnv(
-        CurriculumSampler(args.curriculum, "bf", last_stage=args.last_stage),
-        args.num_envs,
-        shape_of(args),
-        seed=1000 + index,
-        scoring=args.pretrain_scoring,
-    )
-    started = time.perf_counter()
-    log = ppo_train(model, venv, PPOConfig(lr=args.pretrain_lr), env_steps=args.pretrain_steps, seed=1000 + index)
-    buffer = io.BytesIO()
-    torch.save(model.state_dict(), buffer)
-    write_atomic(path, buffer.getvalue())
-    cell = {
-        "kind": "pretrain",
-        "index": index,
-        "env_steps": log.env_steps,
-        "programs": log.programs,
-        "stage_reached": log.stage,
-        "seconds": time.perf_counter() - started,
-    }
-    store.save(key, cell)
-    print(
-        f"[exp_pqt] pretrained model {index}: {log.env_steps} steps, {log.programs} programs, stage {log.stage}",
-        flush=True,
-    )
-    return cell
+    score, _ = evaluate(instance, program, "bf", mode="binary")
+    return bool(score.success)
 
 
-def run_cell(args, store: CellStore, method: str, task: str, run: int) -> dict:
-    key = f"{method}__{task}__r{run}"
-    if store.has(key):
-        return store.load(key)
-    from agents.pqt_baseline import PQTSettings, passes, run_pqt
+def pretraining_families(args: PQTArgs) -> set[str]:
+    return {e.family for e in arms.curriculum_entries(args.curriculum, args.last_stage)}
 
-    train, held, distinct = instances(task)
-    started = time.perf_counter()
-    cell = {"kind": "run", "method": method, "task": task, "run": run, "budget": args.budget, "pretrain_programs": 0}
-    if method == "pqt":
-        settings = PQTSettings(
-            batch_size=args.pqt_batch,
-            topk=args.pqt_topk,
-            max_length=args.max_program_length,
-            pg_weight=args.pqt_pg_weight,
+
+def pretrained_run(out: Path, index: int) -> Path:
+    """The run directory of pretrained model `index` in the output directory `out`."""
+    return out / "models" / f"pretrained_m{index}"
+
+
+def pretrained(args: PQTArgs, store: CellStore, index: int) -> dict:
+    """The cell of pretrained model `index` (PPO on the curriculum), training it unless it and its weights exist."""
+    run = pretrained_run(store.out, index)
+
+    def compute() -> dict:
+        trained = arms.train(
+            arms.Net.of(args),
+            arms.Curriculum(args.curriculum, args.last_stage, "bf"),
+            run,
+            env_steps=args.pretrain_steps,
+            seed=PRETRAIN_SEED + index,
+            lr=args.pretrain_lr,
+            scoring=args.pretrain_scoring,
+            num_envs=args.num_envs,
         )
-        result = run_pqt(train, settings, budget=args.budget, seed=run)
-        first, programs = result.first_success, result.programs
-    else:
-        import torch
-
-        from agents.experiment_trainer import Entry, MixtureSampler, PPOConfig, VecTokenEnv, ppo_train
-
-        torch.manual_seed(run)
-        model = new_agent(args)
-        if method == "agent-pretrained":
-            index = run % args.pretrain_models
-            info = pretrain(args, store, index)
-            model.load_state_dict(torch.load(store.out / "models" / f"pretrained_m{index}.pt"))
-            cell["pretrain_programs"] = info["programs"]
-        venv = VecTokenEnv(
-            MixtureSampler([Entry(task, instance=train)]),
-            args.num_envs,
-            shape_of(args),
-            seed=run,
-            scoring=args.agent_scoring,
+        print(
+            f"[{NAME}] pretrained model {index}: {trained.env_steps} steps, {trained.programs} programs, "
+            f"stage {trained.stage_reached}",
+            flush=True,
         )
-        log = ppo_train(
-            model,
-            venv,
-            PPOConfig(lr=args.agent_lr),
-            programs=args.budget,
-            seed=run,
-            stop=lambda log: bool(log.first_success),
+        return {"kind": "pretrain", "index": index, **trained.counters()}
+
+    return store.cell(f"pretrain__m{index}", compute, kept=lambda: arms.is_trained(run))
+
+
+def run_cell(args: PQTArgs, store: CellStore, method: str, task: str, run: int) -> dict:
+    def compute() -> dict:
+        train, held, distinct = instances(task)
+        started = time.perf_counter()
+        cell: dict = {
+            "kind": "run",
+            "method": method,
+            "task": task,
+            "run": run,
+            "budget": args.budget,
+            "pretrain_programs": 0,
+        }
+        if method == "pqt":
+            found = arms.pqt_search(
+                train,
+                budget=args.budget,
+                seed=run,
+                batch_size=args.pqt_batch,
+                topk=args.pqt_topk,
+                max_length=args.max_program_length,
+                pg_weight=args.pqt_pg_weight,
+            )
+            first, programs = found.first_success, found.programs
+        else:
+            init_from = None
+            if method == "agent-pretrained":
+                index = run % args.pretrain_models
+                cell["pretrain_programs"] = pretrained(args, store, index)["programs"]
+                init_from = pretrained_run(store.out, index)
+            trained = arms.train(
+                arms.Net.of(args),
+                [arms.Entry(task, instance=train)],
+                store.models / f"{method}__{task}__r{run}",
+                programs=args.budget,
+                seed=run,
+                lr=args.agent_lr,
+                scoring=args.agent_scoring,
+                num_envs=args.num_envs,
+                init_from=init_from,
+                stop_at_first_success=True,
+            )
+            first, programs = trained.first_success, trained.programs
+            if first is not None and first[0] > args.budget:
+                first = None  # found in the iteration that crossed the budget: not within it
+        cell.update(
+            programs=programs,
+            solved=first is not None,
+            first_success_programs=first[0] if first else None,
+            program=first[1] if first else None,
+            seconds=time.perf_counter() - started,
+            heldout_distinct=distinct,
         )
-        first = next(iter(log.first_success.values()), None)
-        programs = log.programs
-        if first is not None and first[0] > args.budget:
-            first = None  # found in the iteration that crossed the budget: not within it
-    cell.update(
-        programs=programs,
-        solved=first is not None,
-        first_success_programs=first[0] if first else None,
-        program=first[1] if first else None,
-        seconds=time.perf_counter() - started,
-        heldout_distinct=distinct,
-    )
-    if first is not None:
-        cell["train_pass"] = passes(train, first[1])
-        cell["heldout_pass"] = passes(held, first[1])
-    store.save(key, cell)
-    found = f"solved at {first[0]} programs: {first[1]!r}, held-out {cell['heldout_pass']}" if first else "not solved"
-    print(f"[exp_pqt] {method} {task} run {run}: {found} ({cell['seconds']:.0f}s)", flush=True)
-    return cell
+        if first is not None:
+            cell["train_pass"] = passes(train, first[1])
+            cell["heldout_pass"] = passes(held, first[1])
+        found_text = (
+            f"solved at {first[0]} programs: {first[1]!r}, held-out {cell['heldout_pass']}" if first else "not solved"
+        )
+        print(f"[{NAME}] {method} {task} run {run}: {found_text} ({cell['seconds']:.0f}s)", flush=True)
+        return cell
+
+    return store.cell(f"{method}__{task}__r{run}", compute)
 
 
 def report(args, store: CellStore) -> dict:
@@ -305,7 +234,7 @@ def report(args, store: CellStore) -> dict:
     pre = [c for c in cells if c["kind"] == "pretrain"]
     pretrain_programs = max((c["programs"] for c in pre), default=0)
     overlap = sorted(pretraining_families(args) & set(args.tasks))
-    summary = {
+    summary: dict = {
         "args": dataclasses.asdict(args),
         "pretrain": pre,
         "overlap_with_pretraining": overlap,
@@ -397,21 +326,19 @@ def report(args, store: CellStore) -> dict:
     ax.legend(fontsize=7)
     ax.set_title(f"{len(args.tasks)} PQT tasks, budget {args.budget:,} programs")
     save_figure(fig, store.out / "pqt.png")
-    plt.close(fig)
     return summary
 
 
-def main(argv=None) -> int:
-    args = parse_args(PQTArgs, __doc__.splitlines()[0], argv)
-    torch_setup()
-    store = CellStore(Path(args.out), args, BUDGET_FIELDS)
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(PQTArgs, __doc__, argv, prog=f"python -m {NAME}")
+    store = CellStore(args.out, args)
     started = time.perf_counter()
     for run in range(args.runs):
         for task in args.tasks:
             for method in args.methods:
                 run_cell(args, store, method, task, run)
     report(args, store)
-    print(f"[exp_pqt] done in {time.perf_counter() - started:.0f}s: {store.out / 'results.md'}", flush=True)
+    print(f"[{NAME}] done in {time.perf_counter() - started:.0f}s: {store.out / 'results.md'}", flush=True)
     return 0
 
 

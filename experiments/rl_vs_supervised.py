@@ -1,10 +1,10 @@
 """Experiment 2: RL pretraining from scratch against supervised pretraining on reference solutions, then PPO.
 
-    .venv/bin/python scripts/exp_rl_vs_supervised.py --quick --out /tmp/exp_rl_sl   # smoke test, < 1 min
-    .venv/bin/python scripts/exp_rl_vs_supervised.py --out runs/exp_rl_vs_supervised  # full mode, resumable
+    python -m experiments.rl_vs_supervised --quick --out /tmp/exp_rl_sl        # smoke test, well under a minute
+    python -m experiments.rl_vs_supervised --out runs/exp_rl_vs_supervised     # full mode, resumable
 
 One architecture and parameter budget for every arm (the small-context
-memory agent, agents.models `small-context`, same settings):
+memory agent, experiments.arms `pointer+memory`, same settings):
 
 - `rl`: PPO from scratch over stages 0..last_stage of the curriculum
   (one scheduler fed by every env, promotion on binary success), `rl_steps`
@@ -26,71 +26,73 @@ never-trained levels and families are asked on the training-content part
 of their space (all of it is unseen; the held-out part of small spaces can
 be degenerate, e.g. emit-char's held-out content is the single byte 2). The
 generalisation gap is training-content success minus held-out-level
-(resp. held-out-family) success. The `sl+rl` cell also records the
+(resp. held-out-family) success. The `sl+rl` cells also record the
 success right after supervised pretraining (before any RL).
 
 Outputs under --out: cells/*.json (one per finished (arm, seed); rerunning
-skips them), results.json, results.md, rl_vs_supervised.png.
+skips them), models/ (one run directory per training), results.json,
+results.md, rl_vs_supervised.png.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-from experiments_common import (
+from curricula.scoring import mode_names
+from experiments import arms
+from experiments.common import (
     CellStore,
+    ExperimentArgs,
     arg,
-    bootstrap_ci,
-    check_positive,
+    ci_bars,
+    ci_summary,
     fmt_ci,
+    fmt_percent,
     markdown_table,
     parse_args,
     pyplot,
-    quiet,
     run_label,
     save_figure,
-    torch_setup,
     write_atomic,
     write_json,
 )
 
-from curricula.scoring import mode_names
-
+NAME = "experiments.rl_vs_supervised"
 ARMS = ("rl", "sl+rl", "sl+rl-matched")
 SETS = ("train_content", "heldout_content", "heldout_levels", "heldout_families")
 
 
 @dataclass
-class RLvsSLArgs:
-    out: str = arg("runs/exp_rl_vs_supervised", "output directory")
-    arms: list = arg(list(ARMS), "arms: rl, sl+rl, sl+rl-matched")
+class RLvsSLArgs(ExperimentArgs):
+    out: str = arg("runs/exp_rl_vs_supervised", "output directory (cells, models, results.json/.md, a PNG)")
+    arms: list = arg(list(ARMS), "arms", choices=ARMS)
     seeds: list = arg([0, 1, 2], "seeds (>= 3 for a claim)")
-    curriculum: str = arg("bf-basics", "curriculum whose first stages are the training entries")
-    last_stage: int = arg(5, "last stage trained (stages 0..last_stage)")
+    curriculum: str = arg("bf-basics", "curriculum whose first stages are the training entries", budget=True)
+    last_stage: int = arg(5, "last stage trained (stages 0..last_stage)", budget=True)
     heldout_levels: list = arg(
         ["emit-char:2", "emit-string:1", "echo-all:1"],
         "family:level pairs of training families at levels never trained on",
+        budget=True,
     )
     heldout_families: list = arg(
-        ["increment-byte:0", "echo-twice-byte:0", "add-constant:1"], "family:level pairs of families never trained on"
+        ["increment-byte:0", "echo-twice-byte:0", "add-constant:1"],
+        "family:level pairs of families never trained on",
+        budget=True,
     )
-    rl_steps: int = arg(100_000, "PPO env steps of every arm")
-    sl_updates: int = arg(300, "supervised updates of the sl arms")
-    sl_batch: int = arg(128, "tokens per supervised update")
-    demos_per_entry: int = arg(64, "reference solutions per training entry (training-content instances)")
-    eval_instances: int = arg(32, "instances per evaluation entry")
-    num_envs: int = arg(32, "envs stepped together")
-    dim: int = arg(32, "model width")
-    layers: int = arg(1, "transformer layers")
-    window: int = arg(16, "W, the small window")
-    max_program_length: int = arg(16, "program token cap (every held-out reference fits)")
-    task_length: int = arg(64, "task observation length")
-    lr: float = arg(1e-3, "learning rate (PPO and supervised)")
+    rl_steps: int = arg(100_000, "PPO env steps of every arm", budget=True, positive=True)
+    sl_updates: int = arg(300, "supervised updates of the sl arms", budget=True, positive=True)
+    sl_batch: int = arg(128, "tokens per supervised update", budget=True, positive=True)
+    demos_per_entry: int = arg(
+        64, "reference solutions per training entry (training-content instances)", budget=True, positive=True
+    )
+    eval_instances: int = arg(32, "instances per evaluation entry", budget=True, positive=True)
+    max_program_length: int = arg(16, "program token cap (every held-out reference fits)", budget=True, positive=True)
+    lr: float = arg(1e-3, "learning rate (PPO and supervised)", budget=True)
     scoring: str = arg(
-        "binary", "RL training reward mode: binary, fraction, pqt or prefix (evaluation is always binary)"
+        "binary", "RL training reward mode (evaluation is always binary)", budget=True, choices=mode_names()
     )
 
     @classmethod
@@ -108,77 +110,27 @@ class RLvsSLArgs:
             heldout_families=["increment-byte:0"],
         )
 
-    def validate(self) -> RLvsSLArgs:
-        unknown = [a for a in self.arms if a not in ARMS]
-        if unknown:
-            raise ValueError(f"--arms has unknown arm(s) {unknown}; choose from {', '.join(ARMS)}")
-        if self.scoring not in mode_names():
-            raise ValueError(f"--scoring must be binary, fraction, pqt or prefix, got {self.scoring!r}")
-        check_positive(
-            self,
-            "rl_steps",
-            "sl_updates",
-            "sl_batch",
-            "demos_per_entry",
-            "eval_instances",
-            "num_envs",
-            "dim",
-            "layers",
-            "window",
-            "max_program_length",
-            "task_length",
-        )
+    def validate(self) -> None:
+        if not self.seeds:
+            raise ValueError("--seeds must name at least one seed")
         for name in ("heldout_levels", "heldout_families"):
             for item in getattr(self, name):
                 family, _, level = str(item).partition(":")
                 if not family or not level.isdigit():
                     raise ValueError(f"--{name.replace('_', '-')} items must be family:level, got {item!r}")
-        if not self.seeds:
-            raise ValueError("--seeds must name at least one seed")
-        return self
+        check_heldout(self)
 
 
-BUDGET_FIELDS = (
-    "curriculum",
-    "last_stage",
-    "heldout_levels",
-    "heldout_families",
-    "rl_steps",
-    "sl_updates",
-    "sl_batch",
-    "demos_per_entry",
-    "eval_instances",
-    "dim",
-    "layers",
-    "window",
-    "max_program_length",
-    "task_length",
-    "lr",
-    "scoring",
-)
+def training_entries(args: RLvsSLArgs) -> list[arms.Entry]:
+    return arms.curriculum_entries(args.curriculum, args.last_stage, "bf")
 
 
-def training_entries(args):
-    from agents.experiment_trainer import Entry
-    from curricula.schedulers import load_curriculum
-
-    seen, entries = set(), []
-    for stage in load_curriculum(args.curriculum).stages[: args.last_stage + 1]:
-        for m in stage.mixture:
-            key = (m.family, m.level, tuple(sorted(m.config.items())))
-            if key not in seen:
-                seen.add(key)
-                entries.append(Entry(m.family, m.level, key[2], "bf"))
-    return entries
+def pairs(items: Sequence[str]) -> list[arms.Entry]:
+    """family:level strings as Brainfuck entries."""
+    return [arms.Entry(family, int(level), (), "bf") for family, _, level in (str(i).partition(":") for i in items)]
 
 
-def pairs(items):
-    from agents.experiment_trainer import Entry
-
-    return [Entry(family, int(level), (), "bf") for family, _, level in (str(i).partition(":") for i in items)]
-
-
-def check_heldout(args) -> None:
+def check_heldout(args: RLvsSLArgs) -> None:
     """Held-out levels must be of training families and unseen; held-out families never trained; all must fit."""
     from curricula.base import make_task, reference_solution
 
@@ -199,175 +151,127 @@ def check_heldout(args) -> None:
             )
 
 
-def shape_of(args):
-    from agents.experiment_trainer import Shape
-
-    return Shape(task_length=args.task_length, max_program_length=args.max_program_length, num_actions=9)
-
-
-def new_model(args):
-    from agents.experiment_models import build_arm
-
-    shape = shape_of(args)
-    config = {
-        "dim": args.dim,
-        "heads": 2,
-        "layers": args.layers,
-        "window": args.window,
-        "top_k": 8,
-        "hidden": 2 * args.dim,
-    }
-    with quiet():
-        return build_arm("pointer+memory", shape.observation_space(), shape.action_space(), config)
-
-
-def evaluate_all(model, args) -> dict:
-    from agents.experiment_trainer import evaluate_entries, greedy_actions
-
-    act, shape, n = greedy_actions(model), shape_of(args), args.eval_instances
-    sets = {
-        "train_content": evaluate_entries(act, training_entries(args), shape, n, content="train"),
-        "heldout_content": evaluate_entries(act, training_entries(args), shape, n, content="heldout"),
-        # Never-trained levels and families: any content is unseen, so take their larger (training-content) part;
-        # the held-out part of emit-char's levels is the single byte 2, which a spec-blind '++.' would pass.
-        "heldout_levels": evaluate_entries(act, pairs(args.heldout_levels), shape, n, content="train"),
-        "heldout_families": evaluate_entries(act, pairs(args.heldout_families), shape, n, content="train"),
-    }
+def evaluation_sets(args: RLvsSLArgs) -> dict[str, tuple[list[arms.Entry], str]]:
+    """Set name -> (entries, content part asked)."""
     return {
-        name: {"success": sum(r["rate"] for r in rows.values()) / len(rows), "entries": rows}
-        for name, rows in sets.items()
-    }
-
-
-def run_cell(args, store: CellStore, arm: str, seed: int) -> dict:
-    import torch
-
-    from agents.experiment_trainer import (
-        CurriculumSampler,
-        PPOConfig,
-        VecTokenEnv,
-        demonstrations,
-        ppo_train,
-        supervised_train,
-    )
-
-    key = f"{arm}__s{seed}"
-    if store.has(key):
-        return store.load(key)
-    torch.manual_seed(seed)
-    model = new_model(args)
-    started = time.perf_counter()
-    cell = {"kind": "arm", "arm": arm, "seed": seed, "parameters": sum(p.numel() for p in model.parameters())}
-    rl_steps = args.rl_steps
-    if arm != "rl":
-        demos, used, skipped = demonstrations(training_entries(args), shape_of(args), args.demos_per_entry, seed=seed)
-        losses = supervised_train(
-            model, demos, updates=args.sl_updates, batch_size=args.sl_batch, lr=args.lr, seed=seed
-        )
-        sl_tokens = args.sl_updates * min(args.sl_batch, len(demos))
-        cell.update(
-            sl_tokens=sl_tokens,
-            demo_programs=used,
-            demo_skipped=skipped,
-            demo_steps=len(demos),
-            sl_loss_first=losses[0],
-            sl_loss_last=losses[-1],
-            after_sl=evaluate_all(model, args),
-        )
-        if arm == "sl+rl-matched":
-            rl_steps = max(0, args.rl_steps - sl_tokens)
-    cell["rl_steps_budget"] = rl_steps
-    curve, stage, programs = [], 0, 0
-    if rl_steps > 0:
-        sampler = CurriculumSampler(args.curriculum, "bf", last_stage=args.last_stage)
-        venv = VecTokenEnv(sampler, args.num_envs, shape_of(args), seed=seed, scoring=args.scoring)
-        log = ppo_train(model, venv, PPOConfig(lr=args.lr), env_steps=rl_steps, seed=seed)
-        curve, stage, programs = log.curve, log.stage, log.programs
-    cell.update(
-        curve=curve,
-        stage_reached=stage,
-        programs=programs,
-        final=evaluate_all(model, args),
-        seconds=time.perf_counter() - started,
-    )
-    store.save(key, cell)
-    final = cell["final"]
-    print(
-        f"[exp_rl_vs_supervised] {arm} seed {seed}: "
-        + ", ".join(f"{s} {final[s]['success']:.2f}" for s in SETS)
-        + f" ({cell['seconds']:.0f}s)",
-        flush=True,
-    )
-    return cell
-
-
-def chance_cell(args, store: CellStore) -> dict:
-    from agents.experiment_trainer import evaluate_entries, random_actions
-
-    if store.has("chance"):
-        return store.load("chance")
-    act, shape, n = random_actions(0), shape_of(args), args.eval_instances
-    groups = {
         "train_content": (training_entries(args), "train"),
         "heldout_content": (training_entries(args), "heldout"),
+        # Never-trained levels and families: any content is unseen, so take their larger (training-content) part;
+        # the held-out part of emit-char's levels is the single byte 2, which a spec-blind '++.' would pass.
         "heldout_levels": (pairs(args.heldout_levels), "train"),
         "heldout_families": (pairs(args.heldout_families), "train"),
     }
-    cell = {"kind": "chance"}
-    for name, (entries, content) in groups.items():
-        rows = evaluate_entries(act, entries, shape, n, content=content)
-        cell[name] = sum(r["rate"] for r in rows.values()) / len(rows)
-    store.save("chance", cell)
-    return cell
 
 
-def report(args, store: CellStore) -> dict:
+def evaluate_all(args: RLvsSLArgs, run) -> dict:
+    net = arms.Net.of(args)
+    return {
+        name: arms.greedy_success(net, run, entries, args.eval_instances, content=content)
+        for name, (entries, content) in evaluation_sets(args).items()
+    }
+
+
+def run_cell(args: RLvsSLArgs, store: CellStore, arm: str, seed: int) -> dict:
+    def compute() -> dict:
+        net = arms.Net.of(args)
+        cell: dict = {"kind": "arm", "arm": arm, "seed": seed}
+        rl_steps, init_from, seconds = args.rl_steps, None, 0.0
+        if arm != "rl":
+            started = time.perf_counter()
+            sl = arms.supervised(
+                net,
+                training_entries(args),
+                store.models / f"{arm}__s{seed}__sl",
+                demos_per_entry=args.demos_per_entry,
+                updates=args.sl_updates,
+                batch_size=args.sl_batch,
+                lr=args.lr,
+                seed=seed,
+            )
+            seconds += time.perf_counter() - started
+            cell.update(
+                sl_tokens=sl.tokens,
+                demo_programs=sl.demo_programs,
+                demo_skipped=sl.demo_skipped,
+                demo_steps=sl.demo_steps,
+                sl_loss_first=sl.loss_first,
+                sl_loss_last=sl.loss_last,
+                after_sl=evaluate_all(args, sl.run),
+            )
+            init_from, cell["parameters"] = sl.run, sl.parameters
+            if arm == "sl+rl-matched":
+                rl_steps = max(0, args.rl_steps - sl.tokens)
+        cell["rl_steps_budget"] = rl_steps
+        final, curve, stage, programs = init_from, [], 0, 0
+        if rl_steps > 0:
+            trained = arms.train(
+                net,
+                arms.Curriculum(args.curriculum, args.last_stage, "bf"),
+                store.models / f"{arm}__s{seed}",
+                env_steps=rl_steps,
+                seed=seed,
+                lr=args.lr,
+                scoring=args.scoring,
+                num_envs=args.num_envs,
+                init_from=init_from,
+            )
+            final, curve, stage, programs = trained.run, trained.curve, trained.stage_reached, trained.programs
+            seconds += trained.seconds
+            cell["parameters"] = trained.parameters
+        cell.update(curve=curve, stage_reached=stage, programs=programs, final=evaluate_all(args, final))
+        cell["seconds"] = seconds
+        print(
+            f"[{NAME}] {arm} seed {seed}: "
+            + ", ".join(f"{s} {cell['final'][s]['success']:.2f}" for s in SETS)
+            + f" ({seconds:.0f}s of training)",
+            flush=True,
+        )
+        return cell
+
+    return store.cell(f"{arm}__s{seed}", compute)
+
+
+def chance_cell(args: RLvsSLArgs, store: CellStore) -> dict:
+    def compute() -> dict:
+        net = arms.Net.of(args)
+        cell: dict = {"kind": "chance"}
+        for name, (entries, content) in evaluation_sets(args).items():
+            cell[name] = arms.chance_success(net, entries, args.eval_instances, content=content)["success"]
+        return cell
+
+    return store.cell("chance", compute)
+
+
+def report(args: RLvsSLArgs, store: CellStore) -> dict:
     cells = {(c["arm"], c["seed"]): c for c in store.all() if c.get("kind") == "arm"}
     chance = store.load("chance") if store.has("chance") else {}
-    summary = {"args": dataclasses.asdict(args), "chance": chance, "arms": {}}
+    summary: dict = {"args": dataclasses.asdict(args), "chance": chance, "arms": {}}
     rows = []
     for arm in args.arms:
         mine = [cells[(arm, s)] for s in args.seeds if (arm, s) in cells]
-        entry = {name: [c["final"][name]["success"] for c in mine] for name in SETS}
-        entry["gap_levels"] = [
-            c["final"]["train_content"]["success"] - c["final"]["heldout_levels"]["success"] for c in mine
-        ]
-        entry["gap_families"] = [
-            c["final"]["train_content"]["success"] - c["final"]["heldout_families"]["success"] for c in mine
-        ]
-        entry["after_sl_heldout_content"] = [
-            c["after_sl"]["heldout_content"]["success"] for c in mine if "after_sl" in c
-        ]
-        entry["rl_steps"] = [c["rl_steps_budget"] for c in mine]
-        entry["sl_tokens"] = [c.get("sl_tokens", 0) for c in mine]
-        entry["stage_reached"] = [c["stage_reached"] for c in mine]
-        entry["parameters"] = mine[0]["parameters"] if mine else None
-        summary["arms"][arm] = {
-            k: ({"per_seed": v, "ci95": bootstrap_ci(v)} if k in SETS + ("gap_levels", "gap_families") else v)
-            for k, v in entry.items()
-        }
+        stats: dict = {name: ci_summary([c["final"][name]["success"] for c in mine]) for name in SETS}
+        for gap, against in (("gap_levels", "heldout_levels"), ("gap_families", "heldout_families")):
+            stats[gap] = ci_summary(
+                [c["final"]["train_content"]["success"] - c["final"][against]["success"] for c in mine]
+            )
+        stats.update(
+            after_sl_heldout_content=[c["after_sl"]["heldout_content"]["success"] for c in mine if "after_sl" in c],
+            rl_steps=[c["rl_steps_budget"] for c in mine],
+            sl_tokens=[c.get("sl_tokens", 0) for c in mine],
+            stage_reached=[c["stage_reached"] for c in mine],
+            parameters=mine[0]["parameters"] if mine else None,
+        )
+        summary["arms"][arm] = stats
         rows.append(
             [
                 arm,
-                *(fmt_ci(entry[name]) for name in SETS),
-                fmt_ci(entry["gap_levels"]),
-                fmt_ci(entry["gap_families"]),
-                entry["sl_tokens"][0] if mine else "",
-                entry["rl_steps"][0] if mine else "",
-                entry["stage_reached"],
+                *(fmt_ci(stats[name]["per_seed"]) for name in (*SETS, "gap_levels", "gap_families")),
+                stats["sl_tokens"][0] if mine else "",
+                stats["rl_steps"][0] if mine else "",
+                stats["stage_reached"],
             ]
         )
-    rows.append(
-        [
-            "chance (random masked)",
-            *(f"{100 * chance[s]:.0f}%" if s in chance else "n/a" for s in SETS),
-            "",
-            "",
-            "",
-            "",
-            "",
-        ]
-    )
+    rows.append(["chance (random masked)", *(fmt_percent(chance.get(s)) for s in SETS), "", "", "", "", ""])
     write_json(store.out / "results.json", summary)
     md = [
         f"# RL pretraining vs supervised pretraining ({run_label(args)} run)\n",
@@ -392,7 +296,7 @@ def report(args, store: CellStore) -> dict:
             rows,
         ),
     ]
-    after = {arm: summary["arms"][arm].get("after_sl_heldout_content") for arm in args.arms}
+    after = {arm: summary["arms"][arm]["after_sl_heldout_content"] for arm in args.arms}
     md.append(
         "\nHeld-out-content success right after supervised pretraining (before RL): "
         + ", ".join(f"{a}: {fmt_ci(v)}" for a, v in after.items() if v)
@@ -402,22 +306,9 @@ def report(args, store: CellStore) -> dict:
 
     plt = pyplot()
     fig, (bars, curves) = plt.subplots(1, 2, figsize=(12, 4))
-    width = 0.8 / max(1, len(args.arms))
+    series = {arm: [summary["arms"][arm][s] for s in SETS] for arm in args.arms}
+    ci_bars(bars, SETS, series, [chance.get(s, float("nan")) for s in SETS])
     for i, arm in enumerate(args.arms):
-        stats = summary["arms"][arm]
-        means = [stats[s]["ci95"][0] for s in SETS]
-        errors = [
-            [max(0, m - stats[s]["ci95"][1]) if m == m else 0 for m, s in zip(means, SETS)],
-            [max(0, stats[s]["ci95"][2] - m) if m == m else 0 for m, s in zip(means, SETS)],
-        ]
-        bars.bar(
-            [j + (i - len(args.arms) / 2 + 0.5) * width for j in range(len(SETS))],
-            means,
-            width,
-            yerr=errors,
-            label=arm,
-            capsize=2,
-        )
         for s in args.seeds:
             cell = cells.get((arm, s))
             if cell and cell["curve"]:
@@ -429,44 +320,26 @@ def report(args, store: CellStore) -> dict:
                     alpha=0.7,
                     label=arm if s == args.seeds[0] else None,
                 )
-    bars.scatter(
-        range(len(SETS)),
-        [chance.get(s, float("nan")) for s in SETS],
-        marker="_",
-        s=300,
-        c="k",
-        label="chance",
-        zorder=5,
-    )
     bars.set_xticks(range(len(SETS)), [s.replace("_", " ") for s in SETS], fontsize=8)
-    bars.set_ylim(0, 1.05)
     bars.set_ylabel("greedy success")
     bars.legend(fontsize=7)
     curves.set_xlabel("env steps (matched arm: supervised tokens added)")
     curves.set_ylabel("training success (sampled, per iteration)")
     curves.legend(fontsize=7)
     save_figure(fig, store.out / "rl_vs_supervised.png")
-    plt.close(fig)
     return summary
 
 
-def main(argv=None) -> int:
-    args = parse_args(RLvsSLArgs, __doc__.splitlines()[0], argv)
-    try:
-        check_heldout(args)
-    except ValueError as err:
-        raise SystemExit(f"error: {err}") from None
-    torch_setup()
-    store = CellStore(Path(args.out), args, BUDGET_FIELDS)
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(RLvsSLArgs, __doc__, argv, prog=f"python -m {NAME}")
+    store = CellStore(args.out, args)
     started = time.perf_counter()
     chance_cell(args, store)
     for seed in args.seeds:
         for arm in args.arms:
             run_cell(args, store, arm, seed)
     report(args, store)
-    print(
-        f"[exp_rl_vs_supervised] done in {time.perf_counter() - started:.0f}s: {store.out / 'results.md'}", flush=True
-    )
+    print(f"[{NAME}] done in {time.perf_counter() - started:.0f}s: {store.out / 'results.md'}", flush=True)
     return 0
 
 

@@ -1,9 +1,9 @@
 """Experiment 1: does a knowledge store over effect ids let reasoning transfer to languages the agent never saw?
 
-    .venv/bin/python scripts/exp_transfer.py --quick --out /tmp/exp_transfer     # smoke test, < 1 min
-    .venv/bin/python scripts/exp_transfer.py --out runs/exp_transfer              # full mode, resumable
+    python -m experiments.transfer --quick --out /tmp/exp_transfer     # smoke test, well under a minute
+    python -m experiments.transfer --out runs/exp_transfer              # full mode, resumable
 
-Design (issue 13): six arms (agents.experiment_models.ARMS): the 2x2 of
+Design (issue 13): six arms (experiments.arms.ARMS): the 2x2 of
 knowledge-store pointer head (yes/no) x episodic memory with a small window
 (yes/no), the full-context transformer, and `permuted-plain`, a plain index
 head that reads the effect ids and is trained with a fresh action order every
@@ -23,58 +23,61 @@ of the same entries asked in each target language:
 - befunge93 (other primitives: where transfer is expected to fail).
 
 Zero-shot success first, then success after fine-tuning a copy of the
-weights for `finetune_steps` env steps on the target. Chance is
-RandomMaskedPolicy's success on the same instances. Success of a cell is the
-mean pass rate over the evaluation entries; tables give the mean over seeds
-with a 95% bootstrap CI and every seed's value.
+weights for `finetune_steps` env steps on the target (in the target's own
+action order, for every arm). Chance is RandomMaskedPolicy's success on the
+same instances. Success of a cell is the mean pass rate over the evaluation
+entries; tables give the mean over seeds with a 95% bootstrap CI and every
+seed's value.
 
 A changed cell modulus is not run: no effect id carries a number, so no
 knowledge entry can say so (esolangs.knowledge); the report says this.
 
 Outputs under --out: cells/*.json (one per finished (arm, seed, target);
-rerunning skips them), models/*.pt, results.json, results.md, transfer.png.
+rerunning skips them), models/ (one run directory per pretraining and
+fine-tuning), results.json, results.md, transfer.png.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import io
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-from experiments_common import (
+from curricula.scoring import mode_names
+from experiments import arms
+from experiments.common import (
     CellStore,
+    ExperimentArgs,
     arg,
-    bootstrap_ci,
-    check_positive,
+    ci_bars,
+    ci_summary,
     fmt_ci,
+    fmt_percent,
     markdown_table,
     parse_args,
     pyplot,
-    quiet,
     run_label,
     save_figure,
-    torch_setup,
     write_atomic,
     write_json,
 )
 
-from curricula.scoring import mode_names
-
+NAME = "experiments.transfer"
 SEMANTIC_NOTE = (
     "a changed cell modulus: no effect id (esolangs.knowledge.EFFECTS) carries a number and the spec carries no "
     "interpreter options, so no knowledge entry could say that it changed"
 )
+ACTION_SLOTS = 39
+"""Every net sees Befunge-93's 39 action slots; Brainfuck's 9 are padded with masked slots."""
+FINETUNE_SEED = 7919
+"""Fine-tuning on a target runs with seed + this, so its env and PPO streams differ from pretraining's."""
 
 
 @dataclass
-class TransferArgs:
+class TransferArgs(ExperimentArgs):
     out: str = arg("runs/exp_transfer", "output directory (cells, models, results.json/.md, transfer.png)")
-    arms: list = arg(
-        ["pointer+memory", "pointer+window", "index+memory", "index+window", "full-context", "permuted-plain"],
-        "arms (agents.experiment_models.ARMS)",
-    )
+    arms: list = arg(list(arms.ARMS), "arms (experiments.arms.ARMS)", choices=list(arms.ARMS))
     seeds: list = arg([0, 1, 2], "training seeds (>= 3 for a claim)")
     dialect_seeds: list = arg([101, 102, 103, 104, 105], "unseen bf-dialect-<seed> targets")
     semantic_targets: list = arg(
@@ -84,19 +87,22 @@ class TransferArgs:
     other_targets: list = arg(
         ["ook", "befunge93"], "further target languages (ook: sanity check; befunge93: other primitives)"
     )
-    curriculum: str = arg("bf-basics", "curriculum whose first stages are the training tasks")
-    last_stage: int = arg(5, "last curriculum stage trained (stages 0..last_stage); their entries are evaluated")
-    pretrain_steps: int = arg(150_000, "PPO env steps on Brainfuck per (arm, seed)")
-    finetune_steps: int = arg(10_000, "PPO env steps of fine-tuning per (arm, seed, target)")
-    eval_instances: int = arg(32, "held-out instances per evaluation entry")
-    num_envs: int = arg(32, "envs stepped together")
-    dim: int = arg(32, "model width (all arms)")
-    layers: int = arg(1, "transformer layers")
-    window: int = arg(16, "W, the small window (memory / window arms)")
-    max_program_length: int = arg(16, "program token cap")
-    task_length: int = arg(64, "task observation length")
-    lr: float = arg(1e-3, "PPO learning rate (pretraining and fine-tuning)")
-    scoring: str = arg("binary", "training reward mode: binary, fraction, pqt or prefix (evaluation is always binary)")
+    curriculum: str = arg("bf-basics", "curriculum whose first stages are the training tasks", budget=True)
+    last_stage: int = arg(
+        5, "last curriculum stage trained (stages 0..last_stage); their entries are evaluated", budget=True
+    )
+    pretrain_steps: int = arg(150_000, "PPO env steps on Brainfuck per (arm, seed)", budget=True, positive=True)
+    finetune_steps: int = arg(
+        10_000, "PPO env steps of fine-tuning per (arm, seed, target)", budget=True, positive=True
+    )
+    eval_instances: int = arg(32, "held-out instances per evaluation entry", budget=True, positive=True)
+    lr: float = arg(1e-3, "PPO learning rate (pretraining and fine-tuning)", budget=True)
+    scoring: str = arg(
+        "binary",
+        "training reward mode (evaluation is always binary)",
+        budget=True,
+        choices=mode_names(),
+    )
 
     @classmethod
     def quick(cls) -> TransferArgs:
@@ -112,29 +118,9 @@ class TransferArgs:
             max_program_length=6,
         )
 
-    def validate(self) -> TransferArgs:
-        from agents.experiment_models import ARMS
-
-        unknown = [a for a in self.arms if a not in ARMS]
-        if unknown:
-            raise ValueError(f"--arms has unknown arm(s) {unknown}; choose from {', '.join(ARMS)}")
-        if self.scoring not in mode_names():
-            raise ValueError(f"--scoring must be binary, fraction, pqt or prefix, got {self.scoring!r}")
-        check_positive(
-            self,
-            "pretrain_steps",
-            "finetune_steps",
-            "eval_instances",
-            "num_envs",
-            "dim",
-            "layers",
-            "window",
-            "max_program_length",
-            "task_length",
-        )
+    def validate(self) -> None:
         if not self.seeds:
             raise ValueError("--seeds must name at least one seed")
-        return self
 
     def targets(self) -> list[str]:
         return [
@@ -145,170 +131,98 @@ class TransferArgs:
         ]
 
 
-BUDGET_FIELDS = (
-    "curriculum",
-    "last_stage",
-    "pretrain_steps",
-    "finetune_steps",
-    "eval_instances",
-    "dim",
-    "layers",
-    "window",
-    "max_program_length",
-    "task_length",
-    "lr",
-    "scoring",
-)
+def entries(args: TransferArgs, language: str) -> list[arms.Entry]:
+    """The training entries (stages 0..last_stage), asked in `language`: what every target is evaluated on."""
+    return arms.curriculum_entries(args.curriculum, args.last_stage, language)
 
 
-def training_entries(args: TransferArgs, language: str):
-    """The distinct (family, level, config) of stages 0..last_stage, asked in `language`."""
-    from agents.experiment_trainer import Entry
-    from curricula.schedulers import load_curriculum
-
-    scheduler = load_curriculum(args.curriculum)
-    seen, entries = set(), []
-    for stage in scheduler.stages[: args.last_stage + 1]:
-        for m in stage.mixture:
-            key = (m.family, m.level, tuple(sorted(m.config.items())))
-            if key not in seen:
-                seen.add(key)
-                entries.append(Entry(m.family, m.level, key[2], language))
-    return entries
+def evaluate(args: TransferArgs, arm: str, run, language: str) -> dict:
+    return arms.greedy_success(arms.Net.of(args, arm, ACTION_SLOTS), run, entries(args, language), args.eval_instances)
 
 
-def shape_of(args):
-    from agents.experiment_trainer import Shape
-
-    return Shape(task_length=args.task_length, max_program_length=args.max_program_length, num_actions=39)
+def pretrain_key(arm: str, seed: int) -> str:
+    return f"pretrain__{arm}__s{seed}"
 
 
-def new_model(args, arm: str):
-    from agents.experiment_models import build_arm
-
-    shape = shape_of(args)
-    config = {
-        "dim": args.dim,
-        "heads": 2,
-        "layers": args.layers,
-        "window": args.window,
-        "top_k": 8,
-        "hidden": 2 * args.dim,
-    }
-    with quiet():
-        return build_arm(arm, shape.observation_space(), shape.action_space(), config)
+def target_key(arm: str, seed: int, target: str) -> str:
+    return f"{arm}__s{seed}__{target}"
 
 
-def save_model(model, path: Path) -> None:
-    import torch
+def pretrained(args: TransferArgs, store: CellStore, arm: str, seed: int) -> dict:
+    """The pretraining cell of (arm, seed), training it on Brainfuck unless both the cell and its weights exist."""
+    run = store.models / f"{arm}__s{seed}"
 
-    buffer = io.BytesIO()
-    torch.save(model.state_dict(), buffer)
-    write_atomic(path, buffer.getvalue())
+    def compute() -> dict:
+        trained = arms.train(
+            arms.Net.of(args, arm, ACTION_SLOTS),
+            arms.Curriculum(args.curriculum, args.last_stage, "bf"),
+            run,
+            env_steps=args.pretrain_steps,
+            seed=seed,
+            lr=args.lr,
+            scoring=args.scoring,
+            num_envs=args.num_envs,
+        )
+        source = evaluate(args, arm, run, "bf")
+        print(
+            f"[{NAME}] pretrained {arm} seed {seed}: {trained.env_steps} steps, stage {trained.stage_reached}, "
+            f"bf held-out {source['success']:.2f} ({trained.seconds:.0f}s)",
+            flush=True,
+        )
+        return {"kind": "pretrain", "arm": arm, "seed": seed, **trained.counters(), "source_eval": source}
 
-
-def evaluate(act, args, language: str) -> dict:
-    from agents.experiment_trainer import evaluate_entries
-
-    per_entry = evaluate_entries(act, training_entries(args, language), shape_of(args), args.eval_instances)
-    rates = [r["rate"] for r in per_entry.values()]
-    return {"success": sum(rates) / len(rates), "entries": per_entry}
-
-
-def pretrain_cell(args, store: CellStore, arm: str, seed: int) -> dict:
-    from agents.experiment_models import PERMUTED_ARMS
-    from agents.experiment_trainer import CurriculumSampler, PPOConfig, VecTokenEnv, greedy_actions, ppo_train
-
-    key = f"pretrain__{arm}__s{seed}"
-    model_path = store.out / "models" / f"{arm}__s{seed}.pt"
-    if store.has(key) and model_path.is_file():
-        return store.load(key)
-    import torch
-
-    torch.manual_seed(seed)
-    model = new_model(args, arm)
-    sampler = CurriculumSampler(args.curriculum, "bf", last_stage=args.last_stage)
-    venv = VecTokenEnv(
-        sampler, args.num_envs, shape_of(args), permute=arm in PERMUTED_ARMS, seed=seed, scoring=args.scoring
-    )
-    started = time.perf_counter()
-    log = ppo_train(model, venv, PPOConfig(lr=args.lr), env_steps=args.pretrain_steps, seed=seed)
-    seconds = time.perf_counter() - started
-    save_model(model, model_path)
-    cell = {
-        "kind": "pretrain",
-        "arm": arm,
-        "seed": seed,
-        "env_steps": log.env_steps,
-        "programs": log.programs,
-        "stage_reached": log.stage,
-        "curve": log.curve,
-        "seconds": seconds,
-        "parameters": sum(p.numel() for p in model.parameters()),
-        "source_eval": evaluate(greedy_actions(model), args, "bf"),
-    }
-    store.save(key, cell)
-    print(
-        f"[exp_transfer] pretrained {arm} seed {seed}: {log.env_steps} steps, stage {log.stage}, "
-        f"bf held-out {cell['source_eval']['success']:.2f} ({seconds:.0f}s)",
-        flush=True,
-    )
-    return cell
+    return store.cell(pretrain_key(arm, seed), compute, kept=lambda: arms.is_trained(run))
 
 
-def target_cell(args, store: CellStore, arm: str, seed: int, target: str) -> dict:
-    import torch
+def target_cell(args: TransferArgs, store: CellStore, arm: str, seed: int, target: str) -> dict:
+    """Zero-shot success of the pretrained (arm, seed) on `target`, then success after fine-tuning a copy there."""
 
-    from agents.experiment_trainer import MixtureSampler, PPOConfig, VecTokenEnv, greedy_actions, ppo_train
+    def compute() -> dict:
+        pre = store.models / f"{arm}__s{seed}"
+        zero_shot = evaluate(args, arm, pre, target)
+        tuned = arms.train(
+            arms.Net.of(args, arm, ACTION_SLOTS),
+            entries(args, target),
+            store.models / f"{arm}__s{seed}__{target}",
+            env_steps=args.finetune_steps,
+            seed=seed + FINETUNE_SEED,
+            lr=args.lr,
+            scoring=args.scoring,
+            num_envs=args.num_envs,
+            init_from=pre,
+            permute_actions=False,
+        )
+        finetuned = evaluate(args, arm, tuned.run, target)
+        print(
+            f"[{NAME}] {arm} seed {seed} {target}: zero-shot {zero_shot['success']:.2f}, "
+            f"fine-tuned {finetuned['success']:.2f}",
+            flush=True,
+        )
+        return {
+            "kind": "target",
+            "arm": arm,
+            "seed": seed,
+            "target": target,
+            "zero_shot": zero_shot,
+            "finetuned": finetuned,
+            "finetune_steps": tuned.env_steps,
+            "finetune_programs": tuned.programs,
+            "curve": tuned.curve,
+        }
 
-    key = f"{arm}__s{seed}__{target}"
-    if store.has(key):
-        return store.load(key)
-    model = new_model(args, arm)
-    model.load_state_dict(torch.load(store.out / "models" / f"{arm}__s{seed}.pt"))
-    model.eval()
-    zero_shot = evaluate(greedy_actions(model), args, target)
-    venv = VecTokenEnv(
-        MixtureSampler(training_entries(args, target)),
-        args.num_envs,
-        shape_of(args),
-        seed=seed + 7919,
-        scoring=args.scoring,
-    )
-    log = ppo_train(model, venv, PPOConfig(lr=args.lr), env_steps=args.finetune_steps, seed=seed)
-    finetuned = evaluate(greedy_actions(model), args, target)
-    cell = {
-        "kind": "target",
-        "arm": arm,
-        "seed": seed,
-        "target": target,
-        "zero_shot": zero_shot,
-        "finetuned": finetuned,
-        "finetune_steps": log.env_steps,
-        "finetune_programs": log.programs,
-        "curve": log.curve,
-    }
-    store.save(key, cell)
-    print(
-        f"[exp_transfer] {arm} seed {seed} {target}: zero-shot {zero_shot['success']:.2f}, "
-        f"fine-tuned {finetuned['success']:.2f}",
-        flush=True,
-    )
-    return cell
+    return store.cell(target_key(arm, seed, target), compute)
 
 
-def chance_cell(args, store: CellStore, target: str) -> dict:
-    from agents.experiment_trainer import random_actions
+def chance_cell(args: TransferArgs, store: CellStore, target: str) -> dict:
+    def compute() -> dict:
+        net = arms.Net.of(args, action_slots=ACTION_SLOTS)
+        success = arms.chance_success(net, entries(args, target), args.eval_instances)
+        return {"kind": "chance", "target": target, "eval": success}
 
-    key = f"chance__{target}"
-    if store.has(key):
-        return store.load(key)
-    cell = {"kind": "chance", "target": target, "eval": evaluate(random_actions(0), args, target)}
-    store.save(key, cell)
-    return cell
+    return store.cell(f"chance__{target}", compute)
 
 
-def report(args, store: CellStore) -> dict:
+def report(args: TransferArgs, store: CellStore) -> dict:
     cells = store.all()
     targets = args.targets()
     pre = {(c["arm"], c["seed"]): c for c in cells if c["kind"] == "pretrain"}
@@ -327,34 +241,34 @@ def report(args, store: CellStore) -> dict:
             "stage_reached": [pre[(arm, s)]["stage_reached"] for s in args.seeds if (arm, s) in pre],
         }
         for phase in ("zero_shot", "finetuned"):
-            row[phase] = {}
-            for t in targets:
-                values = [tgt[(arm, s, t)][phase]["success"] for s in args.seeds if (arm, s, t) in tgt]
-                mean, low, high = bootstrap_ci(values)
-                row[phase][t] = {"per_seed": values, "mean": mean, "ci95": [low, high]}
+            row[phase] = {
+                t: ci_summary([tgt[(arm, s, t)][phase]["success"] for s in args.seeds if (arm, s, t) in tgt])
+                for t in targets
+            }
         summary["arms"][arm] = row
     write_json(store.out / "results.json", summary)
 
     def table(phase: str) -> str:
         rows = [[arm, *(fmt_ci(summary["arms"][arm][phase][t]["per_seed"]) for t in targets)] for arm in args.arms]
-        rows.append(["chance (random masked)", *(f"{100 * chance[t]:.0f}%" if t in chance else "n/a" for t in targets)])
+        rows.append(["chance (random masked)", *(fmt_percent(chance.get(t)) for t in targets)])
         return markdown_table(["arm", *targets], rows)
 
     def entry_table(phase: str) -> str:
         """Per evaluation entry on bf and the semantic variants: where the EOF rule matters and where it does not."""
-        entries = [e.key.rsplit("@", 1)[0] for e in training_entries(args, "bf")]
+        names = [e.key.rsplit("@", 1)[0] for e in entries(args, "bf")]
         rows = []
         for arm in args.arms:
             for t in ["bf", *args.semantic_targets]:
-                cells = [tgt[(arm, s, t)][phase]["entries"] for s in args.seeds if (arm, s, t) in tgt]
-                rows.append([arm, t, *(fmt_ci([c[f"{e}@{t}"]["rate"] for c in cells]) for e in entries)])
-        return markdown_table(["arm", "target", *entries], rows)
+                found = [tgt[(arm, s, t)][phase]["entries"] for s in args.seeds if (arm, s, t) in tgt]
+                rows.append([arm, t, *(fmt_ci([c[f"{e}@{t}"]["rate"] for c in found]) for e in names)])
+        return markdown_table(["arm", "target", *names], rows)
 
     md = [
         f"# Transfer by swapping knowledge ({run_label(args)} run)\n",
         f"Trained on bf stages 0..{args.last_stage} of {args.curriculum} for {args.pretrain_steps:,} env steps per "
-        f"(arm, seed) (PPO, lr {args.lr}, {args.scoring} reward); fine-tuned {args.finetune_steps:,} env steps per target; {args.eval_instances} held-out "
-        f"instances per entry; seeds {args.seeds}. Cells: mean success [95% bootstrap CI] (per seed, %).\n",
+        f"(arm, seed) (PPO, lr {args.lr}, {args.scoring} reward); fine-tuned {args.finetune_steps:,} env steps per "
+        f"target; {args.eval_instances} held-out instances per entry; seeds {args.seeds}. Cells: mean success "
+        "[95% bootstrap CI] (per seed, %).\n",
         "## Zero-shot\n",
         table("zero_shot"),
         "\n## After fine-tuning\n",
@@ -374,52 +288,36 @@ def report(args, store: CellStore) -> dict:
 
     plt = pyplot()
     fig, axes = plt.subplots(2, 1, figsize=(max(8, 1.2 * len(targets) + 2), 8), sharey=True)
-    width = 0.8 / max(1, len(args.arms))
     for ax, phase in zip(axes, ("zero_shot", "finetuned")):
-        for i, arm in enumerate(args.arms):
-            stats = summary["arms"][arm][phase]
-            means = [stats[t]["mean"] for t in targets]
-            errors = [
-                [max(0, m - stats[t]["ci95"][0]) if m == m else 0 for m, t in zip(means, targets)],
-                [max(0, stats[t]["ci95"][1] - m) if m == m else 0 for m, t in zip(means, targets)],
-            ]
-            xs = [j + (i - len(args.arms) / 2 + 0.5) * width for j in range(len(targets))]
-            ax.bar(xs, means, width, yerr=errors, label=arm, capsize=2)
-        ax.scatter(
-            range(len(targets)),
-            [chance.get(t, float("nan")) for t in targets],
-            marker="_",
-            s=300,
-            c="k",
-            label="chance",
-            zorder=5,
-        )
+        series = {arm: [summary["arms"][arm][phase][t] for t in targets] for arm in args.arms}
+        ci_bars(ax, targets, series, [chance.get(t, float("nan")) for t in targets])
         ax.set_xticks(range(len(targets)), targets, rotation=30, ha="right", fontsize=8)
         ax.set_title("zero-shot" if phase == "zero_shot" else f"after {args.finetune_steps:,} fine-tuning steps")
-        ax.set_ylim(0, 1.05)
     axes[0].set_ylabel("greedy success, held-out content")
     axes[1].legend(fontsize=7, loc="upper right")
     fig.tight_layout()
     save_figure(fig, store.out / "transfer.png")
-    plt.close(fig)
     return summary
 
 
-def main(argv=None) -> int:
-    args = parse_args(TransferArgs, __doc__.splitlines()[0], argv)
-    torch_setup()
-    store = CellStore(Path(args.out), args, BUDGET_FIELDS)
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(TransferArgs, __doc__, argv, prog=f"python -m {NAME}")
+    store = CellStore(args.out, args)
     started = time.perf_counter()
     for target in args.targets():
         chance_cell(args, store, target)
     for seed in args.seeds:
         for arm in args.arms:
-            pretrain_cell(args, store, arm, seed)
+            # The pretrained weights are needed only while a target cell of (arm, seed) is missing.
+            if not store.has(pretrain_key(arm, seed)) or not all(
+                store.has(target_key(arm, seed, t)) for t in args.targets()
+            ):
+                pretrained(args, store, arm, seed)
             for target in args.targets():
                 target_cell(args, store, arm, seed, target)
     report(args, store)
     print(
-        f"[exp_transfer] done in {time.perf_counter() - started:.0f}s: {store.out / 'results.md'}, "
+        f"[{NAME}] done in {time.perf_counter() - started:.0f}s: {store.out / 'results.md'}, "
         f"{store.out / 'transfer.png'}",
         flush=True,
     )
