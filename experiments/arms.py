@@ -46,6 +46,12 @@ at equal weight, both written as curriculum files into the run directory
 (curricula.schedulers.load_curriculum accepts a path). Still to be given a
 TrainConfig field there: an entry that pins one instance (the PQT tasks'
 seed-0 cases) and `stop_at_first_success` (a stop condition of the loop).
+To keep today's numbers comparable, state what differs from TrainConfig's
+defaults: the reward today is clip(env reward, -1, 1) with step_penalty
+0.0005 and no success bonus (RewardSettings(shaped_weight=1.0,
+success_bonus=0.0, step_penalty=0.0005)), and PPO runs gamma 1, GAE 0.95,
+entropy 0.01 (not 0.1), 16 steps per env per iteration, minibatch 256, 2
+epochs (agents.experiment_trainer.PPOConfig).
 `supervised` becomes agents/supervised.py writing a checkpoint that
 init_from accepts; `greedy_success` reads any checkpoint through
 agents.policies; `pqt_search` stays on agents/pqt_baseline.py.
@@ -349,6 +355,7 @@ def greedy_success(
 
 def chance_success(net: Net, entries: Sequence[Entry], instances: int, *, content: str = "heldout") -> dict:
     """As greedy_success, for reasonenv.policy.RandomMaskedPolicy (seed 0): the project's chance."""
+    _torch()
     from agents.experiment_trainer import random_actions
 
     return _evaluate(random_actions(0), net, entries, instances, content, False)
