@@ -55,13 +55,13 @@ train-demo: setup-train ## a short RL training run (TRAIN_ARGS='...' to change i
 test: setup-train setup-jax setup-dev ## lint (ruff, mypy), then the default test suite (fast tests, 2 workers; agents and JAX included)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy esolangs curricula reasonenv agents
+	$(BIN)/mypy esolangs curricula reasonenv agents experiments
 	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
-lint: setup-dev ## ruff lint and format check, mypy on the four packages (config in pyproject.toml)
+lint: setup-dev ## ruff lint and format check, mypy on the four packages and experiments (config in pyproject.toml)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy esolangs curricula reasonenv agents
+	$(BIN)/mypy esolangs curricula reasonenv agents experiments
 
 test-slow: setup-dev ## run the slow tests (end-to-end README snippets, installs, soak checks)
 	$(BIN)/pytest -m slow $(PYTEST_ARGS)

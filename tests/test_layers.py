@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-LAYERS = ("esolangs", "curricula", "reasonenv", "agents")
+LAYERS = ("esolangs", "curricula", "reasonenv", "agents", "experiments")
 MAY_IMPORT_AGENTS = ("reasonenv/cli.py", "reasonenv/commands/")
 
 

@@ -14,7 +14,7 @@ agent sees a new order each episode, exactly as if the language had been
 renamed and reshuffled. The same token program text comes out whatever the
 order: the wrapper maps each action back to the inner env's slot. It is
 the training condition of the transfer experiment's "permuted" baseline
-(scripts/exp_transfer.py): a plain index head that must read the effect
+(experiments/transfer.py): a plain index head that must read the effect
 ids to act, without a dedicated knowledge store.
 """
 

@@ -1,0 +1,20 @@
+"""experiments: the project's three experiments, each run as a module (results and readings: docs/experiments.md).
+
+    python -m experiments.transfer          does a knowledge store over effect ids let reasoning transfer
+                                            to languages the agent never saw? (six arms x unseen dialects,
+                                            semantic variants, Ook!, Befunge-93; zero-shot and fine-tuned)
+    python -m experiments.rl_vs_supervised  RL pretraining from scratch against supervised pretraining on
+                                            reference solutions, then PPO (held-out content, levels, families)
+    python -m experiments.pqt               the agent against Priority Queue Training on PQT's Brainfuck
+                                            tasks at a matched budget of programs executed
+    python -m experiments.diagnose_pqt      why the agents solve no PQT task (program length over training)
+
+Each takes `--quick` (a smoke test, well under a minute) and `--help`, writes
+results.json, results.md, a PNG and one JSON per finished cell under `--out`,
+and resumes a stopped run where it stopped.
+
+Modules: `common` (arguments, cell store, statistics, tables, figures: shared
+by all three) and `arms` (the one boundary to a trainer: train, fine-tune,
+supervised pretraining, greedy success, PQT search). Only `arms` imports
+agents, and only inside its functions, so `--help` starts without torch.
+"""

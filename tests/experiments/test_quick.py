@@ -1,0 +1,238 @@
+"""Each experiment's quick mode, in process: its tables hold every arm and target, its cells resume, bad flags fail in one line.
+
+The resume checks replace every trainer call of experiments.arms by one that
+fails, so a rerun that recomputed any finished cell would fail the test.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from experiments import arms, diagnose_pqt, pqt, rl_vs_supervised, transfer
+
+REPO = Path(__file__).resolve().parents[2]
+TRAINER_CALLS = ("train", "supervised", "greedy_success", "chance_success", "pqt_search")
+
+
+def check_outputs(out: Path, figure: str) -> dict:
+    results = json.loads((out / "results.json").read_text())
+    assert (out / "results.md").read_text().startswith("# ")
+    assert (out / figure).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not list(out.rglob("*.tmp")), "a file was left half-written"
+    return results
+
+
+def forbid_training(monkeypatch) -> None:
+    """Every trainer call fails from now on: a run may only load finished cells and write its report."""
+
+    def recomputed(*args, **kwargs):
+        raise AssertionError("a finished cell was recomputed")
+
+    for name in TRAINER_CALLS:
+        monkeypatch.setattr(arms, name, recomputed)
+
+
+def count_calls(monkeypatch, name: str, fail_at: int | None = None) -> list[int]:
+    """Count calls of arms.<name> (the list's length); the `fail_at`-th call raises as a crash would."""
+    calls: list[int] = []
+    real = getattr(arms, name)
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        if fail_at is not None and len(calls) == fail_at:
+            raise KeyboardInterrupt("simulated crash")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(arms, name, counted)
+    return calls
+
+
+def stamps(out: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_mtime_ns for p in (out / "cells").glob("*.json")}
+
+
+def table_rows(markdown: str) -> list[list[str]]:
+    return [[c.strip() for c in line.strip("|").split("|")] for line in markdown.splitlines() if line.startswith("|")]
+
+
+def test_transfer_quick_writes_every_arm_and_target_and_resumes(tmp_path, monkeypatch):
+    out = tmp_path / "transfer"
+    assert transfer.main(["--quick", "--out", str(out)]) == 0
+    results = check_outputs(out, "transfer.png")
+    targets = ["bf", "bf-dialect-101", "bf+eof=unchanged", "ook", "befunge93"]
+    all_arms = ["pointer+memory", "pointer+window", "index+memory", "index+window", "full-context", "permuted-plain"]
+    assert results["targets"] == targets
+    assert set(results["arms"]) == set(all_arms)  # JSON keys sorted; the tables keep the order
+    for arm in all_arms:
+        for phase in ("zero_shot", "finetuned"):
+            for target in targets:
+                cell = results["arms"][arm][phase][target]
+                assert len(cell["per_seed"]) == 1 and 0.0 <= cell["mean"] <= 1.0
+    assert set(results["chance"]) == set(targets)
+    cells = set(stamps(out))
+    assert "pointer+memory__s0__bf-dialect-101.json" in cells and "chance__befunge93.json" in cells
+    assert "index+memory__s0__bf+eof=unchanged.json" in cells
+    assert len(cells) == len(all_arms) * (1 + len(targets)) + len(targets)
+    report = (out / "results.md").read_text()
+    rows = table_rows(report)
+    assert rows[0] == ["arm", *targets]  # the zero-shot table: one column per target ...
+    assert [r[0] for r in rows[2 : 3 + len(all_arms)]] == [*all_arms, "chance (random masked)"]  # ... a row per arm
+    assert "| pointer+memory | bf+eof=unchanged |" in report and "changed cell modulus" in report
+    # Every pretraining and fine-tuning left a run directory with its weights.
+    assert arms.is_trained(out / "models" / "permuted-plain__s0")
+    assert arms.is_trained(out / "models" / "permuted-plain__s0__ook")
+
+    # A rerun recomputes nothing, and needs no pretrained weights once every target cell of an arm is done.
+    before, results_before = stamps(out), results
+    for run in (out / "models").glob("*/model.pt"):
+        run.unlink()
+    forbid_training(monkeypatch)
+    assert transfer.main(["--quick", "--out", str(out)]) == 0
+    assert stamps(out) == before
+    assert json.loads((out / "results.json").read_text()) == results_before
+
+
+def test_rl_vs_supervised_quick_writes_every_arm_and_resumes(tmp_path, monkeypatch):
+    out = tmp_path / "rl_sl"
+    assert rl_vs_supervised.main(["--quick", "--out", str(out)]) == 0
+    results = check_outputs(out, "rl_vs_supervised.png")
+    assert set(results["arms"]) == {"rl", "sl+rl", "sl+rl-matched"}
+    for stats in results["arms"].values():
+        for name in ("train_content", "heldout_content", "heldout_levels", "heldout_families", "gap_levels"):
+            assert len(stats[name]["per_seed"]) == 1 and len(stats[name]["ci95"]) == 2
+    # The matched arm pays its supervised tokens out of the RL budget; the other sl arm does not.
+    matched, plain = results["arms"]["sl+rl-matched"], results["arms"]["sl+rl"]
+    assert matched["sl_tokens"][0] > 0
+    assert matched["rl_steps"][0] == plain["rl_steps"][0] - matched["sl_tokens"][0]
+    assert len(plain["after_sl_heldout_content"]) == 1 and results["arms"]["rl"]["after_sl_heldout_content"] == []
+    assert set(stamps(out)) == {"rl__s0.json", "sl+rl__s0.json", "sl+rl-matched__s0.json", "chance.json"}
+    rows = table_rows((out / "results.md").read_text())
+    assert [r[0] for r in rows[2:]] == ["rl", "sl+rl", "sl+rl-matched", "chance (random masked)"]
+
+    before = stamps(out)
+    forbid_training(monkeypatch)
+    assert rl_vs_supervised.main(["--quick", "--out", str(out)]) == 0
+    assert stamps(out) == before
+
+
+def test_pqt_quick_resumes_after_a_crash_and_splits_across_task_lists(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "pqt"
+    # A crash in the third agent training: the cells finished before it stay, nothing is half-written.
+    with monkeypatch.context() as patch:
+        crashed = count_calls(patch, "train", fail_at=3)
+        with pytest.raises(KeyboardInterrupt):
+            pqt.main(["--quick", "--out", str(out)])
+    assert len(crashed) == 3
+    finished = stamps(out)
+    assert len(finished) == 3  # pqt + agent-scratch on `length`, and the pretrained model 0
+    assert not list(out.rglob("*.tmp"))
+
+    # The rerun does only what is missing: the crashed training and the rest, none of the finished cells.
+    with monkeypatch.context() as patch:
+        resumed = count_calls(patch, "train")
+        assert pqt.main(["--quick", "--out", str(out)]) == 0
+    assert len(resumed) == 3  # agent-pretrained on length; agent-scratch and agent-pretrained on reverse
+    assert {k: v for k, v in stamps(out).items() if k in finished} == finished
+    results = check_outputs(out, "pqt.png")
+    assert set(results["methods"]) == {"pqt", "agent-scratch", "agent-pretrained"}
+    for method in results["methods"].values():
+        assert method["runs"] == 2  # 2 tasks x R = 1
+    rows = table_rows((out / "results.md").read_text())
+    assert rows[0] == ["task", "pqt", "agent-scratch", "agent-pretrained"]
+    assert [r[0] for r in rows[2:4]] == ["length", "reverse"]
+    cells = stamps(out)
+    assert len([name for name in cells if name.endswith("__r0.json")]) == 6
+
+    # A third run recomputes nothing; another task list with the same budget adds its cells beside the others.
+    capsys.readouterr()
+    with monkeypatch.context() as patch:
+        forbid_training(patch)
+        assert pqt.main(["--quick", "--out", str(out)]) == 0
+        assert pqt.main(["--quick", "--tasks", "length", "--methods", "pqt", "--out", str(out)]) == 0
+    assert stamps(out) == cells
+    assert "[experiments.pqt] pqt length run 0" not in capsys.readouterr().out
+    assert json.loads((out / "results.json").read_text())["args"]["tasks"] == ["length"]
+
+    # Another budget into the same directory is refused with one line.
+    with pytest.raises(SystemExit) as refused:
+        pqt.main(["--quick", "--budget", "96", "--out", str(out)])
+    assert "another budget" in str(refused.value) and "\n" not in str(refused.value)
+
+    # The diagnosis trains experiments.pqt's agent from scratch and from this directory's pretrained model 0.
+    figures = tmp_path / "diagnosis.json"
+    assert diagnose_pqt.main(["--quick", "--pretrained", str(out), "--json", str(figures)]) == 0
+    printed = capsys.readouterr().out
+    assert "length, agent from scratch" in printed and "length, agent from pretrained" in printed
+    assert "greedy program at the end" in printed
+    scratch, pretrained = json.loads(figures.read_text())["results"]
+    assert (scratch["start"], pretrained["start"]) == ("scratch", "pretrained")
+    for result in (scratch, pretrained):
+        programs = [p["programs"] for p in result["curve"]]
+        assert programs == sorted(programs) and programs[-1] >= 96
+        assert all(1 <= p["mean_length"] <= 33 and 0 <= p["sampled_success"] <= 1 for p in result["curve"])
+        assert isinstance(result["greedy"], str)
+
+
+MODULES = {
+    "transfer": (transfer, "--num-envs"),
+    "rl_vs_supervised": (rl_vs_supervised, "--num-envs"),
+    "pqt": (pqt, "--runs"),
+    "diagnose_pqt": (diagnose_pqt, "--programs"),
+}
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_help_lists_the_flags_and_a_bad_value_fails_in_one_line(name, capsys):
+    module, positive_flag = MODULES[name]
+    with pytest.raises(SystemExit) as helped:
+        module.main(["--help"])
+    assert helped.value.code == 0
+    shown = capsys.readouterr().out
+    assert f"python -m experiments.{name}" in shown and "--quick" in shown and positive_flag in shown
+    with pytest.raises(SystemExit) as bad:
+        module.main([positive_flag, "0"])
+    assert bad.value.code == 2
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert f"{positive_flag} must be a positive integer, got 0" in error
+
+
+@pytest.mark.parametrize(
+    ("module", "argv", "message"),
+    [
+        (
+            transfer,
+            ["--arms", "pointer+memory,nope"],
+            "--arms has unknown value(s) ['nope']; choose from pointer+memory",
+        ),
+        (transfer, ["--scoring", "best"], "--scoring has unknown value(s) ['best']"),
+        (rl_vs_supervised, ["--heldout-levels", "emit-char"], "--heldout-levels items must be family:level"),
+        (rl_vs_supervised, ["--heldout-families", "emit-char:0"], "held-out family emit-char is trained on"),
+        (pqt, ["--tasks", "sort-everything"], "--tasks has unknown value(s) ['sort-everything']"),
+        (diagnose_pqt, ["--pretrained", "/nonexistent"], "no trained models/pretrained_m0 there"),
+    ],
+)
+def test_bad_arguments_name_the_flag_and_what_would_be_right(module, argv, message, capsys):
+    with pytest.raises(SystemExit) as bad:
+        module.main(argv)
+    assert bad.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_python_m_runs_and_importing_the_experiments_loads_no_trainer():
+    """`python -m experiments.<name>` is the entry point; --help must not pay for torch, ray, jax or agents."""
+    helped = subprocess.run(
+        [sys.executable, "-m", "experiments.transfer", "--help"], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert helped.returncode == 0 and "--pretrain-steps" in helped.stdout, helped.stderr[-2000:]
+    probe = (
+        "import sys, experiments.transfer, experiments.rl_vs_supervised, experiments.pqt, experiments.diagnose_pqt; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'torch', 'ray', 'jax', 'agents', 'matplotlib'}))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert loaded.returncode == 0, loaded.stderr[-2000:]
+    assert loaded.stdout.strip() == "[]"
