@@ -25,13 +25,10 @@ from typing import Any
 import numpy as np
 
 from agents import run_dir as rd
+from agents.run_dir import MODULE_PATH, POLICY_FILE, STATE_DIR, is_jax_checkpoint, rllib_module_dir
 
-MODULE_PATH = ("learner_group", "learner", "rl_module", "default_policy")
-"""Where an RLlib algorithm checkpoint keeps the RL module."""
-POLICY_FILE = "jax_policy.json"
-"""What the JAX backend writes beside its weights: how to rebuild the model."""
-STATE_DIR = "state"
-"""The JAX backend's orbax PyTree folder inside algorithm/."""
+__all__ = ["MODULE_PATH", "POLICY_FILE", "STATE_DIR", "is_jax_checkpoint", "load_policy", "rllib_module_dir"]
+
 BATCH_SIZES = (8, 64)
 """The JAX policy pads act_batch to one of these (past the last, to a multiple of it): evaluation's lockstep batches
 shrink as episodes end, and every new batch size would compile the model again (seconds each)."""
@@ -43,21 +40,6 @@ def padded_size(rows: int) -> int:
         if rows <= size:
             return size
     return -(-rows // BATCH_SIZES[-1]) * BATCH_SIZES[-1]
-
-
-def is_jax_checkpoint(checkpoint: str | Path) -> bool:
-    """True when `checkpoint` (a checkpoints/iter_N directory) was written by the JAX backend."""
-    return (Path(checkpoint) / rd.ALGORITHM / POLICY_FILE).is_file()
-
-
-def rllib_module_dir(checkpoint: str | Path) -> Path:
-    """The RL module folder of an RLlib checkpoint; ValueError naming it when there is none."""
-    module_dir = Path(checkpoint) / rd.ALGORITHM
-    for part in MODULE_PATH:
-        module_dir = module_dir / part
-    if not module_dir.is_dir():
-        raise ValueError(f"checkpoint {str(checkpoint)!r} holds no RL module at {str(module_dir)!r}")
-    return module_dir
 
 
 def _run_config(checkpoint: Path) -> dict[str, Any] | None:
@@ -182,14 +164,14 @@ def load_jax_params(checkpoint: str | Path) -> tuple[Any, Any, dict[str, Any]]:
     import jax
     import orbax.checkpoint as ocp
 
-    from agents.backends.jax import flax_model
+    from agents.nets.flax_nets import build_model
 
     checkpoint = Path(checkpoint)
     meta_path = checkpoint / rd.ALGORITHM / POLICY_FILE
     if not meta_path.is_file():
         raise ValueError(f"{str(checkpoint)!r} is not a JAX backend checkpoint (no {rd.ALGORITHM}/{POLICY_FILE})")
     meta = json.loads(meta_path.read_text())
-    model = flax_model(
+    model = build_model(
         meta["model"],
         meta["settings"],
         meta["task_length"],

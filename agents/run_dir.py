@@ -37,6 +37,12 @@ PROGRESS_STATE = "progress.json"
 ALGORITHM = "algorithm"
 CURVE = "learning_curve.png"
 SUMMARY = "summary.md"
+MODULE_PATH = ("learner_group", "learner", "rl_module", "default_policy")
+"""Where an RLlib algorithm checkpoint keeps the RL module."""
+POLICY_FILE = "jax_policy.json"
+"""What the JAX backend writes beside its weights: how to rebuild the model."""
+STATE_DIR = "state"
+"""The JAX backend's orbax PyTree folder inside algorithm/."""
 
 
 def write_json(path: Path, data: Any) -> None:
@@ -205,3 +211,18 @@ def summary_table(
         )
         lines.append(f"| {family} | {last_value:.2f} | {max(seen):.2f} | {episodes} |")
     return "\n".join(lines) + "\n"
+
+
+def is_jax_checkpoint(checkpoint: str | Path) -> bool:
+    """True when `checkpoint` (a checkpoints/iter_N directory) was written by the JAX backend."""
+    return (Path(checkpoint) / ALGORITHM / POLICY_FILE).is_file()
+
+
+def rllib_module_dir(checkpoint: str | Path) -> Path:
+    """The RL module folder of an RLlib checkpoint; ValueError naming it when there is none."""
+    module_dir = Path(checkpoint) / ALGORITHM
+    for part in MODULE_PATH:
+        module_dir = module_dir / part
+    if not module_dir.is_dir():
+        raise ValueError(f"checkpoint {str(checkpoint)!r} holds no RL module at {str(module_dir)!r}")
+    return module_dir

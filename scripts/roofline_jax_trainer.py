@@ -61,8 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     import jax
 
-    from agents.backends.jax import Pool, flax_model
+    from agents.backends.jax import Pool
     from agents.config import ModelSettings, TrainConfig
+    from agents.nets.flax_nets import build_model
     from curricula.schedulers import load_curriculum
     from reasonenv.envs.jax_token_env import JaxTokenEnv
 
@@ -70,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     ppo = cfg.ppo
     pool = Pool(cfg, load_curriculum(cfg.curriculum), 0)
     env = JaxTokenEnv(pool.params)
-    model = flax_model(
+    model = build_model(
         cfg.model.name, cfg.model.sizes(), pool.info.task_length, cfg.max_program_length, pool.info.num_actions
     )
     key = jax.random.PRNGKey(0)

@@ -47,24 +47,12 @@ from flax.training.train_state import TrainState
 
 from agents import run_dir as rd
 from agents.config import TrainConfig
-from agents.policies import POLICY_FILE, STATE_DIR  # one definition of the checkpoint layout
+from agents.nets.flax_nets import build_model
 from agents.reward import training_reward_jnp
+from agents.run_dir import POLICY_FILE, STATE_DIR  # one definition of the checkpoint layout
 
 WINDOWED_MODELS = ("small-context", "small-window")
 """Models that see only the last W stream tokens (the others read the whole stream)."""
-
-
-def flax_model(name: str, sizes: dict[str, Any], task_length: int, program_length: int, num_actions: int, actions=None):
-    """The Flax twin (agents.nets.flax_nets) of a model name, its sizes and action head: the one place that picks it.
-
-    `actions=None` is the architecture's own head (agents.nets.LEGACY_MODELS: index for full-context, else pointer).
-    """
-    from agents.nets import LEGACY_MODELS
-    from agents.nets.flax_nets import build_net
-
-    if actions is None:
-        actions = LEGACY_MODELS[name][1] if name in LEGACY_MODELS else "pointer"
-    return build_net({"name": name, "actions": actions, **sizes}, task_length, program_length, num_actions)
 
 
 def parameter_count(params) -> int:
@@ -86,7 +74,7 @@ def check_config(cfg: TrainConfig) -> TrainConfig:
     if cfg.permute_actions:
         raise ValueError("permute_actions: the JAX backend cannot permute action slots; use --backend rllib")
     if cfg.init_from is not None:
-        from agents.policies import is_jax_checkpoint
+        from agents.run_dir import is_jax_checkpoint
 
         if not is_jax_checkpoint(rd.resolve_checkpoint(cfg.init_from)):
             raise ValueError(
@@ -483,7 +471,7 @@ class Backend:
             self.scheduler.load_state_dict(scheduler_state)
         self.pool = pool = Pool(cfg, self.scheduler, cfg.seed)
         env = JaxTokenEnv(pool.params)
-        model = flax_model(
+        model = build_model(
             cfg.model.name,
             cfg.model.sizes(),
             pool.info.task_length,

@@ -252,6 +252,18 @@ def build_net(settings: Mapping[str, Any], task_length: int, program_length: int
     )
 
 
+def build_model(
+    name: str, sizes: Mapping[str, Any], task_length: int, program_length: int, num_actions: int, actions=None
+) -> StreamNet:
+    """The Flax network of an architecture name, its sizes and action head (None: the architecture's own head,
+    LEGACY_MODELS: index for full-context, else pointer); what the JAX backend and its checkpoints name."""
+    from agents.nets import LEGACY_MODELS
+
+    if actions is None:
+        actions = LEGACY_MODELS[name][1] if name in LEGACY_MODELS else "pointer"
+    return build_net({"name": name, "actions": actions, **sizes}, task_length, program_length, num_actions)
+
+
 def parameter_count(params) -> int:
     return int(sum(x.size for x in jax.tree_util.tree_leaves(params)))
 

@@ -158,8 +158,9 @@ def tiny_rollout_parts(tmp_path):
     import optax
     from flax.training.train_state import TrainState
 
-    from agents.backends.jax import Pool, RolloutCarry, flax_model
+    from agents.backends.jax import Pool, RolloutCarry
     from agents.config import TrainConfig
+    from agents.nets.flax_nets import build_model
     from curricula.schedulers import load_curriculum
     from reasonenv.envs.jax_token_env import JaxTokenEnv
 
@@ -169,7 +170,7 @@ def tiny_rollout_parts(tmp_path):
     settings = cfg.jax
     pool = Pool(cfg, load_curriculum(cfg.curriculum), 0)
     env = JaxTokenEnv(pool.params)
-    model = flax_model(
+    model = build_model(
         cfg.model.name, cfg.model.sizes(), pool.info.task_length, cfg.max_program_length, pool.info.num_actions
     )
     key = jax.random.PRNGKey(0)
