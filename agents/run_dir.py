@@ -273,11 +273,44 @@ def checkpoint_problem(checkpoint: Path, check: Callable[[Path], object] | None 
         missing = [key for key in keys if key not in data]
         if missing:
             return f"{name} lacks {', '.join(missing)}"
+    damaged = damaged_file(checkpoint)
+    if damaged is not None:
+        return damaged
     if check is not None:
         try:
             check(checkpoint)
         except Exception as err:  # the backend's loader may raise anything on a damaged file
             return f"{ALGORITHM}/ does not load ({type(err).__name__}: {_first_line(err)})"
+    return None
+
+
+# JSON files that RLlib and orbax write without a .json suffix.
+_JSON_NAMES = ("_METADATA", "_CHECKPOINT_METADATA")
+
+
+def damaged_file(checkpoint: Path) -> str | None:
+    """A cheap, framework-free look at the algorithm's files: the first empty or truncated one, or None.
+
+    Every *.json (and orbax's _METADATA) must parse; every *.pkl must end
+    with the pickle STOP opcode '.', which a file cut short lacks. Binary
+    array data is left to the backend's own `check`.
+    """
+    checkpoint = Path(checkpoint)
+    for path in sorted((checkpoint / ALGORITHM).rglob("*")):
+        if not path.is_file():
+            continue
+        name = path.relative_to(checkpoint)
+        if path.suffix == ".pkl":
+            size = path.stat().st_size
+            with path.open("rb") as handle:
+                handle.seek(max(size - 1, 0))
+                if size == 0 or handle.read(1) != b".":
+                    return f"{name} is {'empty' if size == 0 else 'truncated (no pickle end mark)'}"
+        elif path.suffix == ".json" or path.name in _JSON_NAMES:
+            try:
+                json.loads(path.read_bytes())
+            except (UnicodeDecodeError, ValueError) as err:
+                return f"{name} is not valid JSON ({_first_line(err)})"
     return None
 
 

@@ -88,12 +88,17 @@ def claim_run(run_dir: str | Path, *, new: bool = False, log: Callable[[str], No
     elif not run_dir.is_dir():
         raise ValueError(f"run directory {str(run_dir)!r} does not exist")
     try:
-        return RunLock(run_dir, _acquire(run_dir, log), created)
+        lock = RunLock(run_dir, _acquire(run_dir, log), created)
     except BaseException:
         if created:
             with contextlib.suppress(OSError):
                 run_dir.rmdir()
         raise
+    for temp in run_dir.glob(f"{LOCK}.*.tmp"):  # a claimer killed between writing its lock and linking it
+        pid = temp.name[len(LOCK) + 1 : -len(".tmp")]
+        if pid.isdigit() and not processes.is_alive(int(pid)):
+            temp.unlink(missing_ok=True)
+    return lock
 
 
 def read_holder(run_dir: str | Path) -> dict[str, Any] | None:

@@ -300,6 +300,14 @@ def test_a_second_trainer_is_refused_and_a_killed_ones_lock_is_taken_over(tmp_pa
     assert not (run / LOCK).exists()
 
 
+def test_a_claimers_leftover_temp_lock_is_removed(tmp_path):
+    (tmp_path / f"{LOCK}.999999999.tmp").write_text("{}")  # a claimer killed before linking its lock
+    live = tmp_path / f"{LOCK}.{os.getppid()}.tmp"  # a live process's: maybe being claimed right now
+    live.write_text("{}")
+    with claim_run(tmp_path):
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted([LOCK, live.name])
+
+
 def test_new_runs_claim_their_folder_atomically_and_leave_nothing_if_they_stop_early(tmp_path):
     run = tmp_path / "out" / "run"
     with claim_run(run, new=True) as lock:
@@ -558,3 +566,36 @@ def test_a_hangup_ends_a_guarded_drivers_ray_processes(ray_temp, mode):
         return
     assert driver.wait(timeout=60) == 128 + signal.SIGHUP
     _wait_for(lambda: not _session_of(root, driver.pid), 30, "every process of the driver's session to end")
+
+
+def _framework_files(path: Path) -> None:
+    """A miniature of what RLlib (pickles, rllib_checkpoint.json) and orbax (_METADATA) write."""
+    import pickle
+
+    (path / "learner").mkdir(parents=True)
+    (path / "learner" / "state.pkl").write_bytes(pickle.dumps({"weights": list(range(100))}))
+    (path / "state").mkdir()
+    (path / "state" / "_METADATA").write_text('{"tree_metadata": {}}')
+    (path / "rllib_checkpoint.json").write_text('{"type": "Algorithm"}')
+
+
+@pytest.mark.parametrize(
+    "file, cut, reason",
+    [
+        ("learner/state.pkl", -40, "algorithm/learner/state.pkl is truncated (no pickle end mark)"),
+        ("learner/state.pkl", 0, "algorithm/learner/state.pkl is empty"),
+        ("state/_METADATA", 10, "algorithm/state/_METADATA is not valid JSON"),
+        ("rllib_checkpoint.json", 5, "algorithm/rllib_checkpoint.json is not valid JSON"),
+    ],
+)
+def test_truncated_framework_files_are_found_without_loading_a_framework(tmp_path, file, cut, reason):
+    """The issue's truncated checkpoint file: a pickle cut short or broken JSON makes the checkpoint unusable."""
+    for iteration in (5, 10):
+        rd.save_checkpoint(tmp_path, iteration, _framework_files, {}, _progress(iteration), keep=5)
+    newest = tmp_path / "checkpoints" / "iter_000010"
+    assert rd.damaged_file(newest) is None
+    target = newest / rd.ALGORITHM / file
+    target.write_bytes(target.read_bytes()[:cut])
+    lines: list[str] = []
+    assert rd.usable_checkpoint(tmp_path, lines.append).name == "iter_000005"
+    assert len(lines) == 1 and reason in lines[0], lines
