@@ -77,13 +77,18 @@ def claim_run(run_dir: str | Path, *, new: bool = False, log: Callable[[str], No
     run_dir = Path(run_dir).absolute()
     created = False
     if new:
-        run_dir.parent.mkdir(parents=True, exist_ok=True)
         try:
+            run_dir.parent.mkdir(parents=True, exist_ok=True)
             run_dir.mkdir()
-        except FileExistsError:
+        except FileExistsError as err:
             raise ValueError(
                 f"run directory {str(run_dir)!r} exists already; pick another --name or continue it with --resume"
-            ) from None
+            ) from err
+        except OSError as err:
+            raise ValueError(
+                f"cannot create run directory {str(run_dir)!r} ({err.strerror or type(err).__name__}); "
+                "give an --out folder you can write to"
+            ) from err
         created = True
     elif not run_dir.is_dir():
         raise ValueError(f"run directory {str(run_dir)!r} does not exist")

@@ -320,6 +320,9 @@ def test_new_runs_claim_their_folder_atomically_and_leave_nothing_if_they_stop_e
     assert (run / "config.json").is_file() and not (run / LOCK).exists()
     with pytest.raises(ValueError, match="does not exist"):
         claim_run(tmp_path / "missing")
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(ValueError, match="cannot create run directory .* give an --out folder you can write to"):
+        claim_run(tmp_path / "afile" / "run", new=True)
 
 
 def test_a_lock_copied_from_a_live_run_is_not_a_claim(tmp_path):
