@@ -79,6 +79,12 @@ def claim_run(run_dir: str | Path, *, new: bool = False, log: Callable[[str], No
     if new:
         try:
             run_dir.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise ValueError(
+                f"cannot create run directory {str(run_dir)!r} ({err.strerror or type(err).__name__}); "
+                "give an --out folder you can write to"
+            ) from err
+        try:
             run_dir.mkdir()
         except FileExistsError as err:
             raise ValueError(
