@@ -8,12 +8,19 @@
         iter_000020/algorithm/     Algorithm.save_to_path
         iter_000020/scheduler.json the driver's curriculum scheduler state
         iter_000020/progress.json  iteration, timesteps, wall time at the checkpoint
-        latest.json                {"checkpoint": "iter_000020"} (written last: a checkpoint exists once named here)
+        latest.json                {"checkpoint": "iter_000020"}: a hint for people; readers ignore it
       learning_curve.png, summary.md   at the end
+      .lock                        the live trainer's claim (agents.run_lock)
 
 Every file is written whole or not at all (reasonenv.files: temp file + os.replace); a
 checkpoint directory is built under a temporary name and renamed, so a
 `kill -9` at any moment leaves the previous checkpoint usable.
+
+Resume finds its checkpoint by content: the newest iter_N by number whose
+files are all there and load (`usable_checkpoint`), falling back to an
+older one with one line, refusing when none is usable. Retention keeps the
+newest by number. progress.csv and TensorBoard are rewound to the
+checkpoint (`rewind_progress`, `rebuild_tensorboard`).
 """
 
 from __future__ import annotations
@@ -21,8 +28,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import re
 import shutil
-from collections.abc import Iterable
+import tempfile
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +53,8 @@ POLICY_FILE = "jax_policy.json"
 """What the JAX backend writes beside its weights: how to rebuild the model."""
 STATE_DIR = "state"
 """The JAX backend's orbax PyTree folder inside algorithm/."""
+TENSORBOARD = "tensorboard"
+ITERATION_DIR = re.compile(r"iter_(\d+)")
 
 
 def write_json(path: Path, data: Any) -> None:
@@ -54,13 +66,11 @@ def is_run_dir(path: Path) -> bool:
 
 
 def latest_checkpoint(run_dir: Path) -> Path | None:
-    """The newest complete checkpoint of a run, or None."""
-    pointer = Path(run_dir) / CHECKPOINTS / LATEST
-    if not pointer.is_file():
-        return None
-    name = json.loads(pointer.read_text())["checkpoint"]
-    path = Path(run_dir) / CHECKPOINTS / name
-    return path if (path / ALGORITHM).is_dir() else None
+    """The newest complete checkpoint of a run by iteration number (files checked, latest.json ignored), or None."""
+    for _, path in checkpoints_by_iteration(run_dir):
+        if checkpoint_problem(path) is None:
+            return path
+    return None
 
 
 def resolve_checkpoint(path: str | Path) -> Path:
@@ -71,10 +81,9 @@ def resolve_checkpoint(path: str | Path) -> Path:
             f"{str(path)!r} does not exist; give a run directory (with {CONFIG}) or one of its checkpoints"
         )
     if is_run_dir(path):
-        found = latest_checkpoint(path)
-        if found is None:
-            raise ValueError(f"run directory {str(path)!r} has no checkpoint yet ({CHECKPOINTS}/{LATEST} missing)")
-        return found
+        if not checkpoints_by_iteration(path):
+            raise ValueError(f"run directory {str(path)!r} has no checkpoint yet (no {CHECKPOINTS}/iter_N)")
+        return usable_checkpoint(path, log=lambda line: None)
     if (path / ALGORITHM).is_dir():
         return path
     if path.name == ALGORITHM and (path.parent / SCHEDULER).is_file():
@@ -99,8 +108,7 @@ def save_checkpoint(
         write_json(temp / PROGRESS_STATE, progress_state)
     final = folder / name
     write_json(folder / LATEST, {"checkpoint": name})
-    for old in sorted(p for p in folder.glob("iter_*") if p.is_dir())[:-keep]:
-        shutil.rmtree(old, ignore_errors=True)
+    prune_checkpoints(run_dir, keep)
     for stale in folder.glob(".iter_*"):  # left by a process killed mid-save
         shutil.rmtree(stale, ignore_errors=True)
     return final
@@ -226,3 +234,269 @@ def rllib_module_dir(checkpoint: str | Path) -> Path:
     if not module_dir.is_dir():
         raise ValueError(f"checkpoint {str(checkpoint)!r} holds no RL module at {str(module_dir)!r}")
     return module_dir
+
+
+# --- resume by content (issue 23) -------------------------------------------------------------------------------
+
+
+def checkpoints_by_iteration(run_dir: Path) -> list[tuple[int, Path]]:
+    """(iteration, folder) of every checkpoints/iter_N, newest first by the number N (names are never sorted)."""
+    folder = Path(run_dir) / CHECKPOINTS
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in folder.iterdir():
+        match = ITERATION_DIR.fullmatch(path.name)
+        if match is not None and path.is_dir():
+            found.append((int(match.group(1)), path))
+    return sorted(found, key=lambda item: item[0], reverse=True)
+
+
+def checkpoint_problem(checkpoint: Path, check: Callable[[Path], object] | None = None) -> str | None:
+    """Why `checkpoint` cannot be resumed (a short phrase), or None if its files are all there and load.
+
+    `check(checkpoint)` is the backend's own try-load of its state (e.g.
+    reading the weights); whatever it raises makes the checkpoint unusable.
+    """
+    checkpoint = Path(checkpoint)
+    algorithm = checkpoint / ALGORITHM
+    if not algorithm.is_dir():
+        return f"{ALGORITHM}/ is missing"
+    if not any(algorithm.iterdir()):
+        return f"{ALGORITHM}/ is empty"
+    for name, keys in ((SCHEDULER, ()), (PROGRESS_STATE, ("iteration", "timesteps", "wall_s"))):
+        try:
+            data = json.loads((checkpoint / name).read_text())
+        except FileNotFoundError:
+            return f"{name} is missing"
+        except (OSError, UnicodeDecodeError, ValueError) as err:
+            return f"{name} is not valid JSON ({_first_line(err)})"
+        if not isinstance(data, dict):
+            return f"{name} holds a {type(data).__name__}, not an object"
+        missing = [key for key in keys if key not in data]
+        if missing:
+            return f"{name} lacks {', '.join(missing)}"
+    damaged = damaged_file(checkpoint)
+    if damaged is not None:
+        return damaged
+    if check is not None:
+        try:
+            check(checkpoint)
+        except Exception as err:  # the backend's loader may raise anything on a damaged file
+            return f"{ALGORITHM}/ does not load ({type(err).__name__}: {_first_line(err)})"
+    return None
+
+
+# JSON files that RLlib and orbax write without a .json suffix.
+_JSON_NAMES = ("_METADATA", "_CHECKPOINT_METADATA")
+
+
+def damaged_file(checkpoint: Path) -> str | None:
+    """A cheap, framework-free look at the algorithm's files: the first empty or truncated one, or None.
+
+    Every *.json (and orbax's _METADATA) must parse; every *.pkl must end
+    with the pickle STOP opcode '.', which a file cut short lacks. Binary
+    array data is left to the backend's own `check`.
+    """
+    checkpoint = Path(checkpoint)
+    for path in sorted((checkpoint / ALGORITHM).rglob("*")):
+        if not path.is_file():
+            continue
+        name = path.relative_to(checkpoint)
+        if path.suffix == ".pkl":
+            size = path.stat().st_size
+            with path.open("rb") as handle:
+                handle.seek(max(size - 1, 0))
+                if size == 0 or handle.read(1) != b".":
+                    return f"{name} is {'empty' if size == 0 else 'truncated (no pickle end mark)'}"
+        elif path.suffix == ".json" or path.name in _JSON_NAMES:
+            try:
+                json.loads(path.read_bytes())
+            except (UnicodeDecodeError, ValueError) as err:
+                return f"{name} is not valid JSON ({_first_line(err)})"
+    return None
+
+
+def usable_checkpoint(
+    run_dir: Path, log: Callable[[str], None] = print, check: Callable[[Path], object] | None = None
+) -> Path:
+    """The newest checkpoint by iteration number whose files are all there and load; ValueError in one line if none.
+
+    Older checkpoints are tried in turn; if the newest ones are skipped,
+    one line names each with the reason. latest.json is not consulted: it
+    may be missing, stale or truncated without changing the answer.
+    """
+    run_dir = Path(run_dir)
+    skipped: list[str] = []
+    candidates = checkpoints_by_iteration(run_dir)
+    for _, path in candidates:
+        problem = checkpoint_problem(path, check)
+        if problem is None:
+            if skipped:
+                log(f"skipped {'; '.join(skipped)}; resuming from {path.name}, the newest complete checkpoint")
+            return path
+        skipped.append(f"{path.name} ({problem})")
+    if not candidates:
+        raise ValueError(
+            f"run directory {str(run_dir)!r} has no checkpoint to resume from (no {CHECKPOINTS}/iter_N); "
+            "start it again as a new run"
+        )
+    raise ValueError(
+        f"run directory {str(run_dir)!r} has no usable checkpoint: {'; '.join(skipped)}; "
+        "nothing was changed, start a new run or restore a checkpoint"
+    )
+
+
+def read_checkpoint_state(checkpoint: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(scheduler state, progress state {iteration, timesteps, wall_s}) of a checkpoint `usable_checkpoint` accepted."""
+    checkpoint = Path(checkpoint)
+    return json.loads((checkpoint / SCHEDULER).read_text()), json.loads((checkpoint / PROGRESS_STATE).read_text())
+
+
+def prune_checkpoints(run_dir: Path, keep: int) -> list[Path]:
+    """Delete all but the newest `keep` checkpoints by iteration number; returns what was deleted."""
+    if keep < 1:
+        raise ValueError(f"keep_checkpoints must be at least 1, got {keep}")
+    old = [path for _, path in checkpoints_by_iteration(run_dir)[keep:]]
+    for path in old:
+        shutil.rmtree(path, ignore_errors=True)
+    return old
+
+
+def set_aside_newer(run_dir: Path, checkpoint: Path, log: Callable[[str], None] = print) -> list[Path]:
+    """Rename checkpoints newer than the one resumed from to skipped_iter_N, so they neither win a later resume nor count for retention.
+
+    They were skipped as unusable (or belong to the abandoned timeline);
+    renamed rather than deleted, so nothing a person may want is destroyed.
+    """
+    match = ITERATION_DIR.fullmatch(Path(checkpoint).name)
+    if match is None:
+        raise ValueError(f"{str(checkpoint)!r} is not a checkpoints/iter_N folder")
+    resumed = int(match.group(1))
+    moved = []
+    for iteration, path in checkpoints_by_iteration(run_dir):
+        if iteration <= resumed:
+            break
+        target = path.with_name(f"skipped_{path.name}")
+        suffix = 1
+        while target.exists():
+            suffix += 1
+            target = path.with_name(f"skipped_{path.name}.{suffix}")
+        os.replace(path, target)
+        moved.append(target)
+    if moved:
+        log(f"set aside {', '.join(p.name for p in moved)} (newer than {Path(checkpoint).name}, not resumable)")
+    return moved
+
+
+def remove_stale_temps(run_dir: Path) -> list[Path]:
+    """Delete temp files and folders a killed writer left (.NAME.*.tmp, checkpoints/.iter_*); call it holding the run lock."""
+    run_dir = Path(run_dir)
+    removed = []
+    for folder in (run_dir, run_dir / CHECKPOINTS):
+        if not folder.is_dir():
+            continue
+        for path in folder.iterdir():
+            name = path.name
+            temp_file = name.startswith(".") and ".tmp" in name and not name.startswith(".lock") and path.is_file()
+            temp_dir = folder.name == CHECKPOINTS and name.startswith(".iter_") and path.is_dir()
+            if temp_file:
+                path.unlink(missing_ok=True)
+                removed.append(path)
+            elif temp_dir:
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(path)
+    return removed
+
+
+def rewind_progress(run_dir: Path, iteration: int) -> tuple[list[dict[str, Any]], int]:
+    """Keep only progress.csv rows up to `iteration` (the resumed checkpoint's); returns (kept rows, rows dropped).
+
+    The rows of iterations a killed trainer ran past its last checkpoint
+    are trained again after the resume; keeping them would show them twice.
+    """
+    path = Path(run_dir) / PROGRESS
+    if not path.is_file():
+        return [], 0
+    with path.open(newline="") as handle:
+        columns = next(csv.reader(handle), [])
+    rows = read_progress(run_dir)
+    kept = [row for row in rows if isinstance(row.get("iteration"), int) and row["iteration"] <= iteration]
+    if len(kept) != len(rows):
+        write_progress(run_dir, kept, columns)
+    return kept, len(rows) - len(kept)
+
+
+def rebuild_tensorboard(run_dir: Path, rows: list[dict[str, Any]], open_board: Callable[[Path], Any]) -> Any:
+    """Rewrite tensorboard/ from `rows` (the kept progress.csv rows) and return the open board to keep writing to.
+
+    Event files cannot be truncated, so the old folder is moved aside,
+    `open_board(folder)` (the loop's own writer, with a `write(row)`
+    method) gets a fresh one, every kept row is written again, and the
+    old folder is deleted. A kill in between leaves the aside folder; the
+    next resume rebuilds again from progress.csv, the record of truth.
+    """
+    run_dir = Path(run_dir)
+    folder = run_dir / TENSORBOARD
+    aside = run_dir / f".{TENSORBOARD}.rewound"
+    if aside.exists():
+        shutil.rmtree(aside)
+    if folder.exists():
+        os.replace(folder, aside)
+    board = open_board(folder)
+    for row in rows:
+        board.write(row)
+    shutil.rmtree(aside, ignore_errors=True)
+    return board
+
+
+def check_resume_flags(saved: dict[str, Any], given: dict[str, Any]) -> None:
+    """ValueError in one line if a flag that decides what is trained differs from the run's saved value.
+
+    `given` maps flag names (e.g. "model", "backend", "curriculum", "seed")
+    to the value on the command line, None where the flag was not given;
+    `saved` maps the same names to the run's config. Equal values pass.
+    """
+    for flag, value in given.items():
+        if value is None or value == saved.get(flag):
+            continue
+        raise ValueError(
+            f"--{flag.replace('_', '-')} {value!r} differs from the run's {flag} {saved.get(flag)!r}; "
+            "a resumed run keeps what it trains (start a new run to change it)"
+        )
+
+
+def check_output_folder(path: str | Path) -> None:
+    """ValueError in one line unless the --out folder can be created and written; leaves nothing behind.
+
+    Call it before Ray starts: an unwritable folder then fails in a second, not after ~20 s of start-up.
+    """
+    path = Path(path)
+    created = []
+    try:
+        missing = [path, *path.parents]
+        for folder in reversed(missing):
+            if not folder.exists():
+                folder.mkdir()
+                created.append(folder)
+        if not path.is_dir():
+            raise ValueError(f"--out {str(path)!r} is a file, not a folder; give a folder for the run directories")
+        fd, probe = tempfile.mkstemp(dir=path, prefix=".write-check.", suffix=".tmp")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        raise ValueError(
+            f"--out {str(path)!r} cannot be written ({err.strerror or type(err).__name__}"
+            f"{': ' + str(err.filename) if err.filename else ''}); give a folder you can write to"
+        ) from None
+    finally:
+        for folder in reversed(created):
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__

@@ -386,8 +386,13 @@ def curriculum_path(name_or_path: str | Path) -> Path:
     """A shipped curriculum's file, or the given path if it names an existing file."""
     path = Path(name_or_path)
     if path.suffix in (".yaml", ".yml") or path.exists():
+        if path.is_dir():
+            raise CurriculumError(f"curriculum {str(path)!r} is a folder; give a YAML file or a shipped name")
         if not path.is_file():
-            raise FileNotFoundError(f"curriculum file {str(path)!r} does not exist")
+            raise CurriculumError(
+                f"curriculum file {str(path)!r} does not exist; give a YAML file or a shipped name "
+                f"({', '.join(curriculum_names())})"
+            )
         return path
     names = curriculum_names()
     if str(name_or_path) not in names:
@@ -405,10 +410,25 @@ def load_curriculum(name_or_path: str | Path) -> Scheduler:
 
     path = curriculum_path(name_or_path)
     try:
-        data = yaml.safe_load(path.read_text())
+        text = path.read_text()
+    except UnicodeDecodeError as err:
+        raise CurriculumError(f"{path}: not a text file ({err.reason} at byte {err.start}); give a YAML file") from err
+    except OSError as err:
+        raise CurriculumError(f"{path}: cannot be read ({err.strerror or type(err).__name__})") from err
+    try:
+        data = yaml.safe_load(text)
     except yaml.YAMLError as err:
-        raise CurriculumError(f"{path}: not valid YAML: {err}") from err
+        raise CurriculumError(f"{path}: not valid YAML: {_yaml_problem(err)}") from err
     return build_curriculum(data, source=str(path))
+
+
+def _yaml_problem(err: Exception) -> str:
+    """PyYAML's several-line message as one line: where, and what it found."""
+    mark = getattr(err, "problem_mark", None)
+    problem = getattr(err, "problem", None) or str(err).strip().splitlines()[0]
+    context = getattr(err, "context", None)
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    return f"{where}{problem}" + (f" ({context})" if context else "")
 
 
 def build_curriculum(data: Any, source: str = "<dict>") -> Scheduler:
@@ -472,7 +492,7 @@ class _Where:
         return CurriculumError(f"{self.source}: {key or 'top level'}: {message}")
 
     def keys(self, mapping: dict, allowed: set[str], key: str) -> None:
-        unknown = sorted(set(mapping) - allowed)
+        unknown = sorted(str(name) for name in mapping if name not in allowed)  # YAML keys may be numbers too
         if unknown:
             prefix = f"{key}." if key else ""
             raise self.error(f"{prefix}{unknown[0]}", f"unknown key; allowed: {sorted(allowed)}")
@@ -519,6 +539,8 @@ def _mixture(where: _Where, key: str, data: Any, default_language: str | None) -
             )
         where.keys(item, _ENTRY_KEYS, entry_key)
         family = item["family"]
+        if not isinstance(family, str):
+            raise where.error(f"{entry_key}.family", f"must be a task family name, got {family!r}")
         try:
             cls = family_class(family)
         except ValueError as err:

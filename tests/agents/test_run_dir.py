@@ -8,6 +8,10 @@ from agents import run_dir as rd
 from agents.config import TrainConfig
 
 
+def progress_state(iteration):
+    return {"iteration": iteration, "timesteps": 100 * iteration, "wall_s": float(iteration)}
+
+
 def test_checkpoints_are_complete_or_absent_and_old_ones_pruned(tmp_path):
     def save_algorithm(path):
         path.mkdir()
@@ -15,7 +19,7 @@ def test_checkpoints_are_complete_or_absent_and_old_ones_pruned(tmp_path):
 
     for iteration in (5, 10, 15):
         rd.save_checkpoint(
-            tmp_path, iteration, save_algorithm, {"stage": iteration // 5}, {"iteration": iteration}, keep=2
+            tmp_path, iteration, save_algorithm, {"stage": iteration // 5}, progress_state(iteration), keep=2
         )
     assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == ["iter_000010", "iter_000015", "latest.json"]
     assert rd.latest_checkpoint(tmp_path).name == "iter_000015"
@@ -34,7 +38,12 @@ def test_resolve_checkpoint_accepts_run_checkpoint_and_algorithm_dirs(tmp_path):
     (tmp_path / rd.CONFIG).write_text("{}")
     with pytest.raises(ValueError, match="no checkpoint yet"):
         rd.resolve_checkpoint(tmp_path)
-    rd.save_checkpoint(tmp_path, 1, lambda p: p.mkdir(), {"stage": 0}, {"iteration": 1}, keep=1)
+
+    def save_algorithm(path):
+        path.mkdir()
+        (path / "weights").write_text("w")
+
+    rd.save_checkpoint(tmp_path, 1, save_algorithm, {"stage": 0}, progress_state(1), keep=1)
     checkpoint = tmp_path / "checkpoints" / "iter_000001"
     assert rd.resolve_checkpoint(tmp_path) == checkpoint
     assert rd.resolve_checkpoint(checkpoint) == checkpoint

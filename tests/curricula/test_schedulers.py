@@ -218,8 +218,33 @@ def test_unparseable_yaml_and_unknown_names(tmp_path):
         load_curriculum(str(path))
     with pytest.raises(ValueError, match="bf-basics"):
         load_curriculum("bf-basic")
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(CurriculumError, match="missing.yaml' does not exist; give a YAML file or a shipped name"):
         load_curriculum(str(tmp_path / "missing.yaml"))
+
+
+@pytest.mark.parametrize(
+    "text, where, says",
+    [
+        ("stages: [\n", "line 2, column 1", "not valid YAML"),
+        ("name: x\n  indented: 1\nstages: 3\n", "line 2, column 11", "mapping values are not allowed"),
+        ("name: x\ncolour: red\nstages: [{mixture: [{family: emit-char}]}]\n", "colour", "unknown key; allowed"),
+        ("stages: [{mixture: [{family: emit-char, weight: -2}]}]\n", r"stages[0].mixture[0].weight", "> 0, got -2"),
+        ("stages: [{mixture: [{family: 7}]}]\n", r"stages[0].mixture[0].family", "task family name, got 7"),
+        ("stages: [{mixture: [{family: emit-char}], 3: x}]\n", "stages[0].3", "unknown key"),
+        ("\xff\xfe garbage", "not a text file", "give a YAML file"),
+    ],
+)
+def test_curriculum_errors_are_one_line_naming_file_field_and_fix(tmp_path, text, where, says):
+    """Every malformed curriculum is a CurriculumError (a ValueError the CLI prints as one line), never a traceback."""
+    path = tmp_path / "bad.yaml"
+    path.write_bytes(text.encode("latin-1"))
+    with pytest.raises(CurriculumError) as info:
+        load_curriculum(str(path))
+    message = str(info.value)
+    assert "\n" not in message, message
+    assert message.startswith(f"{path}: ") and where in message and says in message, message
+    with pytest.raises(CurriculumError, match="is a folder"):
+        load_curriculum(str(tmp_path))
 
 
 def test_interleaved_batches_promote_only_at_their_own_rate():
