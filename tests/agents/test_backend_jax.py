@@ -238,6 +238,13 @@ def test_init_from_an_rllib_checkpoint_is_refused(tmp_path):
     run = tmp_path / "rllib-run"
     (run / rd.CONFIG).parent.mkdir(parents=True)
     (run / rd.CONFIG).write_text("{}")
-    rd.save_checkpoint(run, 1, lambda path: path.mkdir(), {"stage": 0}, {"iteration": 1}, keep=1)
+    rd.save_checkpoint(
+        run,
+        1,
+        lambda path: (path.mkdir(), (path / "rllib_state.json").write_text("{}")),
+        {"stage": 0},
+        {"iteration": 1, "timesteps": 0, "wall_s": 0.0},
+        keep=1,
+    )
     with pytest.raises(ValueError, match="is not a JAX checkpoint"):
         check_config(TrainConfig(backend="jax", init_from=str(run)))

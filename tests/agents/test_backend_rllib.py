@@ -115,12 +115,12 @@ def test_env_config_carries_task_length_slots_and_permutation():
     assert "task_length" not in env_config(TrainConfig(), None)
 
 
-def test_module_spec_refuses_an_action_head_the_model_lacks():
+def test_module_spec_builds_any_head_and_defaults_to_the_architectures_own():
     from agents.backends.rllib import module_spec
     from agents.config import TrainConfig
 
+    assert module_spec(TrainConfig.from_dict({"model": {"name": "full-context"}})).model_config["actions"] == "index"
     cfg = TrainConfig.from_dict({"model": {"name": "full-context", "actions": "pointer"}})
-    with pytest.raises(ValueError, match="actions='index' only"):
-        module_spec(cfg)
+    assert module_spec(cfg).model_config["actions"] == "pointer"
     spec = module_spec(TrainConfig.from_dict({"model": {"name": "small-context", "dim": 32}, "exploration_floor": 0.1}))
     assert spec.model_config["dim"] == 32 and spec.model_config["exploration_floor"] == 0.1
