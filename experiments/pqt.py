@@ -331,6 +331,13 @@ def report(args, store: CellStore) -> dict:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(PQTArgs, __doc__, argv, prog=f"python -m {NAME}")
+    try:
+        return experiment(args)
+    finally:
+        arms.shutdown()  # the Ray the first training call started (every cell shared it)
+
+
+def experiment(args: PQTArgs) -> int:
     store = CellStore(args.out, args)
     started = time.perf_counter()
     for run in range(args.runs):

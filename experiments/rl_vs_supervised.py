@@ -332,6 +332,13 @@ def report(args: RLvsSLArgs, store: CellStore) -> dict:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(RLvsSLArgs, __doc__, argv, prog=f"python -m {NAME}")
+    try:
+        return experiment(args)
+    finally:
+        arms.shutdown()  # the Ray the first training call started (every cell shared it)
+
+
+def experiment(args: RLvsSLArgs) -> int:
     store = CellStore(args.out, args)
     started = time.perf_counter()
     chance_cell(args, store)

@@ -302,6 +302,13 @@ def report(args: TransferArgs, store: CellStore) -> dict:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(TransferArgs, __doc__, argv, prog=f"python -m {NAME}")
+    try:
+        return experiment(args)
+    finally:
+        arms.shutdown()  # the Ray the first training call started (every cell shared it)
+
+
+def experiment(args: TransferArgs) -> int:
     store = CellStore(args.out, args)
     started = time.perf_counter()
     for target in args.targets():
