@@ -640,7 +640,7 @@ def _from_json(run: Path, data: dict) -> Trained:
         env_steps=data["env_steps"],
         programs=data["programs"],
         stage_reached=data["stage_reached"],
-        curve=[tuple(point) for point in data["curve"]],  # type: ignore[misc]
+        curve=[(int(s), int(p), float(r)) for s, p, r in data["curve"]],
         first_success=None if first is None else (int(first[0]), str(first[1])),
         parameters=data["parameters"],
         seconds=data["seconds"],

@@ -1,6 +1,6 @@
 """Experiment 3: the agent against Priority Queue Training on PQT's Brainfuck tasks, at a matched budget of programs executed.
 
-    python -m experiments.pqt --quick --out /tmp/exp_pqt        # smoke test, well under a minute
+    python -m experiments.pqt --quick --out /tmp/exp_pqt        # smoke test, under two minutes
     python -m experiments.pqt --out runs/exp_pqt                 # full mode, resumable
 
 Methods, each with R independent runs per task and the same budget of

@@ -1,6 +1,6 @@
 """Experiment 2: RL pretraining from scratch against supervised pretraining on reference solutions, then PPO.
 
-    python -m experiments.rl_vs_supervised --quick --out /tmp/exp_rl_sl        # smoke test, well under a minute
+    python -m experiments.rl_vs_supervised --quick --out /tmp/exp_rl_sl        # smoke test, under two minutes
     python -m experiments.rl_vs_supervised --out runs/exp_rl_vs_supervised     # full mode, resumable
 
 One architecture and parameter budget for every arm (the small-context

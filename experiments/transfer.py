@@ -1,6 +1,6 @@
 """Experiment 1: does a knowledge store over effect ids let reasoning transfer to languages the agent never saw?
 
-    python -m experiments.transfer --quick --out /tmp/exp_transfer     # smoke test, well under a minute
+    python -m experiments.transfer --quick --out /tmp/exp_transfer     # smoke test, under two minutes
     python -m experiments.transfer --out runs/exp_transfer              # full mode, resumable
 
 Design (issue 13): six arms (experiments.arms.ARMS): the 2x2 of

@@ -6,13 +6,15 @@ Top to bottom:
 
 - the training env (`make_training_env`, registered under ENV_NAME so
   remote env runners find it): `reasonenv/Curriculum-v0` with training
-  content only, optionally padded (`action_slots`, PadActions) and permuted
+  content only, optionally fixed to one instance (`fixed_instance`,
+  FixedInstance), padded (`action_slots`, PadActions) and permuted
   (`permute_actions`, PermuteActions), wrapped in `TrainingReward`, which
   pays agents.reward's training reward and reports the length cap as
   terminal (agents.reward explains both);
 - the curriculum callback: env runners count finished episodes per
-  (stage, family); the driver feeds them to the one scheduler, decides
-  promotion and pushes the stage to every runner;
+  (stage, family) and keep a passing program (the progress.csv column
+  passing_program); the driver feeds the counts to the one scheduler,
+  decides promotion and pushes the stage to every runner;
 - the learner: RLlib's PPO loss unchanged, plus the clip fraction and an
   approximate KL in its metrics;
 - `module_spec(cfg)`: the one place that picks the network class;
