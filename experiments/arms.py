@@ -75,7 +75,6 @@ from __future__ import annotations
 
 import functools
 import json
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,6 +92,8 @@ CURRICULUM_FILE = "curriculum.yaml"
 """What a cell trains on, written into its run directory (TrainConfig.curriculum names it)."""
 TRAINED_FILE = "trained.json"
 """Written into a run directory when its training reached its budget (or first success): the cell's counters."""
+CHECKPOINT_EVERY = 50
+"""PPO iterations between a cell's checkpoints: a stopped full-mode cell resumes from the last one."""
 TRAIN_LOG = "train.log"
 """agents.loop's progress lines and summary of a cell, kept in its run directory instead of the terminal."""
 
@@ -366,8 +367,8 @@ def train_config(
         permute_actions=arm.permute_actions if permute_actions is None else permute_actions,
         init_from=None if init_from is None else str(Path(init_from).resolve()),
         fixed_instance=pinned,
-        checkpoint_every=10**6,  # a cell keeps its final checkpoint (always written) ...
-        keep_checkpoints=1,  # ... and nothing older
+        checkpoint_every=CHECKPOINT_EVERY,
+        keep_checkpoints=1,  # a cell keeps its latest checkpoint (the final one is always written)
         reward=RewardSettings(scoring=scoring, **EXPERIMENT_REWARD),
         ppo=PPOSettings(
             lr=lr,
@@ -450,11 +451,17 @@ def train(
             pinned=fixed_instance(on),
             backend=backend,
         )
+        checkpoint = rd.latest_checkpoint(run)
+        resume = checkpoint is not None
+        saved = rd.read_checkpoint_state(checkpoint)[1]["iteration"] if checkpoint is not None else 0
+        stopped = [
+            row["iteration"]
+            for row in (rd.read_progress(run) if stop_at_first_success else [])
+            if int(row["iteration"]) <= saved and (row.get("success") or 0) > 0
+        ]  # a crash after the first success was saved, before this call recorded it: that run is finished
         if backend == "rllib":
             _start_ray(cfg)
         _torch()
-        started = time.perf_counter()  # after Ray's start-up, which the first cell of a process alone would pay
-        stopped = []
 
         def should_stop(row: dict) -> bool:
             if stop_at_first_success and (row.get("success") or 0) > 0:
@@ -467,14 +474,16 @@ def train(
             def log(line: str) -> None:
                 print(line, file=log_file, flush=True)
 
-            last = loop.train(cfg, run, resume=rd.latest_checkpoint(run) is not None, log=log, should_stop=should_stop)
+            if not stopped:
+                loop.train(cfg, run, resume=resume, log=log, should_stop=should_stop)
+        rows = rd.read_progress(run)
         done = stopped or (
-            (env_steps is not None and int(last.get("timesteps") or 0) >= env_steps)
-            or (programs is not None and sum(int(r.get("episodes") or 0) for r in rd.read_progress(run)) >= programs)
+            (env_steps is not None and bool(rows) and int(rows[-1]["timesteps"]) >= env_steps)
+            or (programs is not None and sum(int(r.get("episodes") or 0) for r in rows) >= programs)
         )
         if not done:  # a signal stopped agents.loop (it wrote a final checkpoint): the cell is not finished
             raise KeyboardInterrupt(f"training of {run} stopped before its budget; rerun to resume it")
-        trained = _read_trained(run, time.perf_counter() - started)
+        trained = _read_trained(run)
         write_atomic(run / TRAINED_FILE, json.dumps(_as_json(trained), indent=2) + "\n")
         return trained
     data = json.loads((run / TRAINED_FILE).read_text())
@@ -604,8 +613,10 @@ def _torch() -> Any:
     return torch
 
 
-def _read_trained(run: Path, seconds: float) -> Trained:
-    """The Trained of a finished run, from its progress.csv (the loop's rows) and its latest checkpoint."""
+def _read_trained(run: Path) -> Trained:
+    """The Trained of a finished run, from its progress.csv (the loop's rows) and its latest checkpoint.
+
+    `seconds` is the loop's wall time of the whole run (resumes and each session's start-up included)."""
     from agents import run_dir as rd
 
     rows = rd.read_progress(run)
@@ -625,7 +636,7 @@ def _read_trained(run: Path, seconds: float) -> Trained:
         curve=curve,
         first_success=first,
         parameters=_parameters(run),
-        seconds=seconds,
+        seconds=float(rows[-1]["wall_s"]) if rows else 0.0,
     )
 
 

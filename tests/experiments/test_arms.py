@@ -105,3 +105,19 @@ def test_the_fixed_instance_is_what_every_training_episode_asks(tmp_path):
     jax = arms.train_config(arms.Net(), curriculum, programs=10, pinned=[0, 0], backend="jax")
     with pytest.raises(ValueError, match="fixed_instance is honoured by backend rllib only"):
         jax.validate()
+
+
+def test_a_training_stopped_before_its_budget_is_not_a_finished_cell(tmp_path, monkeypatch):
+    """agents.loop returns normally after SIGINT (final checkpoint written); arms must not record that as a cell."""
+    from agents import loop
+
+    calls = []
+    monkeypatch.setattr(arms, "_start_ray", lambda cfg: None)
+    monkeypatch.setattr(loop, "train", lambda cfg, run, **kwargs: calls.append((cfg, kwargs["resume"])))
+    run = tmp_path / "cell"
+    with pytest.raises(KeyboardInterrupt, match="stopped before its budget; rerun to resume it"):
+        arms.train(arms.Net(), [arms.Entry("emit-char", 0)], run, env_steps=1000, seed=4)
+    assert not arms.is_trained(run) and not (run / arms.TRAINED_FILE).exists()
+    ((cfg, resume),) = calls
+    assert resume is False and cfg.seed == 4 and cfg.timesteps == 1000
+    assert cfg.curriculum == str((run / arms.CURRICULUM_FILE).resolve())
