@@ -98,6 +98,9 @@ def test_transfer_quick_writes_every_arm_and_target_and_resumes(tmp_path, monkey
     assert tuned.timesteps == 64 and load_curriculum(tuned.curriculum).entries()[0].language == "ook"
     assert rd.latest_checkpoint(models / "index+window__s0__befunge93") is not None
     assert rd.read_progress(models / "index+window__s0__befunge93")[-1]["timesteps"] >= 64
+    for run in models.iterdir():  # an iteration names a passing program exactly when an episode passed in it
+        for row in rd.read_progress(run):
+            assert (row["passing_program"] is not None) == bool(row["success"]), (run.name, row["iteration"])
 
     # A finished run is read back, not trained again: the same counters as its cell.
     with monkeypatch.context() as patch:
