@@ -275,6 +275,9 @@ class TrainConfig:
     greedy evaluation ignores it. 0 samples the policy itself."""
     init_from: str | None = None
     """A run or checkpoint directory (either backend) whose network weights start this run (fine-tuning)."""
+    fixed_instance: list[int] | None = None
+    """[seed, index]: every episode asks instance (seed, index) of its curriculum entry instead of drawing one (one
+    task's fixed cases, as PQT trains); None draws instances. RLlib backend only."""
     checkpoint_every: int = 5
     """Iterations between checkpoints (a final one is always written)."""
     keep_checkpoints: int = 2
@@ -309,6 +312,14 @@ class TrainConfig:
             raise ValueError(
                 f"init_from must be an existing run or checkpoint directory, got {self.init_from!r} (no such path)"
             )
+        if self.fixed_instance is not None:
+            pair = self.fixed_instance
+            if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+                raise ValueError(f"fixed_instance must be [seed, index] or None, got {pair!r}")
+            _int("fixed_instance seed", pair[0], 0)
+            _int("fixed_instance index", pair[1], 0)
+            if self.backend != "rllib":
+                raise ValueError(f"fixed_instance is honoured by backend rllib only, got backend {self.backend!r}")
         _int("checkpoint_every", self.checkpoint_every, 1)
         _int("keep_checkpoints", self.keep_checkpoints, 1)
         for name, kind in SECTIONS.items():

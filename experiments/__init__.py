@@ -9,7 +9,7 @@
                                             tasks at a matched budget of programs executed
     python -m experiments.diagnose_pqt      why the agents solve no PQT task (program length over training)
 
-Each takes `--quick` (a smoke test, well under a minute) and `--help`, writes
+Each takes `--quick` (a smoke test: under two minutes on 2 cores) and `--help`, writes
 results.json, results.md, a PNG and one JSON per finished cell under `--out`,
 and resumes a stopped run where it stopped.
 

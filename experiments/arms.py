@@ -1,6 +1,6 @@
 """The one boundary between the experiments and a trainer: train, fine-tune, supervised pretraining, greedy success, PQT.
 
-    net = Net("pointer+memory", dim=32, task_length=64, max_program_length=16, action_slots=9)
+    net = Net("pointer+memory", dim=32, task_length=64, max_program_length=16, action_slots=39)
     pre = train(net, Curriculum("bf-basics", last_stage=5), out / "models/pm__s0", env_steps=150_000, seed=0)
     tuned = train(net, curriculum_entries("bf-basics", 5, "ook"), out / "models/pm__s0__ook",
                   env_steps=10_000, seed=7919, init_from=pre.run)                     # fine-tuning
@@ -10,24 +10,28 @@
     greedy_success(net, tuned.run, entries, instances=32)     # {"success": mean rate, "entries": {key: {...}}}
     chance_success(net, entries, instances=32)                # reasonenv.policy.RandomMaskedPolicy's
     pqt_search(instance, budget=5000, seed=0)                 # Search(programs, first_success)
+    shutdown()                                                # at the end of an experiment's main: the Ray it started
 
-The experiments call nothing else of a trainer: every training call leaves
-a run directory (`run`, today holding `model.pt`) that `init_from` and
-`greedy_success` accept, so swapping the trainer changes this module only.
-Only the functions import agents (and torch), so `--help` stays fast.
-
-Today the calls run on agents/experiment_trainer.py (a synchronous PPO over
-padded token envs), agents/experiment_models.py (the arms' networks) and
-agents/pqt_baseline.py. In the next phase each training call becomes one
-agents.config.TrainConfig run through agents.loop.train(config, run):
+Every training call is one agents.config.TrainConfig run through
+agents.loop.train(config, run) (`train_config` builds it), on the RLlib
+backend unless the call names `backend="jax"` (which refuses, in one line,
+what it cannot honour: padded action slots, permuted actions, a fixed
+instance, torch weights to start from). So each cell's run directory is an
+ordinary run: `reasonenv evaluate RUN`, `reasonenv train --resume RUN`, its
+progress.csv, TensorBoard, learning curve and summary. Supervised
+pretraining is agents/supervised.py (its run directory is an init_from like
+any checkpoint); greedy success reads any checkpoint through
+agents.policies.load_policy and plays it with reasonenv.evaluation; PQT
+itself is agents/pqt_baseline.py. Ray is started once per process, at the
+first training call, and reused by every later one (the backend leaves a
+Ray it did not start running); `shutdown()` stops it.
 
     arm             model.name      model.actions   permute_actions
     pointer+memory  small-context   pointer         False
     pointer+window  small-window    pointer         False
     index+memory    small-context   index           False
     index+window    small-window    index           False
-    full-context    full-context    index           False   (today's full-context reads program tokens
-                                                             by index and scores actions with a plain head)
+    full-context    full-context    index           False   (reads program tokens by index, plain head)
     permuted-plain  small-context   index+effects   True    (in pretraining only: fine-tuning and
                                                              evaluation keep the language's order)
 
@@ -35,43 +39,63 @@ and, for every arm, ModelSettings(dim=net.dim, heads=net.heads,
 layers=net.layers, window=net.window, top_k=net.top_k, hidden=2 * net.dim)
 and TrainConfig(seed=seed, timesteps=env_steps, programs=programs,
 task_length=net.task_length, max_program_length=net.max_program_length,
-action_slots=net.action_slots (9: Brainfuck's, 39: Befunge-93's, so one net
-serves every target), permute_actions=ARMS[arm].permute_actions unless the
-call says otherwise, init_from=init_from (fine-tuning, supervised-then-RL),
-reward.scoring=scoring, ppo.lr=lr, ppo.entropy_coeff=entropy_coeff,
-rllib.num_envs_per_env_runner (or jax.num_envs)=num_envs). What to train on:
-`Curriculum(name, last_stage)` is TrainConfig.curriculum=name cut to stages
-0..last_stage, and a list of entries a one-stage curriculum of those entries
-at equal weight, both written as curriculum files into the run directory
-(curricula.schedulers.load_curriculum accepts a path). Still to be given a
-TrainConfig field there: an entry that pins one instance (the PQT tasks'
-seed-0 cases) and `stop_at_first_success` (a stop condition of the loop).
-To keep today's numbers comparable, state what differs from TrainConfig's
-defaults: the reward today is clip(env reward, -1, 1) with step_penalty
-0.0005 and no success bonus (RewardSettings(shaped_weight=1.0,
-success_bonus=0.0, step_penalty=0.0005)), and PPO runs gamma 1, GAE 0.95,
-entropy 0.01 (not 0.1), 16 steps per env per iteration, minibatch 256, 2
-epochs (agents.experiment_trainer.PPOConfig).
-`supervised` becomes agents/supervised.py writing a checkpoint that
-init_from accepts; `greedy_success` reads any checkpoint through
-agents.policies; `pqt_search` stays on agents/pqt_baseline.py.
+action_slots=net.action_slots (39, Befunge-93's, in the transfer
+experiment so one net serves every target; None elsewhere: the
+languages' own), permute_actions=ARMS[arm].permute_actions unless the call
+says otherwise, init_from=init_from, fixed_instance=[seed, index] of an
+entry that pins its instance (the PQT tasks' cases), reward.scoring=scoring,
+ppo.lr=lr, ppo.entropy_coeff=entropy_coeff, rllib.num_envs_per_env_runner
+(or jax.num_envs)=num_envs). What to train on is written into the run
+directory as curriculum.yaml and named by TrainConfig.curriculum:
+`Curriculum(name, last_stage, language)` is the shipped curriculum cut to
+stages 0..last_stage (its promotion rule kept) asked in `language`, a list
+of entries a one-stage curriculum of those entries at equal weight.
+
+The experiments' reward and PPO settings differ from TrainConfig's defaults
+and are stated here, so numbers stay comparable across experiments (they
+are those of the earlier experiment trainer):
+EXPERIMENT_REWARD = RewardSettings(shaped_weight=1.0, success_bonus=0.0,
+step_penalty=0.0005) (the reward is the clipped env reward, no success
+bonus); PPO with gamma 1, GAE lambda 0.95, entropy 0.01 (not 0.1),
+ROLLOUT_STEPS = 16 steps per env per iteration (train_batch_size = 16 x
+num_envs), minibatch MINIBATCH = 256 (or the batch, if smaller),
+NUM_EPOCHS = 2, clip 0.2, value clip 10, value weight 0.5, grad clip 0.5.
 
 Budgets are counted, never timed: env steps (tokens emitted, STOP included)
-or programs (finished episodes, each executed on the hidden tests).
+or programs (finished episodes, each executed on the hidden tests), checked
+after every PPO iteration. `stop_at_first_success` ends training after the
+first iteration in which an episode passed (agents.loop's should_stop); its
+`first_success` is (programs executed by the end of that iteration, a
+program that passed in it: the progress.csv column passing_program).
+
+Only the functions import agents (and torch, ray), so `--help` stays fast.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import io
-import time
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from experiments.common import mean_rate, write_atomic
+
+ROLLOUT_STEPS = 16
+"""Env steps per env per PPO iteration: train_batch_size = ROLLOUT_STEPS x num_envs."""
+MINIBATCH = 256
+NUM_EPOCHS = 2
+EXPERIMENT_REWARD = {"shaped_weight": 1.0, "success_bonus": 0.0, "step_penalty": 0.0005}
+"""agents.config.RewardSettings of every experiment arm (scoring comes with each call)."""
+CURRICULUM_FILE = "curriculum.yaml"
+"""What a cell trains on, written into its run directory (TrainConfig.curriculum names it)."""
+TRAINED_FILE = "trained.json"
+"""Written into a run directory when its training reached its budget (or first success): the cell's counters."""
+CHECKPOINT_EVERY = 50
+"""PPO iterations between a cell's checkpoints: a stopped full-mode cell resumes from the last one."""
+TRAIN_LOG = "train.log"
+"""agents.loop's progress lines and summary of a cell, kept in its run directory instead of the terminal."""
 
 
 @dataclass(frozen=True)
@@ -106,15 +130,16 @@ class Net:
     top_k: int = 8
     task_length: int = 64
     max_program_length: int = 16
-    action_slots: int = 9
-    """Action slots (Befunge-93 has 39; Brainfuck's 9 are padded with masked slots up to this)."""
+    action_slots: int | None = None
+    """Pad the action slots to this many (Befunge-93 has 39; Brainfuck's 9 are padded with masked slots) so one net
+    serves several languages; None: the languages' own (TrainConfig.action_slots)."""
 
     def __post_init__(self) -> None:
         if self.arm not in ARMS:
             raise ValueError(f"unknown arm {self.arm!r}; choose one of {', '.join(ARMS)}")
 
     @classmethod
-    def of(cls, args: Any, arm: str = "pointer+memory", action_slots: int = 9) -> Net:
+    def of(cls, args: Any, arm: str = "pointer+memory", action_slots: int | None = None) -> Net:
         """The net of an experiment's arguments (their dim, layers, window, task_length, max_program_length)."""
         return cls(
             arm,
@@ -178,7 +203,7 @@ def _stage_entries(name: str, last_stage: int) -> tuple[tuple[str, int | None, t
 
 @dataclass
 class Trained:
-    """What a training call did; its weights are in the run directory `run`."""
+    """What a training call did; its checkpoints are in the run directory `run`."""
 
     run: Path
     env_steps: int
@@ -187,7 +212,7 @@ class Trained:
     curve: list[tuple[int, int, float]]
     """(env steps, programs, sampled success of the episodes finished in that iteration) per iteration."""
     first_success: tuple[int, str] | None
-    """(programs executed when an episode first passed, its program), over every entry trained on."""
+    """(programs executed by the end of the first iteration in which an episode passed, a program that passed in it)."""
     parameters: int
     seconds: float
 
@@ -228,8 +253,152 @@ class Search:
 
 
 def is_trained(run: Path) -> bool:
-    """Does the run directory hold finished weights (a crashed run leaves none: they are written whole)?"""
-    return (Path(run) / "model.pt").is_file()
+    """Did training of this run directory finish (its budget or first success reached, a checkpoint kept)?
+
+    A run stopped early (a crash, a signal) has no TRAINED_FILE; the next
+    `train` call on it resumes from its latest checkpoint.
+    """
+    from agents import run_dir as rd
+
+    run = Path(run)
+    return (run / TRAINED_FILE).is_file() and rd.latest_checkpoint(run) is not None
+
+
+def is_supervised(run: Path) -> bool:
+    """Does the run directory hold finished supervised pretraining?"""
+    from agents import run_dir as rd
+
+    run = Path(run)
+    return (run / "supervised.json").is_file() and rd.latest_checkpoint(run) is not None
+
+
+# ----------------------------------------------------------------------------- configs
+
+
+def write_curriculum(on: Curriculum | Sequence[Entry], run: Path) -> Path:
+    """RUN/curriculum.yaml: stages 0..last_stage of a shipped curriculum in a language, or a one-stage equal mixture."""
+    import yaml
+
+    from curricula.schedulers import curriculum_path, load_curriculum
+
+    if isinstance(on, Curriculum):
+        data = yaml.safe_load(curriculum_path(on.name).read_text())
+        if not isinstance(data.get("stages"), list):
+            raise ValueError(f"curriculum {on.name!r} has no stages; the experiments need a staged curriculum")
+        data["stages"] = data["stages"][: on.last_stage + 1]
+        data["language"] = on.language  # entries naming no language take it (bf-basics' name none)
+        data["name"] = f"{on.name}-stages-0-{on.last_stage}-{on.language}"
+    else:
+        if not on:
+            raise ValueError("train needs a curriculum or at least one entry")
+        mixture = []
+        for entry in on:
+            item: dict[str, Any] = {"family": entry.family, "weight": 1.0, "language": entry.language}
+            if entry.level is not None:
+                item["level"] = entry.level
+            if entry.config:
+                item["config"] = dict(entry.config)
+            mixture.append(item)
+        data = {
+            "name": "mixture-" + "+".join(e.key for e in on),
+            "description": "experiments.arms: these entries at equal weight",
+            "scheduler": "staged",
+            "stages": [{"name": "mixture", "mixture": mixture}],
+        }
+    path = Path(run) / CURRICULUM_FILE
+    write_atomic(path, yaml.safe_dump(data, sort_keys=False))
+    load_curriculum(path)  # validated now: a bad entry fails here, naming the file, before any trainer starts
+    return path
+
+
+def fixed_instance(on: Curriculum | Sequence[Entry]) -> list[int] | None:
+    """[seed, index] of the instance the entries pin (TrainConfig.fixed_instance), or None when none pins one.
+
+    Every entry must pin the same (seed, index), and each pinned instance
+    must be exactly that instance of its entry: the env regenerates it.
+    """
+    if isinstance(on, Curriculum) or all(e.instance is None for e in on):
+        return None
+    from curricula.base import make_task
+
+    pairs = {(e.instance.seed, e.instance.index) for e in on if e.instance is not None}
+    if len(pairs) != 1 or any(e.instance is None for e in on):
+        raise ValueError(f"entries pin different instances ({sorted(pairs)}) or some pin none; pin one for all")
+    seed, index = next(iter(pairs))
+    for entry in on:
+        regenerated = make_task(entry.family, level=entry.level, **dict(entry.config)).instance(seed, index)
+        if regenerated.fingerprint() != entry.instance.fingerprint():
+            raise ValueError(
+                f"entry {entry.key} pins an instance that is not instance ({seed}, {index}) of its family and config"
+            )
+    return [int(seed), int(index)]
+
+
+def train_config(
+    net: Net,
+    curriculum: str | Path,
+    *,
+    env_steps: int | None = None,
+    programs: int | None = None,
+    seed: int = 0,
+    lr: float = 1e-3,
+    entropy_coeff: float = 0.01,
+    scoring: str = "binary",
+    num_envs: int = 32,
+    init_from: Path | None = None,
+    permute_actions: bool | None = None,
+    pinned: list[int] | None = None,
+    backend: str = "rllib",
+) -> Any:
+    """The agents.config.TrainConfig of an arm's training call (the table in the module docstring)."""
+    from agents.config import JaxSettings, ModelSettings, PPOSettings, RewardSettings, RLlibSettings, TrainConfig
+
+    arm = ARMS[net.arm]
+    batch = ROLLOUT_STEPS * num_envs
+    return TrainConfig(
+        curriculum=str(curriculum),
+        seed=seed,
+        backend=backend,
+        timesteps=env_steps,
+        programs=programs,
+        max_program_length=net.max_program_length,
+        task_length=net.task_length,
+        action_slots=net.action_slots,
+        permute_actions=arm.permute_actions if permute_actions is None else permute_actions,
+        init_from=None if init_from is None else str(Path(init_from).resolve()),
+        fixed_instance=pinned,
+        checkpoint_every=CHECKPOINT_EVERY,
+        keep_checkpoints=1,  # a cell keeps its latest checkpoint (the final one is always written)
+        reward=RewardSettings(scoring=scoring, **EXPERIMENT_REWARD),
+        ppo=PPOSettings(
+            lr=lr,
+            gamma=1.0,
+            lambda_=0.95,
+            clip_param=0.2,
+            vf_clip_param=10.0,
+            vf_loss_coeff=0.5,
+            entropy_coeff=entropy_coeff,
+            grad_clip=0.5,
+            train_batch_size=batch,
+            minibatch_size=min(MINIBATCH, batch),
+            num_epochs=NUM_EPOCHS,
+        ),
+        model=ModelSettings(
+            name=arm.name,
+            actions=arm.actions,
+            dim=net.dim,
+            heads=net.heads,
+            layers=net.layers,
+            window=net.window,
+            top_k=net.top_k,
+            hidden=2 * net.dim,
+        ),
+        rllib=RLlibSettings(num_envs_per_env_runner=num_envs),
+        jax=JaxSettings(num_envs=num_envs),
+    )
+
+
+# ----------------------------------------------------------------------------- the calls
 
 
 def train(
@@ -247,6 +416,7 @@ def train(
     init_from: Path | None = None,
     permute_actions: bool | None = None,
     stop_at_first_success: bool = False,
+    backend: str = "rllib",
 ) -> Trained:
     """PPO of `net` on a curriculum (with promotion) or a mixture of entries (equal weights) for a budget.
 
@@ -254,43 +424,70 @@ def train(
     given and reached first. `init_from` starts from the weights of an
     earlier run (fine-tuning, supervised-then-RL); `permute_actions`
     (default: the arm's own, True only for permuted-plain) draws a fresh
-    action order every episode. The weights are written to `run`.
+    action order every episode. A run directory that holds an unfinished
+    run of the same call (a crash) is resumed; a finished one is read back.
     """
-    torch = _torch()
-    from agents.experiment_trainer import CurriculumSampler, MixtureSampler, PPOConfig, VecTokenEnv, ppo_train
+    from agents import loop
+    from agents import run_dir as rd
 
-    torch.manual_seed(seed)
-    model = _build(net)
-    if init_from is not None:
-        model.load_state_dict(_load(init_from))
-    if isinstance(on, Curriculum):
-        sampler: Any = CurriculumSampler(on.name, on.language, last_stage=on.last_stage)
-    else:
-        sampler = MixtureSampler([_trainer_entry(e) for e in on])
-    permute = ARMS[net.arm].permute_actions if permute_actions is None else permute_actions
-    venv = VecTokenEnv(sampler, num_envs, _shape(net), permute=permute, seed=seed, scoring=scoring)
-    started = time.perf_counter()
-    log = ppo_train(
-        model,
-        venv,
-        PPOConfig(lr=lr, entropy_coeff=entropy_coeff),
-        env_steps=env_steps,
-        programs=programs,
-        seed=seed,
-        stop=(lambda log: bool(log.first_success)) if stop_at_first_success else None,
-    )
-    seconds = time.perf_counter() - started
-    _save(model, run)
-    return Trained(
-        run=Path(run),
-        env_steps=log.env_steps,
-        programs=log.programs,
-        stage_reached=log.stage,
-        curve=list(log.curve),
-        first_success=min(log.first_success.values(), default=None),
-        parameters=_parameters(model),
-        seconds=seconds,
-    )
+    if env_steps is None and programs is None:
+        raise ValueError("train needs a budget: env_steps or programs")
+    run = Path(run).resolve()
+    if not is_trained(run):
+        run.mkdir(parents=True, exist_ok=True)
+        curriculum = write_curriculum(on, run)
+        cfg = train_config(
+            net,
+            curriculum,
+            env_steps=env_steps,
+            programs=programs,
+            seed=seed,
+            lr=lr,
+            entropy_coeff=entropy_coeff,
+            scoring=scoring,
+            num_envs=num_envs,
+            init_from=init_from,
+            permute_actions=permute_actions,
+            pinned=fixed_instance(on),
+            backend=backend,
+        )
+        checkpoint = rd.latest_checkpoint(run)
+        resume = checkpoint is not None
+        saved = rd.read_checkpoint_state(checkpoint)[1]["iteration"] if checkpoint is not None else 0
+        stopped = [
+            row["iteration"]
+            for row in (rd.read_progress(run) if stop_at_first_success else [])
+            if int(row["iteration"]) <= saved and (row.get("success") or 0) > 0
+        ]  # a crash after the first success was saved, before this call recorded it: that run is finished
+        if backend == "rllib":
+            _start_ray(cfg)
+        _torch()
+
+        def should_stop(row: dict) -> bool:
+            if stop_at_first_success and (row.get("success") or 0) > 0:
+                stopped.append(row["iteration"])
+                return True
+            return False
+
+        with open(run / TRAIN_LOG, "a") as log_file:
+
+            def log(line: str) -> None:
+                print(line, file=log_file, flush=True)
+
+            if not stopped:
+                loop.train(cfg, run, resume=resume, log=log, should_stop=should_stop)
+        rows = rd.read_progress(run)
+        done = stopped or (
+            (env_steps is not None and bool(rows) and int(rows[-1]["timesteps"]) >= env_steps)
+            or (programs is not None and sum(int(r.get("episodes") or 0) for r in rows) >= programs)
+        )
+        if not done:  # a signal stopped agents.loop (it wrote a final checkpoint): the cell is not finished
+            raise KeyboardInterrupt(f"training of {run} stopped before its budget; rerun to resume it")
+        trained = _read_trained(run)
+        write_atomic(run / TRAINED_FILE, json.dumps(_as_json(trained), indent=2) + "\n")
+        return trained
+    data = json.loads((run / TRAINED_FILE).read_text())
+    return _from_json(run, data)
 
 
 def supervised(
@@ -306,26 +503,29 @@ def supervised(
 ) -> Supervised:
     """Next-token pretraining of a fresh `net` on reference solutions of `entries` (training content); weights to `run`.
 
-    Each reference program is tokenised through the env's token table and
-    replayed in the env, so every observation is the agent's own.
+    agents.supervised: each reference program is tokenised through the env's
+    token table and replayed in the env, so every observation is the
+    agent's own; the run directory is an `init_from` for train.
     """
-    torch = _torch()
-    from agents.experiment_trainer import demonstrations, supervised_train
+    _torch()
+    from agents.supervised import SupervisedSettings, train_supervised
 
-    torch.manual_seed(seed)
-    model = _build(net)
-    demos, used, skipped = demonstrations([_trainer_entry(e) for e in entries], _shape(net), demos_per_entry, seed=seed)
-    losses = supervised_train(model, demos, updates=updates, batch_size=batch_size, lr=lr, seed=seed)
-    _save(model, run)
+    run = Path(run).resolve()
+    run.mkdir(parents=True, exist_ok=True)
+    cfg = train_config(net, write_curriculum(entries, run), env_steps=1, seed=seed, lr=lr)
+    settings = SupervisedSettings(
+        demos_per_entry=demos_per_entry, updates=updates, batch_size=batch_size, lr=lr, seed=seed
+    )
+    done = train_supervised(cfg, run, settings, log=lambda line: None)
     return Supervised(
-        run=Path(run),
-        tokens=updates * min(batch_size, len(demos)),
-        demo_programs=used,
-        demo_skipped=skipped,
-        demo_steps=len(demos),
-        loss_first=losses[0],
-        loss_last=losses[-1],
-        parameters=_parameters(model),
+        run=run,
+        tokens=done.tokens,
+        demo_programs=done.demo_programs,
+        demo_skipped=done.demo_skipped,
+        demo_steps=done.demo_steps,
+        loss_first=done.losses[0],
+        loss_last=done.losses[-1],
+        parameters=done.parameters,
     )
 
 
@@ -338,27 +538,25 @@ def greedy_success(
     content: str = "heldout",
     with_programs: bool = False,
 ) -> dict:
-    """The greedy policy of run's weights on `instances` held-out (content="train": training) instances per entry.
+    """The greedy policy of run's latest checkpoint on `instances` held-out (content="train": training) instances per entry.
 
-    An entry that pins its instance is asked that instance only. Returns
-    {"success": mean pass rate over entries, "entries": {entry key: {passed,
-    episodes, rate, heldout[, programs]}}}.
+    The policy is agents.policies.load_policy's (either backend); instances
+    are reasonenv.evaluation.target_instances', played by its run_episodes in
+    envs of the net's task and program lengths. An entry that pins its
+    instance is asked that instance only. Returns {"success": mean pass rate
+    over entries, "entries": {entry key: {passed, episodes, rate, heldout[, programs]}}}.
     """
     _torch()
-    from agents.experiment_trainer import greedy_actions
+    from agents.policies import load_policy
 
-    model = _build(net)
-    model.load_state_dict(_load(run))
-    model.eval()
-    return _evaluate(greedy_actions(model), net, entries, instances, content, with_programs)
+    return _evaluate(load_policy(Path(run)), net, entries, instances, content, with_programs)
 
 
 def chance_success(net: Net, entries: Sequence[Entry], instances: int, *, content: str = "heldout") -> dict:
     """As greedy_success, for reasonenv.policy.RandomMaskedPolicy (seed 0): the project's chance."""
-    _torch()
-    from agents.experiment_trainer import random_actions
+    from reasonenv.policy import RandomMaskedPolicy
 
-    return _evaluate(random_actions(0), net, entries, instances, content, False)
+    return _evaluate(RandomMaskedPolicy(0), net, entries, instances, content, False)
 
 
 def pqt_search(
@@ -380,7 +578,26 @@ def pqt_search(
     return Search(programs=result.programs, first_success=result.first_success, curve=list(result.curve))
 
 
-# ----------------------------------------------------------------------------- today's trainer underneath
+def shutdown() -> None:
+    """Stop the Ray that the first training call of this process started (nothing if none was started)."""
+    if _RAY["started"]:
+        import ray
+
+        ray.shutdown()
+        _RAY["started"] = False
+
+
+# ----------------------------------------------------------------------------- underneath
+
+_RAY = {"started": False}
+
+
+def _start_ray(cfg: Any) -> None:
+    """Ray once per process: started at the first training call, reused by the next (Backend leaves it up)."""
+    from agents.backends.rllib import init_ray
+
+    if init_ray(cfg, lambda line: None):
+        _RAY["started"] = True
 
 
 @functools.cache
@@ -396,70 +613,110 @@ def _torch() -> Any:
     return torch
 
 
-def _shape(net: Net) -> Any:
-    from agents.experiment_trainer import Shape
+def _read_trained(run: Path) -> Trained:
+    """The Trained of a finished run, from its progress.csv (the loop's rows) and its latest checkpoint.
 
-    return Shape(task_length=net.task_length, max_program_length=net.max_program_length, num_actions=net.action_slots)
+    `seconds` is the loop's wall time of the whole run (resumes and each session's start-up included)."""
+    from agents import run_dir as rd
 
-
-def _build(net: Net) -> Any:
-    from agents.experiment_models import build_arm
-
-    shape = _shape(net)
-    config = {
-        "dim": net.dim,
-        "heads": net.heads,
-        "layers": net.layers,
-        "window": net.window,
-        "top_k": net.top_k,
-        "hidden": 2 * net.dim,
-    }
-    # agents.models prints a parameter count for every model it builds; an experiment builds hundreds.
-    with contextlib.redirect_stdout(io.StringIO()):
-        return build_arm(net.arm, shape.observation_space(), shape.action_space(), config)
-
-
-def _parameters(model: Any) -> int:
-    return sum(p.numel() for p in model.parameters())
-
-
-def _save(model: Any, run: Path) -> None:
-    buffer = io.BytesIO()
-    _torch().save(model.state_dict(), buffer)
-    write_atomic(Path(run) / "model.pt", buffer.getvalue())
+    rows = rd.read_progress(run)
+    curve, programs, first = [], 0, None
+    for row in rows:
+        programs += int(row.get("episodes") or 0)
+        success = row.get("success")
+        curve.append((int(row["timesteps"]), programs, float("nan") if success is None else float(success)))
+        if first is None and success:
+            passing = row.get("passing_program")
+            first = (programs, "" if passing is None else str(passing))
+    return Trained(
+        run=run,
+        env_steps=int(rows[-1]["timesteps"]) if rows else 0,
+        programs=programs,
+        stage_reached=int(rows[-1]["stage"]) if rows else 0,
+        curve=curve,
+        first_success=first,
+        parameters=_parameters(run),
+        seconds=float(rows[-1]["wall_s"]) if rows else 0.0,
+    )
 
 
-def _load(run: Path) -> Any:
-    path = Path(run) / "model.pt"
-    if not path.is_file():
-        raise FileNotFoundError(f"{run} holds no trained weights (no model.pt); train that run first")
-    return _torch().load(path)
+def _as_json(trained: Trained) -> dict:
+    return {**trained.counters(), "first_success": trained.first_success}
 
 
-def _trainer_entry(entry: Entry) -> Any:
-    from agents.experiment_trainer import Entry as TrainerEntry
+def _from_json(run: Path, data: dict) -> Trained:
+    first = data.get("first_success")
+    return Trained(
+        run=run,
+        env_steps=data["env_steps"],
+        programs=data["programs"],
+        stage_reached=data["stage_reached"],
+        curve=[(int(s), int(p), float(r)) for s, p, r in data["curve"]],
+        first_success=None if first is None else (int(first[0]), str(first[1])),
+        parameters=data["parameters"],
+        seconds=data["seconds"],
+    )
 
-    return TrainerEntry(entry.family, entry.level, entry.config, entry.language, entry.instance)
+
+def _parameters(run: Path) -> int:
+    """Parameters of the run's network (either backend's checkpoint)."""
+    from agents.policies import load_policy
+
+    policy: Any = load_policy(run)
+    if hasattr(policy, "module"):
+        return int(sum(p.numel() for p in policy.module.parameters()))
+    from agents.backends.jax import parameter_count
+
+    return parameter_count(policy.params)
 
 
-def _evaluate(act: Any, net: Net, entries: Sequence[Entry], instances: int, content: str, with_programs: bool) -> dict:
-    from agents.experiment_trainer import heldout_instances, success_on
+def _evaluate(
+    policy: Any, net: Net, entries: Sequence[Entry], instances: int, content: str, with_programs: bool
+) -> dict:
+    """Play `policy` on each entry's instances (pinned, or held-out / training content) in lockstep batches."""
+    from reasonenv.evaluation import BATCH, EvalTarget, run_episodes, target_instances, token_env
 
-    shape, rows = _shape(net), {}
+    options = {"task_length": net.task_length, "max_program_length": net.max_program_length}
+    plans: list[tuple[Entry, Any, list[Any], bool]] = []
     for entry in entries:
-        trainer_entry = _trainer_entry(entry)
+        target = EvalTarget(entry.family, entry.language, entry.level, dict(entry.config))
         if entry.instance is not None:
             chosen, heldout = [entry.instance], False
         else:
-            chosen, heldout = heldout_instances(trainer_entry, instances, content)
-        passed, episodes, programs = success_on(act, trainer_entry, chosen, shape)
+            chosen, heldout, _ = target_instances(target, instances, content)
+        plans.append((entry, target, chosen, heldout))
+    lockstep = callable(getattr(policy, "act_batch", None))
+    queue = [(number, instance) for number, plan in enumerate(plans) for instance in plan[2]]
+    passed = [0] * len(plans)
+    programs: list[list[str]] = [[] for _ in plans]
+    pools: dict[str, list[Any]] = {}  # per language: an env is built for one language, reset with any of its instances
+    for start in range(0, len(queue), BATCH):
+        chunk = queue[start : start + BATCH]
+        used: dict[str, int] = {}
+        pairs = []
+        for number, instance in chunk:
+            target = plans[number][1]
+            pool = pools.setdefault(target.language, [])
+            k = used.get(target.language, 0) if lockstep else 0
+            if k >= len(pool):
+                pool.append(token_env(target, [instance], options))
+            used[target.language] = k + 1
+            pairs.append((pool[k], instance))
+        for (number, _), episode in zip(chunk, run_episodes(pairs, policy)):
+            passed[number] += int(episode.success)
+            programs[number].append(episode.program)
+    for pool in pools.values():
+        for env in pool:
+            env.close()
+    rows = {}
+    for number, (entry, _, chosen, heldout) in enumerate(plans):
         row: dict[str, Any] = {
-            "passed": passed,
-            "episodes": episodes,
-            "rate": passed / max(1, episodes),
+            "passed": passed[number],
+            "episodes": len(chosen),
+            "rate": passed[number] / max(1, len(chosen)),
             "heldout": heldout,
         }
         if with_programs:
-            row["programs"] = programs
+            row["programs"] = programs[number]
         rows[entry.key] = row
     return {"success": mean_rate(rows), "entries": rows}

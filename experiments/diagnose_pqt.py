@@ -88,6 +88,13 @@ def diagnose(args: DiagnoseArgs, task: str, start: str, work: Path) -> dict:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(DiagnoseArgs, __doc__, argv, prog=f"python -m {NAME}")
+    try:
+        return experiment(args)
+    finally:
+        arms.shutdown()  # the Ray the first training call started (every cell shared it)
+
+
+def experiment(args: DiagnoseArgs) -> int:
     results = []
     with tempfile.TemporaryDirectory(prefix="diagnose_pqt_") as work:
         for task in args.tasks:

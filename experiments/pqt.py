@@ -1,6 +1,6 @@
 """Experiment 3: the agent against Priority Queue Training on PQT's Brainfuck tasks, at a matched budget of programs executed.
 
-    python -m experiments.pqt --quick --out /tmp/exp_pqt        # smoke test, well under a minute
+    python -m experiments.pqt --quick --out /tmp/exp_pqt        # smoke test, under two minutes
     python -m experiments.pqt --out runs/exp_pqt                 # full mode, resumable
 
 Methods, each with R independent runs per task and the same budget of
@@ -331,6 +331,13 @@ def report(args, store: CellStore) -> dict:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(PQTArgs, __doc__, argv, prog=f"python -m {NAME}")
+    try:
+        return experiment(args)
+    finally:
+        arms.shutdown()  # the Ray the first training call started (every cell shared it)
+
+
+def experiment(args: PQTArgs) -> int:
     store = CellStore(args.out, args)
     started = time.perf_counter()
     for run in range(args.runs):

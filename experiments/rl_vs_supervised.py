@@ -1,6 +1,6 @@
 """Experiment 2: RL pretraining from scratch against supervised pretraining on reference solutions, then PPO.
 
-    python -m experiments.rl_vs_supervised --quick --out /tmp/exp_rl_sl        # smoke test, well under a minute
+    python -m experiments.rl_vs_supervised --quick --out /tmp/exp_rl_sl        # smoke test, under two minutes
     python -m experiments.rl_vs_supervised --out runs/exp_rl_vs_supervised     # full mode, resumable
 
 One architecture and parameter budget for every arm (the small-context
@@ -332,6 +332,13 @@ def report(args: RLvsSLArgs, store: CellStore) -> dict:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(RLvsSLArgs, __doc__, argv, prog=f"python -m {NAME}")
+    try:
+        return experiment(args)
+    finally:
+        arms.shutdown()  # the Ray the first training call started (every cell shared it)
+
+
+def experiment(args: RLvsSLArgs) -> int:
     store = CellStore(args.out, args)
     started = time.perf_counter()
     chance_cell(args, store)

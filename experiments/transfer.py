@@ -1,6 +1,6 @@
 """Experiment 1: does a knowledge store over effect ids let reasoning transfer to languages the agent never saw?
 
-    python -m experiments.transfer --quick --out /tmp/exp_transfer     # smoke test, well under a minute
+    python -m experiments.transfer --quick --out /tmp/exp_transfer     # smoke test, under two minutes
     python -m experiments.transfer --out runs/exp_transfer              # full mode, resumable
 
 Design (issue 13): six arms (experiments.arms.ARMS): the 2x2 of
@@ -302,6 +302,13 @@ def report(args: TransferArgs, store: CellStore) -> dict:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(TransferArgs, __doc__, argv, prog=f"python -m {NAME}")
+    try:
+        return experiment(args)
+    finally:
+        arms.shutdown()  # the Ray the first training call started (every cell shared it)
+
+
+def experiment(args: TransferArgs) -> int:
     store = CellStore(args.out, args)
     started = time.perf_counter()
     for target in args.targets():

@@ -6,13 +6,15 @@ Top to bottom:
 
 - the training env (`make_training_env`, registered under ENV_NAME so
   remote env runners find it): `reasonenv/Curriculum-v0` with training
-  content only, optionally padded (`action_slots`, PadActions) and permuted
+  content only, optionally fixed to one instance (`fixed_instance`,
+  FixedInstance), padded (`action_slots`, PadActions) and permuted
   (`permute_actions`, PermuteActions), wrapped in `TrainingReward`, which
   pays agents.reward's training reward and reports the length cap as
   terminal (agents.reward explains both);
 - the curriculum callback: env runners count finished episodes per
-  (stage, family); the driver feeds them to the one scheduler, decides
-  promotion and pushes the stage to every runner;
+  (stage, family) and keep a passing program (the progress.csv column
+  passing_program); the driver feeds the counts to the one scheduler,
+  decides promotion and pushes the stage to every runner;
 - the learner: RLlib's PPO loss unchanged, plus the clip fraction and an
   approximate KL in its metrics;
 - `module_spec(cfg)`: the one place that picks the network class;
@@ -47,12 +49,14 @@ from agents.reward import episode_end, training_reward
 ENV_NAME = "reasonenv-curriculum-training"
 REWARD_KEYS = ("shaped_weight", "success_bonus")
 """Keys of env_config that set the training reward."""
-WRAPPER_KEYS = ("action_slots", "permute_actions")
-"""Keys of env_config that wrap the env's action slots (the rest are CurriculumEnv arguments)."""
+WRAPPER_KEYS = ("action_slots", "permute_actions", "fixed_instance")
+"""Keys of env_config that wrap the env (action slots, a fixed instance); the rest are CurriculumEnv arguments."""
 WINDOWED_MODELS = ("small-context", "small-window")
 """Models that see only the last W stream tokens (the others read the whole stream)."""
 CURRICULUM_KEY = "curriculum"
 STREAM_KEY = "stream"
+PASSING_PROGRAM_KEY = "passing_program"
+"""progress.csv column: one program that passed every hidden test in the iteration (empty when none did)."""
 CLIP_FRACTION_KEY = "clip_fraction"
 APPROX_KL_KEY = "approx_kl"
 
@@ -76,15 +80,36 @@ class TrainingReward(gym.Wrapper):
         return observation, reward, terminated, truncated, info
 
 
+class FixedInstance(gym.Wrapper):
+    """Every reset asks instance (seed, index) of the sampled entry (the reset options `seed` and `index`).
+
+    TrainConfig.fixed_instance: one task's fixed cases (PQT trains on one
+    instance's tests). The instance is used as given, whatever content split
+    the env draws from, as a reset option fixing both always is.
+    """
+
+    def __init__(self, env: gym.Env, seed: int, index: int):
+        super().__init__(env)
+        self.instance_seed, self.instance_index = int(seed), int(index)
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        fixed = {**dict(options or {}), "seed": self.instance_seed, "index": self.instance_index}
+        return self.env.reset(seed=seed, options=fixed)
+
+
 def make_training_env(env_config: dict[str, Any] | None = None) -> gym.Env:
-    """gym.make("reasonenv/Curriculum-v0", **curriculum kwargs), padded / permuted if asked, in TrainingReward."""
+    """gym.make("reasonenv/Curriculum-v0", **curriculum kwargs), fixed to one instance / padded / permuted if asked,
+    in TrainingReward."""
     import reasonenv.envs.registration  # noqa: F401  (registers the ids in this process)
     from reasonenv.envs.action_wrappers import PadActions, PermuteActions
 
     config = dict(env_config or {})
     reward_args = {key: config.pop(key) for key in REWARD_KEYS if key in config}
     slots, permute = config.pop("action_slots", None), bool(config.pop("permute_actions", False))
+    fixed = config.pop("fixed_instance", None)
     env = gym.make("reasonenv/Curriculum-v0", **config)
+    if fixed is not None:
+        env = FixedInstance(env, *fixed)
     if slots is not None:
         env = PadActions(env, int(slots))
     if permute:
@@ -119,6 +144,8 @@ def env_config(cfg: TrainConfig, curriculum_state: dict | None) -> dict[str, Any
         config["action_slots"] = cfg.action_slots
     if cfg.permute_actions:
         config["permute_actions"] = True
+    if cfg.fixed_instance is not None:
+        config["fixed_instance"] = [int(v) for v in cfg.fixed_instance]
     return config
 
 
@@ -172,6 +199,15 @@ def interleaved_results(counts: dict[tuple[int, str], tuple[int, int]]) -> list:
     return interleaved(results)
 
 
+def passing_program(env_runner_results: dict[str, Any]) -> str | None:
+    """One program that passed in this iteration (the env runners log their last), or None when none did."""
+    programs = (env_runner_results.get(CURRICULUM_KEY, {}) or {}).get(PASSING_PROGRAM_KEY)
+    if isinstance(programs, str):
+        return programs
+    found = [str(p) for p in (programs or []) if p is not None]
+    return found[0] if found else None
+
+
 class CurriculumCallback(RLlibCallback):
     """Runner side: episode counters. Driver side: the one scheduler, its promotion, and pushing its stage.
 
@@ -205,6 +241,9 @@ class CurriculumCallback(RLlibCallback):
         success = bool(info.get("curriculum_success", info.get("success", False)))
         metrics_logger.log_value((CURRICULUM_KEY, "episodes", name), 1, reduce="sum")
         metrics_logger.log_value((CURRICULUM_KEY, "successes", name), int(success), reduce="sum")
+        if success:  # the last passing program of this runner's iteration: what the agent found, for people to read
+            program = str(info.get("program", ""))
+            metrics_logger.log_value((CURRICULUM_KEY, PASSING_PROGRAM_KEY), program, reduce="item_series", window=1)
         # Decision t saw a stream of n_task + t tokens; count the decisions where it exceeded W.
         observation = episode.get_observations(-1)
         n_task = int(np.count_nonzero(observation["task"]))
@@ -418,8 +457,9 @@ def init_weights(algo, source: str | Path, log: Callable[[str], None]) -> None:
 class Backend:
     """agents.loop.Backend for RLlib: Ray, the PPO algorithm and its curriculum callback."""
 
-    extra_columns = ("env_runner_restarts",)
-    """Remote env runners that crashed and were restarted (RLlib's fault tolerance), over the whole process."""
+    extra_columns = ("env_runner_restarts", PASSING_PROGRAM_KEY)
+    """Remote env runners that crashed and were restarted (RLlib's fault tolerance), over the whole process; one
+    program that passed in the iteration (PASSING_PROGRAM_KEY)."""
 
     def __init__(
         self, cfg: TrainConfig, run_dir: Path, scheduler_state: dict | None, log: Callable[[str], None] = print
@@ -469,6 +509,7 @@ class Backend:
             "stream_over_window": float(stream.get("over_window", 0)) / decisions if decisions else None,
             "episodes_over_window": float(stream.get("episodes_over_window", 0)) / episodes if episodes else None,
             "env_runner_restarts": restarts,
+            PASSING_PROGRAM_KEY: passing_program(runners),
         }
 
     def save(self, folder: Path) -> None:

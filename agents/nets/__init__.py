@@ -46,7 +46,7 @@ ARMS: dict[str, tuple[str, str]] = {
     "full-context": ("full-context", "index"),
     "permuted-plain": ("small-context", "index+effects"),
 }
-"""The transfer ablation's arm names (agents.experiment_models, scripts/exp_transfer.py) -> (name, actions)."""
+"""The transfer ablation's arm names (experiments.arms.ARMS states the same table as TrainConfig flags) -> (name, actions)."""
 PERMUTED_ARMS = ("permuted-plain",)
 """Arms trained with a fresh action order in every episode."""
 LEGACY_MODELS: dict[str, tuple[str, str]] = {

@@ -143,7 +143,7 @@ class StreamNet(nn.Module):
             self.effect_embed = nn.Embedding(EFFECT_VOCAB, d)
             self.knowledge_in = nn.Linear(d, d)  # how a slot's token reads when it enters the stream
             # What the pointer head matches the query against. index+effects never reads it: it stays so that
-            # the permuted-plain arm's weights and parameter count are those of agents.experiment_models.
+            # the permuted-plain arm's weights and parameter count are those of the earlier experiment models.
             self.knowledge_key = nn.Linear(d, d)
         if name == "gru":
             self.gru = nn.GRU(d, d, batch_first=True)

@@ -124,3 +124,12 @@ def test_module_spec_builds_any_head_and_defaults_to_the_architectures_own():
     assert module_spec(cfg).model_config["actions"] == "pointer"
     spec = module_spec(TrainConfig.from_dict({"model": {"name": "small-context", "dim": 32}, "exploration_floor": 0.1}))
     assert spec.model_config["dim"] == 32 and spec.model_config["exploration_floor"] == 0.1
+
+
+def test_passing_program_reads_the_runners_item_series():
+    from agents.backends.rllib import passing_program
+
+    assert passing_program({"curriculum": {"passing_program": ["+.", ",."]}}) == "+."
+    assert passing_program({"curriculum": {"passing_program": "+."}}) == "+."
+    assert passing_program({"curriculum": {"episodes": {"0|emit-char": 3}}}) is None
+    assert passing_program({}) is None

@@ -123,24 +123,9 @@ def test_markdown_table():
     assert markdown_table(["a", "b"], [[1, "x"]]) == "| a | b |\n|---|---|\n| 1 | x |\n"
 
 
-def test_the_arms_table_matches_the_networks_it_stands_for():
-    """arms.ARMS states each arm as TrainConfig model flags; today's classes must agree with those flags."""
-    from agents import experiment_models as em
-    from agents.models import FullContextModel, SmallContextModel, SmallWindowModel
-
-    assert set(arms.ARMS) == set(em.ARMS)
-    bases = {"small-context": SmallContextModel, "small-window": SmallWindowModel, "full-context": FullContextModel}
-    for arm, model in arms.ARMS.items():
-        cls = em.ARMS[arm]
-        assert issubclass(cls, bases[model.name]), arm
-        if model.name == "small-context":
-            assert not issubclass(cls, (SmallWindowModel, FullContextModel)), arm
-        flags = (cls.uses_pointer_head, cls.uses_index_embedding)
-        assert (
-            flags == {"pointer": (True, False), "index": (False, True), "index+effects": (False, False)}[model.actions]
-        ), arm
-        assert model.permute_actions == (arm in em.PERMUTED_ARMS), arm
+def test_net_of_reads_the_experiment_arguments_and_rejects_unknown_arms():
     with pytest.raises(ValueError, match="unknown arm 'nope'; choose one of pointer\\+memory"):
         arms.Net("nope")
     net = arms.Net.of(dataclasses.replace(parse(), dim=8, task_length=40), "index+window", action_slots=39)
     assert (net.arm, net.dim, net.task_length, net.action_slots) == ("index+window", 8, 40, 39)
+    assert arms.Net.of(parse()).action_slots is None  # the languages' own slots unless an experiment pads them

@@ -1,4 +1,5 @@
-"""Each experiment's quick mode, in process: its tables hold every arm and target, its cells resume, bad flags fail in one line.
+"""Each experiment's quick mode, in process and through the RLlib backend: its tables hold every arm and target, its
+cells are ordinary runs, its cells resume, bad flags fail in one line.
 
 The resume checks replace every trainer call of experiments.arms by one that
 fails, so a rerun that recomputed any finished cell would fail the test.
@@ -7,12 +8,17 @@ fails, so a rerun that recomputed any finished cell would fail the test.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from agents import loop
+from agents import run_dir as rd
+from agents.config import TrainConfig
+from curricula.schedulers import load_curriculum
 from experiments import arms, diagnose_pqt, pqt, rl_vs_supervised, transfer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -83,14 +89,36 @@ def test_transfer_quick_writes_every_arm_and_target_and_resumes(tmp_path, monkey
     assert rows[0] == ["arm", *targets]  # the zero-shot table: one column per target ...
     assert [r[0] for r in rows[2 : 3 + len(all_arms)]] == [*all_arms, "chance (random masked)"]  # ... a row per arm
     assert "| pointer+memory | bf+eof=unchanged |" in report and "changed cell modulus" in report
-    # Every pretraining and fine-tuning left a run directory with its weights.
-    assert arms.is_trained(out / "models" / "permuted-plain__s0")
-    assert arms.is_trained(out / "models" / "permuted-plain__s0__ook")
+    # Every pretraining and fine-tuning is an ordinary run directory: its TrainConfig, a checkpoint, a curve.
+    models = out / "models"
+    assert arms.is_trained(models / "permuted-plain__s0") and arms.is_trained(models / "permuted-plain__s0__ook")
+    pre, tuned = TrainConfig.load(models / "permuted-plain__s0"), TrainConfig.load(models / "permuted-plain__s0__ook")
+    assert (pre.model.actions, pre.permute_actions, pre.action_slots) == ("index+effects", True, 39)
+    assert (tuned.permute_actions, tuned.init_from) == (False, str((models / "permuted-plain__s0").resolve()))
+    assert tuned.timesteps == 64 and load_curriculum(tuned.curriculum).entries()[0].language == "ook"
+    assert rd.latest_checkpoint(models / "index+window__s0__befunge93") is not None
+    assert rd.read_progress(models / "index+window__s0__befunge93")[-1]["timesteps"] >= 64
+    for run in models.iterdir():  # an iteration names a passing program exactly when an episode passed in it
+        for row in rd.read_progress(run):
+            assert (row["passing_program"] is not None) == bool(row["success"]), (run.name, row["iteration"])
+
+    # A finished run is read back, not trained again: the same counters as its cell.
+    with monkeypatch.context() as patch:
+        patch.setattr(loop, "train", lambda *args, **kwargs: pytest.fail("a finished run was trained again"))
+        again = arms.train(
+            arms.Net.of(transfer.TransferArgs.quick(), "permuted-plain", transfer.ACTION_SLOTS),
+            arms.Curriculum("bf-basics", 0, "bf"),
+            models / "permuted-plain__s0",
+            env_steps=128,
+        )
+    cell = json.loads((out / "cells" / "pretrain__permuted-plain__s0.json").read_text())
+    assert json.loads(json.dumps(again.counters())) == {key: cell[key] for key in again.counters()}
 
     # A rerun recomputes nothing, and needs no pretrained weights once every target cell of an arm is done.
     before, results_before = stamps(out), results
-    for run in (out / "models").glob("*/model.pt"):
-        run.unlink()
+    for run in models.iterdir():
+        shutil.rmtree(run / "checkpoints")
+    assert not arms.is_trained(models / "pointer+memory__s0")
     forbid_training(monkeypatch)
     assert transfer.main(["--quick", "--out", str(out)]) == 0
     assert stamps(out) == before
@@ -113,6 +141,11 @@ def test_rl_vs_supervised_quick_writes_every_arm_and_resumes(tmp_path, monkeypat
     assert set(stamps(out)) == {"rl__s0.json", "sl+rl__s0.json", "sl+rl-matched__s0.json", "chance.json"}
     rows = table_rows((out / "results.md").read_text())
     assert [r[0] for r in rows[2:]] == ["rl", "sl+rl", "sl+rl-matched", "chance (random masked)"]
+    # Supervised-then-RL: the RL run starts from the supervised run's checkpoint.
+    models = out / "models"
+    assert arms.is_supervised(models / "sl+rl__s0__sl")
+    assert TrainConfig.load(models / "sl+rl__s0").init_from == str((models / "sl+rl__s0__sl").resolve())
+    assert TrainConfig.load(models / "rl__s0").init_from is None
 
     before = stamps(out)
     forbid_training(monkeypatch)
@@ -139,6 +172,8 @@ def test_pqt_quick_resumes_after_a_crash_and_splits_across_task_lists(tmp_path, 
     assert len(resumed) == 3  # agent-pretrained on length; agent-scratch and agent-pretrained on reverse
     assert {k: v for k, v in stamps(out).items() if k in finished} == finished
     results = check_outputs(out, "pqt.png")
+    scratch = TrainConfig.load(out / "models" / "agent-scratch__reverse__r0")
+    assert scratch.fixed_instance == [0, 0] and scratch.programs == 48  # PQT's one instance, a budget in programs
     assert set(results["methods"]) == {"pqt", "agent-scratch", "agent-pretrained"}
     for method in results["methods"].values():
         assert method["runs"] == 2  # 2 tasks x R = 1
