@@ -44,7 +44,7 @@ from typing import Any, Protocol
 
 from agents import run_dir as rd
 from agents.config import TrainConfig
-from agents.run_lock import claim_run
+from agents.run_lock import LOCK, RunLock, claim_run
 
 BACKEND_MODULES = {"rllib": "agents.backends.rllib", "jax": "agents.backends.jax"}
 """cfg.backend -> the module whose `Backend` class trains it (imported lazily: torch/ray or jax)."""
@@ -321,13 +321,26 @@ def train(
 
         check_address(cfg.rllib.address)  # Ray's own connect retries for good and ignores Ctrl-C
     stage_names, families = curriculum_info(cfg.curriculum)
-    with claim_run(run_dir, new=not resume, log=log):
+    with _claim(run_dir, resume, log):
         rd.remove_stale_temps(run_dir)
         if resume:
             rd.usable_checkpoint(run_dir, log=lambda line: None)  # refuse before the backend's imports if none is left
         cls = backend_class(cfg.backend)
         checkpoint = rd.usable_checkpoint(run_dir, log, getattr(cls, "check_checkpoint", None)) if resume else None
         return _train_claimed(cfg, run_dir, cls, checkpoint, stage_names, families, started, log, should_stop)
+
+
+def _claim(run_dir: Path, resume: bool, log: Callable[[str], None]) -> RunLock:
+    """The run's lock. A new run creates its folder with the claim, or takes an empty one a caller made beforehand."""
+    if resume or not (run_dir.is_dir() and not any(run_dir.iterdir())):
+        return claim_run(run_dir, new=not resume, log=log)
+    lock = claim_run(run_dir, log=log)
+    if any(path.name != LOCK for path in run_dir.iterdir()):  # someone else wrote into it before our claim
+        lock.release()
+        raise ValueError(
+            f"run directory {str(run_dir)!r} exists already; pick another --name or continue it with --resume"
+        )
+    return lock
 
 
 def _train_claimed(

@@ -265,3 +265,13 @@ def test_run_files_follow_the_umask_and_stale_temps_are_removed(tmp_path, traine
     finish(trainer(run, {"timesteps": 40}, resume=True))
     assert not any(p.exists() for p in stale) and not (run / rd.CHECKPOINTS / ".iter_000009.5e6f.tmp").exists()
     assert not list(run.rglob("*.tmp"))
+
+
+def test_a_new_run_may_use_an_empty_folder_made_beforehand_but_never_a_used_one(tmp_path, trainer):
+    run = tmp_path / "run"
+    run.mkdir()  # as a caller that prepares its output folders does
+    out, err = finish(trainer(run, {"timesteps": 30}))
+    assert "Traceback" not in err and rd.latest_checkpoint(run) is not None, err
+    process = trainer(run, {"timesteps": 30})
+    _, err = finish(process)
+    assert process.returncode == 2 and "exists already" in err and len(err.strip().splitlines()) == 1
