@@ -238,6 +238,11 @@ def test_init_from_an_rllib_checkpoint_is_refused(tmp_path):
     run = tmp_path / "rllib-run"
     (run / rd.CONFIG).parent.mkdir(parents=True)
     (run / rd.CONFIG).write_text("{}")
-    rd.save_checkpoint(run, 1, lambda path: path.mkdir(), {"stage": 0}, {"iteration": 1}, keep=1)
+    def rllib_files(path):  # an RLlib checkpoint's algorithm/ (an empty one is not a checkpoint at all)
+        path.mkdir()
+        (path / "rllib_checkpoint.json").write_text('{"type": "Algorithm"}')
+
+    progress = {"iteration": 1, "timesteps": 0, "wall_s": 0.0}
+    rd.save_checkpoint(run, 1, rllib_files, {"stage": 0}, progress, keep=1)
     with pytest.raises(ValueError, match="is not a JAX checkpoint"):
         check_config(TrainConfig(backend="jax", init_from=str(run)))
