@@ -238,6 +238,7 @@ def test_init_from_an_rllib_checkpoint_is_refused(tmp_path):
     run = tmp_path / "rllib-run"
     (run / rd.CONFIG).parent.mkdir(parents=True)
     (run / rd.CONFIG).write_text("{}")
+
     def rllib_files(path):  # an RLlib checkpoint's algorithm/ (an empty one is not a checkpoint at all)
         path.mkdir()
         (path / "rllib_checkpoint.json").write_text('{"type": "Algorithm"}')
