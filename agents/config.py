@@ -192,8 +192,9 @@ MODEL_DEFAULTS: dict[str, int] = ModelSettings().sizes()
 class RLlibSettings:
     """What only the RLlib backend reads: where and how wide to sample."""
 
-    num_env_runners: int = 0
-    """Remote env runners; 0 samples in the driver (fastest on 2 cores)."""
+    num_env_runners: int | None = None
+    """Remote env runners; 0 samples in the driver (fastest on 2 cores). None: 0 on a local Ray, and on a joined
+    cluster (`address`) its free CPUs minus one for the driver (agents.cluster.env_runners_for_cluster)."""
     num_envs_per_env_runner: int = 32
     num_cpus: int | None = None
     """CPUs for the embedded local Ray (None: os.cpu_count())."""
@@ -203,7 +204,7 @@ class RLlibSettings:
     """Torch threads per process (the driver and every env runner); more oversubscribes a shared machine."""
 
     def validate(self) -> RLlibSettings:
-        _int("rllib.num_env_runners", self.num_env_runners, 0)
+        _int("rllib.num_env_runners", self.num_env_runners, 0, optional=True)
         _int("rllib.num_envs_per_env_runner", self.num_envs_per_env_runner, 1)
         _int("rllib.num_cpus", self.num_cpus, 1, optional=True)
         _int("rllib.torch_threads", self.torch_threads, 1)
@@ -289,11 +290,12 @@ class TrainConfig:
 
     def validate(self) -> TrainConfig:
         """Check every field (ValueError naming field, value and the allowed range); returns self."""
-        from curricula.schedulers import curriculum_path
+        from curricula.schedulers import curriculum_path, load_curriculum
 
         if not isinstance(self.curriculum, str) or not self.curriculum:
             raise ValueError(f"curriculum must be a shipped curriculum name or a YAML path, got {self.curriculum!r}")
         curriculum_path(self.curriculum)  # ValueError naming the shipped curricula
+        load_curriculum(self.curriculum)  # a bad YAML is one line (CurriculumError) here, before any backend starts
         _choice("backend", self.backend, BACKENDS)
         _int("seed", self.seed, 0)
         if self.budget_s is not None and (
@@ -361,11 +363,32 @@ class TrainConfig:
         path = Path(path)
         if path.is_dir():
             path = path / CONFIG_FILE
-        data = json.loads(path.read_text())
+        data = _read_json_object(path)
         old_jax = path.parent / OLD_JAX_SETTINGS_FILE
         if old_jax.is_file() and "jax" not in data:
-            data["jax"] = json.loads(old_jax.read_text())
-        return cls.from_dict(data)
+            data["jax"] = _read_json_object(old_jax)
+        try:
+            return cls.from_dict(data)
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"{path}: {err}") from None
+
+
+def _read_json_object(path: Path) -> dict[str, Any]:
+    """A JSON object from `path`; ValueError in one line naming the file (missing, truncated, not an object)."""
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise ValueError(f"{path} does not exist; a run directory holds its {CONFIG_FILE}") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ValueError(f"{path} cannot be read ({getattr(err, 'strerror', None) or type(err).__name__})") from None
+    try:
+        data = json.loads(text)
+    except ValueError as err:
+        what = "is empty" if not text.strip() else f"is not valid JSON ({err}; truncated?)"
+        raise ValueError(f"{path} {what}; restore it from a copy, or start a new run") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{path} holds a JSON {type(data).__name__}, not an object of TrainConfig fields")
+    return data
 
 
 OLD_SECTION_FIELDS = {

@@ -12,8 +12,13 @@ checkpoint's `algorithm/` folder. Everything else is here, once:
 - the budget: `budget_s` wall seconds, `timesteps` env steps, `programs`
   finished episodes; each a total of the run, counted across resumes;
 - checkpoints every `checkpoint_every` iterations (the newest
-  `keep_checkpoints` kept) and a final one, with the scheduler state and
-  the counters beside the backend's state (agents.run_dir);
+  `keep_checkpoints` by iteration number kept) and a final one, with the
+  scheduler state and the counters beside the backend's state
+  (agents.run_dir);
+- resume by content: the newest checkpoint whose files are all there and
+  that the backend's `check_checkpoint` loads, older ones tried in turn
+  with one line naming what was skipped; none usable refuses (a resume
+  never starts over); newer unusable ones are set aside;
 - SIGINT / SIGTERM end training after the current iteration, then the
   final checkpoint is written (StopOnSignal);
 - progress.csv (one row per iteration, rewound to the checkpoint's
@@ -21,15 +26,16 @@ checkpoint's `algorithm/` folder. Everything else is here, once:
   curriculum/), the progress line, and at the end summary.md and
   learning_curve.png; config.json is the run's one config file.
 
-The run directory is created once the backend is up, so a run that cannot
-start leaves nothing behind. No heavy import happens here: the backend
-module is imported by name when the run starts.
+One writer per run: the run directory is claimed (agents.run_lock) before
+the backend starts; a new run's folder is created by the claim and removed
+again if the run could not start, so it leaves nothing behind. No heavy
+import happens here: the backend module is imported by name when the run
+starts.
 """
 
 from __future__ import annotations
 
 import importlib
-import json
 import math
 import time
 from collections.abc import Callable
@@ -38,6 +44,7 @@ from typing import Any, Protocol
 
 from agents import run_dir as rd
 from agents.config import TrainConfig
+from agents.run_lock import LOCK, RunLock, claim_run
 
 BACKEND_MODULES = {"rllib": "agents.backends.rllib", "jax": "agents.backends.jax"}
 """cfg.backend -> the module whose `Backend` class trains it (imported lazily: torch/ray or jax)."""
@@ -108,6 +115,15 @@ class Backend(Protocol):
 
     def scheduler_state(self) -> dict[str, Any]:
         """The curriculum scheduler's state_dict (saved beside every checkpoint)."""
+        ...
+
+    @staticmethod
+    def check_checkpoint(checkpoint: Path) -> None:
+        """Raise if `checkpoint`'s algorithm/ would not restore (a damaged file); loads its state, builds nothing.
+
+        Optional: the loop picks the checkpoint to resume before the backend
+        is built (whose construction needs that checkpoint's scheduler state).
+        """
         ...
 
     def close(self) -> None:
@@ -285,56 +301,122 @@ def train(
 ) -> dict[str, Any]:
     """Train cfg with cfg.backend until its budget (totals of the run, resumes included); returns the last progress row.
 
-    `resume=True` continues from the run's latest checkpoint (weights,
-    optimizer, curriculum scheduler, counters). `should_stop(row)` may end
-    training early after any iteration. Wall time counts each session's
-    start-up (backend construction) too: the figure is the whole run's.
+    `resume=True` continues from the run's newest usable checkpoint
+    (weights, optimizer, curriculum scheduler, counters), found by content
+    (agents.run_dir.usable_checkpoint); with none usable it refuses with a
+    ValueError and changes nothing. `should_stop(row)` may end training
+    early after any iteration. Wall time counts each session's start-up
+    (backend construction) too: the figure is the whole run's.
+
+    Before anything slow: the config is validated (its curriculum loaded),
+    --address is probed, and the run directory is claimed (agents.run_lock:
+    one writer per run; a new run's folder is created atomically and must
+    not exist). Every refusal is a ValueError of one line.
     """
     started = time.perf_counter()
     cfg.validate()
     run_dir = Path(run_dir).resolve()  # RLlib and orbax take paths as URIs: a relative one has no scheme
+    if cfg.backend == "rllib" and cfg.rllib.address:
+        from agents.cluster import check_address
+
+        check_address(cfg.rllib.address)  # Ray's own connect retries for good and ignores Ctrl-C
     stage_names, families = curriculum_info(cfg.curriculum)
+    with _claim(run_dir, resume, log):
+        rd.remove_stale_temps(run_dir)
+        if resume:
+            rd.usable_checkpoint(run_dir, log=lambda line: None)  # refuse before the backend's imports if none is left
+        cls = backend_class(cfg.backend)
+        checkpoint = rd.usable_checkpoint(run_dir, log, getattr(cls, "check_checkpoint", None)) if resume else None
+        return _train_claimed(cfg, run_dir, cls, checkpoint, stage_names, families, started, log, should_stop)
+
+
+def _claim(run_dir: Path, resume: bool, log: Callable[[str], None]) -> RunLock:
+    """The run's lock. A new run creates its folder with the claim, or takes an empty one a caller made beforehand."""
+    if resume or not (run_dir.is_dir() and not any(run_dir.iterdir())):
+        return claim_run(run_dir, new=not resume, log=log)
+    lock = claim_run(run_dir, log=log)
+    if any(path.name != LOCK for path in run_dir.iterdir()):  # someone else wrote into it before our claim
+        lock.release()
+        raise ValueError(
+            f"run directory {str(run_dir)!r} exists already; pick another --name or continue it with --resume"
+        )
+    return lock
+
+
+def _train_claimed(
+    cfg: TrainConfig,
+    run_dir: Path,
+    cls: Callable[..., Backend],
+    checkpoint: Path | None,
+    stage_names: list[str],
+    families: list[str],
+    started: float,
+    log: Callable[[str], None],
+    should_stop: Callable[[dict], bool] | None,
+) -> dict[str, Any]:
+    """train() once the run directory is claimed and the checkpoint (None: a new run) chosen."""
     scheduler_state: dict[str, Any] | None = None
     progress_state: dict[str, Any] = {"iteration": 0, "timesteps": 0, "wall_s": 0.0, "programs": 0}
-    checkpoint = rd.latest_checkpoint(run_dir) if resume else None
     if checkpoint is not None:
-        scheduler_state = json.loads((checkpoint / rd.SCHEDULER).read_text())
-        progress_state.update(json.loads((checkpoint / rd.PROGRESS_STATE).read_text()))
+        rd.set_aside_newer(run_dir, checkpoint, log)  # skipped ones never win a later resume nor count for retention
+        scheduler_state, saved = rd.read_checkpoint_state(checkpoint)
+        progress_state.update(saved)
 
-    backend = backend_class(cfg.backend)(cfg, run_dir, scheduler_state, log)
+    backend = cls(cfg, run_dir, scheduler_state, log)
     try:
         if checkpoint is not None:
-            backend.restore(checkpoint / rd.ALGORITHM)
+            try:
+                backend.restore(checkpoint / rd.ALGORITHM)
+            except Exception as err:  # what the check could not foresee: one line, never a framework traceback
+                raise ValueError(
+                    f"checkpoint {str(checkpoint)!r} does not restore ({type(err).__name__}: {_first_line(err)}); "
+                    f"move it aside (the previous one is then used) or start a new run"
+                ) from None
             log(
                 f"resumed {run_dir} from {checkpoint.name}: iteration {progress_state['iteration']}, "
                 f"{progress_state['timesteps']:,} steps, stage {(scheduler_state or {}).get('stage', 0)}"
             )
-        run_dir.mkdir(parents=True, exist_ok=True)
         rd.write_json(run_dir / rd.CONFIG, cfg.to_dict())
         extra = tuple(getattr(backend, "extra_columns", ()))
         columns = progress_columns(families, extra)
-        rows = [r for r in rd.read_progress(run_dir) if int(r["iteration"]) <= progress_state["iteration"]]
-        if checkpoint is not None and not progress_state["programs"]:
-            # Checkpoints from before the programs budget: count the finished episodes of the kept rows.
-            progress_state["programs"] = sum(int(r.get("episodes") or 0) for r in rows)
-        rows = _run(
-            cfg,
-            run_dir,
-            backend,
-            rows,
-            columns,
-            extra,
-            progress_state,
-            stage_names,
-            families,
-            started,
-            log,
-            should_stop,
-        )
+        if checkpoint is not None:
+            # The iterations a killed trainer ran past its checkpoint are trained again: drop their rows and points.
+            rows, dropped = rd.rewind_progress(run_dir, int(progress_state["iteration"]))
+            if dropped:
+                log(f"dropped {dropped} progress row{'s' if dropped != 1 else ''} past {checkpoint.name}")
+            if not progress_state["programs"]:
+                # Checkpoints from before the programs budget: count the finished episodes of the kept rows.
+                progress_state["programs"] = sum(int(r.get("episodes") or 0) for r in rows)
+            board = rd.rebuild_tensorboard(run_dir, rows, TensorBoard)
+        else:
+            rows, board = [], TensorBoard(run_dir / rd.TENSORBOARD)
+        try:
+            rows = _run(
+                cfg,
+                run_dir,
+                backend,
+                rows,
+                columns,
+                extra,
+                progress_state,
+                stage_names,
+                families,
+                started,
+                log,
+                should_stop,
+                board,
+            )
+        finally:
+            board.close()
     finally:
         backend.close()
     finish(run_dir, cfg, rows, families, stage_names, log)
     return rows[-1] if rows else {}
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
 
 
 def _run(
@@ -350,6 +432,7 @@ def _run(
     started: float,
     log: Callable[[str], None],
     should_stop: Callable[[dict], bool] | None,
+    board: TensorBoard,
 ) -> list[dict[str, Any]]:
     """The iterations of one session (between start-up and finish); returns every row of the run."""
     iteration, timesteps, programs = int(state["iteration"]), int(state["timesteps"]), int(state["programs"])
@@ -366,7 +449,6 @@ def _run(
             or (cfg.programs is not None and programs >= cfg.programs)
         )
 
-    board = TensorBoard(run_dir / "tensorboard")
     last_saved = iteration
     stop_signal = StopOnSignal()
     try:
@@ -407,7 +489,6 @@ def _run(
             save()
     finally:
         stop_signal.restore()
-        board.close()
     return rows
 
 

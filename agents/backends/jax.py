@@ -565,5 +565,16 @@ class Backend:
     def scheduler_state(self) -> dict[str, Any]:
         return self.scheduler.state_dict()
 
+    @staticmethod
+    def check_checkpoint(checkpoint: Path) -> None:
+        """Read `checkpoint`'s orbax PyTree (every array) and policy description; raises if a file is damaged."""
+        import json
+
+        import orbax.checkpoint as ocp
+
+        algorithm = Path(checkpoint) / rd.ALGORITHM
+        json.loads((algorithm / POLICY_FILE).read_text())
+        ocp.PyTreeCheckpointer().restore((algorithm / STATE_DIR).resolve())
+
     def close(self) -> None:
         """Nothing to release: the device buffers go with the object."""

@@ -28,6 +28,7 @@ reports (`info["curriculum_success"]`).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import sys
@@ -399,8 +400,12 @@ def init_ray(cfg: TrainConfig, log: Callable[[str], None]) -> bool:
                 Config.initialize("")  # what Ray's own _enable_token_auth does after setting the variable
     import ray
 
+    from agents.ray_cleanup import end_own_ray_at_exit, reap_orphaned_ray
+
     if ray.is_initialized():
         return False
+    reap_orphaned_ray(log)  # what a trainer killed with kill -9 left (its Ray agents ignore SIGTERM)
+    end_own_ray_at_exit()  # ours end with us: normal exit, SIGTERM, SIGHUP
     # One torch thread per process: on a shared 2-core machine two threads per process ran 20x slower.
     threads = str(cfg.rllib.torch_threads)
     thread_vars = {"OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}
@@ -425,6 +430,18 @@ def init_ray(cfg: TrainConfig, log: Callable[[str], None]) -> bool:
             runtime_env={"env_vars": thread_vars},
         )
     return True
+
+
+def env_runner_count(cfg: TrainConfig, log: Callable[[str], None]) -> int:
+    """Remote env runners: cfg.rllib.num_env_runners if set; else 0 locally, or sized to a joined cluster's free CPUs."""
+    requested = cfg.rllib.num_env_runners
+    if not cfg.rllib.address:
+        return requested or 0
+    import ray
+
+    from agents.cluster import env_runners_for_cluster
+
+    return env_runners_for_cluster(ray.available_resources().get("CPU", 0.0), requested, log)
 
 
 def _get(tree: Any, *keys: str, default: Any = None) -> Any:
@@ -469,6 +486,9 @@ class Backend:
         self.started_ray = init_ray(cfg, log)
         self.algo = None
         try:
+            runners = env_runner_count(cfg, log)
+            if runners != cfg.rllib.num_env_runners:  # the run's config keeps None ("size to where it runs")
+                cfg = dataclasses.replace(cfg, rllib=dataclasses.replace(cfg.rllib, num_env_runners=runners))
             self.algo = build_algo_config(cfg, scheduler_state).build_algo()
             if scheduler_state is None and cfg.init_from is not None:
                 init_weights(self.algo, cfg.init_from, log)
@@ -523,6 +543,15 @@ class Backend:
     def scheduler_state(self) -> dict[str, Any]:
         return self.callback.scheduler.state_dict()
 
+    @staticmethod
+    def check_checkpoint(checkpoint: Path) -> None:
+        """Unpickle every .pkl of `checkpoint`'s algorithm/ (what restore_from_path reads); raises if one is damaged."""
+        import pickle
+
+        for path in sorted((Path(checkpoint) / "algorithm").rglob("*.pkl")):
+            with path.open("rb") as handle:
+                pickle.load(handle)
+
     def close(self) -> None:
         if self.algo is not None:
             self.algo.stop()
@@ -532,3 +561,6 @@ class Backend:
 
             ray.shutdown()
             self.started_ray = False
+            from agents.ray_cleanup import end_own_ray
+
+            end_own_ray(self.log)  # the agents ray.shutdown() leaves behind

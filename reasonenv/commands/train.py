@@ -15,6 +15,13 @@ for the run, counted across resumes; give none to train until interrupted
 one agents.config.TrainConfig of the run), progress.csv, tensorboard/,
 checkpoints/ (with the curriculum scheduler state), and at the end
 learning_curve.png and summary.md. Every default lives in agents/config.py.
+
+--resume continues from the newest complete checkpoint (found by content;
+a damaged newer one is skipped with one line, and none usable is refused,
+never a silent restart); flags that decide what is trained must equal the
+run's own. One trainer per run directory (RUN/.lock). --address is probed
+first (one line if nothing listens) and, without --num-env-runners, the
+cluster's free CPUs are used for env runners. Every refusal is one line.
 """
 
 from __future__ import annotations
@@ -44,8 +51,26 @@ FLAGS: tuple[tuple[str, str], ...] = (
     ("init_from", "init_from"),
 )
 """Flag (argparse dest) -> TrainConfig field (section.field), for a new run."""
-RESUME_FLAGS = ("num_env_runners", "address", "checkpoint_every", "exploration_floor")
-"""What a resumed run may change (its architecture, curriculum and env shapes stay)."""
+RESUME_FLAGS = ("num_env_runners", "num_envs_per_env_runner", "address", "checkpoint_every", "exploration_floor")
+"""What a resumed run may change besides its limit (--budget/--timesteps/--programs): where and how wide it samples."""
+KEPT_ON_RESUME = (
+    "model",
+    "actions",
+    "backend",
+    "curriculum",
+    "seed",
+    "task_length",
+    "action_slots",
+    "permute_actions",
+    "init_from",
+)
+"""Flags that decide what is trained: refused on --resume unless they equal the run's saved config."""
+RESUME_HELP = (
+    "continue this run from its newest complete checkpoint, at the same curriculum stage; it may change "
+    "--budget/--timesteps/--programs, --num-env-runners, --num-envs-per-env-runner, --address, --checkpoint-every "
+    "and --exploration-floor; --model, --actions, --backend, --curriculum, --seed, --task-length, --action-slots, "
+    "--permute-actions and --init-from must equal the run's own (or be left out)"
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -60,7 +85,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     limit.add_argument("--timesteps", type=int, help="total env steps of the run")
     limit.add_argument("--programs", type=int, help="total finished episodes (programs verified) of the run")
     parser.add_argument(
-        "--num-env-runners", type=int, help="remote env runners (default 0: sample in the driver, fastest on few cores)"
+        "--num-env-runners",
+        type=int,
+        help="remote env runners (default: 0 on a local Ray, sampling in the driver, fastest on few cores; "
+        "with --address, the cluster's free CPUs minus one)",
     )
     parser.add_argument(
         "--num-envs-per-env-runner", type=int, default=None, help="vectorised envs per runner (default 32)"
@@ -68,11 +96,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--address", help="HOST:PORT of a `ray start --head` cluster to join (default: a private local Ray)"
     )
-    parser.add_argument(
-        "--resume", metavar="RUN_DIR", help="continue this run from its latest checkpoint, at the same curriculum stage"
-    )
+    parser.add_argument("--resume", metavar="RUN_DIR", help=RESUME_HELP)
     parser.add_argument("--seed", type=int, help="seed of the run (default 0)")
-    parser.add_argument("--out", default="runs", help="folder for new run directories (default: runs)")
+    parser.add_argument("--out", help="folder for new run directories (default: runs)")
     parser.add_argument("--name", help="run directory name (default: CURRICULUM__MODEL__sSEED__TIME)")
     parser.add_argument("--checkpoint-every", type=int, default=None, help="iterations between checkpoints (default 5)")
     parser.add_argument(
@@ -145,7 +171,11 @@ def _set_limit(cfg, budget: float | None, args: argparse.Namespace) -> None:
 
 
 def build_config(args: argparse.Namespace):
-    """(TrainConfig, run directory, resume?) from the arguments; ValueError on anything invalid, before any file is written."""
+    """(TrainConfig, run directory, resume?) from the arguments; ValueError on anything invalid, before any file is written.
+
+    A new run's folder is only named here: agents.loop.train claims (creates) it, refusing one that exists.
+    """
+    from agents import run_dir as rd
     from agents.config import TrainConfig, parse_budget
 
     budget = parse_budget(args.budget) if args.budget is not None else None
@@ -158,8 +188,18 @@ def build_config(args: argparse.Namespace):
         run_dir = Path(args.resume)
         if not (run_dir / "config.json").is_file():
             raise ValueError(f"--resume {args.resume!r} is not a run directory (no config.json there)")
+        for flag in ("config", "name", "out"):
+            if getattr(args, flag) is not None:
+                raise ValueError(
+                    f"--{flag} names a new run; --resume continues {args.resume!r} with its own config.json "
+                    f"(drop --{flag}, or start a new run without --resume)"
+                )
         cfg = TrainConfig.load(run_dir / "config.json")
-        # A resumed run keeps its architecture and curriculum; limits and placement may change.
+        # A resumed run is the run: what decides what is trained stays; limits and placement may change.
+        rd.check_resume_flags(
+            {flag: _get(cfg, mapping[flag]) for flag in KEPT_ON_RESUME},
+            {flag: getattr(args, flag) for flag in KEPT_ON_RESUME},
+        )
         _set_limit(cfg, budget, args)
         cfg.rllib.address = args.address
         for flag in RESUME_FLAGS:
@@ -180,22 +220,37 @@ def build_config(args: argparse.Namespace):
         cfg.model.actions = default_actions(cfg.model.name)
     _set_limit(cfg, budget, args)
     cfg.validate()
+    out = args.out if args.out is not None else "runs"
     name = args.name or f"{Path(cfg.curriculum).stem}__{cfg.model.name}__s{cfg.seed}__{time.strftime('%Y%m%d-%H%M%S')}"
-    run_dir = Path(args.out) / name
-    if run_dir.exists():
+    run_dir = Path(out) / name
+    if run_dir.exists():  # the claim refuses it too; saying so here is quicker
         raise ValueError(
             f"run directory {str(run_dir)!r} exists already; pick another --name or continue it with --resume"
         )
+    rd.check_output_folder(out)
     return cfg, run_dir, False
+
+
+def preflight(cfg, run_dir: Path, resume: bool) -> None:
+    """What is refused in a second, before torch, Ray or JAX start: a dead --address, no usable checkpoint, JAX limits."""
+    from agents import run_dir as rd
+
+    if cfg.backend == "rllib" and cfg.rllib.address:
+        from agents.cluster import check_address
+
+        check_address(cfg.rllib.address)
+    if resume:
+        rd.usable_checkpoint(run_dir, log=lambda line: None)  # the loop says which it skips, after the backend's check
+    if cfg.backend == "jax":
+        from agents.backends.jax import check_config
+
+        check_config(cfg)  # what only the JAX path rejects (e.g. a Befunge curriculum), before any file is written
 
 
 def main(args: argparse.Namespace) -> int:
     try:
         cfg, run_dir, resume = build_config(args)
-        if cfg.backend == "jax":
-            from agents.backends.jax import check_config
-
-            check_config(cfg)  # what only the JAX path rejects (e.g. a Befunge curriculum), before any file is written
+        preflight(cfg, run_dir, resume)
     except ValueError as err:
         return _fail(str(err))
     except ImportError as err:
@@ -205,6 +260,8 @@ def main(args: argparse.Namespace) -> int:
     print(f"run directory: {run_dir}", flush=True)
     try:
         train(cfg, run_dir, resume=resume, log=lambda line: print(line, flush=True))
-    except ValueError as err:  # what a backend refuses when it starts (e.g. init_from of the other backend)
+    except (
+        ValueError
+    ) as err:  # what the loop or a backend refuses when it starts (run in use, init_from of the other backend)
         return _fail(str(err))
     return 0

@@ -60,10 +60,28 @@ def test_resume_keeps_the_architecture_and_changes_limits(tmp_path):
     run.mkdir()
     (run / "config.json").write_text(json.dumps(TrainConfig(timesteps=100, seed=2).to_dict()))
     cfg, run_dir, resume = command.build_config(
-        parse("--resume", str(run), "--timesteps", "500", "--num-env-runners", "2", "--model", "gru")
+        parse("--resume", str(run), "--timesteps", "500", "--num-env-runners", "2", "--model", "small-context")
     )
     assert resume and run_dir == run and cfg.timesteps == 500 and cfg.rllib.num_env_runners == 2
-    assert cfg.model.name == "small-context" and cfg.seed == 2  # --model is not a resume flag
+    assert cfg.model.name == "small-context" and cfg.seed == 2  # a flag equal to the saved value passes
+    # Issue 23, case 5: a flag that would change what is trained is refused in one line, not ignored.
+    for flag, value, saved in (
+        ("--model", "gru", "'small-context'"),
+        ("--seed", "3", "2"),
+        ("--backend", "jax", "'rllib'"),
+        ("--curriculum", "mixed", "'bf-basics'"),
+        ("--actions", "index", "'pointer'"),
+    ):
+        with pytest.raises(ValueError, match=f"^{flag} .* differs from the run's .* {saved}; a resumed run keeps"):
+            command.build_config(parse("--resume", str(run), flag, value))
+    for flag in ("--config", "--name", "--out"):
+        with pytest.raises(ValueError, match=f"^{flag} names a new run"):
+            command.build_config(parse("--resume", str(run), flag, "x"))
+    help_text = argparse.ArgumentParser()
+    command.add_arguments(help_text)
+    resume_help = " ".join(help_text.format_help().split())
+    for may_change in ("--budget/--timesteps/--programs", "--num-env-runners", "--address", "--model"):
+        assert may_change in resume_help
 
 
 def test_bad_values_name_the_field(tmp_path):
