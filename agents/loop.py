@@ -44,7 +44,7 @@ from typing import Any, Protocol
 
 from agents import run_dir as rd
 from agents.config import TrainConfig
-from agents.run_lock import LOCK, RunLock, claim_run
+from agents.run_lock import RunLock, claim_run
 
 BACKEND_MODULES = {"rllib": "agents.backends.rllib", "jax": "agents.backends.jax"}
 """cfg.backend -> the module whose `Backend` class trains it (imported lazily: torch/ray or jax)."""
@@ -330,12 +330,21 @@ def train(
         return _train_claimed(cfg, run_dir, cls, checkpoint, stage_names, families, started, log, should_stop)
 
 
+RUN_FILES = (rd.CONFIG, rd.PROGRESS, rd.CHECKPOINTS, rd.TENSORBOARD, rd.SUMMARY, rd.CURVE)
+"""What a run writes into its folder: a folder holding any of these is a used run, never a new one."""
+
+
+def _is_used(run_dir: Path) -> bool:
+    return any((run_dir / name).exists() for name in RUN_FILES)
+
+
 def _claim(run_dir: Path, resume: bool, log: Callable[[str], None]) -> RunLock:
-    """The run's lock. A new run creates its folder with the claim, or takes an empty one a caller made beforehand."""
-    if resume or not (run_dir.is_dir() and not any(run_dir.iterdir())):
+    """The run's lock. A new run creates its folder with the claim, or takes one a caller made beforehand that holds
+    none of a run's own files (an experiment writes the cell's curriculum.yaml there first); never a used run."""
+    if resume or not (run_dir.is_dir() and not _is_used(run_dir)):
         return claim_run(run_dir, new=not resume, log=log)
     lock = claim_run(run_dir, log=log)
-    if any(path.name != LOCK for path in run_dir.iterdir()):  # someone else wrote into it before our claim
+    if _is_used(run_dir):  # another trainer wrote into it before our claim
         lock.release()
         raise ValueError(
             f"run directory {str(run_dir)!r} exists already; pick another --name or continue it with --resume"

@@ -26,7 +26,6 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=400, help="instances per family")
     parser.add_argument("--concurrency", type=int, default=32)
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
     import openai  # noqa: F401  (imported before the clock starts: a one-off cost of about a second)
 
     from reasonenv.bench.runner import BenchConfig, run_bench

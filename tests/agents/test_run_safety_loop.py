@@ -267,9 +267,10 @@ def test_run_files_follow_the_umask_and_stale_temps_are_removed(tmp_path, traine
     assert not list(run.rglob("*.tmp"))
 
 
-def test_a_new_run_may_use_an_empty_folder_made_beforehand_but_never_a_used_one(tmp_path, trainer):
+def test_a_new_run_may_use_a_folder_made_beforehand_but_never_a_used_one(tmp_path, trainer):
     run = tmp_path / "run"
     run.mkdir()  # as a caller that prepares its output folders does
+    (run / "curriculum.yaml").write_text("prepared by the caller\n")  # not a run's own file
     out, err = finish(trainer(run, {"timesteps": 30}))
     assert "Traceback" not in err and rd.latest_checkpoint(run) is not None, err
     process = trainer(run, {"timesteps": 30})
