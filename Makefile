@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 TRAIN_ARGS ?= --curriculum bf-basics --model small-context --budget 3m
 
-.PHONY: help demo languages-demo test test-slow lint setup setup-dev setup-train setup-jax setup-all train-demo bench bench-startup clean
+.PHONY: help demo languages-demo test test-crash test-slow lint setup setup-dev setup-train setup-jax setup-all train-demo bench bench-startup clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -57,6 +57,10 @@ test: setup-train setup-jax setup-dev ## lint (ruff, mypy), then the default tes
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy esolangs curricula reasonenv agents experiments
 	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+CRASH_TESTS := tests/agents/test_run_safety.py tests/reasonenv/test_train_safety.py
+test-crash: setup-train setup-jax setup-dev ## the kill -9 and real `ray start` cluster checks of run safety (slow marker; CI runs them after `make test`; failures are rerun once, they race a loaded machine)
+	$(BIN)/pytest -m slow $(CRASH_TESTS) || $(BIN)/pytest -m slow --lf $(CRASH_TESTS)
 
 lint: setup-dev ## ruff lint and format check, mypy on the four packages and experiments (config in pyproject.toml)
 	$(BIN)/ruff check .

@@ -284,7 +284,10 @@ def test_kill_9_leftovers_are_ended_by_the_next_trainer_and_tensorboard_matches_
     deadline = time.time() + 60
     while time.time() < deadline:  # GCS and raylet follow the driver; the agents stay
         left = [p for p in _session_processes(root, first.pid) if processes.is_alive(p)]
-        if sorted(processes.command_line(p)[0] for p in left) == ["ray::DashboardAgent", "ray::RuntimeEnvAgent"]:
+        if sorted((processes.command_line(p) or [""])[0] for p in left) == [
+            "ray::DashboardAgent",
+            "ray::RuntimeEnvAgent",
+        ]:
             break  # (idle workers notice the raylet is gone and end on their own)
         time.sleep(0.5)
     assert len(left) == 2, [processes.command_line(p) for p in left]
