@@ -75,20 +75,7 @@ COMMON_COLUMNS = (
     "episodes_over_window",
 )
 """Columns of progress.csv every backend fills (then the backend's extra columns, then per family)."""
-METRICS = (
-    "mean_return",
-    "mean_length",
-    "sample_s",
-    "learn_s",
-    "kl",
-    "entropy",
-    "vf_explained_var",
-    "clip_fraction",
-    "policy_loss",
-    "vf_loss",
-    "stream_over_window",
-    "episodes_over_window",
-)
+METRICS = tuple(name for name in COMMON_COLUMNS[COMMON_COLUMNS.index("mean_return") :] if name != "steps_per_s")
 """What `Backend.iterate()` reports for the common columns (None where it has no value this iteration)."""
 
 

@@ -370,15 +370,9 @@ def train_config(
         checkpoint_every=CHECKPOINT_EVERY,
         keep_checkpoints=1,  # a cell keeps its latest checkpoint (the final one is always written)
         reward=RewardSettings(scoring=scoring, **EXPERIMENT_REWARD),
-        ppo=PPOSettings(
+        ppo=PPOSettings(  # agents.config's defaults (gamma 1, GAE 0.95, clips) but for these
             lr=lr,
-            gamma=1.0,
-            lambda_=0.95,
-            clip_param=0.2,
-            vf_clip_param=10.0,
-            vf_loss_coeff=0.5,
             entropy_coeff=entropy_coeff,
-            grad_clip=0.5,
             train_batch_size=batch,
             minibatch_size=min(MINIBATCH, batch),
             num_epochs=NUM_EPOCHS,
