@@ -59,11 +59,8 @@ test: setup-train setup-jax setup-dev ## lint (ruff, mypy), then the default tes
 	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 CRASH_TESTS := tests/agents/test_run_safety.py tests/reasonenv/test_train_safety.py
-# Known defect, left out of CI until fixed: resuming past a damaged JAX checkpoint falls back correctly, but orbax's
-# async threads print an asyncio traceback at exit (run it with `pytest -m slow -k jax_resume_skips ...`).
-CRASH_KNOWN := -k "not jax_resume_skips_a_damaged_newest_checkpoint"
 test-crash: setup-train setup-jax setup-dev ## the kill -9 and real `ray start` cluster checks of run safety (slow marker; CI runs them after `make test`; failures are rerun once, they race a loaded machine)
-	$(BIN)/pytest -m slow $(CRASH_TESTS) $(CRASH_KNOWN) || $(BIN)/pytest -m slow --lf $(CRASH_TESTS) $(CRASH_KNOWN)
+	$(BIN)/pytest -m slow $(CRASH_TESTS) || $(BIN)/pytest -m slow --lf $(CRASH_TESTS)
 
 lint: setup-dev ## ruff lint and format check, mypy on the four packages and experiments (config in pyproject.toml)
 	$(BIN)/ruff check .

@@ -8,6 +8,7 @@
         iter_000020/algorithm/     Algorithm.save_to_path
         iter_000020/scheduler.json the driver's curriculum scheduler state
         iter_000020/progress.json  iteration, timesteps, wall time at the checkpoint
+        iter_000020/checksums.json size and sha256 of every algorithm/ file (checked before loading)
         latest.json                {"checkpoint": "iter_000020"}: a hint for people; readers ignore it
       learning_curve.png, summary.md   at the end
       .lock                        the live trainer's claim (agents.run_lock)
@@ -26,6 +27,7 @@ checkpoint (`rewind_progress`, `rebuild_tensorboard`).
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
@@ -44,6 +46,8 @@ CHECKPOINTS = "checkpoints"
 LATEST = "latest.json"
 SCHEDULER = "scheduler.json"
 PROGRESS_STATE = "progress.json"
+CHECKSUMS = "checksums.json"
+"""Size and sha256 of every algorithm/ file, written last inside the checkpoint's atomic folder."""
 ALGORITHM = "algorithm"
 CURVE = "learning_curve.png"
 SUMMARY = "summary.md"
@@ -106,6 +110,7 @@ def save_checkpoint(
         save_algorithm(temp / ALGORITHM)
         write_json(temp / SCHEDULER, scheduler_state)
         write_json(temp / PROGRESS_STATE, progress_state)
+        write_json(temp / CHECKSUMS, file_checksums(temp / ALGORITHM))
     final = folder / name
     write_json(folder / LATEST, {"checkpoint": name})
     prune_checkpoints(run_dir, keep)
@@ -276,7 +281,7 @@ def checkpoint_problem(checkpoint: Path, check: Callable[[Path], object] | None 
         missing = [key for key in keys if key not in data]
         if missing:
             return f"{name} lacks {', '.join(missing)}"
-    damaged = damaged_file(checkpoint)
+    damaged = damaged_file(checkpoint) or checksum_mismatch(checkpoint)
     if damaged is not None:
         return damaged
     if check is not None:
@@ -314,6 +319,48 @@ def damaged_file(checkpoint: Path) -> str | None:
                 json.loads(path.read_bytes())
             except (UnicodeDecodeError, ValueError) as err:
                 return f"{name} is not valid JSON ({_first_line(err)})"
+    return None
+
+
+def file_checksums(folder: Path) -> dict[str, dict[str, Any]]:
+    """{relative path: {size, sha256}} of every file under `folder` (the manifest a checkpoint carries)."""
+    folder = Path(folder)
+    sums: dict[str, dict[str, Any]] = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            digest = hashlib.sha256()
+            with path.open("rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+            sums[path.relative_to(folder).as_posix()] = {"size": path.stat().st_size, "sha256": digest.hexdigest()}
+    return sums
+
+
+def checksum_mismatch(checkpoint: Path) -> str | None:
+    """The first algorithm file that differs from the checkpoint's manifest (checksums.json), or None.
+
+    Catches what no loader sees cheaply: a truncated orbax array file, or
+    bytes flipped inside an intact pickle. A checkpoint written before the
+    manifest existed has none and is left to the backend's `check`.
+    """
+    checkpoint = Path(checkpoint)
+    manifest_path = checkpoint / CHECKSUMS
+    if not manifest_path.exists():
+        return None
+    try:
+        manifest = json.loads(manifest_path.read_text())
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        return f"{CHECKSUMS} is not valid JSON ({_first_line(err)})"
+    if not isinstance(manifest, dict):
+        return f"{CHECKSUMS} holds a {type(manifest).__name__}, not an object"
+    actual = file_checksums(checkpoint / ALGORITHM)
+    for name, expected in manifest.items():
+        found = actual.get(name)
+        if found is None:
+            return f"{ALGORITHM}/{name} is missing"
+        if found != expected:
+            what = "size" if found.get("size") != (expected or {}).get("size") else "content"
+            return f"{ALGORITHM}/{name} does not match its checksum ({what} changed)"
     return None
 
 

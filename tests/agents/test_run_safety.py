@@ -602,3 +602,30 @@ def test_truncated_framework_files_are_found_without_loading_a_framework(tmp_pat
     lines: list[str] = []
     assert rd.usable_checkpoint(tmp_path, lines.append).name == "iter_000005"
     assert len(lines) == 1 and reason in lines[0], lines
+
+
+def test_a_flipped_byte_inside_an_intact_pickle_is_caught_by_the_checksum_manifest(tmp_path):
+    """A pickle that still loads but holds other numbers, and an orbax array file cut short, fail the manifest."""
+    for iteration in (5, 10):
+        rd.save_checkpoint(tmp_path, iteration, _framework_files, {}, _progress(iteration), keep=5)
+    newest = tmp_path / "checkpoints" / "iter_000010"
+    target = newest / rd.ALGORITHM / "learner" / "state.pkl"
+    data = bytearray(target.read_bytes())
+    data[len(data) // 2] ^= 0x01  # inside the list of small ints: still a valid pickle
+    target.write_bytes(bytes(data))
+    assert rd.damaged_file(newest) is None
+    lines: list[str] = []
+    assert rd.usable_checkpoint(tmp_path, lines.append).name == "iter_000005"
+    assert len(lines) == 1 and "algorithm/learner/state.pkl does not match its checksum (content changed)" in lines[0]
+
+
+def test_a_checkpoint_written_before_the_manifest_is_still_usable(tmp_path):
+    rd.save_checkpoint(tmp_path, 5, _framework_files, {}, _progress(5), keep=5)
+    checkpoint = tmp_path / "checkpoints" / "iter_000005"
+    (checkpoint / rd.CHECKSUMS).unlink()
+    assert rd.checkpoint_problem(checkpoint) is None
+    (checkpoint / rd.ALGORITHM / "extra.bin").write_bytes(b"x")
+    rd.save_checkpoint(tmp_path, 6, _framework_files, {}, _progress(6), keep=5)
+    newest = tmp_path / "checkpoints" / "iter_000006"
+    (newest / rd.ALGORITHM / "rllib_checkpoint.json").unlink()
+    assert rd.checkpoint_problem(newest) == "algorithm/rllib_checkpoint.json is missing"
