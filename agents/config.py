@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agents.reward import SHAPINGS
+
 BACKENDS = ("rllib", "jax")
 """rllib: agents.backends.rllib (Ray RLlib, torch; every language); jax: agents.backends.jax (PPO inside jit)."""
 MODEL_NAMES = ("small-context", "full-context", "small-window", "gru")
@@ -85,9 +87,18 @@ class RewardSettings:
     """Added on the verified step when every hidden test passes."""
     step_penalty: float = 0.002
     """Subtracted per emitted token (inside the env reward): a length penalty so the agent learns to STOP."""
+    shaping: str = "score"
+    """score: shaped_weight * clip(env score) + success_bonus * success; potential: binary success plus
+    shaped_weight * (phi' - phi) of the executed prefix (agents.reward; needs scoring binary and execution on)."""
 
     def validate(self) -> RewardSettings:
         _choice("reward.scoring", self.scoring, SCORING_FOR_TRAINING)
+        _choice("reward.shaping", self.shaping, SHAPINGS)
+        if self.shaping == "potential" and self.scoring != "binary":
+            raise ValueError(
+                f"reward.shaping 'potential' pays binary success plus the potential's change; set reward.scoring "
+                f"to 'binary', got {self.scoring!r}"
+            )
         _number("reward.shaped_weight", self.shaped_weight, 0.0, 10.0)
         _number("reward.success_bonus", self.success_bonus, 0.0, 10.0)
         _number("reward.step_penalty", self.step_penalty, 0.0, 1.0)
@@ -279,6 +290,9 @@ class TrainConfig:
     fixed_instance: list[int] | None = None
     """[seed, index]: every episode asks instance (seed, index) of its curriculum entry instead of drawing one (one
     task's fixed cases, as PQT trains); None draws instances. RLlib backend only."""
+    execution: bool = False
+    """Put the execution of the program so far on the visible examples in the observation (the token envs'
+    `execution` option: status, pointer, cell, tape window, input read, output next to the expected output)."""
     checkpoint_every: int = 5
     """Iterations between checkpoints (a final one is always written)."""
     keep_checkpoints: int = 2
@@ -322,6 +336,10 @@ class TrainConfig:
             _int("fixed_instance index", pair[1], 0)
             if self.backend != "rllib":
                 raise ValueError(f"fixed_instance is honoured by backend rllib only, got backend {self.backend!r}")
+        if not isinstance(self.execution, bool):
+            raise ValueError(f"execution must be true or false, got {self.execution!r}")
+        if self.reward.shaping == "potential" and not self.execution:
+            raise ValueError("reward.shaping 'potential' reads the executed prefix: set execution to true")
         _int("checkpoint_every", self.checkpoint_every, 1)
         _int("keep_checkpoints", self.keep_checkpoints, 1)
         for name, kind in SECTIONS.items():

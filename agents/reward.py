@@ -1,6 +1,25 @@
 """The training reward, written once: a numpy twin (the RLlib env wrapper) and a jnp twin (the JAX collect), side by side.
 
-    reward = shaped_weight * clip(env_reward, -1, 1) + success_bonus * success
+Two shapings (RewardSettings.shaping):
+
+    "score":      reward = shaped_weight * clip(env_reward, -1, 1) + success_bonus * success
+    "potential":  reward = env_reward + (success_bonus - 1) * success + shaped_weight * (phi' - phi)
+
+"potential" is the honest reward of issue 21: the env scores in binary
+mode (its reward is success - step_penalty, minus the invalid-program
+penalty), so a program's return is success_bonus * success minus its
+length cost, plus the potential-based shaping F = phi' - phi of the
+executed prefix (Ng, Harada and Russell 1999). phi
+(reasonenv's `potential`, in the env's info) is how much of the expected
+output the program has already written, plus half the closeness of the
+current cell to the next expected byte, minus the bytes written wrong.
+With gamma = 1 the shaping telescopes: a whole episode earns
+shaped_weight * (phi_final - phi_0), and phi_0 depends on the instance
+alone, so the shaping ranks finished programs by how close their output
+is (a closer program scores above a shorter wrong one, a near-miss that
+hits a limit keeps the credit for what it wrote) and a passing program
+(phi_final = 1, the maximum) stays optimal. docs/training.md has the
+worked table (scripts/reward_table.py prints it).
 
 `env_reward` is the env's own reward: the shaped score (`scoring="pqt"` by
 default) paid on the verified step, minus the per-token step penalty.
@@ -41,6 +60,8 @@ from typing import Any
 
 import numpy as np
 
+SHAPINGS = ("score", "potential")
+"""RewardSettings.shaping values (module docstring)."""
 REWARD_RANGE = (-1.0, 1.0)
 """The clip of the env reward before weighting."""
 
@@ -61,6 +82,31 @@ def training_reward_jnp(env_reward: Any, success: Any, shaped_weight: float, suc
     low, high = REWARD_RANGE
     clipped = jnp.clip(jnp.asarray(env_reward, jnp.float32), low, high)
     return jnp.float32(shaped_weight) * clipped + jnp.float32(success_bonus) * jnp.asarray(success, jnp.float32)
+
+
+def potential_reward(
+    env_reward: Any, success: Any, potential_change: Any, shaped_weight: float, success_bonus: float
+) -> np.ndarray:
+    """env_reward + (success_bonus - 1) * success + shaped_weight * potential_change (numpy; env scoring "binary")."""
+    reward = (
+        np.asarray(env_reward, np.float32)
+        + np.float32(success_bonus - 1.0) * np.asarray(success, np.float32)
+        + np.float32(shaped_weight) * np.asarray(potential_change, np.float32)
+    )
+    return reward.astype(np.float32)
+
+
+def potential_reward_jnp(
+    env_reward: Any, success: Any, potential_change: Any, shaped_weight: float, success_bonus: float
+):
+    """The jnp twin of `potential_reward` (traceable under jit; float32)."""
+    import jax.numpy as jnp
+
+    return (
+        jnp.asarray(env_reward, jnp.float32)
+        + jnp.float32(success_bonus - 1.0) * jnp.asarray(success, jnp.float32)
+        + jnp.float32(shaped_weight) * jnp.asarray(potential_change, jnp.float32)
+    )
 
 
 def episode_end(terminated: bool, truncated: bool) -> tuple[bool, bool]:

@@ -45,10 +45,10 @@ from ray.rllib.core.columns import Columns
 from ray.rllib.utils.metrics import ENV_RUNNER_RESULTS, LEARNER_RESULTS
 
 from agents.config import TrainConfig
-from agents.reward import episode_end, training_reward
+from agents.reward import episode_end, potential_reward, training_reward
 
 ENV_NAME = "reasonenv-curriculum-training"
-REWARD_KEYS = ("shaped_weight", "success_bonus")
+REWARD_KEYS = ("shaped_weight", "success_bonus", "shaping")
 """Keys of env_config that set the training reward."""
 WRAPPER_KEYS = ("action_slots", "permute_actions", "fixed_instance")
 """Keys of env_config that wrap the env (action slots, a fixed instance); the rest are CurriculumEnv arguments."""
@@ -66,17 +66,34 @@ APPROX_KL_KEY = "approx_kl"
 
 
 class TrainingReward(gym.Wrapper):
-    """reward -> agents.reward.training_reward(reward, success); the length cap is terminal (agents.reward.episode_end)."""
+    """reward -> agents.reward's training reward of the configured shaping; the length cap is terminal (episode_end).
 
-    def __init__(self, env: gym.Env, shaped_weight: float = 1.0, success_bonus: float = 0.0):
+    shaping "score": training_reward(reward, success); "potential":
+    potential_reward(reward, success, phi' - phi) with phi the env's
+    info["potential"] (kept from reset to each step).
+    """
+
+    def __init__(self, env: gym.Env, shaped_weight: float = 1.0, success_bonus: float = 0.0, shaping: str = "score"):
         super().__init__(env)
         self.shaped_weight = float(shaped_weight)
         self.success_bonus = float(success_bonus)
+        self.shaping = shaping
+        self._potential = 0.0
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        observation, info = self.env.reset(seed=seed, options=options)
+        self._potential = float(info.get("potential", 0.0))
+        return observation, info
 
     def step(self, action):
         observation, reward, terminated, truncated, info = self.env.step(action)
         success = bool((terminated or truncated) and info.get("success"))
-        reward = float(training_reward(reward, success, self.shaped_weight, self.success_bonus))
+        if self.shaping == "potential":
+            potential = float(info["potential"])
+            change, self._potential = potential - self._potential, potential
+            reward = float(potential_reward(reward, success, change, self.shaped_weight, self.success_bonus))
+        else:
+            reward = float(training_reward(reward, success, self.shaped_weight, self.success_bonus))
         terminated, truncated = episode_end(terminated, truncated)
         return observation, reward, terminated, truncated, info
 
@@ -138,7 +155,10 @@ def env_config(cfg: TrainConfig, curriculum_state: dict | None) -> dict[str, Any
         "curriculum_state": curriculum_state,
         "shaped_weight": cfg.reward.shaped_weight,
         "success_bonus": cfg.reward.success_bonus,
+        "shaping": cfg.reward.shaping,
     }
+    if cfg.execution:
+        config["execution"] = True
     if cfg.task_length is not None:
         config["task_length"] = cfg.task_length
     if cfg.action_slots is not None:

@@ -110,3 +110,16 @@ def test_round_trip_of_a_changed_config():
     cfg = TrainConfig.from_dict({"seed": 4, "model": {"name": "gru"}, "exploration_floor": 0.03, "programs": 500})
     cfg.validate()
     assert TrainConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
+
+
+def test_potential_shaping_needs_binary_scoring_and_the_execution_observation():
+    from agents.config import RewardSettings, TrainConfig
+
+    with pytest.raises(ValueError, match="set reward.scoring to 'binary'"):
+        TrainConfig(execution=True, reward=RewardSettings(shaping="potential")).validate()
+    with pytest.raises(ValueError, match="set execution to true"):
+        TrainConfig(reward=RewardSettings(shaping="potential", scoring="binary")).validate()
+    with pytest.raises(ValueError, match="reward.shaping"):
+        TrainConfig(reward=RewardSettings(shaping="dense")).validate()
+    config = TrainConfig(execution=True, reward=RewardSettings(shaping="potential", scoring="binary")).validate()
+    assert TrainConfig.from_dict(config.to_dict()) == config

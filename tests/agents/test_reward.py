@@ -51,3 +51,26 @@ def test_the_length_cap_is_terminal():
     assert episode_end(False, True) == (True, False)
     assert episode_end(True, False) == (True, False)
     assert episode_end(False, False) == (False, False)
+
+
+def test_potential_twins_agree_and_the_episode_return_telescopes():
+    """With gamma 1 a whole episode earns bonus*success + weight*(phi_final - phi_0) - penalty*tokens."""
+    jnp = pytest.importorskip("jax.numpy")
+    from agents.reward import potential_reward, potential_reward_jnp
+
+    rng = np.random.default_rng(1)
+    phis = rng.uniform(-1, 1, size=(32, 9)).astype(np.float32)  # phi_0 .. phi_8 of 32 episodes of 8 tokens
+    success = np.zeros((32, 8), bool)
+    success[:, -1] = rng.random(32) < 0.5
+    penalty = 0.002
+    env_reward = -penalty + success.astype(np.float32)  # binary scoring: success - step_penalty
+    change = np.diff(phis, axis=1)
+    for weight, bonus in ((1.0, 1.0), (0.5, 2.0)):
+        want = potential_reward(env_reward, success, change, weight, bonus)
+        got = np.asarray(
+            potential_reward_jnp(jnp.asarray(env_reward), jnp.asarray(success), jnp.asarray(change), weight, bonus)
+        )
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+        episode_return = want.sum(1)
+        expected = bonus * success[:, -1] + weight * (phis[:, -1] - phis[:, 0]) - penalty * 8
+        np.testing.assert_allclose(episode_return, expected, rtol=1e-5, atol=1e-5)
