@@ -20,6 +20,7 @@ from reasonenv.envs.encoding import (
     encode_task,
 )
 from reasonenv.envs.errors import ActionOutOfRange, ActionTypeError, EpisodeEnded
+from reasonenv.envs.execution import ExecutionObserver, bf_options
 from reasonenv.envs.verdict_cache import Verdict, VerdictCache
 
 END_STOP = "stop"
@@ -54,16 +55,22 @@ class TokenSynthesisBase(gym.Env[TokenObservation, np.int64]):
         self.task_length = task_length
         self.action_space = spaces.Discrete(self.num_actions)
         length = self.options.max_program_length
-        self.observation_space = spaces.Dict(
-            {
-                "task": spaces.Box(0, TASK_VOCAB - 1, shape=(task_length,), dtype=np.int32),
-                "family": spaces.Discrete(FAMILY_ID_CAPACITY),
-                "language": spaces.Discrete(len(self.languages)),
-                "program": spaces.Box(0, self.num_actions - 1, shape=(length,), dtype=np.int32),
-                "action_mask": spaces.Box(0, 1, shape=(self.num_actions,), dtype=np.int8),
-                "action_effects": spaces.Box(0, NUM_EFFECTS - 1, shape=(self.num_actions,), dtype=np.int32),
-            }
-        )
+        keys: dict[str, spaces.Space] = {
+            "task": spaces.Box(0, TASK_VOCAB - 1, shape=(task_length,), dtype=np.int32),
+            "family": spaces.Discrete(FAMILY_ID_CAPACITY),
+            "language": spaces.Discrete(len(self.languages)),
+            "program": spaces.Box(0, self.num_actions - 1, shape=(length,), dtype=np.int32),
+            "action_mask": spaces.Box(0, 1, shape=(self.num_actions,), dtype=np.int8),
+            "action_effects": spaces.Box(0, NUM_EFFECTS - 1, shape=(self.num_actions,), dtype=np.int32),
+        }
+        # The program so far run on the visible examples (reasonenv.envs.execution), when the env option asks for it.
+        self._execution: ExecutionObserver | None = None
+        if self.options.execution:
+            self._execution = ExecutionObserver(
+                self.options.execution_examples, self.options.execution_steps, self.options.execution_output
+            )
+            keys["execution"] = spaces.Box(0, TASK_VOCAB - 1, shape=self._execution.shape, dtype=np.int32)
+        self.observation_space = spaces.Dict(keys)
         # Effect id per action slot, per language: fixed for the env's life, looked up at every observation.
         self._action_effects = {table.language: table.action_effects(self.num_actions) for table in tables}
         self._family_ids = family_ids()
@@ -124,6 +131,9 @@ class TokenSynthesisBase(gym.Env[TokenObservation, np.int64]):
             "program_length": 0,
             **extra,
         }
+        if self._execution is not None:
+            self._execution.start(instance, table, bf_options(instance, table.language))
+            info["potential"] = self._execution.potential()
         return self._observation(), info
 
     def step(self, action: int | np.integer | np.ndarray) -> tuple[TokenObservation, float, bool, bool, dict[str, Any]]:
@@ -148,9 +158,13 @@ class TokenSynthesisBase(gym.Env[TokenObservation, np.int64]):
             self._program[len(self._actions)] = act
             self._actions.append(act)
             self._mask.push(act)
+            if self._execution is not None:
+                self._execution.push(act)
             if len(self._actions) >= self.options.max_program_length:
                 truncated, end = True, END_MAX_LENGTH
         info: dict[str, Any] = {"program_length": len(self._actions)}
+        if self._execution is not None:
+            info["potential"] = self._execution.potential()
         if end is not None:
             self._done = True
             program = table.text(self._actions)
@@ -164,7 +178,7 @@ class TokenSynthesisBase(gym.Env[TokenObservation, np.int64]):
                 if verdict.syntax_error:
                     reward -= self.options.invalid_program_penalty
                 info.update(verdict.info())
-            info.update(program=program, end=end)
+            info.update(program=program, actions=tuple(self._actions), end=end)
             self._episode_finished(verdict, reward, info)
         self._last_info = info
         return self._observation(), reward, terminated, truncated, info
@@ -189,7 +203,7 @@ class TokenSynthesisBase(gym.Env[TokenObservation, np.int64]):
         return act
 
     def _observation(self) -> TokenObservation:
-        return {
+        observation = {
             "task": self._task_obs.copy(),
             # np.int64 scalars (Discrete spaces): numpy scalars act as 0-d arrays; the cast only tells mypy so.
             "family": cast(np.ndarray, self._family_id),
@@ -198,6 +212,9 @@ class TokenSynthesisBase(gym.Env[TokenObservation, np.int64]):
             "action_mask": self._mask.mask(),
             "action_effects": self._action_effects[self._table.language].copy(),
         }
+        if self._execution is not None:
+            observation["execution"] = self._execution.observation()
+        return observation
 
     def action_masks(self) -> np.ndarray:
         """The current mask as booleans (the method name sb3-contrib's MaskablePPO calls)."""
