@@ -141,6 +141,7 @@ class ExecutionObserver:
         self._traces: list[PrefixTrace] = []
         self._expected: list[bytes | None] = []
         self._shown: list[int] = []
+        self._phi: list[float] = []
         self._modulus = 256
         self._ops: list[int] = []
         self._ops_by_table: dict[TokenTable, list[int]] = {}
@@ -148,7 +149,7 @@ class ExecutionObserver:
     def start(self, instance: Instance, table: TokenTable, options: BrainfuckOptions | None) -> None:
         """Start the runs of a new episode (empty program); no runs when `options` is None (not the BF family)."""
         self._rows[:] = PAD
-        self._traces, self._expected, self._shown = [], [], []
+        self._traces, self._expected, self._shown, self._phi = [], [], [], []
         if options is None or table.kind != "brackets":
             return
         ops = self._ops_by_table.get(table)
@@ -163,6 +164,7 @@ class ExecutionObserver:
             self._traces.append(PrefixTrace(options, stdin, self.steps))
             self._expected.append(expected)
             self._shown.append(0)
+            self._phi.append(0.0)
             self._rows[row, 9] = BYTE_OFFSET + min(len(stdin), 255)
             if expected is not None:
                 shown = expected[:length]
@@ -221,6 +223,9 @@ class ExecutionObserver:
                 np.frombuffer(bytes(new), dtype=np.uint8).astype(np.int32) + BYTE_OFFSET
             )
             self._shown[row] = shown + len(new)
+        if expected:
+            # Each run's phi is kept with its row (it changes only when the row does); `potential` averages them.
+            self._phi[row] = potential_of(((output, expected, trace.cell),), self._modulus)
 
     def observation(self) -> np.ndarray:
         """A copy of the (E, F) int32 rows."""
@@ -228,7 +233,5 @@ class ExecutionObserver:
 
     def potential(self) -> float:
         """Φ of the current state (`potential_of` over the runs); 0 with no runs."""
-        return potential_of(
-            [(trace.output, expected, trace.cell) for trace, expected in zip(self._traces, self._expected)],
-            self._modulus,
-        )
+        counted = [phi for phi, expected in zip(self._phi, self._expected) if expected]
+        return sum(counted) / len(counted) if counted else 0.0
