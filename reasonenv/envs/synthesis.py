@@ -287,6 +287,17 @@ class SynthesisEnv(TokenSynthesisBase):
       (`esolangs.knowledge.EFFECTS`) of every action slot: STOP is `stop`,
       slots past the alphabet `pad`. Map actions through it, not by index:
       dialects shuffle their action order.
+    - `execution` (only with `execution=True`): `Box(0, 263, (E, 12+2L),
+      int32)`, E = `execution_examples`, L = `execution_output`: the
+      program so far run on each visible example (or, with none, once on
+      empty input toward `TaskFamily.visible_output`), one row per run:
+      status (0 none, 1 ready, 2 waiting on an unclosed `[`, 3 out of
+      steps, 4 error), pointer, cell, tape window ptr-2..ptr+2, input
+      consumed and length, output length, next expected byte (END when
+      done, CUT after a wrong byte, PAD when unknown), then L pairs
+      (expected byte, output byte); bytes as 8+b, PAD (0) where absent.
+      Layout in `reasonenv.envs.execution`. Brainfuck, Ook! and dialects
+      only: other languages give all-zero rows.
 
     ## Rewards
     Sparse by default: 0 on every step but the last, whose reward is the
@@ -319,16 +330,23 @@ class SynthesisEnv(TokenSynthesisBase):
     - `instance_seed` (None: drawn), `num_instances` (None: the family's
       size or 2**31), `content_split` ("all"; "train" never draws held-out
       content, "heldout" only held-out content: `curricula.heldout`),
-      `cache_size` (4096 verdicts, LRU).
+      `cache_size` (4096 verdicts, LRU),
+    - `execution` (False: no `execution` key, no potential),
+      `execution_examples` (3 rows), `execution_steps` (256: each run's
+      step budget), `execution_output` (8 output bytes shown per row).
     `render_mode="ansi"` renders the task and the program so far.
 
     `info` at reset: family, language, instance_id, seed, index. At every
-    step: program_length. At the end also: program (text), end (stop,
-    max_length), passed, total, success, statuses and steps (per hidden
-    test), score.
+    step: program_length. At the end also: program (text), actions (the
+    action ids, a tuple), end (stop, max_length), passed, total, success,
+    statuses and steps (per hidden test), score. With `execution=True`, at
+    reset and every step: potential (float, `reasonenv.envs.execution.potential_of`
+    of the program so far; 0 outside the Brainfuck family).
 
     ## Version History
-    - v0: initial version.
+    - v0: initial version; later, without a version bump (the defaults
+      keep every observation as it was): the `execution` option and
+      `info["actions"]` at the end.
     """
 
     def __init__(self, render_mode: str | None = None, **kwargs: Any):
