@@ -246,12 +246,45 @@ class JaxSettings:
         return self
 
 
+# ---- issue 21: kept successes (agents.kept) and self-imitation; TrainConfig.kept / TrainConfig.relabel ----
+
+
+@dataclass
+class KeptSettings:
+    """The top-K buffer of the agent's own passing programs (agents.kept) and the self-imitation loss on it.
+
+    SIL (Oh et al. 2018) on buffer transitions, next to PPO, both backends:
+    loss = sil_weight * mean(-log pi(a|s) * max(R - V(s), 0) + 0.5 * max(R - V(s), 0)^2),
+    the advantage in the first term held constant (no gradient)."""
+
+    top_k: int = 8
+    """Programs kept per curriculum entry (and per content for spec tasks); 0 turns the buffer and SIL off."""
+    sil_weight: float = 0.1
+    """Weight of the self-imitation loss."""
+    sil_batch: int = 256
+    """Replayed transitions per self-imitation step."""
+    sil_every: int = 1
+    """Iterations between self-imitation steps."""
+
+    def validate(self) -> KeptSettings:
+        _int("kept.top_k", self.top_k, 0, 4096)
+        _number("kept.sil_weight", self.sil_weight, 0.0, 100.0)
+        _int("kept.sil_batch", self.sil_batch, 1)
+        _int("kept.sil_every", self.sil_every, 1)
+        return self
+
+    @property
+    def enabled(self) -> bool:
+        return self.top_k > 0
+
+
 SECTIONS: dict[str, Any] = {
     "reward": RewardSettings,
     "ppo": PPOSettings,
     "model": ModelSettings,
     "rllib": RLlibSettings,
     "jax": JaxSettings,
+    "kept": KeptSettings,
 }
 
 
@@ -301,6 +334,12 @@ class TrainConfig:
     model: ModelSettings = field(default_factory=ModelSettings)
     rllib: RLlibSettings = field(default_factory=RLlibSettings)
     jax: JaxSettings = field(default_factory=JaxSettings)
+    # ---- issue 21: kept successes and hindsight relabelling (agents.kept, curricula.relabel) ----
+    kept: KeptSettings = field(default_factory=KeptSettings)
+    """The kept-successes buffer and its self-imitation loss (top_k=0: off)."""
+    relabel: bool = False
+    """Hindsight relabelling: failed programs enter the buffer as successes of "produce what they produced"
+    (curricula.relabel; never held-out content). Needs kept.top_k > 0."""
 
     def validate(self) -> TrainConfig:
         """Check every field (ValueError naming field, value and the allowed range); returns self."""
@@ -340,6 +379,13 @@ class TrainConfig:
             raise ValueError(f"execution must be true or false, got {self.execution!r}")
         if self.reward.shaping == "potential" and not self.execution:
             raise ValueError("reward.shaping 'potential' reads the executed prefix: set execution to true")
+        if not isinstance(self.relabel, bool):
+            raise ValueError(f"relabel must be true or false, got {self.relabel!r}")
+        if self.relabel and self.kept.top_k == 0:
+            raise ValueError("relabel=true needs the kept-successes buffer (kept.top_k > 0); set relabel=false")
+        if self.kept.top_k > 0 and self.permute_actions:
+            raise ValueError("kept.top_k > 0 with permute_actions: kept programs cannot be replayed under a fresh "
+                             "permutation; set kept.top_k=0 or permute_actions=false")  # fmt: skip
         _int("checkpoint_every", self.checkpoint_every, 1)
         _int("keep_checkpoints", self.keep_checkpoints, 1)
         for name, kind in SECTIONS.items():
@@ -361,6 +407,8 @@ class TrainConfig:
         if unknown:
             raise ValueError(f"config has unknown field(s) {unknown}; known: {sorted(top)}")
         sections: dict[str, Any] = {}
+        if "kept" not in data:  # a config.json from before the buffer existed trains on as it did: no buffer
+            data["kept"] = {"top_k": 0}
         for name, kind in SECTIONS.items():
             values = data.pop(name, None) or {}
             if isinstance(values, kind):

@@ -5,7 +5,7 @@
       progress.csv                 one row per iteration (rewritten whole, atomically)
       tensorboard/                 event files (charts/..., losses/..., curriculum/...)
       checkpoints/
-        iter_000020/algorithm/     Algorithm.save_to_path
+        iter_000020/algorithm/     Algorithm.save_to_path (+ kept_successes.pickle: the agents.kept buffer)
         iter_000020/scheduler.json the driver's curriculum scheduler state
         iter_000020/progress.json  iteration, timesteps, wall time at the checkpoint
         iter_000020/checksums.json size and sha256 of every algorithm/ file (checked before loading)
@@ -57,6 +57,9 @@ POLICY_FILE = "jax_policy.json"
 """What the JAX backend writes beside its weights: how to rebuild the model."""
 STATE_DIR = "state"
 """The JAX backend's orbax PyTree folder inside algorithm/."""
+KEPT_FILE = "kept_successes.pickle"
+"""The kept-successes buffer (agents.kept) inside algorithm/; not *.pkl, so a damaged one never makes the checkpoint
+unusable (it loads as an empty buffer with one line)."""
 TENSORBOARD = "tensorboard"
 ITERATION_DIR = re.compile(r"iter_(\d+)")
 

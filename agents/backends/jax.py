@@ -444,6 +444,43 @@ def init_params(runner: RolloutCarry, source: str | Path, log: Callable[[str], N
     return dataclasses.replace(runner, train_state=runner.train_state.replace(params=params))
 
 
+# ----------------------------------------------------------------------------- self-imitation (agents.kept)
+
+KEPT_COLUMNS = ("kept_size", "sil_loss", "sil_nll")
+"""progress.csv columns of the kept-successes buffer: its size, the SIL loss, the mean -log pi of the buffer's
+actions before the step (None in iterations without a step)."""
+RELABEL_PER_ITERATION = 64
+"""Failed programs relabelled per iteration at most (each runs on the host interpreter: curricula.relabel)."""
+
+
+def sil_loss(params, apply_fn, obs, actions, returns, weights):
+    """SIL (Oh et al. 2018): weighted mean of -log pi(a|s) * max(R - V, 0) + 0.5 * max(R - V, 0)^2, the advantage
+    held constant in the first term; `weights` 0 marks padding rows. Returns (loss, mean -log pi)."""
+    logits, values = apply_fn(params, obs)
+    nll = -jnp.take_along_axis(jax.nn.log_softmax(logits), actions[:, None], axis=1)[:, 0]
+    advantage = jnp.maximum(returns - values, 0.0)
+    per_row = nll * jax.lax.stop_gradient(advantage) + 0.5 * advantage**2
+    count = jnp.maximum(weights.sum(), 1.0)
+    return (per_row * weights).sum() / count, (nll * weights).sum() / count
+
+
+def make_sil_step(apply_fn, tx, weight: float):
+    """A jitted SIL step on the PPO params with its own optax state: (params, opt_state, rows) -> (params, opt_state,
+    loss, nll)."""
+
+    @jax.jit
+    def step(params, opt_state, obs, actions, returns, weights):
+        def objective(p):
+            loss, nll = sil_loss(p, apply_fn, obs, actions, returns, weights)
+            return weight * loss, (loss, nll)
+
+        grads, (loss, nll) = jax.grad(objective, has_aux=True)(params)
+        updates, opt_state = tx.update(grads, opt_state, params)
+        return optax.apply_updates(params, updates), opt_state, loss, nll
+
+    return step
+
+
 class Backend:
     """agents.loop.Backend for JAX: the device pool, the jitted collect / learn, and the host scheduler."""
 
@@ -522,6 +559,17 @@ class Backend:
         }
         self.carried = np.zeros(self.num_envs, np.float32)
         self.iterations = 0
+        self.kept = None
+        if cfg.kept.enabled:
+            from agents.kept import KeptSuccesses
+
+            self.kept = KeptSuccesses(cfg.kept.top_k)
+            self.extra_columns = KEPT_COLUMNS
+            self.kept_rng = np.random.default_rng(np.random.SeedSequence([cfg.seed, 0x51C]))
+            sil_tx = optax.chain(optax.clip_by_global_norm(ppo.grad_clip), optax.adam(ppo.lr))
+            self.sil_tx = sil_tx
+            self.sil_opt_state = commit(sil_tx.init(self.runner.train_state.params))
+            self.sil_step = make_sil_step(model.apply, sil_tx, cfg.kept.sil_weight)
 
     def iterate(self) -> dict[str, Any]:
         import time
@@ -536,6 +584,7 @@ class Backend:
         stats = jax.device_get(stats)
         learned = time.perf_counter()
         returns, self.carried = episode_returns(episodes["reward"], episodes["done"], self.carried)
+        kept_row = self.keep_and_imitate(traj, episodes, returns) if self.kept is not None else {}
         self.scheduler.update(interleaved(episode_results(self.pool, episodes)))
         self.iterations += 1
         if self.cfg.jax.pool_refresh and self.iterations % self.cfg.jax.pool_refresh == 0:
@@ -554,13 +603,111 @@ class Backend:
             "stream_over_window": float(episodes["stream_over_window"]),
             "episodes_over_window": float((episodes["final_stream"][done] > self.window).mean()) if count else None,
             **{name: float(value) for name, value in stats.items()},
+            **kept_row,
         }
+
+    # ------------------------------------------------------------------ kept successes
+    def replay_options(self) -> dict[str, Any]:
+        """CurriculumEnv arguments whose observations are this backend's (task length, program length, content)."""
+        cfg = self.cfg
+        return {
+            "curriculum": cfg.curriculum,
+            "scoring": cfg.reward.scoring,
+            "max_program_length": cfg.max_program_length,
+            "task_length": self.pool.info.task_length,
+            "step_penalty": cfg.reward.step_penalty,
+            "update_scheduler": False,
+            "content_split": "train",
+            "curriculum_state": self.scheduler.state_dict(),
+        }
+
+    def replay_reward(self, env_reward: float, success: bool) -> float:
+        """The training reward of a replayed step (agents.reward's numpy twin, as the jitted collect pays it)."""
+        from agents.reward import training_reward
+
+        reward = self.cfg.reward
+        return float(training_reward(env_reward, success, reward.shaped_weight, reward.success_bonus))
+
+    def keep_and_imitate(self, traj, episodes, returns) -> dict[str, Any]:
+        """Finished episodes into the buffer (passing ones; relabelled failures when cfg.relabel), then every
+        sil_every iterations one jitted SIL step on the PPO params; the KEPT_COLUMNS of this iteration."""
+        from agents.kept import KeptEntry, candidates_worth_replaying, replay_returns
+
+        assert self.kept is not None, "called only with the buffer on"
+        programs, slots, languages = jax.device_get((traj.program, traj.slot, traj.language))
+        info, done = self.pool.info, episodes["done"]
+        steps, envs = np.nonzero(done)
+        failed = []
+        for t, b in zip(steps, envs):
+            entry = info.entries[int(episodes["entry"][t, b])]
+            instance = info.instances[int(episodes["entry"][t, b])][int(slots[t, b])]
+            length = int(episodes["length"][t, b])
+            actions = tuple(int(a) for a in programs[t, b, :length])
+            if length < info.max_program_length:
+                actions += (0,)  # STOP ended it (an invalid token is never a success, nor relabelled)
+            language = info.languages[int(languages[t, b])]
+            if episodes["success"][t, b]:
+                self.kept.add(KeptEntry(instance, actions, language, entry.key, float(returns[t, b])))
+            elif self.cfg.relabel:
+                failed.append((instance, actions, language, entry.key))
+        if failed:
+            from curricula.relabel import relabel_program
+
+            picked = self.kept_rng.permutation(len(failed))[:RELABEL_PER_ITERATION]
+            candidates = []
+            for number in picked:
+                instance, actions, language, key = failed[int(number)]
+                text = info.tables[language].text([a for a in actions if a])
+                relabelled = relabel_program(instance, text, language)
+                if relabelled is not None:
+                    candidates.append(KeptEntry(relabelled, actions, language, key, 0.0, True))
+            worth = candidates_worth_replaying(self.kept, candidates)
+            for kept in replay_returns(worth, self.replay_options(), reward=self.replay_reward):
+                self.kept.add(kept)
+        row: dict[str, Any] = {"kept_size": len(self.kept), "sil_loss": None, "sil_nll": None}
+        settings = self.cfg.kept
+        if len(self.kept) and settings.sil_weight > 0 and self.iterations % settings.sil_every == 0:
+            row.update(self.imitate())
+        return row
+
+    def imitate(self) -> dict[str, float]:
+        """One SIL step on sil_batch replayed transitions (padded to sil_batch rows: one compiled shape)."""
+        from agents.kept import replay_batch, transitions
+
+        assert self.kept is not None, "called only with the buffer on"
+        size = self.cfg.kept.sil_batch
+        lengths = [len(e.actions) for e in self.kept.entries()]
+        count = max(1, int(np.ceil(size / max(1.0, float(np.mean(lengths))))))
+        batch = replay_batch(self.kept.sample(self.kept_rng, count), self.replay_options(), reward=self.replay_reward)
+        if not len(batch["actions"]):
+            return {}
+        rows = transitions(batch, self.kept_rng, size)
+        n = len(rows["actions"])
+        pad = np.arange(size) % n  # repeat rows up to the fixed size; weights 0 on the repeats
+        like = self.runner.obs
+        obs = {key: jnp.asarray(np.asarray(rows[key])[pad], like[key].dtype) for key in like}
+        weights = jnp.asarray(np.arange(size) < n, jnp.float32)
+        params, self.sil_opt_state, loss, nll = self.sil_step(
+            self.runner.train_state.params,
+            self.sil_opt_state,
+            obs,
+            jnp.asarray(rows["actions"][pad], jnp.int32),
+            jnp.asarray(rows["returns"][pad], jnp.float32),
+            weights,
+        )
+        state = self.runner.train_state.replace(params=params)
+        self.runner = dataclasses.replace(self.runner, train_state=state)
+        return {"sil_loss": float(loss), "sil_nll": float(nll)}
 
     def save(self, folder: Path) -> None:
         save_state(Path(folder), self.runner, self.policy_meta)
+        if self.kept is not None:
+            self.kept.save(Path(folder) / rd.KEPT_FILE)
 
     def restore(self, folder: Path) -> None:
         self.runner = commit(restore_state(Path(folder), self.runner))
+        if self.kept is not None:
+            self.kept.load(Path(folder) / rd.KEPT_FILE, self.log)
 
     def scheduler_state(self) -> dict[str, Any]:
         return self.scheduler.state_dict()

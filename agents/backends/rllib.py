@@ -32,6 +32,7 @@ import dataclasses
 import math
 import os
 import sys
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -45,12 +46,21 @@ from ray.rllib.core.columns import Columns
 from ray.rllib.utils.metrics import ENV_RUNNER_RESULTS, LEARNER_RESULTS
 
 from agents.config import TrainConfig
+from agents.kept import (
+    KEPT_FILE,
+    KeptEntry,
+    KeptSuccesses,
+    candidates_worth_replaying,
+    replay_batch,
+    replay_returns,
+    transitions,
+)
 from agents.reward import episode_end, potential_reward, training_reward
 
 ENV_NAME = "reasonenv-curriculum-training"
 REWARD_KEYS = ("shaped_weight", "success_bonus", "shaping")
 """Keys of env_config that set the training reward."""
-WRAPPER_KEYS = ("action_slots", "permute_actions", "fixed_instance")
+WRAPPER_KEYS = ("action_slots", "permute_actions", "fixed_instance", "keep_successes", "relabel")
 """Keys of env_config that wrap the env (action slots, a fixed instance); the rest are CurriculumEnv arguments."""
 WINDOWED_MODELS = ("small-context", "small-window")
 """Models that see only the last W stream tokens (the others read the whole stream)."""
@@ -60,6 +70,10 @@ PASSING_PROGRAM_KEY = "passing_program"
 """progress.csv column: one program that passed every hidden test in the iteration (empty when none did)."""
 CLIP_FRACTION_KEY = "clip_fraction"
 APPROX_KL_KEY = "approx_kl"
+KEPT_COLUMNS = ("kept_size", "sil_loss", "sil_nll")
+"""progress.csv columns of the kept-successes buffer (agents.kept): its size, the self-imitation loss and the mean
+-log pi of the buffer's actions before the step (None in iterations without a step)."""
+KEPT_QUEUE_SIZE = 4096
 
 
 # ----------------------------------------------------------------------------- the env
@@ -115,6 +129,72 @@ class FixedInstance(gym.Wrapper):
         return self.env.reset(seed=seed, options=fixed)
 
 
+_KEPT_QUEUE: deque[tuple] = deque(maxlen=KEPT_QUEUE_SIZE)
+"""Finished episodes to keep, in this process: (instance, actions, language, entry key, return or None, relabelled)."""
+
+
+def drain_kept_queue(env_runner=None) -> list[tuple]:
+    """Take every queued episode of this process (called on each env runner through foreach_env_runner)."""
+    items = list(_KEPT_QUEUE)
+    _KEPT_QUEUE.clear()
+    return items
+
+
+class KeepEpisodes(gym.Wrapper):
+    """Queue every passing episode (instance, actions, language, curriculum entry key, return) for the driver's
+    kept-successes buffer; with `relabel`, a failed one as a success of its hindsight relabelling
+    (curricula.relabel), return None: the driver measures it by replay (agents.kept.replay_returns).
+
+    Outermost wrapper: the actions are those the agent took and the return the training reward it was paid.
+    """
+
+    def __init__(self, env: gym.Env, relabel: bool = False):
+        super().__init__(env)
+        self.relabel = bool(relabel)
+        self._actions: list[int] = []
+        self._return = 0.0
+
+    def reset(self, **kwargs):
+        self._actions, self._return = [], 0.0
+        return self.env.reset(**kwargs)
+
+    def step(self, action):
+        observation, reward, terminated, truncated, info = self.env.step(action)
+        self._actions.append(int(action))
+        self._return += float(reward)
+        if terminated or truncated:
+            self._finished(info)
+        return observation, reward, terminated, truncated, info
+
+    def _finished(self, info: dict[str, Any]) -> None:
+        base = self.env.unwrapped
+        instance, table = base.instance, base.token_table
+        if instance is None or table is None or "curriculum_key" not in info:
+            return
+        key, actions = str(info["curriculum_key"]), tuple(self._actions)
+        if info.get("success"):
+            _KEPT_QUEUE.append((instance, actions, table.language, key, self._return, False))
+        elif self.relabel and info.get("end") != "invalid_token":
+            relabelled = self._relabelled(instance, table.language, info)
+            if relabelled is not None:
+                _KEPT_QUEUE.append((relabelled, actions, table.language, key, None, True))
+
+    @staticmethod
+    def _relabelled(instance, language: str, info: dict[str, Any]):
+        from curricula.relabel import OK_STATUS, relabel, relabel_program
+
+        produced = info.get("produced")
+        if produced is None:  # an env that does not report its outputs: run the program again
+            return relabel_program(instance, str(info.get("program", "")), language)
+        example_outputs = None
+        if instance.examples:
+            from curricula.verify import execute
+
+            runs = execute(instance, str(info.get("program", "")), language, instance.examples)
+            example_outputs = [run.output if run.status == OK_STATUS else None for run in runs]
+        return relabel(instance, produced, statuses=info.get("statuses"), example_outputs=example_outputs)
+
+
 def make_training_env(env_config: dict[str, Any] | None = None) -> gym.Env:
     """gym.make("reasonenv/Curriculum-v0", **curriculum kwargs), fixed to one instance / padded / permuted if asked,
     in TrainingReward."""
@@ -125,6 +205,7 @@ def make_training_env(env_config: dict[str, Any] | None = None) -> gym.Env:
     reward_args = {key: config.pop(key) for key in REWARD_KEYS if key in config}
     slots, permute = config.pop("action_slots", None), bool(config.pop("permute_actions", False))
     fixed = config.pop("fixed_instance", None)
+    keep, relabel = bool(config.pop("keep_successes", False)), bool(config.pop("relabel", False))
     env = gym.make("reasonenv/Curriculum-v0", **config)
     if fixed is not None:
         env = FixedInstance(env, *fixed)
@@ -132,7 +213,8 @@ def make_training_env(env_config: dict[str, Any] | None = None) -> gym.Env:
         env = PadActions(env, int(slots))
     if permute:
         env = PermuteActions(env)
-    return TrainingReward(env, **reward_args)
+    env = TrainingReward(env, **reward_args)
+    return KeepEpisodes(env, relabel) if keep else env
 
 
 def register() -> str:
@@ -167,7 +249,16 @@ def env_config(cfg: TrainConfig, curriculum_state: dict | None) -> dict[str, Any
         config["permute_actions"] = True
     if cfg.fixed_instance is not None:
         config["fixed_instance"] = [int(v) for v in cfg.fixed_instance]
+    if cfg.kept.enabled:
+        config["keep_successes"] = True
+        config["relabel"] = bool(cfg.relabel)
     return config
+
+
+def replay_config(config: dict[str, Any]) -> dict[str, Any]:
+    """The env_config a kept program is replayed under: the training env's, without what would change the instance
+    (fixed_instance) or queue the replay itself (keep_successes, relabel)."""
+    return {k: v for k, v in config.items() if k not in ("fixed_instance", "keep_successes", "relabel")}
 
 
 # ----------------------------------------------------------------------------- the curriculum callback
@@ -341,6 +432,44 @@ class PPOLearnerWithClipFraction(PPOTorchLearner):
         return loss
 
 
+# ----------------------------------------------------------------------------- self-imitation (agents.kept)
+
+
+def sil_loss(logits: torch.Tensor, values: torch.Tensor, actions: torch.Tensor, returns: torch.Tensor):
+    """(loss, -log pi(a|s) per row): SIL (Oh et al. 2018), mean over rows of
+    -log pi(a|s) * max(R - V(s), 0) + 0.5 * max(R - V(s), 0)^2, the advantage held constant in the first term."""
+    log_probs = torch.log_softmax(logits, -1)
+    nll = -log_probs.gather(-1, actions.long()[:, None])[:, 0]
+    advantage = (returns - values).clamp(min=0.0)
+    loss = (nll * advantage.detach()).mean() + 0.5 * (advantage**2).mean()
+    return loss, nll
+
+
+def sil_step(learner, batch: dict[str, Any], weight: float, lr: float, grad_clip: float) -> dict[str, float]:
+    """One self-imitation step on the learner's module with its own Adam (kept on the learner between calls).
+
+    Runs inside the learner's process (`learner_group.foreach_learner`); `batch`
+    is agents.kept.replay_batch's rows (numpy). Returns the loss and the mean
+    -log pi of the buffer's actions before the step.
+    """
+    from ray.rllib.core import DEFAULT_MODULE_ID
+
+    module = learner.module[DEFAULT_MODULE_ID].unwrapped()
+    optimizer = getattr(learner, "_sil_optimizer", None)
+    if optimizer is None:
+        optimizer = learner._sil_optimizer = torch.optim.Adam(module.parameters(), lr=lr)
+    keys = module.observation_space.spaces.keys()
+    obs = {key: torch.as_tensor(np.asarray(batch[key])) for key in keys}
+    logits, values = module.net(obs)
+    loss, nll = sil_loss(logits, values, torch.as_tensor(batch["actions"]), torch.as_tensor(batch["returns"]))
+    optimizer.zero_grad()
+    (weight * loss).backward()
+    if grad_clip > 0:
+        torch.nn.utils.clip_grad_norm_(module.parameters(), grad_clip)
+    optimizer.step()
+    return {"sil_loss": float(loss.detach()), "sil_nll": float(nll.detach().mean())}
+
+
 # ----------------------------------------------------------------------------- the network
 
 
@@ -494,9 +623,9 @@ def init_weights(algo, source: str | Path, log: Callable[[str], None]) -> None:
 class Backend:
     """agents.loop.Backend for RLlib: Ray, the PPO algorithm and its curriculum callback."""
 
-    extra_columns = ("env_runner_restarts", PASSING_PROGRAM_KEY)
+    extra_columns = ("env_runner_restarts", PASSING_PROGRAM_KEY, *KEPT_COLUMNS)
     """Remote env runners that crashed and were restarted (RLlib's fault tolerance), over the whole process; one
-    program that passed in the iteration (PASSING_PROGRAM_KEY)."""
+    program that passed in the iteration (PASSING_PROGRAM_KEY); the kept-successes buffer (KEPT_COLUMNS)."""
 
     def __init__(
         self, cfg: TrainConfig, run_dir: Path, scheduler_state: dict | None, log: Callable[[str], None] = print
@@ -518,6 +647,9 @@ class Backend:
         callbacks = self.algo.callbacks
         self.callback: CurriculumCallback = callbacks[0] if isinstance(callbacks, list) else callbacks
         self.restarts_seen = 0
+        self.kept = KeptSuccesses(cfg.kept.top_k) if cfg.kept.enabled else None
+        self.kept_rng = np.random.default_rng(np.random.SeedSequence([cfg.seed, 0x51C]))
+        self.iterations = 0
 
     def iterate(self) -> dict[str, Any]:
         assert self.algo is not None, "built in __init__"
@@ -550,15 +682,70 @@ class Backend:
             "episodes_over_window": float(stream.get("episodes_over_window", 0)) / episodes if episodes else None,
             "env_runner_restarts": restarts,
             PASSING_PROGRAM_KEY: passing_program(runners),
+            **self.keep_and_imitate(),
         }
+
+    # ------------------------------------------------------------------ kept successes
+    def replay_options(self) -> dict[str, Any]:
+        """The env_config kept programs are replayed under (the current curriculum state: its stage's languages)."""
+        return replay_config(env_config(self.cfg, self.callback.scheduler.state_dict()))
+
+    def keep_and_imitate(self) -> dict[str, Any]:
+        """Drain the env runners' finished episodes into the buffer, then every sil_every iterations one SIL step
+        on the learner and a weight sync to the env runners; the KEPT_COLUMNS of this iteration."""
+        self.iterations += 1
+        if self.kept is None:
+            return {}
+        assert self.algo is not None, "built in __init__"
+        drained = self.algo.env_runner_group.foreach_env_runner(drain_kept_queue, local_env_runner=True)
+        passed, relabelled = [], []
+        for items in drained or []:
+            for item in items or []:
+                entry = KeptEntry(item[0], tuple(item[1]), item[2], item[3], item[4] or 0.0, bool(item[5]))
+                (relabelled if item[4] is None else passed).append(entry)
+        for entry in passed:
+            self.kept.add(entry)
+        if relabelled:
+            options = self.replay_options()
+            worth = candidates_worth_replaying(self.kept, relabelled)
+            for entry in replay_returns(worth, options, make_env=make_training_env):
+                self.kept.add(entry)
+        row: dict[str, Any] = {"kept_size": len(self.kept), "sil_loss": None, "sil_nll": None}
+        settings = self.cfg.kept
+        if len(self.kept) and settings.sil_weight > 0 and self.iterations % settings.sil_every == 0:
+            row.update(self.imitate())
+        return row
+
+    def imitate(self) -> dict[str, float]:
+        """One SIL step on sil_batch replayed transitions of buffer samples, then the env runners get the weights."""
+        assert self.algo is not None and self.kept is not None, "built in __init__"
+        settings = self.cfg.kept
+        lengths = [len(e.actions) for e in self.kept.entries()]
+        count = max(1, int(np.ceil(settings.sil_batch / max(1.0, float(np.mean(lengths))))))
+        batch = replay_batch(self.kept.sample(self.kept_rng, count), self.replay_options(), make_env=make_training_env)
+        if not len(batch["actions"]):
+            return {}
+        rows = transitions(batch, self.kept_rng, settings.sil_batch)
+        results = self.algo.learner_group.foreach_learner(
+            sil_step, batch=rows, weight=settings.sil_weight, lr=self.cfg.ppo.lr, grad_clip=self.cfg.ppo.grad_clip
+        )
+        stats = [r.get() for r in results if r.ok]
+        self.algo.env_runner_group.sync_weights(
+            from_worker_or_learner_group=self.algo.learner_group, inference_only=True
+        )
+        return stats[0] if stats else {}
 
     def save(self, folder: Path) -> None:
         assert self.algo is not None, "built in __init__"
         self.algo.save_to_path(str(Path(folder).resolve()))
+        if self.kept is not None:
+            self.kept.save(Path(folder) / KEPT_FILE)
 
     def restore(self, folder: Path) -> None:
         assert self.algo is not None, "built in __init__"
         self.algo.restore_from_path(str(Path(folder).resolve()))
+        if self.kept is not None:
+            self.kept.load(Path(folder) / KEPT_FILE, self.log)
 
     def scheduler_state(self) -> dict[str, Any]:
         return self.callback.scheduler.state_dict()
