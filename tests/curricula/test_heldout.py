@@ -17,7 +17,7 @@ from curricula.heldout import (
 from curricula.schedulers import load_curriculum
 from curricula.suites import get_suite
 
-SHIPPED_CURRICULA = ("bf-basics", "befunge-basics", "mixed")
+SHIPPED_CURRICULA = ("bf-basics", "befunge-basics", "mixed", "bf-reasoning")
 
 
 def curriculum_entries():
