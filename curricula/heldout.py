@@ -26,6 +26,16 @@ training. The split is therefore made on an instance's *content*:
     its draws, else training content. So emit-char's byte 1 (all of level
     0) is training content at every level, level 1 holds out one of the
     bytes 2 and 3, and level 3 (15 values) three of its values.
+  - *pinned values* for emit-char over the bytes 1..31 (issue 21's T1:
+    count to a byte named in the spec, tested on bytes between trained
+    ones). Its held-out bytes are not decided in key order but drawn once
+    by a seeded RNG (`EMIT_CHAR_SEED`) among the *interior* bytes 2..30, so
+    1 and 31, the ends of the range, are always trained on: per level of
+    emit-char up to 31 (maxima 3, 7, 15, 31), as many of the level's new
+    bytes as the family table's count rule holds out (above), drawn among
+    them. `emit_char_heldout()` is the set {2, 11, 13, 21, 22, 25} (with
+    seed 21); `family_table` pins it before the levels are measured, and
+    every other family's table is decided as before.
   - *hash rule* for every other content (large spaces, configs off the
     family's levels): held out when the first 8 bytes of its key, as a
     fraction of 2**64, are below `HELDOUT_FRACTION` (0.2), about 20% of
@@ -51,6 +61,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from curricula.base import Instance, TaskFamily, config_of, family_class, make_task
 
 HELDOUT_FRACTION = 0.2
@@ -66,9 +78,19 @@ CONTENT_SPLITS = ("all", "train", "heldout")
 _KEY_SALT = b"reasonenv/heldout-content/1\0"
 
 
+EMIT_CHAR_SEED = 21
+"""Seed of the draw of emit-char's held-out interior bytes (`emit_char_heldout`); fixed: the split never changes."""
+EMIT_CHAR_TOP = 31
+"""emit-char's bytes 1..EMIT_CHAR_TOP hold out a seeded set of interior bytes (never 1, never EMIT_CHAR_TOP)."""
+
+
 def content_key(instance: Instance) -> str:
     """sha256 hex digest of the instance's distinct (input, output) pairs, examples and hidden tests together."""
-    pairs = sorted({(case.input, case.output) for case in instance.examples + instance.tests})
+    return _pairs_key({(case.input, case.output) for case in instance.examples + instance.tests})
+
+
+def _pairs_key(distinct_pairs: set[tuple[bytes, bytes]]) -> str:
+    pairs = sorted(distinct_pairs)
     # length-prefixed fields, so no two different sets of pairs give the same bytes
     blob = b"".join(b"%d:%s%d:%s" % (len(given), given, len(expected), expected) for given, expected in pairs)
     return hashlib.sha256(_KEY_SALT + blob).hexdigest()
@@ -140,11 +162,50 @@ def _sample(task: TaskFamily, stop_above: int | None = None) -> list[str]:
     return keys
 
 
+def _held_count(distinct: int) -> int:
+    """How many of a small level's `distinct` contents the family table holds out (lower levels' included)."""
+    return max(1, round(HELDOUT_FRACTION * distinct))
+
+
+@functools.cache
+def emit_char_heldout() -> frozenset[int]:
+    """The bytes of 1..EMIT_CHAR_TOP that emit-char holds out: a seeded draw among the interior bytes (module docstring).
+
+    Level by level (the emit-char levels whose largest byte is at most
+    EMIT_CHAR_TOP), the level's new bytes other than 1 and EMIT_CHAR_TOP are
+    the candidates, and as many of them are drawn as it takes to hold out
+    `_held_count` of the level's bytes: the count the family table gives
+    every small level, so each level holds out the share it did before.
+    """
+    maxima = [top for top in family_class("emit-char").config_class.difficulty["max_value"] if top <= EMIT_CHAR_TOP]
+    rng = np.random.default_rng(np.random.SeedSequence([EMIT_CHAR_SEED]))
+    held: list[int] = []
+    below = 1
+    for top in maxima:
+        candidates = [b for b in range(below + 1, top + 1) if b not in (1, EMIT_CHAR_TOP)]
+        below = top
+        if top == 1:
+            continue  # a single content: training content (module docstring)
+        want = _held_count(top) - len(held)
+        if want > 0:
+            held += sorted(int(b) for b in rng.choice(candidates, size=want, replace=False))
+    return frozenset(held)
+
+
+def _pinned(family: str) -> dict[str, bool]:
+    """Contents whose status a family fixes before its levels are measured: emit-char's bytes 1..EMIT_CHAR_TOP."""
+    if family != "emit-char":
+        return {}
+    held = emit_char_heldout()
+    # an emit-char instance of byte b has the one distinct pair (no input, the byte b), whatever its config
+    return {_pairs_key({(b"", bytes([b]))}): b in held for b in range(1, EMIT_CHAR_TOP + 1)}
+
+
 @functools.cache
 def family_table(family: str) -> dict[str, bool]:
     """Held-out status of every content of the family's small levels, decided level by level (module docstring)."""
     levels = family_class(family).config_class.num_levels()
-    decided: dict[str, bool] = {}
+    decided: dict[str, bool] = _pinned(family)
     for level in range(levels):
         drawn = _sample(make_task(family, level=level), stop_above=SMALL_SPACE)
         keys = sorted(set(drawn))
@@ -155,7 +216,7 @@ def family_table(family: str) -> dict[str, bool]:
         share = {key: drawn.count(key) / len(drawn) for key in keys}
         held = [key for key in keys if decided.get(key)]
         mass = sum(share[key] for key in held)
-        target = max(1, round(HELDOUT_FRACTION * len(keys)))
+        target = _held_count(len(keys))
         for key in keys:
             if key in decided:
                 continue

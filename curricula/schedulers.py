@@ -6,13 +6,29 @@ task configs; it never reaches into generator internals (CONVENTIONS.md 7).
 - `StagedCurriculum`: ordered stages, each a weighted mixture of (family,
   level, config, language); promotion when the success rate over the last
   `window` episodes of the stage reaches `threshold`, optional demotion when
-  it falls to `demotion` or below.
+  it falls to `demotion` or below. Options of the promotion block (all off
+  by default, so older curricula behave as before):
+  - `on: new_entry`: the window holds only the episodes of the stage's new
+    entry (the one flagged `new: true`, else the last of the mixture), so
+    the entries repeated from earlier stages cannot carry a promotion;
+  - `probe: {threshold: t}`: promotion also needs the greedy success on the
+    new entry's held-out content, as last reported by the trainer, to be at
+    least t. The trainer asks `probe_entries()` what to measure and hands
+    the rates back with `report_probe({TaskSpec.key: rate})`; a new entry
+    whose content space holds nothing out (`curricula.heldout`) has nothing
+    to probe and is promoted on its sampled rate alone;
+  - `time_cap_s`: a stage not passed within that many seconds of training
+    is left for the next one. The trainer calls `note_time(elapsed_s)`
+    with the run's total elapsed seconds (kept across resumes); the state
+    records when each stage started and whether the cap ended it.
 - `LearningProgressCurriculum`: samples arms in proportion to the absolute
   difference between a fast and a slow moving average of their success
   (recent learning progress), with an exploration floor.
 
-Both expose `sample(rng) -> TaskSpec`, `update(results)`, `state_dict()` and
-`load_state_dict()`, so a training checkpoint restores them exactly.
+Both expose `sample(rng) -> TaskSpec`, `update(results)`, `probe_entries()`,
+`report_probe(rates)`, `note_time(elapsed_s)`, `state_dict()` and
+`load_state_dict()`, so a trainer drives either the same way and a training
+checkpoint restores them exactly.
 """
 
 from __future__ import annotations
@@ -20,6 +36,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import difflib
+import functools
 import json
 from collections import deque
 from collections.abc import Iterable, Mapping
@@ -122,6 +139,16 @@ class MixtureEntry:
         return TaskSpec(self.family, dict(self.config), self.language, self.level, stage, self.key)
 
 
+PROMOTION_ON = ("stage", "new_entry")
+"""What a promotion window counts: every episode of the stage, or only those of its new entry."""
+
+
+@dataclass(frozen=True)
+class Probe:
+    threshold: float = 0.9
+    """Greedy success on the new entry's held-out content at or above which the probe is passed."""
+
+
 @dataclass(frozen=True)
 class Promotion:
     threshold: float = 0.7
@@ -130,6 +157,12 @@ class Promotion:
     """Episodes of the current stage the rate is measured over (a full window is needed)."""
     demotion: float | None = None
     """Success rate at or below which the scheduler goes back one stage (None: never)."""
+    on: str = "stage"
+    """What the window counts: "stage" (every episode of the stage) or "new_entry" (only the stage's new entry)."""
+    probe: Probe | None = None
+    """Also needed for promotion: the last reported greedy held-out probe of the new entry (None: no probe)."""
+    time_cap_s: float | None = None
+    """Seconds of training after which a stage that was not passed is left for the next one (None: no cap)."""
 
 
 @dataclass(frozen=True)
@@ -137,13 +170,30 @@ class Stage:
     name: str
     mixture: tuple[MixtureEntry, ...]
     promotion: Promotion
+    new: int | None = None
+    """Index in `mixture` of the entry flagged `new: true` (None: the last entry is the new one)."""
+
+    @property
+    def new_entry(self) -> MixtureEntry:
+        """The entry this stage adds: the one flagged `new`, else the last of the mixture."""
+        return self.mixture[-1 if self.new is None else self.new]
 
 
 # ----------------------------------------------------------------------------- schedulers
 
 
 class StagedCurriculum:
-    """Stages in order; promotion and demotion by the success rate over the last `window` episodes."""
+    """Stages in order; promotion and demotion by the success rate over the last `window` episodes.
+
+    With the promotion options of the module docstring, the window may count
+    only the stage's new entry, promotion may also wait for a greedy
+    held-out probe, and a stage may be left when its time cap passes.
+    `history` lists the moves as (episode, new stage, "promote", "demote"
+    or "cap"); `stage_started_s[i]` is the run time (seconds, as given to
+    `note_time`) at which stage i was last entered (None: not entered, or
+    no `note_time` since), `left_by_cap[i]` whether stage i was last left
+    because its cap passed.
+    """
 
     kind = "staged"
 
@@ -155,8 +205,14 @@ class StagedCurriculum:
         self.stages = list(stages)
         self.stage = 0
         self.episodes = 0
-        self.history: list[tuple[int, int, str]] = []  # (episode, new stage, "promote"/"demote")
+        self.history: list[tuple[int, int, str]] = []  # (episode, new stage, "promote"/"demote"/"cap")
         self._window: deque[bool] = deque(maxlen=self.stages[0].promotion.window)
+        self.probes: dict[str, float] = {}
+        """Greedy held-out success per TaskSpec.key, as last reported in the current stage."""
+        self.stage_started_s: list[float | None] = [None] * len(self.stages)
+        self.left_by_cap: list[bool] = [False] * len(self.stages)
+        self.time_s: float | None = None
+        """The run time last given to `note_time` (None: never called)."""
 
     @property
     def current(self) -> Stage:
@@ -172,6 +228,7 @@ class StagedCurriculum:
         return mixture[choice].spec(self.stage)
 
     def success_rate(self) -> float | None:
+        """The rate over the current window (the new entry's episodes only under `on: new_entry`); None when empty."""
         return float(np.mean(self._window)) if self._window else None
 
     def update(self, results: Iterable[EpisodeResult]) -> None:
@@ -179,20 +236,115 @@ class StagedCurriculum:
             if result.stage is not None and result.stage != self.stage:
                 continue  # an episode sampled before the last stage change says nothing about this stage
             self.episodes += 1
-            self._window.append(bool(result.success))
-            rule = self.current.promotion
-            if len(self._window) < rule.window:
+            if self.current.promotion.on == "new_entry" and not self._is_new_entry(result):
                 continue
-            rate = float(np.mean(self._window))
-            if rate >= rule.threshold and self.stage + 1 < len(self.stages):
+            self._window.append(bool(result.success))
+            self._judge()
+
+    def _is_new_entry(self, result: EpisodeResult) -> bool:
+        """Whether a result is an episode of the current stage's new entry.
+
+        A result without a key (a trainer that reports families only) counts
+        when its family appears once in the stage's mixture; otherwise it
+        cannot be told apart from the repeated entries and does not count.
+        """
+        new = self.current.new_entry
+        if result.key is not None:
+            return result.key == new.key
+        families = [entry.family for entry in self.current.mixture]
+        return result.family == new.family and families.count(new.family) == 1
+
+    def _judge(self) -> bool:
+        """Promote or demote if the full window (and the probe) say so; True when the stage changed."""
+        rule = self.current.promotion
+        if len(self._window) < rule.window:
+            return False
+        rate = float(np.mean(self._window))
+        if rate >= rule.threshold and self.stage + 1 < len(self.stages):
+            if self._probe_passed():
                 self._move(self.stage + 1, "promote")
-            elif rule.demotion is not None and rate <= rule.demotion and self.stage > 0:
-                self._move(self.stage - 1, "demote")
+                return True
+        elif rule.demotion is not None and rate <= rule.demotion and self.stage > 0:
+            self._move(self.stage - 1, "demote")
+            return True
+        return False
+
+    def _probe_passed(self) -> bool:
+        probe = self.current.promotion.probe
+        if probe is None or not self._probe_possible():
+            return True
+        reported = self.probes.get(self.current.new_entry.key)
+        return reported is not None and reported >= probe.threshold
+
+    def _probe_possible(self) -> bool:
+        """Whether the current stage's new entry has held-out content to probe."""
+        return _holds_out(self.current.new_entry)
+
+    def probe_entries(self) -> list[TaskSpec]:
+        """The entries whose greedy success on held-out content the trainer must measure before promotion.
+
+        The current stage's new entry when the stage has a probe and the
+        entry holds content out (on the last stage too, so its held-out
+        curve goes on); [] otherwise. Measure each on held-out content
+        (`content_split="heldout"`), greedily, and hand the rates back to
+        `report_probe`, keyed by `TaskSpec.key`.
+        """
+        if self.current.promotion.probe is None or not self._probe_possible():
+            return []
+        return [self.current.new_entry.spec(self.stage)]
+
+    def report_probe(self, results: Mapping[str, float]) -> bool:
+        """Record greedy held-out success rates keyed by TaskSpec.key; True when that promoted the stage.
+
+        Only the latest rate per key counts, and rates are forgotten when
+        the stage changes. Keys of entries outside the current stage are
+        ignored (a probe measured before the stage changed).
+        """
+        if not isinstance(results, Mapping):
+            raise ValueError(f"report_probe takes a mapping TaskSpec.key -> rate in [0, 1], got {_short(results)}")
+        keys = {entry.key for entry in self.current.mixture}
+        checked = {}
+        for key, rate in results.items():
+            if not isinstance(key, str):
+                raise ValueError(f"report_probe keys must be TaskSpec.key strings, got {key!r}")
+            check_number(f"report_probe rate of {key!r}", rate, 0.0, 1.0)
+            if key in keys:
+                checked[key] = float(rate)
+        self.probes.update(checked)
+        return self._judge()
+
+    def note_time(self, elapsed_s: float) -> bool:
+        """Tell the scheduler the run's total elapsed seconds; True when the current stage's time cap moved it on.
+
+        Call it once per training iteration with a clock that keeps counting
+        across resumes. A stage's clock starts at the first call after the
+        stage was entered; when `time_cap_s` has passed since then and a
+        later stage exists, the scheduler moves to it ("cap" in `history`).
+        """
+        check_number("note_time elapsed_s", elapsed_s, 0.0)
+        if self.time_s is not None and elapsed_s < self.time_s:
+            raise ValueError(
+                f"note_time elapsed_s={elapsed_s} is below the last one given ({self.time_s}); pass the run's "
+                "total elapsed seconds, kept across resumes"
+            )
+        self.time_s = float(elapsed_s)
+        started = self.stage_started_s[self.stage]
+        if started is None:
+            self.stage_started_s[self.stage] = started = self.time_s
+        cap = self.current.promotion.time_cap_s
+        if cap is None or self.stage + 1 >= len(self.stages) or self.time_s - started < cap:
+            return False
+        self._move(self.stage + 1, "cap")
+        self.stage_started_s[self.stage] = self.time_s
+        return True
 
     def _move(self, stage: int, why: str) -> None:
+        self.left_by_cap[self.stage] = why == "cap"
         self.stage = stage
         self.history.append((self.episodes, stage, why))
         self._window = deque(maxlen=self.current.promotion.window)
+        self.probes = {}
+        self.stage_started_s[stage] = None  # set by the next note_time: the stage's clock starts now
 
     def state_dict(self) -> dict[str, Any]:
         return {
@@ -202,10 +354,19 @@ class StagedCurriculum:
             "episodes": self.episodes,
             "window": [bool(x) for x in self._window],
             "history": [list(h) for h in self.history],
+            "probes": dict(self.probes),
+            "stage_started_s": list(self.stage_started_s),
+            "left_by_cap": list(self.left_by_cap),
+            "time_s": self.time_s,
         }
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        """Restore a `state_dict()`; every field is checked first, so a bad state raises and changes nothing."""
+        """Restore a `state_dict()`; every field is checked first, so a bad state raises and changes nothing.
+
+        States saved before the probe and the time cap existed (no "probes",
+        "stage_started_s", "left_by_cap", "time_s") load with no probe
+        reported and no stage clock started.
+        """
         _check_state(self, state, ("stage", "episodes", "window", "history"))
         last = len(self.stages) - 1
         check_int("curriculum state 'stage'", state["stage"], 0, last)
@@ -222,14 +383,53 @@ class StagedCurriculum:
         for i, move in enumerate(history):
             label = f"curriculum state 'history'[{i}]"
             if not isinstance(move, (list, tuple)) or len(move) != 3:
-                raise ValueError(f"{label} must be [episode, stage, 'promote' or 'demote'], got {move!r}")
+                raise ValueError(f"{label} must be [episode, stage, 'promote', 'demote' or 'cap'], got {move!r}")
             check_int(f"{label} episode", move[0], 0)
             check_int(f"{label} stage", move[1], 0, last)
-            check_choice(f"{label} move", move[2], ("promote", "demote"))
+            check_choice(f"{label} move", move[2], ("promote", "demote", "cap"))
+        probes = state.get("probes", {})
+        if not isinstance(probes, Mapping):
+            raise ValueError(f"curriculum state 'probes' must map TaskSpec.key to a rate, got {_short(probes)}")
+        for key, rate in probes.items():
+            if not isinstance(key, str):
+                raise ValueError(f"curriculum state 'probes' keys must be strings, got {key!r}")
+            check_number(f"curriculum state 'probes'[{key!r}]", rate, 0.0, 1.0)
+        started = _state_list(state, "stage_started_s") if "stage_started_s" in state else [None] * (last + 1)
+        capped = _state_list(state, "left_by_cap") if "left_by_cap" in state else [False] * (last + 1)
+        for label, values in (("stage_started_s", started), ("left_by_cap", capped)):
+            if len(values) != last + 1:
+                raise ValueError(
+                    f"curriculum state {label!r} must hold one value per stage ({last + 1}), got {len(values)}"
+                )
+        for i, value in enumerate(started):
+            if value is not None:
+                check_number(f"curriculum state 'stage_started_s'[{i}]", value, 0.0)
+        for i, value in enumerate(capped):
+            check_bool(f"curriculum state 'left_by_cap'[{i}]", value)
+        time_s = state.get("time_s")
+        if time_s is not None:
+            check_number("curriculum state 'time_s'", time_s, 0.0)
         self.stage = state["stage"]
         self.episodes = state["episodes"]
         self._window = deque(window, maxlen=limit)
         self.history = [tuple(move) for move in history]
+        self.probes = {key: float(rate) for key, rate in probes.items()}
+        self.stage_started_s = [None if value is None else float(value) for value in started]
+        self.left_by_cap = list(capped)
+        self.time_s = None if time_s is None else float(time_s)
+
+
+@functools.lru_cache(maxsize=1024)
+def _holds_out_key(family: str, level: int | None, config_json: str) -> bool:
+    from curricula.base import make_task
+    from curricula.heldout import content_space
+
+    return content_space(make_task(family, level=level, **json.loads(config_json))).has_heldout
+
+
+def _holds_out(entry: MixtureEntry) -> bool:
+    """Whether a mixture entry's content space holds anything out (measured once per process)."""
+    return _holds_out_key(entry.family, entry.level, json.dumps(entry.config, sort_keys=True))
 
 
 class LearningProgressCurriculum:
@@ -300,6 +500,18 @@ class LearningProgressCurriculum:
             self.fast[i] += self.fast_rate * (x - self.fast[i])
             self.slow[i] += self.slow_rate * (x - self.slow[i])
             self.counts[i] += 1
+
+    def probe_entries(self) -> list[TaskSpec]:
+        """[]: this scheduler has no promotion to gate (the StagedCurriculum API, for trainers that drive either)."""
+        return []
+
+    def report_probe(self, results: Mapping[str, float]) -> bool:
+        """Ignored (nothing to promote); False."""
+        return False
+
+    def note_time(self, elapsed_s: float) -> bool:
+        """Ignored (no stages to cap); False."""
+        return False
 
     def state_dict(self) -> dict[str, Any]:
         return {
@@ -372,6 +584,7 @@ _TOP_KEYS = {"name", "description", "scheduler", "language", "promotion", "stage
 _ENTRY_KEYS = {"family", "weight", "level", "config", "language"}
 _STAGE_KEYS = {"name", "mixture", "promotion"}
 _PROMOTION_KEYS = {f.name for f in dataclasses.fields(Promotion)}
+_PROBE_KEYS = {f.name for f in dataclasses.fields(Probe)}
 _PARAM_KEYS = {"fast_rate", "slow_rate", "floor"}
 SCHEDULERS = ("staged", "learning-progress")
 
@@ -466,9 +679,9 @@ def build_curriculum(data: Any, source: str = "<dict>") -> Scheduler:
             if not isinstance(stage_data, dict):
                 raise where.error(key, f"must be a mapping with keys {sorted(_STAGE_KEYS)}")
             where.keys(stage_data, _STAGE_KEYS, key)
-            mixture = _mixture(where, f"{key}.mixture", stage_data.get("mixture"), default_language)
+            mixture, new = _stage_mixture(where, f"{key}.mixture", stage_data.get("mixture"), default_language)
             promotion = _promotion(where, f"{key}.promotion", stage_data.get("promotion", {}), default_promotion)
-            stages.append(Stage(str(stage_data.get("name", f"stage-{i}")), mixture, promotion))
+            stages.append(Stage(str(stage_data.get("name", f"stage-{i}")), mixture, promotion, new))
         return StagedCurriculum(name, stages, description)
 
     if "stages" in data:
@@ -512,8 +725,13 @@ def _check_language(where: _Where, key: str, language: Any) -> None:
 def _promotion(where: _Where, key: str, data: Any, default: Promotion) -> Promotion:
     if not isinstance(data, dict):
         raise where.error(key, f"must be a mapping with keys {sorted(_PROMOTION_KEYS)}")
+    if True in data:  # YAML 1.1 (PyYAML) reads a bare `on:` key as the boolean true
+        data = {("on" if name is True else name): value for name, value in data.items()}
     where.keys(data, _PROMOTION_KEYS, key)
-    rule = dataclasses.replace(default, **data)
+    fields = dict(data)
+    if "probe" in fields:
+        fields["probe"] = _probe(where, f"{key}.probe", fields["probe"])
+    rule = dataclasses.replace(default, **fields)
     if not is_number(rule.threshold) or not 0.0 < rule.threshold <= 1.0:
         raise where.error(f"{key}.threshold", f"must be a number in (0, 1], got {rule.threshold!r}")
     if not is_int(rule.window) or not 1 <= rule.window <= 1_000_000:
@@ -522,7 +740,43 @@ def _promotion(where: _Where, key: str, data: Any, default: Promotion) -> Promot
         raise where.error(
             f"{key}.demotion", f"must be a number in [0, threshold={rule.threshold}), got {rule.demotion!r}"
         )
+    if rule.on not in PROMOTION_ON:
+        raise where.error(f"{key}.on", f"must be one of {list(PROMOTION_ON)}, got {rule.on!r}")
+    if rule.time_cap_s is not None and (not is_number(rule.time_cap_s) or not rule.time_cap_s > 0):
+        raise where.error(f"{key}.time_cap_s", f"must be a number of seconds > 0 or null, got {rule.time_cap_s!r}")
     return rule
+
+
+def _probe(where: _Where, key: str, data: Any) -> Probe | None:
+    """A promotion's `probe`: null (no probe) or a mapping with `threshold`."""
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise where.error(key, f"must be null or a mapping with keys {sorted(_PROBE_KEYS)}, got {data!r}")
+    where.keys(data, _PROBE_KEYS, key)
+    probe = Probe(**data)
+    if not is_number(probe.threshold) or not 0.0 < probe.threshold <= 1.0:
+        raise where.error(f"{key}.threshold", f"must be a number in (0, 1], got {probe.threshold!r}")
+    return probe
+
+
+def _stage_mixture(
+    where: _Where, key: str, data: Any, default_language: str | None
+) -> tuple[tuple[MixtureEntry, ...], int | None]:
+    """A stage's mixture and the index of its entry flagged `new: true` (None when none is: the last is new)."""
+    flagged = []
+    if isinstance(data, list):  # `new` is a stage's key: taken off before the entry is checked as any mixture's
+        for j, item in enumerate(data):
+            if isinstance(item, dict) and "new" in item:
+                if not isinstance(item["new"], bool):
+                    raise where.error(f"{key}[{j}].new", f"must be true or false, got {item['new']!r}")
+                if item["new"]:
+                    flagged.append(j)
+        data = [{k: v for k, v in item.items() if k != "new"} if isinstance(item, dict) else item for item in data]
+    if len(flagged) > 1:
+        raise where.error(f"{key}[{flagged[1]}].new", f"only one entry of a stage can be new; [{flagged[0]}] is")
+    mixture = _mixture(where, key, data, default_language)
+    return mixture, flagged[0] if flagged else None
 
 
 def _mixture(where: _Where, key: str, data: Any, default_language: str | None) -> tuple[MixtureEntry, ...]:

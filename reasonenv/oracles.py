@@ -120,6 +120,10 @@ BF_WRITERS: dict[str, Writer] = {
     "add-constant": _bf_add_constant,
     "echo": lambda v: ",[.,].",  # pqt: letters then a 0, the 0 echoed too
     "reverse": lambda v: ",[>,]+[,<.]",  # pqt's published program (clamped tape, EOF reads 0)
+    "swap-two": lambda v: ",>,.<.",
+    "pair-twice": lambda v: ",>,<.>.<.>.",
+    "last-byte": lambda v: ",[>,]<.",
+    "reverse-bytes": lambda v: ">,[>,]<[.<]",  # default semantics: cell 0 stays 0 and stops the walk back
 }
 
 BEFUNGE_WRITERS: dict[str, Writer] = {

@@ -16,7 +16,7 @@ import argparse
 import sys
 import time
 
-DEFAULT_CURRICULA = ("bf-basics", "befunge-basics", "mixed")
+DEFAULT_CURRICULA = ("bf-basics", "bf-reasoning", "befunge-basics", "mixed")
 
 
 def main(argv: list[str] | None = None) -> int:

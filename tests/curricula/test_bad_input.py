@@ -91,8 +91,17 @@ def learning_progress():
         ({"episodes": -3}, r"'episodes' must be an int >= 0, got -3"),
         ({"episodes": 2.5}, r"'episodes' must be an int >= 0, got 2.5"),
         ({"history": "x"}, r"'history' must be a list, got str"),
-        ({"history": [[1, 1]]}, r"'history'\[0\] must be \[episode, stage, 'promote' or 'demote'\]"),
-        ({"history": [[1, 1, "jump"]]}, r"'history'\[0\] move must be one of \['promote', 'demote'\], got 'jump'"),
+        ({"history": [[1, 1]]}, r"'history'\[0\] must be \[episode, stage, 'promote', 'demote' or 'cap'\]"),
+        (
+            {"history": [[1, 1, "jump"]]},
+            r"'history'\[0\] move must be one of \['promote', 'demote', 'cap'\], got 'jump'",
+        ),
+        ({"probes": ["a"]}, r"'probes' must map TaskSpec.key to a rate, got \['a'\]"),
+        ({"probes": {"emit-char@L0@bf": 1.5}}, r"'probes'\['emit-char@L0@bf'\] must be a number in \[0.0, 1.0\]"),
+        ({"stage_started_s": [0.0]}, r"'stage_started_s' must hold one value per stage \(2\), got 1"),
+        ({"stage_started_s": [-1.0, None]}, r"'stage_started_s'\[0\] must be a number >= 0.0, got -1.0"),
+        ({"left_by_cap": [False, "no"]}, r"'left_by_cap'\[1\] must be True or False, got 'no'"),
+        ({"time_s": "soon"}, r"'time_s' must be a number >= 0.0, got 'soon'"),
     ],
 )
 def test_staged_state_garbage_is_rejected_and_changes_nothing(change, message):

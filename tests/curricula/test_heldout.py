@@ -17,7 +17,7 @@ from curricula.heldout import (
 from curricula.schedulers import load_curriculum
 from curricula.suites import get_suite
 
-SHIPPED_CURRICULA = ("bf-basics", "befunge-basics", "mixed")
+SHIPPED_CURRICULA = ("bf-basics", "befunge-basics", "mixed", "bf-reasoning")
 
 
 def curriculum_entries():
@@ -206,3 +206,45 @@ def test_split_is_the_same_in_another_process_with_another_hash_seed():
         for i in range(60)
     )
     assert there == here and "1" in here and "0" in here
+
+
+# ---------------------------------------------------------------- emit-char: seeded interior bytes of 1..31
+
+
+def test_emit_char_holds_out_a_seeded_set_of_interior_bytes():
+    from curricula.heldout import EMIT_CHAR_TOP, emit_char_heldout
+
+    held = emit_char_heldout()
+    assert held == frozenset({2, 11, 13, 21, 22, 25})  # pinned: a change moves what T1 is measured on
+    assert 1 not in held and EMIT_CHAR_TOP not in held and held <= set(range(2, EMIT_CHAR_TOP))
+    # the share every level held out before: one of 1..3 and of 1..7, three of 1..15, six of 1..31
+    assert [len([b for b in held if b <= top]) for top in (3, 7, 15, 31)] == [1, 1, 3, 6]
+
+
+@pytest.mark.parametrize("config", [{"level": 1}, {"level": 2}, {"level": 3}, {"level": 4}, {"max_value": 31}])
+def test_emit_char_instances_are_held_out_exactly_for_the_pinned_bytes(config):
+    from curricula.heldout import emit_char_heldout
+
+    task = make_task("emit-char", **config)
+    top = task.config.max_value
+    seen = {}
+    for index in range(40 * top):
+        instance = task.instance(3, index)
+        seen[instance.tests[0].output[0]] = is_heldout(instance)
+    assert sorted(seen) == list(range(1, top + 1))
+    assert {b for b, held in seen.items() if held} == {b for b in emit_char_heldout() if b <= top}
+
+
+def test_train_envs_never_sample_emit_chars_held_out_bytes_and_heldout_envs_sample_only_them():
+    from curricula.heldout import emit_char_heldout
+    from reasonenv.envs.synthesis import SynthesisEnv
+
+    drawn = {}
+    for split in ("train", "heldout"):
+        env = SynthesisEnv(language="bf", task="emit-char", difficulty=4, content_split=split)
+        drawn[split] = set()
+        for seed in range(400):
+            env.reset(seed=seed)
+            drawn[split].add(env.instance.tests[0].output[0])
+    assert drawn["heldout"] == set(emit_char_heldout())
+    assert drawn["train"] == set(range(1, 32)) - emit_char_heldout()

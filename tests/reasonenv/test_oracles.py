@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import reasonenv  # noqa: F401  (registers the ids)
+from curricula.heldout import is_heldout
 from curricula.schedulers import curriculum_names, load_curriculum
 from reasonenv.ladder import entry_env, new_entries, repeat_share
 from reasonenv.oracles import ObservationOracle
@@ -106,6 +107,30 @@ def test_oracle_walks_a_staged_curriculum_to_its_last_stage(name, oracle):
             break
     assert env.unwrapped.curriculum_stage == last, f"{name} stopped at stage {env.unwrapped.curriculum_stage} of {last}"
     assert seen_stages == set(range(last + 1))
+
+
+def test_oracle_walks_bf_reasoning_when_the_trainer_reports_its_held_out_probes(oracle):
+    """bf-reasoning promotes on the new entry and a greedy held-out probe: the oracle, probed as a trainer would, passes every stage."""
+    env = gym.make("reasonenv/Curriculum-v0", curriculum="bf-reasoning")
+    scheduler = env.unwrapped.scheduler
+    last = len(scheduler.stages) - 1
+    probes = {}
+    for episode in range(6000):
+        result = run_episode(env, oracle, seed=episode)
+        assert result.success, f"stage {result.info['stage']}: {result.info['curriculum_key']} {result.program!r}"
+        for spec in scheduler.probe_entries():
+            if spec.key not in probes:  # greedy success on held-out content, measured once per entry
+                probe_env = entry_env(spec, content_split="heldout")
+                runs = []
+                for i in range(8):
+                    runs.append(run_episode(probe_env, oracle, seed=i))
+                    assert is_heldout(probe_env.unwrapped.instance), spec.key
+                probes[spec.key] = sum(r.success for r in runs) / len(runs)
+            scheduler.report_probe({spec.key: probes[spec.key]})
+        if scheduler.stage == last:
+            break
+    assert scheduler.stage == last and [why for *_, why in scheduler.history] == ["promote"] * last
+    assert set(probes) == {stage.new_entry.key for stage in scheduler.stages} and set(probes.values()) == {1.0}
 
 
 def test_oracle_solves_every_arm_of_the_learning_progress_curriculum(oracle):
