@@ -12,7 +12,11 @@ executes instructions while pc < len(P):
   OUT_OF_STEPS when the budget is spent and another instruction is due, and
   with ERROR on a runtime error of the options' semantics (`<` at cell 0
   under left_edge="error", `>` past the tape's last cell, an output past
-  max_output, an unmatched `]` under unmatched="error");
+  max_output);
+- a `]` with no open `[` (the env's mask never lets one through) ends every
+  live run with ERROR as soon as it is written under unmatched="error" (no
+  completion avoids the syntax_error), and is a no-op costing a step under
+  unmatched="ignore", as in `esolangs.bf_trace` (the Python twin);
 - cell wrap (modulus), EOF rule, left edge and tape size are the run's
   `esolangs.jax_bf.RunOptions`, as the reference interpreter reads them.
 After a token is appended (`append`) the paused run is *resumed* (`resume`,
@@ -71,6 +75,8 @@ class TraceProgram(NamedTuple):
     """int32 [P] positions of the `[`s still open, bottom first."""
     depth: Any
     """int32 [] how many `[` are open."""
+    stray_close: Any
+    """bool [] a `]` with no open `[` was written (the finished program is a syntax_error under unmatched="error")."""
 
 
 class TraceState(NamedTuple):
@@ -115,7 +121,7 @@ class TraceRun(NamedTuple):
 def empty_program(max_length: int) -> TraceProgram:
     """The empty prefix of a program of at most `max_length` commands."""
     zeros = jnp.zeros(max_length, jnp.int32)
-    return TraceProgram(zeros, jnp.int32(0), jnp.full(max_length, -1, jnp.int32), zeros, jnp.int32(0))
+    return TraceProgram(zeros, jnp.int32(0), jnp.full(max_length, -1, jnp.int32), zeros, jnp.int32(0), jnp.bool_(False))
 
 
 def append(program: TraceProgram, code: Any) -> TraceProgram:
@@ -126,6 +132,7 @@ def append(program: TraceProgram, code: Any) -> TraceProgram:
     at = jnp.minimum(program.length, size - 1)
     opens = writes & (code == OPEN_CODE)
     closes = writes & (code == CLOSE_CODE) & (program.depth > 0)
+    stray = writes & (code == CLOSE_CODE) & (program.depth == 0)
     top = jnp.maximum(program.depth - 1, 0)
     opener = program.stack[top]
     partner = program.partner
@@ -140,6 +147,7 @@ def append(program: TraceProgram, code: Any) -> TraceProgram:
         partner=partner,
         stack=stack,
         depth=program.depth + opens.astype(jnp.int32) - closes.astype(jnp.int32),
+        stray_close=program.stray_close | stray,
     )
 
 
@@ -243,6 +251,10 @@ def resume(program: TraceProgram, state: TraceState, run: TraceRun) -> TraceStat
     vmappable (over runs with the program shared, then over envs).
     """
     budget = run.options.max_steps
+    # No completion mends a stray ']' under unmatched="error": every live run ends where it stands.
+    broken = program.stray_close & ~run.options.ignore_unmatched
+    live = (state.status == READY) | (state.status == WAITING)
+    state = state._replace(status=jnp.where(broken & live, ERROR, state.status).astype(jnp.int32))
     state = jax.lax.while_loop(lambda s: _due(program, s, budget), lambda s: _execute(program, s, run), state)
     live = (state.status == READY) | (state.status == WAITING)
     waiting = live & (state.pc < program.length)  # nothing was due: a blocked '['

@@ -158,8 +158,9 @@ def test_budget_spent_exactly_at_the_end_is_ready_until_more_is_written():
 
 
 def test_unmatched_close_errors_or_is_ignored():
-    _, strict = states_of("]+", make_run())
-    assert int(strict[-1].status) == ERROR
+    _, strict = states_of("+]+", make_run())
+    # written, the stray ']' ends the run at once (no step), whatever comes after
+    assert [(int(s.status), int(s.steps)) for s in strict] == [(READY, 1), (ERROR, 1), (ERROR, 1)]
     _, ignored = states_of("]+", make_run(BrainfuckOptions(unmatched="ignore")))
     assert (int(ignored[-1].status), int(ignored[-1].steps), int(ignored[-1].tape[0])) == (READY, 2, 1)
 
