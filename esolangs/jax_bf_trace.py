@@ -49,6 +49,7 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+from jax import custom_batching
 
 from esolangs.bf_semantics import EOF_CODE
 from esolangs.jax_bf import CLOSE_CODE, COMMA, DOT, LEFT, MINUS, OPEN_CODE, PLUS, RIGHT, RunOptions
@@ -100,6 +101,11 @@ class TraceState(NamedTuple):
     """int32 [] input bytes read."""
     steps: Any
     """int32 [] instructions executed."""
+
+
+COMMANDS_PER_ROUND = 4
+"""Commands a batch of runs executes per round of its while_loop (lanes with nothing due wait, masked)."""
+_SCALARS = tuple(name for name in TraceState._fields if name not in ("tape", "output"))
 
 
 class TraceRun(NamedTuple):
@@ -167,21 +173,27 @@ def start(live: Any, *, tape_cells: int, output_cells: int) -> TraceState:
     )
 
 
-def _blocked(program: TraceProgram, state: TraceState) -> Any:
-    """At a `[` on a zero cell whose `]` is not written: the run cannot go on until it is."""
+def _due(program: TraceProgram, state: TraceState, budget: Any) -> Any:
+    """Whether one run has something to do now: execute the command at pc, or find its budget spent there.
+
+    Not due: paused at the end of the prefix, or blocked on a `[` on a zero
+    cell whose `]` is not written (the run cannot go on until it is).
+    """
+    live = (state.status == READY) | (state.status == WAITING)
     pc = jnp.minimum(state.pc, program.codes.shape[0] - 1)
     cell = state.tape[jnp.minimum(state.ptr, state.tape.shape[0] - 1)]
-    return (program.codes[pc] == OPEN_CODE) & (cell == 0) & (program.partner[pc] < 0)
+    blocked = (program.codes[pc] == OPEN_CODE) & (cell == 0) & (program.partner[pc] < 0)
+    return live & (state.pc < program.length) & ((state.steps >= budget) | ~blocked)
 
 
-def _due(program: TraceProgram, state: TraceState, budget: Any) -> Any:
-    """Whether the run has something to do now: execute the command at pc, or find its budget spent there."""
-    live = (state.status == READY) | (state.status == WAITING)
-    return live & (state.pc < program.length) & ((state.steps >= budget) | ~_blocked(program, state))
+def _execute(program: TraceProgram, state: TraceState, run: TraceRun):
+    """One command at pc of one run (the caller knows one is due), as esolangs.brainfuck.run_reference executes it.
 
-
-def _execute(program: TraceProgram, state: TraceState, run: TraceRun) -> TraceState:
-    """One command at pc (the caller knows one is due), as esolangs.brainfuck.run_reference executes it."""
+    Returns the new state with `tape` and `output` left as they were, and
+    the writes to them: (state, cell value at the old ptr, output written?,
+    output byte). Keeping the arrays out lets a batch of runs write them
+    with one scatter each instead of copying every run's tape every step.
+    """
     options = run.options
     modulus = options.modulus
     size = program.codes.shape[0]
@@ -189,8 +201,8 @@ def _execute(program: TraceProgram, state: TraceState, run: TraceRun) -> TraceSt
     code = program.codes[pc]
     partner = program.partner[pc]
     cells = state.tape.shape[0]
-    ptr = jnp.minimum(state.ptr, cells - 1)
-    cell = state.tape[ptr]
+    cell = state.tape[jnp.minimum(state.ptr, cells - 1)]
+    # the budget is checked before a command takes effect: a spent run stops where it stands
     spent = state.steps >= options.max_steps
 
     # '>' and '<': the edges
@@ -208,14 +220,11 @@ def _execute(program: TraceProgram, state: TraceState, run: TraceRun) -> TraceSt
 
     # '.': the byte written, compared with the expected output while the two still agree
     output_error = (code == DOT) & (state.output_length >= options.max_output)
-    writes = (code == DOT) & ~output_error
+    writes = (code == DOT) & ~output_error & ~spent
     byte_out = cell % 256
     expected_at = run.expected[jnp.clip(state.output_length, 0, run.expected.shape[0] - 1)].astype(jnp.int32)
     still_agrees = (state.agree == state.output_length) & (state.output_length < run.expected_length)
     agree = state.agree + (writes & still_agrees & (expected_at == byte_out)).astype(jnp.int32)
-    slot = jnp.minimum(state.output_length, state.output.shape[0] - 1)
-    shown = writes & (state.output_length < state.output.shape[0])
-    output = state.output.at[slot].set(jnp.where(shown, byte_out, state.output[slot]))
 
     # brackets: a matched '[' on zero jumps past its ']', a matched ']' on nonzero back after its '['
     unmatched_close = (code == CLOSE_CODE) & (partner < 0) & ~options.ignore_unmatched
@@ -228,37 +237,94 @@ def _execute(program: TraceProgram, state: TraceState, run: TraceRun) -> TraceSt
         jnp.where(code == MINUS, (cell + modulus - 1) % modulus, jnp.where(code == COMMA, read, cell)),
     )
     error = right_error | left_error | output_error | unmatched_close
-    executed = TraceState(
-        status=jnp.where(error, ERROR, READY).astype(jnp.int32),
-        pc=jnp.where(error, state.pc, next_pc),
-        ptr=jnp.where(error, state.ptr, moved),
-        tape=state.tape.at[ptr].set(new_cell),
-        output=output,
+    status = jnp.where(spent, OUT_OF_STEPS, jnp.where(error, ERROR, READY)).astype(jnp.int32)
+    stays = spent | error
+    executed = state._replace(
+        status=status,
+        pc=jnp.where(stays, state.pc, next_pc),
+        ptr=jnp.where(stays, state.ptr, moved),
         output_length=state.output_length + writes.astype(jnp.int32),
         agree=agree,
-        consumed=state.consumed + ((code == COMMA) & has_input).astype(jnp.int32),
-        steps=state.steps + 1,
+        consumed=state.consumed + ((code == COMMA) & has_input & ~spent).astype(jnp.int32),
+        steps=state.steps + (~spent).astype(jnp.int32),
     )
-    # the budget is checked before a command takes effect: a spent run stops where it stands
-    stopped = state._replace(status=jnp.int32(OUT_OF_STEPS))
-    return jax.tree.map(lambda a, b: jnp.where(spent, a, b), stopped, executed)
+    return executed, jnp.where(spent, cell, new_cell), writes, byte_out
 
 
-def resume(program: TraceProgram, state: TraceState, run: TraceRun) -> TraceState:
-    """Run from where `state` paused until the next pause (READY, WAITING) or stop (OUT_OF_STEPS, ERROR).
+def _resume_lanes(program: TraceProgram, state: TraceState, run: TraceRun) -> TraceState:
+    """`resume` for K runs at once: every argument has a leading lane axis [K] (the program repeated per run).
 
-    A NONE, OUT_OF_STEPS or ERROR run is returned unchanged. Jittable and
-    vmappable (over runs with the program shared, then over envs).
+    One `lax.while_loop` while any lane has a command due; each round runs
+    one command on every due lane (per-lane logic vmapped, scalars only) and
+    writes the tapes and outputs with one masked scatter each, so a round
+    costs O(K), not O(K * tape_cells) as a vmapped while_loop (which selects
+    its whole carry every round) would.
     """
     budget = run.options.max_steps
     # No completion mends a stray ']' under unmatched="error": every live run ends where it stands.
     broken = program.stray_close & ~run.options.ignore_unmatched
     live = (state.status == READY) | (state.status == WAITING)
     state = state._replace(status=jnp.where(broken & live, ERROR, state.status).astype(jnp.int32))
-    state = jax.lax.while_loop(lambda s: _due(program, s, budget), lambda s: _execute(program, s, run), state)
+    lanes = jnp.arange(state.status.shape[0])
+    due_of = jax.vmap(_due)
+    execute = jax.vmap(_execute)
+
+    def going(carry):
+        return jnp.any(carry[1])
+
+    def one_command(state, due):
+        executed, cell, writes, byte = execute(program, state, run)
+        ptr = jnp.minimum(state.ptr, state.tape.shape[1] - 1)
+        tape = state.tape.at[lanes, ptr].set(jnp.where(due, cell, state.tape[lanes, ptr]))
+        slot = jnp.minimum(state.output_length, state.output.shape[1] - 1)
+        shown = due & writes & (state.output_length < state.output.shape[1])
+        output = state.output.at[lanes, slot].set(jnp.where(shown, byte, state.output[lanes, slot]))
+        picked = {name: jnp.where(due, getattr(executed, name), getattr(state, name)) for name in _SCALARS}
+        state = state._replace(tape=tape, output=output, **picked)
+        return state, due_of(program, state, budget)
+
+    def one_round(carry):
+        # several commands per round: a round's predicate (a device-to-host sync on accelerators) is paid once
+        for _ in range(COMMANDS_PER_ROUND):
+            carry = one_command(*carry)
+        return carry
+
+    state, _ = jax.lax.while_loop(going, one_round, (state, due_of(program, state, budget)))
     live = (state.status == READY) | (state.status == WAITING)
-    waiting = live & (state.pc < program.length)  # nothing was due: a blocked '['
+    waiting = live & (state.pc < program.length)  # nothing is due: a blocked '['
     return state._replace(status=jnp.where(waiting, WAITING, jnp.where(live, READY, state.status)).astype(jnp.int32))
+
+
+@custom_batching.custom_vmap
+def _resume_flat(program: TraceProgram, state: TraceState, run: TraceRun) -> TraceState:
+    return _resume_lanes(program, state, run)
+
+
+@_resume_flat.def_vmap
+def _resume_flat_vmap(axis_size, in_batched, program, state, run):
+    """Under vmap, fold the mapped axis into the lane axis: nested vmaps (runs, envs) become one flat batch."""
+
+    def spread(tree, batched):
+        return jax.tree.map(lambda a, b: a if b else jnp.broadcast_to(a, (axis_size, *a.shape)), tree, batched)
+
+    def merge(a):
+        return a.reshape((axis_size * a.shape[1], *a.shape[2:]))
+
+    args = [jax.tree.map(merge, spread(tree, batched)) for tree, batched in zip((program, state, run), in_batched)]
+    out = _resume_flat(*args)  # under an outer vmap this rule applies again
+    out = jax.tree.map(lambda a: a.reshape((axis_size, a.shape[0] // axis_size, *a.shape[1:])), out)
+    return out, jax.tree.map(lambda _: True, out)
+
+
+def resume(program: TraceProgram, state: TraceState, run: TraceRun) -> TraceState:
+    """Run from where `state` paused until the next pause (READY, WAITING) or stop (OUT_OF_STEPS, ERROR).
+
+    A NONE, OUT_OF_STEPS or ERROR run is returned unchanged. Jittable and
+    vmappable (over runs with the program shared, then over envs): under
+    vmap every run of every env becomes one lane of a single batched loop.
+    """
+    one = jax.tree.map(lambda a: jnp.asarray(a)[None], (program, state, run))
+    return jax.tree.map(lambda a: a[0], _resume_flat(*one))
 
 
 def trace(program: TraceProgram, run: TraceRun, *, tape_cells: int, output_cells: int) -> TraceState:
