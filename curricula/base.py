@@ -209,6 +209,19 @@ class TaskFamily(ABC):
         """
         return ()
 
+    @classmethod
+    def visible_output(cls, instance: Instance) -> bytes | None:
+        """The output every test of `instance` expects when the solver is told it (its spec shows it), else None.
+
+        The token envs' execution observation (`reasonenv.envs.execution`)
+        runs a program prefix on the visible examples; an instance with none
+        (emit-char, emit-string: the example would be the answer) gets one
+        run on empty input whose expected output is this. Only families
+        whose spec already states the target return it, so nothing hidden
+        leaks. Default None: unknown.
+        """
+        return None
+
     def reference_solution(self, instance: Instance, language: str) -> str | None:
         """A correct program for `instance` in `language`, or None where none is known.
 

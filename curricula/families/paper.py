@@ -114,6 +114,10 @@ class PaperBfPrint(_PaperFamily):
     def spec(cls, instance: Instance) -> tuple[bytes]:
         return (instance.tests[0].output,)
 
+    @classmethod
+    def visible_output(cls, instance: Instance) -> bytes | None:
+        return instance.tests[0].output  # the spec states the string to print
+
     def target(self, instance: Instance) -> bytes:
         return instance.tests[0].output
 
@@ -166,6 +170,10 @@ class PaperBefungePrint(_PaperFamily):
     @classmethod
     def spec(cls, instance: Instance) -> tuple[bytes]:
         return (instance.tests[0].output,)
+
+    @classmethod
+    def visible_output(cls, instance: Instance) -> bytes | None:
+        return instance.tests[0].output  # the spec states the string to print
 
     def generate(self, rng: np.random.Generator, seed: int, index: int) -> Instance:
         cfg = self.config

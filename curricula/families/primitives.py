@@ -244,6 +244,11 @@ class _ConstantOutput(_PrimitiveFamily):
     def spec(cls, instance: Instance) -> tuple[int | bytes, ...]:
         return (cls._target_of(instance),)
 
+    @classmethod
+    def visible_output(cls, instance: Instance) -> bytes | None:
+        # The spec states the target (the bytes, or the byte and its count), so the target is no secret.
+        return cls._target_of(instance)
+
     def bf_solution(self, instance: Instance) -> str:
         return bf_print(self._target_of(instance))
 

@@ -127,6 +127,15 @@ class TokenOptions:
     action_order: str | None = None
     """'canonical' (alphabet order) or 'seeded' (a fixed permutation drawn from the language, for bf-dialect-<seed>
     from its seed); None: seeded for bf-dialect-<seed>, canonical for the others. See `obs["action_effects"]`."""
+    execution: bool = False
+    """Add the `execution` observation (the program so far run on the visible examples) and `info["potential"]`;
+    see `reasonenv.envs.execution`. Brainfuck family only: other languages get all-zero rows and potential 0."""
+    execution_examples: int = 3
+    """Rows of the `execution` observation: runs on the first visible examples (1..64)."""
+    execution_steps: int = 256
+    """Step budget of each execution run; a run that spends it shows status OUT_OF_STEPS (1..1,000,000)."""
+    execution_output: int = 8
+    """Output bytes shown per run, beside the expected ones (0..1024): the row has 12 + 2*execution_output tokens."""
 
     def validate(self) -> TokenOptions:
         _check_int(self, "max_program_length", 1, 65_536)
@@ -135,6 +144,10 @@ class TokenOptions:
         _check_float(self, "step_penalty", 0.0, 1.0)
         _check_float(self, "invalid_program_penalty", 0.0, 100.0)
         _check_choice(self, "action_order", ACTION_ORDERS, optional=True)
+        _check_bool(self, "execution")
+        _check_int(self, "execution_examples", 1, 64)
+        _check_int(self, "execution_steps", 1, 1_000_000)
+        _check_int(self, "execution_output", 0, 1024)
         return self
 
 

@@ -44,7 +44,9 @@ class CurriculumEnv(TokenSynthesisBase):
     `action_mask` and `action_effects` (the action count above; the effects
     follow the episode's language, `pad` past its alphabet), `family`, and
     `language` (`Discrete(len(env.languages))`: the index of the episode's
-    language in the sorted tuple `env.languages`, local to this env).
+    language in the sorted tuple `env.languages`, local to this env), and
+    with `execution=True` the `execution` rows (as `SynthesisEnv`; all 0 in
+    an episode whose language is not of the Brainfuck family).
 
     ## Rewards
     As `SynthesisEnv`.
@@ -65,9 +67,10 @@ class CurriculumEnv(TokenSynthesisBase):
     never draws held-out content, "heldout" only held-out content, see
     `curricula.heldout`), and `scoring`,
     `max_program_length`, `task_length`, `mask_actions`, `action_order`, `step_penalty`,
-    `invalid_program_penalty`, `cache_size` as in `SynthesisEnv`.
+    `invalid_program_penalty`, `cache_size`, `execution`, `execution_examples`,
+    `execution_steps`, `execution_output` as in `SynthesisEnv`.
 
-    `info` as in `SynthesisEnv`, plus stage and curriculum_key.
+    `info` as in `SynthesisEnv` (potential included with `execution=True`), plus stage and curriculum_key.
 
     ## Version History
     - v0: initial version.

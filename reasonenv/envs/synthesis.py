@@ -20,6 +20,7 @@ from reasonenv.envs.encoding import (
     encode_task,
 )
 from reasonenv.envs.errors import ActionOutOfRange, ActionTypeError, EpisodeEnded
+from reasonenv.envs.execution import ExecutionObserver, bf_options
 from reasonenv.envs.verdict_cache import Verdict, VerdictCache
 
 END_STOP = "stop"
@@ -54,16 +55,22 @@ class TokenSynthesisBase(gym.Env[TokenObservation, np.int64]):
         self.task_length = task_length
         self.action_space = spaces.Discrete(self.num_actions)
         length = self.options.max_program_length
-        self.observation_space = spaces.Dict(
-            {
-                "task": spaces.Box(0, TASK_VOCAB - 1, shape=(task_length,), dtype=np.int32),
-                "family": spaces.Discrete(FAMILY_ID_CAPACITY),
-                "language": spaces.Discrete(len(self.languages)),
-                "program": spaces.Box(0, self.num_actions - 1, shape=(length,), dtype=np.int32),
-                "action_mask": spaces.Box(0, 1, shape=(self.num_actions,), dtype=np.int8),
-                "action_effects": spaces.Box(0, NUM_EFFECTS - 1, shape=(self.num_actions,), dtype=np.int32),
-            }
-        )
+        keys: dict[str, spaces.Space] = {
+            "task": spaces.Box(0, TASK_VOCAB - 1, shape=(task_length,), dtype=np.int32),
+            "family": spaces.Discrete(FAMILY_ID_CAPACITY),
+            "language": spaces.Discrete(len(self.languages)),
+            "program": spaces.Box(0, self.num_actions - 1, shape=(length,), dtype=np.int32),
+            "action_mask": spaces.Box(0, 1, shape=(self.num_actions,), dtype=np.int8),
+            "action_effects": spaces.Box(0, NUM_EFFECTS - 1, shape=(self.num_actions,), dtype=np.int32),
+        }
+        # The program so far run on the visible examples (reasonenv.envs.execution), when the env option asks for it.
+        self._execution: ExecutionObserver | None = None
+        if self.options.execution:
+            self._execution = ExecutionObserver(
+                self.options.execution_examples, self.options.execution_steps, self.options.execution_output
+            )
+            keys["execution"] = spaces.Box(0, TASK_VOCAB - 1, shape=self._execution.shape, dtype=np.int32)
+        self.observation_space = spaces.Dict(keys)
         # Effect id per action slot, per language: fixed for the env's life, looked up at every observation.
         self._action_effects = {table.language: table.action_effects(self.num_actions) for table in tables}
         self._family_ids = family_ids()
@@ -124,6 +131,9 @@ class TokenSynthesisBase(gym.Env[TokenObservation, np.int64]):
             "program_length": 0,
             **extra,
         }
+        if self._execution is not None:
+            self._execution.start(instance, table, bf_options(instance, table.language))
+            info["potential"] = self._execution.potential()
         return self._observation(), info
 
     def step(self, action: int | np.integer | np.ndarray) -> tuple[TokenObservation, float, bool, bool, dict[str, Any]]:
@@ -148,9 +158,13 @@ class TokenSynthesisBase(gym.Env[TokenObservation, np.int64]):
             self._program[len(self._actions)] = act
             self._actions.append(act)
             self._mask.push(act)
+            if self._execution is not None:
+                self._execution.push(act)
             if len(self._actions) >= self.options.max_program_length:
                 truncated, end = True, END_MAX_LENGTH
         info: dict[str, Any] = {"program_length": len(self._actions)}
+        if self._execution is not None:
+            info["potential"] = self._execution.potential()
         if end is not None:
             self._done = True
             program = table.text(self._actions)
@@ -164,7 +178,7 @@ class TokenSynthesisBase(gym.Env[TokenObservation, np.int64]):
                 if verdict.syntax_error:
                     reward -= self.options.invalid_program_penalty
                 info.update(verdict.info())
-            info.update(program=program, end=end)
+            info.update(program=program, actions=tuple(self._actions), end=end)
             self._episode_finished(verdict, reward, info)
         self._last_info = info
         return self._observation(), reward, terminated, truncated, info
@@ -189,7 +203,7 @@ class TokenSynthesisBase(gym.Env[TokenObservation, np.int64]):
         return act
 
     def _observation(self) -> TokenObservation:
-        return {
+        observation = {
             "task": self._task_obs.copy(),
             # np.int64 scalars (Discrete spaces): numpy scalars act as 0-d arrays; the cast only tells mypy so.
             "family": cast(np.ndarray, self._family_id),
@@ -198,6 +212,9 @@ class TokenSynthesisBase(gym.Env[TokenObservation, np.int64]):
             "action_mask": self._mask.mask(),
             "action_effects": self._action_effects[self._table.language].copy(),
         }
+        if self._execution is not None:
+            observation["execution"] = self._execution.observation()
+        return observation
 
     def action_masks(self) -> np.ndarray:
         """The current mask as booleans (the method name sb3-contrib's MaskablePPO calls)."""
@@ -270,6 +287,17 @@ class SynthesisEnv(TokenSynthesisBase):
       (`esolangs.knowledge.EFFECTS`) of every action slot: STOP is `stop`,
       slots past the alphabet `pad`. Map actions through it, not by index:
       dialects shuffle their action order.
+    - `execution` (only with `execution=True`): `Box(0, 263, (E, 12+2L),
+      int32)`, E = `execution_examples`, L = `execution_output`: the
+      program so far run on each visible example (or, with none, once on
+      empty input toward `TaskFamily.visible_output`), one row per run:
+      status (0 none, 1 ready, 2 waiting on an unclosed `[`, 3 out of
+      steps, 4 error), pointer, cell, tape window ptr-2..ptr+2, input
+      consumed and length, output length, next expected byte (END when
+      done, CUT after a wrong byte, PAD when unknown), then L pairs
+      (expected byte, output byte); bytes as 8+b, PAD (0) where absent.
+      Layout in `reasonenv.envs.execution`. Brainfuck, Ook! and dialects
+      only: other languages give all-zero rows.
 
     ## Rewards
     Sparse by default: 0 on every step but the last, whose reward is the
@@ -302,16 +330,23 @@ class SynthesisEnv(TokenSynthesisBase):
     - `instance_seed` (None: drawn), `num_instances` (None: the family's
       size or 2**31), `content_split` ("all"; "train" never draws held-out
       content, "heldout" only held-out content: `curricula.heldout`),
-      `cache_size` (4096 verdicts, LRU).
+      `cache_size` (4096 verdicts, LRU),
+    - `execution` (False: no `execution` key, no potential),
+      `execution_examples` (3 rows), `execution_steps` (256: each run's
+      step budget), `execution_output` (8 output bytes shown per row).
     `render_mode="ansi"` renders the task and the program so far.
 
     `info` at reset: family, language, instance_id, seed, index. At every
-    step: program_length. At the end also: program (text), end (stop,
-    max_length), passed, total, success, statuses and steps (per hidden
-    test), score.
+    step: program_length. At the end also: program (text), actions (the
+    action ids, a tuple), end (stop, max_length), passed, total, success,
+    statuses and steps (per hidden test), score. With `execution=True`, at
+    reset and every step: potential (float, `reasonenv.envs.execution.potential_of`
+    of the program so far; 0 outside the Brainfuck family).
 
     ## Version History
-    - v0: initial version.
+    - v0: initial version; later, without a version bump (the defaults
+      keep every observation as it was): the `execution` option and
+      `info["actions"]` at the end.
     """
 
     def __init__(self, render_mode: str | None = None, **kwargs: Any):

@@ -1,0 +1,237 @@
+"""The token envs' execution observation and potential: the program so far, run on the visible examples.
+
+Env option `execution=True` (issue 21's contract, sections 2 and 3) adds
+the observation key `execution`, an int32 array of shape (E, F) with
+E = `execution_examples` (default 3) and F = 12 + 2*L, L = `execution_output`
+(default 8), in the task vocabulary (`reasonenv.envs.encoding`: PAD 0,
+END 3, CUT 4, byte b = 8+b). Row r is run r; rows past the last run are 0.
+
+    column       content
+    0            status: 0 none, 1 ready, 2 waiting, 3 out of steps, 4 error (`esolangs.bf_trace`)
+    1            pointer: byte token of min(ptr, 255)
+    2            current cell: byte token of (cell mod 256)
+    3..7         cells ptr-2 .. ptr+2: byte tokens of (cell mod 256); PAD off the tape
+    8            input consumed: byte token of min(consumed, 255)
+    9            input length: byte token of min(len(input), 255)
+    10           output length so far: byte token of min(len(output), 255)
+    11           next expected: byte token of expected[len(output)] while the output is a strict prefix of
+                 the expected output; END once they are equal; CUT once the output deviates (a wrong or
+                 extra byte); PAD when the expected output is unknown
+    12+2j, 13+2j (expected[j], output[j]) as byte tokens for j < L, PAD where absent
+
+Runs (`execution_runs`): one per visible example (its input and expected
+output), the first `execution_examples` of `instance.examples`; an
+instance with no example gets one run on empty input whose expected output
+is `TaskFamily.visible_output(instance)` (the target of the constant-output
+families, which their spec states; None, shown as PAD, elsewhere). Each run
+is an `esolangs.bf_trace.PrefixTrace` under the language's BrainfuckOptions
+(with the instance's run_options) and a budget of `execution_steps`, resumed
+by every program token's effect: nothing is re-run.
+
+The potential `potential_of` (section 3) rates how far the outputs are
+toward the expected ones; the env reports it as `info["potential"]` at
+reset (the empty program) and after every step.
+
+Languages outside the Brainfuck family (Befunge-93, Whitespace) have no
+execution trace yet: their rows are all 0 and their potential is 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from curricula.base import Instance, family_class
+from esolangs.bf_semantics import BrainfuckOptions
+from esolangs.bf_trace import EFFECT_ID_OPS, ERROR, NONE, OUT_OF_STEPS, READY, WAITING, PrefixTrace
+from reasonenv.envs.encoding import BYTE_OFFSET, CUT, END, PAD, TokenTable
+
+__all__ = [
+    "ERROR",
+    "NONE",
+    "OUT_OF_STEPS",
+    "READY",
+    "WAITING",
+    "ExecutionObserver",
+    "bf_options",
+    "execution_runs",
+    "execution_width",
+    "potential_of",
+]
+
+FIXED_COLUMNS = 12
+"""Columns 0..11 of a row; the (expected, output) pairs follow."""
+CLOSENESS_RANGE = 32
+"""A cell this far (circularly) from the next expected byte earns no closeness."""
+
+
+def execution_width(output_length: int) -> int:
+    """F, the row length of the `execution` observation: 12 + 2 * execution_output."""
+    return FIXED_COLUMNS + 2 * output_length
+
+
+def execution_runs(instance: Instance, limit: int) -> tuple[tuple[bytes, bytes | None], ...]:
+    """(input, expected output or None) of each run: the first `limit` visible examples, else one run from
+    `visible_output`."""
+    if instance.examples:
+        return tuple((example.input, example.output) for example in instance.examples[:limit])
+    return ((b"", family_class(instance.family).visible_output(instance)),)
+
+
+def bf_options(instance: Instance, language: str) -> BrainfuckOptions | None:
+    """The BrainfuckOptions `language` runs `instance` under (its run_options applied); None outside the BF family."""
+    from curricula.verify import language_for
+
+    options = getattr(language_for(instance, language), "options", None)
+    return options if isinstance(options, BrainfuckOptions) else None
+
+
+def _common_prefix(output: bytes | bytearray, expected: bytes) -> int:
+    if expected.startswith(output):
+        return len(output)
+    matched = 0
+    for produced, wanted in zip(output, expected):
+        if produced != wanted:
+            break
+        matched += 1
+    return matched
+
+
+def potential_of(runs: Sequence[tuple[bytes | bytearray, bytes | None, int]], cell_modulus: int = 256) -> float:
+    """Φ of a state: the mean over runs of how far each run's output is toward its expected output.
+
+    Each run is (output o, expected e or None, current cell c). For a run
+    with a known, non-empty e (n = len(e) >= 1):
+
+        m = length of the common prefix of o and e
+        x = len(o) - m                      bytes written that are wrong or extra
+        d = min((c - e[m]) mod M, (e[m] - c) mod M)   circular distance, M = cell_modulus
+        closeness = max(0, 1 - d / 32)      only when m < n and x == 0; else 0
+        phi_run = clip((m + 0.5 * closeness - x) / n, -1, 1)
+
+    Φ = mean of phi_run over those runs; 0 when there is none. A run whose
+    expected output is unknown (None) or empty has no potential and is left
+    out of the mean. Φ = 1 exactly when every counted run wrote its whole
+    expected output and nothing more.
+    """
+    total, counted = 0.0, 0
+    for output, expected, cell in runs:
+        if not expected:
+            continue
+        n = len(expected)
+        matched = _common_prefix(output, expected)
+        extra = len(output) - matched
+        closeness = 0.0
+        if matched < n and extra == 0:
+            distance = min((cell - expected[matched]) % cell_modulus, (expected[matched] - cell) % cell_modulus)
+            closeness = max(0.0, 1.0 - distance / CLOSENESS_RANGE)
+        total += min(1.0, max(-1.0, (matched + 0.5 * closeness - extra) / n))
+        counted += 1
+    return total / counted if counted else 0.0
+
+
+class ExecutionObserver:
+    """The `execution` rows of one env, kept up to date token by token; `start` at reset, `push` at every step."""
+
+    def __init__(self, examples: int, steps: int, output_length: int):
+        self.examples, self.steps, self.output_length = examples, steps, output_length
+        self.shape = (examples, execution_width(output_length))
+        self._rows = np.zeros(self.shape, dtype=np.int32)
+        self._traces: list[PrefixTrace] = []
+        self._expected: list[bytes | None] = []
+        self._shown: list[int] = []
+        self._phi: list[float] = []
+        self._modulus = 256
+        self._ops: list[int] = []
+        self._ops_by_table: dict[TokenTable, list[int]] = {}
+
+    def start(self, instance: Instance, table: TokenTable, options: BrainfuckOptions | None) -> None:
+        """Start the runs of a new episode (empty program); no runs when `options` is None (not the BF family)."""
+        self._rows[:] = PAD
+        self._traces, self._expected, self._shown, self._phi = [], [], [], []
+        if options is None or table.kind != "brackets":
+            return
+        ops = self._ops_by_table.get(table)
+        if ops is None:
+            # Action id -> operation code; STOP (0) and effects that are no BF command never reach push.
+            ops = [-1] + [EFFECT_ID_OPS.get(effect, -1) for effect in table.effects]
+            self._ops_by_table[table] = ops
+        self._ops = ops
+        self._modulus = options.cell_modulus
+        length = self.output_length
+        for row, (stdin, expected) in enumerate(execution_runs(instance, self.examples)):
+            self._traces.append(PrefixTrace(options, stdin, self.steps))
+            self._expected.append(expected)
+            self._shown.append(0)
+            self._phi.append(0.0)
+            self._rows[row, 9] = BYTE_OFFSET + min(len(stdin), 255)
+            if expected is not None:
+                shown = expected[:length]
+                self._rows[row, 12 : 12 + 2 * len(shown) : 2] = (
+                    np.frombuffer(shown, dtype=np.uint8).astype(np.int32) + BYTE_OFFSET
+                )
+            self._write(row)
+
+    def push(self, action: int) -> None:
+        """Append the token of `action` (an action id >= 1 of the episode's table) to every run and resume it."""
+        if not self._traces:
+            return
+        op = self._ops[action]
+        if op < 0:
+            return
+        for row, trace in enumerate(self._traces):
+            if trace.status >= OUT_OF_STEPS:
+                trace.push_op(op)  # keeps the code whole; a finished run changes no more
+                continue
+            before = trace.status
+            trace.push_op(op)
+            if before == WAITING and trace.status == WAITING:
+                continue  # still paused on the same `[`: the row is unchanged
+            self._write(row)
+
+    def _write(self, row: int) -> None:
+        trace = self._traces[row]
+        ptr, output, expected = trace.ptr, trace.output, self._expected[row]
+        written = len(output)
+        cells = [trace.tape_cell(index) for index in range(ptr - 2, ptr + 3)]
+        if expected is None:
+            following = PAD
+        else:
+            matched = _common_prefix(output, expected)
+            if matched < written:
+                following = CUT
+            elif written == len(expected):
+                following = END
+            else:
+                following = BYTE_OFFSET + expected[written]
+        self._rows[row, :FIXED_COLUMNS] = (
+            trace.status,
+            BYTE_OFFSET + min(ptr, 255),
+            BYTE_OFFSET + trace.cell % 256,
+            *(PAD if cell is None else BYTE_OFFSET + cell % 256 for cell in cells),
+            BYTE_OFFSET + min(trace.consumed, 255),
+            self._rows[row, 9],
+            BYTE_OFFSET + min(written, 255),
+            following,
+        )
+        shown = self._shown[row]
+        if written > shown and shown < self.output_length:
+            new = output[shown : self.output_length]
+            start = FIXED_COLUMNS + 1 + 2 * shown
+            self._rows[row, start : start + 2 * len(new) : 2] = (
+                np.frombuffer(bytes(new), dtype=np.uint8).astype(np.int32) + BYTE_OFFSET
+            )
+            self._shown[row] = shown + len(new)
+        if expected:
+            # Each run's phi is kept with its row (it changes only when the row does); `potential` averages them.
+            self._phi[row] = potential_of(((output, expected, trace.cell),), self._modulus)
+
+    def observation(self) -> np.ndarray:
+        """A copy of the (E, F) int32 rows."""
+        return self._rows.copy()
+
+    def potential(self) -> float:
+        """Φ of the current state (`potential_of` over the runs); 0 with no runs."""
+        counted = [phi for phi, expected in zip(self._phi, self._expected) if expected]
+        return sum(counted) / len(counted) if counted else 0.0
