@@ -2,8 +2,9 @@
 
 Pure jnp functions of one run (`esolangs.jax_bf_trace.TraceState` and its
 `TraceRun`); the env vmaps them over the runs of an instance. They compute
-exactly what issue 21's contract (sections 2 and 3) defines, the twin of
-the Gym env's numpy rows:
+exactly what issue 21's contract (sections 2 and 3) defines, the twins of
+`reasonenv.envs.execution` (`ExecutionObserver` rows, `potential_of`) that
+the Gym token envs use (tests/reasonenv/test_execution_equivalence.py):
 
     row = execution_row(state, run, output_columns)    # int32 [12 + 2 * output_columns]
     phi, known = run_potential(state, run)             # float32, bool (a run with a known expected output)
@@ -94,8 +95,9 @@ def run_potential(state: TraceState, run: TraceRun) -> tuple[jax.Array, jax.Arra
     cell = state.tape[jnp.clip(state.ptr, 0, cells - 1)]
     size = run.expected.shape[0]
     target = run.expected[jnp.clip(m, 0, size - 1)].astype(jnp.int32)
-    gap = jnp.abs(cell - target)
-    distance = jnp.minimum(gap, run.options.modulus - gap).astype(jnp.float32)
+    modulus = run.options.modulus
+    # circular distance with floor mods, as the numpy twin computes it (an expected byte >= modulus included)
+    distance = jnp.minimum(jnp.mod(cell - target, modulus), jnp.mod(target - cell, modulus)).astype(jnp.float32)
     closeness = jnp.where((m < n) & (x == 0), jnp.maximum(0.0, 1.0 - distance / CLOSENESS_SCALE), 0.0)
     phi = jnp.clip((m.astype(jnp.float32) + 0.5 * closeness - x.astype(jnp.float32)) / jnp.maximum(n, 1), -1.0, 1.0)
     return jnp.where(counts, phi, 0.0).astype(jnp.float32), counts

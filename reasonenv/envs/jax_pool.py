@@ -77,7 +77,8 @@ class ExecutionRuns:
     One run per visible example (its input, its expected output), in the
     order of `instance.examples`; an instance with no visible example has
     one run on empty input whose expected output is its family's
-    `visible_output(instance)` (None: unknown, expected_length -1).
+    `visible_output(instance)` (None: unknown, expected_length -1);
+    `reasonenv.envs.execution.execution_runs` decides them.
     """
 
     input: jax.Array  # [E, N, R, I] uint8
@@ -180,34 +181,6 @@ def language_tables(languages: Sequence[str], action_order: str | None):
     return tables, codes
 
 
-def visible_runs(instance, limit: int = DEFAULT_EXECUTION_EXAMPLES) -> list[tuple[bytes, bytes | None]]:
-    """(input, expected output or None) of each execution run of `instance` (contract section 1).
-
-    The first `limit` visible examples; with none, one run on empty input
-    expecting the family's `visible_output(instance)` (None when the family
-    has no such hook or returns None: expected unknown).
-    """
-    from curricula.base import family_class
-
-    if instance.examples:
-        return [(case.input, case.output) for case in instance.examples[:limit]]
-    hook = getattr(family_class(instance.family), "visible_output", None)
-    expected = hook(instance) if hook is not None else None
-    return [(b"", None if expected is None else bytes(expected))]
-
-
-def _check_execution_options(examples: int, output: int, steps: int) -> None:
-    for name, value, low in (
-        ("execution_examples", examples, 1),
-        ("execution_output", output, 0),
-        ("execution_steps", steps, 1),
-    ):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
-    if steps > MAX_STEPS:
-        raise ValueError(f"execution_steps must be <= {MAX_STEPS}, got {steps}")
-
-
 def sample_pool(
     entries: Sequence[PoolEntry], *, pool_size: int = DEFAULT_POOL_SIZE, pool_seed: int = 0, content_split: str = "all"
 ) -> list[list[Any]]:
@@ -256,13 +229,15 @@ def build_params(
     Options mean what they mean in `reasonenv.envs.config.TokenOptions`.
     `min_test_shape` (tests, input bytes, output bytes) pads the test arrays
     at least that far, so a refreshed pool keeps its shapes (no recompile);
-    with `execution` the visible runs' inputs and expected outputs share
-    those widths (`visible_runs`), so the same holds for them.
+    with `execution` the visible runs' inputs and expected outputs
+    (`reasonenv.envs.execution.execution_runs`) share those widths, so the
+    same holds for them.
     """
     from curricula.base import family_ids
     from curricula.spec import instance_spec
     from curricula.verify import language_for
     from reasonenv.envs.config import SynthesisConfig
+    from reasonenv.envs.execution import execution_runs
     from reasonenv.envs.tasks import TaskSource, language_name
 
     if not entries:
@@ -278,8 +253,11 @@ def build_params(
         mask_actions=mask_actions,
         action_order=action_order,
         content_split=content_split,
+        execution=execution,
+        execution_examples=execution_examples,
+        execution_output=execution_output,
+        execution_steps=execution_steps,
     ).validate()
-    _check_execution_options(execution_examples, execution_output, execution_steps)
     if scoring is not None and scoring not in SCORING_MODES:
         raise ValueError(f"scoring must be one of {list(SCORING_MODES)} or None, got {scoring!r}")
     languages = tuple(sorted({e.language for e in entries}))
@@ -306,7 +284,7 @@ def build_params(
     M = max(min_test_shape[0], max(len(inst.tests) for inst in flat))
     I = max(min_test_shape[1], max(len(t.input) for inst in flat for t in inst.tests))
     O = max(min_test_shape[2], max(len(t.output) for inst in flat for t in inst.tests))
-    runs = [visible_runs(inst, execution_examples) for inst in flat] if execution else []
+    runs = [execution_runs(inst, execution_examples) for inst in flat] if execution else []
     if runs:
         I = max(I, max(len(data) for group in runs for data, _ in group))
         O = max(O, max(len(want or b"") for group in runs for _, want in group))
@@ -418,9 +396,9 @@ def build_params(
 
 
 def _execution_runs(
-    runs: list[list[tuple[bytes, bytes | None]]], E: int, N: int, R: int, I: int, O: int
+    runs: Sequence[Sequence[tuple[bytes, bytes | None]]], E: int, N: int, R: int, I: int, O: int
 ) -> ExecutionRuns:
-    """ExecutionRuns of `visible_runs` per instance (row-major over entries and slots)."""
+    """ExecutionRuns of the `execution_runs` of each instance (row-major over entries and slots)."""
     data, data_length = np.zeros((E * N, R, I), np.uint8), np.zeros((E * N, R), np.int32)
     want, want_length = np.zeros((E * N, R, O), np.uint8), np.zeros((E * N, R), np.int32)
     live = np.zeros((E * N, R), bool)
@@ -482,5 +460,4 @@ __all__ = [
     "language_tables",
     "sample_pool",
     "scheduler_weights",
-    "visible_runs",
 ]
