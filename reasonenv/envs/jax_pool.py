@@ -329,7 +329,7 @@ def build_params(
             for name in pqt:
                 pqt[name][e, n] = merged[name]
             normalize[e, n] = bool(merged["normalize"])
-    execution_runs = _execution_runs(runs, E, N, execution_examples, I, O) if execution else None
+    traced_runs = _execution_runs(runs, E, N, execution_examples, I, O) if execution else None
     run = run_options(bf_options, max_steps, max_output)  # [E * N] arrays, row-major
     if run.modulus.max() > MAX_MODULUS or run.max_steps.max() > MAX_STEPS:
         raise ValueError(
@@ -385,7 +385,7 @@ def build_params(
         tape_cells=tape_cells,
         wide_cells=bool(run.modulus.max() > 256),
         max_program_length=int(max_program_length),
-        execution_runs=execution_runs,
+        execution_runs=traced_runs,
         execution=bool(execution),
         execution_examples=int(execution_examples),
         execution_output=int(execution_output),

@@ -84,6 +84,18 @@ class TokenEnvState:
     execution: ExecutionState | None = None  # only when params.execution
 
 
+def _runs_of(params: TokenEnvParams):
+    if params.execution_runs is None:
+        raise ValueError("params.execution_runs is None; build the params with build_params(execution=True)")
+    return params.execution_runs
+
+
+def _execution_of(state: TokenEnvState) -> ExecutionState:
+    if state.execution is None:
+        raise ValueError("state.execution is None: the state was made with params.execution off")
+    return state.execution
+
+
 class JaxTokenEnv:
     """Pure reset/step over TokenEnvParams; shapes (A, L, T) come from the params it was made for.
 
@@ -103,7 +115,7 @@ class JaxTokenEnv:
     # -- execution (issue 21) ------------------------------------------------------------
     def trace_runs(self, entry: jax.Array, slot: jax.Array, params: TokenEnvParams) -> trace.TraceRun:
         """The R visible runs of pool instance (entry, slot): inputs, expected outputs, options under the trace budget."""
-        runs = params.execution_runs
+        runs = _runs_of(params)
         count = params.execution_examples
         options = jax.tree.map(lambda a: jnp.broadcast_to(a[entry, slot], (count,)), params.run_options)
         options = options._replace(max_steps=jnp.full(count, params.execution_steps, jnp.int32))
@@ -119,7 +131,7 @@ class JaxTokenEnv:
         start = functools.partial(
             trace.start, tape_cells=params.execution_steps + 1, output_cells=params.execution_output
         )
-        runs = jax.vmap(start)(params.execution_runs.live[entry, slot])
+        runs = jax.vmap(start)(_runs_of(params).live[entry, slot])
         return ExecutionState(
             program=trace.empty_program(self.max_program_length),
             runs=runs,
@@ -129,14 +141,15 @@ class JaxTokenEnv:
     def _execution_step(self, state: TokenEnvState, code: jax.Array, params: TokenEnvParams) -> ExecutionState:
         """Append one command code (0: nothing appended) and resume every run up to its next pause."""
         runs = self.trace_runs(state.entry, state.slot, params)
-        program = trace.append(state.execution.program, code)
-        resumed = jax.vmap(trace.resume, (None, 0, 0))(program, state.execution.runs, runs)
+        execution = _execution_of(state)
+        program = trace.append(execution.program, code)
+        resumed = jax.vmap(trace.resume, (None, 0, 0))(program, execution.runs, runs)
         return ExecutionState(program=program, runs=resumed, potential=jax_execution.potential(resumed, runs))
 
     def execution_observation(self, state: TokenEnvState, params: TokenEnvParams) -> jax.Array:
         """The "execution" observation: int32 [execution_examples, 12 + 2 * execution_output] (contract section 2)."""
         row = functools.partial(jax_execution.execution_row, output_columns=params.execution_output)
-        return jax.vmap(row)(state.execution.runs, self.trace_runs(state.entry, state.slot, params))
+        return jax.vmap(row)(_execution_of(state).runs, self.trace_runs(state.entry, state.slot, params))
 
     # -- observation ----------------------------------------------------------------
     def action_mask(self, state: TokenEnvState, params: TokenEnvParams) -> jax.Array:
@@ -185,7 +198,7 @@ class JaxTokenEnv:
             open_loops=jnp.int32(0),
         )
         if params.execution:
-            state = state.replace(execution=self._execution_start(entry, state.slot, params))
+            state = dataclasses.replace(state, execution=self._execution_start(entry, state.slot, params))
         return self.observation(state, params), state
 
     def reset(self, key: jax.Array, params: TokenEnvParams) -> tuple[dict, TokenEnvState]:
@@ -216,7 +229,7 @@ class JaxTokenEnv:
         new_state = dataclasses.replace(state, program=program, length=length, open_loops=open_loops)
         if params.execution:
             code = jnp.where(appends, params.code_of[state.language, action], 0)
-            new_state = new_state.replace(execution=self._execution_step(state, code, params))
+            new_state = dataclasses.replace(new_state, execution=self._execution_step(state, code, params))
         info = {
             "terminated": terminated,
             "truncated": truncated,
@@ -230,7 +243,7 @@ class JaxTokenEnv:
             "stage": state.stage,
         }
         if params.execution:
-            info["potential"] = new_state.execution.potential
+            info["potential"] = _execution_of(new_state).potential
         return self.observation(new_state, params), new_state, reward, done, info
 
     def step(self, key: jax.Array, state: TokenEnvState, action: jax.Array, params: TokenEnvParams):
