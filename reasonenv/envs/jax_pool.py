@@ -35,6 +35,12 @@ SCORING_MODES = tuple(mode_names())  # index = the jitted mode id; the order cur
 MODE_ID = {name: i for i, name in enumerate(SCORING_MODES)}
 PQT_DEFAULTS = {"base": 256, "correct_bonus": 2.0, "code_length_bonus": 1.0, "failure_reward": -2.0, "normalize": True}
 DEFAULT_POOL_SIZE = 256
+DEFAULT_EXECUTION_EXAMPLES = 3
+"""Runs per instance in the execution observation (its rows, E in the contract)."""
+DEFAULT_EXECUTION_OUTPUT = 8
+"""(expected, output) byte pairs per execution row (L in the contract)."""
+DEFAULT_EXECUTION_STEPS = 256
+"""Step budget of every execution run."""
 
 
 # ----------------------------------------------------------------------------- host side: what the pool holds
@@ -62,6 +68,24 @@ class PoolInfo:
     num_actions: int
     task_length: int
     max_program_length: int
+
+
+@struct.dataclass
+class ExecutionRuns:
+    """The runs of the execution observation, per pool instance: R = execution_examples runs each.
+
+    One run per visible example (its input, its expected output), in the
+    order of `instance.examples`; an instance with no visible example has
+    one run on empty input whose expected output is its family's
+    `visible_output(instance)` (None: unknown, expected_length -1);
+    `reasonenv.envs.execution.execution_runs` decides them.
+    """
+
+    input: jax.Array  # [E, N, R, I] uint8
+    input_length: jax.Array  # [E, N, R] int32
+    expected: jax.Array  # [E, N, R, O] uint8
+    expected_length: jax.Array  # [E, N, R] int32, -1 when unknown
+    live: jax.Array  # [E, N, R] bool: the run exists (rows past the last run are NONE)
 
 
 @struct.dataclass
@@ -102,11 +126,18 @@ class TokenEnvParams:
     close_action: jax.Array  # [NL] int32
     step_penalty: jax.Array  # [] float32
     invalid_program_penalty: jax.Array  # [] float32
+    # execution observation (issue 21 contract sections 1-3); None when `execution` is off
+    execution_runs: ExecutionRuns | None = None
     # static: shapes and switches
     mask_actions: bool = struct.field(pytree_node=False, default=True)
     tape_cells: int = struct.field(pytree_node=False, default=64)
     wide_cells: bool = struct.field(pytree_node=False, default=False)
     max_program_length: int = struct.field(pytree_node=False, default=64)
+    execution: bool = struct.field(pytree_node=False, default=False)
+    """Observe "execution" [R, 12 + 2 * execution_output] and report the potential (needs execution_runs)."""
+    execution_examples: int = struct.field(pytree_node=False, default=DEFAULT_EXECUTION_EXAMPLES)
+    execution_output: int = struct.field(pytree_node=False, default=DEFAULT_EXECUTION_OUTPUT)
+    execution_steps: int = struct.field(pytree_node=False, default=DEFAULT_EXECUTION_STEPS)
 
     @property
     def num_entries(self) -> int:
@@ -185,6 +216,10 @@ def build_params(
     entry_weights: Sequence[float] | None = None,
     stage: int = 0,
     min_test_shape: tuple[int, int, int] = (1, 1, 1),
+    execution: bool = False,
+    execution_examples: int = DEFAULT_EXECUTION_EXAMPLES,
+    execution_output: int = DEFAULT_EXECUTION_OUTPUT,
+    execution_steps: int = DEFAULT_EXECUTION_STEPS,
 ) -> tuple[TokenEnvParams, PoolInfo]:
     """Params (device arrays) and PoolInfo (host facts) for `entries`, as the Python token envs would pose them.
 
@@ -193,12 +228,16 @@ def build_params(
     CurriculumEnv does (SynthesisEnv's measure for a single entry).
     Options mean what they mean in `reasonenv.envs.config.TokenOptions`.
     `min_test_shape` (tests, input bytes, output bytes) pads the test arrays
-    at least that far, so a refreshed pool keeps its shapes (no recompile).
+    at least that far, so a refreshed pool keeps its shapes (no recompile);
+    with `execution` the visible runs' inputs and expected outputs
+    (`reasonenv.envs.execution.execution_runs`) share those widths, so the
+    same holds for them.
     """
     from curricula.base import family_ids
     from curricula.spec import instance_spec
     from curricula.verify import language_for
     from reasonenv.envs.config import SynthesisConfig
+    from reasonenv.envs.execution import execution_runs
     from reasonenv.envs.tasks import TaskSource, language_name
 
     if not entries:
@@ -214,6 +253,10 @@ def build_params(
         mask_actions=mask_actions,
         action_order=action_order,
         content_split=content_split,
+        execution=execution,
+        execution_examples=execution_examples,
+        execution_output=execution_output,
+        execution_steps=execution_steps,
     ).validate()
     if scoring is not None and scoring not in SCORING_MODES:
         raise ValueError(f"scoring must be one of {list(SCORING_MODES)} or None, got {scoring!r}")
@@ -241,6 +284,10 @@ def build_params(
     M = max(min_test_shape[0], max(len(inst.tests) for inst in flat))
     I = max(min_test_shape[1], max(len(t.input) for inst in flat for t in inst.tests))
     O = max(min_test_shape[2], max(len(t.output) for inst in flat for t in inst.tests))
+    runs = [execution_runs(inst, execution_examples) for inst in flat] if execution else []
+    if runs:
+        I = max(I, max(len(data) for group in runs for data, _ in group))
+        O = max(O, max(len(want or b"") for group in runs for _, want in group))
     ids = family_ids()
 
     def grid(dtype, *shape):
@@ -282,6 +329,7 @@ def build_params(
             for name in pqt:
                 pqt[name][e, n] = merged[name]
             normalize[e, n] = bool(merged["normalize"])
+    traced_runs = _execution_runs(runs, E, N, execution_examples, I, O) if execution else None
     run = run_options(bf_options, max_steps, max_output)  # [E * N] arrays, row-major
     if run.modulus.max() > MAX_MODULUS or run.max_steps.max() > MAX_STEPS:
         raise ValueError(
@@ -337,9 +385,38 @@ def build_params(
         tape_cells=tape_cells,
         wide_cells=bool(run.modulus.max() > 256),
         max_program_length=int(max_program_length),
+        execution_runs=traced_runs,
+        execution=bool(execution),
+        execution_examples=int(execution_examples),
+        execution_output=int(execution_output),
+        execution_steps=int(execution_steps),
     )
     info = PoolInfo(entries, languages, tables, pool_instances, A, int(task_length), int(max_program_length))
     return params, info
+
+
+def _execution_runs(
+    runs: Sequence[Sequence[tuple[bytes, bytes | None]]], E: int, N: int, R: int, I: int, O: int
+) -> ExecutionRuns:
+    """ExecutionRuns of the `execution_runs` of each instance (row-major over entries and slots)."""
+    data, data_length = np.zeros((E * N, R, I), np.uint8), np.zeros((E * N, R), np.int32)
+    want, want_length = np.zeros((E * N, R, O), np.uint8), np.zeros((E * N, R), np.int32)
+    live = np.zeros((E * N, R), bool)
+    for k, group in enumerate(runs):
+        for r, (given, expected) in enumerate(group):
+            data[k, r, : len(given)] = np.frombuffer(given, np.uint8)
+            data_length[k, r] = len(given)
+            want_length[k, r] = -1 if expected is None else len(expected)
+            if expected:
+                want[k, r, : len(expected)] = np.frombuffer(expected, np.uint8)
+            live[k, r] = True
+    return ExecutionRuns(
+        input=jnp.asarray(data.reshape(E, N, R, I)),
+        input_length=jnp.asarray(data_length.reshape(E, N, R)),
+        expected=jnp.asarray(want.reshape(E, N, R, O)),
+        expected_length=jnp.asarray(want_length.reshape(E, N, R)),
+        live=jnp.asarray(live.reshape(E, N, R)),
+    )
 
 
 def curriculum_entries(scheduler, default_language: str = "bf") -> list[PoolEntry]:
@@ -367,7 +444,11 @@ def scheduler_weights(scheduler, entries: Sequence[PoolEntry]) -> tuple[np.ndarr
 
 
 __all__ = [
+    "DEFAULT_EXECUTION_EXAMPLES",
+    "DEFAULT_EXECUTION_OUTPUT",
+    "DEFAULT_EXECUTION_STEPS",
     "DEFAULT_POOL_SIZE",
+    "ExecutionRuns",
     "MODE_ID",
     "PQT_DEFAULTS",
     "SCORING_MODES",

@@ -25,6 +25,16 @@ finished program with `needs_verification`; the caller verifies finished
 programs in batches with `reasonenv.envs.jax_verify` (`verify` here is
 its `verify_programs`) and adds `final_reward(...)` to that step's reward.
 
+With `build_params(..., execution=True)` (params.execution) the env also
+traces the program so far on the instance's visible examples
+(`esolangs.jax_bf_trace`, resumed one token at a time, issue 21's contract):
+the observation gains "execution" (int32 [execution_examples,
+12 + 2 * execution_output]), the step's info gains "potential" (float32 Φ
+after the step) and `state.execution.potential` holds Φ of the current
+program (after an auto-reset: Φ of the new, empty one, the Φ_{t-1} of the
+next step's shaping). With execution off nothing of this exists and every
+array is what it was without the option.
+
 Auto-reset happens in one place, `step`: when an episode ends the returned
 observation and state are those of the next episode, and the terminal
 transition (its program, length, entry, slot) is in `info`; `step_env` is
@@ -38,14 +48,26 @@ installed.
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import jax
 import jax.numpy as jnp
 from flax import struct
 
+from esolangs import jax_bf_trace as trace
+from reasonenv.envs import jax_execution
 from reasonenv.envs.encoding import STOP
 from reasonenv.envs.jax_pool import TokenEnvParams
 from reasonenv.envs.jax_verify import Verdicts, verify_programs
+
+
+@struct.dataclass
+class ExecutionState:
+    """The program so far traced on the instance's visible runs (`esolangs.jax_bf_trace`), and its potential."""
+
+    program: trace.TraceProgram  # [L] command codes with brackets matched as written
+    runs: trace.TraceState  # [R] one paused run per visible example
+    potential: jax.Array  # [] float32 Φ of the program so far (contract section 3)
 
 
 @struct.dataclass
@@ -59,6 +81,19 @@ class TokenEnvState:
     program: jax.Array  # [L] int32 action ids, 0-padded
     length: jax.Array  # [] int32
     open_loops: jax.Array  # [] int32
+    execution: ExecutionState | None = None  # only when params.execution
+
+
+def _runs_of(params: TokenEnvParams):
+    if params.execution_runs is None:
+        raise ValueError("params.execution_runs is None; build the params with build_params(execution=True)")
+    return params.execution_runs
+
+
+def _execution_of(state: TokenEnvState) -> ExecutionState:
+    if state.execution is None:
+        raise ValueError("state.execution is None: the state was made with params.execution off")
+    return state.execution
 
 
 class JaxTokenEnv:
@@ -72,6 +107,49 @@ class JaxTokenEnv:
         self.num_actions = int(params.effects.shape[1])
         self.max_program_length = int(params.max_program_length)
         self.task_length = int(params.task.shape[2])
+        if params.execution and params.execution_runs is None:
+            raise ValueError(
+                "params.execution is on but params.execution_runs is None; build them with build_params(execution=True)"
+            )
+
+    # -- execution (issue 21) ------------------------------------------------------------
+    def trace_runs(self, entry: jax.Array, slot: jax.Array, params: TokenEnvParams) -> trace.TraceRun:
+        """The R visible runs of pool instance (entry, slot): inputs, expected outputs, options under the trace budget."""
+        runs = _runs_of(params)
+        count = params.execution_examples
+        options = jax.tree.map(lambda a: jnp.broadcast_to(a[entry, slot], (count,)), params.run_options)
+        options = options._replace(max_steps=jnp.full(count, params.execution_steps, jnp.int32))
+        return trace.TraceRun(
+            input=runs.input[entry, slot],
+            input_length=runs.input_length[entry, slot],
+            expected=runs.expected[entry, slot],
+            expected_length=runs.expected_length[entry, slot],
+            options=options,
+        )
+
+    def _execution_start(self, entry, slot, params: TokenEnvParams) -> ExecutionState:
+        start = functools.partial(
+            trace.start, tape_cells=params.execution_steps + 1, output_cells=params.execution_output
+        )
+        runs = jax.vmap(start)(_runs_of(params).live[entry, slot])
+        return ExecutionState(
+            program=trace.empty_program(self.max_program_length),
+            runs=runs,
+            potential=jax_execution.potential(runs, self.trace_runs(entry, slot, params)),
+        )
+
+    def _execution_step(self, state: TokenEnvState, code: jax.Array, params: TokenEnvParams) -> ExecutionState:
+        """Append one command code (0: nothing appended) and resume every run up to its next pause."""
+        runs = self.trace_runs(state.entry, state.slot, params)
+        execution = _execution_of(state)
+        program = trace.append(execution.program, code)
+        resumed = jax.vmap(trace.resume, (None, 0, 0))(program, execution.runs, runs)
+        return ExecutionState(program=program, runs=resumed, potential=jax_execution.potential(resumed, runs))
+
+    def execution_observation(self, state: TokenEnvState, params: TokenEnvParams) -> jax.Array:
+        """The "execution" observation: int32 [execution_examples, 12 + 2 * execution_output] (contract section 2)."""
+        row = functools.partial(jax_execution.execution_row, output_columns=params.execution_output)
+        return jax.vmap(row)(_execution_of(state).runs, self.trace_runs(state.entry, state.slot, params))
 
     # -- observation ----------------------------------------------------------------
     def action_mask(self, state: TokenEnvState, params: TokenEnvParams) -> jax.Array:
@@ -94,7 +172,7 @@ class JaxTokenEnv:
         return mask.astype(jnp.int8)
 
     def observation(self, state: TokenEnvState, params: TokenEnvParams) -> dict[str, jax.Array]:
-        return {
+        obs = {
             "task": params.task[state.entry, state.slot],
             "family": params.family[state.entry, state.slot],
             "language": state.language,
@@ -102,6 +180,9 @@ class JaxTokenEnv:
             "action_mask": self.action_mask(state, params),
             "action_effects": params.effects[state.language],
         }
+        if params.execution:
+            obs["execution"] = self.execution_observation(state, params)
+        return obs
 
     # -- reset ------------------------------------------------------------------------
     def reset_to(self, entry: jax.Array, slot: jax.Array, params: TokenEnvParams) -> tuple[dict, TokenEnvState]:
@@ -116,6 +197,8 @@ class JaxTokenEnv:
             length=jnp.int32(0),
             open_loops=jnp.int32(0),
         )
+        if params.execution:
+            state = dataclasses.replace(state, execution=self._execution_start(entry, state.slot, params))
         return self.observation(state, params), state
 
     def reset(self, key: jax.Array, params: TokenEnvParams) -> tuple[dict, TokenEnvState]:
@@ -144,6 +227,9 @@ class JaxTokenEnv:
         done = terminated | truncated
         reward = -params.step_penalty - jnp.where(invalid, params.invalid_program_penalty, 0.0)
         new_state = dataclasses.replace(state, program=program, length=length, open_loops=open_loops)
+        if params.execution:
+            code = jnp.where(appends, params.code_of[state.language, action], 0)
+            new_state = dataclasses.replace(new_state, execution=self._execution_step(state, code, params))
         info = {
             "terminated": terminated,
             "truncated": truncated,
@@ -156,6 +242,8 @@ class JaxTokenEnv:
             "language": state.language,
             "stage": state.stage,
         }
+        if params.execution:
+            info["potential"] = _execution_of(new_state).potential
         return self.observation(new_state, params), new_state, reward, done, info
 
     def step(self, key: jax.Array, state: TokenEnvState, action: jax.Array, params: TokenEnvParams):
@@ -178,4 +266,4 @@ class JaxTokenEnv:
         return verify_programs(params, programs, language, entry, slot)
 
 
-__all__ = ["JaxTokenEnv", "TokenEnvState"]
+__all__ = ["ExecutionState", "JaxTokenEnv", "TokenEnvState"]
