@@ -105,15 +105,19 @@ def potential_of(runs: Sequence[tuple[bytes | bytearray, bytes | None, int]], ce
     with a known, non-empty e (n = len(e) >= 1):
 
         m = length of the common prefix of o and e
-        x = len(o) - m                      bytes written that are wrong or extra
-        d = min((c - e[m]) mod M, (e[m] - c) mod M)   circular distance, M = cell_modulus
-        closeness = max(0, 1 - d / 32)      only when m < n and x == 0; else 0
+        if m < n:  v = o[m] if o has a byte at m (the first wrong byte written), else c (the next byte to write)
+                   closeness = max(0, 1 - d(v, e[m]) / 32), d = min((v - e[m]) mod M, (e[m] - v) mod M), M = cell_modulus
+                   x = max(0, len(o) - m - 1)       bytes written after the first wrong one
+        if m = n:  closeness = 0, x = len(o) - n   bytes written after the whole expected output
         phi_run = clip((m + 0.5 * closeness - x) / n, -1, 1)
 
     Φ = mean of phi_run over those runs; 0 when there is none. A run whose
     expected output is unknown (None) or empty has no potential and is left
     out of the mean. Φ = 1 exactly when every counted run wrote its whole
-    expected output and nothing more.
+    expected output and nothing more. The first wrong byte keeps the
+    closeness of its value, so writing a byte near the target scores above
+    writing one far from it (for target 3: `++.` above `.`), and writing it
+    loses nothing against the cell it was.
     """
     total, counted = 0.0, 0
     for output, expected, cell in runs:
@@ -121,11 +125,14 @@ def potential_of(runs: Sequence[tuple[bytes | bytearray, bytes | None, int]], ce
             continue
         n = len(expected)
         matched = _common_prefix(output, expected)
-        extra = len(output) - matched
         closeness = 0.0
-        if matched < n and extra == 0:
-            distance = min((cell - expected[matched]) % cell_modulus, (expected[matched] - cell) % cell_modulus)
+        if matched < n:
+            value = output[matched] if len(output) > matched else cell
+            distance = min((value - expected[matched]) % cell_modulus, (expected[matched] - value) % cell_modulus)
             closeness = max(0.0, 1.0 - distance / CLOSENESS_RANGE)
+            extra = max(0, len(output) - matched - 1)
+        else:
+            extra = len(output) - n
         total += min(1.0, max(-1.0, (matched + 0.5 * closeness - extra) / n))
         counted += 1
     return total / counted if counted else 0.0

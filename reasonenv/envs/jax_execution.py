@@ -90,15 +90,18 @@ def run_potential(state: TraceState, run: TraceRun) -> tuple[jax.Array, jax.Arra
     n = run.expected_length
     counts = (state.status != NONE) & (n >= 1)
     m = state.agree
-    x = state.output_length - m
+    written = state.output_length
     cells = state.tape.shape[0]
     cell = state.tape[jnp.clip(state.ptr, 0, cells - 1)]
+    wrong = state.output[jnp.clip(m, 0, state.output.shape[0] - 1)].astype(jnp.int32)
+    value = jnp.where(written > m, wrong, cell)  # the first wrong byte written, else the next one to write
     size = run.expected.shape[0]
     target = run.expected[jnp.clip(m, 0, size - 1)].astype(jnp.int32)
     modulus = run.options.modulus
     # circular distance with floor mods, as the numpy twin computes it (an expected byte >= modulus included)
-    distance = jnp.minimum(jnp.mod(cell - target, modulus), jnp.mod(target - cell, modulus)).astype(jnp.float32)
-    closeness = jnp.where((m < n) & (x == 0), jnp.maximum(0.0, 1.0 - distance / CLOSENESS_SCALE), 0.0)
+    distance = jnp.minimum(jnp.mod(value - target, modulus), jnp.mod(target - value, modulus)).astype(jnp.float32)
+    closeness = jnp.where(m < n, jnp.maximum(0.0, 1.0 - distance / CLOSENESS_SCALE), 0.0)
+    x = jnp.where(m < n, jnp.maximum(written - m - 1, 0), written - n)
     phi = jnp.clip((m.astype(jnp.float32) + 0.5 * closeness - x.astype(jnp.float32)) / jnp.maximum(n, 1), -1.0, 1.0)
     return jnp.where(counts, phi, 0.0).astype(jnp.float32), counts
 

@@ -288,6 +288,11 @@ def test_potential_formula():
     # circular distance: cell 250 vs 2 under 256 -> d=8; under modulus 300 -> d=52 (no closeness)
     assert potential_of([(b"", b"\x02", 250)]) == pytest.approx(0.5 * (1 - 8 / 32))
     assert potential_of([(b"", b"\x02", 250)], cell_modulus=300) == 0.0
+    # the first wrong byte keeps the closeness of its value (2 vs 3 above 0 vs 3); bytes after it count against
+    assert potential_of([(b"\x02", b"\x03", 0)]) == pytest.approx(0.5 * (1 - 1 / 32))
+    assert potential_of([(b"\x02", b"\x03", 0)]) > potential_of([(b"\x00", b"\x03", 2)])
+    assert potential_of([(b"\x02\x09", b"\x03\x04", 0)]) == pytest.approx((0.5 * (1 - 1 / 32) - 1) / 2)
+    assert potential_of([(b"ab\x00", b"ab", 0)]) == pytest.approx(1 / 2)  # one byte after the whole output
     # wrong bytes count against, clipped at -1; a complete match is 1 whatever the cell
     assert potential_of([(b"xyz", b"a", 0)]) == -1.0
     assert potential_of([(b"ab", b"ab", 99)]) == 1.0

@@ -1,0 +1,206 @@
+"""Train the instance-reading learner on bf-reasoning toward one of issue 21's targets, then evaluate it greedily on held-out content.
+
+    .venv/bin/python scripts/train_bf_reasoning.py --target T1 --seed 0 --out runs/bf-reasoning
+    .venv/bin/python scripts/train_bf_reasoning.py --target T2 --seed 1 --out runs/bf-reasoning
+    .venv/bin/python scripts/train_bf_reasoning.py --target T1 --seed 0 --ablate execution --out runs/ablation
+
+Targets (the issue's table; the budget is wall time from this command's
+start to the end of its final evaluation, Ray start-up included):
+
+    T1  emit-char over bytes 1..31, held-out interior bytes   >= 90% greedy   30 min
+    T2  emit-string of 2 and 3 bytes, held-out strings          >= 80% greedy   1 h
+    T3  reverse-bytes, lengths 1..8, held-out content           >= 80% greedy   3 h
+
+The config is fixed for every seed (`learner_config`): bf-reasoning with
+every part of the learner on (execution observation, value features,
+kept successes with self-imitation, hindsight relabelling, the potential
+reward, new-entry promotion with a greedy held-out probe). `--ablate`
+switches one part off (execution, value-features, kept, relabel, memory:
+the small-window model instead of small-context). Training stops when
+the curriculum has passed the target's last stage (its probe on
+held-out content reached the bar) or when the budget leaves only the
+evaluation reserve. The final evaluation plays the greedy policy on
+`--instances` held-out instances of each target entry and writes
+`target.json` / `target.md` into the run directory; the held-out curve
+over time is the progress CSV's probe columns (scripts/plot_heldout_curve.py
+draws it). Exit 0 when every target entry reaches the bar, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+START = time.time()
+
+CURRICULUM = "bf-reasoning"
+TARGETS = {
+    "T1": {"stages": ("emit-char-31",), "bar": 0.9, "budget": "30m"},
+    "T2": {"stages": ("emit-string-2", "emit-string-3"), "bar": 0.8, "budget": "60m"},
+    "T3": {"stages": ("reverse-8",), "bar": 0.8, "budget": "180m"},
+}
+"""Each target: the bf-reasoning stages whose new entries it measures, the greedy held-out bar, the default budget."""
+ABLATIONS = ("none", "execution", "value-features", "kept", "relabel", "memory")
+
+
+@dataclass
+class Args:
+    target: str = "T1"
+    """T1, T2 or T3 (module docstring)."""
+    seed: int = 0
+    """Seed of the run."""
+    backend: str = "rllib"
+    """rllib or jax."""
+    budget: str = ""
+    """Wall time from start to the end of the final evaluation (e.g. 30m); empty: the target's."""
+    ablate: str = "none"
+    """One part switched off: none, execution, value-features, kept, relabel, memory."""
+    out: str = "runs/bf-reasoning"
+    """Folder of the run directory (named TARGET-ABLATION__sSEED__TIME)."""
+    instances: int = 100
+    """Held-out instances per target entry in the final evaluation."""
+    eval_reserve_s: float = 90.0
+    """Seconds of the budget kept for the final evaluation."""
+
+
+def parse_args(argv=None) -> Args:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    for name, value in Args.__dataclass_fields__.items():
+        kind = {"int": int, "float": float, "str": str}[str(value.type)]
+        extra = {}
+        if name == "target":
+            extra["choices"] = sorted(TARGETS)
+        if name == "ablate":
+            extra["choices"] = ABLATIONS
+        if name == "backend":
+            extra["choices"] = ("rllib", "jax")
+        parser.add_argument(f"--{name.replace('_', '-')}", type=kind, default=value.default, **extra)
+    return Args(**vars(parser.parse_args(argv)))
+
+
+def learner_config(args: Args, budget_s: float):
+    """The one fixed TrainConfig of every seed, with the `--ablate` part switched off."""
+    from agents.config import KeptSettings, ModelSettings, RewardSettings, RLlibSettings, TrainConfig
+
+    ablate = args.ablate
+    execution = ablate != "execution"
+    return TrainConfig(
+        curriculum=CURRICULUM,
+        seed=args.seed,
+        backend=args.backend,
+        budget_s=budget_s,
+        execution=execution,
+        reward=RewardSettings(
+            scoring="binary" if execution else "pqt",
+            shaping="potential" if execution else "score",
+            shaped_weight=1.0 if execution else 0.2,
+            success_bonus=1.0,
+            step_penalty=0.002,
+        ),
+        model=ModelSettings(
+            name="small-window" if ablate == "memory" else "small-context", value_features=ablate != "value-features"
+        ),
+        kept=KeptSettings(top_k=0 if ablate == "kept" else 8),
+        relabel=ablate not in ("relabel", "kept"),
+        probe_every=5,
+        rllib=RLlibSettings(num_cpus=2),
+        checkpoint_every=10,
+    ).validate()
+
+
+def target_stage_numbers(target: str) -> list[int]:
+    from curricula.schedulers import load_curriculum
+
+    names = [stage.name for stage in load_curriculum(CURRICULUM).stages]
+    return [names.index(name) for name in TARGETS[target]["stages"]]
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    from agents.config import parse_budget
+    from agents.loop import train
+    from agents.policies import load_policy
+    from agents.run_dir import write_atomic, write_json
+    from reasonenv.evaluation import evaluate
+
+    target = TARGETS[args.target]
+    try:
+        budget_s = parse_budget(args.budget or str(target["budget"]))
+        cfg = learner_config(args, budget_s)
+    except ValueError as error:
+        print(f"train_bf_reasoning: {error}", file=sys.stderr)
+        return 2
+    stages = target_stage_numbers(args.target)
+    run_dir = (
+        Path(args.out) / f"{args.target}-{args.ablate}-{args.backend}__s{args.seed}__{time.strftime('%Y%m%d-%H%M%S')}"
+    )
+    deadline = START + budget_s - args.eval_reserve_s
+    reached_at: dict[str, float] = {}
+
+    def should_stop(row: dict) -> bool:
+        if row["stage"] > max(stages) and "passed" not in reached_at:
+            reached_at["passed"] = time.time() - START
+        return row["stage"] > max(stages) or time.time() >= deadline
+
+    print(f"run directory: {run_dir}", flush=True)
+    train(cfg, run_dir, log=lambda line: print(line, flush=True), should_stop=should_stop)
+    trained_s = time.time() - START
+
+    policy = load_policy(run_dir)
+    evaluation = evaluate(
+        policy, language="bf", curriculum=CURRICULUM, instances=args.instances, env_options=policy.env_options
+    )
+    results = [r for r in evaluation.results if r.target.stage in stages]
+    rows = [
+        {
+            "stage": r.target.stage,
+            "label": r.target.label,
+            "pass_rate": r.pass_rate,
+            "passed": r.passed,
+            "episodes": r.episodes,
+            "heldout": r.heldout,
+        }
+        for r in results
+    ]
+    bar = float(target["bar"])
+    passed = bool(rows) and all(row["pass_rate"] >= bar and row["heldout"] for row in rows)
+    total_s = time.time() - START
+    lines = [
+        f"# {args.target} ({'ablation: ' + args.ablate if args.ablate != 'none' else 'full learner'}), "
+        f"{args.backend}, seed {args.seed}",
+        "",
+        f"training + start-up {trained_s:.0f}s, total with evaluation {total_s:.0f}s (budget {budget_s:.0f}s); "
+        f"curriculum past the target stages at {reached_at.get('passed', float('nan')):.0f}s; "
+        f"{args.instances} held-out instances per entry; bar {bar:.0%}: {'reached' if passed else 'NOT reached'}",
+        "",
+        "| stage | entry | held-out greedy success |",
+        "|---|---|---|",
+    ]
+    for row in rows:
+        content = "" if row["heldout"] else " (train*)"
+        lines.append(
+            f"| {row['stage']} | {row['label']}{content} | {row['passed']}/{row['episodes']} = {row['pass_rate']:.0%} |"
+        )
+    table = "\n".join(lines) + "\n"
+    write_json(
+        run_dir / "target.json",
+        {
+            "args": vars(args),
+            "trained_s": trained_s,
+            "total_s": total_s,
+            "reached_s": reached_at.get("passed"),
+            "passed": passed,
+            "rows": rows,
+            "evaluation": evaluation.to_dict(),
+        },
+    )
+    write_atomic(run_dir / "target.md", table)
+    print(table)
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
