@@ -60,6 +60,7 @@ def execution_layout(execution_shape) -> tuple[int, int]:
         )
     return shape[0], (shape[1] - STATE_COLUMNS) // 2
 
+
 ARMS: dict[str, tuple[str, str]] = {
     "pointer+memory": ("small-context", "pointer"),
     "pointer+window": ("small-window", "pointer"),

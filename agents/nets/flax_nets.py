@@ -12,7 +12,8 @@ equations); tests/agents/test_nets.py copies torch weights in with
 architectures and action heads, and torch_nets describes the stream.
 
 The options `value_features` and `execution_shape` (execution tokens
-prepended to the window, read first by the GRU) are torch_nets' too.
+prepended to the window; the GRU reads them first and adds their mean to
+its last state) are torch_nets' too.
 
 Two differences, neither visible in the probabilities: forbidden actions
 get the logit MASKED_LOGIT (-1e9; exp underflows to exactly 0) where the
@@ -32,7 +33,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from agents.nets import BYTE_OFFSET, SIZE_KEYS, STATE_COLUMNS, VALUE_FEATURES, check_network, execution_layout
+from agents.nets import BYTE_OFFSET, SIZE_KEYS, STATE_COLUMNS, check_network, execution_layout
 
 TASK_VOCAB = 264
 """Task token ids (reasonenv.envs.encoding.TASK_VOCAB)."""
@@ -193,9 +194,11 @@ class StreamNet(nn.Module):
         if self.execution_shape is not None:
             tokens, present = self.execution_tokens(obs, byte_vectors)
         if self.architecture == "gru":
-            if self.execution_shape is not None:
-                window = jnp.concatenate([tokens, window], axis=-2)  # the GRU reads the execution first
-            state = TorchGRU(d, name="gru")(window)
+            if self.execution_shape is None:
+                state = TorchGRU(d, name="gru")(window)
+            else:  # it reads the execution first, and their mean joins its last state (torch_nets.StreamNet.recur)
+                state = TorchGRU(d, name="gru")(jnp.concatenate([tokens, window], axis=-2))
+                state = state + tokens.sum(-2) / jnp.maximum(present.sum(-1, keepdims=True), 1)
         else:
             if self.execution_shape is None:
                 causal = nn.make_causal_mask(jnp.ones(window.shape[:-1], jnp.int32))

@@ -34,7 +34,7 @@ those of before issue 21):
   position j of a run that is non-empty (expected_j, output_j). The
   transformers prepend them to the window (every window token attends to
   all of them, they are never evicted into memory); the GRU reads them
-  first. Empty runs and positions are masked out of attention, and the
+  first and adds their mean to its last state. Empty runs and positions are masked out of attention, and the
   torch net trims them on the batch's maximum (as it trims PAD), which
   changes no output.
 
@@ -62,6 +62,8 @@ TASK_VOCAB = 264
 EFFECT_VOCAB = 64
 """Embedding rows for effect ids; the contract bounds esolangs.knowledge.NUM_EFFECTS by 64."""
 TYPE_PAD, TYPE_TASK, TYPE_PROGRAM = 0, 1, 2
+
+
 def masked_logits(logits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Forbidden actions get FLOAT_MIN added, so their probability is exactly 0 (and their entropy term too)."""
     return logits + torch.clamp(torch.log(mask.float()), min=FLOAT_MIN)
@@ -106,7 +108,10 @@ def causal_layer(
         )
     else:
         attended = F.scaled_dot_product_attention(
-            query.transpose(1, 2), key.transpose(1, 2), value.transpose(1, 2), attn_mask=mask[:, :, -1:] if last_only else mask
+            query.transpose(1, 2),
+            key.transpose(1, 2),
+            value.transpose(1, 2),
+            attn_mask=mask[:, :, -1:] if last_only else mask,
         )
     out = attention.out_proj(attended.transpose(1, 2).reshape(B, -1, d))
     x = (x[:, -1:] if last_only else x) + out
@@ -362,16 +367,21 @@ class StreamNet(nn.Module):
 
         With execution input it first reads every execution token (E + E x L
         steps, untrimmed: a missing one is a zero vector, and a step on it
-        still moves the state, so trimming would change the output).
+        still moves the state, so trimming would change the output), and the
+        mean of the existing execution tokens is added to its last state: read
+        30-60 steps before the end alone, they moved a fresh GRU's outputs by
+        about 1e-7 (the recurrence forgets them), so without this they would
+        not stay in view.
         """
         vectors, n_task, length, task_len = self.token_vectors(obs, trim=False)
         N = vectors.shape[1]
         positions = length[:, None] - N + torch.arange(N, device=length.device)[None, :]
         stream, _ = self.gather_stream(vectors, n_task, length, task_len, positions)
-        if self.execution_shape is not None:
-            stream = torch.cat([self.execution_tokens(obs, trim=False)[0], stream], 1)
-        _, last = self.gru(stream)
-        return last[0]
+        if self.execution_shape is None:
+            return self.gru(stream)[1][0]
+        tokens, present = self.execution_tokens(obs, trim=False)
+        last = self.gru(torch.cat([tokens, stream], 1))[1][0]
+        return last + tokens.sum(1) / present.sum(1, keepdim=True).clamp(min=1)
 
     def retrieve(self, state, vectors, n_task, length, task_len):
         """Attend over the top-k memories (stream tokens before the window) most similar to the reasoner's query."""
