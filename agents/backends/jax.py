@@ -477,7 +477,9 @@ class Backend:
             jax.random.split(reset_key, self.num_envs), pool.params
         )
         # The env's observation decides whether the net reads the execution (its (E, F) per env).
-        execution_shape = tuple(int(n) for n in obs["execution"].shape[1:]) if "execution" in obs else None
+        execution_shape = (
+            (int(obs["execution"].shape[1]), int(obs["execution"].shape[2])) if "execution" in obs else None
+        )
         model = build_model(
             cfg.model.name,
             cfg.model.sizes(),

@@ -88,8 +88,8 @@ def causal_layer(
 
     `last_only` returns the last position alone and computes its query,
     attention output and feed-forward only (keys and values still cover
-    every position). `mask` (B, 1, S, S), True = may attend, replaces the
-    plain causal mask (the execution prefix's mask).
+    every position). `mask` (B, 1, S, S), additive (0 or -inf), replaces
+    the plain causal mask (the execution prefix's mask).
     """
     attention = layer.self_attn
     B, S, d = x.shape
@@ -358,6 +358,8 @@ class StreamNet(nn.Module):
         """
         layers = self.reasoner.layers
         x = window
+        if mask is not None:  # additive once: attention would convert a bool mask again in every layer
+            mask = torch.zeros(mask.shape, dtype=x.dtype, device=x.device).masked_fill(~mask, float("-inf"))
         for number, layer in enumerate(layers):
             x = causal_layer(layer, x, last_only=number == len(layers) - 1, mask=mask)
         return x[:, -1]
