@@ -235,7 +235,7 @@ class StreamNet(nn.Module):
         return masked_logits(logits, obs["action_mask"]), value
 
     def execution_tokens(self, obs, byte_vectors):
-        """(tokens [..., E + E*L, d], present [..., E + E*L]): torch_nets.StreamNet.execution_tokens, untrimmed."""
+        """(tokens [..., E + L, d], present [..., E + L]): torch_nets.StreamNet.execution_tokens, untrimmed."""
         d = self.dim
         runs, outputs = execution_layout(self.execution_shape)
         execution = obs["execution"].astype(jnp.int32)
@@ -256,12 +256,13 @@ class StreamNet(nn.Module):
             pairs = execution[..., STATE_COLUMNS:].reshape(execution.shape[:-1] + (outputs, 2))
             position_exists = run_exists[..., None] & (pairs != 0).any(-1)  # (..., E, L)
             position = nn.Embed(outputs, d, name="execution_position").embedding
-            pair = (byte_vectors(pairs) * field[STATE_COLUMNS:]).sum(-2) + run[:, None] + position
+            pair = (byte_vectors(pairs) * field[STATE_COLUMNS:]).sum(-2)  # (..., E, L, d)
+            pair = (pair * (run[:, None] * run_exists[..., None, None])).sum(-3) + position  # (..., L, d)
             pair = nn.Dense(d, name="execution_output_1")(
                 nn.gelu(nn.Dense(d, name="execution_output_0")(pair), approximate=False)
             )
-            tokens.append(pair.reshape(pair.shape[:-3] + (runs * outputs, d)))
-            present.append(position_exists.reshape(position_exists.shape[:-2] + (runs * outputs,)))
+            tokens.append(pair)
+            present.append(position_exists.any(-2))
         exists = jnp.concatenate(present, axis=-1)
         return jnp.concatenate(tokens, axis=-2) * exists[..., None], exists
 

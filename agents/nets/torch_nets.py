@@ -31,12 +31,12 @@ those of before issue 21):
   so far" of the program prefix on each example, F = 12 + 2 L) becomes a
   few *execution tokens* that always stay in the reasoner's view: one
   state token per run (its 12 state columns) and one token per output
-  position j of a run that is non-empty (expected_j, output_j). The
-  transformers prepend them to the window (every window token attends to
-  all of them, they are never evicted into memory); the GRU reads them
-  first and adds their mean to its last state. Empty runs and positions are masked out of attention, and the
-  torch net trims them on the batch's maximum (as it trims PAD), which
-  changes no output.
+  position j that some run has, holding every run's (expected_j,
+  output_j). The transformers prepend them to the window (every window
+  token attends to all of them, they are never evicted into memory); the
+  GRU reads them first and adds their mean to its last state. Missing
+  runs and positions are masked out of attention, and the torch net trims
+  them on the batch's maximum (as it trims PAD), which changes no output.
 
 Masking: forbidden actions get FLOAT_MIN added to their logits, so their
 probability (and entropy term) is exactly 0.
@@ -288,10 +288,13 @@ class StreamNet(nn.Module):
         return vectors + self.value_embed(features) * (ids >= BYTE_OFFSET)[..., None]
 
     def execution_tokens(self, obs: Mapping[str, torch.Tensor], trim: bool = True):
-        """The execution tokens (B, X, d) and which exist (B, X): E' run-state tokens, then E' x L' output tokens.
+        """The execution tokens (B, X, d) and which exist (B, X): E' run-state tokens, then L' output-position tokens.
 
-        A run exists when its status is not NONE (0); output position j of
-        a run when its expected or produced byte is there. With `trim`, runs
+        A run exists when its status is not NONE (0); output position j when
+        some run's expected or produced byte j is there. Position j's token
+        holds every run's (expected_j, output_j), each run's bytes scaled by
+        its run row (a gated sum keeps which run they came from): E + L
+        tokens rather than E + E x L, so the reasoner's view grows less. With `trim`, runs
         and positions past the batch's last existing one are cut (every
         missing token is masked, so this changes no output).
         """
@@ -325,9 +328,9 @@ class StreamNet(nn.Module):
         exists = [run_exists]
         if outputs:
             pair = (self.byte_vectors(pairs) * field[STATE_COLUMNS:]).sum(3)  # (B, E', L', d)
-            pair = pair + run[:, None] + self.execution_position.weight[:outputs]
-            tokens.append(self.execution_output(pair).flatten(1, 2))
-            exists.append(position_exists.flatten(1, 2))
+            pair = (pair * (run[:, None] * run_exists[:, :, None, None])).sum(1)  # (B, L', d): the runs that exist
+            tokens.append(self.execution_output(pair + self.execution_position.weight[:outputs]))
+            exists.append(position_exists.any(1))
         present = torch.cat(exists, 1)
         return torch.cat(tokens, 1) * present[:, :, None], present
 
@@ -367,7 +370,7 @@ class StreamNet(nn.Module):
     def recur(self, obs: Mapping[str, torch.Tensor]) -> torch.Tensor:
         """The GRU's last state over the whole stream, right-aligned in T+L steps (B, d).
 
-        With execution input it first reads every execution token (E + E x L
+        With execution input it first reads every execution token (E + L
         steps, untrimmed: a missing one is a zero vector, and a step on it
         still moves the state, so trimming would change the output), and the
         mean of the existing execution tokens is added to its last state: read
