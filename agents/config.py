@@ -174,6 +174,9 @@ class ModelSettings:
     """Memories retrieved per step."""
     hidden: int = 128
     """MLP width of the trunk and heads."""
+    value_features: bool = True
+    """Bytes (task and execution tokens) also enter by their 8 bits and b / 255 (agents.nets.torch_nets). A config
+    written before this field existed loads with False (TrainConfig.from_dict), so old runs keep their network."""
 
     SIZES = ("dim", "heads", "layers", "window", "top_k", "hidden")
 
@@ -188,11 +191,17 @@ class ModelSettings:
             _int(f"model.{size}", getattr(self, size), 1)
         if self.dim % self.heads:
             raise ValueError(f"model.dim ({self.dim}) must be a multiple of model.heads ({self.heads})")
+        if not isinstance(self.value_features, bool):
+            raise ValueError(f"model.value_features must be true or false, got {self.value_features!r}")
         return self
 
     def sizes(self) -> dict[str, int]:
         """{dim, heads, layers, window, top_k, hidden}: the keys the networks take."""
         return {size: int(getattr(self, size)) for size in self.SIZES}
+
+    def settings(self) -> dict[str, Any]:
+        """What agents.nets' build_net reads: name, actions, the sizes and value_features."""
+        return {"name": self.name, "actions": self.actions, **self.sizes(), "value_features": self.value_features}
 
 
 MODEL_DEFAULTS: dict[str, int] = ModelSettings().sizes()
@@ -400,7 +409,14 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
-        """A config from its dict: the nested form to_dict writes, or the old flat config.json of earlier runs."""
+        """A config from its dict: the nested form to_dict writes, or the old flat config.json of earlier runs.
+
+        A model section without `value_features` (every config.json written
+        before it existed) gets False, so an old run resumes, evaluates and
+        fine-tunes with the network its checkpoints hold; to_dict always
+        writes the field, and a dict with no model section at all gets the
+        defaults (True).
+        """
         data = upgrade_flat(dict(data))
         top = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - top)
@@ -410,6 +426,7 @@ class TrainConfig:
         if "kept" not in data:  # a config.json from before the buffer existed trains on as it did: no buffer
             data["kept"] = {"top_k": 0}
         for name, kind in SECTIONS.items():
+            written = name in data
             values = data.pop(name, None) or {}
             if isinstance(values, kind):
                 sections[name] = values
@@ -420,6 +437,9 @@ class TrainConfig:
             unknown = sorted(set(values) - known)
             if unknown:
                 raise ValueError(f"config.{name} has unknown field(s) {unknown}; known: {sorted(known)}")
+            if kind is ModelSettings and written and "value_features" not in values:
+                # Written before value features existed: that run's network (and its checkpoints' weights) had none.
+                values = {**values, "value_features": False}
             sections[name] = kind(**values)
         return cls(**data, **sections)
 

@@ -11,8 +11,10 @@ and no env runner, so evaluation starts in about a second. JAX checkpoints
 model is rebuilt from jax_policy.json and only the weights are restored.
 
 Both policies fit each observation to the shapes they were trained with
-(task tokens padded or cut, action slots padded with masked `pad` slots), so
-a policy trained with `action_slots` or `task_length` acts in the plain envs.
+(task tokens padded or cut, action slots padded with masked `pad` slots,
+execution runs and output positions padded or cut), so a policy trained
+with `action_slots` or `task_length` acts in the plain envs. A policy that
+reads the execution observation says so in `env_options` (execution=True).
 torch / ray / jax are imported only when a checkpoint of that kind loads.
 """
 
@@ -60,20 +62,49 @@ def fit(array, size: int, name: str, checkpoint: Path) -> np.ndarray:
     return np.concatenate([array, np.zeros(size - array.shape[0], np.int32)])
 
 
+def fit_execution(array, shape: tuple[int, int], checkpoint: Path) -> np.ndarray:
+    """An "execution" observation (E, F = 12 + 2L) padded with 0 (no run, PAD) or cut to the trained (E, F).
+
+    Runs are rows and output positions the trailing column pairs, so both
+    pad and cut at the end (a cut drops the last runs or positions, as a
+    longer task is cut); ValueError for an array that is not (E, 12 + 2L).
+    """
+    array = np.asarray(array, np.int32)
+    if array.ndim != 2 or array.shape[1] < 12 or (array.shape[1] - 12) % 2:
+        raise ValueError(
+            f"observation 'execution' has shape {array.shape}; this policy ({checkpoint}) reads (runs, 12 + 2 * "
+            f"output positions) arrays, trained with {tuple(shape)}"
+        )
+    out = np.zeros(shape, np.int32)
+    rows, columns = min(shape[0], array.shape[0]), min(shape[1], array.shape[1])
+    out[:rows, :columns] = array[:rows, :columns]
+    return out
+
+
 class _Greedy:
     """What both policies share: `act`, the env options of the run, fitting observations to trained shapes."""
 
     checkpoint: Path
     config: dict[str, Any]
     sizes: dict[str, int]
+    execution_shape: tuple[int, int] | None = None
+    """(E, F) of the execution observation the network reads; None: it reads none."""
 
     @property
     def env_options(self) -> dict[str, Any]:
         """Token env arguments the policy was trained with (what `reasonenv evaluate` passes to its envs)."""
-        options = {}
+        options: dict[str, Any] = {}
         if self.config.get("max_program_length") is not None:
             options["max_program_length"] = int(self.config["max_program_length"])
+        options.update(self.execution_options())
         return options
+
+    def execution_options(self) -> dict[str, Any]:
+        """The env options that give the execution observation this policy reads ({} when it reads none)."""
+        if self.execution_shape is None:
+            return {}
+        runs, columns = self.execution_shape
+        return {"execution": True, "execution_examples": runs, "execution_output": (columns - 12) // 2}
 
     def act(self, observation: dict[str, np.ndarray]) -> int:
         return int(self.act_batch([observation])[0])
@@ -91,6 +122,14 @@ class _Greedy:
                 )
             batch[key] = np.stack([fit(o[key], size, key, self.checkpoint) for o in observations])
         batch["action_mask"] = batch["action_mask"].astype(np.int8)
+        if self.execution_shape is not None:
+            if "execution" not in observations[0]:
+                raise ValueError(
+                    f"observation has no 'execution'; this policy ({self.checkpoint}) reads the execution "
+                    f"{self.execution_shape}: make its envs with {self.execution_options()}"
+                )
+            shape = self.execution_shape
+            batch["execution"] = np.stack([fit_execution(o["execution"], shape, self.checkpoint) for o in observations])
         return batch
 
 
@@ -105,7 +144,9 @@ class GreedyModulePolicy(_Greedy):
         self.checkpoint = Path(checkpoint)
         self.config = config or {}
         spaces = module.observation_space.spaces
-        self.sizes = {key: int(np.prod(spaces[key].shape)) for key in spaces}
+        self.sizes = {key: int(np.prod(spaces[key].shape)) for key in spaces if key != "execution"}
+        if "execution" in spaces:
+            self.execution_shape = (int(spaces["execution"].shape[0]), int(spaces["execution"].shape[1]))
         self._torch = torch
 
     def act_batch(self, observations: list[dict[str, np.ndarray]]) -> np.ndarray:
@@ -138,11 +179,13 @@ class JaxGreedyPolicy(_Greedy):
             "action_effects": self.num_actions,
             "action_mask": self.num_actions,
         }
+        if meta.get("execution_shape") is not None:
+            self.execution_shape = (int(meta["execution_shape"][0]), int(meta["execution_shape"][1]))
         self._logits = jax.jit(lambda p, obs: model.apply(p, obs)[0])
 
     @property
     def env_options(self) -> dict[str, Any]:
-        return {"max_program_length": self.program_length}
+        return {"max_program_length": self.program_length, **self.execution_options()}
 
     def act_batch(self, observations: list[dict[str, np.ndarray]]) -> np.ndarray:
         rows = len(observations)
@@ -178,6 +221,9 @@ def load_jax_params(checkpoint: str | Path) -> tuple[Any, Any, dict[str, Any]]:
         meta["program_length"],
         meta["num_actions"],
         actions=meta.get("actions"),
+        # Checkpoints written before these existed: no value features, no execution input.
+        value_features=bool(meta.get("value_features", False)),
+        execution_shape=meta.get("execution_shape"),
     )
     obs = {
         "task": np.zeros((1, meta["task_length"]), np.int32),
@@ -185,6 +231,8 @@ def load_jax_params(checkpoint: str | Path) -> tuple[Any, Any, dict[str, Any]]:
         "action_effects": np.zeros((1, meta["num_actions"]), np.int32),
         "action_mask": np.ones((1, meta["num_actions"]), np.int8),
     }
+    if meta.get("execution_shape") is not None:
+        obs["execution"] = np.zeros((1, *meta["execution_shape"]), np.int32)
     template = jax.eval_shape(model.init, jax.random.PRNGKey(0), obs)  # shapes and dtypes only: nothing runs
     with warnings.catch_warnings():  # orbax warns that it reads the sharding from file: one CPU/GPU device either way
         warnings.simplefilter("ignore", UserWarning)

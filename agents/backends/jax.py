@@ -508,6 +508,15 @@ class Backend:
             self.scheduler.load_state_dict(scheduler_state)
         self.pool = pool = Pool(cfg, self.scheduler, cfg.seed)
         env = JaxTokenEnv(pool.params)
+        rng = jax.random.PRNGKey(cfg.seed)
+        rng, init_key, reset_key = jax.random.split(rng, 3)
+        obs, env_state = jax.jit(jax.vmap(env.reset, (0, None)))(
+            jax.random.split(reset_key, self.num_envs), pool.params
+        )
+        # The env's observation decides whether the net reads the execution (its (E, F) per env).
+        execution_shape = (
+            (int(obs["execution"].shape[1]), int(obs["execution"].shape[2])) if "execution" in obs else None
+        )
         model = build_model(
             cfg.model.name,
             cfg.model.sizes(),
@@ -515,11 +524,8 @@ class Backend:
             cfg.max_program_length,
             pool.info.num_actions,
             cfg.model.actions,
-        )
-        rng = jax.random.PRNGKey(cfg.seed)
-        rng, init_key, reset_key = jax.random.split(rng, 3)
-        obs, env_state = jax.jit(jax.vmap(env.reset, (0, None)))(
-            jax.random.split(reset_key, self.num_envs), pool.params
+            value_features=cfg.model.value_features,
+            execution_shape=execution_shape,
         )
         # Under jit: flax's eager init compiles every primitive on its own (about 300 compiles, 12 s on 2 cores).
         weights = jax.jit(model.init)(init_key, jax.tree_util.tree_map(lambda x: x[:1], obs))
@@ -552,6 +558,8 @@ class Backend:
             "model": cfg.model.name,
             "actions": cfg.model.actions,
             "settings": {name: int(getattr(model, name)) for name in cfg.model.SIZES},
+            "value_features": bool(model.value_features),
+            "execution_shape": None if execution_shape is None else list(execution_shape),
             "task_length": pool.info.task_length,
             "program_length": cfg.max_program_length,
             "num_actions": pool.info.num_actions,

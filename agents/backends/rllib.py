@@ -479,8 +479,7 @@ def module_spec(cfg: TrainConfig):
 
     from agents.backends.rllib_module import StreamModule
 
-    model = cfg.model
-    settings: dict[str, Any] = {"name": model.name, "actions": model.actions, **model.sizes()}
+    settings: dict[str, Any] = cfg.model.settings()
     if cfg.exploration_floor > 0:
         settings["exploration_floor"] = float(cfg.exploration_floor)
     return RLModuleSpec(module_class=StreamModule, model_config=settings)

@@ -38,15 +38,21 @@ class StreamModule(TorchRLModule, ValueFunctionAPI):
     """A torch_nets.StreamNet (`self.net`) under RLlib's forward methods; model_config holds the ModelSettings.
 
     `model_config` keys: name, actions, dim, heads, layers, window, top_k,
-    hidden (agents.nets.torch_nets.build_net), plus `exploration_floor`
-    (0 = sample from the policy itself).
+    hidden, value_features (agents.nets.torch_nets.build_net; a checkpoint
+    written before value_features existed lacks it: False), plus
+    `exploration_floor` (0 = sample from the policy itself). The net reads
+    the execution observation when the observation space has "execution".
     """
 
     def setup(self):
         settings = dict(self.model_config or {})
         spaces = self.observation_space.spaces
         self.net = build_net(
-            settings, int(spaces["task"].shape[0]), int(spaces["program"].shape[0]), int(self.action_space.n)
+            settings,
+            int(spaces["task"].shape[0]),
+            int(spaces["program"].shape[0]),
+            int(self.action_space.n),
+            execution_shape=tuple(spaces["execution"].shape) if "execution" in spaces else None,
         )
         self.exploration_floor = float(settings.get("exploration_floor", 0.0))
 

@@ -25,6 +25,11 @@ Action heads (`actions`):
 - `index+effects`: a plain linear head over indices, but effect ids in the
   input (program tokens through their slot's effect, plus the whole
   slot->effect table as one vector); the permuted-plain baseline.
+
+Inputs every architecture can add (torch_nets describes them):
+`value_features` (a setting: bytes also enter by their bits and value) and
+`execution_shape` (the observation's "execution" (E, F), given to build_net;
+None reads none).
 """
 
 from __future__ import annotations
@@ -37,6 +42,24 @@ ACTION_HEADS = ("pointer", "index", "index+effects")
 """Values of ModelSettings.actions."""
 SIZE_KEYS = ("dim", "heads", "layers", "window", "top_k", "hidden")
 """The size settings every network reads (defaults live with the config, not here)."""
+BYTE_OFFSET = 8
+"""Task token id of byte 0 (reasonenv.envs.encoding.BYTE_OFFSET): ids >= 8 are bytes."""
+VALUE_FEATURES = 9
+"""A byte's value features: its 8 bits and b / 255."""
+STATE_COLUMNS = 12
+"""Columns 0..11 of an execution row describe the run's state; then (expected_j, output_j) pairs."""
+
+
+def execution_layout(execution_shape) -> tuple[int, int]:
+    """(runs E, output positions L) of an execution observation shape (E, F = 12 + 2 L); ValueError otherwise."""
+    shape = tuple(int(n) for n in execution_shape)
+    if len(shape) != 2 or shape[0] < 1 or shape[1] < STATE_COLUMNS or (shape[1] - STATE_COLUMNS) % 2:
+        raise ValueError(
+            f"execution_shape {execution_shape!r} is not (runs >= 1, 12 + 2 * output positions); "
+            "the observation's 'execution' is (E, F) with F = 12 + 2 L"
+        )
+    return shape[0], (shape[1] - STATE_COLUMNS) // 2
+
 
 ARMS: dict[str, tuple[str, str]] = {
     "pointer+memory": ("small-context", "pointer"),

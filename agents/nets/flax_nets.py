@@ -11,10 +11,15 @@ equations); tests/agents/test_nets.py copies torch weights in with
 `flax_params_from_torch` and checks equal outputs. agents.nets names the
 architectures and action heads, and torch_nets describes the stream.
 
+The options `value_features` and `execution_shape` (execution tokens
+prepended to the window; the GRU reads them first and adds their mean to
+its last state) are torch_nets' too.
+
 Two differences, neither visible in the probabilities: forbidden actions
 get the logit MASKED_LOGIT (-1e9; exp underflows to exactly 0) where the
-torch net adds FLOAT_MIN, and the task array is not trimmed to the batch's
-longest task (the torch net's trimming changes no output).
+torch net adds FLOAT_MIN, and neither the task array nor the execution
+tokens are trimmed to the batch's longest (the torch net's trimming changes
+no output).
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from agents.nets import SIZE_KEYS, check_network
+from agents.nets import BYTE_OFFSET, SIZE_KEYS, STATE_COLUMNS, check_network, execution_layout
 
 TASK_VOCAB = 264
 """Task token ids (reasonenv.envs.encoding.TASK_VOCAB)."""
@@ -116,6 +121,10 @@ class StreamNet(nn.Module):
     window: int = 16
     top_k: int = 8
     hidden: int = 128
+    value_features: bool = False
+    """Bytes also enter by Linear([8 bits, b / 255]) (torch_nets' value features)."""
+    execution_shape: tuple[int, int] | None = None
+    """(E, F) of obs["execution"]; None reads no execution."""
     last_position_only: bool = True
     """The top layer computes the last position only (same outputs; False computes every row, for tests)."""
 
@@ -149,7 +158,20 @@ class StreamNet(nn.Module):
 
         # Token vectors of [task | program]: task ids by embedding; program tokens through the knowledge store
         # (their slot's effect) or, for the index head, by action index.
-        task_vectors = nn.Embed(TASK_VOCAB, d, name="task_embed")(task)
+        task_embed = nn.Embed(TASK_VOCAB, d, name="task_embed")
+        value_embed = nn.Dense(d, name="value_embed") if self.value_features else None
+
+        def byte_vectors(ids):
+            """embedding(id), plus Linear([8 bits, b / 255]) for byte ids (value features)."""
+            vectors = task_embed(ids)
+            if value_embed is None:
+                return vectors
+            byte = jnp.clip(ids - BYTE_OFFSET, 0, 255)
+            bits = jnp.right_shift(byte[..., None], jnp.arange(8)) & 1
+            features = jnp.concatenate([bits.astype(jnp.float32), byte[..., None].astype(jnp.float32) / 255.0], -1)
+            return vectors + value_embed(features) * (ids >= BYTE_OFFSET)[..., None]
+
+        task_vectors = byte_vectors(task)
         if self.actions == "index":
             program_vectors = nn.Embed(self.num_actions, d, name="action_embed")(program)
         else:
@@ -169,10 +191,20 @@ class StreamNet(nn.Module):
         window = window * valid[..., None] + type_embed(kind)
         window = window + position_embed(jnp.clip(positions, 0, T + L)) * valid[..., None]
 
+        if self.execution_shape is not None:
+            tokens, present = self.execution_tokens(obs, byte_vectors)
         if self.architecture == "gru":
-            state = TorchGRU(d, name="gru")(window)
+            if self.execution_shape is None:
+                state = TorchGRU(d, name="gru")(window)
+            else:  # it reads the execution first, and their mean joins its last state (torch_nets.StreamNet.recur)
+                state = TorchGRU(d, name="gru")(jnp.concatenate([tokens, window], axis=-2))
+                state = state + tokens.sum(-2) / jnp.maximum(present.sum(-1, keepdims=True), 1)
         else:
-            causal = nn.make_causal_mask(jnp.ones(window.shape[:-1], jnp.int32))
+            if self.execution_shape is None:
+                causal = nn.make_causal_mask(jnp.ones(window.shape[:-1], jnp.int32))
+            else:
+                causal = prefix_mask(present, W)
+                window = jnp.concatenate([tokens, window], axis=-2)
             hidden = window
             for number in range(self.layers):
                 last_only = self.last_position_only and number == self.layers - 1
@@ -201,6 +233,38 @@ class StreamNet(nn.Module):
             logits = nn.Dense(self.num_actions, name="action_head")(h)
         value = nn.Dense(1, name="value_1")(jnp.tanh(nn.Dense(self.hidden, name="value_0")(h)))[..., 0]
         return masked_logits(logits, obs["action_mask"]), value
+
+    def execution_tokens(self, obs, byte_vectors):
+        """(tokens [..., E + L, d], present [..., E + L]): torch_nets.StreamNet.execution_tokens, untrimmed."""
+        d = self.dim
+        runs, outputs = execution_layout(self.execution_shape)
+        execution = obs["execution"].astype(jnp.int32)
+        if tuple(execution.shape[-2:]) != tuple(self.execution_shape):
+            raise ValueError(
+                f"observation 'execution' has shape {tuple(execution.shape[-2:])}; this network was built for "
+                f"{tuple(self.execution_shape)}"
+            )
+        field = nn.Embed(STATE_COLUMNS + 2, d, name="execution_field").embedding
+        run = nn.Embed(runs, d, name="execution_run").embedding
+        run_exists = execution[..., 0] != 0  # (..., E)
+        state = (byte_vectors(execution[..., :STATE_COLUMNS]) * field[:STATE_COLUMNS]).sum(-2) + run
+        state = nn.Dense(d, name="execution_state_1")(
+            nn.gelu(nn.Dense(d, name="execution_state_0")(state), approximate=False)
+        )
+        tokens, present = [state], [run_exists]
+        if outputs:
+            pairs = execution[..., STATE_COLUMNS:].reshape(execution.shape[:-1] + (outputs, 2))
+            position_exists = run_exists[..., None] & (pairs != 0).any(-1)  # (..., E, L)
+            position = nn.Embed(outputs, d, name="execution_position").embedding
+            pair = (byte_vectors(pairs) * field[STATE_COLUMNS:]).sum(-2)  # (..., E, L, d)
+            pair = (pair * (run[:, None] * run_exists[..., None, None])).sum(-3) + position  # (..., L, d)
+            pair = nn.Dense(d, name="execution_output_1")(
+                nn.gelu(nn.Dense(d, name="execution_output_0")(pair), approximate=False)
+            )
+            tokens.append(pair)
+            present.append(position_exists.any(-2))
+        exists = jnp.concatenate(present, axis=-1)
+        return jnp.concatenate(tokens, axis=-2) * exists[..., None], exists
 
     def retrieve(self, state, vectors, n_task, length, type_embed, position_embed):
         """Attend over the top-k memories (stream tokens before the window) most similar to the reasoner's query."""
@@ -231,12 +295,33 @@ class StreamNet(nn.Module):
         return jnp.einsum("...k,...kd->...d", weights, values)
 
 
-def build_net(settings: Mapping[str, Any], task_length: int, program_length: int, num_actions: int) -> StreamNet:
-    """The Flax network of ModelSettings fields (name, actions and SIZE_KEYS), as torch_nets.build_net; other keys are ignored."""
+def prefix_mask(present: jax.Array, window: int) -> jax.Array:
+    """torch_nets.prefix_mask: [..., 1, P+W, P+W], every position sees the existing execution tokens, the window causally."""
+    P = present.shape[-1]
+    S = P + window
+    index = jnp.arange(S)
+    allowed = (index[None, :] <= index[:, None]) | (index[None, :] < P)
+    keys = jnp.concatenate([present, jnp.ones(present.shape[:-1] + (window,), bool)], axis=-1)
+    mask = (allowed & keys[..., None, :]) | jnp.eye(S, dtype=bool)
+    return mask[..., None, :, :]
+
+
+def build_net(
+    settings: Mapping[str, Any],
+    task_length: int,
+    program_length: int,
+    num_actions: int,
+    execution_shape: tuple[int, int] | None = None,
+) -> StreamNet:
+    """The Flax network of ModelSettings fields (name, actions, SIZE_KEYS, value_features), as torch_nets.build_net
+    (a missing value_features is False); other keys are ignored. `execution_shape`: obs["execution"]'s (E, F)."""
     missing = [key for key in ("name", "actions", *SIZE_KEYS) if key not in settings]
     if missing:
         raise ValueError(f"model settings lack {missing}; give name, actions and {', '.join(SIZE_KEYS)}")
     check_network(str(settings["name"]), str(settings["actions"]))
+    if execution_shape is not None:
+        execution_layout(execution_shape)  # ValueError for a shape that is not (E, 12 + 2L)
+        execution_shape = (int(execution_shape[0]), int(execution_shape[1]))
     return StreamNet(
         architecture=str(settings["name"]),
         actions=str(settings["actions"]),
@@ -249,19 +334,31 @@ def build_net(settings: Mapping[str, Any], task_length: int, program_length: int
         window=int(settings["window"]),
         top_k=int(settings["top_k"]),
         hidden=int(settings["hidden"]),
+        value_features=bool(settings.get("value_features", False)),
+        execution_shape=execution_shape,
     )
 
 
 def build_model(
-    name: str, sizes: Mapping[str, Any], task_length: int, program_length: int, num_actions: int, actions=None
+    name: str,
+    sizes: Mapping[str, Any],
+    task_length: int,
+    program_length: int,
+    num_actions: int,
+    actions=None,
+    *,
+    value_features: bool = False,
+    execution_shape: tuple[int, int] | None = None,
 ) -> StreamNet:
     """The Flax network of an architecture name, its sizes and action head (None: the architecture's own head,
-    LEGACY_MODELS: index for full-context, else pointer); what the JAX backend and its checkpoints name."""
+    LEGACY_MODELS: index for full-context, else pointer); what the JAX backend and its checkpoints name.
+    `value_features` and `execution_shape` are build_net's (False / None: the network of old checkpoints)."""
     from agents.nets import LEGACY_MODELS
 
     if actions is None:
         actions = LEGACY_MODELS[name][1] if name in LEGACY_MODELS else "pointer"
-    return build_net({"name": name, "actions": actions, **sizes}, task_length, program_length, num_actions)
+    settings = {"name": name, "actions": actions, **sizes, "value_features": bool(value_features)}
+    return build_net(settings, task_length, program_length, num_actions, execution_shape)
 
 
 def parameter_count(params) -> int:
@@ -271,9 +368,10 @@ def parameter_count(params) -> int:
 def flax_params_from_torch(net) -> dict[str, Any]:
     """The variables (`{"params": ...}`) of the Flax twin of a torch_nets.StreamNet, from its weights.
 
-    `net` is read through its `state_dict()` and `settings` only, so this
-    module imports no torch; build the twin with
-    `build_net(net.settings, net.task_length, net.program_length, net.num_actions)`.
+    `net` is read through its `state_dict()`, `settings` and
+    `execution_shape` only, so this module imports no torch; build the twin
+    with `build_net(net.settings, net.task_length, net.program_length,
+    net.num_actions, net.execution_shape)`.
     """
     w = {key: value.detach().cpu().numpy().astype(np.float32) for key, value in net.state_dict().items()}
     d, heads = int(net.settings["dim"]), int(net.settings["heads"])
@@ -311,6 +409,17 @@ def flax_params_from_torch(net) -> dict[str, Any]:
         params["slot_embed"] = {"embedding": w["slot_embed.weight"]}
         params["effect_table_0"] = dense("effect_table.0")
         params["effect_table_1"] = dense("effect_table.2")
+    if "value_embed.weight" in w:
+        params["value_embed"] = dense("value_embed")
+    if "execution_field.weight" in w:
+        params["execution_field"] = {"embedding": w["execution_field.weight"]}
+        params["execution_run"] = {"embedding": w["execution_run.weight"]}
+        params["execution_state_0"] = dense("execution_state.0")
+        params["execution_state_1"] = dense("execution_state.2")
+        if "execution_position.weight" in w:
+            params["execution_position"] = {"embedding": w["execution_position.weight"]}
+            params["execution_output_0"] = dense("execution_output.0")
+            params["execution_output_1"] = dense("execution_output.2")
     if architecture == "gru":
         b_ih, b_hh = w["gru.bias_ih_l0"], w["gru.bias_hh_l0"]
         params["gru"] = {

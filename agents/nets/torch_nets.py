@@ -5,8 +5,9 @@
     logits, value = net(obs)       # obs: task, program, action_effects, action_mask tensors (B, ...)
 
 Every network reads the same observation (`obs["task"]`, `obs["program"]`,
-`obs["action_effects"]`, `obs["action_mask"]`) and is stateless: the whole
-episode is recomputed from the observation at every step.
+`obs["action_effects"]`, `obs["action_mask"]`, and `obs["execution"]` when
+built with `execution_shape`) and is stateless: the whole episode is
+recomputed from the observation at every step.
 
 The *stream* of an episode is the task's non-PAD tokens (examples, then the
 spec) followed by the program tokens emitted so far. Both are non-PAD
@@ -20,6 +21,22 @@ episodic memory, whose window may be the whole stream; or a GRU), and
 `actions` picks how program tokens enter the stream and how actions are
 scored (pointer head over a knowledge store, plain index head, or plain
 head with the effect table as input).
+
+Two optional inputs (both off, the network and its parameters are exactly
+those of before issue 21):
+- `value_features`: a byte token (id >= 8, task or execution) is
+  embedding(id) + Linear(9 -> d)([8 bits of b, b / 255]), so the network
+  can compare and count bytes instead of learning 256 unrelated rows.
+- `execution_shape` (E, F): `obs["execution"]` (reasonenv's "execution
+  so far" of the program prefix on each example, F = 12 + 2 L) becomes a
+  few *execution tokens* that always stay in the reasoner's view: one
+  state token per run (its 12 state columns) and one token per output
+  position j that some run has, holding every run's (expected_j,
+  output_j). The transformers prepend them to the window (every window
+  token attends to all of them, they are never evicted into memory); the
+  GRU reads them first and adds their mean to its last state. Missing
+  runs and positions are masked out of attention, and the torch net trims
+  them on the batch's maximum (as it trims PAD), which changes no output.
 
 Masking: forbidden actions get FLOAT_MIN added to their logits, so their
 probability (and entropy term) is exactly 0.
@@ -35,7 +52,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from agents.nets import SIZE_KEYS, check_network
+from agents.nets import BYTE_OFFSET, SIZE_KEYS, STATE_COLUMNS, VALUE_FEATURES, check_network, execution_layout
 
 FLOAT_MIN = -3.4e38
 """Added to forbidden actions' logits: ray.rllib.utils.torch_utils.FLOAT_MIN's value (a literal there too, slightly
@@ -64,12 +81,15 @@ def stream_indices(n_task: torch.Tensor, length: torch.Tensor, task_len: int, po
     return index, valid, is_task & valid
 
 
-def causal_layer(layer: nn.TransformerEncoderLayer, x: torch.Tensor, last_only: bool) -> torch.Tensor:
+def causal_layer(
+    layer: nn.TransformerEncoderLayer, x: torch.Tensor, last_only: bool, mask: torch.Tensor | None = None
+) -> torch.Tensor:
     """One pre-norm `TransformerEncoderLayer` under a causal mask, with its own parameters; (B, S, d) -> (B, S or 1, d).
 
     `last_only` returns the last position alone and computes its query,
     attention output and feed-forward only (keys and values still cover
-    every position).
+    every position). `mask` (B, 1, S, S), additive (0 or -inf), replaces
+    the plain causal mask (the execution prefix's mask).
     """
     attention = layer.self_attn
     B, S, d = x.shape
@@ -82,9 +102,17 @@ def causal_layer(layer: nn.TransformerEncoderLayer, x: torch.Tensor, last_only: 
     else:
         query, key, value = F.linear(normed, weight, bias).view(B, S, 3, heads, d // heads).unbind(2)
     query = query.reshape(B, -1, heads, d // heads)
-    attended = F.scaled_dot_product_attention(
-        query.transpose(1, 2), key.transpose(1, 2), value.transpose(1, 2), is_causal=not last_only
-    )
+    if mask is None:
+        attended = F.scaled_dot_product_attention(
+            query.transpose(1, 2), key.transpose(1, 2), value.transpose(1, 2), is_causal=not last_only
+        )
+    else:
+        attended = F.scaled_dot_product_attention(
+            query.transpose(1, 2),
+            key.transpose(1, 2),
+            value.transpose(1, 2),
+            attn_mask=mask[:, :, -1:] if last_only else mask,
+        )
     out = attention.out_proj(attended.transpose(1, 2).reshape(B, -1, d))
     x = (x[:, -1:] if last_only else x) + out
     return x + layer.linear2(layer.activation(layer.linear1(layer.norm2(x))))
@@ -96,7 +124,9 @@ class StreamNet(nn.Module):
     `encode(obs) -> (h, logits)` is the same pass before the heads' masking
     and the value head: `h` (B, hidden) is what the value head reads.
     Parameters are created in a fixed order (inputs, encoder, trunk, value
-    head, action head), so one torch seed gives one initialisation.
+    head, action head, then the optional value features and execution
+    input), so one torch seed gives one initialisation, and the same seed
+    gives a network without the options the weights it always had.
     """
 
     def __init__(
@@ -113,6 +143,8 @@ class StreamNet(nn.Module):
         window: int,
         top_k: int,
         hidden: int,
+        value_features: bool = False,
+        execution_shape: tuple[int, int] | None = None,
     ):
         super().__init__()
         check_network(name, actions)
@@ -125,7 +157,10 @@ class StreamNet(nn.Module):
             int(num_actions),
         )
         self.settings: dict[str, Any] = {"name": name, "actions": actions, "dim": dim, "heads": heads,
-                                         "layers": layers, "window": window, "top_k": top_k, "hidden": hidden}  # fmt: skip
+                                         "layers": layers, "window": window, "top_k": top_k, "hidden": hidden,
+                                         "value_features": bool(value_features)}  # fmt: skip
+        self.value_features = bool(value_features)
+        self.execution_shape = None if execution_shape is None else tuple(int(n) for n in execution_shape)
         self.use_memory = name == "small-context"
         self.uses_pointer_head = actions == "pointer"
         self.uses_index_embedding = actions == "index"
@@ -169,6 +204,19 @@ class StreamNet(nn.Module):
             self.query_head = nn.Linear(hidden, d)
         else:
             self.action_head = nn.Linear(hidden, self.num_actions)
+        # Created last, so that without them the parameters and a seed's initialisation are the earlier ones.
+        if self.value_features:
+            self.value_embed = nn.Linear(VALUE_FEATURES, d)
+        if self.execution_shape is not None:
+            runs, outputs = execution_layout(self.execution_shape)
+            # Row c < 12 scales state column c, rows 12 and 13 the expected and the produced byte: a sum of
+            # per-field products keeps which column held which id (a sum of added field vectors would not).
+            self.execution_field = nn.Embedding(STATE_COLUMNS + 2, d)
+            self.execution_run = nn.Embedding(runs, d)
+            self.execution_state = nn.Sequential(nn.Linear(d, d), nn.GELU(), nn.Linear(d, d))
+            if outputs:
+                self.execution_position = nn.Embedding(outputs, d)
+                self.execution_output = nn.Sequential(nn.Linear(d, d), nn.GELU(), nn.Linear(d, d))
 
     # ------------------------------------------------------------------ the pass
     def forward(self, obs: Mapping[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -184,7 +232,12 @@ class StreamNet(nn.Module):
             W = self.window
             positions = length[:, None] - W + torch.arange(W, device=length.device)[None, :]
             window, _ = self.gather_stream(vectors, n_task, length, task_len, positions)
-            state = self.final_norm(self.reason(window))
+            if self.execution_shape is None:
+                state = self.final_norm(self.reason(window))
+            else:
+                tokens, present = self.execution_tokens(obs)
+                mask = prefix_mask(present, W)
+                state = self.final_norm(self.reason(torch.cat([tokens, window], 1), mask))
             if self.use_memory:
                 state = state + self.memory_out(self.retrieve(state, vectors, n_task, length, task_len))
         if self.actions == "index+effects":
@@ -216,13 +269,70 @@ class StreamNet(nn.Module):
         if trim and task.shape[0] > 0:
             task = task[:, : max(int(n_task.max()), 1)]
             program = program[:, : max(int(n_program.max()), 1)]
-        task_vectors = self.task_embed(task)
+        task_vectors = self.byte_vectors(task)
         if self.uses_index_embedding:
             program_vectors = self.action_embed(program)
         else:
             entries = self.knowledge_in(self.knowledge(obs["action_effects"]))  # (B, A, d)
             program_vectors = torch.gather(entries, 1, program[:, :, None].expand(-1, -1, entries.shape[-1]))
         return torch.cat([task_vectors, program_vectors], 1), n_task, n_task + n_program, task.shape[1]
+
+    def byte_vectors(self, ids: torch.Tensor) -> torch.Tensor:
+        """Task-vocabulary ids (...) -> (..., d): embedding(id), plus Linear([8 bits, b / 255]) for bytes (value features)."""
+        vectors = self.task_embed(ids)
+        if not self.value_features:
+            return vectors
+        byte = (ids - BYTE_OFFSET).clamp(0, 255)
+        bits = (byte[..., None] >> torch.arange(8, device=ids.device)) & 1
+        features = torch.cat([bits.float(), byte[..., None].float() / 255.0], -1)
+        return vectors + self.value_embed(features) * (ids >= BYTE_OFFSET)[..., None]
+
+    def execution_tokens(self, obs: Mapping[str, torch.Tensor], trim: bool = True):
+        """The execution tokens (B, X, d) and which exist (B, X): E' run-state tokens, then L' output-position tokens.
+
+        A run exists when its status is not NONE (0); output position j when
+        some run's expected or produced byte j is there. Position j's token
+        holds every run's (expected_j, output_j), each run's bytes scaled by
+        its run row (a gated sum keeps which run they came from): E + L
+        tokens rather than E + E x L, so the reasoner's view grows less. With `trim`, runs
+        and positions past the batch's last existing one are cut (every
+        missing token is masked, so this changes no output).
+        """
+        if "execution" not in obs:
+            raise ValueError(
+                "observation has no 'execution'; this network was built with execution_shape "
+                f"{self.execution_shape}, so it needs the env option execution=True"
+            )
+        execution = obs["execution"].long()
+        if tuple(execution.shape[1:]) != self.execution_shape:
+            raise ValueError(
+                f"observation 'execution' has shape {tuple(execution.shape[1:])}; this network was built for "
+                f"{self.execution_shape}"
+            )
+        runs, outputs = execution_layout(self.execution_shape)
+        B = execution.shape[0]
+        pairs = execution[:, :, STATE_COLUMNS:].reshape(B, runs, outputs, 2)
+        run_exists = execution[:, :, 0] != 0  # (B, E)
+        position_exists = run_exists[:, :, None] & (pairs != 0).any(-1)  # (B, E, L)
+        if trim and B > 0:
+            count = torch.arange(1, runs + 1, device=execution.device)
+            runs = int((run_exists * count).max())
+            count = torch.arange(1, outputs + 1, device=execution.device)
+            outputs = int((position_exists * count).max()) if outputs else 0
+            execution, run_exists = execution[:, :runs], run_exists[:, :runs]
+            pairs, position_exists = pairs[:, :runs, :outputs], position_exists[:, :runs, :outputs]
+        field = self.execution_field.weight
+        run = self.execution_run.weight[:runs]
+        state = (self.byte_vectors(execution[:, :, :STATE_COLUMNS]) * field[:STATE_COLUMNS]).sum(2)
+        tokens = [self.execution_state(state + run)]
+        exists = [run_exists]
+        if outputs:
+            pair = (self.byte_vectors(pairs) * field[STATE_COLUMNS:]).sum(3)  # (B, E', L', d)
+            pair = (pair * (run[:, None] * run_exists[:, :, None, None])).sum(1)  # (B, L', d): the runs that exist
+            tokens.append(self.execution_output(pair + self.execution_position.weight[:outputs]))
+            exists.append(position_exists.any(1))
+        present = torch.cat(exists, 1)
+        return torch.cat(tokens, 1) * present[:, :, None], present
 
     def gather_stream(self, vectors, n_task, length, task_len, positions):
         """Token vectors at stream `positions` (B, N) with type and absolute-position embeddings; invalid ones are PAD-typed."""
@@ -237,7 +347,7 @@ class StreamNet(nn.Module):
         return picked, valid
 
     # ------------------------------------------------------------------ encoders
-    def reason(self, window: torch.Tensor) -> torch.Tensor:
+    def reason(self, window: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         """The causal reasoner's output at the window's last position (B, d).
 
         Same parameters and result as `self.reasoner(window, is_causal=True,
@@ -247,22 +357,36 @@ class StreamNet(nn.Module):
         since only that position is used; and attention runs on (B, heads,
         S, head_dim) views of one fused projection, where
         nn.MultiheadAttention's batch-first path transposes and copies its
-        inputs.
+        inputs. `mask` (B, 1, S, S) replaces the causal mask (prefix_mask).
         """
         layers = self.reasoner.layers
         x = window
+        if mask is not None:  # additive once: attention would convert a bool mask again in every layer
+            mask = torch.zeros(mask.shape, dtype=x.dtype, device=x.device).masked_fill(~mask, float("-inf"))
         for number, layer in enumerate(layers):
-            x = causal_layer(layer, x, last_only=number == len(layers) - 1)
+            x = causal_layer(layer, x, last_only=number == len(layers) - 1, mask=mask)
         return x[:, -1]
 
     def recur(self, obs: Mapping[str, torch.Tensor]) -> torch.Tensor:
-        """The GRU's last state over the whole stream, right-aligned in T+L steps (B, d)."""
+        """The GRU's last state over the whole stream, right-aligned in T+L steps (B, d).
+
+        With execution input it first reads every execution token (E + L
+        steps, untrimmed: a missing one is a zero vector, and a step on it
+        still moves the state, so trimming would change the output), and the
+        mean of the existing execution tokens is added to its last state: read
+        30-60 steps before the end alone, they moved a fresh GRU's outputs by
+        about 1e-7 (the recurrence forgets them), so without this they would
+        not stay in view.
+        """
         vectors, n_task, length, task_len = self.token_vectors(obs, trim=False)
         N = vectors.shape[1]
         positions = length[:, None] - N + torch.arange(N, device=length.device)[None, :]
         stream, _ = self.gather_stream(vectors, n_task, length, task_len, positions)
-        _, last = self.gru(stream)
-        return last[0]
+        if self.execution_shape is None:
+            return self.gru(stream)[1][0]
+        tokens, present = self.execution_tokens(obs, trim=False)
+        last = self.gru(torch.cat([tokens, stream], 1))[1][0]
+        return last + tokens.sum(1) / present.sum(1, keepdim=True).clamp(min=1)
 
     def retrieve(self, state, vectors, n_task, length, task_len):
         """Attend over the top-k memories (stream tokens before the window) most similar to the reasoner's query."""
@@ -310,17 +434,52 @@ class StreamNet(nn.Module):
         return self.action_head(h)
 
 
-def build_net(settings: Mapping[str, Any], task_length: int, program_length: int, num_actions: int) -> StreamNet:
-    """The torch network of ModelSettings fields (name, actions and SIZE_KEYS); other keys are ignored.
+def prefix_mask(present: torch.Tensor, window: int) -> torch.Tensor:
+    """Attention mask (B, 1, P+W, P+W), True = may attend, for P execution tokens before a causal window of W.
+
+    Every position sees every existing execution token (the prefix is read
+    as a whole, so its order does not matter) and the window causally; a
+    missing execution token is seen by nobody but itself (a row with no key
+    at all would be NaN).
+    """
+    B, P = present.shape
+    S = P + window
+    index = torch.arange(S, device=present.device)
+    allowed = (index[None, :] <= index[:, None]) | (index[None, :] < P)  # (S query, S key)
+    keys = torch.cat([present, torch.ones(B, window, dtype=torch.bool, device=present.device)], 1)
+    mask = (allowed[None] & keys[:, None, :]) | torch.eye(S, dtype=torch.bool, device=present.device)[None]
+    return mask[:, None]
+
+
+def build_net(
+    settings: Mapping[str, Any],
+    task_length: int,
+    program_length: int,
+    num_actions: int,
+    execution_shape: tuple[int, int] | None = None,
+) -> StreamNet:
+    """The torch network of ModelSettings fields (name, actions, SIZE_KEYS, value_features); other keys are ignored.
 
     ValueError names a missing setting: the defaults live with the config
-    (agents.config.ModelSettings), not here.
+    (agents.config.ModelSettings), not here. A missing `value_features` is
+    False: settings written before it existed (old checkpoints' model_config)
+    build the network they were trained with. `execution_shape` (E, F) is
+    the observation's "execution" shape; None reads no execution.
     """
     missing = [key for key in ("name", "actions", *SIZE_KEYS) if key not in settings]
     if missing:
         raise ValueError(f"model settings lack {missing}; give name, actions and {', '.join(SIZE_KEYS)}")
     sizes = {key: int(settings[key]) for key in SIZE_KEYS}
-    return StreamNet(str(settings["name"]), str(settings["actions"]), task_length, program_length, num_actions, **sizes)
+    return StreamNet(
+        str(settings["name"]),
+        str(settings["actions"]),
+        task_length,
+        program_length,
+        num_actions,
+        **sizes,
+        value_features=bool(settings.get("value_features", False)),
+        execution_shape=execution_shape,
+    )
 
 
 def parameter_count(net: nn.Module) -> int:

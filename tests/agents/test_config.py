@@ -123,3 +123,24 @@ def test_potential_shaping_needs_binary_scoring_and_the_execution_observation():
         TrainConfig(reward=RewardSettings(shaping="dense")).validate()
     config = TrainConfig(execution=True, reward=RewardSettings(shaping="potential", scoring="binary")).validate()
     assert TrainConfig.from_dict(config.to_dict()) == config
+
+
+def test_value_features_are_on_for_new_configs_and_off_for_configs_written_before_them(tmp_path):
+    """An old run's config.json has a model section without value_features: it loads False, so the network built
+    for it (resume, evaluate, init_from) is the one its checkpoints hold; a new config writes the field."""
+    assert TrainConfig().model.value_features is True
+    assert TrainConfig.from_dict({"seed": 1}).model.value_features is True  # no model section: the defaults
+    (tmp_path / "config.json").write_text(json.dumps(OLD_FLAT))
+    assert TrainConfig.load(tmp_path).model.value_features is False
+    nested = TrainConfig().to_dict()
+    assert nested["model"]["value_features"] is True
+    del nested["model"]["value_features"]
+    (tmp_path / "config.json").write_text(json.dumps(nested))
+    old = TrainConfig.load(tmp_path).validate()
+    assert old.model.value_features is False
+    assert old.model.settings() == {**old.model.sizes(), "name": old.model.name, "actions": old.model.actions,
+                                    "value_features": False}  # fmt: skip
+    again = TrainConfig.from_dict(json.loads(json.dumps(old.to_dict())))
+    assert again == old and again.model.value_features is False
+    with pytest.raises(ValueError, match="model.value_features must be true or false, got 'yes'"):
+        TrainConfig.from_dict({"model": {"value_features": "yes"}}).validate()

@@ -1,5 +1,6 @@
 """agents.nets: the torch networks (shapes, masking, stream gathering, memory, slot equivariance, the old modules'
-outputs) and their Flax twins (torch weights copied in give equal outputs, every architecture x action head)."""
+outputs, value features, execution tokens) and their Flax twins (torch weights copied in give equal outputs, every
+architecture x action head, with and without value features and execution input)."""
 
 from __future__ import annotations
 
@@ -16,14 +17,40 @@ torch = pytest.importorskip("torch")
 from agents.nets.torch_nets import FLOAT_MIN, build_net, parameter_count, stream_indices  # noqa: E402
 
 A, T, L = 9, 24, 12
+E, OUT = 3, 8
+"""Execution runs and output positions: the observation's "execution" is (E, 12 + 2 OUT) (the contract's default)."""
+EXECUTION_SHAPE = (E, 12 + 2 * OUT)
 SIZES = {"dim": 16, "heads": 2, "layers": 2, "window": 4, "top_k": 3, "hidden": 32}
 NETWORKS = [(name, actions) for name in ARCHITECTURES for actions in ACTION_HEADS]
 REFERENCE = Path(__file__).with_name("nets_reference.json")
 
 
-def make(name: str, actions: str, seed: int = 0, **sizes):
+def make(name: str, actions: str, seed: int = 0, execution_shape=None, **sizes):
     torch.manual_seed(seed)
-    return build_net({"name": name, "actions": actions, **SIZES, **sizes}, T, L, A)
+    return build_net({"name": name, "actions": actions, **SIZES, **sizes}, T, L, A, execution_shape)
+
+
+def make_reading(name: str, actions: str = "pointer", seed: int = 0, **sizes):
+    """A network with value features and execution input."""
+    return make(name, actions, seed, EXECUTION_SHAPE, value_features=True, **sizes)
+
+
+def execution_rows(size: int, seed: int = 0, runs=(0, E + 1), outputs=(0, OUT + 1)) -> np.ndarray:
+    """Random "execution" arrays of the contract's layout: a prefix of runs (status 1..4, byte tokens in the state
+    columns, PAD off the tape), each with expected and produced outputs of their own lengths (PAD past them)."""
+    rng = np.random.default_rng(seed)
+    out = np.zeros((size, *EXECUTION_SHAPE), np.int32)
+    for row in range(size):
+        for run in range(rng.integers(*runs)):
+            line = out[row, run]
+            line[0] = rng.integers(1, 5)
+            line[1:12] = rng.integers(8, 264, 11)
+            line[3 + rng.integers(0, 5)] = 0 if rng.random() < 0.3 else line[3]  # sometimes off the tape
+            line[11] = rng.choice([0, 3, 4, int(rng.integers(8, 264))])
+            expected, produced = rng.integers(*outputs), rng.integers(*outputs)
+            line[12 : 12 + 2 * expected : 2] = rng.integers(8, 264, expected)
+            line[13 : 13 + 2 * produced : 2] = rng.integers(8, 264, produced)
+    return out
 
 
 def observations(size: int, seed: int = 0, task_tokens=(1, T + 1), program_tokens=(0, L + 1)) -> dict[str, np.ndarray]:
@@ -265,25 +292,130 @@ def test_memory_read_matches_building_every_memory():
     assert fast.abs().sum() > 0
 
 
-# ---------------------------------------------------------------------- Flax twins
+# ---------------------------------------------------------------------- value features and execution input
+
+
+def test_without_the_options_the_parameters_and_a_seeds_weights_are_the_old_ones():
+    """value_features missing from the settings (old checkpoints' model_config) is False; the options' parameters are
+    created after all others, so a seed gives the other parameters the weights they always had."""
+    for name, actions in NETWORKS:
+        plain = make(name, actions)
+        assert not plain.value_features and plain.execution_shape is None and not plain.settings["value_features"]
+        assert not [key for key in plain.state_dict() if key.startswith(("value_embed", "execution_"))]
+        reading = make_reading(name, actions)
+        old, new = plain.state_dict(), reading.state_dict()
+        for key, value in old.items():
+            assert torch.equal(new[key], value), (name, actions, key)
+        added = {key.split(".")[0] for key in set(new) - set(old)}
+        assert added == {"value_embed", "execution_field", "execution_run", "execution_state", "execution_position",
+                         "execution_output"}  # fmt: skip
+    d = SIZES["dim"]
+    assert parameter_count(make("gru", "index", value_features=True)) == parameter_count(make("gru", "index")) + 10 * d
+
+
+def test_value_features_add_a_bytes_bits_and_value_and_nothing_to_other_tokens():
+    net = make("small-context", "pointer", value_features=True)
+    ids = torch.tensor([0, 3, 7, 8, 9, 8 + 200, 263])
+    with torch.no_grad():
+        added = net.byte_vectors(ids) - net.task_embed(ids)
+        assert torch.equal(added[:3], torch.zeros(3, SIZES["dim"]))  # PAD, END, a marker: embedding only
+        features = torch.tensor(
+            [[0.0] * 8 + [0.0], [1.0] + [0.0] * 7 + [1 / 255], [0, 0, 0, 1, 0, 0, 1, 1, 200 / 255], [1.0] * 8 + [1.0]]
+        )
+        torch.testing.assert_close(added[3:], net.value_embed(features))
+        # with the value layer zeroed the network is the plain one with the same seed
+        net.value_embed.weight.zero_()
+        net.value_embed.bias.zero_()
+        obs = observations(8, seed=3)
+        torch.testing.assert_close(outputs(net, obs), outputs(make("small-context", "pointer"), obs))
 
 
 @pytest.mark.parametrize("name,actions", NETWORKS)
-def test_flax_twin_with_the_torch_weights_gives_the_same_outputs(name, actions):
+def test_execution_input_shapes_gradients_and_it_is_read(name, actions):
+    net = make(name, actions, execution_shape=EXECUTION_SHAPE, value_features=True)
+    obs = dict(observations(16, seed=2), execution=execution_rows(16, seed=2, runs=(1, E + 1)))
+    logits, values = net(tensors(obs))
+    assert logits.shape == (16, A) and values.shape == (16,) and torch.isfinite(values).all()
+    (logits.clamp(min=-1e4).logsumexp(-1).sum() + values.sum()).backward()
+    for key, parameter in net.named_parameters():
+        if key.startswith(("execution_", "value_embed")):
+            assert parameter.grad is not None and parameter.grad.abs().sum() > 0, key
+    changed = dict(obs, execution=execution_rows(16, seed=3, runs=(1, E + 1)))
+    assert not torch.allclose(outputs(net, obs)[1], outputs(net, changed)[1], atol=1e-6)
+    # A network built without execution input ignores the key (the env may give it to every policy).
+    plain = make(name, actions)
+    torch.testing.assert_close(outputs(plain, obs), outputs(plain, {k: v for k, v in obs.items() if k != "execution"}))
+
+
+@pytest.mark.parametrize("name", ["small-context", "small-window", "gru"])
+def test_execution_tokens_stay_in_view_however_long_the_stream(name):
+    """The stream is 3-5 times the window: one field of the first run still moves every row's logits (the memory
+    holds stream tokens only, and the window holds none of the execution)."""
+    net = make_reading(name)
+    obs = dict(
+        observations(8, seed=9, task_tokens=(16, 21), program_tokens=(6, 7)),
+        execution=execution_rows(8, runs=(1, E + 1), outputs=(1, OUT + 1)),
+    )
+    for column, (before, after) in {0: (1, 2), 2: (8, 9), 11: (3, 4), 12: (8 + 65, 8 + 66), 13: (0, 8)}.items():
+        one, other = ({key: value.copy() for key, value in obs.items()} for _ in range(2))
+        one["execution"][:, 0, column], other["execution"][:, 0, column] = before, after
+        moved = (outputs(net, one)[0] - outputs(net, other)[0]).abs().amax(1)
+        assert (moved > 1e-5).all(), (column, moved)
+
+
+@pytest.mark.parametrize("name", ARCHITECTURES)
+def test_missing_runs_and_positions_and_the_batch_around_a_row_change_no_output(name):
+    """A row's outputs do not depend on the other rows of its batch (trimming on the batch's maximum), nor on whether
+    its missing runs and output positions were trimmed away."""
+    net = make_reading(name)
+    obs = dict(observations(12, seed=4), execution=execution_rows(12, seed=4, runs=(0, 2), outputs=(0, 3)))
+    with torch.no_grad():
+        together = net(tensors(obs))
+        alone = [net(tensors({key: value[row : row + 1] for key, value in obs.items()})) for row in range(12)]
+        tokens, present = net.execution_tokens(tensors(obs))
+        assert tokens.shape[1] < E + OUT and present.any()
+        original = net.execution_tokens
+        net.execution_tokens = lambda o, trim=True: original(o, trim=False)
+        untrimmed = net(tensors(obs))
+    torch.testing.assert_close(together, untrimmed, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(together[0], torch.cat([a[0] for a in alone]), rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(together[1], torch.cat([a[1] for a in alone]), rtol=1e-5, atol=1e-5)
+
+
+def test_execution_shape_and_observation_are_checked_in_one_line():
+    with pytest.raises(ValueError, match=r"execution_shape \(3, 27\) is not"):
+        make("small-context", "pointer", execution_shape=(3, 27))
+    net = make_reading("small-window")
+    with pytest.raises(ValueError, match="has no 'execution'.*execution=True"):
+        net(tensors(observations(2)))
+    with pytest.raises(ValueError, match=r"shape \(2, 28\); this network was built for \(3, 28\)"):
+        net(tensors(dict(observations(2), execution=np.zeros((2, 2, 28), np.int32))))
+
+
+# ---------------------------------------------------------------------- Flax twins
+
+
+@pytest.mark.parametrize("reads", ["plain", "reading"])
+@pytest.mark.parametrize("name,actions", NETWORKS)
+def test_flax_twin_with_the_torch_weights_gives_the_same_outputs(name, actions, reads):
     """Streams of every length (many longer than the window, so memory retrieval runs), masked actions, perturbed
-    weights (non-zero null memory entry, non-zero biases)."""
+    weights (non-zero null memory entry, non-zero biases); `reading`: value features and execution input on, with
+    0 to E runs per row (the torch net trims, the Flax net masks)."""
     jax = pytest.importorskip("jax")
     flax_nets = pytest.importorskip("agents.nets.flax_nets")
-    net = make(name, actions)
+    net = make(name, actions) if reads == "plain" else make_reading(name, actions)
     with torch.no_grad():
         for parameter in net.parameters():
             parameter.add_(0.1 * torch.randn_like(parameter))
     obs = observations(48, seed=1)
+    if reads == "reading":
+        obs["execution"] = execution_rows(48, seed=1, outputs=(0, OUT - 1))
     assert ((obs["task"] != 0).sum(1) + (obs["program"] != 0).sum(1) > SIZES["window"]).mean() > 0.8
     assert (obs["action_mask"] == 0).any()
     logits, values = outputs(net, obs)
 
-    twin = flax_nets.build_net(net.settings, net.task_length, net.program_length, net.num_actions)
+    twin = flax_nets.build_net(net.settings, net.task_length, net.program_length, net.num_actions, net.execution_shape)
+    assert (twin.value_features, twin.execution_shape) == (reads == "reading", net.execution_shape)
     params = flax_nets.flax_params_from_torch(net)
     template = jax.eval_shape(twin.init, jax.random.PRNGKey(0), obs)  # every Flax parameter is copied, shapes agree
     assert jax.tree_util.tree_structure(template) == jax.tree_util.tree_structure(params)
@@ -300,15 +432,19 @@ def test_flax_twin_with_the_torch_weights_gives_the_same_outputs(name, actions):
     assert (torch.softmax(logits, -1).numpy()[~allowed] == 0).all()
 
 
+@pytest.mark.parametrize("reads", ["plain", "reading"])
 @pytest.mark.parametrize("name,actions", [(n, a) for n, a in NETWORKS if n != "gru"])
-def test_flax_top_layer_computing_the_last_position_only_changes_no_output(name, actions):
+def test_flax_top_layer_computing_the_last_position_only_changes_no_output(name, actions, reads):
     """The policy reads only the last position of the top layer: skipping the other rows must not change outputs."""
     import dataclasses
 
     jax = pytest.importorskip("jax")
     flax_nets = pytest.importorskip("agents.nets.flax_nets")
-    model = flax_nets.build_net({"name": name, "actions": actions, **SIZES}, T, L, A)
+    settings = {"name": name, "actions": actions, **SIZES, "value_features": reads == "reading"}
+    model = flax_nets.build_net(settings, T, L, A, EXECUTION_SHAPE if reads == "reading" else None)
     obs = observations(5, seed=0)
+    if reads == "reading":
+        obs["execution"] = execution_rows(5, seed=0)
     params = model.init(jax.random.PRNGKey(1), obs)
     everything = dataclasses.replace(model, last_position_only=False)
     assert model.last_position_only

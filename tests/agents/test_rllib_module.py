@@ -23,15 +23,16 @@ SETTINGS = {"name": "small-context", "actions": "pointer", "dim": 16, "heads": 2
             "top_k": 2, "hidden": 16}  # fmt: skip
 
 
-def observation_space():
-    return spaces.Dict(
-        {
-            "task": spaces.Box(0, 263, (T,), np.int32),
-            "program": spaces.Box(0, A - 1, (L,), np.int32),
-            "action_mask": spaces.Box(0, 1, (A,), np.int8),
-            "action_effects": spaces.Box(0, 63, (A,), np.int32),
-        }
-    )
+def observation_space(execution_shape=None):
+    obs = {
+        "task": spaces.Box(0, 263, (T,), np.int32),
+        "program": spaces.Box(0, A - 1, (L,), np.int32),
+        "action_mask": spaces.Box(0, 1, (A,), np.int8),
+        "action_effects": spaces.Box(0, 63, (A,), np.int32),
+    }
+    if execution_shape is not None:
+        obs["execution"] = spaces.Box(0, 263, execution_shape, np.int32)
+    return spaces.Dict(obs)
 
 
 def make(**config) -> StreamModule:
@@ -138,3 +139,26 @@ def test_a_checkpoint_of_an_old_module_class_loads_as_the_adapter(tmp_path, old_
     obs = batch(8, seed=2)
     with torch.no_grad():
         torch.testing.assert_close(loaded.net(obs), module.net(obs), rtol=0, atol=0)
+
+
+def test_the_net_reads_the_execution_when_the_observation_space_has_it():
+    """model_config without value_features (a checkpoint written before it) builds the plain net; the execution
+    shape comes from the observation space, which RLlib pickles with the module."""
+    plain = make()
+    assert not plain.net.value_features and plain.net.execution_shape is None
+    torch.manual_seed(0)
+    module = StreamModule(
+        observation_space=observation_space((3, 28)),
+        action_space=spaces.Discrete(A),
+        model_config={**SETTINGS, "value_features": True},
+    )
+    assert module.net.value_features and module.net.execution_shape == (3, 28)
+    obs = batch(8, seed=1)
+    execution = torch.zeros(8, 3, 28, dtype=torch.int32)
+    execution[:, 0, 0], execution[:, 0, 1:14] = 1, torch.arange(8, 21)
+    obs["execution"] = execution
+    with torch.no_grad():
+        out = module.forward_train({Columns.OBS: obs})
+        torch.testing.assert_close(out[Columns.EMBEDDINGS], module.net(obs)[1])
+        execution[:, 0, 13] = 0  # the first output byte not produced yet: another input, other values
+        assert not torch.allclose(module.compute_values({Columns.OBS: obs}), out[Columns.EMBEDDINGS])
