@@ -79,17 +79,24 @@ class _Greedy:
         return int(self.act_batch([observation])[0])
 
     def act_batch(self, observations: list[dict[str, np.ndarray]]) -> np.ndarray:
+        """Greedy actions of several observations in one forward pass."""
+        return self(self._stack(observations))
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> np.ndarray:
+        """Greedy actions [B] of a batched observation dict ({key: [B, ...]} numpy, already at the trained sizes)."""
         raise NotImplementedError
 
     def _stack(self, observations: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
         batch = {}
+        shapes = getattr(self, "shapes", {})
         for key, size in self.sizes.items():
             if key not in observations[0]:
                 raise ValueError(
                     f"observation has no {key!r}; this policy ({self.checkpoint}) was trained on observations with "
                     f"keys {list(self.sizes)}"
                 )
-            batch[key] = np.stack([fit(o[key], size, key, self.checkpoint) for o in observations])
+            rows = np.stack([fit(o[key], size, key, self.checkpoint) for o in observations])
+            batch[key] = rows.reshape((len(observations), *shapes.get(key, (size,))))  # 2-D keys keep their shape
         batch["action_mask"] = batch["action_mask"].astype(np.int8)
         return batch
 
@@ -105,18 +112,19 @@ class GreedyModulePolicy(_Greedy):
         self.checkpoint = Path(checkpoint)
         self.config = config or {}
         spaces = module.observation_space.spaces
-        self.sizes = {key: int(np.prod(spaces[key].shape)) for key in spaces}
+        self.shapes = {key: tuple(int(n) for n in spaces[key].shape) for key in spaces}
+        self.sizes = {key: int(np.prod(shape)) for key, shape in self.shapes.items()}
         self._torch = torch
 
-    def act_batch(self, observations: list[dict[str, np.ndarray]]) -> np.ndarray:
-        """Greedy actions of several observations in one forward pass."""
+    def __call__(self, batch: dict[str, np.ndarray]) -> np.ndarray:
+        """Greedy actions of a batched observation dict in one forward pass."""
         from ray.rllib.core.columns import Columns
 
         torch = self._torch
-        batch = {key: torch.as_tensor(value) for key, value in self._stack(observations).items()}
+        tensors = {key: torch.as_tensor(np.asarray(batch[key])) for key in self.sizes}
         with torch.no_grad():
-            logits = self.module.forward_inference({Columns.OBS: batch})[Columns.ACTION_DIST_INPUTS]
-        mask = batch["action_mask"].bool()
+            logits = self.module.forward_inference({Columns.OBS: tensors})[Columns.ACTION_DIST_INPUTS]
+        mask = tensors["action_mask"].bool()
         logits = logits.masked_fill(~mask, float("-inf"))  # argmax only over allowed actions, whatever the module did
         return logits.argmax(-1).numpy()
 
@@ -144,9 +152,10 @@ class JaxGreedyPolicy(_Greedy):
     def env_options(self) -> dict[str, Any]:
         return {"max_program_length": self.program_length}
 
-    def act_batch(self, observations: list[dict[str, np.ndarray]]) -> np.ndarray:
-        rows = len(observations)
-        batch = self._stack(observations)
+    def __call__(self, batch: dict[str, np.ndarray]) -> np.ndarray:
+        """Greedy actions of a batched observation dict, padded to one of BATCH_SIZES rows (few compiles)."""
+        batch = {key: np.asarray(batch[key]) for key in self.sizes}
+        rows = len(batch["action_mask"])
         size = padded_size(rows)
         padded = {
             key: np.concatenate([value, np.zeros((size - rows,) + value.shape[1:], value.dtype)])

@@ -457,7 +457,7 @@ class Backend:
 
         check_config(cfg)
         use_compilation_cache()
-        self.cfg, self.log = cfg, log
+        self.cfg, self.log, self.run_dir = cfg, log, Path(run_dir)
         ppo, settings = cfg.ppo, cfg.jax
         self.num_envs = settings.num_envs
         self.num_steps = max(1, ppo.train_batch_size // self.num_envs)
@@ -520,6 +520,8 @@ class Backend:
             "num_actions": pool.info.num_actions,
             "languages": list(pool.info.languages),
         }
+        self.model = model
+        self._greedy: Any = None
         self.carried = np.zeros(self.num_envs, np.float32)
         self.iterations = 0
 
@@ -555,6 +557,21 @@ class Backend:
             "episodes_over_window": float((episodes["final_stream"][done] > self.window).mean()) if count else None,
             **{name: float(value) for name, value in stats.items()},
         }
+
+    def greedy_policy(self):
+        """agents.policies.JaxGreedyPolicy over the current params (one object, so its jitted forward compiles once)."""
+        from agents.policies import JaxGreedyPolicy
+
+        if self._greedy is None:
+            self._greedy = JaxGreedyPolicy(
+                self.model, self.runner.train_state.params, self.run_dir, self.policy_meta, self.cfg.to_dict()
+            )
+        self._greedy.params = self.runner.train_state.params
+        return self._greedy
+
+    def sync_scheduler(self) -> None:
+        """Entry weights and stage of the device pool from the scheduler (after the loop's hooks moved it)."""
+        self.pool.sync()
 
     def save(self, folder: Path) -> None:
         save_state(Path(folder), self.runner, self.policy_meta)
