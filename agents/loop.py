@@ -29,7 +29,7 @@ checkpoint's `algorithm/` folder. Everything else is here, once:
   weights (agents.probe; needs the backend's optional `greedy_policy` and
   `scheduler`): its columns in that iteration's row, its per-entry success
   to the scheduler's `report_probe` when it has one; the scheduler's
-  `note_time(seconds)` after every iteration when it has one, and the
+  `note_time(run seconds)` after every iteration when it has one, and the
   backend's `sync_scheduler()` when either moved the stage.
 
 One writer per run: the run directory is claimed (agents.run_lock) before
@@ -480,9 +480,11 @@ def _run(
                 break
             elapsed = time.perf_counter() - tick
             iteration += 1
+            stage_before = scheduler_stage(backend)
             due = probe is not None and iteration % cfg.probe_every == 0
-            probed = after_iteration(backend, probe if due else None, elapsed)
+            probed = run_probe(backend, probe) if due else None
             wall_s += time.perf_counter() - tick  # the probe's time counts toward the budget
+            note_time(backend, wall_s, stage_before)
             timesteps += int(result.get("timesteps", 0))
             row = progress_row(
                 result,
@@ -539,36 +541,39 @@ def probe_columns(backend: Any) -> tuple[str, ...]:
     return (*PROBE_COLUMNS, *entry_columns(backend.scheduler))
 
 
-def _stage(scheduler: Any) -> Any:
-    return scheduler.state_dict().get("stage")
+def scheduler_stage(backend: Any) -> Any:
+    """The stage in the backend's live scheduler's state (None without a scheduler)."""
+    scheduler = getattr(backend, "scheduler", None)
+    return None if scheduler is None else scheduler.state_dict().get("stage")
 
 
-def after_iteration(backend: Any, probe: Any, seconds: float) -> Any:
-    """After one iteration: the probe when given (returns its agents.probe.ProbeResult, else None), then the hooks.
+def run_probe(backend: Any, probe: Any) -> Any:
+    """The probe of the current weights (an agents.probe.ProbeResult); its rates go to `scheduler.report_probe`.
 
-    The probe's per-entry success goes to `scheduler.report_probe({key: rate})`
-    and the iteration's seconds (training + probe) to `scheduler.note_time`,
-    each only when the scheduler has that method; when they move its stage
-    the backend's `sync_scheduler()` makes sampling follow.
+    Every probed entry's rate is reported, keyed by TaskSpec.key, those
+    measured on training content (nothing held out; `ProbeResult.fallback`)
+    too; the scheduler ignores keys it does not gate on.
     """
+    scheduler = backend.scheduler
+    result = probe.run(backend.greedy_policy(), scheduler)
+    report = getattr(scheduler, "report_probe", None)
+    if callable(report):
+        report({key: rate for key, rate in result.rates.items() if not math.isnan(rate)})
+    return result
+
+
+def note_time(backend: Any, wall_s: float, stage_before: Any) -> None:
+    """`scheduler.note_time(wall_s)` (the run's total seconds, resumes included) when the scheduler has it; then
+    the backend's `sync_scheduler()` when the iteration's hooks (a probe's report, a time cap) moved the stage."""
     scheduler = getattr(backend, "scheduler", None)
     if scheduler is None:
-        return None
-    before = _stage(scheduler)
-    result = None
-    if probe is not None:
-        result = probe.run(backend.greedy_policy(), scheduler)
-        report = getattr(scheduler, "report_probe", None)
-        if callable(report):
-            report(dict(result.rates))
-        seconds += result.seconds
-    note = getattr(scheduler, "note_time", None)
-    moved = bool(note(seconds)) if callable(note) else False
-    if moved or _stage(scheduler) != before:
+        return
+    hook = getattr(scheduler, "note_time", None)
+    moved = bool(hook(wall_s)) if callable(hook) else False
+    if moved or scheduler_stage(backend) != stage_before:
         sync = getattr(backend, "sync_scheduler", None)
         if callable(sync):
             sync()
-    return result
 
 
 def probe_line(result: Any) -> str:
