@@ -395,7 +395,6 @@ def _train_claimed(
         rd.write_json(run_dir / rd.CONFIG, cfg.to_dict())
         extra = tuple(getattr(backend, "extra_columns", ()))
         probe = make_probe(cfg, backend, log)
-        columns = progress_columns(families, extra, probe_columns(backend) if probe is not None else ())
         if checkpoint is not None:
             # The iterations a killed trainer ran past its checkpoint are trained again: drop their rows and points.
             rows, dropped = rd.rewind_progress(run_dir, int(progress_state["iteration"]))
@@ -407,6 +406,10 @@ def _train_claimed(
             board = rd.rebuild_tensorboard(run_dir, rows, TensorBoard)
         else:
             rows, board = [], TensorBoard(run_dir / rd.TENSORBOARD)
+        # A resume with the probe off keeps the probe columns of the rows before it (rewriting drops no values).
+        probed_before = any(key.startswith("probe") and value is not None for row in rows for key, value in row.items())
+        keep = probe is not None or (probed_before and getattr(backend, "scheduler", None) is not None)
+        columns = progress_columns(families, extra, probe_columns(backend) if keep else ())
         try:
             rows = _run(
                 cfg,

@@ -18,6 +18,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 
 def main() -> None:
@@ -40,7 +41,7 @@ def main() -> None:
     scheduler = load_curriculum(cfg.curriculum)
     stages = args.stages if args.stages else list(range(len(getattr(scheduler, "stages", [None]))))
     with tempfile.TemporaryDirectory() as folder:
-        backend = backend_class(cfg.backend)(cfg, Path(folder), None, lambda line: None)
+        backend: Any = backend_class(cfg.backend)(cfg, Path(folder), None, lambda line: None)  # + the probe's hooks
         try:
             probe = Probe(cfg.probe_instances, probe_env_options(cfg))
             print(f"{args.backend} backend, {args.curriculum}, {args.instances} instances per entry")

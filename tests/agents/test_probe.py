@@ -123,6 +123,7 @@ class FakeBackend:
 
     def save(self, folder):
         folder.mkdir(parents=True)
+        (folder / "weights.json").write_text("{}")
 
     def restore(self, folder):
         pass
@@ -160,6 +161,13 @@ def test_loop_probes_every_n_iterations_and_calls_the_schedulers_hooks(monkeypat
     assert backend.scheduler.times == pytest.approx([r["wall_s"] for r in rows], rel=1e-5)
     assert rows[1]["wall_s"] - rows[0]["wall_s"] >= rows[1]["probe_s"]
     assert sum("probe: held-out greedy 1.00" in line for line in lines) == 2
+
+    # A resume with the probe off probes no more, and keeps the probe values of the rows before it.
+    loop.train(TrainConfig(timesteps=70, probe_every=0), tmp_path / "run", resume=True, log=lambda line: None)
+    resumed = rd.read_progress(tmp_path / "run")
+    assert [r["iteration"] for r in resumed] == [1, 2, 3, 4, 5, 6, 7]
+    assert resumed[1]["probe_heldout"] == 1.0 and resumed[3][entry_column("echo-byte@L0@bf")] == 1.0
+    assert resumed[5]["probe_entries"] is None and FakeBackend.built[-1].policy.calls == 0
 
 
 def test_probe_off_without_hooks_or_with_probe_every_zero(monkeypatch, tmp_path):
