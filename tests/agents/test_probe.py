@@ -248,3 +248,43 @@ def test_a_short_real_run_probes_every_n_iterations(backend, tmp_path):
     hooks = json.loads(done.stdout.split("HOOKS ", 1)[1])
     assert [sorted(r) for r in hooks["reports"]] == [["echo-byte@L7@bf", "emit-char@L0@bf"]] * 2
     assert hooks["times"] == pytest.approx([r["wall_s"] for r in rows], rel=1e-5)
+
+
+CURRENT = """
+import tempfile
+from pathlib import Path
+import numpy as np
+from ray.rllib.core import DEFAULT_MODULE_ID
+from agents.config import TrainConfig
+from agents.backends.rllib import Backend
+
+cfg = TrainConfig.from_dict({
+    "curriculum": "bf-basics", "max_program_length": 8,
+    "model": {"dim": 16, "heads": 2, "layers": 1, "window": 4, "top_k": 2, "hidden": 16},
+    "ppo": {"lr": 0.01, "train_batch_size": 64, "minibatch_size": 32, "num_epochs": 1},
+    "rllib": {"num_envs_per_env_runner": 4, "num_cpus": 1},
+})
+backend = Backend(cfg, Path(tempfile.mkdtemp()), None, print)
+try:
+    learner = backend.algo.learner_group._learner.module[DEFAULT_MODULE_ID]
+    before = [p.detach().numpy().copy() for p in backend.greedy_policy().module.parameters()]
+    for _ in range(2):
+        backend.iterate()
+        policy = backend.greedy_policy()
+        ours = [p.detach().numpy() for p in policy.module.parameters()]
+        theirs = [p.detach().numpy() for p in learner.parameters()]
+        assert len(ours) == len(theirs) and all(np.allclose(a, b) for a, b in zip(ours, theirs))
+    assert any(not np.allclose(a, b) for a, b in zip(before, ours)), "the weights did not move"
+    print("CURRENT OK")
+finally:
+    backend.close()
+"""
+
+
+def test_the_rllib_probe_policy_holds_the_learners_current_weights():
+    pytest.importorskip("ray.rllib")
+    env = dict(os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS="1", RAY_USAGE_STATS_ENABLED="0")
+    done = subprocess.run(
+        [sys.executable, "-c", CURRENT], cwd=REPO, capture_output=True, text=True, timeout=600, env=env
+    )
+    assert done.returncode == 0 and "CURRENT OK" in done.stdout, done.stderr[-3000:]
