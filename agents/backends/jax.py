@@ -558,6 +558,15 @@ class Backend:
             **{name: float(value) for name, value in stats.items()},
         }
 
+    def save(self, folder: Path) -> None:
+        save_state(Path(folder), self.runner, self.policy_meta)
+
+    def restore(self, folder: Path) -> None:
+        self.runner = commit(restore_state(Path(folder), self.runner))
+
+    def scheduler_state(self) -> dict[str, Any]:
+        return self.scheduler.state_dict()
+
     def greedy_policy(self):
         """agents.policies.JaxGreedyPolicy over the current params (one object, so its jitted forward compiles once)."""
         from agents.policies import JaxGreedyPolicy
@@ -572,15 +581,6 @@ class Backend:
     def sync_scheduler(self) -> None:
         """Entry weights and stage of the device pool from the scheduler (after the loop's hooks moved it)."""
         self.pool.sync()
-
-    def save(self, folder: Path) -> None:
-        save_state(Path(folder), self.runner, self.policy_meta)
-
-    def restore(self, folder: Path) -> None:
-        self.runner = commit(restore_state(Path(folder), self.runner))
-
-    def scheduler_state(self) -> dict[str, Any]:
-        return self.scheduler.state_dict()
 
     @staticmethod
     def check_checkpoint(checkpoint: Path) -> None:

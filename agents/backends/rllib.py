@@ -543,6 +543,17 @@ class Backend:
             PASSING_PROGRAM_KEY: passing_program(runners),
         }
 
+    def save(self, folder: Path) -> None:
+        assert self.algo is not None, "built in __init__"
+        self.algo.save_to_path(str(Path(folder).resolve()))
+
+    def restore(self, folder: Path) -> None:
+        assert self.algo is not None, "built in __init__"
+        self.algo.restore_from_path(str(Path(folder).resolve()))
+
+    def scheduler_state(self) -> dict[str, Any]:
+        return self.callback.scheduler.state_dict()
+
     @property
     def scheduler(self):
         """The driver's one curriculum scheduler (the callback's)."""
@@ -563,17 +574,6 @@ class Backend:
         """Push the scheduler's state to every env runner (after the loop's hooks moved its stage)."""
         assert self.algo is not None, "built in __init__"
         push_curriculum_state(self.algo.env_runner_group, self.scheduler.state_dict())
-
-    def save(self, folder: Path) -> None:
-        assert self.algo is not None, "built in __init__"
-        self.algo.save_to_path(str(Path(folder).resolve()))
-
-    def restore(self, folder: Path) -> None:
-        assert self.algo is not None, "built in __init__"
-        self.algo.restore_from_path(str(Path(folder).resolve()))
-
-    def scheduler_state(self) -> dict[str, Any]:
-        return self.callback.scheduler.state_dict()
 
     @staticmethod
     def check_checkpoint(checkpoint: Path) -> None:
