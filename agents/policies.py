@@ -60,6 +60,11 @@ def fit(array, size: int, name: str, checkpoint: Path) -> np.ndarray:
     return np.concatenate([array, np.zeros(size - array.shape[0], np.int32)])
 
 
+def model_keys(sizes: dict[str, int], batch: dict[str, Any]) -> list[str]:
+    """The batch keys a network reads: the fitted ones, and "execution" when the batch has it (a 2-D key)."""
+    return [*sizes, *(["execution"] if "execution" in batch and "execution" not in sizes else [])]
+
+
 class _Greedy:
     """What both policies share: `act`, the env options of the run, fitting observations to trained shapes."""
 
@@ -88,15 +93,13 @@ class _Greedy:
 
     def _stack(self, observations: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
         batch = {}
-        shapes = getattr(self, "shapes", {})
         for key, size in self.sizes.items():
             if key not in observations[0]:
                 raise ValueError(
                     f"observation has no {key!r}; this policy ({self.checkpoint}) was trained on observations with "
                     f"keys {list(self.sizes)}"
                 )
-            rows = np.stack([fit(o[key], size, key, self.checkpoint) for o in observations])
-            batch[key] = rows.reshape((len(observations), *shapes.get(key, (size,))))  # 2-D keys keep their shape
+            batch[key] = np.stack([fit(o[key], size, key, self.checkpoint) for o in observations])
         batch["action_mask"] = batch["action_mask"].astype(np.int8)
         return batch
 
@@ -112,8 +115,7 @@ class GreedyModulePolicy(_Greedy):
         self.checkpoint = Path(checkpoint)
         self.config = config or {}
         spaces = module.observation_space.spaces
-        self.shapes = {key: tuple(int(n) for n in spaces[key].shape) for key in spaces}
-        self.sizes = {key: int(np.prod(shape)) for key, shape in self.shapes.items()}
+        self.sizes = {key: int(np.prod(spaces[key].shape)) for key in spaces}
         self._torch = torch
 
     def __call__(self, batch: dict[str, np.ndarray]) -> np.ndarray:
@@ -121,7 +123,7 @@ class GreedyModulePolicy(_Greedy):
         from ray.rllib.core.columns import Columns
 
         torch = self._torch
-        tensors = {key: torch.as_tensor(np.asarray(batch[key])) for key in self.sizes}
+        tensors = {key: torch.as_tensor(np.asarray(batch[key])) for key in model_keys(self.sizes, batch)}
         with torch.no_grad():
             logits = self.module.forward_inference({Columns.OBS: tensors})[Columns.ACTION_DIST_INPUTS]
         mask = tensors["action_mask"].bool()
@@ -154,7 +156,7 @@ class JaxGreedyPolicy(_Greedy):
 
     def __call__(self, batch: dict[str, np.ndarray]) -> np.ndarray:
         """Greedy actions of a batched observation dict, padded to one of BATCH_SIZES rows (few compiles)."""
-        batch = {key: np.asarray(batch[key]) for key in self.sizes}
+        batch = {key: np.asarray(batch[key]) for key in model_keys(self.sizes, batch)}
         rows = len(batch["action_mask"])
         size = padded_size(rows)
         padded = {

@@ -150,7 +150,11 @@ class Probe:
         tick = time.perf_counter()
         keys = [spec.key for spec in specs]
         plans = [self.plan(spec) for spec in specs]
-        results = play_plans(policy, plans, env_options=self.env_options, batch=self.batch) if plans else []
+        options = dict(self.env_options)
+        trained = getattr(policy, "execution_options", None)  # the execution shape the network was built for
+        if callable(trained):
+            options.update(trained())
+        results = play_plans(policy, plans, env_options=options, batch=self.batch) if plans else []
         return ProbeResult(
             rates={key: r.pass_rate for key, r in zip(keys, results)},
             heldout={key: r.heldout for key, r in zip(keys, results)},
