@@ -42,6 +42,11 @@ def padded_size(rows: int) -> int:
     return -(-rows // BATCH_SIZES[-1]) * BATCH_SIZES[-1]
 
 
+def model_keys(sizes: dict[str, int], batch: dict[str, Any]) -> list[str]:
+    """The batch keys a network reads: the fitted ones, and "execution" when the batch has it (a 2-D key)."""
+    return [*sizes, *(["execution"] if "execution" in batch and "execution" not in sizes else [])]
+
+
 def _run_config(checkpoint: Path) -> dict[str, Any] | None:
     path = rd.run_dir_of(checkpoint) / rd.CONFIG
     return json.loads(path.read_text()) if path.is_file() else None
@@ -58,11 +63,6 @@ def fit(array, size: int, name: str, checkpoint: Path) -> np.ndarray:
             )
         return array[:size]  # a longer task is cut: the model sees its first `size` tokens
     return np.concatenate([array, np.zeros(size - array.shape[0], np.int32)])
-
-
-def model_keys(sizes: dict[str, int], batch: dict[str, Any]) -> list[str]:
-    """The batch keys a network reads: the fitted ones, and "execution" when the batch has it (a 2-D key)."""
-    return [*sizes, *(["execution"] if "execution" in batch and "execution" not in sizes else [])]
 
 
 class _Greedy:
