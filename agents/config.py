@@ -338,6 +338,11 @@ class TrainConfig:
     checkpoint_every: int = 5
     """Iterations between checkpoints (a final one is always written)."""
     keep_checkpoints: int = 2
+    probe_every: int = 5
+    """Iterations between greedy held-out probes of the current weights (agents.probe: the held-out curve in
+    progress.csv and TensorBoard, and the scheduler's `report_probe`); 0 turns the probe off."""
+    probe_instances: int = 32
+    """Instances per probed curriculum entry: the first held-out ones at seed 0, the same at every probe."""
     reward: RewardSettings = field(default_factory=RewardSettings)
     ppo: PPOSettings = field(default_factory=PPOSettings)
     model: ModelSettings = field(default_factory=ModelSettings)
@@ -397,6 +402,8 @@ class TrainConfig:
                              "permutation; set kept.top_k=0 or permute_actions=false")  # fmt: skip
         _int("checkpoint_every", self.checkpoint_every, 1)
         _int("keep_checkpoints", self.keep_checkpoints, 1)
+        _int("probe_every", self.probe_every, 0)
+        _int("probe_instances", self.probe_instances, 1, 4096)
         for name, kind in SECTIONS.items():
             section: Any = getattr(self, name)
             if not isinstance(section, kind):

@@ -23,8 +23,14 @@ checkpoint's `algorithm/` folder. Everything else is here, once:
   final checkpoint is written (StopOnSignal);
 - progress.csv (one row per iteration, rewound to the checkpoint's
   iteration on resume), TensorBoard under stable tags (charts/, losses/,
-  curriculum/), the progress line, and at the end summary.md and
-  learning_curve.png; config.json is the run's one config file.
+  curriculum/, probe/), the progress line, and at the end summary.md and
+  learning_curve.png; config.json is the run's one config file;
+- every `probe_every` iterations a greedy held-out probe of the current
+  weights (agents.probe; needs the backend's optional `greedy_policy` and
+  `scheduler`): its columns in that iteration's row, its per-entry success
+  to the scheduler's `report_probe` when it has one; the scheduler's
+  `note_time(run seconds)` after every iteration when it has one, and the
+  backend's `sync_scheduler()` when either moved the stage.
 
 One writer per run: the run directory is claimed (agents.run_lock) before
 the backend starts; a new run's folder is created by the claim and removed
@@ -117,6 +123,12 @@ class Backend(Protocol):
         """Release processes and devices (Ray, env runners)."""
         ...
 
+    # Optional, for the greedy probe and the scheduler's hooks (a backend without them trains without a probe):
+    #   scheduler: the live curriculum scheduler (the one whose state scheduler_state() returns);
+    #   greedy_policy() -> a callable {key: [B, ...] numpy} -> actions [B], argmax over allowed actions with the
+    #       current weights, that is also a reasonenv.policy.Policy (act, act_batch);
+    #   sync_scheduler(): make sampling follow the scheduler after the loop's hooks moved its stage.
+
 
 def backend_class(name: str) -> Callable[..., Backend]:
     """The Backend class of cfg.backend (its module imported now)."""
@@ -141,10 +153,12 @@ def curriculum_info(name: str) -> tuple[list[str], list[str]]:
     return stages, families
 
 
-def progress_columns(families: list[str], extra: tuple[str, ...] = ()) -> list[str]:
+def progress_columns(families: list[str], extra: tuple[str, ...] = (), probe: tuple[str, ...] = ()) -> list[str]:
+    """Columns of progress.csv: common, the backend's extra, probe (agents.probe's; empty without a probe), per family."""
     return [
         *COMMON_COLUMNS,
         *extra,
+        *probe,
         *[f"success/{f}" for f in families],
         *[f"episodes/{f}" for f in families],
     ]
@@ -212,6 +226,8 @@ class TensorBoard:
         "steps_per_s": "charts/steps_per_s",
         "stream_over_window": "charts/stream_over_window",
         "stage": "curriculum/stage",
+        "probe_heldout": "charts/probe_heldout",
+        "probe_s": "charts/probe_s",
         "kl": "losses/kl",
         "entropy": "losses/entropy",
         "vf_explained_var": "losses/explained_variance",
@@ -231,6 +247,8 @@ class TensorBoard:
     def write(self, row: dict[str, Any]) -> None:
         if self.writer is None:
             return
+        from agents.probe import ENTRY_PREFIX, board_tag
+
         step = int(row["timesteps"])
         for key, tag in self.TAGS.items():
             value = row.get(key)
@@ -239,6 +257,8 @@ class TensorBoard:
         for key, value in row.items():
             if key.startswith("success/") and value is not None:
                 self.writer.add_scalar(f"curriculum/{key}", value, step)
+            elif key.startswith(ENTRY_PREFIX) and isinstance(value, (int, float)) and math.isfinite(value):
+                self.writer.add_scalar(board_tag(key), value, step)
         self.writer.flush()
 
     def close(self) -> None:
@@ -374,7 +394,7 @@ def _train_claimed(
             )
         rd.write_json(run_dir / rd.CONFIG, cfg.to_dict())
         extra = tuple(getattr(backend, "extra_columns", ()))
-        columns = progress_columns(families, extra)
+        probe = make_probe(cfg, backend, log)
         if checkpoint is not None:
             # The iterations a killed trainer ran past its checkpoint are trained again: drop their rows and points.
             rows, dropped = rd.rewind_progress(run_dir, int(progress_state["iteration"]))
@@ -386,6 +406,10 @@ def _train_claimed(
             board = rd.rebuild_tensorboard(run_dir, rows, TensorBoard)
         else:
             rows, board = [], TensorBoard(run_dir / rd.TENSORBOARD)
+        # A resume with the probe off keeps the probe columns of the rows before it (rewriting drops no values).
+        probed_before = any(key.startswith("probe") and value is not None for row in rows for key, value in row.items())
+        keep = probe is not None or (probed_before and getattr(backend, "scheduler", None) is not None)
+        columns = progress_columns(families, extra, probe_columns(backend) if keep else ())
         try:
             rows = _run(
                 cfg,
@@ -401,6 +425,7 @@ def _train_claimed(
                 log,
                 should_stop,
                 board,
+                probe,
             )
         finally:
             board.close()
@@ -429,6 +454,7 @@ def _run(
     log: Callable[[str], None],
     should_stop: Callable[[dict], bool] | None,
     board: TensorBoard,
+    probe: Any = None,
 ) -> list[dict[str, Any]]:
     """The iterations of one session (between start-up and finish); returns every row of the run."""
     iteration, timesteps, programs = int(state["iteration"]), int(state["timesteps"]), int(state["programs"])
@@ -457,7 +483,11 @@ def _run(
                 break
             elapsed = time.perf_counter() - tick
             iteration += 1
-            wall_s += elapsed
+            stage_before = scheduler_stage(backend)
+            due = probe is not None and iteration % cfg.probe_every == 0
+            probed = run_probe(backend, probe) if due else None
+            wall_s += time.perf_counter() - tick  # the probe's time counts toward the budget
+            note_time(backend, wall_s, stage_before)
             timesteps += int(result.get("timesteps", 0))
             row = progress_row(
                 result,
@@ -469,11 +499,15 @@ def _run(
                 families=families,
                 extra=extra,
             )
+            if probed is not None:
+                row.update(probed.columns())
             programs += int(row["episodes"])
             rows.append(row)
             rd.write_progress(run_dir, rows, columns)
             board.write(row)
             log(progress_line(row, len(stage_names)))
+            if probed is not None:
+                log(probe_line(probed))
             if iteration - last_saved >= cfg.checkpoint_every:
                 save()
                 last_saved = iteration
@@ -486,6 +520,71 @@ def _run(
     finally:
         stop_signal.restore()
     return rows
+
+
+# ----------------------------------------------------------------------------- the probe and the scheduler's hooks
+
+
+def make_probe(cfg: TrainConfig, backend: Any, log: Callable[[str], None]) -> Any:
+    """An agents.probe.Probe for the run, or None: probe_every 0, or a backend without greedy_policy / scheduler."""
+    if not cfg.probe_every:
+        return None
+    if not callable(getattr(backend, "greedy_policy", None)) or getattr(backend, "scheduler", None) is None:
+        log(f"probe off: backend {type(backend).__name__} has no greedy_policy() or scheduler")
+        return None
+    from agents.probe import Probe, probe_env_options
+
+    return Probe(cfg.probe_instances, probe_env_options(cfg))
+
+
+def probe_columns(backend: Any) -> tuple[str, ...]:
+    """agents.probe.PROBE_COLUMNS and one `probe/<entry key>` per entry of the backend's curriculum."""
+    from agents.probe import PROBE_COLUMNS, entry_columns
+
+    return (*PROBE_COLUMNS, *entry_columns(backend.scheduler))
+
+
+def scheduler_stage(backend: Any) -> Any:
+    """The stage in the backend's live scheduler's state (None without a scheduler)."""
+    scheduler = getattr(backend, "scheduler", None)
+    return None if scheduler is None else scheduler.state_dict().get("stage")
+
+
+def run_probe(backend: Any, probe: Any) -> Any:
+    """The probe of the current weights (an agents.probe.ProbeResult); its rates go to `scheduler.report_probe`.
+
+    Every probed entry's rate is reported, keyed by TaskSpec.key, those
+    measured on training content (nothing held out; `ProbeResult.fallback`)
+    too; the scheduler ignores keys it does not gate on.
+    """
+    scheduler = backend.scheduler
+    result = probe.run(backend.greedy_policy(), scheduler)
+    report = getattr(scheduler, "report_probe", None)
+    if callable(report):
+        report({key: rate for key, rate in result.rates.items() if not math.isnan(rate)})
+    return result
+
+
+def note_time(backend: Any, wall_s: float, stage_before: Any) -> None:
+    """`scheduler.note_time(wall_s)` (the run's total seconds, resumes included) when the scheduler has it; then
+    the backend's `sync_scheduler()` when the iteration's hooks (a probe's report, a time cap) moved the stage."""
+    scheduler = getattr(backend, "scheduler", None)
+    if scheduler is None:
+        return
+    hook = getattr(scheduler, "note_time", None)
+    moved = bool(hook(wall_s)) if callable(hook) else False
+    if moved or scheduler_stage(backend) != stage_before:
+        sync = getattr(backend, "sync_scheduler", None)
+        if callable(sync):
+            sync()
+
+
+def probe_line(result: Any) -> str:
+    mean = result.heldout_mean
+    rates = " ".join(f"{key}={rate:.2f}" for key, rate in result.rates.items())
+    flagged = f"; training content (nothing held out): {' '.join(result.fallback)}" if result.fallback else ""
+    held = "-" if mean is None else f"{mean:.2f}"
+    return f"  probe: held-out greedy {held} ({rates}) on {result.episodes} episodes in {result.seconds:.1f}s{flagged}"
 
 
 def finish(

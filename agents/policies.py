@@ -44,6 +44,11 @@ def padded_size(rows: int) -> int:
     return -(-rows // BATCH_SIZES[-1]) * BATCH_SIZES[-1]
 
 
+def model_keys(sizes: dict[str, int], batch: dict[str, Any]) -> list[str]:
+    """The batch keys a network reads: the fitted ones, and "execution" when the batch has it (a 2-D key)."""
+    return [*sizes, *(["execution"] if "execution" in batch and "execution" not in sizes else [])]
+
+
 def _run_config(checkpoint: Path) -> dict[str, Any] | None:
     path = rd.run_dir_of(checkpoint) / rd.CONFIG
     return json.loads(path.read_text()) if path.is_file() else None
@@ -110,6 +115,11 @@ class _Greedy:
         return int(self.act_batch([observation])[0])
 
     def act_batch(self, observations: list[dict[str, np.ndarray]]) -> np.ndarray:
+        """Greedy actions of several observations in one forward pass."""
+        return self(self._stack(observations))
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> np.ndarray:
+        """Greedy actions [B] of a batched observation dict ({key: [B, ...]} numpy, already at the trained sizes)."""
         raise NotImplementedError
 
     def _stack(self, observations: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
@@ -149,15 +159,15 @@ class GreedyModulePolicy(_Greedy):
             self.execution_shape = (int(spaces["execution"].shape[0]), int(spaces["execution"].shape[1]))
         self._torch = torch
 
-    def act_batch(self, observations: list[dict[str, np.ndarray]]) -> np.ndarray:
-        """Greedy actions of several observations in one forward pass."""
+    def __call__(self, batch: dict[str, np.ndarray]) -> np.ndarray:
+        """Greedy actions of a batched observation dict in one forward pass."""
         from ray.rllib.core.columns import Columns
 
         torch = self._torch
-        batch = {key: torch.as_tensor(value) for key, value in self._stack(observations).items()}
+        tensors = {key: torch.as_tensor(np.asarray(batch[key])) for key in model_keys(self.sizes, batch)}
         with torch.no_grad():
-            logits = self.module.forward_inference({Columns.OBS: batch})[Columns.ACTION_DIST_INPUTS]
-        mask = batch["action_mask"].bool()
+            logits = self.module.forward_inference({Columns.OBS: tensors})[Columns.ACTION_DIST_INPUTS]
+        mask = tensors["action_mask"].bool()
         logits = logits.masked_fill(~mask, float("-inf"))  # argmax only over allowed actions, whatever the module did
         return logits.argmax(-1).numpy()
 
@@ -187,9 +197,10 @@ class JaxGreedyPolicy(_Greedy):
     def env_options(self) -> dict[str, Any]:
         return {"max_program_length": self.program_length, **self.execution_options()}
 
-    def act_batch(self, observations: list[dict[str, np.ndarray]]) -> np.ndarray:
-        rows = len(observations)
-        batch = self._stack(observations)
+    def __call__(self, batch: dict[str, np.ndarray]) -> np.ndarray:
+        """Greedy actions of a batched observation dict, padded to one of BATCH_SIZES rows (few compiles)."""
+        batch = {key: np.asarray(batch[key]) for key in model_keys(self.sizes, batch)}
+        rows = len(batch["action_mask"])
         size = padded_size(rows)
         padded = {
             key: np.concatenate([value, np.zeros((size - rows,) + value.shape[1:], value.dtype)])

@@ -268,6 +268,10 @@ def task_encoding_length(instance: Instance) -> int:
     return encoded_length(instance.examples, instance_spec(instance))
 
 
+TargetPlan = tuple[EvalTarget, list[Instance], bool, str]
+"""(target, its instances, whether they are all held-out content, a note): what `target_instances` chose."""
+
+
 def evaluate_targets(
     policy: Policy,
     targets: Sequence[EvalTarget],
@@ -280,14 +284,30 @@ def evaluate_targets(
     """Run `policy` on `instances` held-out (or training-content) instances of every target; one TargetResult per target."""
     if isinstance(instances, bool) or not isinstance(instances, int) or instances < 1:
         raise ValueError(f"instances must be an int >= 1, got {instances!r}")
-    plans = [(target, *target_instances(target, instances, content)) for target in targets]
+    plans: list[TargetPlan] = [(target, *target_instances(target, instances, content)) for target in targets]
+    return play_plans(policy, plans, env_options=env_options, progress=progress)
+
+
+def play_plans(
+    policy: Policy,
+    plans: Sequence[TargetPlan],
+    *,
+    env_options: Mapping[str, Any] | None = None,
+    progress: bool = False,
+    batch: int = BATCH,
+) -> list[TargetResult]:
+    """Play every plan's instances greedily; one TargetResult per plan (a caller may keep plans between calls).
+
+    Every (target, instance) goes into one queue: a batched policy plays
+    `batch` episodes per forward pass across targets, each in an env of its
+    target's language.
+    """
     bar = None
     if progress:
         from tqdm import tqdm
 
         bar = tqdm(total=sum(len(p[1]) for p in plans), desc="evaluate", unit="ep", file=sys.stderr, dynamic_ncols=True)
     lockstep = callable(getattr(policy, "act_batch", None))
-    # every (target, instance) in one queue: a batched policy plays BATCH episodes per forward pass, across targets
     queue = [(number, instance) for number, (_, chosen, _, _) in enumerate(plans) for instance in chosen]
     options = dict(env_options or {})
     if queue and options.get("task_length") is None:  # one task length for all envs, so their observations stack
@@ -296,13 +316,20 @@ def evaluate_targets(
         options["task_length"] = fit_length(max(task_encoding_length(instance) for _, instance in queue))
     passed = [0] * len(plans)
     lengths = [0] * len(plans)
-    pool: list = []
+    pools: dict[str, list] = {}  # language -> envs (an env's language is fixed when it is built)
     try:
-        for start in range(0, len(queue), BATCH):
-            chunk = queue[start : start + BATCH]
-            while len(pool) < (len(chunk) if lockstep else 1):
-                pool.append(token_env(plans[chunk[0][0]][0], [chunk[0][1]], options))
-            pairs = [(pool[k] if lockstep else pool[0], instance) for k, (_, instance) in enumerate(chunk)]
+        for start in range(0, len(queue), batch):
+            chunk = queue[start : start + batch]
+            pairs = []
+            used: dict[str, int] = {}
+            for number, instance in chunk:
+                target = plans[number][0]
+                pool = pools.setdefault(target.language, [])
+                slot = used.get(target.language, 0) if lockstep else 0
+                used[target.language] = slot + 1
+                if slot == len(pool):
+                    pool.append(token_env(target, [instance], options))
+                pairs.append((pool[slot], instance))
             for (number, _), episode in zip(chunk, run_episodes(pairs, policy)):
                 passed[number] += int(episode.success)
                 lengths[number] += episode.length
@@ -310,8 +337,9 @@ def evaluate_targets(
                 bar.update(len(chunk))
                 bar.set_postfix_str(f"{plans[chunk[-1][0]][0].family}", refresh=False)
     finally:
-        for env in pool:
-            env.close()
+        for pool in pools.values():
+            for env in pool:
+                env.close()
         if bar is not None:
             bar.close()
     return [

@@ -494,7 +494,7 @@ class Backend:
 
         check_config(cfg)
         use_compilation_cache()
-        self.cfg, self.log = cfg, log
+        self.cfg, self.log, self.run_dir = cfg, log, Path(run_dir)
         ppo, settings = cfg.ppo, cfg.jax
         self.num_envs = settings.num_envs
         self.num_steps = max(1, ppo.train_batch_size // self.num_envs)
@@ -565,6 +565,8 @@ class Backend:
             "num_actions": pool.info.num_actions,
             "languages": list(pool.info.languages),
         }
+        self.model = model
+        self._greedy: Any = None
         self.carried = np.zeros(self.num_envs, np.float32)
         self.iterations = 0
         self.kept = None
@@ -719,6 +721,21 @@ class Backend:
 
     def scheduler_state(self) -> dict[str, Any]:
         return self.scheduler.state_dict()
+
+    def greedy_policy(self):
+        """agents.policies.JaxGreedyPolicy over the current params (one object, so its jitted forward compiles once)."""
+        from agents.policies import JaxGreedyPolicy
+
+        if self._greedy is None:
+            self._greedy = JaxGreedyPolicy(
+                self.model, self.runner.train_state.params, self.run_dir, self.policy_meta, self.cfg.to_dict()
+            )
+        self._greedy.params = self.runner.train_state.params
+        return self._greedy
+
+    def sync_scheduler(self) -> None:
+        """Entry weights and stage of the device pool from the scheduler (after the loop's hooks moved it)."""
+        self.pool.sync()
 
     @staticmethod
     def check_checkpoint(checkpoint: Path) -> None:

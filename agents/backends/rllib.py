@@ -619,6 +619,16 @@ def init_weights(algo, source: str | Path, log: Callable[[str], None]) -> None:
     log(f"network weights from {checkpoint}")
 
 
+def current_module(algo):
+    """The RL module holding the newest weights in this process: the local env runner's (synced after every train()),
+    else the local learner's; a remote copy only when neither is here."""
+    from ray.rllib.core import DEFAULT_MODULE_ID
+
+    if getattr(getattr(algo, "env_runner", None), "module", None) is None and algo.learner_group.is_local:
+        return algo.learner_group._learner.module[DEFAULT_MODULE_ID]  # what RLlib itself reads of a local learner
+    return algo.get_module(DEFAULT_MODULE_ID)
+
+
 class Backend:
     """agents.loop.Backend for RLlib: Ray, the PPO algorithm and its curriculum callback."""
 
@@ -630,7 +640,8 @@ class Backend:
         self, cfg: TrainConfig, run_dir: Path, scheduler_state: dict | None, log: Callable[[str], None] = print
     ):
         torch.set_num_threads(cfg.rllib.torch_threads)
-        self.cfg, self.log = cfg, log
+        self.cfg, self.log, self.run_dir = cfg, log, Path(run_dir)
+        self._greedy: Any = None
         self.started_ray = init_ray(cfg, log)
         self.algo = None
         try:
@@ -748,6 +759,27 @@ class Backend:
 
     def scheduler_state(self) -> dict[str, Any]:
         return self.callback.scheduler.state_dict()
+
+    @property
+    def scheduler(self):
+        """The driver's one curriculum scheduler (the callback's)."""
+        return self.callback.scheduler
+
+    def greedy_policy(self):
+        """agents.policies.GreedyModulePolicy over the current weights: the driver's env-runner module, which
+        RLlib syncs from the learner at the end of every train(); the local learner's module when there is none."""
+        from agents.policies import GreedyModulePolicy
+
+        assert self.algo is not None, "built in __init__"
+        module = current_module(self.algo)
+        if self._greedy is None or self._greedy.module is not module:
+            self._greedy = GreedyModulePolicy(module, self.run_dir, self.cfg.to_dict())
+        return self._greedy
+
+    def sync_scheduler(self) -> None:
+        """Push the scheduler's state to every env runner (after the loop's hooks moved its stage)."""
+        assert self.algo is not None, "built in __init__"
+        push_curriculum_state(self.algo.env_runner_group, self.scheduler.state_dict())
 
     @staticmethod
     def check_checkpoint(checkpoint: Path) -> None:

@@ -44,6 +44,7 @@ FLAGS: tuple[tuple[str, str], ...] = (
     ("num_envs_per_env_runner", "rllib.num_envs_per_env_runner"),
     ("address", "rllib.address"),
     ("checkpoint_every", "checkpoint_every"),
+    ("probe_every", "probe_every"),
     ("exploration_floor", "exploration_floor"),
     ("task_length", "task_length"),
     ("action_slots", "action_slots"),
@@ -51,7 +52,14 @@ FLAGS: tuple[tuple[str, str], ...] = (
     ("init_from", "init_from"),
 )
 """Flag (argparse dest) -> TrainConfig field (section.field), for a new run."""
-RESUME_FLAGS = ("num_env_runners", "num_envs_per_env_runner", "address", "checkpoint_every", "exploration_floor")
+RESUME_FLAGS = (
+    "num_env_runners",
+    "num_envs_per_env_runner",
+    "address",
+    "checkpoint_every",
+    "probe_every",
+    "exploration_floor",
+)
 """What a resumed run may change besides its limit (--budget/--timesteps/--programs): where and how wide it samples."""
 KEPT_ON_RESUME = (
     "model",
@@ -67,8 +75,8 @@ KEPT_ON_RESUME = (
 """Flags that decide what is trained: refused on --resume unless they equal the run's saved config."""
 RESUME_HELP = (
     "continue this run from its newest complete checkpoint, at the same curriculum stage; it may change "
-    "--budget/--timesteps/--programs, --num-env-runners, --num-envs-per-env-runner, --address, --checkpoint-every "
-    "and --exploration-floor; --model, --actions, --backend, --curriculum, --seed, --task-length, --action-slots, "
+    "--budget/--timesteps/--programs, --num-env-runners, --num-envs-per-env-runner, --address, --checkpoint-every, "
+    "--probe-every and --exploration-floor; --model, --actions, --backend, --curriculum, --seed, --task-length, --action-slots, "
     "--permute-actions and --init-from must equal the run's own (or be left out)"
 )
 
@@ -101,6 +109,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", help="folder for new run directories (default: runs)")
     parser.add_argument("--name", help="run directory name (default: CURRICULUM__MODEL__sSEED__TIME)")
     parser.add_argument("--checkpoint-every", type=int, default=None, help="iterations between checkpoints (default 5)")
+    parser.add_argument(
+        "--probe-every",
+        type=int,
+        default=None,
+        help="iterations between greedy held-out probes of the current weights (progress.csv probe_heldout; "
+        "default 5, 0 off); may change on --resume",
+    )
     parser.add_argument(
         "--backend", help="trainer backend: rllib (default) or jax (jitted PPO, Brainfuck-family curricula)"
     )

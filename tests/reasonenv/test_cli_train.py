@@ -34,6 +34,8 @@ def test_flags_set_their_section_fields(tmp_path):
             "--permute-actions",
             "--exploration-floor",
             "0.03",
+            "--probe-every",
+            "3",
             "--out",
             str(tmp_path),
             "--name",
@@ -44,6 +46,7 @@ def test_flags_set_their_section_fields(tmp_path):
     assert cfg.model.name == "small-window" and cfg.rllib.num_envs_per_env_runner == 8
     assert cfg.rllib.address == "10.0.0.1:6379" and (cfg.programs, cfg.budget_s, cfg.timesteps) == (5000, None, None)
     assert (cfg.task_length, cfg.action_slots, cfg.permute_actions, cfg.exploration_floor) == (96, 16, True, 0.03)
+    assert cfg.probe_every == 3
 
 
 def test_config_file_then_flags_and_a_limit_replaces_the_others(tmp_path):
@@ -60,9 +63,21 @@ def test_resume_keeps_the_architecture_and_changes_limits(tmp_path):
     run.mkdir()
     (run / "config.json").write_text(json.dumps(TrainConfig(timesteps=100, seed=2).to_dict()))
     cfg, run_dir, resume = command.build_config(
-        parse("--resume", str(run), "--timesteps", "500", "--num-env-runners", "2", "--model", "small-context")
+        parse(
+            "--resume",
+            str(run),
+            "--timesteps",
+            "500",
+            "--num-env-runners",
+            "2",
+            "--model",
+            "small-context",
+            "--probe-every",
+            "0",
+        )
     )
     assert resume and run_dir == run and cfg.timesteps == 500 and cfg.rllib.num_env_runners == 2
+    assert cfg.probe_every == 0  # the probe's cadence may change on resume
     assert cfg.model.name == "small-context" and cfg.seed == 2  # a flag equal to the saved value passes
     # Issue 23, case 5: a flag that would change what is trained is refused in one line, not ignored.
     for flag, value, saved in (
