@@ -281,7 +281,13 @@ def push_curriculum_state(env_runner_group, state: dict[str, Any], env_runner_in
 
 
 def episode_counts(env_runner_results: dict[str, Any]) -> dict[tuple[int, str], tuple[int, int]]:
-    """{(stage, family): (episodes, successes)} of one iteration's summed env-runner metrics."""
+    """{(stage, curriculum key): (episodes, successes)} of one iteration's summed env-runner metrics.
+
+    The key is the entry's TaskSpec.key ("emit-char@L4@bf"): a stage may
+    hold one family at several levels, and new-entry promotion counts the
+    new entry alone. (Older runners logged the family alone; it reads as a
+    key without '@'.)
+    """
     counts: dict[tuple[int, str], tuple[int, int]] = {}
     table = env_runner_results.get(CURRICULUM_KEY, {}) or {}
     for name, value in table.get("episodes", {}).items():
@@ -300,14 +306,25 @@ def _count(value: Any) -> int:
     return int(round(value)) if math.isfinite(value) else 0
 
 
+def family_counts(counts: dict[tuple[int, str], tuple[int, int]]) -> dict[tuple[int, str], tuple[int, int]]:
+    """{(stage, family): (episodes, successes)} summed over the entries of `episode_counts` (the progress columns)."""
+    summed: dict[tuple[int, str], tuple[int, int]] = {}
+    for (stage, key), (episodes, successes) in counts.items():
+        family = key.split("@", 1)[0]
+        before = summed.get((stage, family), (0, 0))
+        summed[(stage, family)] = (before[0] + episodes, before[1] + successes)
+    return summed
+
+
 def interleaved_results(counts: dict[tuple[int, str], tuple[int, int]]) -> list:
-    """One iteration's episode counts as EpisodeResults in the order `curricula.schedulers.interleaved` gives."""
+    """One iteration's episode counts by (stage, key) as EpisodeResults in the order `curricula.schedulers.interleaved` gives."""
     from curricula.schedulers import EpisodeResult, interleaved
 
     results = []
-    for (stage, family), (episodes, successes) in sorted(counts.items()):
-        results += [EpisodeResult(family, True, stage=stage)] * successes
-        results += [EpisodeResult(family, False, stage=stage)] * (episodes - successes)
+    for (stage, key), (episodes, successes) in sorted(counts.items()):
+        family, entry = key.split("@", 1)[0], (key if "@" in key else None)
+        results += [EpisodeResult(family, True, key=entry, stage=stage)] * successes
+        results += [EpisodeResult(family, False, key=entry, stage=stage)] * (episodes - successes)
     return interleaved(results)
 
 
@@ -347,9 +364,8 @@ class CurriculumCallback(RLlibCallback):
         info = episode.get_infos(-1)
         if "stage" not in info or metrics_logger is None:
             return
-        # The last step's info has the curriculum key ("family@L1..."), not the family (that is in the reset info).
-        family = str(info.get("curriculum_key") or "?").split("@", 1)[0]
-        name = f"{int(info['stage'])}|{family}"
+        # The last step's info has the curriculum key ("family@L1..."): counted per entry (episode_counts).
+        name = f"{int(info['stage'])}|{info.get('curriculum_key') or '?'}"
         success = bool(info.get("curriculum_success", info.get("success", False)))
         metrics_logger.log_value((CURRICULUM_KEY, "episodes", name), 1, reduce="sum")
         metrics_logger.log_value((CURRICULUM_KEY, "successes", name), int(success), reduce="sum")
@@ -378,7 +394,7 @@ class CurriculumCallback(RLlibCallback):
 
     def on_train_result(self, *, algorithm, metrics_logger=None, result: dict, **kwargs) -> None:
         counts = episode_counts(result.get(ENV_RUNNER_RESULTS, {}))
-        self.last_counts = counts
+        self.last_counts = family_counts(counts)
         before = self.scheduler.state_dict()
         self.scheduler.update(interleaved_results(counts))
         state = self.scheduler.state_dict()

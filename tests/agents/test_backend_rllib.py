@@ -67,6 +67,26 @@ def test_episode_counts_read_summed_metrics_and_ignore_restored_nans():
     assert episode_counts(results) == {(0, "emit-char"): (12, 3), (1, "echo-byte"): (4, 4)}
 
 
+def test_entry_keys_reach_the_scheduler_and_family_columns_sum_them():
+    """emit-char at two levels in one stage: new-entry promotion counts the new level alone."""
+    from agents.backends.rllib import episode_counts, family_counts, interleaved_results
+
+    results = {
+        "curriculum": {
+            "episodes": {"3|emit-char@L3@bf": 10, "3|emit-char@L4@bf": 30},
+            "successes": {"3|emit-char@L3@bf": 9, "3|emit-char@L4@bf": 6},
+        }
+    }
+    counts = episode_counts(results)
+    assert counts == {(3, "emit-char@L3@bf"): (10, 9), (3, "emit-char@L4@bf"): (30, 6)}
+    assert family_counts(counts) == {(3, "emit-char"): (40, 15)}
+    keyed = interleaved_results(counts)
+    assert {r.key for r in keyed} == {"emit-char@L3@bf", "emit-char@L4@bf"} and {r.family for r in keyed} == {
+        "emit-char"
+    }
+    assert sum(r.success for r in keyed if r.key == "emit-char@L4@bf") == 6
+
+
 def test_interleaved_results_keep_every_window_at_the_iteration_rate():
     from agents.backends.rllib import interleaved_results
 
