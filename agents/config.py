@@ -273,13 +273,17 @@ class KeptSettings:
     sil_batch: int = 256
     """Replayed transitions per self-imitation step."""
     sil_every: int = 1
-    """Iterations between self-imitation steps."""
+    """Iterations between self-imitation rounds."""
+    sil_steps: int = 1
+    """Gradient steps per round, each on its own sil_batch transitions (PPO takes epochs x minibatches steps per
+    iteration; one SIL step beside them is a small voice)."""
 
     def validate(self) -> KeptSettings:
         _int("kept.top_k", self.top_k, 0, 4096)
         _number("kept.sil_weight", self.sil_weight, 0.0, 100.0)
         _int("kept.sil_batch", self.sil_batch, 1)
         _int("kept.sil_every", self.sil_every, 1)
+        _int("kept.sil_steps", self.sil_steps, 1, 64)
         return self
 
     @property

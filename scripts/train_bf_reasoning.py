@@ -103,7 +103,7 @@ def learner_config(args: Args, budget_s: float):
         model=ModelSettings(
             name="small-window" if ablate == "memory" else "small-context", value_features=ablate != "value-features"
         ),
-        kept=KeptSettings(top_k=0 if ablate == "kept" else 8),
+        kept=KeptSettings(top_k=0 if ablate == "kept" else 8, sil_weight=1.0, sil_steps=4),
         relabel=ablate not in ("relabel", "kept"),
         probe_every=5,
         rllib=RLlibSettings(num_cpus=2),

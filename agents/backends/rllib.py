@@ -743,22 +743,26 @@ class Backend:
         return row
 
     def imitate(self) -> dict[str, float]:
-        """One SIL step on sil_batch replayed transitions of buffer samples, then the env runners get the weights."""
+        """sil_steps SIL steps, each on sil_batch replayed transitions of buffer samples; then the env runners get the weights."""
         assert self.algo is not None and self.kept is not None, "built in __init__"
         settings = self.cfg.kept
+        wanted = settings.sil_batch * settings.sil_steps
         lengths = [len(e.actions) for e in self.kept.entries()]
-        count = max(1, int(np.ceil(settings.sil_batch / max(1.0, float(np.mean(lengths))))))
+        count = max(1, int(np.ceil(wanted / max(1.0, float(np.mean(lengths))))))
         batch = replay_batch(self.kept.sample(self.kept_rng, count), self.replay_options(), make_env=make_training_env)
         if not len(batch["actions"]):
             return {}
-        rows = transitions(batch, self.kept_rng, settings.sil_batch)
-        results = self.algo.learner_group.foreach_learner(
-            sil_step, batch=rows, weight=settings.sil_weight, lr=self.cfg.ppo.lr, grad_clip=self.cfg.ppo.grad_clip
-        )
-        stats = [r.get() for r in results if r.ok]
+        stats: list[dict[str, float]] = []
+        for _ in range(settings.sil_steps):
+            rows = transitions(batch, self.kept_rng, settings.sil_batch)
+            results = self.algo.learner_group.foreach_learner(
+                sil_step, batch=rows, weight=settings.sil_weight, lr=self.cfg.ppo.lr, grad_clip=self.cfg.ppo.grad_clip
+            )
+            stats += [r.get() for r in results if r.ok][:1]
         self.algo.env_runner_group.sync_weights(
             from_worker_or_learner_group=self.algo.learner_group, inference_only=True
         )
+        # the first step's numbers: the loss and -log pi before this round changed the weights
         return stats[0] if stats else {}
 
     def save(self, folder: Path) -> None:
