@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from agents import run_dir as rd
+from agents.nets import STATE_COLUMNS
 from agents.run_dir import MODULE_PATH, POLICY_FILE, STATE_DIR, is_jax_checkpoint, rllib_module_dir
 
 __all__ = ["MODULE_PATH", "POLICY_FILE", "STATE_DIR", "is_jax_checkpoint", "load_policy", "rllib_module_dir"]
@@ -68,16 +69,16 @@ def fit(array, size: int, name: str, checkpoint: Path) -> np.ndarray:
 
 
 def fit_execution(array, shape: tuple[int, int], checkpoint: Path) -> np.ndarray:
-    """An "execution" observation (E, F = 12 + 2L) padded with 0 (no run, PAD) or cut to the trained (E, F).
+    """An "execution" observation (E, F = 13 + 2L) padded with 0 (no run, PAD) or cut to the trained (E, F).
 
     Runs are rows and output positions the trailing column pairs, so both
     pad and cut at the end (a cut drops the last runs or positions, as a
-    longer task is cut); ValueError for an array that is not (E, 12 + 2L).
+    longer task is cut); ValueError for an array that is not (E, 13 + 2L).
     """
     array = np.asarray(array, np.int32)
-    if array.ndim != 2 or array.shape[1] < 12 or (array.shape[1] - 12) % 2:
+    if array.ndim != 2 or array.shape[1] < STATE_COLUMNS or (array.shape[1] - STATE_COLUMNS) % 2:
         raise ValueError(
-            f"observation 'execution' has shape {array.shape}; this policy ({checkpoint}) reads (runs, 12 + 2 * "
+            f"observation 'execution' has shape {array.shape}; this policy ({checkpoint}) reads (runs, 13 + 2 * "
             f"output positions) arrays, trained with {tuple(shape)}"
         )
     out = np.zeros(shape, np.int32)
@@ -109,7 +110,7 @@ class _Greedy:
         if self.execution_shape is None:
             return {}
         runs, columns = self.execution_shape
-        return {"execution": True, "execution_examples": runs, "execution_output": (columns - 12) // 2}
+        return {"execution": True, "execution_examples": runs, "execution_output": (columns - STATE_COLUMNS) // 2}
 
     def act(self, observation: dict[str, np.ndarray]) -> int:
         return int(self.act_batch([observation])[0])

@@ -46,17 +46,17 @@ BYTE_OFFSET = 8
 """Task token id of byte 0 (reasonenv.envs.encoding.BYTE_OFFSET): ids >= 8 are bytes."""
 VALUE_FEATURES = 9
 """A byte's value features: its 8 bits and b / 255."""
-STATE_COLUMNS = 12
+STATE_COLUMNS = 13
 """Columns 0..11 of an execution row describe the run's state; then (expected_j, output_j) pairs."""
 
 
 def execution_layout(execution_shape) -> tuple[int, int]:
-    """(runs E, output positions L) of an execution observation shape (E, F = 12 + 2 L); ValueError otherwise."""
+    """(runs E, output positions L) of an execution observation shape (E, F = 13 + 2 L); ValueError otherwise."""
     shape = tuple(int(n) for n in execution_shape)
     if len(shape) != 2 or shape[0] < 1 or shape[1] < STATE_COLUMNS or (shape[1] - STATE_COLUMNS) % 2:
         raise ValueError(
-            f"execution_shape {execution_shape!r} is not (runs >= 1, 12 + 2 * output positions); "
-            "the observation's 'execution' is (E, F) with F = 12 + 2 L"
+            f"execution_shape {execution_shape!r} is not (runs >= 1, 13 + 2 * output positions); "
+            "the observation's 'execution' is (E, F) with F = 13 + 2 L"
         )
     return shape[0], (shape[1] - STATE_COLUMNS) // 2
 

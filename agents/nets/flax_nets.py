@@ -320,7 +320,7 @@ def build_net(
         raise ValueError(f"model settings lack {missing}; give name, actions and {', '.join(SIZE_KEYS)}")
     check_network(str(settings["name"]), str(settings["actions"]))
     if execution_shape is not None:
-        execution_layout(execution_shape)  # ValueError for a shape that is not (E, 12 + 2L)
+        execution_layout(execution_shape)  # ValueError for a shape that is not (E, 13 + 2L)
         execution_shape = (int(execution_shape[0]), int(execution_shape[1]))
     return StreamNet(
         architecture=str(settings["name"]),

@@ -28,9 +28,9 @@ those of before issue 21):
   embedding(id) + Linear(9 -> d)([8 bits of b, b / 255]), so the network
   can compare and count bytes instead of learning 256 unrelated rows.
 - `execution_shape` (E, F): `obs["execution"]` (reasonenv's "execution
-  so far" of the program prefix on each example, F = 12 + 2 L) becomes a
+  so far" of the program prefix on each example, F = 13 + 2 L) becomes a
   few *execution tokens* that always stay in the reasoner's view: one
-  state token per run (its 12 state columns) and one token per output
+  state token per run (its 13 state columns) and one token per output
   position j that some run has, holding every run's (expected_j,
   output_j). The transformers prepend them to the window (every window
   token attends to all of them, they are never evicted into memory); the

@@ -135,7 +135,7 @@ class TokenOptions:
     execution_steps: int = 256
     """Step budget of each execution run; a run that spends it shows status OUT_OF_STEPS (1..1,000,000)."""
     execution_output: int = 8
-    """Output bytes shown per run, beside the expected ones (0..1024): the row has 12 + 2*execution_output tokens."""
+    """Output bytes shown per run, beside the expected ones (0..1024): the row has 13 + 2*execution_output tokens."""
 
     def validate(self) -> TokenOptions:
         _check_int(self, "max_program_length", 1, 65_536)

@@ -2,7 +2,7 @@
 
 Env option `execution=True` (issue 21's contract, sections 2 and 3) adds
 the observation key `execution`, an int32 array of shape (E, F) with
-E = `execution_examples` (default 3) and F = 12 + 2*L, L = `execution_output`
+E = `execution_examples` (default 3) and F = 13 + 2*L, L = `execution_output`
 (default 8), in the task vocabulary (`reasonenv.envs.encoding`: PAD 0,
 END 3, CUT 4, byte b = 8+b). Row r is run r; rows past the last run are 0.
 
@@ -17,7 +17,11 @@ END 3, CUT 4, byte b = 8+b). Row r is run r; rows past the last run are 0.
     11           next expected: byte token of expected[len(output)] while the output is a strict prefix of
                  the expected output; END once they are equal; CUT once the output deviates (a wrong or
                  extra byte); PAD when the expected output is unknown
-    12+2j, 13+2j (expected[j], output[j]) as byte tokens for j < L, PAD where absent
+    12           step to the next expected byte: byte token of (expected[len(output)] - cell) mod 256 while
+                 column 11 holds a byte, else what column 11 holds (END, CUT or PAD). It is derived from
+                 columns 2 and 11 alone; written out, "how far the cell is from what comes next" reads the
+                 same for every target, so a policy keyed on it counts to bytes it never trained on
+    13+2j, 14+2j (expected[j], output[j]) as byte tokens for j < L, PAD where absent
 
 Runs (`execution_runs`): one per visible example (its input and expected
 output), the first `execution_examples` of `instance.examples`; an
@@ -60,14 +64,14 @@ __all__ = [
     "potential_of",
 ]
 
-FIXED_COLUMNS = 12
-"""Columns 0..11 of a row; the (expected, output) pairs follow."""
+FIXED_COLUMNS = 13
+"""Columns 0..12 of a row; the (expected, output) pairs follow."""
 CLOSENESS_RANGE = 32
 """A cell this far (circularly) from the next expected byte earns no closeness."""
 
 
 def execution_width(output_length: int) -> int:
-    """F, the row length of the `execution` observation: 12 + 2 * execution_output."""
+    """F, the row length of the `execution` observation: 13 + 2 * execution_output."""
     return FIXED_COLUMNS + 2 * output_length
 
 
@@ -175,7 +179,7 @@ class ExecutionObserver:
             self._rows[row, 9] = BYTE_OFFSET + min(len(stdin), 255)
             if expected is not None:
                 shown = expected[:length]
-                self._rows[row, 12 : 12 + 2 * len(shown) : 2] = (
+                self._rows[row, FIXED_COLUMNS : FIXED_COLUMNS + 2 * len(shown) : 2] = (
                     np.frombuffer(shown, dtype=np.uint8).astype(np.int32) + BYTE_OFFSET
                 )
             self._write(row)
@@ -202,16 +206,16 @@ class ExecutionObserver:
         ptr, output, expected = trace.ptr, trace.output, self._expected[row]
         written = len(output)
         cells = [trace.tape_cell(index) for index in range(ptr - 2, ptr + 3)]
-        if expected is None:
-            following = PAD
-        else:
+        step = following = PAD
+        if expected is not None:
             matched = _common_prefix(output, expected)
             if matched < written:
-                following = CUT
+                step = following = CUT
             elif written == len(expected):
-                following = END
+                step = following = END
             else:
                 following = BYTE_OFFSET + expected[written]
+                step = BYTE_OFFSET + (expected[written] - trace.cell) % 256
         self._rows[row, :FIXED_COLUMNS] = (
             trace.status,
             BYTE_OFFSET + min(ptr, 255),
@@ -221,6 +225,7 @@ class ExecutionObserver:
             self._rows[row, 9],
             BYTE_OFFSET + min(written, 255),
             following,
+            step,
         )
         shown = self._shown[row]
         if written > shown and shown < self.output_length:

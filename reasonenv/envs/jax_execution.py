@@ -6,7 +6,7 @@ exactly what issue 21's contract (sections 2 and 3) defines, the twins of
 `reasonenv.envs.execution` (`ExecutionObserver` rows, `potential_of`) that
 the Gym token envs use (tests/reasonenv/test_execution_equivalence.py):
 
-    row = execution_row(state, run, output_columns)    # int32 [12 + 2 * output_columns]
+    row = execution_row(state, run, output_columns)    # int32 [13 + 2 * output_columns]
     phi, known = run_potential(state, run)             # float32, bool (a run with a known expected output)
     Phi = mean of phi over the known runs (0 when none): `potential`
 
@@ -21,7 +21,7 @@ import jax.numpy as jnp
 from esolangs.jax_bf_trace import NONE, TraceRun, TraceState
 from reasonenv.envs.encoding import BYTE_OFFSET, CUT, END, PAD
 
-FIXED_COLUMNS = 12
+FIXED_COLUMNS = 13
 """Columns before the (expected, output) byte pairs: status, pointer, cell, 5 tape cells, consumed, input length,
 output length, next expected."""
 WINDOW = 2
@@ -31,7 +31,7 @@ CLOSENESS_SCALE = 32.0
 
 
 def execution_columns(output_columns: int) -> int:
-    """F, the width of one execution row: 12 + 2 * L."""
+    """F, the width of one execution row: 13 + 2 * L."""
     return FIXED_COLUMNS + 2 * output_columns
 
 
@@ -59,6 +59,8 @@ def execution_row(state: TraceState, run: TraceRun, output_columns: int) -> jax.
         PAD,
         jnp.where(~clean, CUT, jnp.where(state.output_length < run.expected_length, _byte(expected_next), END)),
     )
+    is_byte = known & clean & (state.output_length < run.expected_length)
+    step_token = jnp.where(is_byte, _byte(jnp.mod(expected_next - cell, 256)), next_token)
     head = jnp.concatenate(
         [
             jnp.stack([state.status, _byte(jnp.minimum(state.ptr, 255)), _byte(cell % 256)]),
@@ -69,6 +71,7 @@ def execution_row(state: TraceState, run: TraceRun, output_columns: int) -> jax.
                     _byte(jnp.minimum(run.input_length, 255)),
                     _byte(jnp.minimum(state.output_length, 255)),
                     next_token,
+                    step_token,
                 ]
             ),
         ]

@@ -134,7 +134,7 @@ class TokenEnvParams:
     wide_cells: bool = struct.field(pytree_node=False, default=False)
     max_program_length: int = struct.field(pytree_node=False, default=64)
     execution: bool = struct.field(pytree_node=False, default=False)
-    """Observe "execution" [R, 12 + 2 * execution_output] and report the potential (needs execution_runs)."""
+    """Observe "execution" [R, 13 + 2 * execution_output] and report the potential (needs execution_runs)."""
     execution_examples: int = struct.field(pytree_node=False, default=DEFAULT_EXECUTION_EXAMPLES)
     execution_output: int = struct.field(pytree_node=False, default=DEFAULT_EXECUTION_OUTPUT)
     execution_steps: int = struct.field(pytree_node=False, default=DEFAULT_EXECUTION_STEPS)

@@ -29,7 +29,7 @@ With `build_params(..., execution=True)` (params.execution) the env also
 traces the program so far on the instance's visible examples
 (`esolangs.jax_bf_trace`, resumed one token at a time, issue 21's contract):
 the observation gains "execution" (int32 [execution_examples,
-12 + 2 * execution_output]), the step's info gains "potential" (float32 Φ
+13 + 2 * execution_output]), the step's info gains "potential" (float32 Φ
 after the step) and `state.execution.potential` holds Φ of the current
 program (after an auto-reset: Φ of the new, empty one, the Φ_{t-1} of the
 next step's shaping). With execution off nothing of this exists and every
@@ -147,7 +147,7 @@ class JaxTokenEnv:
         return ExecutionState(program=program, runs=resumed, potential=jax_execution.potential(resumed, runs))
 
     def execution_observation(self, state: TokenEnvState, params: TokenEnvParams) -> jax.Array:
-        """The "execution" observation: int32 [execution_examples, 12 + 2 * execution_output] (contract section 2)."""
+        """The "execution" observation: int32 [execution_examples, 13 + 2 * execution_output] (contract section 2)."""
         row = functools.partial(jax_execution.execution_row, output_columns=params.execution_output)
         return jax.vmap(row)(_execution_of(state).runs, self.trace_runs(state.entry, state.slot, params))
 

@@ -287,7 +287,7 @@ class SynthesisEnv(TokenSynthesisBase):
       (`esolangs.knowledge.EFFECTS`) of every action slot: STOP is `stop`,
       slots past the alphabet `pad`. Map actions through it, not by index:
       dialects shuffle their action order.
-    - `execution` (only with `execution=True`): `Box(0, 263, (E, 12+2L),
+    - `execution` (only with `execution=True`): `Box(0, 263, (E, 13+2L),
       int32)`, E = `execution_examples`, L = `execution_output`: the
       program so far run on each visible example (or, with none, once on
       empty input toward `TaskFamily.visible_output`), one row per run:

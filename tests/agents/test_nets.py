@@ -18,8 +18,8 @@ from agents.nets.torch_nets import FLOAT_MIN, build_net, parameter_count, stream
 
 A, T, L = 9, 24, 12
 E, OUT = 3, 8
-"""Execution runs and output positions: the observation's "execution" is (E, 12 + 2 OUT) (the contract's default)."""
-EXECUTION_SHAPE = (E, 12 + 2 * OUT)
+"""Execution runs and output positions: the observation's "execution" is (E, 13 + 2 OUT) (the contract's default)."""
+EXECUTION_SHAPE = (E, 13 + 2 * OUT)
 SIZES = {"dim": 16, "heads": 2, "layers": 2, "window": 4, "top_k": 3, "hidden": 32}
 NETWORKS = [(name, actions) for name in ARCHITECTURES for actions in ACTION_HEADS]
 REFERENCE = Path(__file__).with_name("nets_reference.json")
@@ -48,7 +48,7 @@ def execution_rows(size: int, seed: int = 0, runs=(0, E + 1), outputs=(0, OUT + 
             line[3 + rng.integers(0, 5)] = 0 if rng.random() < 0.3 else line[3]  # sometimes off the tape
             line[11] = rng.choice([0, 3, 4, int(rng.integers(8, 264))])
             expected, produced = rng.integers(*outputs), rng.integers(*outputs)
-            line[12 : 12 + 2 * expected : 2] = rng.integers(8, 264, expected)
+            line[13 : 13 + 2 * expected : 2] = rng.integers(8, 264, expected)
             line[13 : 13 + 2 * produced : 2] = rng.integers(8, 264, produced)
     return out
 
@@ -383,13 +383,13 @@ def test_missing_runs_and_positions_and_the_batch_around_a_row_change_no_output(
 
 
 def test_execution_shape_and_observation_are_checked_in_one_line():
-    with pytest.raises(ValueError, match=r"execution_shape \(3, 27\) is not"):
-        make("small-context", "pointer", execution_shape=(3, 27))
+    with pytest.raises(ValueError, match=r"execution_shape \(3, 28\) is not"):
+        make("small-context", "pointer", execution_shape=(3, 28))
     net = make_reading("small-window")
     with pytest.raises(ValueError, match="has no 'execution'.*execution=True"):
         net(tensors(observations(2)))
-    with pytest.raises(ValueError, match=r"shape \(2, 28\); this network was built for \(3, 28\)"):
-        net(tensors(dict(observations(2), execution=np.zeros((2, 2, 28), np.int32))))
+    with pytest.raises(ValueError, match=r"shape \(2, 29\); this network was built for \(3, 29\)"):
+        net(tensors(dict(observations(2), execution=np.zeros((2, 2, 29), np.int32))))
 
 
 # ---------------------------------------------------------------------- Flax twins

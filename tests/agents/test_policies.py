@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 A, T, L = 9, 24, 12
-EXECUTION_SHAPE = (3, 28)
+EXECUTION_SHAPE = (3, 29)
 SETTINGS = {"name": "small-context", "actions": "pointer", "dim": 16, "heads": 2, "layers": 1, "window": 4,
             "top_k": 2, "hidden": 16}  # fmt: skip
 
@@ -29,8 +29,8 @@ def observation(seed: int, execution_shape=EXECUTION_SHAPE) -> dict[str, np.ndar
     execution = np.zeros(execution_shape, np.int32)
     for run in range(min(2, execution_shape[0])):
         execution[run, 0] = rng.integers(1, 5)
-        execution[run, 1:12] = rng.integers(8, 264, 11)
-        execution[run, 12:18] = rng.integers(8, 264, 6)  # three expected and produced bytes
+        execution[run, 1:13] = rng.integers(8, 264, 12)
+        execution[run, 13:19] = rng.integers(8, 264, 6)  # three expected and produced bytes
     return {
         "task": task,
         "program": program,
@@ -79,13 +79,13 @@ def test_an_rllib_checkpoint_with_execution_input_loads_and_acts(tmp_path):
     expected = logits.masked_fill(batch["action_mask"] == 0, float("-inf")).argmax(-1).numpy()
     np.testing.assert_array_equal(policy.act_batch(observations), expected)
     # Fewer runs and output positions than trained are padded with PAD (same meaning: no run, no byte).
-    assert not any(o["execution"][2:].any() or o["execution"][:, 20:].any() for o in observations)
-    smaller = [dict(o, execution=o["execution"][:2, :20]) for o in observations]
+    assert not any(o["execution"][2:].any() or o["execution"][:, 21:].any() for o in observations)
+    smaller = [dict(o, execution=o["execution"][:2, :21]) for o in observations]
     np.testing.assert_array_equal(policy.act_batch(smaller), expected)
     with pytest.raises(ValueError, match="has no 'execution'.*'execution': True"):
         policy.act({key: value for key, value in observations[0].items() if key != "execution"})
-    with pytest.raises(ValueError, match="'execution' has shape \\(3, 27\\)"):
-        policy.act(dict(observations[0], execution=np.zeros((3, 27), np.int32)))
+    with pytest.raises(ValueError, match="'execution' has shape \\(3, 28\\)"):
+        policy.act(dict(observations[0], execution=np.zeros((3, 28), np.int32)))
 
 
 def _write_jax_checkpoint(folder: Path, model, params, meta: dict) -> None:

@@ -148,13 +148,13 @@ def test_the_net_reads_the_execution_when_the_observation_space_has_it():
     assert not plain.net.value_features and plain.net.execution_shape is None
     torch.manual_seed(0)
     module = StreamModule(
-        observation_space=observation_space((3, 28)),
+        observation_space=observation_space((3, 29)),
         action_space=spaces.Discrete(A),
         model_config={**SETTINGS, "value_features": True},
     )
-    assert module.net.value_features and module.net.execution_shape == (3, 28)
+    assert module.net.value_features and module.net.execution_shape == (3, 29)
     obs = batch(8, seed=1)
-    execution = torch.zeros(8, 3, 28, dtype=torch.int32)
+    execution = torch.zeros(8, 3, 29, dtype=torch.int32)
     execution[:, 0, 0], execution[:, 0, 1:14] = 1, torch.arange(8, 21)
     obs["execution"] = execution
     with torch.no_grad():

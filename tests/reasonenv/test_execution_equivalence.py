@@ -148,7 +148,7 @@ def test_jit_vmap_shapes_and_auto_reset_potential(episodes):
     env = JaxTokenEnv(params)
     envs = 5
     obs, state = jax.jit(jax.vmap(env.reset, (0, None)))(jax.random.split(jax.random.PRNGKey(1), envs), params)
-    width = 12 + 2 * OPTIONS["execution_output"]
+    width = 13 + 2 * OPTIONS["execution_output"]
     assert obs["execution"].shape == (envs, OPTIONS["execution_examples"], width)
     assert obs["execution"].dtype == jnp.int32
     step = jax.jit(jax.vmap(env.step, (0, 0, 0, None)))

@@ -47,13 +47,13 @@ def reference_rows(env, actions: list[int]) -> np.ndarray:
             row.append(PAD if cell is None else B + cell % 256)
         row += [B + min(trace.consumed, 255), B + min(len(stdin), 255), B + min(len(out), 255)]
         if expected is None:
-            row.append(PAD)
+            row += [PAD, PAD]
         elif out == expected:
-            row.append(END)
+            row += [END, END]
         elif expected.startswith(out):
-            row.append(B + expected[len(out)])
+            row += [B + expected[len(out)], B + (expected[len(out)] - trace.cell) % 256]
         else:
-            row.append(CUT)
+            row += [CUT, CUT]
         for j in range(options.execution_output):
             row.append(B + expected[j] if expected is not None and j < len(expected) else PAD)
             row.append(B + out[j] if j < len(out) else PAD)
@@ -141,7 +141,7 @@ def test_the_space_passes_check_env(env_id, kwargs):
         check_env(env.unwrapped)
     space = env.observation_space["execution"]
     options = env.unwrapped.options
-    assert space.dtype == np.int32 and space.shape == (options.execution_examples, 12 + 2 * options.execution_output)
+    assert space.dtype == np.int32 and space.shape == (options.execution_examples, 13 + 2 * options.execution_output)
     assert space.low.min() == 0 and space.high.max() == TASK_VOCAB - 1
 
 
@@ -178,8 +178,8 @@ def test_hand_written_layout_of_an_echo_program():
     instance = echo_instance([(b"AB", b"AB"), (b"", b""), (b"Z", b"Z"), (b"Q", b"Q")])
     observation, info = env.reset(options={"instance": instance})
     rows = observation["execution"]
-    assert rows.shape == (3, 20)  # three runs: the fourth example is not shown
-    assert rows[0].tolist() == [READY, B, B, PAD, PAD, B, B, B, B, B + 2, B, B + 65] + [
+    assert rows.shape == (3, 21)  # three runs: the fourth example is not shown
+    assert rows[0].tolist() == [READY, B, B, PAD, PAD, B, B, B, B, B + 2, B, B + 65, B + 65] + [
         B + 65,
         PAD,
         B + 66,
@@ -195,6 +195,7 @@ def test_hand_written_layout_of_an_echo_program():
         observation, *_, info = env.step(action)
     rows = observation["execution"]
     assert rows[0, :3].tolist() == [READY, B, B + 65]  # 'A' read; the loop entered (cell != 0)
+    assert rows[0, 12] == B + 0  # the cell already holds the next expected byte: step 0
     assert rows[1, 0] == WAITING  # empty input: cell 0 at `[`, its `]` not written
     assert rows[0, 8] == B + 1 and rows[0, 9] == B + 2
     # phi: run 0: m=0, cell 65 == e[0] -> closeness 1 -> 0.5/2; run 2: cell 90 == 'Z' -> 0.5/1
@@ -202,8 +203,8 @@ def test_hand_written_layout_of_an_echo_program():
     for action in bf_actions(env, ".,]"):
         observation, *_, info = env.step(action)
     rows = observation["execution"]
-    assert rows[0].tolist()[:12] == [READY, B, B, PAD, PAD, B, B, B, B + 2, B + 2, B + 2, END]
-    assert rows[0, 12:16].tolist() == [B + 65, B + 65, B + 66, B + 66]
+    assert rows[0].tolist()[:13] == [READY, B, B, PAD, PAD, B, B, B, B + 2, B + 2, B + 2, END, END]
+    assert rows[0, 13:17].tolist() == [B + 65, B + 65, B + 66, B + 66]
     assert rows[1, 0] == READY and rows[1, 11] == END  # the `]` arrived: jumped past, nothing written
     assert rows[2, 10] == B + 1 and rows[2, 11] == END
     assert info["potential"] == pytest.approx(1.0)
@@ -221,7 +222,8 @@ def test_constant_output_family_runs_once_on_its_visible_output():
     assert not instance.examples and family_class(instance.family).visible_output(instance) == target
     rows = observation["execution"]
     assert rows[0, 0] == READY and rows[1:].tolist() == np.zeros_like(rows[1:]).tolist()
-    assert rows[0, 11] == B + target[0] and rows[0, 12] == B + target[0]
+    assert rows[0, 11] == B + target[0] and rows[0, 12] == B + target[0]  # next expected; step from cell 0
+    assert rows[0, 13] == B + target[0]  # the first (expected, output) pair
     # The empty program: cell 0, closeness to the first target byte.
     closeness = max(0.0, 1 - min(target[0], 256 - target[0]) / 32)
     assert info["potential"] == pytest.approx(0.5 * closeness / len(target))
@@ -240,10 +242,10 @@ def test_unknown_expected_output_shows_pad_and_counts_no_potential():
     unknown = dataclasses.replace(make_task("reverse").instance(0, 0), examples=())
     observation, info = env.reset(options={"instance": unknown})
     row = observation["execution"][0]
-    assert row[0] == READY and row[11] == PAD and row[12:].tolist() == [PAD] * 4
+    assert row[0] == READY and row[11] == PAD and row[12] == PAD and row[13:].tolist() == [PAD] * 4
     assert info["potential"] == 0.0
     observation, *_, info = env.step(bf_actions(env, ".")[0])
-    assert observation["execution"][0, 12:].tolist() == [PAD, B, PAD, PAD]
+    assert observation["execution"][0, 13:].tolist() == [PAD, B, PAD, PAD]
     assert info["potential"] == 0.0
 
 
