@@ -362,9 +362,12 @@ class Pool:
         )
 
     def refresh(self) -> None:
-        """Draw a fresh pool of the same shapes (new instances, same entries and split)."""
+        """Draw a fresh pool of the same shapes (new instances, same entries and split).
+
+        `info` is replaced too: kept successes and relabelling read an episode's instance from it by (entry, slot),
+        and the old pool's instance there would be kept with a program that never ran on it."""
         self.generation += 1
-        params, _ = self._build(self.shape)
+        params, self.info = self._build(self.shape)
         self.params = params.replace(entry_weights=self.params.entry_weights, stage=self.params.stage)
 
     def sync(self) -> None:
