@@ -34,6 +34,7 @@ jax/flax/optax are imported in this module; neither gymnasium nor ray is.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -48,7 +49,7 @@ from flax.training.train_state import TrainState
 from agents import run_dir as rd
 from agents.config import TrainConfig
 from agents.nets.flax_nets import build_model
-from agents.reward import training_reward_jnp
+from agents.reward import SHAPINGS, potential_reward_jnp, training_reward_jnp
 from agents.run_dir import POLICY_FILE, STATE_DIR  # one definition of the checkpoint layout
 
 WINDOWED_MODELS = ("small-context", "small-window")
@@ -118,6 +119,7 @@ class Transition(NamedTuple):
     slot: jax.Array
     stage: jax.Array
     length: jax.Array
+    potential_change: jax.Array  # phi after the step - phi before it (0 without the execution observation)
 
 
 @struct.dataclass
@@ -174,17 +176,26 @@ def make_functions(
     shaped_weight: float = 1.0,
     success_bonus: float = 0.0,
     exploration_floor: float = 0.0,
+    shaping: str = "score",
 ):
     """(collect, learn): the two jitted halves of one PPO iteration.
 
-    The training reward is agents.reward's (its jnp twin):
-    shaped_weight * clip(env reward, -1, 1) + success_bonus * success.
+    The training reward is agents.reward's (its jnp twin) of `shaping`:
+    "score", shaped_weight * clip(env reward, -1, 1) + success_bonus *
+    success; "potential", env reward + (success_bonus - 1) * success +
+    shaped_weight * (phi' - phi), phi the env's potential of the program
+    before the step (`state.execution.potential`: after an auto-reset, that
+    of the next episode's empty program) and phi' the step's
+    info["potential"], as the RLlib wrapper pays over the Gym env.
     With `exploration_floor` e > 0 the rollout samples from (1 - e) * policy +
     e * uniform over the allowed actions and records that distribution's
     log-probability, so PPO's ratio (policy / behaviour) corrects for it, as
     the RLlib module does.
     """
     from reasonenv.envs.jax_verify import verify_finished
+
+    if shaping not in SHAPINGS:
+        raise ValueError(f"shaping must be one of {list(SHAPINGS)}, got {shaping!r}")
 
     def policy_step(carry, _):
         runner, env_params = carry
@@ -197,6 +208,12 @@ def make_functions(
         obs, env_state, reward, done, info = jax.vmap(env.step, (0, 0, 0, None))(
             step_keys, runner.env_state, action, env_params
         )
+        if shaping == "potential":  # phi before the step is the state's, taken before env.step replaced it
+            if runner.env_state.execution is None:
+                raise ValueError("shaping 'potential' needs the env's execution: build the params with execution=True")
+            potential_change = info["potential"] - runner.env_state.execution.potential
+        else:
+            potential_change = jnp.zeros_like(reward)
         transition = Transition(
             runner.obs,
             action,
@@ -211,6 +228,7 @@ def make_functions(
             info["slot"],
             info["stage"],
             info["length"],
+            potential_change,
         )
         return (dataclasses.replace(runner, env_state=env_state, obs=obs, rng=rng), env_params), transition
 
@@ -221,7 +239,12 @@ def make_functions(
         final, success, passed = verify_finished(
             env_params, traj.needs_verification, traj.program, traj.language, traj.entry, traj.slot, chunk=verify_chunk
         )
-        reward = training_reward_jnp(traj.reward + final, success, shaped_weight, success_bonus)
+        if shaping == "potential":
+            reward = potential_reward_jnp(
+                traj.reward + final, success, traj.potential_change, shaped_weight, success_bonus
+            )
+        else:
+            reward = training_reward_jnp(traj.reward + final, success, shaped_weight, success_bonus)
         traj = traj._replace(reward=reward)
         _, last_value = model.apply(runner.train_state.params, runner.obs)
         window = model.window if model.architecture in WINDOWED_MODELS else 10**9  # the others see the whole stream
@@ -316,8 +339,12 @@ class Pool:
         self.sync()
 
     def _build(self, shape):
+        from reasonenv.envs.config import TokenOptions
         from reasonenv.envs.jax_pool import build_params
 
+        # The execution rows and budget of the Gym env's defaults: kept programs replay there (agents.kept), and a
+        # replayed observation must be the array the policy saw here.
+        defaults = TokenOptions()
         return build_params(
             self.entries,
             pool_size=self.settings.pool_size,
@@ -328,12 +355,19 @@ class Pool:
             scoring=self.cfg.reward.scoring,
             step_penalty=self.cfg.reward.step_penalty,
             min_test_shape=shape or (1, 1, 1),
+            execution=self.cfg.execution,
+            execution_examples=defaults.execution_examples,
+            execution_output=defaults.execution_output,
+            execution_steps=defaults.execution_steps,
         )
 
     def refresh(self) -> None:
-        """Draw a fresh pool of the same shapes (new instances, same entries and split)."""
+        """Draw a fresh pool of the same shapes (new instances, same entries and split).
+
+        `info` is replaced too: kept successes and relabelling read an episode's instance from it by (entry, slot),
+        and the old pool's instance there would be kept with a program that never ran on it."""
         self.generation += 1
-        params, _ = self._build(self.shape)
+        params, self.info = self._build(self.shape)
         self.params = params.replace(entry_weights=self.params.entry_weights, stage=self.params.stage)
 
     def sync(self) -> None:
@@ -549,6 +583,7 @@ class Backend:
             cfg.reward.shaped_weight,
             cfg.reward.success_bonus,
             cfg.exploration_floor,
+            cfg.reward.shaping,
         )
         self.window = (
             model.window if model.architecture in WINDOWED_MODELS else 10**9
@@ -580,6 +615,14 @@ class Backend:
             self.sil_tx = sil_tx
             self.sil_opt_state = commit(sil_tx.init(self.runner.train_state.params))
             self.sil_step = make_sil_step(model.apply, sil_tx, cfg.kept.sil_weight)
+            from agents.reward_env import training_env
+
+            # One object for the backend's life: agents.kept caches replay envs by the factory's identity.
+            reward = cfg.reward
+            self.replay_env = functools.partial(
+                training_env, shaped_weight=reward.shaped_weight, success_bonus=reward.success_bonus,
+                shaping=reward.shaping,
+            )  # fmt: skip
 
     def iterate(self) -> dict[str, Any]:
         import time
@@ -629,14 +672,8 @@ class Backend:
             "update_scheduler": False,
             "content_split": "train",
             "curriculum_state": self.scheduler.state_dict(),
+            **({"execution": True} if cfg.execution else {}),  # the execution rows of the pool (TokenOptions' sizes)
         }
-
-    def replay_reward(self, env_reward: float, success: bool) -> float:
-        """The training reward of a replayed step (agents.reward's numpy twin, as the jitted collect pays it)."""
-        from agents.reward import training_reward
-
-        reward = self.cfg.reward
-        return float(training_reward(env_reward, success, reward.shaped_weight, reward.success_bonus))
 
     def keep_and_imitate(self, traj, episodes, returns) -> dict[str, Any]:
         """Finished episodes into the buffer (passing ones; relabelled failures when cfg.relabel), then every
@@ -672,7 +709,8 @@ class Backend:
                 if relabelled is not None:
                     candidates.append(KeptEntry(relabelled, actions, language, key, 0.0, True))
             worth = candidates_worth_replaying(self.kept, candidates)
-            for kept in replay_returns(worth, self.replay_options(), reward=self.replay_reward):
+            # The replay pays the training reward as the collect did (agents.reward_env, potential shaping included).
+            for kept in replay_returns(worth, self.replay_options(), make_env=self.replay_env):
                 self.kept.add(kept)
         row: dict[str, Any] = {"kept_size": len(self.kept), "sil_loss": None, "sil_nll": None}
         settings = self.cfg.kept
@@ -688,7 +726,7 @@ class Backend:
         size = self.cfg.kept.sil_batch
         lengths = [len(e.actions) for e in self.kept.entries()]
         count = max(1, int(np.ceil(size / max(1.0, float(np.mean(lengths))))))
-        batch = replay_batch(self.kept.sample(self.kept_rng, count), self.replay_options(), reward=self.replay_reward)
+        batch = replay_batch(self.kept.sample(self.kept_rng, count), self.replay_options(), make_env=self.replay_env)
         if not len(batch["actions"]):
             return {}
         rows = transitions(batch, self.kept_rng, size)

@@ -248,3 +248,28 @@ def test_init_from_an_rllib_checkpoint_is_refused(tmp_path):
     )
     with pytest.raises(ValueError, match="is not a JAX checkpoint"):
         check_config(TrainConfig(backend="jax", init_from=str(run)))
+
+
+def test_pool_refresh_describes_the_instances_it_poses(tmp_path):
+    """After a refresh, pool.info holds the new pool's instances (kept successes read an episode's instance there)."""
+    from agents.backends.jax import Pool
+    from agents.config import TrainConfig
+    from curricula.schedulers import load_curriculum
+    from reasonenv.envs.jax_pool import build_params
+
+    curriculum = tmp_path / "jax-tiny.yaml"
+    curriculum.write_text(CURRICULUM)
+    cfg = TrainConfig.from_dict({**TINY, "curriculum": str(curriculum), "jax": {**SETTINGS, "pool_size": 16}})
+    pool = Pool(cfg, load_curriculum(cfg.curriculum), 0)
+    before = [[i.id for i in group] for group in pool.info.instances]
+    pool.refresh()
+    assert [[i.id for i in group] for group in pool.info.instances] != before  # a fresh draw
+    described, _ = build_params(
+        pool.entries,
+        instances=pool.info.instances,
+        max_program_length=cfg.max_program_length,
+        task_length=pool.info.task_length,
+        min_test_shape=pool.shape,
+    )
+    for name in ("task", "test_input", "test_output"):
+        np.testing.assert_array_equal(np.asarray(getattr(pool.params, name)), np.asarray(getattr(described, name)))
