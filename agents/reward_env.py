@@ -11,8 +11,7 @@ previous step; a per-step callback of (reward, success) cannot see it, a
 wrapper can. tests/agents/test_reward_parity.py checks this wrapper, the
 RLlib backend's and the JAX collect pay the same rewards step for step.
 
-The RLlib backend has its own copy (agents.backends.rllib.TrainingReward,
-the same code); it can import this one instead.
+The RLlib backend wraps its training envs in this same class.
 
 gymnasium and numpy are imported here; no torch, jax or ray.
 """

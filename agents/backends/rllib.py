@@ -55,7 +55,7 @@ from agents.kept import (
     replay_returns,
     transitions,
 )
-from agents.reward import episode_end, potential_reward, training_reward
+from agents.reward_env import TrainingReward
 
 ENV_NAME = "reasonenv-curriculum-training"
 REWARD_KEYS = ("shaped_weight", "success_bonus", "shaping")
@@ -77,39 +77,6 @@ KEPT_QUEUE_SIZE = 4096
 
 
 # ----------------------------------------------------------------------------- the env
-
-
-class TrainingReward(gym.Wrapper):
-    """reward -> agents.reward's training reward of the configured shaping; the length cap is terminal (episode_end).
-
-    shaping "score": training_reward(reward, success); "potential":
-    potential_reward(reward, success, phi' - phi) with phi the env's
-    info["potential"] (kept from reset to each step).
-    """
-
-    def __init__(self, env: gym.Env, shaped_weight: float = 1.0, success_bonus: float = 0.0, shaping: str = "score"):
-        super().__init__(env)
-        self.shaped_weight = float(shaped_weight)
-        self.success_bonus = float(success_bonus)
-        self.shaping = shaping
-        self._potential = 0.0
-
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        observation, info = self.env.reset(seed=seed, options=options)
-        self._potential = float(info.get("potential", 0.0))
-        return observation, info
-
-    def step(self, action):
-        observation, reward, terminated, truncated, info = self.env.step(action)
-        success = bool((terminated or truncated) and info.get("success"))
-        if self.shaping == "potential":
-            potential = float(info["potential"])
-            change, self._potential = potential - self._potential, potential
-            reward = float(potential_reward(reward, success, change, self.shaped_weight, self.success_bonus))
-        else:
-            reward = float(training_reward(reward, success, self.shaped_weight, self.success_bonus))
-        terminated, truncated = episode_end(terminated, truncated)
-        return observation, reward, terminated, truncated, info
 
 
 class FixedInstance(gym.Wrapper):

@@ -145,8 +145,7 @@ def script_actions(entry, programs):
 @pytest.mark.parametrize(("scoring", "shaping"), [("binary", "potential"), ("pqt", "score")])
 def test_jax_collect_pays_what_the_rllib_wrapper_pays(setup, scoring, shaping):
     pytest.importorskip("ray.rllib")
-    from agents.backends.rllib import TrainingReward as RllibTrainingReward
-    from agents.reward_env import TrainingReward
+    from agents.backends.rllib import TrainingReward as RllibTrainingReward  # the wrapper the RLlib envs get
 
     curriculum, entries, instances = setup
     got = jax_rewards(entries, instances, scoring, shaping)
@@ -156,8 +155,6 @@ def test_jax_collect_pays_what_the_rllib_wrapper_pays(setup, scoring, shaping):
             expected, ends, successes = gym_rewards(
                 curriculum, instances[e], actions, STEPS, scoring, shaping, RllibTrainingReward
             )
-            replayed, _, _ = gym_rewards(curriculum, instances[e], actions, STEPS, scoring, shaping, TrainingReward)
-            np.testing.assert_array_equal(replayed, expected)
             rewards, success = got[(e, number)]
             where = f"{entries[e].family} program {programs[number]!r} ({shaping})"
             for b in range(ENVS):
