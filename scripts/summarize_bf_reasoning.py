@@ -1,0 +1,105 @@
+"""Summarise scripts/train_bf_reasoning.py runs as the ablation table of docs/training.md and a held-out curve plot.
+
+    .venv/bin/python scripts/summarize_bf_reasoning.py runs/bf-reasoning/T1-* --plot docs/figures/bf_reasoning_t1.png
+
+One row per run directory: the part switched off (from the run's
+target.json), its seed, where the curriculum ended, the first wall time at
+which the greedy held-out probe of the target entry reached the target's
+bar (the probe plays 32 fixed held-out instances every 5 iterations), and
+the final evaluation (100 held-out instances of the target entry, in bf
+and zero-shot in an unseen dialect). A run without target.json (still
+running, or killed) is listed with what its progress.csv holds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+from pathlib import Path
+
+PROBE_COLUMNS = {"T1": ("probe/emit-char@L4@bf",), "T2": (), "T3": ()}
+BARS = {"T1": 0.9, "T2": 0.8, "T3": 0.8}
+
+
+def summarize(run: Path) -> dict:
+    rows = list(csv.DictReader((run / "progress.csv").open())) if (run / "progress.csv").is_file() else []
+    done = json.loads((run / "target.json").read_text()) if (run / "target.json").is_file() else None
+    name = run.name
+    target, ablate = name.split("__")[0].split("-")[:2]
+    seed = name.split("__s")[1].split("__")[0] if "__s" in name else "?"
+    bar = BARS.get(target, 0.9)
+    reached = None
+    for row in rows:
+        values = [row.get(column, "") for column in PROBE_COLUMNS.get(target, ())]
+        if values and all(v != "" and float(v) >= bar for v in values):
+            reached = float(row["wall_s"])
+            break
+    final = {}
+    for entry in (done or {}).get("rows", []):
+        final[entry.get("language", "bf")] = f"{entry['passed']}/{entry['episodes']}"
+    last = rows[-1] if rows else {}
+    return {
+        "run": name,
+        "target": target,
+        "off": "—" if ablate == "none" else ablate,
+        "seed": seed,
+        "stage": f"{last.get('stage', '?')} {last.get('stage_name', '')}".strip(),
+        "wall_s": float(last.get("wall_s", "nan") or "nan"),
+        "reached_s": reached,
+        "final_bf": final.get("bf", "—"),
+        "final_dialect": next((v for k, v in final.items() if k != "bf"), "—"),
+    }
+
+
+def plot(runs: list[Path], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(7, 4))
+    for run in runs:
+        rows = list(csv.DictReader((run / "progress.csv").open()))
+        target = run.name.split("-")[0]
+        for column in PROBE_COLUMNS.get(target, ()):
+            points = [(float(r["wall_s"]), float(r[column])) for r in rows if r.get(column, "") != ""]
+            if points:
+                axis.plot(*zip(*points), marker=".", label=run.name.split("__20")[0])
+    axis.set_xlabel("wall seconds (2 shared CPU cores)")
+    axis.set_ylabel("greedy held-out success (probe)")
+    axis.set_ylim(-0.02, 1.02)
+    axis.axhline(0.9, color="grey", linewidth=0.5)
+    axis.legend(fontsize=7)
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=120)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("runs", nargs="+", type=Path, help="run directories of scripts/train_bf_reasoning.py")
+    parser.add_argument("--plot", type=Path, default=None, help="write the probe curves of the runs to this PNG")
+    args = parser.parse_args(argv)
+    runs = [run for run in args.runs if (run / "progress.csv").is_file()]
+    if not runs:
+        parser.error(f"none of {[str(r) for r in args.runs]} is a run directory with a progress.csv")
+    print(
+        "| target | part off | seed | stage at the end | wall s | probe >= bar at s | final held-out, bf | zero-shot dialect |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for run in runs:
+        s = summarize(run)
+        reached = f"{s['reached_s']:.0f}" if s["reached_s"] is not None else "not reached"
+        print(
+            f"| {s['target']} | {s['off']} | {s['seed']} | {s['stage']} | {s['wall_s']:.0f} | {reached} | "
+            f"{s['final_bf']} | {s['final_dialect']} |"
+        )
+    if args.plot is not None:
+        plot(runs, args.plot)
+        print(f"plot: {args.plot}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
