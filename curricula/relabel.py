@@ -193,7 +193,7 @@ def _hindsight(instance: Instance, description: str) -> str:
 
 def _format(instance: Instance, family: type, config: dict[str, Any]) -> str:
     try:
-        return str(family.io_format).format(**config)
+        return str(getattr(family, "io_format", instance.io_format)).format(**config)
     except (KeyError, IndexError, ValueError):
         return instance.io_format
 

@@ -86,7 +86,7 @@ ROLLOUT_STEPS = 16
 """Env steps per env per PPO iteration: train_batch_size = ROLLOUT_STEPS x num_envs."""
 MINIBATCH = 256
 NUM_EPOCHS = 2
-EXPERIMENT_REWARD = {"shaped_weight": 1.0, "success_bonus": 0.0, "step_penalty": 0.0005}
+EXPERIMENT_REWARD: dict[str, float] = {"shaped_weight": 1.0, "success_bonus": 0.0, "step_penalty": 0.0005}
 """agents.config.RewardSettings of every experiment arm (scoring comes with each call)."""
 CURRICULUM_FILE = "curriculum.yaml"
 """What a cell trains on, written into its run directory (TrainConfig.curriculum names it)."""
@@ -369,7 +369,12 @@ def train_config(
         fixed_instance=pinned,
         checkpoint_every=CHECKPOINT_EVERY,
         keep_checkpoints=1,  # a cell keeps its latest checkpoint (the final one is always written)
-        reward=RewardSettings(scoring=scoring, **EXPERIMENT_REWARD),
+        reward=RewardSettings(
+            scoring=scoring,
+            shaped_weight=EXPERIMENT_REWARD["shaped_weight"],
+            success_bonus=EXPERIMENT_REWARD["success_bonus"],
+            step_penalty=EXPERIMENT_REWARD["step_penalty"],
+        ),
         ppo=PPOSettings(  # agents.config's defaults (gamma 1, GAE 0.95, clips) but for these
             lr=lr,
             entropy_coeff=entropy_coeff,

@@ -134,7 +134,7 @@ class KeepEpisodes(gym.Wrapper):
         return observation, reward, terminated, truncated, info
 
     def _finished(self, info: dict[str, Any]) -> None:
-        base = self.env.unwrapped
+        base: Any = self.env.unwrapped  # the token env: instance and token_table are its read-only views
         instance, table = base.instance, base.token_table
         if instance is None or table is None or "curriculum_key" not in info:
             return
@@ -691,7 +691,8 @@ class Backend:
             return {}
         assert self.algo is not None, "built in __init__"
         drained = self.algo.env_runner_group.foreach_env_runner(drain_kept_queue, local_env_runner=True)
-        passed, relabelled = [], []
+        passed: list[KeptEntry] = []
+        relabelled: list[KeptEntry] = []
         for items in drained or []:
             for item in items or []:
                 entry = KeptEntry(item[0], tuple(item[1]), item[2], item[3], item[4] or 0.0, bool(item[5]))
