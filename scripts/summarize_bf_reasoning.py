@@ -62,10 +62,14 @@ def plot(runs: list[Path], path: Path) -> None:
     for run in runs:
         rows = list(csv.DictReader((run / "progress.csv").open()))
         target = run.name.split("-")[0]
+        label = run.name.split("__20")[0]
+        mean = [(float(r["wall_s"]), float(r["probe_heldout"])) for r in rows if r.get("probe_heldout", "") != ""]
+        line = axis.plot(*zip(*mean), linestyle=":", label=f"{label}: current stage's entries") if mean else None
         for column in PROBE_COLUMNS.get(target, ()):
             points = [(float(r["wall_s"]), float(r[column])) for r in rows if r.get(column, "") != ""]
             if points:
-                axis.plot(*zip(*points), marker=".", label=run.name.split("__20")[0])
+                color = line[0].get_color() if line else None
+                axis.plot(*zip(*points), marker=".", color=color, label=f"{label}: {column.split('/', 1)[1]}")
     axis.set_xlabel("wall seconds (2 shared CPU cores)")
     axis.set_ylabel("greedy held-out success (probe)")
     axis.set_ylim(-0.02, 1.02)

@@ -1,0 +1,96 @@
+"""scripts/train_bf_reasoning.py's one config and its ablations, its bad input, and scripts/summarize_bf_reasoning.py's table."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+ENV = dict(os.environ, PYTHONPATH=str(REPO))  # scripts edit no sys.path: this checkout's packages
+
+
+def load(name: str):
+    spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    sys.modules[name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_ablation_switches_off_its_part_alone():
+    script = load("train_bf_reasoning")
+    full = script.learner_config(script.Args(), 600.0)
+    assert full.execution and full.reward.shaping == "potential" and full.reward.scoring == "binary"
+    assert full.model.value_features and full.model.name == "small-context"
+    assert full.kept.top_k > 0 and full.relabel and full.probe_every > 0 and full.curriculum == "bf-reasoning"
+    changed = {}
+    for part in script.ABLATIONS[1:]:
+        config = script.learner_config(script.Args(ablate=part), 600.0).to_dict()
+        reference = full.to_dict()
+        changed[part] = {
+            (section, key)
+            for section, values in config.items()
+            for key in (values if isinstance(values, dict) else [None])
+            if (values[key] if key else values) != (reference[section][key] if key else reference[section])
+        }
+    assert changed["execution"] >= {("execution", None), ("reward", "shaping")}
+    assert changed["value-features"] == {("model", "value_features")}
+    assert changed["relabel"] == {("relabel", None)}
+    assert changed["kept"] == {("kept", "top_k"), ("relabel", None)}  # relabelling feeds the buffer: off with it
+    assert changed["memory"] == {("model", "name")}
+
+
+def test_target_stages_exist_in_the_curriculum():
+    script = load("train_bf_reasoning")
+    assert script.target_stage_numbers("T1") == [3]
+    assert len(script.target_stage_numbers("T2")) == 2 and script.target_stage_numbers("T3")[-1] == 18
+
+
+def test_bad_input_is_one_line():
+    script = REPO / "scripts" / "train_bf_reasoning.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--evaluate", "/nonexistent/run"],
+        cwd=REPO, capture_output=True, text=True, timeout=120, env=ENV,
+    )  # fmt: skip
+    assert done.returncode == 2 and done.stderr.strip().count("\n") == 0 and "not a run directory" in done.stderr
+    done = subprocess.run(
+        [sys.executable, str(script), "--target", "T9"], cwd=REPO, capture_output=True, text=True, timeout=120, env=ENV
+    )
+    assert done.returncode == 2 and "invalid choice: 'T9'" in done.stderr
+
+
+def test_summary_reads_the_first_probe_at_the_bar_and_the_final_evaluation(tmp_path):
+    pytest.importorskip("matplotlib")
+    run = tmp_path / "T1-kept-rllib__s3__20261207-000000"
+    run.mkdir()
+    column = "probe/emit-char@L4@bf"
+    rows = [
+        {"iteration": 5, "wall_s": 50, "stage": 3, "stage_name": "emit-char-31", "probe_heldout": 0.5, column: 0.5},
+        {"iteration": 6, "wall_s": 60, "stage": 3, "stage_name": "emit-char-31", "probe_heldout": "", column: ""},
+        {"iteration": 10, "wall_s": 100, "stage": 3, "stage_name": "emit-char-31", "probe_heldout": 0.9, column: 0.91},
+        {"iteration": 15, "wall_s": 150, "stage": 4, "stage_name": "emit-string-2", "probe_heldout": 1, column: 0.2},
+    ]
+    with (run / "progress.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    result = [
+        {"language": "bf", "passed": 7, "episodes": 10},
+        {"language": "bf-dialect-9001", "passed": 6, "episodes": 10},
+    ]
+    (run / "target.json").write_text(json.dumps({"rows": result}))
+    done = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "summarize_bf_reasoning.py"), str(run), "--plot", str(tmp_path / "p.png")],
+        cwd=REPO, capture_output=True, text=True, timeout=120, env=ENV,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "| T1 | kept | 3 | 4 emit-string-2 | 150 | 100 | 7/10 | 6/10 |" in done.stdout
+    assert (tmp_path / "p.png").stat().st_size > 1000
