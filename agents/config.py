@@ -174,9 +174,10 @@ class ModelSettings:
     """Memories retrieved per step."""
     hidden: int = 128
     """MLP width of the trunk and heads."""
-    value_features: bool = True
-    """Bytes (task and execution tokens) also enter by their 8 bits and b / 255 (agents.nets.torch_nets). A config
-    written before this field existed loads with False (TrainConfig.from_dict), so old runs keep their network."""
+    value_features: bool = False
+    """Bytes (task and execution tokens) also enter by their 8 bits and b / 255 (agents.nets.torch_nets); on in
+    scripts/train_bf_reasoning.py's config. Off by default, so the default network (and every result measured with
+    it) stays what it was; a config written before this field existed also loads with False."""
 
     SIZES = ("dim", "heads", "layers", "window", "top_k", "hidden")
 
@@ -266,8 +267,9 @@ class KeptSettings:
     loss = sil_weight * mean(-log pi(a|s) * max(R - V(s), 0) + 0.5 * max(R - V(s), 0)^2),
     the advantage in the first term held constant (no gradient)."""
 
-    top_k: int = 8
-    """Programs kept per curriculum entry (and per content for spec tasks); 0 turns the buffer and SIL off."""
+    top_k: int = 0
+    """Programs kept per curriculum entry (and per content for spec tasks); 0 (the default) turns the buffer and SIL
+    off; scripts/train_bf_reasoning.py keeps 8."""
     sil_weight: float = 0.1
     """Weight of the self-imitation loss."""
     sil_batch: int = 256

@@ -615,9 +615,9 @@ def current_module(algo):
 class Backend:
     """agents.loop.Backend for RLlib: Ray, the PPO algorithm and its curriculum callback."""
 
-    extra_columns = ("env_runner_restarts", PASSING_PROGRAM_KEY, *KEPT_COLUMNS)
+    extra_columns: tuple[str, ...] = ("env_runner_restarts", PASSING_PROGRAM_KEY)
     """Remote env runners that crashed and were restarted (RLlib's fault tolerance), over the whole process; one
-    program that passed in the iteration (PASSING_PROGRAM_KEY); the kept-successes buffer (KEPT_COLUMNS)."""
+    program that passed in the iteration (PASSING_PROGRAM_KEY); with kept successes on, also KEPT_COLUMNS."""
 
     def __init__(
         self, cfg: TrainConfig, run_dir: Path, scheduler_state: dict | None, log: Callable[[str], None] = print
@@ -641,6 +641,8 @@ class Backend:
         self.callback: CurriculumCallback = callbacks[0] if isinstance(callbacks, list) else callbacks
         self.restarts_seen = 0
         self.kept = KeptSuccesses(cfg.kept.top_k) if cfg.kept.enabled else None
+        if self.kept is not None:
+            self.extra_columns = (*type(self).extra_columns, *KEPT_COLUMNS)
         self.kept_rng = np.random.default_rng(np.random.SeedSequence([cfg.seed, 0x51C]))
         self.iterations = 0
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from agents.config import JaxSettings, TrainConfig, parse_budget
+from agents.config import JaxSettings, ModelSettings, TrainConfig, parse_budget
 
 OLD_FLAT = {
     "curriculum": "bf-basics",
@@ -125,14 +125,15 @@ def test_potential_shaping_needs_binary_scoring_and_the_execution_observation():
     assert TrainConfig.from_dict(config.to_dict()) == config
 
 
-def test_value_features_are_on_for_new_configs_and_off_for_configs_written_before_them(tmp_path):
+def test_value_features_are_written_and_off_for_configs_written_before_them(tmp_path):
     """An old run's config.json has a model section without value_features: it loads False, so the network built
     for it (resume, evaluate, init_from) is the one its checkpoints hold; a new config writes the field."""
-    assert TrainConfig().model.value_features is True
-    assert TrainConfig.from_dict({"seed": 1}).model.value_features is True  # no model section: the defaults
+    assert TrainConfig().model.value_features is False  # off by default: the default network is unchanged
+    on = TrainConfig(model=ModelSettings(value_features=True))
+    assert TrainConfig.from_dict(on.to_dict()).model.value_features is True
     (tmp_path / "config.json").write_text(json.dumps(OLD_FLAT))
     assert TrainConfig.load(tmp_path).model.value_features is False
-    nested = TrainConfig().to_dict()
+    nested = on.to_dict()
     assert nested["model"]["value_features"] is True
     del nested["model"]["value_features"]
     (tmp_path / "config.json").write_text(json.dumps(nested))
