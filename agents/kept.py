@@ -371,3 +371,32 @@ def candidates_worth_replaying(buffer: KeptSuccesses, entries: Iterable[KeptEntr
         seen.add(mark)
         out.append(entry)
     return out
+
+
+def admit(
+    buffer: KeptSuccesses,
+    passed: Iterable[KeptEntry],
+    relabelled: Iterable[KeptEntry],
+    env_options: Mapping[str, Any],
+    make_env: Callable[[dict[str, Any]], Any] | None = None,
+) -> None:
+    """Add an iteration's passing programs, then the relabelled ones worth it, each paid what its replay pays."""
+    for entry in passed:
+        buffer.add(entry)
+    worth = candidates_worth_replaying(buffer, relabelled)
+    for entry in replay_returns(worth, env_options, make_env=make_env):
+        buffer.add(entry)
+
+
+def sample_transitions(
+    buffer: KeptSuccesses,
+    rng: np.random.Generator,
+    n: int,
+    env_options: Mapping[str, Any],
+    make_env: Callable[[dict[str, Any]], Any] | None = None,
+) -> dict[str, np.ndarray] | None:
+    """About `n` transitions of buffer samples, replayed (enough programs for n at the buffer's mean length); None if none replay."""
+    lengths = [len(e.actions) for e in buffer.entries()]
+    count = max(1, int(np.ceil(n / max(1.0, float(np.mean(lengths))))))
+    batch = replay_batch(buffer.sample(rng, count), env_options, make_env=make_env)
+    return batch if len(batch["actions"]) else None

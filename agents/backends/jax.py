@@ -678,7 +678,7 @@ class Backend:
     def keep_and_imitate(self, traj, episodes, returns) -> dict[str, Any]:
         """Finished episodes into the buffer (passing ones; relabelled failures when cfg.relabel), then every
         sil_every iterations one jitted SIL step on the PPO params; the KEPT_COLUMNS of this iteration."""
-        from agents.kept import KeptEntry, candidates_worth_replaying, replay_returns
+        from agents.kept import KeptEntry, admit
 
         assert self.kept is not None, "called only with the buffer on"
         programs, slots, languages = jax.device_get((traj.program, traj.slot, traj.language))
@@ -708,10 +708,8 @@ class Backend:
                 relabelled = relabel_program(instance, text, language)
                 if relabelled is not None:
                     candidates.append(KeptEntry(relabelled, actions, language, key, 0.0, True))
-            worth = candidates_worth_replaying(self.kept, candidates)
             # The replay pays the training reward as the collect did (agents.reward_env, potential shaping included).
-            for kept in replay_returns(worth, self.replay_options(), make_env=self.replay_env):
-                self.kept.add(kept)
+            admit(self.kept, (), candidates, self.replay_options(), make_env=self.replay_env)
         row: dict[str, Any] = {"kept_size": len(self.kept), "sil_loss": None, "sil_nll": None}
         settings = self.cfg.kept
         if len(self.kept) and settings.sil_weight > 0 and self.iterations % settings.sil_every == 0:
@@ -719,33 +717,38 @@ class Backend:
         return row
 
     def imitate(self) -> dict[str, float]:
-        """One SIL step on sil_batch replayed transitions (padded to sil_batch rows: one compiled shape)."""
-        from agents.kept import replay_batch, transitions
+        """sil_steps SIL steps, each on sil_batch replayed transitions (padded to sil_batch rows: one compiled shape)."""
+        from agents.kept import sample_transitions, transitions
 
         assert self.kept is not None, "called only with the buffer on"
-        size = self.cfg.kept.sil_batch
-        lengths = [len(e.actions) for e in self.kept.entries()]
-        count = max(1, int(np.ceil(size / max(1.0, float(np.mean(lengths))))))
-        batch = replay_batch(self.kept.sample(self.kept_rng, count), self.replay_options(), make_env=self.replay_env)
-        if not len(batch["actions"]):
-            return {}
-        rows = transitions(batch, self.kept_rng, size)
-        n = len(rows["actions"])
-        pad = np.arange(size) % n  # repeat rows up to the fixed size; weights 0 on the repeats
-        like = self.runner.obs
-        obs = {key: jnp.asarray(np.asarray(rows[key])[pad], like[key].dtype) for key in like}
-        weights = jnp.asarray(np.arange(size) < n, jnp.float32)
-        params, self.sil_opt_state, loss, nll = self.sil_step(
-            self.runner.train_state.params,
-            self.sil_opt_state,
-            obs,
-            jnp.asarray(rows["actions"][pad], jnp.int32),
-            jnp.asarray(rows["returns"][pad], jnp.float32),
-            weights,
+        settings = self.cfg.kept
+        size = settings.sil_batch
+        batch = sample_transitions(
+            self.kept, self.kept_rng, size * settings.sil_steps, self.replay_options(), make_env=self.replay_env
         )
-        state = self.runner.train_state.replace(params=params)
-        self.runner = dataclasses.replace(self.runner, train_state=state)
-        return {"sil_loss": float(loss), "sil_nll": float(nll)}
+        if batch is None:
+            return {}
+        first: dict[str, float] = {}
+        for _ in range(settings.sil_steps):
+            rows = transitions(batch, self.kept_rng, size)
+            n = len(rows["actions"])
+            pad = np.arange(size) % n  # repeat rows up to the fixed size; weights 0 on the repeats
+            like = self.runner.obs
+            obs = {key: jnp.asarray(np.asarray(rows[key])[pad], like[key].dtype) for key in like}
+            weights = jnp.asarray(np.arange(size) < n, jnp.float32)
+            params, self.sil_opt_state, loss, nll = self.sil_step(
+                self.runner.train_state.params,
+                self.sil_opt_state,
+                obs,
+                jnp.asarray(rows["actions"][pad], jnp.int32),
+                jnp.asarray(rows["returns"][pad], jnp.float32),
+                weights,
+            )
+            state = self.runner.train_state.replace(params=params)
+            self.runner = dataclasses.replace(self.runner, train_state=state)
+            # the first step's numbers: the loss and -log pi before this round changed the weights (as RLlib reports)
+            first = first or {"sil_loss": float(loss), "sil_nll": float(nll)}
+        return first
 
     def save(self, folder: Path) -> None:
         save_state(Path(folder), self.runner, self.policy_meta)

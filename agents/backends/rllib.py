@@ -46,15 +46,7 @@ from ray.rllib.core.columns import Columns
 from ray.rllib.utils.metrics import ENV_RUNNER_RESULTS, LEARNER_RESULTS
 
 from agents.config import TrainConfig
-from agents.kept import (
-    KEPT_FILE,
-    KeptEntry,
-    KeptSuccesses,
-    candidates_worth_replaying,
-    replay_batch,
-    replay_returns,
-    transitions,
-)
+from agents.kept import KEPT_FILE, KeptEntry, KeptSuccesses, admit, sample_transitions, transitions
 from agents.reward_env import TrainingReward
 
 ENV_NAME = "reasonenv-curriculum-training"
@@ -699,13 +691,7 @@ class Backend:
             for item in items or []:
                 entry = KeptEntry(item[0], tuple(item[1]), item[2], item[3], item[4] or 0.0, bool(item[5]))
                 (relabelled if item[4] is None else passed).append(entry)
-        for entry in passed:
-            self.kept.add(entry)
-        if relabelled:
-            options = self.replay_options()
-            worth = candidates_worth_replaying(self.kept, relabelled)
-            for entry in replay_returns(worth, options, make_env=make_training_env):
-                self.kept.add(entry)
+        admit(self.kept, passed, relabelled, self.replay_options(), make_env=make_training_env)
         row: dict[str, Any] = {"kept_size": len(self.kept), "sil_loss": None, "sil_nll": None}
         settings = self.cfg.kept
         if len(self.kept) and settings.sil_weight > 0 and self.iterations % settings.sil_every == 0:
@@ -717,10 +703,8 @@ class Backend:
         assert self.algo is not None and self.kept is not None, "built in __init__"
         settings = self.cfg.kept
         wanted = settings.sil_batch * settings.sil_steps
-        lengths = [len(e.actions) for e in self.kept.entries()]
-        count = max(1, int(np.ceil(wanted / max(1.0, float(np.mean(lengths))))))
-        batch = replay_batch(self.kept.sample(self.kept_rng, count), self.replay_options(), make_env=make_training_env)
-        if not len(batch["actions"]):
+        batch = sample_transitions(self.kept, self.kept_rng, wanted, self.replay_options(), make_env=make_training_env)
+        if batch is None:
             return {}
         stats: list[dict[str, float]] = []
         for _ in range(settings.sil_steps):
