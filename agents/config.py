@@ -178,6 +178,10 @@ class ModelSettings:
     """Bytes (task and execution tokens) also enter by their 8 bits and b / 255 (agents.nets.torch_nets); on in
     scripts/train_bf_reasoning.py's config. Off by default, so the default network (and every result measured with
     it) stays what it was; a config written before this field existed also loads with False."""
+    byte_rows: bool = True
+    """A byte token also has its own learned embedding row. False (needs value_features): every byte shares one
+    row and differs only by its value features, so a byte never seen in training (held-out content) is not an
+    untrained random row but lies between its neighbours; on in scripts/train_bf_reasoning.py's config."""
 
     SIZES = ("dim", "heads", "layers", "window", "top_k", "hidden")
 
@@ -194,6 +198,10 @@ class ModelSettings:
             raise ValueError(f"model.dim ({self.dim}) must be a multiple of model.heads ({self.heads})")
         if not isinstance(self.value_features, bool):
             raise ValueError(f"model.value_features must be true or false, got {self.value_features!r}")
+        if not isinstance(self.byte_rows, bool):
+            raise ValueError(f"model.byte_rows must be true or false, got {self.byte_rows!r}")
+        if not self.byte_rows and not self.value_features:
+            raise ValueError("model.byte_rows false needs model.value_features true (else every byte reads the same)")
         return self
 
     def sizes(self) -> dict[str, int]:
@@ -201,8 +209,14 @@ class ModelSettings:
         return {size: int(getattr(self, size)) for size in self.SIZES}
 
     def settings(self) -> dict[str, Any]:
-        """What agents.nets' build_net reads: name, actions, the sizes and value_features."""
-        return {"name": self.name, "actions": self.actions, **self.sizes(), "value_features": self.value_features}
+        """What agents.nets' build_net reads: name, actions, the sizes, value_features and byte_rows."""
+        return {
+            "name": self.name,
+            "actions": self.actions,
+            **self.sizes(),
+            "value_features": self.value_features,
+            "byte_rows": self.byte_rows,
+        }
 
 
 MODEL_DEFAULTS: dict[str, int] = ModelSettings().sizes()

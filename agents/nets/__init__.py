@@ -27,7 +27,8 @@ Action heads (`actions`):
   slot->effect table as one vector); the permuted-plain baseline.
 
 Inputs every architecture can add (torch_nets describes them):
-`value_features` (a setting: bytes also enter by their bits and value) and
+`value_features` (a setting: bytes also enter by their bits and value; with
+`byte_rows` false, only by them) and
 `execution_shape` (the observation's "execution" (E, F), given to build_net;
 None reads none).
 """

@@ -125,6 +125,8 @@ class StreamNet(nn.Module):
     """Bytes also enter by Linear([8 bits, b / 255]) (torch_nets' value features)."""
     execution_shape: tuple[int, int] | None = None
     """(E, F) of obs["execution"]; None reads no execution."""
+    byte_rows: bool = True
+    """Bytes have their own embedding rows; False: they share row 8 (torch_nets' byte_rows)."""
     last_position_only: bool = True
     """The top layer computes the last position only (same outputs; False computes every row, for tests)."""
 
@@ -162,8 +164,10 @@ class StreamNet(nn.Module):
         value_embed = nn.Dense(d, name="value_embed") if self.value_features else None
 
         def byte_vectors(ids):
-            """embedding(id), plus Linear([8 bits, b / 255]) for byte ids (value features)."""
-            vectors = task_embed(ids)
+            """embedding(id) (one shared row for bytes without byte_rows), plus Linear([8 bits, b / 255]) for byte
+            ids (value features)."""
+            rows = ids if self.byte_rows else jnp.where(ids >= BYTE_OFFSET, BYTE_OFFSET, ids)
+            vectors = task_embed(rows)
             if value_embed is None:
                 return vectors
             byte = jnp.clip(ids - BYTE_OFFSET, 0, 255)
@@ -313,8 +317,8 @@ def build_net(
     num_actions: int,
     execution_shape: tuple[int, int] | None = None,
 ) -> StreamNet:
-    """The Flax network of ModelSettings fields (name, actions, SIZE_KEYS, value_features), as torch_nets.build_net
-    (a missing value_features is False); other keys are ignored. `execution_shape`: obs["execution"]'s (E, F)."""
+    """The Flax network of ModelSettings fields (name, actions, SIZE_KEYS, value_features, byte_rows), as
+    torch_nets.build_net (a missing value_features is False, byte_rows True); other keys are ignored. `execution_shape`: obs["execution"]'s (E, F)."""
     missing = [key for key in ("name", "actions", *SIZE_KEYS) if key not in settings]
     if missing:
         raise ValueError(f"model settings lack {missing}; give name, actions and {', '.join(SIZE_KEYS)}")
@@ -336,6 +340,7 @@ def build_net(
         hidden=int(settings["hidden"]),
         value_features=bool(settings.get("value_features", False)),
         execution_shape=execution_shape,
+        byte_rows=bool(settings.get("byte_rows", True)),
     )
 
 
@@ -349,15 +354,25 @@ def build_model(
     *,
     value_features: bool = False,
     execution_shape: tuple[int, int] | None = None,
+    byte_rows: bool = True,
 ) -> StreamNet:
     """The Flax network of an architecture name, its sizes and action head (None: the architecture's own head,
     LEGACY_MODELS: index for full-context, else pointer); what the JAX backend and its checkpoints name.
-    `value_features` and `execution_shape` are build_net's (False / None: the network of old checkpoints)."""
+    `value_features`, `execution_shape` and `byte_rows` are build_net's (False / None / True: the network of old
+    checkpoints)."""
     from agents.nets import LEGACY_MODELS
 
     if actions is None:
         actions = LEGACY_MODELS[name][1] if name in LEGACY_MODELS else "pointer"
-    settings = {"name": name, "actions": actions, **sizes, "value_features": bool(value_features)}
+    if not byte_rows and not value_features:
+        raise ValueError("byte_rows=False needs value_features=True (else every byte reads the same)")
+    settings = {
+        "name": name,
+        "actions": actions,
+        **sizes,
+        "value_features": bool(value_features),
+        "byte_rows": bool(byte_rows),
+    }
     return build_net(settings, task_length, program_length, num_actions, execution_shape)
 
 

@@ -27,6 +27,12 @@ those of before issue 21):
 - `value_features`: a byte token (id >= 8, task or execution) is
   embedding(id) + Linear(9 -> d)([8 bits of b, b / 255]), so the network
   can compare and count bytes instead of learning 256 unrelated rows.
+  With `byte_rows=False` as well, every byte shares embedding row 8 and
+  differs only by those features: a byte no training instance contained
+  (held-out content) is then not an untrained random row (N(0, 1), far
+  larger than a trained feature vector) but sits between its neighbours.
+  The parameters are the same either way (row 8 is simply the only byte
+  row read).
 - `execution_shape` (E, F): `obs["execution"]` (reasonenv's "execution
   so far" of the program prefix on each example, F = 13 + 2 L) becomes a
   few *execution tokens* that always stay in the reasoner's view: one
@@ -145,6 +151,7 @@ class StreamNet(nn.Module):
         hidden: int,
         value_features: bool = False,
         execution_shape: tuple[int, int] | None = None,
+        byte_rows: bool = True,
     ):
         super().__init__()
         check_network(name, actions)
@@ -158,8 +165,12 @@ class StreamNet(nn.Module):
         )
         self.settings: dict[str, Any] = {"name": name, "actions": actions, "dim": dim, "heads": heads,
                                          "layers": layers, "window": window, "top_k": top_k, "hidden": hidden,
-                                         "value_features": bool(value_features)}  # fmt: skip
+                                         "value_features": bool(value_features),
+                                         "byte_rows": bool(byte_rows)}  # fmt: skip
         self.value_features = bool(value_features)
+        if not byte_rows and not value_features:
+            raise ValueError("byte_rows=False needs value_features=True (else every byte reads the same)")
+        self.byte_rows = bool(byte_rows)
         self.execution_shape = None if execution_shape is None else tuple(int(n) for n in execution_shape)
         self.use_memory = name == "small-context"
         self.uses_pointer_head = actions == "pointer"
@@ -278,8 +289,12 @@ class StreamNet(nn.Module):
         return torch.cat([task_vectors, program_vectors], 1), n_task, n_task + n_program, task.shape[1]
 
     def byte_vectors(self, ids: torch.Tensor) -> torch.Tensor:
-        """Task-vocabulary ids (...) -> (..., d): embedding(id), plus Linear([8 bits, b / 255]) for bytes (value features)."""
-        vectors = self.task_embed(ids)
+        """Task-vocabulary ids (...) -> (..., d): embedding(id) (one shared row for bytes without byte_rows), plus
+        Linear([8 bits, b / 255]) for bytes (value features)."""
+        rows = ids
+        if not self.byte_rows:  # every byte reads the one row of byte 0 (its value features tell them apart)
+            rows = torch.where(ids >= BYTE_OFFSET, torch.full_like(ids, BYTE_OFFSET), ids)
+        vectors = self.task_embed(rows)
         if not self.value_features:
             return vectors
         byte = (ids - BYTE_OFFSET).clamp(0, 255)
@@ -458,7 +473,8 @@ def build_net(
     num_actions: int,
     execution_shape: tuple[int, int] | None = None,
 ) -> StreamNet:
-    """The torch network of ModelSettings fields (name, actions, SIZE_KEYS, value_features); other keys are ignored.
+    """The torch network of ModelSettings fields (name, actions, SIZE_KEYS, value_features, byte_rows); other keys
+    are ignored (a missing byte_rows is True).
 
     ValueError names a missing setting: the defaults live with the config
     (agents.config.ModelSettings), not here. A missing `value_features` is
@@ -479,6 +495,7 @@ def build_net(
         **sizes,
         value_features=bool(settings.get("value_features", False)),
         execution_shape=execution_shape,
+        byte_rows=bool(settings.get("byte_rows", True)),
     )
 
 

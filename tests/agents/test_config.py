@@ -140,8 +140,13 @@ def test_value_features_are_written_and_off_for_configs_written_before_them(tmp_
     old = TrainConfig.load(tmp_path).validate()
     assert old.model.value_features is False
     assert old.model.settings() == {**old.model.sizes(), "name": old.model.name, "actions": old.model.actions,
-                                    "value_features": False}  # fmt: skip
+                                    "value_features": False, "byte_rows": True}  # fmt: skip
+    assert old.model.byte_rows is True  # and without byte_rows: every byte its own row, as before it existed
     again = TrainConfig.from_dict(json.loads(json.dumps(old.to_dict())))
     assert again == old and again.model.value_features is False
     with pytest.raises(ValueError, match="model.value_features must be true or false, got 'yes'"):
         TrainConfig.from_dict({"model": {"value_features": "yes"}}).validate()
+    with pytest.raises(ValueError, match="model.byte_rows false needs model.value_features true"):
+        TrainConfig.from_dict({"model": {"byte_rows": False}}).validate()
+    shared = TrainConfig.from_dict({"model": {"byte_rows": False, "value_features": True}}).validate()
+    assert TrainConfig.from_dict(shared.to_dict()).model.byte_rows is False

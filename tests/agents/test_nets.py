@@ -330,6 +330,29 @@ def test_value_features_add_a_bytes_bits_and_value_and_nothing_to_other_tokens()
         torch.testing.assert_close(outputs(net, obs), outputs(make("small-context", "pointer"), obs))
 
 
+def test_without_byte_rows_a_byte_is_one_shared_row_plus_its_value_features():
+    """byte_rows=False: no byte's own row is read (a row no training instance touched cannot steer the output), the
+    parameters are the same, and the features still tell bytes apart; it needs value features."""
+    net = make("small-context", "pointer", value_features=True, byte_rows=False)
+    assert net.settings["byte_rows"] is False
+    assert parameter_count(net) == parameter_count(make("small-context", "pointer", value_features=True))
+    ids = torch.tensor([0, 3, 7, 8, 9, 8 + 2, 263])
+    with torch.no_grad():
+        before = net.byte_vectors(ids)
+        net.task_embed.weight[9:].normal_()  # every byte row but byte 0's
+        torch.testing.assert_close(net.byte_vectors(ids), before)
+        assert not torch.allclose(before[4], before[5])  # bytes 1 and 2 still differ
+        net.task_embed.weight[8].zero_()
+        features = torch.tensor(
+            [[0.0] * 9, [1.0] + [0.0] * 7 + [1 / 255], [0, 1.0] + [0.0] * 6 + [2 / 255], [1.0] * 8 + [1.0]]
+        )
+        torch.testing.assert_close(net.byte_vectors(ids)[3:], net.value_embed(features))
+        net.task_embed.weight[:3].normal_()  # PAD, END and markers keep their own rows
+        assert not torch.allclose(net.byte_vectors(ids)[:3], before[:3])
+    with pytest.raises(ValueError, match="value_features"):
+        make("small-context", "pointer", byte_rows=False)
+
+
 @pytest.mark.parametrize("name,actions", NETWORKS)
 def test_execution_input_shapes_gradients_and_it_is_read(name, actions):
     net = make(name, actions, execution_shape=EXECUTION_SHAPE, value_features=True)
@@ -395,7 +418,7 @@ def test_execution_shape_and_observation_are_checked_in_one_line():
 # ---------------------------------------------------------------------- Flax twins
 
 
-@pytest.mark.parametrize("reads", ["plain", "reading"])
+@pytest.mark.parametrize("reads", ["plain", "reading", "value-only"])
 @pytest.mark.parametrize("name,actions", NETWORKS)
 def test_flax_twin_with_the_torch_weights_gives_the_same_outputs(name, actions, reads):
     """Streams of every length (many longer than the window, so memory retrieval runs), masked actions, perturbed
@@ -403,19 +426,20 @@ def test_flax_twin_with_the_torch_weights_gives_the_same_outputs(name, actions, 
     0 to E runs per row (the torch net trims, the Flax net masks)."""
     jax = pytest.importorskip("jax")
     flax_nets = pytest.importorskip("agents.nets.flax_nets")
-    net = make(name, actions) if reads == "plain" else make_reading(name, actions)
+    net = make(name, actions) if reads == "plain" else make_reading(name, actions, byte_rows=reads == "reading")
     with torch.no_grad():
         for parameter in net.parameters():
             parameter.add_(0.1 * torch.randn_like(parameter))
     obs = observations(48, seed=1)
-    if reads == "reading":
+    if reads != "plain":
         obs["execution"] = execution_rows(48, seed=1, outputs=(0, OUT - 1))
     assert ((obs["task"] != 0).sum(1) + (obs["program"] != 0).sum(1) > SIZES["window"]).mean() > 0.8
     assert (obs["action_mask"] == 0).any()
     logits, values = outputs(net, obs)
 
     twin = flax_nets.build_net(net.settings, net.task_length, net.program_length, net.num_actions, net.execution_shape)
-    assert (twin.value_features, twin.execution_shape) == (reads == "reading", net.execution_shape)
+    assert (twin.value_features, twin.execution_shape) == (reads != "plain", net.execution_shape)
+    assert twin.byte_rows == (reads != "value-only")
     params = flax_nets.flax_params_from_torch(net)
     template = jax.eval_shape(twin.init, jax.random.PRNGKey(0), obs)  # every Flax parameter is copied, shapes agree
     assert jax.tree_util.tree_structure(template) == jax.tree_util.tree_structure(params)

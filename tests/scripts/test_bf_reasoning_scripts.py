@@ -29,7 +29,7 @@ def test_every_ablation_switches_off_its_part_alone():
     script = load("train_bf_reasoning")
     full = script.learner_config(script.Args(), 600.0)
     assert full.execution and full.reward.shaping == "potential" and full.reward.scoring == "binary"
-    assert full.model.value_features and full.model.name == "small-context"
+    assert full.model.value_features and not full.model.byte_rows and full.model.name == "small-context"
     assert full.kept.top_k > 0 and full.relabel and full.probe_every > 0 and full.curriculum == "bf-reasoning"
     changed = {}
     for part in script.ABLATIONS[1:]:
@@ -42,7 +42,7 @@ def test_every_ablation_switches_off_its_part_alone():
             if (values[key] if key else values) != (reference[section][key] if key else reference[section])
         }
     assert changed["execution"] >= {("execution", None), ("reward", "shaping")}
-    assert changed["value-features"] == {("model", "value_features")}
+    assert changed["value-features"] == {("model", "value_features"), ("model", "byte_rows")}
     assert changed["relabel"] == {("relabel", None)}
     assert changed["kept"] == {("kept", "top_k"), ("relabel", None)}  # relabelling feeds the buffer: off with it
     assert changed["memory"] == {("model", "name")}
