@@ -3,6 +3,8 @@
     .venv/bin/python scripts/bench_jax_trainer.py                        # both trainers, cold JAX compile cache
     .venv/bin/python scripts/bench_jax_trainer.py --rllib-timesteps 0    # the JAX trainer alone
     .venv/bin/python scripts/bench_jax_trainer.py --warm-cache           # keep the JAX compile cache between runs
+    .venv/bin/python scripts/bench_jax_trainer.py --config runs/bf-reasoning/T1-none-rllib__s0__TIME/config.json
+                                                     # a run's whole TrainConfig (e.g. issue 21's learner) for both
 
 Each trainer runs as `reasonenv train --backend jax|rllib` in its own
 process, on `--curriculum` (bf-basics) with the agents.config
@@ -52,10 +54,9 @@ def run_trainer(backend: str, timesteps: int, args, out: Path, env: dict) -> dic
         "train",
         "--backend",
         backend,
-        "--curriculum",
-        args.curriculum,
-        "--model",
-        args.model,
+        *(["--config", args.config] if args.config else []),
+        *(["--curriculum", args.curriculum] if args.curriculum else []),
+        *(["--model", args.model] if args.model else []),
         "--timesteps",
         str(timesteps),
         "--seed",
@@ -100,8 +101,14 @@ def run_trainer(backend: str, timesteps: int, args, out: Path, env: dict) -> dic
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--curriculum", default="bf-basics", help="curriculum of both runs (default bf-basics)")
-    parser.add_argument("--model", default="small-context", help="model of both runs (default small-context)")
+    parser.add_argument("--curriculum", help="curriculum of both runs (default: --config's, else bf-basics)")
+    parser.add_argument("--model", help="model of both runs (default: --config's, else small-context)")
+    parser.add_argument(
+        "--config",
+        metavar="JSON",
+        help="a TrainConfig JSON both runs start from (reasonenv train --config; e.g. a run's config.json); "
+        "backend, limit, seed and the flags above are the bench's",
+    )
     parser.add_argument(
         "--jax-timesteps", type=int, default=40_960, help="env steps of the JAX run (default 40960 = 20 iterations)"
     )
@@ -116,6 +123,11 @@ def main() -> int:
     for name in ("jax_timesteps", "rllib_timesteps"):
         if getattr(args, name) < 0 or (name == "jax_timesteps" and args.jax_timesteps == 0):
             parser.error(f"--{name.replace('_', '-')} must be a positive number of env steps")
+    if args.config and not Path(args.config).is_file():
+        parser.error(f"--config {args.config!r} is not a file; give a TrainConfig JSON such as a run's config.json")
+    if not args.config:
+        args.curriculum = args.curriculum or "bf-basics"
+        args.model = args.model or "small-context"
     temporary = args.out is None
     out = Path(tempfile.mkdtemp(prefix="bench_jax_trainer.")) if temporary else Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -131,7 +143,8 @@ def main() -> int:
     if args.rllib_timesteps:
         results.append(run_trainer("rllib", args.rllib_timesteps, args, out, env))
         print(f"load average after RLlib: {load()}", flush=True)
-    print(f"\n{args.model} on {args.curriculum}, PPO defaults of agents.config (batch 2048, no KL term)")
+    what = f"config {args.config}" if args.config else "PPO defaults of agents.config (batch 2048, no KL term)"
+    print(f"\n{args.model or 'model'} on {args.curriculum or 'curriculum'} of {what}")
     print("| trainer | env steps | wall s | whole-run steps/s | steady steps/s | first iteration s | sampling share |")
     print("|---|---|---|---|---|---|---|")
     for r in results:

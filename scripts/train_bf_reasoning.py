@@ -87,7 +87,7 @@ def parse_args(argv=None) -> Args:
 
 def learner_config(args: Args, budget_s: float):
     """The one fixed TrainConfig of every seed, with the `--ablate` part switched off."""
-    from agents.config import KeptSettings, ModelSettings, PPOSettings, RewardSettings, RLlibSettings, TrainConfig
+    from agents.config import KeptSettings, ModelSettings, RewardSettings, RLlibSettings, TrainConfig
 
     ablate = args.ablate
     execution = ablate != "execution"
@@ -111,9 +111,7 @@ def learner_config(args: Args, budget_s: float):
             value_features=ablate != "value-features",
             byte_rows=ablate == "value-features",
         ),
-        # 0.1 (the default) kept the per-token entropy at 1.3-1.5 nats on emit-char-7/15, where one program is
-        # 8-32 tokens: sampled success plateaued at 0.45-0.75, under the 0.9 the promotion asks.
-        ppo=PPOSettings(entropy_coeff=0.01),
+
         kept=KeptSettings(top_k=0 if ablate == "kept" else 8, sil_weight=1.0, sil_steps=4),
         relabel=ablate not in ("relabel", "kept"),
         probe_every=5,
