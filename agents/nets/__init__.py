@@ -45,8 +45,12 @@ SIZE_KEYS = ("dim", "heads", "layers", "window", "top_k", "hidden")
 """The size settings every network reads (defaults live with the config, not here)."""
 BYTE_OFFSET = 8
 """Task token id of byte 0 (reasonenv.envs.encoding.BYTE_OFFSET): ids >= 8 are bytes."""
-VALUE_FEATURES = 9
-"""A byte's value features: its 8 bits and b / 255."""
+THERMOMETER = 8
+"""Ordinal value features: b >= 1, ..., b >= 8."""
+VALUE_FEATURES = 8 + 1 + THERMOMETER
+"""A byte's value features: its 8 bits, b / 255, and THERMOMETER steps 1[b >= k]. Bits alone are not ordinal (2 =
+0b10 shares no bit with 1 and is no nearer 3 than 1 is), so an interior byte would not lie between its
+neighbours; the steps make "b >= 1" (a step column that is not 0) one feature and 2 = 1 + one step."""
 STATE_COLUMNS = 13
 """Columns 0..11 of an execution row describe the run's state; then (expected_j, output_j) pairs."""
 

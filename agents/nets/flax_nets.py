@@ -33,7 +33,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from agents.nets import BYTE_OFFSET, SIZE_KEYS, STATE_COLUMNS, check_network, execution_layout
+from agents.nets import BYTE_OFFSET, SIZE_KEYS, STATE_COLUMNS, THERMOMETER, check_network, execution_layout
 
 TASK_VOCAB = 264
 """Task token ids (reasonenv.envs.encoding.TASK_VOCAB)."""
@@ -122,7 +122,7 @@ class StreamNet(nn.Module):
     top_k: int = 8
     hidden: int = 128
     value_features: bool = False
-    """Bytes also enter by Linear([8 bits, b / 255]) (torch_nets' value features)."""
+    """Bytes also enter by Linear([8 bits, b / 255, 1[b >= k] k = 1..8]) (torch_nets' value features)."""
     execution_shape: tuple[int, int] | None = None
     """(E, F) of obs["execution"]; None reads no execution."""
     byte_rows: bool = True
@@ -164,15 +164,18 @@ class StreamNet(nn.Module):
         value_embed = nn.Dense(d, name="value_embed") if self.value_features else None
 
         def byte_vectors(ids):
-            """embedding(id) (one shared row for bytes without byte_rows), plus Linear([8 bits, b / 255]) for byte
-            ids (value features)."""
+            """embedding(id) (one shared row for bytes without byte_rows), plus Linear([8 bits, b / 255, 1[b >= k]
+            k = 1..8]) for byte ids (value features)."""
             rows = ids if self.byte_rows else jnp.where(ids >= BYTE_OFFSET, BYTE_OFFSET, ids)
             vectors = task_embed(rows)
             if value_embed is None:
                 return vectors
             byte = jnp.clip(ids - BYTE_OFFSET, 0, 255)
             bits = jnp.right_shift(byte[..., None], jnp.arange(8)) & 1
-            features = jnp.concatenate([bits.astype(jnp.float32), byte[..., None].astype(jnp.float32) / 255.0], -1)
+            steps = byte[..., None] >= jnp.arange(1, THERMOMETER + 1)
+            features = jnp.concatenate(
+                [bits.astype(jnp.float32), byte[..., None].astype(jnp.float32) / 255.0, steps.astype(jnp.float32)], -1
+            )
             return vectors + value_embed(features) * (ids >= BYTE_OFFSET)[..., None]
 
         task_vectors = byte_vectors(task)

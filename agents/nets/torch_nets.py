@@ -25,8 +25,10 @@ head with the effect table as input).
 Two optional inputs (both off, the network and its parameters are exactly
 those of before issue 21):
 - `value_features`: a byte token (id >= 8, task or execution) is
-  embedding(id) + Linear(9 -> d)([8 bits of b, b / 255]), so the network
-  can compare and count bytes instead of learning 256 unrelated rows.
+  embedding(id) + Linear(17 -> d)([8 bits of b, b / 255, 1[b >= k] for
+  k = 1..8]), so the network can compare and count bytes instead of
+  learning 256 unrelated rows (agents.nets.VALUE_FEATURES says why the
+  ordinal steps).
   With `byte_rows=False` as well, every byte shares embedding row 8 and
   differs only by those features: a byte no training instance contained
   (held-out content) is then not an untrained random row (N(0, 1), far
@@ -58,7 +60,15 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from agents.nets import BYTE_OFFSET, SIZE_KEYS, STATE_COLUMNS, VALUE_FEATURES, check_network, execution_layout
+from agents.nets import (
+    BYTE_OFFSET,
+    SIZE_KEYS,
+    STATE_COLUMNS,
+    THERMOMETER,
+    VALUE_FEATURES,
+    check_network,
+    execution_layout,
+)
 
 FLOAT_MIN = -3.4e38
 """Added to forbidden actions' logits: ray.rllib.utils.torch_utils.FLOAT_MIN's value (a literal there too, slightly
@@ -290,7 +300,7 @@ class StreamNet(nn.Module):
 
     def byte_vectors(self, ids: torch.Tensor) -> torch.Tensor:
         """Task-vocabulary ids (...) -> (..., d): embedding(id) (one shared row for bytes without byte_rows), plus
-        Linear([8 bits, b / 255]) for bytes (value features)."""
+        Linear([8 bits, b / 255, 1[b >= k] k = 1..8]) for bytes (value features)."""
         rows = ids
         if not self.byte_rows:  # every byte reads the one row of byte 0 (its value features tell them apart)
             rows = torch.where(ids >= BYTE_OFFSET, torch.full_like(ids, BYTE_OFFSET), ids)
@@ -299,7 +309,8 @@ class StreamNet(nn.Module):
             return vectors
         byte = (ids - BYTE_OFFSET).clamp(0, 255)
         bits = (byte[..., None] >> torch.arange(8, device=ids.device)) & 1
-        features = torch.cat([bits.float(), byte[..., None].float() / 255.0], -1)
+        steps = byte[..., None] >= torch.arange(1, THERMOMETER + 1, device=ids.device)
+        features = torch.cat([bits.float(), byte[..., None].float() / 255.0, steps.float()], -1)
         return vectors + self.value_embed(features) * (ids >= BYTE_OFFSET)[..., None]
 
     def execution_tokens(self, obs: Mapping[str, torch.Tensor], trim: bool = True):

@@ -310,7 +310,7 @@ def test_without_the_options_the_parameters_and_a_seeds_weights_are_the_old_ones
         assert added == {"value_embed", "execution_field", "execution_run", "execution_state", "execution_position",
                          "execution_output"}  # fmt: skip
     d = SIZES["dim"]
-    assert parameter_count(make("gru", "index", value_features=True)) == parameter_count(make("gru", "index")) + 10 * d
+    assert parameter_count(make("gru", "index", value_features=True)) == parameter_count(make("gru", "index")) + 18 * d
 
 
 def test_value_features_add_a_bytes_bits_and_value_and_nothing_to_other_tokens():
@@ -320,7 +320,12 @@ def test_value_features_add_a_bytes_bits_and_value_and_nothing_to_other_tokens()
         added = net.byte_vectors(ids) - net.task_embed(ids)
         assert torch.equal(added[:3], torch.zeros(3, SIZES["dim"]))  # PAD, END, a marker: embedding only
         features = torch.tensor(
-            [[0.0] * 8 + [0.0], [1.0] + [0.0] * 7 + [1 / 255], [0, 0, 0, 1, 0, 0, 1, 1, 200 / 255], [1.0] * 8 + [1.0]]
+            [
+                [0.0] * 8 + [0.0] + [0.0] * 8,
+                [1.0] + [0.0] * 7 + [1 / 255] + [1.0] + [0.0] * 7,
+                [0, 0, 0, 1, 0, 0, 1, 1, 200 / 255] + [1.0] * 8,
+                [1.0] * 8 + [1.0] + [1.0] * 8,
+            ]
         )
         torch.testing.assert_close(added[3:], net.value_embed(features))
         # with the value layer zeroed the network is the plain one with the same seed
@@ -344,7 +349,12 @@ def test_without_byte_rows_a_byte_is_one_shared_row_plus_its_value_features():
         assert not torch.allclose(before[4], before[5])  # bytes 1 and 2 still differ
         net.task_embed.weight[8].zero_()
         features = torch.tensor(
-            [[0.0] * 9, [1.0] + [0.0] * 7 + [1 / 255], [0, 1.0] + [0.0] * 6 + [2 / 255], [1.0] * 8 + [1.0]]
+            [
+                [0.0] * 17,
+                [1.0] + [0.0] * 7 + [1 / 255] + [1.0] + [0.0] * 7,
+                [0, 1.0] + [0.0] * 6 + [2 / 255] + [1.0, 1.0] + [0.0] * 6,
+                [1.0] * 8 + [1.0] + [1.0] * 8,
+            ]
         )
         torch.testing.assert_close(net.byte_vectors(ids)[3:], net.value_embed(features))
         net.task_embed.weight[:3].normal_()  # PAD, END and markers keep their own rows
