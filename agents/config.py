@@ -119,6 +119,11 @@ class PPOSettings:
     vf_loss_coeff: float = 0.5
     entropy_coeff: float = 0.1
     """Weight of the entropy bonus, computed over allowed actions only (masked logits give 0 probability)."""
+    entropy_final: float | None = None
+    """With entropy_decay_steps: the weight falls linearly from entropy_coeff to this over the run's first
+    entropy_decay_steps env steps, then stays (RLlib's schedule [[0, start], [steps, final]]; the JAX backend
+    computes the same from its step counter). None: entropy_coeff throughout."""
+    entropy_decay_steps: int = 0
     grad_clip: float = 0.5
     train_batch_size: int = 2048
     minibatch_size: int = 512
@@ -135,17 +140,38 @@ class PPOSettings:
         _number("ppo.vf_clip_param", self.vf_clip_param, 0.0, 1e6)
         _number("ppo.vf_loss_coeff", self.vf_loss_coeff, 0.0, 1e3)
         _number("ppo.entropy_coeff", self.entropy_coeff, 0.0, 10.0)
+        if self.entropy_final is not None:
+            _number("ppo.entropy_final", self.entropy_final, 0.0, 10.0)
+            _int("ppo.entropy_decay_steps", self.entropy_decay_steps, 1)
+        else:
+            _int("ppo.entropy_decay_steps", self.entropy_decay_steps, 0)
         _number("ppo.grad_clip", self.grad_clip, 0.0, 1e6)
         _int("ppo.train_batch_size", self.train_batch_size, 1)
         _int("ppo.minibatch_size", self.minibatch_size, 1)
         _int("ppo.num_epochs", self.num_epochs, 1)
         if not isinstance(self.use_kl_loss, bool):
             raise ValueError(f"ppo.use_kl_loss must be true or false, got {self.use_kl_loss!r}")
+        if self.entropy_decay_steps and self.entropy_final is None:
+            raise ValueError("ppo.entropy_decay_steps needs ppo.entropy_final (the weight it decays to)")
         if self.minibatch_size > self.train_batch_size:
             raise ValueError(
                 f"ppo.minibatch_size ({self.minibatch_size}) must not exceed ppo.train_batch_size ({self.train_batch_size})"
             )
         return self
+
+    def entropy_schedule(self) -> float | list[list[float]]:
+        """RLlib's entropy_coeff: the constant, or the piecewise-linear [[0, start], [steps, final]]."""
+        if self.entropy_final is None:
+            return self.entropy_coeff
+        return [[0, self.entropy_coeff], [self.entropy_decay_steps, self.entropy_final]]
+
+    def entropy_at(self, timestep):
+        """The entropy weight after `timestep` env steps (a number or a jnp array: the JAX backend calls it in jit)."""
+        if self.entropy_final is None:
+            return self.entropy_coeff
+        progress = timestep / self.entropy_decay_steps
+        progress = progress.clip(0.0, 1.0) if hasattr(progress, "clip") else min(max(progress, 0.0), 1.0)
+        return self.entropy_coeff + (self.entropy_final - self.entropy_coeff) * progress
 
 
 def default_actions(name: str) -> str:

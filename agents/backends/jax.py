@@ -15,7 +15,8 @@ One iteration, top to bottom:
    episode's end: the length cap is terminal, as agents.reward says),
    advantages normalised over the batch, then `num_epochs` epochs of
    shuffled minibatches of the clipped PPO loss (policy + vf_loss_coeff *
-   min(value error^2, vf_clip_param) - entropy_coeff * entropy over allowed
+   min(value error^2, vf_clip_param) - the entropy weight (ppo.entropy_at:
+   constant, or decaying with the env steps) * entropy over allowed
    actions), Adam with global-norm clipping. No KL term (RLlib's is off
    too: `use_kl_loss=False`).
 3. On the host (`Backend.iterate`): finished episodes go to the one
@@ -261,7 +262,7 @@ def make_functions(
         }
         return runner, traj, last_value, episodes
 
-    def ppo_loss(params, batch, advantages, targets):
+    def ppo_loss(params, batch, advantages, targets, entropy_coeff):
         logits, value = model.apply(params, batch.obs)
         log_probs = jax.nn.log_softmax(logits)
         log_prob = jnp.take_along_axis(log_probs, batch.action[:, None], axis=1)[:, 0]
@@ -273,7 +274,7 @@ def make_functions(
         vf_loss = jnp.minimum((value - targets) ** 2, ppo.vf_clip_param).mean()  # RLlib clips the loss itself
         probs = jnp.exp(log_probs)  # masked actions: probability 0, so they add nothing to the entropy
         entropy = -(probs * log_probs).sum(-1).mean()
-        loss = policy_loss + ppo.vf_loss_coeff * vf_loss - ppo.entropy_coeff * entropy
+        loss = policy_loss + ppo.vf_loss_coeff * vf_loss - entropy_coeff * entropy
         stats = {
             "policy_loss": policy_loss,
             "vf_loss": vf_loss,
@@ -294,6 +295,9 @@ def make_functions(
         batch = jax.tree_util.tree_map(flat, traj)
         advantages, targets = flat(advantages), flat(targets)
         advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8)
+        # Env steps trained on before this batch, from the optimiser's step count (restored with the weights).
+        timestep = (runner.train_state.step // (ppo.num_epochs * minibatches)) * batch_size
+        entropy_coeff = ppo.entropy_at(timestep.astype(jnp.float32))
 
         def epoch(carry, _):
             train_state, rng = carry
@@ -304,7 +308,8 @@ def make_functions(
             def minibatch(train_state, rows):
                 pick = lambda x: x[rows]  # noqa: E731
                 grads, stats = jax.grad(ppo_loss, has_aux=True)(
-                    train_state.params, jax.tree_util.tree_map(pick, batch), advantages[rows], targets[rows]
+                    train_state.params, jax.tree_util.tree_map(pick, batch), advantages[rows], targets[rows],
+                    entropy_coeff,
                 )
                 return train_state.apply_gradients(grads=grads), stats
 

@@ -10,7 +10,6 @@ from curricula.schedulers import EpisodeResult, StagedCurriculum, load_curriculu
 from curricula.verify import execute
 
 STAGES = [
-    ("emit-char-3", "emit-char@L1@bf"),
     ("emit-char-7", "emit-char@L2@bf"),
     ("emit-char-15", "emit-char@L3@bf"),
     ("emit-char-31", "emit-char@L4@bf"),
@@ -30,7 +29,7 @@ STAGES = [
     ("reverse-6", 'reverse-bytes@{"max_length":6}@bf'),
     ("reverse-8", 'reverse-bytes@{"max_length":8}@bf'),
 ]
-CAPS = [600] * 4 + [1200] * 2 + [900] * 5 + [1200] * 3 + [1800] * 4 + [None]
+CAPS = [600] * 3 + [1200] * 2 + [900] * 5 + [1200] * 3 + [1800] * 4 + [None]
 
 
 @pytest.fixture(scope="module")

@@ -45,6 +45,6 @@ def test_script_rejects_bad_arguments_in_one_line():
 
 def test_bf_reasoning_has_a_ladder_the_oracle_climbs():
     rows = ladder_rows("bf-reasoning", episodes=3, oracle_episodes=3)
-    assert len(rows) == 19 and rows[0].name == "emit-char-3" and rows[-1].name == "reverse-8"
+    assert len(rows) == 18 and rows[0].name == "emit-char-7" and rows[-1].name == "reverse-8"
     assert all(len(row.new) == 1 and row.oracle_success == 1.0 for row in rows)
     assert rows[-1].new == ('reverse-bytes@{"max_length":8}@bf',) and rows[-1].reference_length == 11
