@@ -111,7 +111,6 @@ def learner_config(args: Args, budget_s: float):
             value_features=ablate != "value-features",
             byte_rows=ablate == "value-features",
         ),
-
         # Entropy 0.1 explores the first programs (0.01 from the start collapsed onto 32-token programs in 90 s), but
         # held at 0.1 the policy keeps 1.2-1.8 nats per token: sampled success on 16-32-token programs stays under
         # 0.5 and the greedy choice flips from probe to probe. So it decays to 0.01 over the first 500k env steps.

@@ -308,7 +308,10 @@ def make_functions(
             def minibatch(train_state, rows):
                 pick = lambda x: x[rows]  # noqa: E731
                 grads, stats = jax.grad(ppo_loss, has_aux=True)(
-                    train_state.params, jax.tree_util.tree_map(pick, batch), advantages[rows], targets[rows],
+                    train_state.params,
+                    jax.tree_util.tree_map(pick, batch),
+                    advantages[rows],
+                    targets[rows],
                     entropy_coeff,
                 )
                 return train_state.apply_gradients(grads=grads), stats

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
-from agents.config import JaxSettings, ModelSettings, TrainConfig, parse_budget
+from agents.config import JaxSettings, ModelSettings, PPOSettings, TrainConfig, parse_budget
 
 OLD_FLAT = {
     "curriculum": "bf-basics",
@@ -150,3 +151,21 @@ def test_value_features_are_written_and_off_for_configs_written_before_them(tmp_
         TrainConfig.from_dict({"model": {"byte_rows": False}}).validate()
     shared = TrainConfig.from_dict({"model": {"byte_rows": False, "value_features": True}}).validate()
     assert TrainConfig.from_dict(shared.to_dict()).model.byte_rows is False
+
+
+def test_the_entropy_weight_can_decay_linearly_and_both_backends_read_one_schedule():
+    constant = PPOSettings()
+    assert constant.entropy_schedule() == 0.1 and constant.entropy_at(10**9) == 0.1
+    decaying = PPOSettings(entropy_coeff=0.1, entropy_final=0.01, entropy_decay_steps=1000).validate()
+    assert decaying.entropy_schedule() == [[0, 0.1], [1000, 0.01]]  # RLlib's piecewise-linear schedule
+    assert [round(decaying.entropy_at(t), 6) for t in (0, 500, 1000, 5000)] == [0.1, 0.055, 0.01, 0.01]
+    jnp = pytest.importorskip("jax.numpy")  # the JAX backend evaluates it on a traced step count
+    np.testing.assert_allclose(
+        np.asarray(decaying.entropy_at(jnp.asarray([0.0, 500.0, 2000.0]))), [0.1, 0.055, 0.01], rtol=1e-5
+    )
+    with pytest.raises(ValueError, match="ppo.entropy_decay_steps needs ppo.entropy_final"):
+        PPOSettings(entropy_decay_steps=10).validate()
+    with pytest.raises(ValueError, match="ppo.entropy_decay_steps must be an integer >= 1"):
+        PPOSettings(entropy_final=0.01).validate()
+    old = TrainConfig.from_dict({"ppo": {"entropy_coeff": 0.05}})  # a config.json written before the schedule
+    assert old.ppo.entropy_final is None and old.ppo.entropy_at(10**6) == 0.05
