@@ -195,6 +195,38 @@ def test_training_reward_is_the_shaped_score_plus_success_bonus(tmp_path):
     np.testing.assert_allclose(rewards[1.0], 0.2 * rewards[0.0] + success, rtol=1e-5, atol=1e-6)
 
 
+def test_a_decaying_entropy_weight_follows_the_optimiser_step_count(tmp_path):
+    """learn() with entropy 0.1 -> 0.0 over one batch: at step 0 it updates as the constant 0.1 does, once the
+    optimiser has taken a batch's steps as the constant 0.0 does (and not as 0.1)."""
+    import dataclasses
+
+    import jax
+
+    from agents.backends.jax import make_functions
+
+    cfg, settings, pool, env, model, runner = tiny_rollout_parts(tmp_path)
+    steps = 32
+    decaying = dataclasses.replace(
+        cfg.ppo, entropy_coeff=0.1, entropy_final=0.0, entropy_decay_steps=settings.num_envs * steps
+    )
+    collect, _ = make_functions(env, model, cfg.ppo, settings.num_envs, steps, 32, 0.2, 1.0)
+    runner, traj, last_value, _ = collect(runner, pool.params)
+
+    def learned(ppo, step):
+        start = dataclasses.replace(runner, train_state=runner.train_state.replace(step=step))
+        _, learn = make_functions(env, model, ppo, settings.num_envs, steps, 32, 0.2, 1.0)
+        return jax.tree_util.tree_leaves(learn(start, traj, last_value)[0].train_state.params)
+
+    def same(a, b):
+        return all(np.allclose(x, y, atol=1e-7) for x, y in zip(a, b, strict=True))
+
+    constant = {weight: dataclasses.replace(cfg.ppo, entropy_coeff=weight) for weight in (0.1, 0.0)}
+    batches = cfg.ppo.num_epochs * max(1, settings.num_envs * steps // cfg.ppo.minibatch_size)
+    assert same(learned(decaying, 0), learned(constant[0.1], 0))
+    after = learned(decaying, batches)
+    assert same(after, learned(constant[0.0], batches)) and not same(after, learned(constant[0.1], batches))
+
+
 @pytest.mark.parametrize("floor", [0.0, 0.5])
 def test_exploration_floor_samples_the_mixture_and_records_its_log_probability(tmp_path, floor):
     """The rollout's recorded probability of each action is (1 - floor) * policy + floor / allowed actions."""
