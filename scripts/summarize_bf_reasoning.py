@@ -18,7 +18,12 @@ import csv
 import json
 from pathlib import Path
 
-PROBE_COLUMNS = {"T1": ("probe/emit-char@L4@bf",), "T2": (), "T3": ()}
+PROBE_COLUMNS = {
+    "T1": ("probe/emit-char@L4@bf",),
+    "T2": ('probe/emit-string@{"length":2,"max_value":7}@bf', 'probe/emit-string@{"length":3,"max_value":7}@bf'),
+    "T3": ('probe/reverse-bytes@{"max_length":8}@bf',),
+}
+"""The progress columns of each target's entries: the probe is "at the bar" when all of them are."""
 BARS = {"T1": 0.9, "T2": 0.8, "T3": 0.8}
 
 
@@ -35,9 +40,9 @@ def summarize(run: Path) -> dict:
         if values and all(v != "" and float(v) >= bar for v in values):
             reached = float(row["wall_s"])
             break
-    final = {}
-    for entry in (done or {}).get("rows", []):
-        final[entry.get("language", "bf")] = f"{entry['passed']}/{entry['episodes']}"
+    final: dict[str, list[str]] = {}
+    for entry in (done or {}).get("rows", []):  # one per target entry (T2 has two), in the target's stage order
+        final.setdefault(entry.get("language", "bf"), []).append(f"{entry['passed']}/{entry['episodes']}")
     last = rows[-1] if rows else {}
     return {
         "run": name,
@@ -47,8 +52,8 @@ def summarize(run: Path) -> dict:
         "stage": f"{last.get('stage', '?')} {last.get('stage_name', '')}".strip(),
         "wall_s": float(last.get("wall_s", "nan") or "nan"),
         "reached_s": reached,
-        "final_bf": final.get("bf", "—"),
-        "final_dialect": next((v for k, v in final.items() if k != "bf"), "—"),
+        "final_bf": " and ".join(final.get("bf", ["—"])),
+        "final_dialect": next((" and ".join(v) for k, v in final.items() if k != "bf"), "—"),
     }
 
 
@@ -73,7 +78,8 @@ def plot(runs: list[Path], path: Path) -> None:
     axis.set_xlabel("wall seconds (2 shared CPU cores)")
     axis.set_ylabel("greedy held-out success (probe)")
     axis.set_ylim(-0.02, 1.02)
-    axis.axhline(0.9, color="grey", linewidth=0.5)
+    for bar in sorted({BARS.get(run.name.split("-")[0], 0.9) for run in runs}):
+        axis.axhline(bar, color="grey", linewidth=0.5)
     axis.legend(fontsize=7)
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -50,8 +50,8 @@ def test_every_ablation_switches_off_its_part_alone():
 
 def test_target_stages_exist_in_the_curriculum():
     script = load("train_bf_reasoning")
-    assert script.target_stage_numbers("T1") == [3]
-    assert len(script.target_stage_numbers("T2")) == 2 and script.target_stage_numbers("T3")[-1] == 18
+    assert script.target_stage_numbers("T1") == [2]
+    assert len(script.target_stage_numbers("T2")) == 2 and script.target_stage_numbers("T3")[-1] == 17
 
 
 def test_bad_input_is_one_line():
