@@ -31,7 +31,8 @@ def summarize(run: Path) -> dict:
     rows = list(csv.DictReader((run / "progress.csv").open())) if (run / "progress.csv").is_file() else []
     done = json.loads((run / "target.json").read_text()) if (run / "target.json").is_file() else None
     name = run.name
-    target, ablate = name.split("__")[0].split("-")[:2]
+    target, rest = name.split("__")[0].split("-", 1)  # TARGET-ABLATION-BACKEND; an ablation may hold a dash
+    ablate = rest.rsplit("-", 1)[0]
     seed = name.split("__s")[1].split("__")[0] if "__s" in name else "?"
     bar = BARS.get(target, 0.9)
     reached = None

@@ -121,13 +121,16 @@ def wait_for_checkpoint(run: Path, iteration: int, process: subprocess.Popen, ti
     raise AssertionError(f"no checkpoint at iteration {iteration} within {timeout} s")
 
 
-def kill_9_past_a_checkpoint(run: Path, process: subprocess.Popen, iteration: int) -> None:
-    """SIGKILL the trainer (no clean-up runs) once it has written rows past checkpoint `iteration` or a later one."""
+def kill_9_past_a_checkpoint(run: Path, process: subprocess.Popen, iteration: int, points: bool = False) -> None:
+    """SIGKILL the trainer (no clean-up runs) once it has written rows past checkpoint `iteration` or a later one;
+    with `points`, only once TensorBoard has flushed a point for each of those rows too (its writer flushes a moment
+    after the CSV row, so a kill in between would leave nothing past the checkpoint to rewind there)."""
     deadline = time.time() + 120
     while time.time() < deadline:
         rows = len(rd.read_progress(run))
         if rows > iteration and rows % 3:  # checkpoint_every=3: past one checkpoint, before the next
-            break
+            if not points or len(tensorboard_points(run)) >= rows:
+                break
         assert process.poll() is None, process.communicate()
         time.sleep(0.02)
     os.kill(process.pid, signal.SIGKILL)
@@ -154,7 +157,7 @@ def test_kill_9_then_resume_without_latest_json_continues_and_rewinds_csv_and_te
     pytest.importorskip("tensorboard")
     run = tmp_path / "run"
     first = trainer(run, {}, delay=0.3)  # no budget: only the kill ends it
-    kill_9_past_a_checkpoint(run, first, 6)
+    kill_9_past_a_checkpoint(run, first, 6, points=True)
     saved = max(n for n, _ in rd.checkpoints_by_iteration(run))
     assert len(rd.read_progress(run)) > saved and len(tensorboard_points(run)) > saved  # killed iterations' points
     assert read_holder(run)["pid"] == first.pid  # the dead trainer's lock is still there
