@@ -128,9 +128,9 @@ def kill_9_past_a_checkpoint(run: Path, process: subprocess.Popen, iteration: in
     deadline = time.time() + 120
     while time.time() < deadline:
         rows = len(rd.read_progress(run))
-        if rows > iteration and rows % 3:  # checkpoint_every=3: past one checkpoint, before the next
-            if not points or len(tensorboard_points(run)) >= rows:
-                break
+        past = rows > iteration and rows % 3  # checkpoint_every=3: past one checkpoint, before the next
+        if past and (not points or len(tensorboard_points(run)) >= rows):
+            break
         assert process.poll() is None, process.communicate()
         time.sleep(0.02)
     os.kill(process.pid, signal.SIGKILL)
