@@ -201,7 +201,8 @@ class ModelSettings:
     hidden: int = 128
     """MLP width of the trunk and heads."""
     value_features: bool = False
-    """Bytes (task and execution tokens) also enter by their 8 bits and b / 255 (agents.nets.torch_nets); on in
+    """Bytes (task and execution tokens) also enter by their 8 bits, b / 255 and 8 ordinal steps 1[b >= k]
+    (agents.nets.VALUE_FEATURES); on in
     scripts/train_bf_reasoning.py's config. Off by default, so the default network (and every result measured with
     it) stays what it was; a config written before this field existed also loads with False."""
     byte_rows: bool = True
