@@ -8,6 +8,15 @@ from collections.abc import Iterable
 import esolangs
 from curricula.base import Instance, TestCase
 
+VERIFY_SEED = 0
+"""The seed of every verifying run (Befunge-93's `?`): the token envs' execution traces use it too."""
+
+
+def output_budget(cases: Iterable[TestCase]) -> int:
+    """The max_output a verifying run gets: 4 times the longest expected output plus 64, at least 1024 bytes."""
+    longest = max((len(case.output) for case in cases), default=0)
+    return max(1024, 4 * longest + 64)
+
 
 def language_for(instance: Instance, language: str) -> esolangs.Language:
     """The language configured with those of the instance's run_options that it accepts."""
@@ -26,14 +35,13 @@ def execute(
     tests: Iterable[TestCase] | None = None,
     *,
     max_output: int | None = None,
-    seed: int = 0,
+    seed: int = VERIFY_SEED,
 ) -> list[esolangs.Execution]:
     """One Execution per test (the hidden tests unless `tests` is given), under the instance's step budget."""
     lang = language_for(instance, language)
     cases = instance.tests if tests is None else tuple(tests)
     if max_output is None:
-        longest = max((len(t.output) for t in cases), default=0)
-        max_output = max(1024, 4 * longest + 64)
+        max_output = output_budget(cases)
     limits = esolangs.Limits(max_steps=instance.max_steps, max_output=max_output)
     return [lang.run(program, case.input, limits=limits, seed=seed) for case in cases]
 

@@ -41,6 +41,9 @@ completion of P, run until it first needs a cell that is not written yet.
   mask lets neither through). A syntax_error runs nothing, so the state
   then reads as the reference's: no output, no step, an empty stack.
 
+Pure Python, for the Gymnasium token envs (`reasonenv.envs.execution`);
+there is no JAX twin, as the JAX env has no Befunge-93 interpreter.
+
 The trace cannot know when the program ends: `finish()` declares it ended,
 so every unwritten cell reads as the space `load_grid` would put there, and
 runs on to `@`, the budget or an error; its result is then the reference's

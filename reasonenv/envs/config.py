@@ -129,7 +129,8 @@ class TokenOptions:
     from its seed); None: seeded for bf-dialect-<seed>, canonical for the others. See `obs["action_effects"]`."""
     execution: bool = False
     """Add the `execution` observation (the program so far run on the visible examples) and `info["potential"]`;
-    see `reasonenv.envs.execution`. Brainfuck family only: other languages get all-zero rows and potential 0."""
+    see `reasonenv.envs.execution`. Brainfuck family and Befunge-93 (Gymnasium env only); Whitespace gets all-zero
+    rows and potential 0."""
     execution_examples: int = 3
     """Rows of the `execution` observation: runs on the first visible examples (1..64)."""
     execution_steps: int = 256

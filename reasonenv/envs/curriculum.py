@@ -46,7 +46,7 @@ class CurriculumEnv(TokenSynthesisBase):
     `language` (`Discrete(len(env.languages))`: the index of the episode's
     language in the sorted tuple `env.languages`, local to this env), and
     with `execution=True` the `execution` rows (as `SynthesisEnv`; all 0 in
-    an episode whose language is not of the Brainfuck family).
+    an episode whose language is Whitespace).
 
     ## Rewards
     As `SynthesisEnv`.

@@ -32,12 +32,37 @@ is an `esolangs.bf_trace.PrefixTrace` under the language's BrainfuckOptions
 (with the instance's run_options) and a budget of `execution_steps`, resumed
 by every program token's effect: nothing is re-run.
 
-The potential `potential_of` (section 3) rates how far the outputs are
-toward the expected ones; the env reports it as `info["potential"]` at
-reset (the empty program) and after every step.
+Befunge-93 (TokenTable kind 'grid'; Gymnasium env only: the JAX env has
+no Befunge interpreter) runs each example as an
+`esolangs.befunge_trace.BefungeTrace`: the program's cells written
+row-major, a newline token ending the row, the run pausing (WAITING) when
+the IP, or a `g`, needs a cell not written yet, under the seed
+(`curricula.verify.VERIFY_SEED`, for `?`) and the output budget
+(`output_budget` of the hidden tests) the verifier runs it with.
+Its rows use the same columns 0 and 8..12 and the same pairs, with the
+stack top in the role of the BF cell:
 
-Languages outside the Brainfuck family (Befunge-93, Whitespace) have no
-execution trace yet: their rows are all 0 and their potential is 0.
+    column       content (Befunge-93)
+    0            status as above; READY only once the run reached `@` (a Befunge run never pauses at the end of
+                 its prefix), its output final
+    1            IP column x: byte token of x (0..79)
+    2            stack top: byte token of (top mod 256); byte token of 0 when the stack is empty (a pop gives 0)
+    3            IP row y: byte token of y (0..24)
+    4            direction: byte token of 0 right, 1 down, 2 left, 3 up
+    5            string mode: byte token of 0 or 1
+    6            second stack entry: byte token of (entry mod 256); PAD when the stack holds fewer than two
+    7            stack depth: byte token of min(depth, 255)
+    8..11        as above
+    12           step to the next expected byte: (expected[len(output)] - top) mod 256, else as above
+    13+2j, 14+2j as above
+
+The potential `potential_of` (section 3) rates how far the outputs are
+toward the expected ones (for Befunge-93 with the stack top, mod 256, as
+the cell); the env reports it as `info["potential"]` at reset (the empty
+program) and after every step.
+
+Whitespace has no execution trace yet: its rows are all 0 and its
+potential is 0.
 """
 
 from __future__ import annotations
@@ -47,6 +72,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from curricula.base import Instance, family_class
+from esolangs.befunge_trace import BefungeTrace
 from esolangs.bf_semantics import BrainfuckOptions
 from esolangs.bf_trace import EFFECT_ID_OPS, ERROR, NONE, OUT_OF_STEPS, READY, WAITING, PrefixTrace
 from reasonenv.envs.encoding import BYTE_OFFSET, CUT, END, PAD, TokenTable
@@ -150,29 +176,43 @@ class ExecutionObserver:
         self.shape = (examples, execution_width(output_length))
         self._rows = np.zeros(self.shape, dtype=np.int32)
         self._traces: list[PrefixTrace] = []
+        self._grid_traces: list[BefungeTrace] = []
         self._expected: list[bytes | None] = []
         self._shown: list[int] = []
         self._phi: list[float] = []
         self._modulus = 256
         self._ops: list[int] = []
         self._ops_by_table: dict[TokenTable, list[int]] = {}
+        self._tokens: tuple[str, ...] = ()
 
     def start(self, instance: Instance, table: TokenTable, options: BrainfuckOptions | None) -> None:
-        """Start the runs of a new episode (empty program); no runs when `options` is None (not the BF family)."""
+        """Start the runs of a new episode (empty program): Brainfuck-family runs under `options`, Befunge-93 runs
+        for a 'grid' table; no runs otherwise (rows of 0)."""
         self._rows[:] = PAD
-        self._traces, self._expected, self._shown, self._phi = [], [], [], []
-        if options is None or table.kind != "brackets":
+        self._traces, self._grid_traces = [], []
+        self._expected, self._shown, self._phi = [], [], []
+        runs = execution_runs(instance, self.examples)
+        if table.kind == "grid":
+            from curricula.verify import VERIFY_SEED, output_budget
+
+            self._tokens = ("",) + table.tokens  # action id -> cell token; STOP (0) never reaches push
+            self._modulus = 256
+            max_output = output_budget(instance.tests)
+            for stdin, _ in runs:
+                self._grid_traces.append(BefungeTrace(stdin, self.steps, VERIFY_SEED, max_output=max_output))
+        elif options is not None and table.kind == "brackets":
+            ops = self._ops_by_table.get(table)
+            if ops is None:
+                # Action id -> operation code; STOP (0) and effects that are no BF command never reach push.
+                ops = [-1] + [EFFECT_ID_OPS.get(effect, -1) for effect in table.effects]
+                self._ops_by_table[table] = ops
+            self._ops = ops
+            self._modulus = options.cell_modulus
+            self._traces = [PrefixTrace(options, stdin, self.steps) for stdin, _ in runs]
+        else:
             return
-        ops = self._ops_by_table.get(table)
-        if ops is None:
-            # Action id -> operation code; STOP (0) and effects that are no BF command never reach push.
-            ops = [-1] + [EFFECT_ID_OPS.get(effect, -1) for effect in table.effects]
-            self._ops_by_table[table] = ops
-        self._ops = ops
-        self._modulus = options.cell_modulus
         length = self.output_length
-        for row, (stdin, expected) in enumerate(execution_runs(instance, self.examples)):
-            self._traces.append(PrefixTrace(options, stdin, self.steps))
+        for row, (stdin, expected) in enumerate(runs):
             self._expected.append(expected)
             self._shown.append(0)
             self._phi.append(0.0)
@@ -186,6 +226,14 @@ class ExecutionObserver:
 
     def push(self, action: int) -> None:
         """Append the token of `action` (an action id >= 1 of the episode's table) to every run and resume it."""
+        if self._grid_traces:
+            token = self._tokens[action]
+            for row, grid_trace in enumerate(self._grid_traces):
+                paused = (grid_trace.status, grid_trace.steps)
+                grid_trace.push(token)  # a finished run only records the cell: it changes no more
+                if (grid_trace.status, grid_trace.steps) != paused:
+                    self._write(row)  # else still paused on the same cell: the row is unchanged
+            return
         if not self._traces:
             return
         op = self._ops[action]
@@ -202,10 +250,35 @@ class ExecutionObserver:
             self._write(row)
 
     def _write(self, row: int) -> None:
-        trace = self._traces[row]
-        ptr, output, expected = trace.ptr, trace.output, self._expected[row]
+        """Columns 0..12 of `row` from its run's state, the new output pairs, and its phi."""
+        output, expected = self._runs_output(row), self._expected[row]
+        if self._grid_traces:
+            grid_trace = self._grid_traces[row]
+            value = grid_trace.top  # the stack top plays the BF cell's part (column 2, the step, the closeness)
+            second = grid_trace.second
+            state: tuple[int, ...] = (
+                grid_trace.status,
+                BYTE_OFFSET + grid_trace.x,
+                BYTE_OFFSET + value % 256,
+                BYTE_OFFSET + grid_trace.y,
+                BYTE_OFFSET + grid_trace.direction,
+                BYTE_OFFSET + int(grid_trace.string_mode),
+                PAD if second is None else BYTE_OFFSET + second % 256,
+                BYTE_OFFSET + min(len(grid_trace.stack), 255),
+                BYTE_OFFSET + min(grid_trace.consumed, 255),
+            )
+        else:
+            trace = self._traces[row]
+            value, ptr = trace.cell, trace.ptr
+            cells = [trace.tape_cell(index) for index in range(ptr - 2, ptr + 3)]
+            state = (
+                trace.status,
+                BYTE_OFFSET + min(ptr, 255),
+                BYTE_OFFSET + value % 256,
+                *(PAD if cell is None else BYTE_OFFSET + cell % 256 for cell in cells),
+                BYTE_OFFSET + min(trace.consumed, 255),
+            )
         written = len(output)
-        cells = [trace.tape_cell(index) for index in range(ptr - 2, ptr + 3)]
         step = following = PAD
         if expected is not None:
             matched = _common_prefix(output, expected)
@@ -215,19 +288,18 @@ class ExecutionObserver:
                 step = following = END
             else:
                 following = BYTE_OFFSET + expected[written]
-                step = BYTE_OFFSET + (expected[written] - trace.cell) % 256
+                step = BYTE_OFFSET + (expected[written] - value) % 256
         self._rows[row, :FIXED_COLUMNS] = (
-            trace.status,
-            BYTE_OFFSET + min(ptr, 255),
-            BYTE_OFFSET + trace.cell % 256,
-            *(PAD if cell is None else BYTE_OFFSET + cell % 256 for cell in cells),
-            BYTE_OFFSET + min(trace.consumed, 255),
+            *state,
             self._rows[row, 9],
             BYTE_OFFSET + min(written, 255),
             following,
             step,
         )
         shown = self._shown[row]
+        if written < shown:  # a Befunge program that stopped fitting the grid: a syntax_error has no output
+            self._rows[row, FIXED_COLUMNS + 1 :: 2] = PAD
+            self._shown[row] = shown = 0
         if written > shown and shown < self.output_length:
             new = output[shown : self.output_length]
             start = FIXED_COLUMNS + 1 + 2 * shown
@@ -237,7 +309,10 @@ class ExecutionObserver:
             self._shown[row] = shown + len(new)
         if expected:
             # Each run's phi is kept with its row (it changes only when the row does); `potential` averages them.
-            self._phi[row] = potential_of(((output, expected, trace.cell),), self._modulus)
+            self._phi[row] = potential_of(((output, expected, value),), self._modulus)
+
+    def _runs_output(self, row: int) -> bytearray:
+        return self._grid_traces[row].output if self._grid_traces else self._traces[row].output
 
     def observation(self) -> np.ndarray:
         """A copy of the (E, F) int32 rows."""

@@ -296,8 +296,11 @@ class SynthesisEnv(TokenSynthesisBase):
       consumed and length, output length, next expected byte (END when
       done, CUT after a wrong byte, PAD when unknown), then L pairs
       (expected byte, output byte); bytes as 8+b, PAD (0) where absent.
-      Layout in `reasonenv.envs.execution`. Brainfuck, Ook! and dialects
-      only: other languages give all-zero rows.
+      Layout in `reasonenv.envs.execution`. Brainfuck, Ook! and dialects,
+      and Befunge-93 (its own columns 1..7: IP x, stack top, IP y,
+      direction, string mode, second entry, depth; status 1 means halted
+      at `@`, 2 waiting on a cell not written yet); Whitespace gives
+      all-zero rows.
 
     ## Rewards
     Sparse by default: 0 on every step but the last, whose reward is the
@@ -341,12 +344,13 @@ class SynthesisEnv(TokenSynthesisBase):
     action ids, a tuple), end (stop, max_length), passed, total, success,
     statuses and steps (per hidden test), score. With `execution=True`, at
     reset and every step: potential (float, `reasonenv.envs.execution.potential_of`
-    of the program so far; 0 outside the Brainfuck family).
+    of the program so far; 0 for Whitespace).
 
     ## Version History
     - v0: initial version; later, without a version bump (the defaults
       keep every observation as it was): the `execution` option and
-      `info["actions"]` at the end.
+      `info["actions"]` at the end; then Befunge-93 `execution` rows and
+      potential (all 0 before).
     """
 
     def __init__(self, render_mode: str | None = None, **kwargs: Any):

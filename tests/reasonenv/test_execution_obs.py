@@ -14,6 +14,9 @@ from gymnasium.utils.env_checker import check_env
 import esolangs
 import reasonenv  # noqa: F401  (registers the ids)
 from curricula.base import Instance, TestCase, family_class, make_task
+from curricula.solutions.befunge_codegen import befunge_layout, befunge_push
+from curricula.verify import VERIFY_SEED, output_budget
+from esolangs.befunge_trace import BefungeTrace
 from esolangs.bf_semantics import COMMAND_EFFECTS, BrainfuckOptions
 from esolangs.bf_trace import ERROR, NONE, OUT_OF_STEPS, READY, WAITING, PrefixTrace
 from esolangs.knowledge import EFFECT_IDS, EFFECTS
@@ -29,6 +32,8 @@ def reference_rows(env, actions: list[int]) -> np.ndarray:
     options = base.options
     rows = np.zeros((options.execution_examples, execution_width(options.execution_output)), dtype=np.int32)
     table = base.token_table
+    if table.kind == "grid":
+        return befunge_reference_rows(env, actions, rows)
     language = esolangs.get(table.language)
     bf = getattr(language, "options", None)
     if table.kind != "brackets" or not isinstance(bf, BrainfuckOptions):
@@ -61,10 +66,51 @@ def reference_rows(env, actions: list[int]) -> np.ndarray:
     return rows
 
 
+def befunge_trace(env, actions: list[int], stdin: bytes) -> BefungeTrace:
+    """A Befunge-93 run traced from scratch: the whole prefix written at once, as the verifier would seed it."""
+    base = env.unwrapped
+    trace = BefungeTrace(
+        stdin, base.options.execution_steps, VERIFY_SEED, max_output=output_budget(base.instance.tests)
+    )
+    trace.push_all(base.token_table.text(actions))
+    return trace
+
+
+def befunge_reference_rows(env, actions: list[int], rows: np.ndarray) -> np.ndarray:
+    """The Befunge-93 layout (reasonenv.envs.execution's second table) written plainly."""
+    options = env.unwrapped.options
+    for r, (stdin, expected) in enumerate(execution_runs(env.unwrapped.instance, options.execution_examples)):
+        trace = befunge_trace(env, actions, stdin)
+        out, top = bytes(trace.output), trace.stack[-1] if trace.stack else 0
+        row = [trace.status, B + trace.x, B + top % 256, B + trace.y, B + trace.direction, B + trace.string_mode]
+        row.append(PAD if len(trace.stack) < 2 else B + trace.stack[-2] % 256)
+        row += [B + min(len(trace.stack), 255), B + min(trace.consumed, 255), B + min(len(stdin), 255)]
+        row.append(B + min(len(out), 255))
+        if expected is None:
+            row += [PAD, PAD]
+        elif out == expected:
+            row += [END, END]
+        elif expected.startswith(out):
+            row += [B + expected[len(out)], B + (expected[len(out)] - top) % 256]
+        else:
+            row += [CUT, CUT]
+        for j in range(options.execution_output):
+            row.append(B + expected[j] if expected is not None and j < len(expected) else PAD)
+            row.append(B + out[j] if j < len(out) else PAD)
+        rows[r] = row
+    return rows
+
+
 def reference_potential(env, actions: list[int]) -> float:
     base = env.unwrapped
     options = base.options
     table = base.token_table
+    if table.kind == "grid":
+        befunge_runs = []
+        for stdin, expected in execution_runs(base.instance, options.execution_examples):
+            trace = befunge_trace(env, actions, stdin)
+            befunge_runs.append((bytes(trace.output), expected, trace.stack[-1] if trace.stack else 0))
+        return potential_of(befunge_runs)
     from curricula.verify import language_for
 
     bf = getattr(language_for(base.instance, table.language), "options", None)
@@ -110,6 +156,9 @@ def random_episode_check(env, seed: int, episodes: int = 6) -> None:
         ("reasonenv/Synthesis-v0", {"language": "bf+eof=minus_one", "task": "echo-all", "execution_steps": 20}),
         ("reasonenv/BF-PrintHello-v0", {}),  # PQT: cell_modulus 27, clamped left edge
         ("reasonenv/BF-EmitString-v0", {"execution_examples": 2}),
+        ("reasonenv/Befunge93-EchoAll-v0", {}),
+        ("reasonenv/Befunge93-AddConstant-v0", {"execution_steps": 30, "execution_output": 3}),
+        ("reasonenv/Befunge93-EmitString-v0", {}),
     ],
 )
 def test_incremental_rows_and_potential_equal_a_from_scratch_encoding(env_id, kwargs):
@@ -260,12 +309,69 @@ def test_out_of_steps_and_error_statuses_show():
     assert observation["execution"][0, 0] == ERROR
 
 
-def test_non_brainfuck_languages_give_zero_rows_and_zero_potential():
-    env = gym.make("reasonenv/Befunge93-EchoByte-v0", execution=True)
+def test_whitespace_gives_zero_rows_and_zero_potential():
+    env = gym.make("reasonenv/Whitespace-EchoByte-v0", execution=True)
     observation, info = env.reset(seed=0)
     assert not observation["execution"].any() and info["potential"] == 0.0
     observation, *_, info = env.step(int(np.flatnonzero(observation["action_mask"])[1]))
     assert not observation["execution"].any() and info["potential"] == 0.0
+
+
+def befunge_actions(env, program: str) -> list[int]:
+    return env.unwrapped.token_table.actions(program)
+
+
+def test_befunge_rows_follow_a_correct_print_program_and_its_potential_rises_to_one():
+    env = gym.make("reasonenv/Befunge93-EmitString-v0", execution=True, execution_output=4)
+    observation, info = env.reset(seed=2)
+    instance = env.unwrapped.instance
+    target = instance.tests[0].output
+    assert not instance.examples and len(target) >= 2
+    row = observation["execution"][0]
+    # The empty program: the IP waits on (0, 0) moving right, an empty stack (its top reads 0), nothing read yet.
+    assert row[:11].tolist() == [WAITING, B, B, B, B, B, PAD, B, B, B, B]
+    assert row[11] == B + target[0] and row[12] == B + target[0]  # next expected; step from the top 0
+    assert observation["execution"][1:].tolist() == np.zeros_like(observation["execution"][1:]).tolist()
+    # Digits and arithmetic only (the shipped solution's string mode writes letters, which are no tokens).
+    program = befunge_layout([befunge_push(byte) + "," for byte in target] + ["@"])
+    potentials = [info["potential"]]
+    written = 0
+    for action in befunge_actions(env, program):
+        observation, reward, terminated, truncated, info = env.step(action)
+        row = observation["execution"][0]
+        potentials.append(info["potential"])
+        out = row[14 : 14 + 2 * 4 : 2]
+        produced = int(row[10]) - B
+        assert produced >= written  # the output only grows
+        if produced > written:
+            assert potentials[-1] > potentials[-2]  # each right byte written raises phi
+        written = produced
+        if 0 < produced < len(target):
+            assert row[11] == B + target[produced]
+            top = env.unwrapped._execution._grid_traces[0].top
+            assert row[12] == B + (target[produced] - top) % 256  # the step column reads from the stack top
+        assert out[: min(produced, 4)].tolist() == [B + b for b in target[: min(produced, 4)]]
+    assert row[0] == READY and row[11] == END and row[12] == END  # halted at `@`, the whole target written
+    assert potentials[-1] == pytest.approx(1.0) and potentials[0] < 0.5
+    *_, info = env.step(STOP)
+    assert info["success"]
+
+
+def test_befunge_rows_wait_on_an_unwritten_row_and_show_the_stack():
+    env = gym.make("reasonenv/Befunge93-EchoByte-v0", execution=True)
+    observation, info = env.reset(seed=1)
+    stdin, expected = execution_runs(env.unwrapped.instance, 3)[0]
+    for action in befunge_actions(env, "7~v"):
+        observation, *_ = env.step(action)
+    row = observation["execution"][0]
+    # 7 and the input byte pushed; `v` turned the IP down onto row 1, not written yet.
+    assert row[:9].tolist() == [WAITING, B + 2, B + stdin[0], B + 1, B + 1, B, B + 7, B + 2, B + 1]
+    assert row[12] == B + (expected[0] - stdin[0]) % 256
+    for action in befunge_actions(env, "\n  >,@"):
+        observation, *_, info = env.step(action)
+    row = observation["execution"][0]
+    assert row[0] == READY and row[10] == B + 1 and row[11] == END and row[14] == B + stdin[0]
+    assert info["potential"] == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize(
