@@ -29,7 +29,8 @@ training. The split is therefore made on an instance's *content*:
   - *pinned values* for emit-char over the bytes 1..31 (issue 21's T1:
     count to a byte named in the spec, tested on bytes between trained
     ones). Its held-out bytes are not decided in key order but drawn once
-    by a seeded RNG (`EMIT_CHAR_SEED`) among the *interior* bytes 2..30, so
+    by a seeded RNG (`EMIT_CHAR_SEED`; the environment variable
+    `REASONENV_EMIT_CHAR_SEED` replaces it for a fresh split) among the *interior* bytes 2..30, so
     1 and 31, the ends of the range, are always trained on: per level of
     emit-char up to 31 (maxima 3, 7, 15, 31), as many of the level's new
     bytes as the family table's count rule holds out (above), drawn among
@@ -57,6 +58,7 @@ import dataclasses
 import functools
 import hashlib
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -80,6 +82,9 @@ _KEY_SALT = b"reasonenv/heldout-content/1\0"
 
 EMIT_CHAR_SEED = 21
 """Seed of the draw of emit-char's held-out interior bytes (`emit_char_heldout`); fixed: the split never changes."""
+EMIT_CHAR_SEED_VARIABLE = "REASONENV_EMIT_CHAR_SEED"
+"""Environment variable that replaces EMIT_CHAR_SEED for a whole process (and the Ray workers it starts): a fresh
+split for checking a design that was tuned while looking at the fixed one's failures. Read once, at first use."""
 EMIT_CHAR_TOP = 31
 """emit-char's bytes 1..EMIT_CHAR_TOP hold out a seeded set of interior bytes (never 1, never EMIT_CHAR_TOP)."""
 
@@ -168,6 +173,20 @@ def _held_count(distinct: int) -> int:
 
 
 @functools.cache
+def emit_char_seed() -> int:
+    """EMIT_CHAR_SEED, or the value of the EMIT_CHAR_SEED_VARIABLE environment variable (read once per process)."""
+    value = os.environ.get(EMIT_CHAR_SEED_VARIABLE, "").strip()
+    if not value:
+        return EMIT_CHAR_SEED
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(
+            f"{EMIT_CHAR_SEED_VARIABLE}={value!r} is not an integer seed (unset it for the fixed split)"
+        ) from None
+
+
+@functools.cache
 def emit_char_heldout() -> frozenset[int]:
     """The bytes of 1..EMIT_CHAR_TOP that emit-char holds out: a seeded draw among the interior bytes (module docstring).
 
@@ -178,7 +197,7 @@ def emit_char_heldout() -> frozenset[int]:
     every small level, so each level holds out the share it did before.
     """
     maxima = [top for top in family_class("emit-char").config_class.difficulty["max_value"] if top <= EMIT_CHAR_TOP]
-    rng = np.random.default_rng(np.random.SeedSequence([EMIT_CHAR_SEED]))
+    rng = np.random.default_rng(np.random.SeedSequence([emit_char_seed()]))
     held: list[int] = []
     below = 1
     for top in maxima:

@@ -29,6 +29,7 @@ draws it). Exit 0 when every target entry reaches the bar, 1 otherwise.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from dataclasses import dataclass
@@ -68,6 +69,10 @@ class Args:
     """A dialect the agent never saw: the target entries are also evaluated in it, zero-shot ('' skips it)."""
     evaluate: str = ""
     """Train nothing: evaluate this finished run directory on --target (in bf and --dialect) and print the table."""
+    emit_char_seed: int = -1
+    """-1: emit-char's fixed held-out bytes {2, 11, 13, 21, 22, 25}; another seed draws a fresh set of interior bytes
+    (curricula.heldout, REASONENV_EMIT_CHAR_SEED) for every part of the run: training, probe, evaluation. Give it
+    with --evaluate too."""
 
 
 def parse_args(argv=None) -> Args:
@@ -137,6 +142,9 @@ def main(argv=None) -> int:
     from agents.run_dir import write_atomic, write_json
 
     target = TARGETS[args.target]
+    if args.emit_char_seed >= 0:
+        # before anything reads the split: this process and the Ray workers it starts inherit the variable
+        os.environ["REASONENV_EMIT_CHAR_SEED"] = str(args.emit_char_seed)
     if args.evaluate:
         if not (Path(args.evaluate) / "config.json").is_file():
             print(
@@ -153,8 +161,10 @@ def main(argv=None) -> int:
         print(f"train_bf_reasoning: {error}", file=sys.stderr)
         return 2
     stages = target_stage_numbers(args.target)
+    split = f"-split{args.emit_char_seed}" if args.emit_char_seed >= 0 else ""
     run_dir = (
-        Path(args.out) / f"{args.target}-{args.ablate}-{args.backend}__s{args.seed}__{time.strftime('%Y%m%d-%H%M%S')}"
+        Path(args.out)
+        / f"{args.target}-{args.ablate}-{args.backend}__s{args.seed}{split}__{time.strftime('%Y%m%d-%H%M%S')}"
     )
     deadline = START + budget_s - args.eval_reserve_s
     reached_at: dict[str, float] = {}
@@ -174,7 +184,7 @@ def main(argv=None) -> int:
     total_s = time.time() - START
     lines = [
         f"# {args.target} ({'ablation: ' + args.ablate if args.ablate != 'none' else 'full learner'}), "
-        f"{args.backend}, seed {args.seed}",
+        f"{args.backend}, seed {args.seed}{held_out_note(args)}",
         "",
         f"training + start-up {trained_s:.0f}s, total with evaluation {total_s:.0f}s (budget {budget_s:.0f}s); "
         f"curriculum past the target stages at {reached_at.get('passed', float('nan')):.0f}s; "
@@ -224,6 +234,15 @@ def evaluate_target(run_dir: Path, args: Args, stages: list[int]) -> list[dict]:
                     }
                 )
     return rows
+
+
+def held_out_note(args: Args) -> str:
+    """', fresh emit-char split (seed N): held out [...]' for a run on a fresh split, else ''."""
+    if args.emit_char_seed < 0:
+        return ""
+    from curricula.heldout import emit_char_heldout
+
+    return f", fresh emit-char split (seed {args.emit_char_seed}): held out {sorted(emit_char_heldout())}"
 
 
 def table_lines(rows: list[dict]) -> list[str]:

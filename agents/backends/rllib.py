@@ -48,6 +48,7 @@ from ray.rllib.utils.metrics import ENV_RUNNER_RESULTS, LEARNER_RESULTS
 from agents.config import TrainConfig
 from agents.kept import KEPT_FILE, KeptEntry, KeptSuccesses, admit, sample_transitions, transitions
 from agents.reward_env import TrainingReward
+from curricula.heldout import EMIT_CHAR_SEED_VARIABLE
 
 ENV_NAME = "reasonenv-curriculum-training"
 REWARD_KEYS = ("shaped_weight", "success_bonus", "shaping")
@@ -532,6 +533,8 @@ def init_ray(cfg: TrainConfig, log: Callable[[str], None]) -> bool:
     # One torch thread per process: on a shared 2-core machine two threads per process ran 20x slower.
     threads = str(cfg.rllib.torch_threads)
     thread_vars = {"OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}
+    # A fresh held-out split (curricula.heldout) must reach workers on a joined cluster too, whose raylet is not ours.
+    thread_vars |= {name: os.environ[name] for name in (EMIT_CHAR_SEED_VARIABLE,) if name in os.environ}
     if address:
         repo = Path(__file__).resolve().parent.parent.parent
         ray.init(

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from curricula.base import make_task
@@ -248,3 +252,28 @@ def test_train_envs_never_sample_emit_chars_held_out_bytes_and_heldout_envs_samp
             drawn[split].add(env.instance.tests[0].output[0])
     assert drawn["heldout"] == set(emit_char_heldout())
     assert drawn["train"] == set(range(1, 32)) - emit_char_heldout()
+
+
+def _held_in_a_process_with(value: str) -> subprocess.CompletedProcess:
+    """emit-char's held-out bytes as a fresh process with REASONENV_EMIT_CHAR_SEED=value sees them: from the
+    split function and from the instances a held-out env draws (the variable is read once per process)."""
+    code = (
+        "from curricula.heldout import emit_char_heldout, is_heldout\n"
+        "from curricula.base import make_task\n"
+        "task = make_task('emit-char', max_value=31)\n"
+        "drawn = {task.instance(3, i).tests[0].output[0] for i in range(1200) if is_heldout(task.instance(3, i))}\n"
+        "print(sorted(emit_char_heldout()), sorted(drawn))\n"
+    )
+    environment = {**os.environ, "REASONENV_EMIT_CHAR_SEED": value}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment, timeout=120)
+
+
+def test_a_fresh_emit_char_split_replaces_the_fixed_one_everywhere_in_its_process():
+    fresh = _held_in_a_process_with("2")
+    assert fresh.returncode == 0, fresh.stderr
+    split, drawn = fresh.stdout.strip().split("] [")
+    held = {int(b) for b in split.strip("[]").split(", ")}
+    assert held == {3, 8, 9, 21, 22, 27} and {int(b) for b in drawn.strip("[]").split(", ")} == held
+    assert 1 not in held and 31 not in held  # the ends stay trained on, as in the fixed split
+    bad = _held_in_a_process_with("two")
+    assert bad.returncode != 0 and "REASONENV_EMIT_CHAR_SEED='two' is not an integer seed" in bad.stderr
