@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agents.nets import EFFECT_HEADS, EFFECT_INPUTS
 from agents.reward import SHAPINGS
 
 BACKENDS = ("rllib", "jax")
@@ -209,6 +210,12 @@ class ModelSettings:
     """A byte token also has its own learned embedding row. False (needs value_features): every byte shares one
     row and differs only by its value features, so a byte never seen in training (held-out content) is not an
     untrained random row but lies between its neighbours; on in scripts/train_bf_reasoning.py's config."""
+    effects: str = "ids"
+    """How a knowledge entry reads a slot's effect (heads pointer and index+effects). ids: a learned row per effect
+    id (the default, the network of every earlier run; a config or checkpoint without this field is ids). parts:
+    the effect's parts (pointer and cell delta, I/O kind, loop role, EOF rule; esolangs.knowledge.
+    effect_parts_matrix, a constant) through a learned Linear(P -> d), so a new combination of known parts (`,`
+    under another EOF rule) is not an untrained row."""
 
     SIZES = ("dim", "heads", "layers", "window", "top_k", "hidden")
 
@@ -229,6 +236,12 @@ class ModelSettings:
             raise ValueError(f"model.byte_rows must be true or false, got {self.byte_rows!r}")
         if not self.byte_rows and not self.value_features:
             raise ValueError("model.byte_rows false needs model.value_features true (else every byte reads the same)")
+        _choice("model.effects", self.effects, EFFECT_INPUTS)
+        if self.effects == "parts" and self.actions not in EFFECT_HEADS:
+            raise ValueError(
+                f"model.effects 'parts' needs model.actions {' or '.join(EFFECT_HEADS)} (a head that reads effects), "
+                f"got {self.actions!r}"
+            )
         return self
 
     def sizes(self) -> dict[str, int]:
@@ -236,13 +249,14 @@ class ModelSettings:
         return {size: int(getattr(self, size)) for size in self.SIZES}
 
     def settings(self) -> dict[str, Any]:
-        """What agents.nets' build_net reads: name, actions, the sizes, value_features and byte_rows."""
+        """What agents.nets' build_net reads: name, actions, the sizes, value_features, byte_rows and effects."""
         return {
             "name": self.name,
             "actions": self.actions,
             **self.sizes(),
             "value_features": self.value_features,
             "byte_rows": self.byte_rows,
+            "effects": self.effects,
         }
 
 

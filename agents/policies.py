@@ -236,6 +236,7 @@ def load_jax_params(checkpoint: str | Path) -> tuple[Any, Any, dict[str, Any]]:
         # Checkpoints written before these existed: no value features, no execution input.
         value_features=bool(meta.get("value_features", False)),
         byte_rows=bool(meta.get("byte_rows", True)),
+        effects=str(meta.get("effects", "ids")),
         execution_shape=meta.get("execution_shape"),
     )
     obs = {

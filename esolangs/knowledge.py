@@ -1,4 +1,4 @@
-"""Language knowledge an agent can read: one shared vocabulary of command effects, and one `Knowledge` per token.
+"""Language knowledge an agent can read: one shared vocabulary of command effects, their parts, and one `Knowledge` per token.
 
 Every language lists, in `Language.knowledge`, one `Knowledge(symbol,
 effect, meaning)` per alphabet token, in alphabet order: the token, the id
@@ -68,6 +68,46 @@ instead of 7, so the knowledge store says that the semantics changed. The
 cell modulus has no id: an effect id cannot carry a number, and the token
 envs' spec does not carry interpreter options either.
 
+Effects as parts (`EFFECT_PARTS`, `effect_parts_matrix`). An id alone is
+opaque: id 51 (`,` keeping the cell at end of input) is a row an agent
+trained on id 7 has never seen, though it differs from `,` in one rule.
+So every Brainfuck-family id (2-9, 51, 52) is also described by its parts
+(`EffectParts`): pointer delta, cell delta, I/O kind (none / output /
+input), loop role (none / open / close) and EOF rule (not_input / zero /
+unchanged / minus_one). A network that reads the parts instead of the id
+(agents' `ModelSettings.effects = "parts"`) sees a new combination of
+known parts as a new point among known features, not a blank. The other
+effects (pad, stop, Befunge-93, Whitespace) have no parts here: each keeps
+an identity feature of its own id, so they stay distinct from each other
+and from every Brainfuck part. `EFFECT_PARTS` is append-only with the id
+table: entry e describes id e, and a new id appends its entry.
+
+The matrix `effect_parts_matrix(rows)` is float32 (rows, NUM_PART_COLUMNS),
+row e for effect id e, rows from NUM_EFFECTS on all zero; its columns
+(`PART_COLUMNS`, fixed, new ones only ever appended):
+
+    col    name                  meaning
+    -----  --------------------  --------------------------------------------
+     0     pointer_delta         the pointer's move as a number (+1 for `>`)
+     1-3   pointer_delta<0,=0,>0 its sign, one-hot
+     4     cell_delta            the cell's change as a number (+1 for `+`)
+     5-7   cell_delta<0,=0,>0    its sign, one-hot
+     8-10  io=none,output,input  I/O kind, one-hot
+    11-13  loop=none,open,close  loop role, one-hot
+    14-17  eof=not_input,zero,unchanged,minus_one   EOF rule, one-hot
+    18-81  id=0 .. id=63         identity of an effect without parts (its own id's column)
+
+Why a number as value *and* sign one-hot: the sign columns give each
+direction its own learned vector (moving left is not "moving right,
+negated": `<` can meet the tape's edge), and the value column keeps the
+magnitude linear, so a `+` that adds 2 reads as inc's sign with twice its
+value rather than as an unseen category. A Brainfuck-family row has all
+identity columns 0 (the parts are all it is); an effect without parts has
+all part columns 0 (not even eof=not_input) and a 1 in its identity
+column. The identity block has MAX_EFFECTS columns indexed by id, so
+appending an effect never moves a column (a network's input layer sized
+for the matrix stays valid).
+
 Exceptions to "one token, one effect":
 - Befunge-93's ids describe command mode. Inside string mode (between two
   `"`) every cell pushes its own character code instead, whatever its id.
@@ -83,6 +123,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 EFFECTS: tuple[str, ...] = (
     "pad",
@@ -144,6 +188,101 @@ PAD_EFFECT = EFFECT_IDS["pad"]
 STOP_EFFECT = EFFECT_IDS["stop"]
 
 assert NUM_EFFECTS <= MAX_EFFECTS and len(EFFECT_IDS) == NUM_EFFECTS
+
+
+IO_KINDS = ("none", "output", "input")
+"""EffectParts.io values."""
+LOOP_ROLES = ("none", "open", "close")
+"""EffectParts.loop values."""
+EOF_RULES = ("not_input", "zero", "unchanged", "minus_one")
+"""EffectParts.eof values: not_input for every effect but `,`; else what `,` stores at end of input."""
+
+
+@dataclass(frozen=True)
+class EffectParts:
+    """What a Brainfuck-family effect does, as parts: pointer and cell deltas, I/O kind, loop role, EOF rule.
+
+    An effect reads input exactly when its EOF rule is not `not_input`;
+    ValueError (naming the value and the choices) otherwise.
+    """
+
+    pointer: int = 0
+    """Pointer delta (cells; +1 for `>`)."""
+    cell: int = 0
+    """Cell delta (+1 for `+`); `,` sets the cell, so its delta is 0 and its I/O kind says input."""
+    io: str = "none"
+    loop: str = "none"
+    eof: str = "not_input"
+
+    def __post_init__(self) -> None:
+        for field_name, value, allowed in (("io", self.io, IO_KINDS), ("loop", self.loop, LOOP_ROLES),
+                                           ("eof", self.eof, EOF_RULES)):  # fmt: skip
+            if value not in allowed:
+                raise ValueError(f"EffectParts.{field_name} {value!r} is unknown; choose one of {', '.join(allowed)}")
+        if (self.io == "input") != (self.eof != "not_input"):
+            raise ValueError(
+                f"EffectParts io={self.io!r} with eof={self.eof!r}: an input effect needs an EOF rule "
+                "(zero, unchanged, minus_one) and any other effect eof='not_input'"
+            )
+
+
+_BRAINFUCK_PARTS: dict[str, EffectParts] = {
+    "ptr_right": EffectParts(pointer=1),
+    "ptr_left": EffectParts(pointer=-1),
+    "inc": EffectParts(cell=1),
+    "dec": EffectParts(cell=-1),
+    "output": EffectParts(io="output"),
+    "input": EffectParts(io="input", eof="zero"),
+    "jump_fwd_if_zero": EffectParts(loop="open"),
+    "jump_back_if_nonzero": EffectParts(loop="close"),
+    "input_eof_unchanged": EffectParts(io="input", eof="unchanged"),
+    "input_eof_minus_one": EffectParts(io="input", eof="minus_one"),
+}
+
+EFFECT_PARTS: tuple[EffectParts | None, ...] = tuple(_BRAINFUCK_PARTS.get(name) for name in EFFECTS)
+"""Entry e: the parts of effect id e, or None for an effect without parts (it keeps an identity feature).
+Append-only with EFFECTS."""
+
+
+def _number_columns(name: str) -> tuple[str, ...]:
+    return (name, f"{name}<0", f"{name}=0", f"{name}>0")
+
+
+PART_COLUMNS: tuple[str, ...] = (
+    *_number_columns("pointer_delta"),
+    *_number_columns("cell_delta"),
+    *(f"io={kind}" for kind in IO_KINDS),
+    *(f"loop={role}" for role in LOOP_ROLES),
+    *(f"eof={rule}" for rule in EOF_RULES),
+    *(f"id={effect}" for effect in range(MAX_EFFECTS)),
+)
+"""The columns of effect_parts_matrix, in order (the module docstring's table). Append-only."""
+NUM_PART_COLUMNS = len(PART_COLUMNS)
+_COLUMN = {name: index for index, name in enumerate(PART_COLUMNS)}
+
+assert len(EFFECT_PARTS) == NUM_EFFECTS and len(_COLUMN) == NUM_PART_COLUMNS
+
+
+def effect_parts_matrix(rows: int = MAX_EFFECTS) -> np.ndarray:
+    """float32 numpy array (rows, NUM_PART_COLUMNS): row e describes effect id e (PART_COLUMNS), rows from
+    NUM_EFFECTS on are zero. `rows` is the reader's table size (the networks' 64); ValueError below NUM_EFFECTS."""
+    import numpy as np  # here, so that importing esolangs stays pure Python
+
+    if isinstance(rows, bool) or not isinstance(rows, int) or rows < NUM_EFFECTS:
+        raise ValueError(f"effect_parts_matrix rows must be an integer >= NUM_EFFECTS ({NUM_EFFECTS}), got {rows!r}")
+    matrix = np.zeros((rows, NUM_PART_COLUMNS), np.float32)
+    for effect, parts in enumerate(EFFECT_PARTS):
+        if parts is None:
+            matrix[effect, _COLUMN[f"id={effect}"]] = 1.0
+            continue
+        for name, delta in (("pointer_delta", parts.pointer), ("cell_delta", parts.cell)):
+            matrix[effect, _COLUMN[name]] = float(delta)
+            sign = "<0" if delta < 0 else "=0" if delta == 0 else ">0"
+            matrix[effect, _COLUMN[name + sign]] = 1.0
+        matrix[effect, _COLUMN[f"io={parts.io}"]] = 1.0
+        matrix[effect, _COLUMN[f"loop={parts.loop}"]] = 1.0
+        matrix[effect, _COLUMN[f"eof={parts.eof}"]] = 1.0
+    return matrix
 
 
 def effect_id(name: str) -> int:

@@ -569,6 +569,7 @@ class Backend:
             value_features=cfg.model.value_features,
             execution_shape=execution_shape,
             byte_rows=cfg.model.byte_rows,
+            effects=cfg.model.effects,
         )
         # Under jit: flax's eager init compiles every primitive on its own (about 300 compiles, 12 s on 2 cores).
         weights = jax.jit(model.init)(init_key, jax.tree_util.tree_map(lambda x: x[:1], obs))
@@ -604,6 +605,7 @@ class Backend:
             "settings": {name: int(getattr(model, name)) for name in cfg.model.SIZES},
             "value_features": bool(model.value_features),
             "byte_rows": bool(model.byte_rows),
+            "effects": model.effects,
             "execution_shape": None if execution_shape is None else list(execution_shape),
             "task_length": pool.info.task_length,
             "program_length": cfg.max_program_length,

@@ -26,6 +26,15 @@ Action heads (`actions`):
   input (program tokens through their slot's effect, plus the whole
   slot->effect table as one vector); the permuted-plain baseline.
 
+How a knowledge entry is built from a slot's effect (`effects`, for the
+heads that read effects, pointer and index+effects):
+- `ids` (the default): a learned embedding row per effect id.
+- `parts`: the effect's parts (esolangs.knowledge.effect_parts_matrix:
+  pointer and cell delta, I/O kind, loop role, EOF rule; an identity
+  column for effects without parts), a constant, through a learned
+  Linear(P -> d). An effect id never trained whose parts are known (`,`
+  under another EOF rule) then reads as those parts, not as an untrained row.
+
 Inputs every architecture can add (torch_nets describes them):
 `value_features` (a setting: bytes also enter by their bits and value; with
 `byte_rows` false, only by them) and
@@ -41,6 +50,10 @@ ARCHITECTURES = ("small-context", "full-context", "small-window", "gru")
 """Values of ModelSettings.name (the memory agent first)."""
 ACTION_HEADS = ("pointer", "index", "index+effects")
 """Values of ModelSettings.actions."""
+EFFECT_INPUTS = ("ids", "parts")
+"""Values of ModelSettings.effects (the default first)."""
+EFFECT_HEADS = ("pointer", "index+effects")
+"""The action heads that read effects; `index` reads none, so `effects="parts"` with it is refused."""
 SIZE_KEYS = ("dim", "heads", "layers", "window", "top_k", "hidden")
 """The size settings every network reads (defaults live with the config, not here)."""
 BYTE_OFFSET = 8
@@ -94,6 +107,17 @@ def check_network(name: str, actions: str) -> None:
             close = difflib.get_close_matches(str(value), allowed, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise ValueError(f"model {field} {value!r} is unknown{hint}; choose one of {', '.join(allowed)}")
+
+
+def check_effects(effects: str, actions: str) -> None:
+    """ValueError naming an unknown `effects` or `parts` with a head that reads no effects, and what is allowed."""
+    if effects not in EFFECT_INPUTS:
+        raise ValueError(f"model effects {effects!r} is unknown; choose one of {', '.join(EFFECT_INPUTS)}")
+    if effects == "parts" and actions not in EFFECT_HEADS:
+        raise ValueError(
+            f"model effects 'parts' needs an action head that reads effects ({', '.join(EFFECT_HEADS)}); "
+            f"actions {actions!r} reads none"
+        )
 
 
 def network_of_arm(arm: str) -> tuple[str, str]:

@@ -11,7 +11,9 @@ equations); tests/agents/test_nets.py copies torch weights in with
 `flax_params_from_torch` and checks equal outputs. agents.nets names the
 architectures and action heads, and torch_nets describes the stream.
 
-The options `value_features` and `execution_shape` (execution tokens
+The options `value_features`, `byte_rows`, `effects` (`parts`: the
+effect's row of esolangs.knowledge.effect_parts_matrix, a jnp constant,
+through the Dense `effect_parts`) and `execution_shape` (execution tokens
 prepended to the window; the GRU reads them first and adds their mean to
 its last state) are torch_nets' too.
 
@@ -33,7 +35,17 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from agents.nets import BYTE_OFFSET, SIZE_KEYS, STATE_COLUMNS, THERMOMETER, check_network, execution_layout
+from agents.nets import (
+    BYTE_OFFSET,
+    EFFECT_INPUTS,
+    SIZE_KEYS,
+    STATE_COLUMNS,
+    THERMOMETER,
+    check_effects,
+    check_network,
+    execution_layout,
+)
+from esolangs.knowledge import effect_parts_matrix
 
 TASK_VOCAB = 264
 """Task token ids (reasonenv.envs.encoding.TASK_VOCAB)."""
@@ -41,6 +53,8 @@ EFFECT_VOCAB = 64
 """Embedding rows for effect ids; the contract bounds esolangs.knowledge.NUM_EFFECTS by 64."""
 TYPE_PAD, TYPE_TASK, TYPE_PROGRAM = 0, 1, 2
 MASKED_LOGIT = -1e9
+EFFECT_PARTS_TABLE = effect_parts_matrix(EFFECT_VOCAB)
+"""(EFFECT_VOCAB, P) float32: what `effects="parts"` reads per effect id (a constant inside jit, never a parameter)."""
 
 
 def masked_logits(logits: jax.Array, mask: jax.Array) -> jax.Array:
@@ -127,6 +141,8 @@ class StreamNet(nn.Module):
     """(E, F) of obs["execution"]; None reads no execution."""
     byte_rows: bool = True
     """Bytes have their own embedding rows; False: they share row 8 (torch_nets' byte_rows)."""
+    effects: str = EFFECT_INPUTS[0]
+    """ids: an embedding row per effect id; parts: the effect's parts row through a Dense (torch_nets' effects)."""
     last_position_only: bool = True
     """The top layer computes the last position only (same outputs; False computes every row, for tests)."""
 
@@ -182,7 +198,11 @@ class StreamNet(nn.Module):
         if self.actions == "index":
             program_vectors = nn.Embed(self.num_actions, d, name="action_embed")(program)
         else:
-            knowledge = nn.Embed(EFFECT_VOCAB, d, name="effect_embed")(obs["action_effects"].astype(jnp.int32))
+            effect_ids = obs["action_effects"].astype(jnp.int32)
+            if self.effects == "parts":
+                knowledge = nn.Dense(d, name="effect_parts")(jnp.asarray(EFFECT_PARTS_TABLE)[effect_ids])
+            else:
+                knowledge = nn.Embed(EFFECT_VOCAB, d, name="effect_embed")(effect_ids)
             entries = nn.Dense(d, name="knowledge_in")(knowledge)  # (B, A, d)
             program_vectors = jnp.take_along_axis(entries, program[..., None], axis=-2)
         vectors = jnp.concatenate([task_vectors, program_vectors], axis=-2)  # (B, T+L, d)
@@ -320,12 +340,15 @@ def build_net(
     num_actions: int,
     execution_shape: tuple[int, int] | None = None,
 ) -> StreamNet:
-    """The Flax network of ModelSettings fields (name, actions, SIZE_KEYS, value_features, byte_rows), as
-    torch_nets.build_net (a missing value_features is False, byte_rows True); other keys are ignored. `execution_shape`: obs["execution"]'s (E, F)."""
+    """The Flax network of ModelSettings fields (name, actions, SIZE_KEYS, value_features, byte_rows, effects), as
+    torch_nets.build_net (a missing value_features is False, byte_rows True, effects "ids"); other keys are ignored.
+    `execution_shape`: obs["execution"]'s (E, F)."""
     missing = [key for key in ("name", "actions", *SIZE_KEYS) if key not in settings]
     if missing:
         raise ValueError(f"model settings lack {missing}; give name, actions and {', '.join(SIZE_KEYS)}")
     check_network(str(settings["name"]), str(settings["actions"]))
+    effects = str(settings.get("effects", EFFECT_INPUTS[0]))
+    check_effects(effects, str(settings["actions"]))
     if execution_shape is not None:
         execution_layout(execution_shape)  # ValueError for a shape that is not (E, 13 + 2L)
         execution_shape = (int(execution_shape[0]), int(execution_shape[1]))
@@ -344,6 +367,7 @@ def build_net(
         value_features=bool(settings.get("value_features", False)),
         execution_shape=execution_shape,
         byte_rows=bool(settings.get("byte_rows", True)),
+        effects=effects,
     )
 
 
@@ -358,11 +382,12 @@ def build_model(
     value_features: bool = False,
     execution_shape: tuple[int, int] | None = None,
     byte_rows: bool = True,
+    effects: str = EFFECT_INPUTS[0],
 ) -> StreamNet:
     """The Flax network of an architecture name, its sizes and action head (None: the architecture's own head,
     LEGACY_MODELS: index for full-context, else pointer); what the JAX backend and its checkpoints name.
-    `value_features`, `execution_shape` and `byte_rows` are build_net's (False / None / True: the network of old
-    checkpoints)."""
+    `value_features`, `execution_shape`, `byte_rows` and `effects` are build_net's (False / None / True / "ids": the
+    network of old checkpoints)."""
     from agents.nets import LEGACY_MODELS
 
     if actions is None:
@@ -375,6 +400,7 @@ def build_model(
         **sizes,
         "value_features": bool(value_features),
         "byte_rows": bool(byte_rows),
+        "effects": effects,
     }
     return build_net(settings, task_length, program_length, num_actions, execution_shape)
 
@@ -416,7 +442,10 @@ def flax_params_from_torch(net) -> dict[str, Any]:
     if actions == "index":
         params["action_embed"] = {"embedding": w["action_embed.weight"]}
     else:
-        params["effect_embed"] = {"embedding": w["effect_embed.weight"]}
+        if "effect_parts.weight" in w:
+            params["effect_parts"] = dense("effect_parts")
+        else:
+            params["effect_embed"] = {"embedding": w["effect_embed.weight"]}
         params["knowledge_in"] = dense("knowledge_in")
     if actions == "pointer":
         params["knowledge_key"] = dense("knowledge_key")

@@ -46,6 +46,14 @@ those of before issue 21):
   runs and positions are masked out of attention, and the torch net trims
   them on the batch's maximum (as it trims PAD), which changes no output.
 
+How a slot's effect becomes its knowledge entry (`effects`, agents.nets):
+`ids` (default) embeds the effect id (`effect_embed`); `parts` looks up
+the effect's row of esolangs.knowledge.effect_parts_matrix (a registered
+buffer `effect_parts_table`, not a parameter, and not saved in the state
+dict: the constant comes from the code, whose columns are append-only)
+and maps it through the learned Linear(P -> d) `effect_parts`, which
+takes `effect_embed`'s place.
+
 Masking: forbidden actions get FLOAT_MIN added to their logits, so their
 probability (and entropy term) is exactly 0.
 """
@@ -62,13 +70,16 @@ from torch.nn import functional as F
 
 from agents.nets import (
     BYTE_OFFSET,
+    EFFECT_INPUTS,
     SIZE_KEYS,
     STATE_COLUMNS,
     THERMOMETER,
     VALUE_FEATURES,
+    check_effects,
     check_network,
     execution_layout,
 )
+from esolangs.knowledge import NUM_PART_COLUMNS, effect_parts_matrix
 
 FLOAT_MIN = -3.4e38
 """Added to forbidden actions' logits: ray.rllib.utils.torch_utils.FLOAT_MIN's value (a literal there too, slightly
@@ -143,7 +154,12 @@ class StreamNet(nn.Module):
     head, action head, then the optional value features and execution
     input), so one torch seed gives one initialisation, and the same seed
     gives a network without the options the weights it always had.
+    `effects="parts"` is not such an option: its Linear takes effect_embed's
+    place, so the same seed draws other weights for the layers after it.
     """
+
+    effect_parts_table: torch.Tensor
+    """With effects="parts": (EFFECT_VOCAB, P) esolangs.knowledge.effect_parts_matrix, a non-persistent buffer."""
 
     def __init__(
         self,
@@ -162,9 +178,11 @@ class StreamNet(nn.Module):
         value_features: bool = False,
         execution_shape: tuple[int, int] | None = None,
         byte_rows: bool = True,
+        effects: str = EFFECT_INPUTS[0],
     ):
         super().__init__()
         check_network(name, actions)
+        check_effects(effects, actions)
         if dim % heads:
             raise ValueError(f"model dim {dim} is not divisible by heads {heads}; pick dim a multiple of heads")
         self.name, self.actions = name, actions
@@ -176,11 +194,12 @@ class StreamNet(nn.Module):
         self.settings: dict[str, Any] = {"name": name, "actions": actions, "dim": dim, "heads": heads,
                                          "layers": layers, "window": window, "top_k": top_k, "hidden": hidden,
                                          "value_features": bool(value_features),
-                                         "byte_rows": bool(byte_rows)}  # fmt: skip
+                                         "byte_rows": bool(byte_rows), "effects": effects}  # fmt: skip
         self.value_features = bool(value_features)
         if not byte_rows and not value_features:
             raise ValueError("byte_rows=False needs value_features=True (else every byte reads the same)")
         self.byte_rows = bool(byte_rows)
+        self.effects = effects
         self.execution_shape = None if execution_shape is None else tuple(int(n) for n in execution_shape)
         self.use_memory = name == "small-context"
         self.uses_pointer_head = actions == "pointer"
@@ -195,8 +214,13 @@ class StreamNet(nn.Module):
         if self.uses_index_embedding:
             self.action_embed = nn.Embedding(self.num_actions, d)
         else:
-            # Knowledge store: one entry per action slot from its effect id only.
-            self.effect_embed = nn.Embedding(EFFECT_VOCAB, d)
+            # Knowledge store: one entry per action slot from its effect only (its id, or its parts).
+            if effects == "parts":
+                table = torch.from_numpy(effect_parts_matrix(EFFECT_VOCAB))
+                self.register_buffer("effect_parts_table", table, persistent=False)
+                self.effect_parts = nn.Linear(NUM_PART_COLUMNS, d)
+            else:
+                self.effect_embed = nn.Embedding(EFFECT_VOCAB, d)
             self.knowledge_in = nn.Linear(d, d)  # how a slot's token reads when it enters the stream
             # What the pointer head matches the query against. index+effects never reads it: it stays so that
             # the permuted-plain arm's weights and parameter count are those of the earlier experiment models.
@@ -270,7 +294,9 @@ class StreamNet(nn.Module):
 
     # ------------------------------------------------------------------ inputs
     def knowledge(self, effects: torch.Tensor) -> torch.Tensor:
-        """(B, A, d): one vector per action slot, from the slot's effect id."""
+        """(B, A, d): one vector per action slot, from the slot's effect id (`ids`) or its parts row (`parts`)."""
+        if self.effects == "parts":
+            return self.effect_parts(self.effect_parts_table[effects.long()])
         return self.effect_embed(effects.long())
 
     def token_vectors(self, obs: Mapping[str, torch.Tensor], trim: bool = True):
@@ -484,8 +510,8 @@ def build_net(
     num_actions: int,
     execution_shape: tuple[int, int] | None = None,
 ) -> StreamNet:
-    """The torch network of ModelSettings fields (name, actions, SIZE_KEYS, value_features, byte_rows); other keys
-    are ignored (a missing byte_rows is True).
+    """The torch network of ModelSettings fields (name, actions, SIZE_KEYS, value_features, byte_rows, effects); other
+    keys are ignored (a missing byte_rows is True, a missing effects "ids").
 
     ValueError names a missing setting: the defaults live with the config
     (agents.config.ModelSettings), not here. A missing `value_features` is
@@ -507,6 +533,7 @@ def build_net(
         value_features=bool(settings.get("value_features", False)),
         execution_shape=execution_shape,
         byte_rows=bool(settings.get("byte_rows", True)),
+        effects=str(settings.get("effects", EFFECT_INPUTS[0])),
     )
 
 

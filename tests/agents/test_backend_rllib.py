@@ -144,6 +144,8 @@ def test_module_spec_builds_any_head_and_defaults_to_the_architectures_own():
     assert module_spec(cfg).model_config["actions"] == "pointer"
     spec = module_spec(TrainConfig.from_dict({"model": {"name": "small-context", "dim": 32}, "exploration_floor": 0.1}))
     assert spec.model_config["dim"] == 32 and spec.model_config["exploration_floor"] == 0.1
+    assert spec.model_config["effects"] == "ids"  # the default; parts reaches the module's build_net too
+    assert module_spec(TrainConfig.from_dict({"model": {"effects": "parts"}})).model_config["effects"] == "parts"
 
 
 def test_passing_program_reads_the_runners_item_series():

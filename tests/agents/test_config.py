@@ -141,7 +141,7 @@ def test_value_features_are_written_and_off_for_configs_written_before_them(tmp_
     old = TrainConfig.load(tmp_path).validate()
     assert old.model.value_features is False
     assert old.model.settings() == {**old.model.sizes(), "name": old.model.name, "actions": old.model.actions,
-                                    "value_features": False, "byte_rows": True}  # fmt: skip
+                                    "value_features": False, "byte_rows": True, "effects": "ids"}  # fmt: skip
     assert old.model.byte_rows is True  # and without byte_rows: every byte its own row, as before it existed
     again = TrainConfig.from_dict(json.loads(json.dumps(old.to_dict())))
     assert again == old and again.model.value_features is False
@@ -151,6 +151,26 @@ def test_value_features_are_written_and_off_for_configs_written_before_them(tmp_
         TrainConfig.from_dict({"model": {"byte_rows": False}}).validate()
     shared = TrainConfig.from_dict({"model": {"byte_rows": False, "value_features": True}}).validate()
     assert TrainConfig.from_dict(shared.to_dict()).model.byte_rows is False
+
+
+def test_effects_default_to_ids_are_written_and_checked_in_one_line(tmp_path):
+    """model.effects: ids by default and for a config written before the field (its checkpoints embed ids); parts
+    round-trips and reaches the networks' settings; a bad value or parts with a head that reads no effects is one
+    ValueError line naming the value and the choices."""
+    assert TrainConfig().model.effects == "ids"
+    nested = TrainConfig().to_dict()
+    del nested["model"]["effects"]
+    (tmp_path / "config.json").write_text(json.dumps(nested))
+    assert TrainConfig.load(tmp_path).validate().model.effects == "ids"
+    parts = TrainConfig(model=ModelSettings(effects="parts")).validate()
+    assert TrainConfig.from_dict(json.loads(json.dumps(parts.to_dict()))).model.effects == "parts"
+    assert parts.model.settings()["effects"] == "parts"
+    assert ModelSettings(actions="index+effects", effects="parts").validate().effects == "parts"
+    with pytest.raises(ValueError, match=r"^model.effects must be one of ids, parts, got 'bits'$") as err:
+        TrainConfig.from_dict({"model": {"effects": "bits"}}).validate()
+    assert "\n" not in str(err.value)
+    with pytest.raises(ValueError, match=r"^model.effects 'parts' needs model.actions pointer or index\+effects"):
+        TrainConfig.from_dict({"model": {"name": "full-context", "effects": "parts"}}).validate()
 
 
 def test_the_entropy_weight_can_decay_linearly_and_both_backends_read_one_schedule():

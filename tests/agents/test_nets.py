@@ -1,6 +1,6 @@
 """agents.nets: the torch networks (shapes, masking, stream gathering, memory, slot equivariance, the old modules'
-outputs, value features, execution tokens) and their Flax twins (torch weights copied in give equal outputs, every
-architecture x action head, with and without value features and execution input)."""
+outputs, value features, execution tokens, effects as parts) and their Flax twins (torch weights copied in give equal
+outputs, every architecture x action head, with and without value features, execution input and effects as parts)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agents.nets import ACTION_HEADS, ARCHITECTURES, ARMS, LEGACY_MODELS, check_network, network_of_arm
+from agents.nets import ACTION_HEADS, ARCHITECTURES, ARMS, EFFECT_HEADS, LEGACY_MODELS, check_network, network_of_arm
+from esolangs.knowledge import MAX_EFFECTS, NUM_EFFECTS, NUM_PART_COLUMNS, effect_parts_matrix
 
 torch = pytest.importorskip("torch")
 
@@ -22,6 +23,8 @@ E, OUT = 3, 8
 EXECUTION_SHAPE = (E, 13 + 2 * OUT)
 SIZES = {"dim": 16, "heads": 2, "layers": 2, "window": 4, "top_k": 3, "hidden": 32}
 NETWORKS = [(name, actions) for name in ARCHITECTURES for actions in ACTION_HEADS]
+PARTS_NETWORKS = [(name, actions) for name, actions in NETWORKS if actions in EFFECT_HEADS]
+"""The networks that read effects, so can read them as parts."""
 REFERENCE = Path(__file__).with_name("nets_reference.json")
 
 
@@ -425,6 +428,69 @@ def test_execution_shape_and_observation_are_checked_in_one_line():
         net(tensors(dict(observations(2), execution=np.zeros((2, 2, 29), np.int32))))
 
 
+# ---------------------------------------------------------------------- effects as parts
+
+PARTS_EFFECT_IDS = np.array([*range(2, 10), 51, 52, 1, 20, 45, 49, NUM_EFFECTS, 60], np.int32)
+"""Brainfuck parts, the EOF variants, identity-only ids (stop, Befunge, Whitespace) and zero rows past NUM_EFFECTS."""
+
+
+def parts_effects(size: int, seed: int = 0) -> np.ndarray:
+    """(size, A) effect ids drawn from PARTS_EFFECT_IDS, a fresh draw per row."""
+    rng = np.random.default_rng(seed)
+    return np.stack([rng.choice(PARTS_EFFECT_IDS, A, replace=False) for _ in range(size)]).astype(np.int32)
+
+
+@pytest.mark.parametrize("name,actions", PARTS_NETWORKS)
+def test_effects_as_parts_read_a_constant_table_through_a_learned_linear(name, actions):
+    """The parts matrix is a buffer (moves with the net, no gradient, not in the state dict, so checkpoints hold the
+    parameters alone); the Linear(P -> d) takes effect_embed's place, and it gets gradients."""
+    ids, parts = make(name, actions), make(name, actions, effects="parts")
+    assert (ids.effects, parts.effects, parts.settings["effects"]) == ("ids", "parts", "parts")
+    assert torch.equal(parts.effect_parts_table, torch.from_numpy(effect_parts_matrix(MAX_EFFECTS)))
+    assert parts.effect_parts_table.shape == (64, NUM_PART_COLUMNS) and not parts.effect_parts_table.requires_grad
+    assert "effect_parts_table" not in parts.state_dict() and not hasattr(parts, "effect_embed")
+    assert "effect_parts.weight" in parts.state_dict() and "effect_embed.weight" in ids.state_dict()
+    d = SIZES["dim"]
+    assert parameter_count(parts) == parameter_count(ids) - 64 * d + NUM_PART_COLUMNS * d + d
+    obs = dict(observations(16, seed=2), action_effects=parts_effects(16, seed=2))
+    logits, values = parts(tensors(obs))
+    (logits.clamp(min=-1e4).logsumexp(-1).sum() + values.sum()).backward()
+    assert parts.effect_parts.weight.grad is not None and parts.effect_parts.weight.grad.abs().sum() > 0
+
+
+def test_effect_ids_with_equal_parts_rows_get_the_same_knowledge_and_logit():
+    """Two ids whose parts rows are equal are one knowledge vector (where the ids net has two): the zero rows past
+    NUM_EFFECTS, and `,` (7) and its EOF variant (51) once their rows are made equal; the pointer head then gives
+    their slots the same logit."""
+    parts, ids = make("small-context", "pointer", effects="parts"), make("small-context", "pointer")
+    effects = torch.tensor([[7, 51, NUM_EFFECTS, 60, 4, 5, 2, 3, 6]])
+    with torch.no_grad():
+        knowledge = parts.knowledge(effects)[0]
+        torch.testing.assert_close(knowledge[2], knowledge[3], rtol=0, atol=0)
+        assert not torch.allclose(ids.knowledge(effects)[0, 2], ids.knowledge(effects)[0, 3])
+        assert not torch.allclose(knowledge[0], knowledge[1])  # `,` and its EOF variant: different parts rows
+        parts.effect_parts_table[51] = parts.effect_parts_table[7]
+        knowledge = parts.knowledge(effects)[0]
+        torch.testing.assert_close(knowledge[0], knowledge[1], rtol=0, atol=0)
+        obs = dict(observations(4, seed=6), action_effects=effects.numpy().repeat(4, 0))
+        obs["action_mask"][:] = 1
+        logits = outputs(parts, obs)[0]
+    torch.testing.assert_close(logits[:, 0], logits[:, 1], rtol=0, atol=0)
+    torch.testing.assert_close(logits[:, 2], logits[:, 3], rtol=0, atol=0)
+    assert not torch.allclose(logits[:, 0], logits[:, 2])
+
+
+def test_effects_setting_missing_is_ids_and_bad_values_are_one_line():
+    """Settings written before `effects` existed (old checkpoints' model_config) build the ids net; an unknown value
+    and `parts` with the index head (which reads no effects) are refused in one line naming the value and choices."""
+    old = make("small-context", "pointer")
+    assert old.effects == "ids" and hasattr(old, "effect_embed")
+    with pytest.raises(ValueError, match=r"^model effects 'bits' is unknown; choose one of ids, parts$"):
+        make("small-context", "pointer", effects="bits")
+    with pytest.raises(ValueError, match=r"^model effects 'parts' needs an action head .* actions 'index' reads none$"):
+        make("full-context", "index", effects="parts")
+
+
 # ---------------------------------------------------------------------- Flax twins
 
 
@@ -434,8 +500,7 @@ def test_flax_twin_with_the_torch_weights_gives_the_same_outputs(name, actions, 
     """Streams of every length (many longer than the window, so memory retrieval runs), masked actions, perturbed
     weights (non-zero null memory entry, non-zero biases); `reading`: value features and execution input on, with
     0 to E runs per row (the torch net trims, the Flax net masks)."""
-    jax = pytest.importorskip("jax")
-    flax_nets = pytest.importorskip("agents.nets.flax_nets")
+    pytest.importorskip("jax")
     net = make(name, actions) if reads == "plain" else make_reading(name, actions, byte_rows=reads == "reading")
     with torch.no_grad():
         for parameter in net.parameters():
@@ -445,11 +510,18 @@ def test_flax_twin_with_the_torch_weights_gives_the_same_outputs(name, actions, 
         obs["execution"] = execution_rows(48, seed=1, outputs=(0, OUT - 1))
     assert ((obs["task"] != 0).sum(1) + (obs["program"] != 0).sum(1) > SIZES["window"]).mean() > 0.8
     assert (obs["action_mask"] == 0).any()
-    logits, values = outputs(net, obs)
-
-    twin = flax_nets.build_net(net.settings, net.task_length, net.program_length, net.num_actions, net.execution_shape)
+    twin = assert_flax_twin_matches(net, obs)
     assert (twin.value_features, twin.execution_shape) == (reads != "plain", net.execution_shape)
-    assert twin.byte_rows == (reads != "value-only")
+    assert twin.byte_rows == (reads != "value-only") and twin.effects == "ids"
+
+
+def assert_flax_twin_matches(net, obs: dict[str, np.ndarray]):
+    """The Flax twin of `net` with its weights copied in: every parameter copied, equal logits on allowed actions,
+    equal values, probability exactly 0 on forbidden actions on both sides. Returns the twin."""
+    jax = pytest.importorskip("jax")
+    flax_nets = pytest.importorskip("agents.nets.flax_nets")
+    logits, values = outputs(net, obs)
+    twin = flax_nets.build_net(net.settings, net.task_length, net.program_length, net.num_actions, net.execution_shape)
     params = flax_nets.flax_params_from_torch(net)
     template = jax.eval_shape(twin.init, jax.random.PRNGKey(0), obs)  # every Flax parameter is copied, shapes agree
     assert jax.tree_util.tree_structure(template) == jax.tree_util.tree_structure(params)
@@ -464,6 +536,24 @@ def test_flax_twin_with_the_torch_weights_gives_the_same_outputs(name, actions, 
     # forbidden actions: probability exactly 0 on both sides
     assert (np.asarray(jax.nn.softmax(flax_logits))[~allowed] == 0).all()
     assert (torch.softmax(logits, -1).numpy()[~allowed] == 0).all()
+    return twin
+
+
+@pytest.mark.parametrize("reads", ["plain", "reading"])
+@pytest.mark.parametrize("name,actions", PARTS_NETWORKS)
+def test_flax_twin_reading_effects_as_parts_gives_the_same_outputs(name, actions, reads):
+    """effects="parts": the torch net's parts Linear copied into the Flax Dense gives equal outputs, on effect ids of
+    every kind (Brainfuck parts, the EOF variants 51 and 52, identity-only ids, zero rows past NUM_EFFECTS)."""
+    pytest.importorskip("jax")
+    net = make(name, actions, effects="parts") if reads == "plain" else make_reading(name, actions, effects="parts")
+    with torch.no_grad():
+        for parameter in net.parameters():
+            parameter.add_(0.1 * torch.randn_like(parameter))
+    obs = dict(observations(48, seed=5), action_effects=parts_effects(48, seed=5))
+    if reads == "reading":
+        obs["execution"] = execution_rows(48, seed=5, outputs=(0, OUT - 1))
+    twin = assert_flax_twin_matches(net, obs)
+    assert twin.effects == "parts" and twin.value_features == (reads == "reading")
 
 
 @pytest.mark.parametrize("reads", ["plain", "reading"])

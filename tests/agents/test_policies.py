@@ -40,7 +40,10 @@ def observation(seed: int, execution_shape=EXECUTION_SHAPE) -> dict[str, np.ndar
     }
 
 
-def test_an_rllib_checkpoint_with_execution_input_loads_and_acts(tmp_path):
+@pytest.mark.parametrize("effects", ["ids", "parts"])
+def test_an_rllib_checkpoint_with_execution_input_loads_and_acts(tmp_path, effects):
+    """`effects`: the module's model_config names how the net reads effects; parts' constant table is no weight, so
+    the checkpoint holds parameters only and the loaded net rebuilds the table."""
     torch = pytest.importorskip("torch")
     pytest.importorskip("ray.rllib")
     from gymnasium import spaces
@@ -60,9 +63,12 @@ def test_an_rllib_checkpoint_with_execution_input_loads_and_acts(tmp_path):
     )
     torch.manual_seed(0)
     module = StreamModule(
-        observation_space=space, action_space=spaces.Discrete(A), model_config={**SETTINGS, "value_features": True}
+        observation_space=space,
+        action_space=spaces.Discrete(A),
+        model_config={**SETTINGS, "value_features": True, "effects": effects},
     )
     assert module.net.execution_shape == EXECUTION_SHAPE and module.net.value_features
+    assert module.net.effects == effects
     with torch.no_grad():
         for parameter in module.parameters():
             parameter.add_(0.5 * torch.randn_like(parameter))
@@ -70,7 +76,7 @@ def test_an_rllib_checkpoint_with_execution_input_loads_and_acts(tmp_path):
     module.save_to_path(Path(checkpoint, ALGORITHM, *MODULE_PATH))
 
     policy = load_policy(checkpoint)
-    assert policy.execution_shape == EXECUTION_SHAPE
+    assert policy.execution_shape == EXECUTION_SHAPE and policy.module.net.effects == effects
     assert policy.env_options == {"execution": True, "execution_examples": 3, "execution_output": 8}
     observations = [observation(seed) for seed in range(6)]
     with torch.no_grad():
@@ -100,8 +106,8 @@ def _write_jax_checkpoint(folder: Path, model, params, meta: dict) -> None:
 
 @pytest.mark.parametrize("reads", [True, False])
 def test_a_jax_checkpoint_loads_with_or_without_execution_input(tmp_path, reads):
-    """`reads`: the meta the backend writes now (value features, execution shape); otherwise an older meta without
-    those keys, whose weights are the plain network's."""
+    """`reads`: the meta the backend writes now (value features, execution shape, effects as parts); otherwise an
+    older meta without those keys, whose weights are the plain network's (effects as ids)."""
     jax = pytest.importorskip("jax")
     from agents.nets.flax_nets import build_model
     from agents.policies import load_policy
@@ -109,7 +115,15 @@ def test_a_jax_checkpoint_loads_with_or_without_execution_input(tmp_path, reads)
     sizes = {key: value for key, value in SETTINGS.items() if key not in ("name", "actions")}
     execution_shape = EXECUTION_SHAPE if reads else None
     model = build_model(
-        "small-context", sizes, T, L, A, "pointer", value_features=reads, execution_shape=execution_shape
+        "small-context",
+        sizes,
+        T,
+        L,
+        A,
+        "pointer",
+        value_features=reads,
+        execution_shape=execution_shape,
+        effects="parts" if reads else "ids",
     )
     observations = [observation(seed) for seed in range(5)]
     batch = {key: np.stack([o[key] for o in observations]) for key in observations[0]}
@@ -119,11 +133,12 @@ def test_a_jax_checkpoint_loads_with_or_without_execution_input(tmp_path, reads)
     meta = {"backend": "jax", "model": "small-context", "actions": "pointer", "settings": sizes, "task_length": T,
             "program_length": L, "num_actions": A, "languages": ["bf"]}  # fmt: skip
     if reads:
-        meta.update(value_features=True, execution_shape=list(EXECUTION_SHAPE))
+        meta.update(value_features=True, execution_shape=list(EXECUTION_SHAPE), effects="parts")
     _write_jax_checkpoint(tmp_path / "iter_000001", model, params, meta)
 
     policy = load_policy(tmp_path / "iter_000001")
     assert (policy.model.value_features, policy.model.execution_shape) == (reads, execution_shape)
+    assert policy.model.effects == ("parts" if reads else "ids")
     assert policy.env_options == (
         {"max_program_length": L, "execution": True, "execution_examples": 3, "execution_output": 8}
         if reads

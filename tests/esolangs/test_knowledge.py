@@ -1,4 +1,5 @@
-"""Language knowledge: the shared effect vocabulary, one Knowledge per alphabet token, pinned effect ids, seeded orders."""
+"""Language knowledge: the shared effect vocabulary, effects as parts, one Knowledge per alphabet token, pinned effect
+ids, seeded orders."""
 
 from __future__ import annotations
 
@@ -8,7 +9,20 @@ import esolangs
 from esolangs.base import seeded_permutation
 from esolangs.bf_semantics import COMMANDS
 from esolangs.dialects import COMMAND_MEANINGS
-from esolangs.knowledge import EFFECT_IDS, EFFECTS, MAX_EFFECTS, NUM_EFFECTS, Knowledge, doc_table_meanings, effect_id
+from esolangs.knowledge import (
+    EFFECT_IDS,
+    EFFECT_PARTS,
+    EFFECTS,
+    MAX_EFFECTS,
+    NUM_EFFECTS,
+    NUM_PART_COLUMNS,
+    PART_COLUMNS,
+    EffectParts,
+    Knowledge,
+    doc_table_meanings,
+    effect_id,
+    effect_parts_matrix,
+)
 
 LANGUAGES = ["bf", "ook", "bf-dialect-0", "bf-dialect-7", "bf-dialect-123456789", "befunge93", "whitespace"]
 
@@ -228,3 +242,78 @@ def test_a_cell_modulus_variant_keeps_every_effect_id():
     assert [k.effect for k in esolangs.get("bf+cell_modulus=16").knowledge] == [
         k.effect for k in esolangs.get("bf").knowledge
     ]
+
+
+# ---------------------------------------------------------------------- effects as parts
+
+BRAINFUCK_FAMILY = (2, 3, 4, 5, 6, 7, 8, 9, 51, 52)
+
+
+def differing_columns(matrix, one: int, other: int) -> set[str]:
+    return {PART_COLUMNS[c] for c in range(NUM_PART_COLUMNS) if matrix[one, c] != matrix[other, c]}
+
+
+def test_parts_matrix_shape_dtype_and_rows_past_the_vocabulary_are_zero():
+    matrix = effect_parts_matrix()
+    assert matrix.shape == (MAX_EFFECTS, NUM_PART_COLUMNS) and matrix.dtype.name == "float32"
+    assert not matrix[NUM_EFFECTS:].any()
+    assert matrix[:NUM_EFFECTS].any(1).all()  # every known effect has some feature
+    assert effect_parts_matrix(NUM_EFFECTS).shape == (NUM_EFFECTS, NUM_PART_COLUMNS)
+    with pytest.raises(ValueError, match=rf"rows must be an integer >= NUM_EFFECTS \({NUM_EFFECTS}\), got 3"):
+        effect_parts_matrix(3)
+
+
+def test_every_known_effect_row_is_distinct():
+    matrix = effect_parts_matrix()
+    rows = {tuple(row) for row in matrix[:NUM_EFFECTS].tolist()}
+    assert len(rows) == NUM_EFFECTS
+
+
+def test_the_input_effects_differ_only_in_their_eof_rule():
+    """`,` under the three EOF rules: the same pointer, cell, I/O and loop parts (so a new rule is not a blank)."""
+    matrix = effect_parts_matrix()
+    read, unchanged, minus_one = effect_id("input"), effect_id("input_eof_unchanged"), effect_id("input_eof_minus_one")
+    assert (read, unchanged, minus_one) == (7, 51, 52)
+    for one, other in ((read, unchanged), (read, minus_one), (unchanged, minus_one)):
+        changed = differing_columns(matrix, one, other)
+        assert changed and all(name.startswith("eof=") for name in changed), changed
+    assert matrix[unchanged, PART_COLUMNS.index("eof=unchanged")] == 1
+    assert matrix[read, PART_COLUMNS.index("io=input")] == 1
+
+
+def test_inc_and_dec_differ_only_in_cell_delta_and_left_right_only_in_pointer_delta():
+    matrix = effect_parts_matrix()
+    assert differing_columns(matrix, effect_id("inc"), effect_id("dec")) == {
+        "cell_delta", "cell_delta<0", "cell_delta>0"}  # fmt: skip
+    assert differing_columns(matrix, effect_id("ptr_right"), effect_id("ptr_left")) == {
+        "pointer_delta", "pointer_delta<0", "pointer_delta>0"}  # fmt: skip
+    value = PART_COLUMNS.index("cell_delta")
+    assert (matrix[effect_id("inc"), value], matrix[effect_id("dec"), value]) == (1.0, -1.0)
+
+
+def test_brainfuck_family_has_parts_and_no_identity_the_others_identity_only():
+    """Ids 2-9, 51, 52 are their parts alone (no identity column); every other effect is its own id's column alone."""
+    matrix = effect_parts_matrix()
+    identity = [c for c, name in enumerate(PART_COLUMNS) if name.startswith("id=")]
+    parts = [c for c, name in enumerate(PART_COLUMNS) if not name.startswith("id=")]
+    assert len(identity) == MAX_EFFECTS and PART_COLUMNS[identity[0]] == "id=0"
+    for effect in range(NUM_EFFECTS):
+        if effect in BRAINFUCK_FAMILY:
+            assert EFFECT_PARTS[effect] is not None and not matrix[effect, identity].any(), EFFECTS[effect]
+        else:
+            assert EFFECT_PARTS[effect] is None and not matrix[effect, parts].any(), EFFECTS[effect]
+            assert matrix[effect, PART_COLUMNS.index(f"id={effect}")] == 1 and matrix[effect].sum() == 1
+
+
+def test_every_brainfuck_family_token_has_parts_whatever_its_renaming():
+    for name in ("bf", "ook", "bf-dialect-7", "bf+eof=unchanged", "bf-dialect-3+eof=minus_one"):
+        assert all(EFFECT_PARTS[k.effect] is not None for k in esolangs.get(name).knowledge), name
+
+
+def test_effect_parts_reject_unknown_values_and_an_input_without_an_eof_rule():
+    with pytest.raises(ValueError, match="EffectParts.loop 'middle' is unknown; choose one of none, open, close"):
+        EffectParts(loop="middle")
+    with pytest.raises(ValueError, match="an input effect needs an EOF rule"):
+        EffectParts(io="input")
+    with pytest.raises(ValueError, match="an input effect needs an EOF rule"):
+        EffectParts(eof="zero")
