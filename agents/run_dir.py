@@ -5,7 +5,9 @@
       progress.csv                 one row per iteration (rewritten whole, atomically)
       tensorboard/                 event files (charts/..., losses/..., curriculum/...)
       checkpoints/
-        iter_000020/algorithm/     Algorithm.save_to_path (+ kept_successes.pickle: the agents.kept buffer)
+        iter_000020/algorithm/     Algorithm.save_to_path (+ kept_successes.pickle: the agents.kept buffer, and
+                                   sil_optimizer.pt: the RLlib learner's self-imitation Adam; the JAX backend
+                                   keeps that state inside its orbax tree instead)
         iter_000020/scheduler.json the driver's curriculum scheduler state
         iter_000020/progress.json  iteration, timesteps, wall time at the checkpoint
         iter_000020/checksums.json size and sha256 of every algorithm/ file (checked before loading)
@@ -60,6 +62,9 @@ STATE_DIR = "state"
 KEPT_FILE = "kept_successes.pickle"
 """The kept-successes buffer (agents.kept) inside algorithm/; not *.pkl, so a damaged one never makes the checkpoint
 unusable (it loads as an empty buffer with one line)."""
+SIL_OPTIMIZER_FILE = "sil_optimizer.pt"
+"""The RLlib learner's self-imitation optimiser (torch state_dict) inside algorithm/, beside KEPT_FILE: a resumed run
+goes on with the same Adam moments. Missing (a checkpoint written before it) or damaged: a fresh Adam, one line."""
 TENSORBOARD = "tensorboard"
 ITERATION_DIR = re.compile(r"iter_(\d+)")
 

@@ -24,7 +24,7 @@ One iteration, top to bottom:
    episode's own stage), whose stage sets the env params' entry weights.
 
 Checkpoints: `algorithm/state` is an orbax PyTree (params, optimizer state,
-RNG key) and `algorithm/jax_policy.json` what `agents.policies` needs to
+RNG key; with kept successes on, also the SIL optimiser's state) and `algorithm/jax_policy.json` what `agents.policies` needs to
 rebuild the model. What this backend cannot honour it refuses in
 `check_config`, with one line: `action_slots`, `permute_actions`,
 `init_from` of an RLlib checkpoint, languages outside Brainfuck's family.
@@ -422,8 +422,13 @@ def episode_returns(rewards: np.ndarray, done: np.ndarray, carried: np.ndarray) 
     return totals, running
 
 
-def save_state(path: Path, runner: RolloutCarry, policy_meta: dict[str, Any]) -> None:
-    """algorithm/: the orbax PyTree (params, optimizer state, RNG) and the policy description."""
+SIL_STATE_KEY = "sil_opt_state"
+"""The self-imitation optimiser's optax state in the orbax tree (written only with kept successes on)."""
+
+
+def save_state(path: Path, runner: RolloutCarry, policy_meta: dict[str, Any], sil_opt_state: Any = None) -> None:
+    """algorithm/: the orbax PyTree (params, optimizer state, RNG, and the SIL optimiser's state when given) and the
+    policy description."""
     import orbax.checkpoint as ocp
 
     path.mkdir(parents=True, exist_ok=True)
@@ -433,11 +438,29 @@ def save_state(path: Path, runner: RolloutCarry, policy_meta: dict[str, Any]) ->
         "step": runner.train_state.step,
         "rng": runner.rng,
     }
+    if sil_opt_state is not None:
+        tree[SIL_STATE_KEY] = sil_opt_state
     ocp.PyTreeCheckpointer().save((path / STATE_DIR).resolve(), tree)
     rd.write_json(path / POLICY_FILE, policy_meta)
 
 
-def restore_state(path: Path, runner: RolloutCarry) -> RolloutCarry:
+def saved_keys(path: Path) -> set[str]:
+    """The top-level keys of the orbax tree in algorithm/ `path` (from its metadata; no array is read)."""
+    import orbax.checkpoint as ocp
+
+    metadata = ocp.PyTreeCheckpointer().metadata((path / STATE_DIR).resolve())
+    tree = getattr(metadata, "item_metadata", metadata)  # orbax 0.12 wraps the tree (a mapping) in a StepMetadata
+    return {str(key) for key in tree}
+
+
+def restore_state(path: Path, runner: RolloutCarry, sil_opt_state: Any = None) -> tuple[RolloutCarry, Any]:
+    """(the carry with the saved params, optimizer state, step and RNG; the saved SIL optimiser state or None).
+
+    `sil_opt_state` is the template (a fresh `sil_tx.init`) its saved
+    counterpart is read into; None when there is none (from a checkpoint
+    written before that state was saved, too) or no template was given.
+    Partial restore: a checkpoint holding a SIL state loads without one.
+    """
     import orbax.checkpoint as ocp
 
     target = {
@@ -446,10 +469,14 @@ def restore_state(path: Path, runner: RolloutCarry) -> RolloutCarry:
         "step": runner.train_state.step,
         "rng": runner.rng,
     }
-    tree = ocp.PyTreeCheckpointer().restore((path / STATE_DIR).resolve(), item=target)
+    if sil_opt_state is not None and SIL_STATE_KEY in saved_keys(path):
+        target[SIL_STATE_KEY] = sil_opt_state
+    tree = ocp.PyTreeCheckpointer().restore(
+        (path / STATE_DIR).resolve(), args=ocp.args.PyTreeRestore(item=target, partial_restore=True)
+    )
     tree = jax.tree_util.tree_map(lambda like, value: jnp.asarray(value, like.dtype), target, tree)  # dtypes as built
     state = runner.train_state.replace(params=tree["params"], opt_state=tree["opt_state"], step=tree["step"])
-    return dataclasses.replace(runner, train_state=state, rng=tree["rng"])
+    return dataclasses.replace(runner, train_state=state, rng=tree["rng"]), tree.get(SIL_STATE_KEY)
 
 
 def episode_counts(pool: Pool, episodes: dict[str, np.ndarray]) -> dict[tuple[int, str], tuple[int, int]]:
@@ -763,14 +790,20 @@ class Backend:
         return first
 
     def save(self, folder: Path) -> None:
-        save_state(Path(folder), self.runner, self.policy_meta)
+        save_state(Path(folder), self.runner, self.policy_meta, self.sil_opt_state if self.kept is not None else None)
         if self.kept is not None:
             self.kept.save(Path(folder) / rd.KEPT_FILE)
 
     def restore(self, folder: Path) -> None:
-        self.runner = commit(restore_state(Path(folder), self.runner))
+        template = self.sil_tx.init(self.runner.train_state.params) if self.kept is not None else None
+        runner, sil_opt_state = restore_state(Path(folder), self.runner, template)
+        self.runner = commit(runner)
         if self.kept is not None:
             self.kept.load(Path(folder) / rd.KEPT_FILE, self.log)
+            if sil_opt_state is None:
+                self.log(f"no SIL optimiser state in {Path(folder) / STATE_DIR} (a checkpoint written before it was "
+                         "saved); self-imitation starts with a fresh Adam")  # fmt: skip
+            self.sil_opt_state = commit(template if sil_opt_state is None else sil_opt_state)
 
     def scheduler_state(self) -> dict[str, Any]:
         return self.scheduler.state_dict()

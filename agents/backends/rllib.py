@@ -48,6 +48,7 @@ from ray.rllib.utils.metrics import ENV_RUNNER_RESULTS, LEARNER_RESULTS
 from agents.config import TrainConfig
 from agents.kept import KEPT_FILE, KeptEntry, KeptSuccesses, admit, sample_transitions, transitions
 from agents.reward_env import TrainingReward
+from agents.run_dir import SIL_OPTIMIZER_FILE
 from curricula.heldout import EMIT_CHAR_SEED_VARIABLE
 
 ENV_NAME = "reasonenv-curriculum-training"
@@ -431,9 +432,7 @@ def sil_step(learner, batch: dict[str, Any], weight: float, lr: float, grad_clip
     from ray.rllib.core import DEFAULT_MODULE_ID
 
     module = learner.module[DEFAULT_MODULE_ID].unwrapped()
-    optimizer = getattr(learner, "_sil_optimizer", None)
-    if optimizer is None:
-        optimizer = learner._sil_optimizer = torch.optim.Adam(module.parameters(), lr=lr)
+    optimizer = sil_optimizer(learner, lr)
     keys = module.observation_space.spaces.keys()
     obs = {key: torch.as_tensor(np.asarray(batch[key])) for key in keys}
     logits, values = module.net(obs)
@@ -444,6 +443,64 @@ def sil_step(learner, batch: dict[str, Any], weight: float, lr: float, grad_clip
         torch.nn.utils.clip_grad_norm_(module.parameters(), grad_clip)
     optimizer.step()
     return {"sil_loss": float(loss.detach()), "sil_nll": float(nll.detach().mean())}
+
+
+def sil_optimizer(learner, lr: float) -> torch.optim.Optimizer:
+    """The learner's self-imitation Adam over its module's parameters, made on first use and kept on the learner
+    (`_sil_optimizer`) between calls: apart from RLlib's own optimisers, which it knows nothing of."""
+    from ray.rllib.core import DEFAULT_MODULE_ID
+
+    optimizer = getattr(learner, "_sil_optimizer", None)
+    if optimizer is None:
+        module = learner.module[DEFAULT_MODULE_ID].unwrapped()
+        optimizer = learner._sil_optimizer = torch.optim.Adam(module.parameters(), lr=lr)
+    return optimizer
+
+
+def _on_cpu(tree: Any) -> Any:
+    """A copy of a state_dict with every tensor on the CPU: a snapshot (not the live moments) that loads anywhere."""
+    if isinstance(tree, torch.Tensor):
+        return tree.detach().to("cpu", copy=True)
+    if isinstance(tree, dict):
+        return {key: _on_cpu(value) for key, value in tree.items()}
+    if isinstance(tree, (list, tuple)):
+        return type(tree)(_on_cpu(value) for value in tree)
+    return tree
+
+
+def sil_optimizer_state(learner, lr: float) -> dict[str, Any]:
+    """The state_dict of the learner's SIL Adam on the CPU (a fresh Adam's, no moments, before its first step).
+
+    Runs inside the learner's process (`learner_group.foreach_learner`), as sil_step does."""
+    return _on_cpu(sil_optimizer(learner, lr).state_dict())
+
+
+def load_sil_optimizer_state(learner, state: dict[str, Any] | None, lr: float) -> str | None:
+    """Give the learner a new SIL Adam over its current module's parameters, loaded with `state` (a
+    `sil_optimizer_state`) unless None (a fresh one); None, or why `state` did not fit (then the Adam is fresh).
+
+    New, not reused: a restore may have replaced the parameters the old one
+    pointed at. torch moves the moments to the parameters' device; it checks
+    the parameter count but not the shapes, which a moment of another network
+    would only break at the next step, so they are checked here."""
+    learner._sil_optimizer = None
+    optimizer = sil_optimizer(learner, lr)
+    if state is None:
+        return None
+    try:
+        optimizer.load_state_dict(state)
+        for group in optimizer.param_groups:
+            for parameter in group["params"]:
+                for name, moment in optimizer.state.get(parameter, {}).items():
+                    if name != "step" and tuple(moment.shape) != tuple(parameter.shape):
+                        raise ValueError(
+                            f"{name} has shape {tuple(moment.shape)}, its parameter {tuple(parameter.shape)}"
+                        )
+    except (ValueError, KeyError, TypeError) as err:  # another network's or a foreign dict
+        learner._sil_optimizer = None
+        sil_optimizer(learner, lr)
+        return f"{type(err).__name__}: {(str(err).strip().splitlines() or [''])[0]}"
+    return None
 
 
 # ----------------------------------------------------------------------------- the network
@@ -727,12 +784,54 @@ class Backend:
         self.algo.save_to_path(str(Path(folder).resolve()))
         if self.kept is not None:
             self.kept.save(Path(folder) / KEPT_FILE)
+            self.save_sil_optimizer(Path(folder) / SIL_OPTIMIZER_FILE)
 
     def restore(self, folder: Path) -> None:
         assert self.algo is not None, "built in __init__"
         self.algo.restore_from_path(str(Path(folder).resolve()))
         if self.kept is not None:
             self.kept.load(Path(folder) / KEPT_FILE, self.log)
+            self.restore_sil_optimizer(Path(folder) / SIL_OPTIMIZER_FILE)
+
+    def save_sil_optimizer(self, path: Path) -> None:
+        """Write the learner's SIL Adam (its state_dict, a torch file) to `path`, whole or not at all.
+
+        Every learner steps its own Adam on the same rows, so the first learner's state stands for all of them."""
+        from reasonenv.files import atomic_file
+
+        assert self.algo is not None, "built in __init__"
+        results = self.algo.learner_group.foreach_learner(sil_optimizer_state, lr=self.cfg.ppo.lr)
+        states = [r.get() for r in results if r.ok]
+        if not states:
+            errors = [r.get() for r in results]
+            raise RuntimeError(f"no learner gave its SIL optimiser state; {path} not written") from (
+                errors[0] if errors else None
+            )
+        with atomic_file(path, "wb") as handle:
+            torch.save(states[0], handle)
+
+    def restore_sil_optimizer(self, path: Path) -> None:
+        """Load `path` into every learner's SIL Adam; missing or damaged: a fresh Adam, with one line."""
+        assert self.algo is not None, "built in __init__"
+        state = None
+        if not path.is_file():
+            self.log(f"no SIL optimiser state in {path.parent} (a checkpoint written before it was saved); "
+                     "self-imitation starts with a fresh Adam")  # fmt: skip
+        else:
+            try:
+                state = torch.load(path, map_location="cpu", weights_only=True)
+            except Exception as err:  # any damage (truncated, garbage): the run goes on with fresh moments
+                first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+                self.log(f"SIL optimiser state {path} is damaged ({type(err).__name__}: {first}); "
+                         "self-imitation starts with a fresh Adam")  # fmt: skip
+        results = self.algo.learner_group.foreach_learner(load_sil_optimizer_state, state=state, lr=self.cfg.ppo.lr)
+        for result in results:
+            if not result.ok:  # a remote learner's error comes back as the result (get() returns it)
+                raise RuntimeError(f"a learner could not load the SIL optimiser state of {path}") from result.get()
+        problems = [result.get() for result in results if result.get() is not None]
+        if problems:
+            self.log(f"SIL optimiser state {path} does not fit this network ({problems[0]}); "
+                     "self-imitation starts with a fresh Adam")  # fmt: skip
 
     def scheduler_state(self) -> dict[str, Any]:
         return self.callback.scheduler.state_dict()

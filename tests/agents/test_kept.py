@@ -150,3 +150,101 @@ def test_jax_sil_step_lowers_minus_log_pi_of_buffer_actions():
     for _ in range(15):
         params, state, _, last = step(params, state, *args)
     assert float(last) < float(first) - 0.1
+
+
+def _rllib_learner(spec, env, weights=None):
+    from types import SimpleNamespace
+
+    spec.observation_space, spec.action_space = env.observation_space, env.action_space
+    module = spec.build()
+    if weights is not None:
+        module.load_state_dict(weights)
+    return SimpleNamespace(module={"default_policy": module})
+
+
+def test_rllib_sil_optimizer_state_round_trips_through_a_torch_file_and_resumes_exactly(tmp_path):
+    pytest.importorskip("ray.rllib")
+    import copy
+
+    import gymnasium as gym
+    import torch
+
+    import reasonenv.envs.registration  # noqa: F401
+    from agents.backends.rllib import load_sil_optimizer_state, module_spec, sil_optimizer_state, sil_step
+    from agents.config import TrainConfig
+
+    torch.manual_seed(0)
+    env = gym.make("reasonenv/Curriculum-v0", **OPTIONS)
+    spec = module_spec(TrainConfig(max_program_length=8))
+    learner = _rllib_learner(spec, env)
+    rows = _sil_rows()
+    for _ in range(3):
+        sil_step(learner, rows, weight=1.0, lr=1e-3, grad_clip=0.5)
+    weights = copy.deepcopy(learner.module["default_policy"].state_dict())
+    torch.save(sil_optimizer_state(learner, lr=1e-3), tmp_path / "sil.pt")
+    saved = torch.load(tmp_path / "sil.pt", map_location="cpu", weights_only=True)
+    assert saved["state"] and all(float(s["step"]) == 3 for s in saved["state"].values())
+
+    restored = _rllib_learner(spec, env, weights)
+    assert load_sil_optimizer_state(restored, saved, lr=1e-3) is None
+    ours, theirs = learner._sil_optimizer, restored._sil_optimizer
+    for p, q in zip(ours.param_groups[0]["params"], theirs.param_groups[0]["params"]):
+        for name in ("exp_avg", "exp_avg_sq", "step"):
+            assert torch.equal(ours.state[p][name], theirs.state[q][name]), name
+    fresh = _rllib_learner(spec, env, weights)
+    assert load_sil_optimizer_state(fresh, None, lr=1e-3) is None and not fresh._sil_optimizer.state
+    for each in (learner, restored, fresh):  # one more step: the restored Adam goes on exactly as the saved one
+        sil_step(each, rows, weight=1.0, lr=1e-3, grad_clip=0.5)
+    after = [list(each.module["default_policy"].parameters()) for each in (learner, restored, fresh)]
+    assert all(torch.equal(p, q) for p, q in zip(after[0], after[1]))
+    assert not all(torch.equal(p, q) for p, q in zip(after[0], after[2]))  # fresh moments step differently
+
+    other = _rllib_learner(module_spec(TrainConfig.from_dict({"max_program_length": 8, "model": {"dim": 16}})), env)
+    problem = load_sil_optimizer_state(other, saved, lr=1e-3)
+    assert problem is not None and "shape" in problem and not other._sil_optimizer.state  # fresh, with the reason
+
+
+def test_jax_sil_optimizer_state_saves_in_the_orbax_tree_and_old_checkpoints_restore(tmp_path):
+    jax = pytest.importorskip("jax")
+    import jax.numpy as jnp
+    import optax
+    from flax.training.train_state import TrainState
+
+    from agents.backends.jax import RolloutCarry, make_sil_step, restore_state, save_state
+    from agents.config import ModelSettings
+    from agents.nets.flax_nets import build_model
+
+    rows = _sil_rows()
+    model = build_model(
+        "small-context", ModelSettings().sizes(), rows["task"].shape[1], 8, rows["action_mask"].shape[1]
+    )
+    keys = ("task", "family", "language", "program", "action_mask", "action_effects")
+    obs = {key: jnp.asarray(rows[key], jnp.int32 if key != "action_mask" else jnp.int8) for key in keys}
+    params = jax.jit(model.init)(jax.random.PRNGKey(0), jax.tree_util.tree_map(lambda x: x[:1], obs))
+    tx = optax.chain(optax.clip_by_global_norm(0.5), optax.adam(1e-3))  # what the backend builds for SIL (and PPO)
+    step = make_sil_step(model.apply, tx, 1.0)
+    sil_state = tx.init(params)
+    args = (obs, jnp.asarray(rows["actions"], jnp.int32), jnp.asarray(rows["returns"]), jnp.ones(len(rows["actions"])))
+    for _ in range(3):
+        params, sil_state, _, _ = step(params, sil_state, *args)
+    train_state = TrainState.create(apply_fn=model.apply, params=params, tx=tx).replace(step=jnp.zeros((), jnp.int32))
+    runner = RolloutCarry(train_state, None, {}, jax.random.PRNGKey(1))
+    save_state(tmp_path / "new", runner, {"model": "small-context"}, sil_state)
+    save_state(tmp_path / "old", runner, {"model": "small-context"})  # written before the SIL state was saved
+
+    fresh = tx.init(params)
+    restored_runner, restored = restore_state(tmp_path / "new", runner, fresh)
+    adam, restored_adam = sil_state[1][0], restored[1][0]
+    assert int(adam.count) == 3 and int(restored_adam.count) == 3
+    for name in ("mu", "nu"):
+        saved_leaves = jax.tree_util.tree_leaves(getattr(adam, name))
+        assert any(float(jnp.abs(x).max()) > 0 for x in saved_leaves)  # moments that a fresh init would not have
+        for a, b in zip(saved_leaves, jax.tree_util.tree_leaves(getattr(restored_adam, name))):
+            assert np.array_equal(np.asarray(a), np.asarray(b)), name
+    assert jax.tree_util.tree_structure(restored) == jax.tree_util.tree_structure(sil_state)
+    _, nothing = restore_state(tmp_path / "old", runner, fresh)
+    assert nothing is None  # the backend then starts from a fresh init (and says so)
+    plain, none = restore_state(tmp_path / "new", runner)  # no template (kept off now): the rest still loads
+    assert none is None
+    for a, b in zip(jax.tree_util.tree_leaves(plain.train_state.params), jax.tree_util.tree_leaves(params)):
+        assert np.array_equal(np.asarray(a), np.asarray(b))

@@ -73,16 +73,38 @@ def test_jax_backend_keeps_saves_and_restores(tmp_path):
     lines: list[str] = []
     backend = Backend(cfg, run, None, lines.append)
     algorithm = rd.latest_checkpoint(run) / rd.ALGORITHM  # once: a damaged file makes latest_checkpoint skip it
+    assert int(backend.sil_opt_state[1][0].count) == 0  # a new backend's SIL Adam is fresh
     backend.restore(algorithm)
     assert [e.as_tuple() for e in backend.kept.entries()] == list(state["entries"])
+    # The SIL optimiser's state is in the orbax tree and restored: count, mu and nu as saved.
+    import jax
+    import numpy as np
+    import orbax.checkpoint as ocp
+
+    from agents.backends.jax import SIL_STATE_KEY
+
+    saved = ocp.PyTreeCheckpointer().restore((algorithm / rd.STATE_DIR).resolve())[SIL_STATE_KEY]
+    saved_leaves, restored_leaves = jax.tree_util.tree_leaves(saved), jax.tree_util.tree_leaves(backend.sil_opt_state)
+    assert len(saved_leaves) == len(restored_leaves) > 2
+    assert all(np.array_equal(np.asarray(a), np.asarray(b)) for a, b in zip(saved_leaves, restored_leaves))
+    assert int(backend.sil_opt_state[1][0].count) == len(rows) * cfg.kept.sil_steps  # every SIL step remembered
     (algorithm / rd.KEPT_FILE).write_bytes(b"\x80\x05garbage")
     backend.restore(algorithm)
     assert len(backend.kept) == 0 and any("damaged" in line for line in lines)
+    # A checkpoint written before the SIL state was saved: the tree without it still restores, SIL Adam fresh.
+    tree = ocp.PyTreeCheckpointer().restore((algorithm / rd.STATE_DIR).resolve())
+    del tree[SIL_STATE_KEY]
+    ocp.PyTreeCheckpointer().save((algorithm / rd.STATE_DIR).resolve(), tree, force=True)
+    backend.restore(algorithm)
+    assert int(backend.sil_opt_state[1][0].count) == 0
+    assert sum("no SIL optimiser state" in line for line in lines) == 1
 
 
 def test_rllib_backend_keeps_saves_and_restores(tmp_path):
     pytest.importorskip("ray.rllib")
-    from agents.backends.rllib import Backend
+    import torch
+
+    from agents.backends.rllib import Backend, sil_optimizer_state
     from agents.loop import train
 
     (tmp_path / "kept.yaml").write_text(CURRICULUM)
@@ -91,10 +113,24 @@ def test_rllib_backend_keeps_saves_and_restores(tmp_path):
     run = tmp_path / "run"
     train(cfg, run, log=lambda line: None)
     state = _check_run(run, Backend, cfg)
+    algorithm = rd.latest_checkpoint(run) / rd.ALGORITHM
+    saved = torch.load(algorithm / rd.SIL_OPTIMIZER_FILE, map_location="cpu", weights_only=True)
+    assert saved["state"] and all(float(s["step"]) > 0 for s in saved["state"].values())  # SIL steps ran and were saved
     lines: list[str] = []
     backend = Backend(cfg, run, None, lines.append)
     try:
-        backend.restore(rd.latest_checkpoint(run) / rd.ALGORITHM)
+        backend.restore(algorithm)
         assert [e.as_tuple() for e in backend.kept.entries()] == list(state["entries"])
+        (restored,) = [r.get() for r in backend.algo.learner_group.foreach_learner(sil_optimizer_state, lr=cfg.ppo.lr)]
+        assert restored["state"].keys() == saved["state"].keys()
+        for index, moments in saved["state"].items():
+            for name in ("exp_avg", "exp_avg_sq", "step"):
+                assert torch.equal(restored["state"][index][name], moments[name]), (index, name)
+        assert not any("SIL optimiser" in line for line in lines)
+        # A checkpoint without the file (written before it was saved) still restores: a fresh Adam, one line.
+        (algorithm / rd.SIL_OPTIMIZER_FILE).unlink()
+        backend.restore(algorithm)
+        (fresh,) = [r.get() for r in backend.algo.learner_group.foreach_learner(sil_optimizer_state, lr=cfg.ppo.lr)]
+        assert fresh["state"] == {} and sum("no SIL optimiser state" in line for line in lines) == 1
     finally:
         backend.close()
