@@ -51,14 +51,34 @@ INPUT_MEANING_BY_EOF = {
 }
 
 
+CELL_STEPS = (1, 2, 3)
+"""BrainfuckOptions.cell_step values: each has its own pair of effect ids for `+` and `-` (esolangs.knowledge)."""
+ADD_EFFECTS_BY_STEP = {1: ("inc", "dec"), 2: ("inc_2", "dec_2"), 3: ("inc_3", "dec_3")}
+"""cell_step -> the effect names of `+` and `-` under it."""
+
+
 def command_effects(options: BrainfuckOptions) -> dict[str, str]:
-    """COMMAND_EFFECTS under `options`: `,` gets the effect of its EOF rule (the only option an effect id can carry)."""
-    return {**COMMAND_EFFECTS, ",": INPUT_EFFECT_BY_EOF[options.eof]}
+    """COMMAND_EFFECTS under `options`: `,` gets the effect of its EOF rule and `+`/`-` that of their cell_step
+    (the options an effect id can carry; the cell modulus is a number no id carries)."""
+    inc, dec = ADD_EFFECTS_BY_STEP[options.cell_step]
+    return {**COMMAND_EFFECTS, "+": inc, "-": dec, ",": INPUT_EFFECT_BY_EOF[options.eof]}
 
 
 def with_eof_rule(meanings: dict[str, str], read_token: str, options: BrainfuckOptions) -> dict[str, str]:
     """A doc's token -> sentence table with the EOF rule of `options` added to the sentence of `read_token` (`,`)."""
     return {**meanings, read_token: meanings[read_token] + INPUT_MEANING_BY_EOF[options.eof]}
+
+
+def with_option_rules(meanings: dict[str, str], table: dict[str, str], options: BrainfuckOptions) -> dict[str, str]:
+    """A doc's token -> sentence table under `options`: the EOF rule added to `,`'s sentence, and under a
+    cell_step other than 1 the sentences of `+` and `-` replaced by ones naming the step (the doc's say 1).
+    `table` maps each Brainfuck command to the language's token for it."""
+    meanings = with_eof_rule(meanings, table[","], options)
+    step = options.cell_step
+    if step != 1:
+        meanings[table["+"]] = f"add {step} to the current cell (wrapping modulo cell_modulus)"
+        meanings[table["-"]] = f"subtract {step} from the current cell (wrapping modulo cell_modulus)"
+    return meanings
 
 
 EOF_MODES = ("zero", "unchanged", "minus_one")
@@ -88,9 +108,11 @@ class BrainfuckOptions:
     """'<' at cell 0: 'error' (runtime_error) or 'clamp' (the pointer stays at 0)."""
     unmatched: str = "error"
     """Unbalanced brackets: 'error' (syntax_error) or 'ignore' (each is a no-op that still costs a step)."""
+    cell_step: int = 1
+    """What `+` adds and `-` subtracts (1..3), modulo cell_modulus; one step per command whatever it is."""
 
     def validate(self) -> BrainfuckOptions:
-        for name in ("cell_modulus", "tape_size"):
+        for name in ("cell_modulus", "tape_size", "cell_step"):
             value = getattr(self, name)
             if not is_int(value):
                 raise TypeError(f"BrainfuckOptions.{name} must be an int, got {type(value).__name__} {value!r}")
@@ -100,6 +122,8 @@ class BrainfuckOptions:
             )
         if not 1 <= self.tape_size <= MAX_TAPE_SIZE:
             raise ValueError(f"BrainfuckOptions.tape_size must be in 1..{MAX_TAPE_SIZE}, got {self.tape_size}")
+        if self.cell_step not in CELL_STEPS:
+            raise ValueError(f"BrainfuckOptions.cell_step must be in 1..{CELL_STEPS[-1]}, got {self.cell_step}")
         for name, allowed in (("eof", EOF_MODES), ("left_edge", LEFT_EDGE_MODES), ("unmatched", UNMATCHED_MODES)):
             value = getattr(self, name)
             if value not in allowed:

@@ -25,7 +25,7 @@ from esolangs.bf_semantics import (
     output_limit,
     step_limit,
     syntax_error_text,
-    with_eof_rule,
+    with_option_rules,
 )
 from esolangs.brainfuck_fast import run_fast
 from esolangs.knowledge import Knowledge, doc_table_meanings, knowledge_table
@@ -49,6 +49,7 @@ def run_reference(source: str, stdin: bytes, limits: Limits, options: BrainfuckO
             jump[start], jump[position] = position, start
 
     modulus = options.cell_modulus
+    step = options.cell_step
     tape = new_tape(options)
     pointer = 0
     output = bytearray()
@@ -61,9 +62,9 @@ def run_reference(source: str, stdin: bytes, limits: Limits, options: BrainfuckO
         steps += 1
         char = code[pc]
         if char == "+":
-            tape[pointer] = (tape[pointer] + 1) % modulus
+            tape[pointer] = (tape[pointer] + step) % modulus
         elif char == "-":
-            tape[pointer] = (tape[pointer] - 1) % modulus
+            tape[pointer] = (tape[pointer] - step) % modulus
         elif char == ">":
             if pointer + 1 >= options.tape_size:
                 return memory_limit(output, steps, options.tape_size)
@@ -97,7 +98,7 @@ def run_reference(source: str, stdin: bytes, limits: Limits, options: BrainfuckO
 
 
 class Brainfuck(Language):
-    """Brainfuck with configurable cell modulus, tape size, EOF, left-edge and unmatched-bracket behaviour."""
+    """Brainfuck with configurable cell modulus, cell step, tape size, EOF, left-edge and unmatched-bracket behaviour."""
 
     name: ClassVar[str] = "bf"
     aliases: ClassVar[tuple[str, ...]] = ("brainfuck",)
@@ -118,7 +119,7 @@ class Brainfuck(Language):
         return tuple(COMMANDS)
 
     def _build_knowledge(self) -> tuple[Knowledge, ...]:
-        meanings = with_eof_rule(doc_table_meanings(load_doc("bf.md")), ",", self.options)
+        meanings = with_option_rules(doc_table_meanings(load_doc("bf.md")), {c: c for c in COMMANDS}, self.options)
         return knowledge_table(self.alphabet, command_effects(self.options), meanings)
 
     def validate(self, source: str | bytes) -> list[Diagnostic]:

@@ -46,6 +46,12 @@ How it stays exact while checking limits rarely:
   observable result (step_limit, output so far, steps = max_steps) is known
   without simulating. When an idiom would touch a tape edge it runs its body
   as an ordinary loop instead, which charges the edge exactly.
+- Under cell_step s (`+` adds s, `-` subtracts s) every amount a program adds
+  is s times its count of + minus -, so a program is compiled with its adds
+  multiplied by s (`Program.step`) and everything built on them (loop deltas,
+  the closed forms' amounts) stays exact: the closed forms are linear in the
+  adds and solve v + n*d = 0 (mod cell_modulus) for the scaled d. A program
+  compiled for one step is cached apart from the same text under another.
 - Compiled programs are cached by source text (LRU): RL emits many duplicates.
   Nothing else is cached across programs (the adds of one cell, ((offset,
   amount),), come from a table built at import, to allocate less).
@@ -113,7 +119,12 @@ CACHE_SIZE = 4096
 CACHE_MAX_SOURCE = 65_536
 """Longer sources are compiled every time: caching a few megabyte-long programs would hold gigabytes."""
 _caches: dict[str, OrderedDict[str, Program | str]] = {"error": OrderedDict(), "ignore": OrderedDict()}
-"""Compiled programs by unmatched mode, then source (LRU)."""
+"""Compiled programs by `cache_key` (unmatched mode and cell step), then source (LRU)."""
+
+
+def cache_key(unmatched: str, step: int = 1) -> str:
+    """The `_caches` key of programs compiled for unmatched mode `unmatched` and cell step `step`."""
+    return unmatched if step == 1 else f"{unmatched}+cell_step={step}"
 
 
 class Program:
@@ -131,9 +142,13 @@ class Program:
              SCAN: the stride; LOOP2: see `_analyze_outer`.
     """
 
-    __slots__ = ("nodes", "segments", "terms", "targets", "depths", "edges")
+    __slots__ = ("nodes", "segments", "terms", "targets", "depths", "edges", "step")
 
-    def __init__(self, segments: list[bytes], terms: bytes, targets: list[int], depths: list[int] | None) -> None:
+    def __init__(
+        self, segments: list[bytes], terms: bytes, targets: list[int], depths: list[int] | None, step: int = 1
+    ) -> None:
+        self.step = step
+        """The cell step the adds are compiled for: every amount is step times the count of + minus -."""
         self.segments = segments
         """Node k's segment: the source bytes between terminators k-1 and k (comment bytes included)."""
         self.terms = terms
@@ -175,9 +190,10 @@ class Program:
         return listing
 
 
-def compile_program(source: str, unmatched: str) -> Program | str:
+def compile_program(source: str, unmatched: str, step: int = 1) -> Program | str:
     """Split source into nodes and check its brackets; returns a syntax error message instead when brackets are
     unbalanced under 'error'. Unmatched brackets under 'ignore' become NOP terminators (a step, no effect).
+    `step` is the cell step (BrainfuckOptions.cell_step) the nodes' adds are compiled for.
 
     Balanced brackets are checked in C (running depth never below 0, 0 at the
     end); each '[' finds its ']' when its node is compiled.
@@ -187,11 +203,11 @@ def compile_program(source: str, unmatched: str) -> Program | str:
     terms = data.translate(None, _NOT_TERMINATORS)
     targets = [0] * len(segments)
     if not terms:
-        return Program(segments, b"\x00", targets, [])
+        return Program(segments, b"\x00", targets, [], step)
     depths = list(accumulate(map(_DEPTH.__getitem__, terms)))
     balanced = depths[-1] == 0 and min(depths) >= 0
     if balanced and len(terms) <= _LAZY_MATCH_MAX:
-        return Program(segments, terms + b"\x00", targets, depths)
+        return Program(segments, terms + b"\x00", targets, depths, step)
     if not balanced and unmatched == "error":
         return syntax_error_text(bracket_diagnostics(source))
     # Match every bracket now: some are unmatched, or the program is long (one list.index per loop would
@@ -211,7 +227,7 @@ def compile_program(source: str, unmatched: str) -> Program | str:
                 kinds[k] = 1  # NOP
     for start in open_nodes:
         kinds[start] = 1
-    return Program(segments, bytes(kinds), targets, None)
+    return Program(segments, bytes(kinds), targets, None, step)
 
 
 def _compile_nodes(program: Program, k: int) -> None:
@@ -224,6 +240,7 @@ def _compile_nodes(program: Program, k: int) -> None:
     targets = program.targets
     single0 = _SINGLE_ADD[8]  # below, 64 is _SMALL
     uncompiled = _UNCOMPILED
+    step = program.step
     pending = False  # an innermost loop's node waits for its body to settle its kind
     adds: tuple[tuple[int, int], ...]
     arg: tuple
@@ -263,6 +280,8 @@ def _compile_nodes(program: Program, k: int) -> None:
                         cost = length
                     else:
                         adds, move, low, high, cost = _segment(text)
+        if step != 1 and adds:
+            adds = tuple((offset, amount * step) for offset, amount in adds)
         kind = _KIND_OF[terms[k]]
         if kind == FRESH:
             target = targets[k]
@@ -273,7 +292,7 @@ def _compile_nodes(program: Program, k: int) -> None:
                 target = targets[k] = close + 1
                 targets[close] = k + 1
             if target == k + 2:  # innermost: settled by its body, the next node
-                if segments[k + 1] == b"-":  # [-]
+                if segments[k + 1] == b"-" and step == 1:  # [-]
                     nodes[k] = (cost + 1, low, high, adds, move, LOOP, target, _CLEAR)
                     k = target
                     continue
@@ -533,13 +552,14 @@ def _run_loop2(arg: tuple, tape, p: int, value: int, modulus: int, steps: int, m
     return steps
 
 
-def _compiled(source: str, unmatched: str) -> Program | str:
+def _compiled(source: str, unmatched: str, step: int = 1) -> Program | str:
     if len(source) > CACHE_MAX_SOURCE:
-        return compile_program(source, unmatched)
-    cache = _caches.get(unmatched) or _caches.setdefault(unmatched, OrderedDict())
+        return compile_program(source, unmatched, step)
+    key = cache_key(unmatched, step)
+    cache = _caches.get(key) or _caches.setdefault(key, OrderedDict())
     program = cache.get(source)
     if program is None:
-        program = cache[source] = compile_program(source, unmatched)
+        program = cache[source] = compile_program(source, unmatched, step)
         if len(cache) > CACHE_SIZE:
             cache.popitem(last=False)
     else:
@@ -570,10 +590,12 @@ def loop_iterations(value: int, delta: int, modulus: int) -> int:
 
 def run_fast(source: str, stdin: bytes, limits: Limits, options: BrainfuckOptions) -> Execution:
     """Run source under limits and options; same status, output and steps as `run_reference`."""
-    cache = _caches.get(options.unmatched) or _caches.setdefault(options.unmatched, OrderedDict())
+    step = options.cell_step
+    key = options.unmatched if step == 1 else cache_key(options.unmatched, step)
+    cache = _caches.get(key) or _caches.setdefault(key, OrderedDict())
     program = cache.get(source)
     if program is None:
-        program = _compiled(source, options.unmatched)
+        program = _compiled(source, options.unmatched, step)
     else:
         cache.move_to_end(source)
     if isinstance(program, str):
@@ -603,7 +625,7 @@ def run_fast(source: str, stdin: bytes, limits: Limits, options: BrainfuckOption
             if clamp and p < low and steps + cost <= max_steps:
                 edge = edges.get((k, p))
                 if edge is None:
-                    edge = edges[(k, p)] = _clamped_segment(program.segments[k], p)
+                    edge = edges[(k, p)] = _clamped_segment(program.segments[k], p, step)
                 if edge[2] >= size:
                     edge = None
             if edge is None:
@@ -739,16 +761,16 @@ def _scan(tape, p: int, stride: int, size: int, clamp: bool, byte_tape: bool) ->
     return 0
 
 
-def _clamped_segment(text: bytes, p: int) -> tuple[tuple, int, int]:
+def _clamped_segment(text: bytes, p: int, step: int = 1) -> tuple[tuple, int, int]:
     """The effect of a segment entered at cell p that reaches cell 0 under left_edge='clamp' (a '<' at cell 0
     stays there): ((cell, amount added), ...), the pointer after it, and the highest cell it visits."""
     amounts: dict[int, int] = {}
     top = p
     for char in text:
         if char == 43:  # +
-            amounts[p] = amounts.get(p, 0) + 1
+            amounts[p] = amounts.get(p, 0) + step
         elif char == 45:  # -
-            amounts[p] = amounts.get(p, 0) - 1
+            amounts[p] = amounts.get(p, 0) - step
         elif char == 62:  # >
             p += 1
             if p > top:
@@ -796,7 +818,7 @@ def _careful_segment(
         elif cost > remaining:
             return step_limit(output, max_steps)
         else:
-            tape[p] = (tape[p] + 2 * token.count(b"+") - cost) % modulus
+            tape[p] = (tape[p] + (2 * token.count(b"+") - cost) * options.cell_step) % modulus
         steps += cost
     if program.kind(k) != END:
         if steps >= max_steps:

@@ -35,7 +35,7 @@ from esolangs.bf_semantics import (
     load_doc,
     options_note,
     syntax_error_text,
-    with_eof_rule,
+    with_option_rules,
 )
 from esolangs.brainfuck import run_reference
 from esolangs.brainfuck_fast import run_fast
@@ -84,7 +84,7 @@ class TranslatedDialect(Language):
         """Brainfuck's effects under this dialect's names; meanings from this dialect's own doc table."""
         by_command = command_effects(self.options)
         effects = {self.table[command]: by_command[command] for command in COMMANDS}
-        meanings = with_eof_rule(doc_table_meanings(self.doc), self.table[","], self.options)
+        meanings = with_option_rules(doc_table_meanings(self.doc), self.table, self.options)
         return knowledge_table(self.alphabet, effects, meanings)
 
     def from_bf(self, bf_source: str | bytes) -> str:

@@ -61,17 +61,25 @@ effects go at the end (at most 64 in all, `NUM_EFFECTS <= 64`).
         -- Brainfuck `,` under another end-of-input rule (BrainfuckOptions.eof) --
     51  input_eof_unchanged   read one input byte; at end of input the cell keeps its value
     52  input_eof_minus_one   read one input byte; at end of input the cell becomes cell_modulus-1
+        -- Brainfuck `+` and `-` under another cell step (BrainfuckOptions.cell_step) --
+    53  inc_2                 add 2 to the current cell
+    54  dec_2                 subtract 2 from the current cell
+    55  inc_3                 add 3 to the current cell
+    56  dec_3                 subtract 3 from the current cell
 
 A Brainfuck-family language configured with another EOF rule (for example
 `esolangs.get("bf-dialect-7+eof=unchanged")`) gives its `,` id 51 or 52
-instead of 7, so the knowledge store says that the semantics changed. The
-cell modulus has no id: an effect id cannot carry a number, and the token
-envs' spec does not carry interpreter options either.
+instead of 7, so the knowledge store says that the semantics changed; one
+configured with another cell step (`bf+cell_step=2`) gives its `+` and `-`
+ids 53/54 (step 2) or 55/56 (step 3) instead of 4/5. The cell modulus has
+no id: an effect id cannot carry an arbitrary number, and the token envs'
+spec does not carry interpreter options either (a step has an id per
+allowed value, 1..3, and its number in the parts' cell delta).
 
 Effects as parts (`EFFECT_PARTS`, `effect_parts_matrix`). An id alone is
 opaque: id 51 (`,` keeping the cell at end of input) is a row an agent
 trained on id 7 has never seen, though it differs from `,` in one rule.
-So every Brainfuck-family id (2-9, 51, 52) is also described by its parts
+So every Brainfuck-family id (2-9, 51-56) is also described by its parts
 (`EffectParts`): pointer delta, cell delta, I/O kind (none / output /
 input), loop role (none / open / close) and EOF rule (not_input / zero /
 unchanged / minus_one). A network that reads the parts instead of the id
@@ -177,6 +185,11 @@ EFFECTS: tuple[str, ...] = (
     # Brainfuck's `,` under another end-of-input rule
     "input_eof_unchanged",
     "input_eof_minus_one",
+    # Brainfuck's `+` and `-` under another cell step
+    "inc_2",
+    "dec_2",
+    "inc_3",
+    "dec_3",
 )
 """Effect names; the index is the effect id. Append-only (see the module docstring)."""
 
@@ -237,6 +250,10 @@ _BRAINFUCK_PARTS: dict[str, EffectParts] = {
     "jump_back_if_nonzero": EffectParts(loop="close"),
     "input_eof_unchanged": EffectParts(io="input", eof="unchanged"),
     "input_eof_minus_one": EffectParts(io="input", eof="minus_one"),
+    "inc_2": EffectParts(cell=2),
+    "dec_2": EffectParts(cell=-2),
+    "inc_3": EffectParts(cell=3),
+    "dec_3": EffectParts(cell=-3),
 }
 
 EFFECT_PARTS: tuple[EffectParts | None, ...] = tuple(_BRAINFUCK_PARTS.get(name) for name in EFFECTS)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import random
+from collections import OrderedDict
 
 import pytest
 
@@ -28,6 +29,12 @@ OPTION_SETS = {
     "small-tape": BrainfuckOptions(tape_size=7, eof="minus_one", unmatched="ignore"),
     "wide-cells": BrainfuckOptions(cell_modulus=2**32, tape_size=12, eof="unchanged", left_edge="clamp"),
     "tiny-modulus": BrainfuckOptions(cell_modulus=6, tape_size=9, left_edge="clamp", unmatched="ignore"),
+    # cell_step: folded runs of +/- and the closed forms' deltas are multiplied by the step; under 256 a step of
+    # 2 keeps a cell's parity (an odd [-] never ends), under 27 it is invertible, under 6 a step of 3 is not
+    "step-2": BrainfuckOptions(cell_step=2),
+    "step-2-pqt-27": BrainfuckOptions(cell_modulus=27, left_edge="clamp", unmatched="ignore", cell_step=2),
+    "step-3-tiny-modulus": BrainfuckOptions(cell_modulus=6, tape_size=9, left_edge="clamp", cell_step=3),
+    "step-3-wide-cells": BrainfuckOptions(cell_modulus=2**32, tape_size=12, eof="minus_one", cell_step=3),
 }
 
 IDIOMS = (
@@ -224,6 +231,9 @@ NESTED_OPTION_SETS = (
     BrainfuckOptions(cell_modulus=6, tape_size=9, left_edge="clamp"),
     BrainfuckOptions(cell_modulus=2**32, tape_size=12, eof="unchanged"),
     BrainfuckOptions(cell_modulus=10, tape_size=6, eof="minus_one"),
+    BrainfuckOptions(cell_step=2),
+    BrainfuckOptions(cell_modulus=27, left_edge="clamp", unmatched="ignore", cell_step=2),
+    BrainfuckOptions(cell_modulus=10, tape_size=6, eof="minus_one", cell_step=3),
 )
 
 
@@ -269,9 +279,10 @@ def test_nested_closed_form_loops_match_reference(option_index):
         "+[>++[-]<++]",  # the counter steps by +2 from 1 in mod 256: never 0
     ],
 )
-def test_every_budget_prefix_of_a_nested_loop_program(program):
+@pytest.mark.parametrize("step", [1, 2, 3])
+def test_every_budget_prefix_of_a_nested_loop_program(program, step):
     """Stop a loop nest at every step 0..N: the fast path (cold and cached) stops at the same place."""
-    options = BrainfuckOptions(cell_modulus=256)
+    options = BrainfuckOptions(cell_modulus=256, cell_step=step)
     full = run_reference(program, b"", esolangs.Limits(max_steps=3000), options)
     horizon = full.steps + 2 if full.status == "ok" else 3000
     for budget in range(horizon):
@@ -331,7 +342,7 @@ def test_comment_characters_and_non_ascii_text():
 
 def test_nodes_compiled_in_any_order():
     """Compiling some nodes ahead, in any order (not the order a run reaches them), changes nothing."""
-    from esolangs.brainfuck_fast import _compile_nodes, compile_program
+    from esolangs.brainfuck_fast import _compile_nodes, cache_key, compile_program
 
     rng = random.Random(f"{SEED}-order")
     for _ in range(400):
@@ -339,7 +350,7 @@ def test_nodes_compiled_in_any_order():
         options = OPTION_SETS[rng.choice(sorted(OPTION_SETS))]
         limits = esolangs.Limits(max_steps=rng.choice((13, 300, 5000)), max_output=10)
         expected = run_reference(program_text, b"\x03", limits, options)
-        program = compile_program(program_text, options.unmatched)
+        program = compile_program(program_text, options.unmatched, options.cell_step)
         if isinstance(program, str):
             assert expected.status == "syntax_error"
             continue
@@ -349,7 +360,9 @@ def test_nodes_compiled_in_any_order():
         clear_cache()
         from esolangs import brainfuck_fast
 
-        brainfuck_fast._caches[options.unmatched][program_text] = program
+        brainfuck_fast._caches.setdefault(cache_key(options.unmatched, options.cell_step), OrderedDict())[
+            program_text
+        ] = program
         actual = run_fast(program_text, b"\x03", limits, options)
         assert (actual.status, actual.output, actual.steps) == (expected.status, expected.output, expected.steps), (
             program_text,
@@ -402,3 +415,38 @@ def test_clamped_left_edge_memo_shared_across_tape_sizes():
                 program,
                 options,
             )
+
+
+@pytest.mark.parametrize("engine", [run_reference, run_fast])
+def test_cell_step_scales_plus_and_minus_and_keeps_one_step_per_command(engine):
+    """`+` adds cell_step and `-` subtracts it, modulo cell_modulus; a command still costs one step."""
+    limits = esolangs.Limits(max_steps=1000)
+    run = lambda text, **options: engine(text, b"", limits, BrainfuckOptions(**options))  # noqa: E731
+    assert run("+++.", cell_step=2).output == b"\x06" and run("+++.", cell_step=2).steps == 4
+    assert run("-.", cell_step=2).output == b"\xfe" and run("-.", cell_step=3).output == b"\xfd"
+    assert run("+++++++++++++++.", cell_modulus=27, cell_step=2).output == b"\x03"  # 30 mod 27
+    # [-] from 6 under step 2: 3 iterations of 2 steps, plus the '['
+    assert run("+++[-].", cell_step=2).steps == 3 + 1 + 3 * 2 + 1
+    # step 2 keeps a cell's parity mod 256: from an odd value a clearing loop never ends
+    assert run("+[-]", cell_modulus=255, cell_step=2).status == "ok"
+    assert engine(",[-]", b"\x01", limits, BrainfuckOptions(cell_step=2)).status == "step_limit"
+    assert run("++[>+++<-]>.", cell_step=2).output == bytes([12])  # counter 4 -> 2 iterations of +6
+
+
+def test_one_text_under_two_cell_steps_is_compiled_twice():
+    """The fast path caches compiled programs per cell step: the same text under step 1 then 2 then 1 stays exact."""
+    clear_cache()
+    limits = esolangs.Limits(max_steps=10_000)
+    text = "++++[>+++[->++<]<-]>>.[-]+++.<<,[-]"
+    for step in (1, 2, 3, 1, 2):
+        options = BrainfuckOptions(cell_step=step)
+        expected = run_reference(text, b"\x04", limits, options)
+        actual = run_fast(text, b"\x04", limits, options)
+        assert (actual.status, actual.output, actual.steps) == (expected.status, expected.output, expected.steps)
+    assert run_reference(text, b"", limits, BrainfuckOptions(cell_step=2)).output == bytes([48, 6])  # 4 x 3 x 4
+
+
+@pytest.mark.parametrize("value", [0, 4, True, "2", 2.0])
+def test_cell_step_outside_1_to_3_is_one_clear_error(value):
+    with pytest.raises((ValueError, TypeError), match="BrainfuckOptions.cell_step must be"):
+        BrainfuckOptions(cell_step=value).validate()
