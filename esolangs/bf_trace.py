@@ -15,15 +15,17 @@ needs a token that is not written yet. So
   exactly where the reference interpreter reports step_limit; a runtime
   error of the semantics (`<` at cell 0 under left_edge="error", `>` past
   the last cell) ends it with ERROR;
-- cell wrap (cell_modulus), the EOF rule, the left edge and the tape size
-  are the `BrainfuckOptions`' own, as in `esolangs.brainfuck.run_reference`.
+- cell wrap (cell_modulus), the cell step, the EOF rule, the left edge and
+  the tape size are the `BrainfuckOptions`' own, as in
+  `esolangs.brainfuck.run_reference`.
 
 The trace is driven by *effect names* (`esolangs.bf_semantics.COMMAND_EFFECTS`
 values, or their ids in `esolangs.knowledge.EFFECTS`), never by characters,
 so one tracer serves bf, Ook!, every bf-dialect-<seed> and every option
 variant: the `,` of any EOF rule (`input`, `input_eof_unchanged`,
 `input_eof_minus_one`) reads a byte, and the options decide what end of
-input does. Pushing a token resumes the paused run; nothing is re-run.
+input does; the `+` of any cell step (`inc`, `inc_2`, `inc_3`) adds, and the
+options' cell_step decides how much (`-` likewise). Pushing a token resumes the paused run; nothing is re-run.
 
 Brackets the action mask never lets through: a `]` with no open `[` ends the
 trace with ERROR under unmatched="error" (the finished program would be a
@@ -58,6 +60,10 @@ EFFECT_OPS: dict[str, int] = {
     "ptr_left": LEFT,
     "inc": INC,
     "dec": DEC,
+    "inc_2": INC,
+    "dec_2": DEC,
+    "inc_3": INC,
+    "dec_3": DEC,
     "output": OUTPUT,
     "input": INPUT,
     "input_eof_unchanged": INPUT,
@@ -107,6 +113,7 @@ class PrefixTrace:
         "_match",
         "_open",
         "_modulus",
+        "_step",
         "_tape_size",
         "_eof",
         "_clamp",
@@ -126,6 +133,7 @@ class PrefixTrace:
         self.input = bytes(input)
         self.max_steps = max_steps
         self._modulus = options.cell_modulus
+        self._step = options.cell_step
         self._tape_size = options.tape_size
         self._eof = options.eof
         self._clamp = options.left_edge == "clamp"
@@ -198,7 +206,7 @@ class PrefixTrace:
 
     def _run(self) -> None:
         code, tape, match = self._code, self._tape, self._match
-        modulus, max_steps = self._modulus, self.max_steps
+        modulus, max_steps, step = self._modulus, self.max_steps, self._step
         pc, ptr, steps = self.pc, self.ptr, self.steps
         end = len(code)
         status = READY
@@ -208,9 +216,9 @@ class PrefixTrace:
                 break
             op = code[pc]
             if op == INC:
-                tape[ptr] = (tape[ptr] + 1) % modulus
+                tape[ptr] = (tape[ptr] + step) % modulus
             elif op == DEC:
-                tape[ptr] = (tape[ptr] - 1) % modulus
+                tape[ptr] = (tape[ptr] - step) % modulus
             elif op == RIGHT:
                 if ptr + 1 >= self._tape_size:
                     steps += 1

@@ -20,7 +20,10 @@ terminators `. , [ ]`. A loop whose body is moves and adds with net move 0,
 visiting offsets within +-WINDOW of its entry cell (`[-]`, `[->+<]`,
 `[->++>+++<<]`), is a LOOP: solved in closed form like
 `brainfuck_fast` (n = smallest n >= 1 with v + n*d = 0 mod B, by a modular
-inverse computed when folding; cost 1 + n*(body+1) steps). A loop whose
+inverse computed when folding; cost 1 + n*(body+1) steps). Under a cell
+step s (`+` adds s) every amount is folded as s times its net count, so d
+and the other cells' amounts are the real ones and the closed form stays
+exact. A loop whose
 body is one run of `>` or `<` (`[>]`, `[<<]`) ends with a SCAN: its `]`
 looks for the zero cell among the next WINDOW cells in one interpreter
 step. Both keep the body's ordinary instructions after them and fall back to
@@ -137,7 +140,7 @@ class RunOptions(NamedTuple):
     Each field is an array with one entry per program ([N]; a token env's
     pool holds [E, N]), so `jax.tree.map` indexes, repeats or pads all of
     them at once. Build it with `run_options` from BrainfuckOptions; the
-    jitted functions take it whole instead of seven positional arrays.
+    jitted functions take it whole instead of eight positional arrays.
     """
 
     modulus: Any
@@ -154,6 +157,8 @@ class RunOptions(NamedTuple):
     """int32 EOF_CODE of the ',' rule at end of input."""
     ignore_unmatched: Any
     """bool: unmatched brackets are no-ops (unmatched='ignore') rather than a syntax error."""
+    cell_step: Any
+    """int32 what `+` adds and `-` subtracts (BrainfuckOptions.cell_step); folding multiplies every add by it."""
 
 
 def run_options(
@@ -184,6 +189,7 @@ def run_options(
         clamp=field(lambda o: o.left_edge == "clamp", bool),
         eof=field(lambda o: EOF_CODE[o.eof], np.int32),
         ignore_unmatched=field(lambda o: o.unmatched == "ignore", bool),
+        cell_step=field(lambda o: o.cell_step, np.int32),
     )
 
 
@@ -278,12 +284,17 @@ def _first_below(depth, start, level):
     return jnp.minimum(position, length)
 
 
-def fold_programs(codes, modulus, ignore_unmatched=None, counts=None):
+def fold_programs(codes, modulus, ignore_unmatched=None, counts=None, cell_step=None):
     """Fold a batch: codes int32 [B, L] -> (instructions int32 [B, L+1, NUM_FIELDS], has_unmatched bool [B]).
 
     `counts` [B, L] (None: all 1) repeats each code that many times: a
     run-length encoded program (`run_length` on the host) folds in fewer
-    positions; brackets, '.' and ',' must have count 1.
+    positions; brackets, '.' and ',' must have count 1. `cell_step` [B]
+    (None: all 1) is what each program's `+` adds: every amount (an
+    instruction's add, a closed-form loop's delta and amounts) is the net
+    count of + and - times it, so the closed forms stay exact (they are
+    linear in the amounts and solve for the scaled delta); the step costs
+    (F_ADD_COST) stay counts of commands.
 
     Instruction k of a program holds its tokens (end[k-1], end[k]]; every
     field is read at the instruction's last token (where its terminator,
@@ -305,6 +316,8 @@ def fold_programs(codes, modulus, ignore_unmatched=None, counts=None):
     counts = jnp.ones_like(codes) if counts is None else counts.astype(jnp.int32)
     move_value = (is_right.astype(jnp.int32) - is_left.astype(jnp.int32)) * counts
     add_value = ((codes == PLUS).astype(jnp.int32) - (codes == MINUS).astype(jnp.int32)) * counts
+    if cell_step is not None:
+        add_value = add_value * cell_step.astype(jnp.int32)[:, None]
 
     # Brackets matched with a stack, as the reference does: the depth is floored at 0 (a ']' on an empty
     # stack is unmatched); an '[' is closed where the depth first falls below its level.
@@ -735,7 +748,9 @@ def compile_and_run(
     Only the first `count` rows run (the rest is padding up to the pool's bucket); `counts` as in
     `fold_programs`.
     """
-    instructions, loops, has_unmatched = fold_programs(codes, options.modulus, counts=counts)
+    instructions, loops, has_unmatched = fold_programs(
+        codes, options.modulus, counts=counts, cell_step=options.cell_step
+    )
     return run_pool(
         instructions,
         loops,
@@ -774,7 +789,7 @@ def run_tests(
     all their hidden tests, in one call inside the training step's jit.
     """
     batch, tests = inputs.shape[:2]
-    instructions, loops, has_unmatched = fold_programs(codes, options.modulus)
+    instructions, loops, has_unmatched = fold_programs(codes, options.modulus, cell_step=options.cell_step)
 
     def per_test(values):
         return jnp.repeat(jnp.asarray(values), tests, axis=0)
@@ -885,7 +900,7 @@ def run_batch(
     program. `batch_size` is the number of interpreter lanes run side by
     side; programs wait in pools of up to 4096 for a free lane (on CPU 64-256
     lanes do best: a step costs every lane; on a GPU use thousands). `options` are BrainfuckOptions fields (cell_modulus, tape_size,
-    eof, left_edge, unmatched); `language` may name a Brainfuck dialect (ook,
+    eof, left_edge, unmatched, cell_step); `language` may name a Brainfuck dialect (ook,
     bf-dialect-<seed>), whose programs are translated to Brainfuck first.
     """
     import esolangs

@@ -17,8 +17,8 @@ executes instructions while pc < len(P):
   live run with ERROR as soon as it is written under unmatched="error" (no
   completion avoids the syntax_error), and is a no-op costing a step under
   unmatched="ignore", as in `esolangs.bf_trace` (the Python twin);
-- cell wrap (modulus), EOF rule, left edge and tape size are the run's
-  `esolangs.jax_bf.RunOptions`, as the reference interpreter reads them.
+- cell wrap (modulus), cell step, EOF rule, left edge and tape size are the
+  run's `esolangs.jax_bf.RunOptions`, as the reference interpreter reads them.
 After a token is appended (`append`) the paused run is *resumed* (`resume`,
 a `lax.while_loop` up to the next pause), so the state of a finished
 program equals the reference's run under the budget and nothing is re-run.
@@ -120,7 +120,7 @@ class TraceRun(NamedTuple):
     expected_length: Any
     """int32 [] (-1: unknown; `agree` then stays 0)."""
     options: RunOptions
-    """scalar fields: cell modulus, tape size, EOF rule, left edge, unmatched; max_steps is the trace budget
+    """scalar fields: cell modulus, tape size, EOF rule, left edge, unmatched, cell step; max_steps is the trace budget
     (at most tape_cells - 1 for an exact tape) and max_output the output budget."""
 
 
@@ -231,10 +231,11 @@ def _execute(program: TraceProgram, state: TraceState, run: TraceRun):
     jumps = ((code == OPEN_CODE) & (cell == 0) & (partner >= 0)) | ((code == CLOSE_CODE) & (cell != 0) & (partner >= 0))
     next_pc = jnp.where(jumps, partner + 1, state.pc + 1)
 
+    step = options.cell_step  # what `+` adds and `-` subtracts; % is a floor modulo, so cell - step wraps
     new_cell = jnp.where(
         code == PLUS,
-        (cell + 1) % modulus,
-        jnp.where(code == MINUS, (cell + modulus - 1) % modulus, jnp.where(code == COMMA, read, cell)),
+        (cell + step) % modulus,
+        jnp.where(code == MINUS, (cell - step) % modulus, jnp.where(code == COMMA, read, cell)),
     )
     error = right_error | left_error | output_error | unmatched_close
     status = jnp.where(spent, OUT_OF_STEPS, jnp.where(error, ERROR, READY)).astype(jnp.int32)

@@ -59,7 +59,9 @@ def run_core(
 
     `run_pool` runs them on half as many lanes as programs; a lane takes the next program when its own ends.
     """
-    instructions, loops, unmatched = jax_bf.fold_programs(codes, options.modulus, options.ignore_unmatched)
+    instructions, loops, unmatched = jax_bf.fold_programs(
+        codes, options.modulus, options.ignore_unmatched, cell_step=options.cell_step
+    )
     count = codes.shape[0]
     return jax_bf.run_pool(
         instructions,

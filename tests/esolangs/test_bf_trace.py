@@ -7,9 +7,11 @@ import numpy as np
 import pytest
 
 import esolangs
-from esolangs.bf_semantics import COMMAND_EFFECTS, BrainfuckOptions
+from esolangs.bf_semantics import COMMAND_EFFECTS, BrainfuckOptions, command_effects
 from esolangs.bf_trace import (
+    DEC,
     ERROR,
+    INC,
     OUT_OF_STEPS,
     READY,
     WAITING,
@@ -49,8 +51,9 @@ def random_program(rng: np.random.Generator, length: int) -> str:
 
 def trace_of(program: str, options: BrainfuckOptions, stdin: bytes, budget: int, *, ids: bool = False) -> PrefixTrace:
     trace = PrefixTrace(options, stdin, budget)
+    effects = command_effects(options)  # the language's own effects: inc_2 for `+` under cell_step=2
     for char in program:
-        name = COMMAND_EFFECTS[char]
+        name = effects[char]
         trace.push(EFFECT_IDS[name] if ids else name)
     return trace
 
@@ -62,6 +65,9 @@ OPTION_SETS = [
     BrainfuckOptions(eof="minus_one", tape_size=4, left_edge="clamp"),
     BrainfuckOptions(cell_modulus=300, tape_size=6),
     BrainfuckOptions(cell_modulus=2),
+    BrainfuckOptions(cell_step=2),
+    BrainfuckOptions(cell_step=3, cell_modulus=7, eof="unchanged"),
+    BrainfuckOptions(cell_step=2, cell_modulus=2, left_edge="clamp"),
 ]
 
 
@@ -86,11 +92,12 @@ def test_pushing_a_whole_program_ends_as_the_real_run_under_the_same_budget(opti
     assert {"ok", "step_limit"} <= seen  # the draw exercises finished and cut-off runs
 
 
-def test_the_fast_engine_agrees_too_on_dialect_effects():
+@pytest.mark.parametrize("name", ["bf-dialect-4", "bf-dialect-4+cell_step=2"])
+def test_the_fast_engine_agrees_too_on_dialect_effects(name):
     # Ook! and dialects map to the same effects: push the dialect's knowledge effect ids, compare with its own run.
     rng = np.random.default_rng(5)
-    language = esolangs.get("bf-dialect-4")
-    by_command = {esolangs.get("bf-dialect-4").from_bf(c).strip(): c for c in "><+-.,[]"}
+    language = esolangs.get(name)
+    by_command = {language.from_bf(c).strip(): c for c in "><+-.,[]"}
     effect_of = {k.symbol: k.effect for k in language.knowledge}
     for _ in range(100):
         program = random_program(rng, 25)
@@ -224,6 +231,18 @@ def test_input_effect_of_every_eof_rule_reads_a_byte_and_unknown_effects_are_ref
         effect_op("push_3")
     with pytest.raises(ValueError, match="not a Brainfuck command"):
         effect_op(EFFECT_IDS["stop"])
+
+
+def test_every_cell_step_effect_adds_its_step_under_the_options():
+    """inc_2 / dec_3 ... are INC / DEC; the options' cell_step decides the amount (as the EOF rule decides `,`)."""
+    assert {effect_op(name) for name in ("inc", "inc_2", "inc_3")} == {INC}
+    assert {effect_op(EFFECT_IDS[name]) for name in ("dec", "dec_2", "dec_3")} == {DEC}
+    trace = PrefixTrace(BrainfuckOptions(cell_step=2))
+    trace.push_all(["inc_2", "inc_2", "inc_2", "output", "dec_2", "dec_2", "dec_2", "dec_2"])
+    assert bytes(trace.output) == b"\x06" and trace.cell == 254 and trace.steps == 8
+    three = PrefixTrace(BrainfuckOptions(cell_step=3, cell_modulus=7))
+    three.push_all(["inc_3"] * 3)
+    assert three.cell == 2  # 9 mod 7
 
 
 def test_resuming_is_incremental():

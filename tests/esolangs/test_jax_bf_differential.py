@@ -37,8 +37,22 @@ MAX_LENGTH = 64
 PLAIN = BrainfuckOptions()
 PQT_256 = BrainfuckOptions(cell_modulus=256, left_edge="clamp", unmatched="ignore")
 PQT_27 = BrainfuckOptions(cell_modulus=27, left_edge="clamp", unmatched="ignore")
-OPTION_SETS = {"plain": PLAIN, "pqt-256": PQT_256, "pqt-27": PQT_27}
-BASE_MAX_STEPS = {"plain": 2000, "pqt-256": 2000, "pqt-27": 2000}
+STEP_2 = BrainfuckOptions(cell_step=2)
+STEP_2_PQT_27 = BrainfuckOptions(cell_modulus=27, left_edge="clamp", unmatched="ignore", cell_step=2)
+STEP_3_PQT_256 = BrainfuckOptions(cell_modulus=256, left_edge="clamp", unmatched="ignore", cell_step=3)
+STEP_3_MOD_6 = BrainfuckOptions(cell_modulus=6, cell_step=3)
+OPTION_SETS = {
+    "plain": PLAIN,
+    "pqt-256": PQT_256,
+    "pqt-27": PQT_27,
+    # cell_step: the folded adds and the closed-form loops' deltas are multiplied by the step; under 256 a step of
+    # 2 keeps parity (an odd [-] never ends), under 27 it is invertible, under 6 a step of 3 is not
+    "step-2": STEP_2,
+    "step-2-pqt-27": STEP_2_PQT_27,
+    "step-3-pqt-256": STEP_3_PQT_256,
+    "step-3-mod-6": STEP_3_MOD_6,
+}
+BASE_MAX_STEPS = {name: 2000 for name in OPTION_SETS}
 """Budgets of the default test; the soak runs PQT's own 5,000 (a program at the limit costs every program of its
 batch that many interpreter steps, so the default test keeps them smaller)."""
 BASE_MAX_OUTPUT = 32
@@ -141,6 +155,7 @@ def check(count_per_set: dict[str, int], seed: int, base_steps_of: dict[str, int
             tape_size=options.tape_size,
             left_edge=options.left_edge,
             unmatched=options.unmatched,
+            cell_step=options.cell_step,
         )
         for index, (want, have) in enumerate(zip(expected, got)):
             assert have == want, (
@@ -161,6 +176,14 @@ def test_jax_backend_matches_reference_on_10240_agent_programs():
     print(f"10,240 programs in {time.perf_counter() - started:.1f} s: {statuses}")
 
 
+def test_jax_backend_matches_reference_under_cell_steps():
+    """`+` adding 2 or 3: folded runs and closed-form loops (whose delta is the scaled one) stay exact."""
+    # 4 x 1024 = one pool of run_batch: one compiled shape for the four option sets.
+    statuses = check({"step-2": 1024, "step-2-pqt-27": 1024, "step-3-pqt-256": 1024, "step-3-mod-6": 1024}, SEED + 3)
+    for status in ("ok", "step_limit", "output_limit", "runtime_error"):
+        assert statuses.get(status, 0) > 10, statuses
+
+
 @pytest.mark.slow
 def test_jax_backend_soak():
     for round_seed in range(5):
@@ -171,21 +194,24 @@ def test_jax_backend_soak():
         )
 
 
-def test_limits_inside_folded_idioms():
+@pytest.mark.parametrize("cell_step", [1, 2])
+def test_limits_inside_folded_idioms(cell_step):
     # Budgets ending inside a run of +, inside a closed-form multiply loop and inside a scan.
     programs = ["+++++", "++++[->+++<]>.", "+>+>+>+<<<[>]", "+" * 10 + "[-]" + ".", ">>>+[<]<<<"]
+    plain = BrainfuckOptions(tape_size=SMALL["tape_size"], cell_step=cell_step)
     runs = [
         (program, budget)
         for program in programs
-        for budget in range(0, run_reference(program, b"", Limits(max_steps=10_000), PLAIN).steps + 2)
+        for budget in range(0, run_reference(program, b"", Limits(max_steps=10_000), plain).steps + 2)
     ]
     assert len(runs) <= 128
-    plain = BrainfuckOptions(tape_size=SMALL["tape_size"])
     want = [
         run_reference(program, b"", Limits(max_steps=budget, max_output=SMALL["max_output"]), plain)
         for program, budget in runs
     ]
-    have = run_batch([program for program, _ in runs], max_steps=[budget for _, budget in runs], **SMALL)
+    have = run_batch(
+        [program for program, _ in runs], max_steps=[budget for _, budget in runs], cell_step=cell_step, **SMALL
+    )
     for run, expected, got in zip(runs, want, have):
         assert got == expected, run
 
@@ -325,7 +351,11 @@ def test_run_tests_folds_once_and_runs_every_test():
             inputs[b, t, : len(data)] = np.frombuffer(data, np.uint8)
             lengths[b, t] = len(data)
 
-    options = BrainfuckOptions(cell_modulus=27, tape_size=64, left_edge="clamp", unmatched="ignore")
+    # one cell step per program (RunOptions holds one per program): steps 1, 2, 3 in turn
+    each = [
+        BrainfuckOptions(cell_modulus=27, tape_size=64, left_edge="clamp", unmatched="ignore", cell_step=1 + b % 3)
+        for b in range(batch)
+    ]
     verify = jax.jit(run_tests, static_argnames=("lanes", "tape_cells", "output_slots", "tape_dtype", "refill_every"))
     status, steps, output, length = (
         np.asarray(a)
@@ -333,7 +363,7 @@ def test_run_tests_folds_once_and_runs_every_test():
             codes.astype(np.int32),
             inputs,
             lengths,
-            run_options(options, np.full(batch, 500), np.full(batch, SMALL["max_output"])),
+            run_options(each, np.full(batch, 500), np.full(batch, SMALL["max_output"])),
             lanes=8,
             tape_cells=64,
             output_slots=64,
@@ -341,7 +371,7 @@ def test_run_tests_folds_once_and_runs_every_test():
     )
     for b, program in enumerate(programs):
         for t, data in enumerate(tests[b]):
-            want = run_reference(program, data, Limits(max_steps=500, max_output=SMALL["max_output"]), options)
+            want = run_reference(program, data, Limits(max_steps=500, max_output=SMALL["max_output"]), each[b])
             assert STATUS_NAMES[status[b, t]] == want.status, (program, data)
             assert int(steps[b, t]) == want.steps, (program, data)
             assert output[b, t, : length[b, t]].tobytes() == want.output, (program, data)
@@ -362,5 +392,7 @@ def test_run_options_is_one_pytree_built_from_brainfuck_options():
     assert each.tape_size.tolist() == [30_000, 9] and each.eof.tolist() == [EOF_CODE["zero"], EOF_CODE["minus_one"]]
     assert each.max_output.tolist() == [2**31 - 1] * 2  # clipped to int32, as no run writes that much
     assert not each.clamp.any() and not each.ignore_unmatched.any()
+    assert shared.cell_step.tolist() == [1] * 3
+    assert run_options([PLAIN, STEP_2, STEP_3_MOD_6], 10, 5).cell_step.tolist() == [1, 2, 3]
     with pytest.raises(ValueError):
         run_options([PLAIN, PLAIN, PLAIN], [1, 2], 5)  # three programs, two step budgets

@@ -145,6 +145,14 @@ def test_cell_modulus_wraps():
     assert int(wide[0].tape[0]) == 999 and output_of(wide[1]) == bytes([999 % 256])
 
 
+@pytest.mark.parametrize("modulus", [256, 27, 1000])
+def test_cell_step_scales_plus_and_minus(modulus):
+    _, states = states_of("+++.--", make_run(BrainfuckOptions(cell_step=2, cell_modulus=modulus)))
+    assert output_of(states[3]) == bytes([6 % modulus]) and int(states[-1].tape[0]) == 2
+    _, down = states_of("-.", make_run(BrainfuckOptions(cell_step=3, cell_modulus=modulus)))
+    assert int(down[0].tape[0]) == modulus - 3 and output_of(down[1]) == bytes([(modulus - 3) % 256])
+
+
 def test_out_of_steps_is_final():
     _, states = states_of("+[]+", make_run(budget=10))
     # '+' then '[' enters the empty loop ']' jumps back to itself forever: the budget ends it
@@ -187,8 +195,10 @@ def random_program(rng: random.Random, length: int) -> str:
         BrainfuckOptions(),
         BrainfuckOptions(cell_modulus=27, left_edge="clamp", unmatched="ignore", eof="minus_one"),
         BrainfuckOptions(tape_size=6, eof="unchanged"),
+        BrainfuckOptions(cell_step=2),
+        BrainfuckOptions(cell_modulus=27, left_edge="clamp", unmatched="ignore", cell_step=3),
     ],
-    ids=["plain", "pqt-27", "small-tape"],
+    ids=["plain", "pqt-27", "small-tape", "step-2", "step-3-pqt-27"],
 )
 def test_resumed_runs_equal_the_reference_and_tracing_from_scratch(options):
     rng = random.Random(7)

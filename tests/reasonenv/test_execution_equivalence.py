@@ -8,7 +8,8 @@ budget and fail), then replayed in the JAX env on the same pool instances:
 `info["potential"]` within 1e-6 (the JAX env's `state.execution.potential`
 at reset). One mixed curriculum covers bf, Ook!, a seeded dialect, an
 instance with no visible example (emit-string: `visible_output`), an EOF
-variant (bf+eof=minus_one) and PQT's options (cell modulus 27 and 256,
+variant (bf+eof=minus_one), a cell-step variant (bf+cell_step=2: `+` adds
+2) and PQT's options (cell modulus 27 and 256,
 clamped left edge, unmatched brackets ignored). A small step budget makes
 OUT_OF_STEPS common.
 """
@@ -41,6 +42,7 @@ stages:
       - {family: echo-all, level: 0, language: bf-dialect-5}
       - {family: emit-string, level: 1, language: bf-dialect-5}
       - {family: echo-all, level: 0, language: "bf+eof=minus_one"}
+      - {family: emit-char, level: 0, language: "bf+cell_step=2"}
 """
 LENGTH = 24
 STEPS = 40
@@ -119,7 +121,7 @@ def test_every_step_has_the_same_execution_rows_and_potential(episodes):
             potentials.append(phis[t + 1])
     # the comparison saw every status, every language of the curriculum and potentials of both signs
     assert statuses == {NONE, READY, WAITING, OUT_OF_STEPS, ERROR}, statuses
-    assert languages == set(info.languages) and len(languages) == 4, languages
+    assert languages == set(info.languages) and len(languages) == 5, languages
     assert min(potentials) < 0 < max(potentials)
 
 
