@@ -227,8 +227,10 @@ class TaskFamily(ABC):
 
         Dispatches to the per-language hooks below; Ook! and bf-dialect-*
         solutions are translated from the Brainfuck one. An option variant
-        (`bf+eof=unchanged`, see esolangs.registry) has none: the hooks
-        write for the default semantics.
+        (`bf+eof=unchanged`, `bf+cell_step=2`, see esolangs.registry) has
+        none: the hooks write for the default semantics (under cell_step=2
+        a step-1 text is no solution in general, and some tasks have none:
+        `curricula.verify.unreachable_output`).
         """
         import esolangs
 

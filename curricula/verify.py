@@ -28,6 +28,34 @@ def language_for(instance: Instance, language: str) -> esolangs.Language:
     return lang.configure(**options)
 
 
+def unreachable_output(instance: Instance, language: str) -> TestCase | None:
+    """The first hidden test whose expected output no program can write in `language`, or None when none is known.
+
+    A necessary condition only, for a Brainfuck-family language whose cell
+    step is not invertible modulo its cell modulus
+    (`esolangs.bf_semantics.output_residue` h > 1, e.g. `bf+cell_step=2`):
+    every cell holds, modulo h, 0 or the last input byte it read (or
+    cell_modulus-1 at EOF under eof='minus_one'), so an expected byte with
+    another residue is out of reach. Every other language returns None (it
+    does not say that a program exists).
+    """
+    from esolangs.bf_semantics import BrainfuckOptions, output_residue
+
+    options = getattr(language_for(instance, language), "options", None)
+    if not isinstance(options, BrainfuckOptions):
+        return None
+    h = output_residue(options)
+    if h == 1:
+        return None
+    for case in instance.tests:
+        residues = {0, *(byte % h for byte in case.input)}
+        if options.eof == "minus_one":
+            residues.add((options.cell_modulus - 1) % h)
+        if any(byte % h not in residues for byte in case.output):
+            return case
+    return None
+
+
 def execute(
     instance: Instance,
     program: str | bytes,

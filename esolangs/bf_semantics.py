@@ -12,6 +12,7 @@ import dataclasses
 import re
 from dataclasses import dataclass
 from importlib import resources
+from math import gcd
 from typing import Any
 
 from esolangs.base import (
@@ -138,6 +139,23 @@ class BrainfuckOptions:
             for f in dataclasses.fields(self)
             if getattr(self, f.name) != getattr(default, f.name)
         }
+
+
+def output_residue(options: BrainfuckOptions) -> int:
+    """The modulus h of what `+` and `-` cannot change in an output byte: 1 when any byte can be made from any other.
+
+    `+` and `-` change a cell by multiples of g = gcd(cell_step, cell_modulus),
+    and wrapping modulo cell_modulus (a multiple of g) keeps a value's residue
+    modulo g; `.` writes the value mod 256, so the residue that reaches the
+    output is modulo h = g when cell_modulus <= 256, else gcd(g, 256). Only
+    `,` sets a cell to another residue. So under cell_step=2, cell_modulus=256
+    (h = 2) a byte written by a run is even unless the cell last read an odd
+    input byte (or took an odd value at EOF): an odd byte is out of reach of a
+    program without input, and a loop counting an odd cell down by 2 (`[-]`)
+    never ends. Under cell_modulus=27 the step 2 is invertible (h = 1).
+    """
+    g = gcd(options.cell_step, options.cell_modulus)
+    return g if options.cell_modulus <= 256 else gcd(g, 256)
 
 
 def new_tape(options: BrainfuckOptions) -> bytearray | list[int]:

@@ -163,6 +163,13 @@ def test_option_variants_are_named_languages_with_those_semantics():
     assert esolangs.get("bf-dialect-7").run(echo, b"ab").output == b"ab"
     assert variant.run(echo, b"ab", limits=esolangs.Limits(max_steps=100, max_output=8)).output == b"abbbbbbb"
     assert esolangs.get("bf+cell_modulus=27+left_edge=clamp").run("<-.").output == bytes([26])
+    # `+` adds 2 and `-` subtracts 2: emit-char programs change (byte 6 is `+++.`), in every engine and dialect
+    assert esolangs.get("bf+cell_step=2").run("+++.").output == bytes([6])
+    assert esolangs.get("bf+cell_step=2").run("+++.", engine="reference").output == bytes([6])
+    stepped = esolangs.get("bf-dialect-7+cell_step=2")
+    assert stepped.name == "bf-dialect-7+cell_step=2" and stepped.table == esolangs.get("bf-dialect-7").table
+    assert stepped.run(stepped.from_bf("+++.-.")).output == bytes([6, 4])
+    assert esolangs.get("ook+cell_step=3").run(esolangs.get("ook").from_bf("-.")).output == bytes([253])
     with pytest.raises(ValueError, match=r"option variants <language>\+<option>=<value>"):
         esolangs.get("klingon")
 
@@ -173,6 +180,9 @@ def test_option_variants_are_named_languages_with_those_semantics():
         ("bf+eof", "'eof' is not <option>=<value>"),
         ("bf+eof=sometimes", "eof must be one of"),
         ("bf+colour=red", "unknown option"),
+        ("bf+cell_step=4", r"cell_step must be in 1\.\.3, got 4"),
+        ("bf-dialect-7+cell_step=0", r"cell_step must be in 1\.\.3, got 0"),
+        ("bf+cell_step=two", "cell_step must be an int"),
         ("befunge93+eof=zero", "takes no options"),
         ("klingon+eof=zero", "unknown language 'klingon'"),
     ],

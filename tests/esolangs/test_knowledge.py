@@ -56,6 +56,7 @@ def test_vocabulary_ids_are_pinned():
     assert EFFECT_IDS["add"] == 20 and EFFECT_IDS["string_mode"] == 34 and EFFECT_IDS["newline"] == 47
     assert EFFECTS[48:51] == ("ws_space", "ws_tab", "ws_linefeed")
     assert EFFECTS[51:53] == ("input_eof_unchanged", "input_eof_minus_one")
+    assert EFFECTS[53:57] == ("inc_2", "dec_2", "inc_3", "dec_3")
 
 
 def test_unknown_effect_name_is_a_value_error_listing_the_known_ones():
@@ -237,6 +238,43 @@ def test_an_eof_variant_changes_only_the_input_entry_and_keeps_names_and_order(n
         assert "at end of input" in variant.knowledge[read].meaning
 
 
+@pytest.mark.parametrize(
+    ("name", "base", "step"),
+    [
+        ("bf+cell_step=2", "bf", 2),
+        ("bf-dialect-7+cell_step=2", "bf-dialect-7", 2),
+        ("ook+cell_step=3", "ook", 3),
+        ("bf-dialect-7+cell_step=3+eof=unchanged", "bf-dialect-7", 3),
+        ("bf+cell_step=1", "bf", 1),
+    ],
+)
+def test_a_cell_step_variant_changes_the_plus_and_minus_entries_and_keeps_names_and_order(name, base, step):
+    """`+`/`-` get inc_<step>/dec_<step> (as eof=unchanged gives `,` id 51), with sentences that name the step."""
+    variant, plain = esolangs.get(name), esolangs.get(base)
+    assert variant.name == name and variant.alphabet == plain.alphabet
+    assert variant.seeded_order() == plain.seeded_order() and variant.options.cell_step == step
+    plus, minus, read = COMMANDS.index("+"), COMMANDS.index("-"), COMMANDS.index(",")
+    changed = {i for i, (a, b) in enumerate(zip(variant.knowledge, plain.knowledge)) if a != b}
+    expected = set() if step == 1 else {plus, minus}
+    assert changed - {read} == expected  # `,` changes only under the eof rule of the last case
+    suffix = "" if step == 1 else f"_{step}"
+    assert EFFECTS[variant.knowledge[plus].effect] == f"inc{suffix}"
+    assert EFFECTS[variant.knowledge[minus].effect] == f"dec{suffix}"
+    if step != 1:
+        assert f"add {step} to" in variant.knowledge[plus].meaning
+        assert f"subtract {step} from" in variant.knowledge[minus].meaning
+        assert EFFECT_PARTS[variant.knowledge[plus].effect].cell == step
+        assert EFFECT_PARTS[variant.knowledge[minus].effect].cell == -step
+
+
+def test_every_cell_step_has_its_effects():
+    from esolangs.bf_semantics import ADD_EFFECTS_BY_STEP, CELL_STEPS
+
+    assert sorted(ADD_EFFECTS_BY_STEP) == list(CELL_STEPS)
+    for step, (inc, dec) in ADD_EFFECTS_BY_STEP.items():
+        assert (EFFECT_PARTS[effect_id(inc)].cell, EFFECT_PARTS[effect_id(dec)].cell) == (step, -step)
+
+
 def test_a_cell_modulus_variant_keeps_every_effect_id():
     """No effect id carries a number: the knowledge store cannot say that the modulus changed (documented)."""
     assert [k.effect for k in esolangs.get("bf+cell_modulus=16").knowledge] == [
@@ -246,7 +284,7 @@ def test_a_cell_modulus_variant_keeps_every_effect_id():
 
 # ---------------------------------------------------------------------- effects as parts
 
-BRAINFUCK_FAMILY = (2, 3, 4, 5, 6, 7, 8, 9, 51, 52)
+BRAINFUCK_FAMILY = (2, 3, 4, 5, 6, 7, 8, 9, 51, 52, 53, 54, 55, 56)
 
 
 def differing_columns(matrix, one: int, other: int) -> set[str]:
@@ -291,8 +329,18 @@ def test_inc_and_dec_differ_only_in_cell_delta_and_left_right_only_in_pointer_de
     assert (matrix[effect_id("inc"), value], matrix[effect_id("dec"), value]) == (1.0, -1.0)
 
 
+def test_a_larger_cell_step_differs_from_inc_and_dec_only_in_the_delta_value():
+    """inc_2 is inc's sign with twice its value: a new step reads as a known direction, not a blank."""
+    matrix = effect_parts_matrix()
+    value = PART_COLUMNS.index("cell_delta")
+    for step in (2, 3):
+        for base, name, sign in (("inc", f"inc_{step}", 1), ("dec", f"dec_{step}", -1)):
+            assert differing_columns(matrix, effect_id(base), effect_id(name)) == {"cell_delta"}
+            assert matrix[effect_id(name), value] == sign * step
+
+
 def test_brainfuck_family_has_parts_and_no_identity_the_others_identity_only():
-    """Ids 2-9, 51, 52 are their parts alone (no identity column); every other effect is its own id's column alone."""
+    """Ids 2-9, 51-56 are their parts alone (no identity column); every other effect is its own id's column alone."""
     matrix = effect_parts_matrix()
     identity = [c for c, name in enumerate(PART_COLUMNS) if name.startswith("id=")]
     parts = [c for c, name in enumerate(PART_COLUMNS) if not name.startswith("id=")]
@@ -306,7 +354,7 @@ def test_brainfuck_family_has_parts_and_no_identity_the_others_identity_only():
 
 
 def test_every_brainfuck_family_token_has_parts_whatever_its_renaming():
-    for name in ("bf", "ook", "bf-dialect-7", "bf+eof=unchanged", "bf-dialect-3+eof=minus_one"):
+    for name in ("bf", "ook", "bf-dialect-7", "bf+eof=unchanged", "bf-dialect-3+eof=minus_one", "ook+cell_step=2"):
         assert all(EFFECT_PARTS[k.effect] is not None for k in esolangs.get(name).knowledge), name
 
 
