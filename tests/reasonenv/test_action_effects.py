@@ -234,3 +234,31 @@ def test_an_eof_variant_says_so_in_its_effects_and_is_verified_under_its_rule(la
         *_, info = env.step(STOP)
         results[program] = info["success"]
     assert results == {",[.,]": language == "bf", solves: True}
+
+
+@pytest.mark.parametrize("language", ["bf+cell_step=2", "bf-dialect-3+cell_step=2"])
+def test_a_cell_step_variant_says_so_in_its_effects_and_is_verified_under_its_step(language):
+    """`+`/`-` carry inc_2/dec_2 instead of inc/dec, and an even emit-char byte b is `+` b/2 times, then `.`."""
+    from reasonenv.envs.synthesis import SynthesisEnv
+
+    env = SynthesisEnv(language=language, task="emit-char", difficulty=2, max_program_length=16)
+    lang = esolangs.get(language)
+
+    def target(seed: int) -> int:
+        env.reset(seed=seed)
+        return env.unwrapped.instance.tests[0].output[0]
+
+    seed = next(s for s in range(100) if target(s) % 2 == 0)  # odd bytes are out of reach under step 2
+    byte = target(seed)
+    results = {}
+    for program in ("+" * byte + ".", "+" * (byte // 2) + "."):
+        obs, _ = env.reset(seed=seed)
+        effects = obs["action_effects"].tolist()
+        assert EFFECT_IDS["inc_2"] in effects and EFFECT_IDS["dec_2"] in effects
+        assert EFFECT_IDS["inc"] not in effects and EFFECT_IDS["dec"] not in effects
+        for command in program:
+            token = lang.from_bf(command).strip() if hasattr(lang, "from_bf") else command
+            obs, _, _, _, info = env.step(env.table.tokens.index(token) + 1)
+        *_, info = env.step(STOP)
+        results[program] = info["success"]
+    assert results == {"+" * byte + ".": False, "+" * (byte // 2) + ".": True}

@@ -38,6 +38,7 @@ stages:
       - {family: echo, level: 0, language: ook}
       - {family: emit-char, level: 1, language: bf-dialect-5}
       - {family: emit-string, level: 1, language: bf-dialect-5}
+      - {family: emit-char, level: 2, language: "bf+cell_step=2"}
   - name: second
     mixture:
       - {family: echo-byte, level: 0, weight: 3}
@@ -265,7 +266,7 @@ def test_scheduler_weights_follow_the_stage(curriculum_file):
     scheduler = load_curriculum(curriculum_file)
     entries = curriculum_entries(scheduler)
     weights, stage = scheduler_weights(scheduler, entries)
-    assert stage == 0 and list(weights) == [1, 1, 1, 1, 1]
+    assert stage == 0 and list(weights) == [1, 1, 1, 1, 1, 1]
     scheduler.load_state_dict({**scheduler.state_dict(), "stage": 1})
     weights, stage = scheduler_weights(scheduler, entries)
-    assert stage == 1 and list(weights) == [3, 0, 0, 0, 1]
+    assert stage == 1 and list(weights) == [3, 0, 0, 0, 1, 0]
