@@ -94,3 +94,17 @@ def test_summary_reads_the_first_probe_at_the_bar_and_the_final_evaluation(tmp_p
     assert done.returncode == 0, done.stderr
     assert "| T1 | kept | 3 | 4 emit-string-2 | 150 | 100 | 7/10 | 6/10 |" in done.stdout
     assert (tmp_path / "p.png").stat().st_size > 1000
+
+
+def test_greedy_programs_bad_input_is_one_line(tmp_path):
+    script = REPO / "scripts" / "greedy_programs.py"
+    done = subprocess.run(
+        [sys.executable, str(script), str(tmp_path)], cwd=REPO, capture_output=True, text=True, timeout=120, env=ENV
+    )
+    assert done.returncode == 2 and done.stderr.strip().count("\n") == 0 and "not a run directory" in done.stderr
+    (tmp_path / "config.json").write_text("{}")
+    done = subprocess.run(
+        [sys.executable, str(script), str(tmp_path), "--config", "{max_length: 2}"],
+        cwd=REPO, capture_output=True, text=True, timeout=120, env=ENV,
+    )  # fmt: skip
+    assert done.returncode == 2 and "--config '{max_length: 2}' is not JSON" in done.stderr
