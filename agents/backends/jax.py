@@ -645,9 +645,12 @@ class Backend:
         self.iterations = 0
         self.kept = None
         if cfg.kept.enabled:
-            from agents.kept import KeptSuccesses
+            from agents.kept import KeptSuccesses, ReplayCache
 
             self.kept = KeptSuccesses(cfg.kept.top_k)
+            # A kept entry's replayed rows never change while it stays (this backend has no seed-dependent
+            # observation: no permute_actions), so each is stepped through the Gym env once, not every iteration.
+            self.replay_cache = ReplayCache()
             self.extra_columns = KEPT_COLUMNS
             self.kept_rng = np.random.default_rng(np.random.SeedSequence([cfg.seed, 0x51C]))
             sil_tx = optax.chain(optax.clip_by_global_norm(ppo.grad_clip), optax.adam(ppo.lr))
@@ -748,7 +751,7 @@ class Backend:
                 if relabelled is not None:
                     candidates.append(KeptEntry(relabelled, actions, language, key, 0.0, True))
             # The replay pays the training reward as the collect did (agents.reward_env, potential shaping included).
-            admit(self.kept, (), candidates, self.replay_options(), make_env=self.replay_env)
+            admit(self.kept, (), candidates, self.replay_options(), make_env=self.replay_env, cache=self.replay_cache)
         row: dict[str, Any] = {"kept_size": len(self.kept), "sil_loss": None, "sil_nll": None}
         settings = self.cfg.kept
         if len(self.kept) and settings.sil_weight > 0 and self.iterations % settings.sil_every == 0:
@@ -763,7 +766,12 @@ class Backend:
         settings = self.cfg.kept
         size = settings.sil_batch
         batch = sample_transitions(
-            self.kept, self.kept_rng, size * settings.sil_steps, self.replay_options(), make_env=self.replay_env
+            self.kept,
+            self.kept_rng,
+            size * settings.sil_steps,
+            self.replay_options(),
+            make_env=self.replay_env,
+            cache=self.replay_cache,
         )
         if batch is None:
             return {}
