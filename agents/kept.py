@@ -402,16 +402,16 @@ def replay_batch(
     env = None
     replays: list[Replayed] = []
     for number, entry in enumerate(entries):
-        key = found = None
-        if use_cache:
-            assert cache is not None
-            key = (options_key, entry.instance.fingerprint(), tuple(entry.actions), entry.language)
-            found = cache.get(key)
+        mark: tuple | None = None
+        found: Replayed | None = None
+        if use_cache and cache is not None:
+            mark = (options_key, entry.instance.fingerprint(), tuple(entry.actions), entry.language)
+            found = cache.get(mark)
         if found is None:
             env = env if env is not None else replay_env(env_options, make_env)
             found = _replay_one(env, entry, number, reward)
-            if key is not None and cache is not None:
-                cache.put(key, found)
+            if mark is not None and cache is not None:
+                cache.put(mark, found)
         replays.append(found)
     passed = [(number, r) for number, r in enumerate(replays) if r.observations is not None]
     batch: dict[str, np.ndarray] = {}

@@ -9,6 +9,7 @@ used: bf-reasoning, the execution observation, potential shaping.
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import numpy as np
 import pytest
@@ -45,17 +46,17 @@ def _options(stage: int = 0) -> dict:
 def _entries() -> list[KeptEntry]:
     """Relabelled programs (they pass their relabelled instance) of several families, and a few failing ones."""
     scheduler = load_curriculum(CURRICULUM)
-    firsts: dict[str, object] = {}
+    firsts: dict[str, Any] = {}
     for spec in scheduler.entries():
         firsts.setdefault(spec.family, spec)
     out: list[KeptEntry] = []
     for number, spec in enumerate(firsts.values()):
-        task = make_task(spec.family, level=spec.level, **spec.config)  # type: ignore[attr-defined]
+        task = make_task(spec.family, level=spec.level, **spec.config)
         instance = task.instance(3, number)
         for text in PROGRAMS:
             actions = tuple(ACTION_OF[c] for c in text) + (0,)
             relabelled = relabel_program(instance, text, "bf")
-            key = spec.key  # type: ignore[attr-defined]
+            key = spec.key
             if relabelled is not None:
                 out.append(KeptEntry(relabelled, actions, "bf", key, 0.0, True))
             elif len(out) % 3 == 0:
