@@ -308,8 +308,9 @@ class JaxSettings:
     grad_chunk: int = 64
     """Rows per gradient pass of a PPO minibatch or a SIL batch: its gradient is the mean of its chunks' (the
     same loss; sums in another order, so equal up to float rounding), the largest divisor of the batch not above
-    this; 0 takes the whole batch at once. On CPU a 512-row pass is cache-bound: 8 passes of 64 rows took the
-    T1 learner's update 2-3x faster. On a GPU 0 keeps its kernels large."""
+    this; 0 takes the whole batch at once. On CPU a 512-row pass costs more per row (likely memory-bound): 8 passes of 64 rows took the
+    T1 learner's PPO update 1.3-1.5x and its SIL steps 1.5-1.9x faster (docs/training.md). On a GPU 0 keeps its
+    kernels large."""
 
     def validate(self) -> JaxSettings:
         for name, low in (

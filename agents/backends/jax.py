@@ -169,7 +169,7 @@ def chunked_gradient(loss_fn, params, batch, rows: int):
     `rows` rows of each chunk's (one pass per chunk, by `lax.scan`); aux (means too) is averaged the same way.
 
     The same mean, summed in another order (equal up to float rounding). Why: on CPU one pass over a 512-row
-    minibatch of the execution-reading net is cache-bound, and 8 passes of 64 rows cost less than one of 512.
+    minibatch of the execution-reading net costs more per row than 64-row passes (measured: docs/training.md).
     """
     total = jax.tree_util.tree_leaves(batch)[0].shape[0]
     if rows >= total:
