@@ -35,7 +35,12 @@ by stepping each entry's actions in a Gym token env reset with
 policy saw; rows of an episode that does not pass on replay are dropped
 (counted in `"failed"`). The env's curriculum picks the episode's language;
 a reset is retried until it is the entry's (bounded, so a curriculum
-without that language raises one line).
+without that language raises one line). The env is built once per options
+(a new curriculum state is loaded into it), and with a `ReplayCache` an
+entry's rows are stepped once and served from the cache while it stays:
+
+    cache = ReplayCache()
+    batch = sample_transitions(buffer, rng, 1024, env_options, make_env=make, cache=cache)
 
 **Saving.** `state_dict()` holds plain tuples and curricula Instances
 (pickle-safe); `save(path)` / `KeptSuccesses.load(path, log)` write and
@@ -235,6 +240,9 @@ class KeptSuccesses:
 # ----------------------------------------------------------------------------- replay
 
 _ENVS: dict[tuple, Any] = {}
+"""Replay envs by (make_env identity, options without the curriculum state) -> (env, its state's JSON)."""
+CURRICULUM_STATE = "curriculum_state"
+"""The env option a new scheduler state arrives in (every iteration: the history grows), loaded into a cached env."""
 
 
 def _curriculum_env(env_options: Mapping[str, Any]):
@@ -245,17 +253,40 @@ def _curriculum_env(env_options: Mapping[str, Any]):
     return gym.make("reasonenv/Curriculum-v0", **dict(env_options))
 
 
-def replay_env(env_options: Mapping[str, Any], make_env: Callable[[dict[str, Any]], Any] | None = None):
-    """The (cached) env replays run in: make_env(env_options), default reasonenv/Curriculum-v0 with them."""
+def _options_key(env_options: Mapping[str, Any]) -> str:
     import json
 
-    key = (id(make_env), json.dumps(dict(env_options), sort_keys=True, default=str))
-    env = _ENVS.get(key)
-    if env is None:
+    return json.dumps({k: v for k, v in env_options.items() if k != CURRICULUM_STATE}, sort_keys=True, default=str)
+
+
+def replay_env(env_options: Mapping[str, Any], make_env: Callable[[dict[str, Any]], Any] | None = None):
+    """The (cached) env replays run in: make_env(env_options), default reasonenv/Curriculum-v0 with them.
+
+    A new `curriculum_state` is loaded into the cached env (`set_curriculum_state`, which replaces the whole
+    scheduler state) instead of building another: building one parses the curriculum YAML, about half of what
+    replays cost an iteration in a profile. The env is otherwise as built: a replay reseeds it at every reset and never updates its
+    scheduler (update_scheduler=False), so what it replays does not depend on how long it lived.
+    """
+    import json
+
+    options = dict(env_options)
+    state = options.get(CURRICULUM_STATE)
+    state_json = json.dumps(state, sort_keys=True, default=str)
+    key = (id(make_env), _options_key(options))
+    cached = _ENVS.get(key)
+    if cached is not None and cached[1] != state_json:
+        loader = getattr(cached[0].unwrapped, "set_curriculum_state", None)
+        if state is not None and callable(loader):
+            loader(state)
+            cached = _ENVS[key] = (cached[0], state_json)
+        else:  # no state to load (or an env that cannot): build one with these options, as before
+            _ENVS.pop(key)[0].close()
+            cached = None
+    if cached is None:
         if len(_ENVS) >= 8:
-            _ENVS.pop(next(iter(_ENVS))).close()
-        env = _ENVS[key] = (make_env or _curriculum_env)(dict(env_options))
-    return env
+            _ENVS.pop(next(iter(_ENVS)))[0].close()
+        cached = _ENVS[key] = ((make_env or _curriculum_env)(options), state_json)
+    return cached[0]
 
 
 def _reset_in_language(env, instance: Instance, language: str, seed: int):
@@ -269,12 +300,89 @@ def _reset_in_language(env, instance: Instance, language: str, seed: int):
     )
 
 
+@dataclass(frozen=True)
+class Replayed:
+    """One entry's replay: each observation key's rows stacked ([n, ...]), the n actions and returns-to-go
+    (float64); `observations` None when the replay did not pass (its rows are dropped)."""
+
+    observations: dict[str, np.ndarray] | None
+    actions: np.ndarray
+    returns: np.ndarray
+
+
+class ReplayCache:
+    """Replays of kept entries, least recently used out past `size`: a kept entry's rows never change while it stays.
+
+    Keyed by (make_env identity, env options without the curriculum state,
+    instance fingerprint, actions, language). What a replay gives depends on
+    nothing else: the instance is the reset option, the language is checked
+    at reset, every reset is seeded, and the scheduler (the curriculum state)
+    picks only which spec is posed, never the observation or the reward. So
+    a hit skips the env, and with it `_reset_in_language`'s check that the
+    current stage still poses the entry's language (a miss still raises).
+    Replays with a `reward` callback are not cached. For envs whose
+    observation depends on the reset seed (the RLlib backend's
+    permute_actions) do not pass a cache.
+    """
+
+    def __init__(self, size: int = 2048):
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise ValueError(f"ReplayCache size must be an int >= 1, got {size!r}")
+        self.size = size
+        self.hits = 0
+        self.misses = 0
+        self._rows: dict[tuple, Replayed] = {}  # insertion order = last use
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def get(self, key: tuple) -> Replayed | None:
+        found = self._rows.pop(key, None)
+        if found is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        self._rows[key] = found
+        return found
+
+    def put(self, key: tuple, replayed: Replayed) -> None:
+        self._rows[key] = replayed
+        while len(self._rows) > self.size:
+            del self._rows[next(iter(self._rows))]
+
+
+def _replay_one(env, entry: KeptEntry, number: int, reward: Callable[[float, bool], float] | None) -> Replayed:
+    """Step one entry's actions in `env` (reset to its instance, in its language, seed `number`)."""
+    obs = _reset_in_language(env, entry.instance, entry.language, number)
+    seen, rewards, success = [], [], False
+    for action in entry.actions:
+        seen.append(obs)
+        obs, r, terminated, truncated, info = env.step(int(action))
+        done = terminated or truncated
+        success = bool(done and info.get("success"))
+        rewards.append(float(reward(r, success)) if reward is not None else float(r))
+        if done:
+            break
+    else:  # the actions did not end the episode: the program was ended by STOP (action 0), not recorded
+        seen.append(obs)
+        obs, r, terminated, truncated, info = env.step(0)
+        success = bool((terminated or truncated) and info.get("success"))
+        rewards.append(float(reward(r, success)) if reward is not None else float(r))
+    if not success:
+        return Replayed(None, np.zeros(0, np.int64), np.zeros(0, np.float64))
+    to_go = np.cumsum(np.asarray(rewards, np.float64)[::-1])[::-1]
+    steps = list(entry.actions[: len(seen)]) + [0] * (len(seen) - len(entry.actions))
+    stacked = {key: np.stack([np.asarray(o[key]) for o in seen]) for key in seen[0]}
+    return Replayed(stacked, np.asarray([int(a) for a in steps], np.int64), to_go)
+
+
 def replay_batch(
     entries: Sequence[KeptEntry],
     env_options: Mapping[str, Any],
     *,
     make_env: Callable[[dict[str, Any]], Any] | None = None,
     reward: Callable[[float, bool], float] | None = None,
+    cache: ReplayCache | None = None,
 ) -> dict[str, np.ndarray]:
     """Observations, actions and returns-to-go of every step of `entries`, replayed in a Gym token env.
 
@@ -286,46 +394,36 @@ def replay_batch(
     "episode" [N] int64 (index into `entries`); plus "failed" (a 0-d
     count of entries whose replay did not pass: their rows are dropped).
     An observation's 0-d values (family, language) become [N] arrays.
+    With a `cache` (and no `reward`), an entry replayed before under the same
+    options is not stepped again (ReplayCache says why that is exact).
     """
-    env = replay_env(env_options, make_env)
-    observations: list[dict[str, np.ndarray]] = []
-    actions: list[int] = []
-    returns: list[float] = []
-    episodes: list[int] = []
-    failed = 0
+    use_cache = cache is not None and reward is None
+    options_key = (id(make_env), _options_key(env_options)) if use_cache else None
+    env = None
+    replays: list[Replayed] = []
     for number, entry in enumerate(entries):
-        obs = _reset_in_language(env, entry.instance, entry.language, number)
-        seen, rewards, success = [], [], False
-        for action in entry.actions:
-            seen.append(obs)
-            obs, r, terminated, truncated, info = env.step(int(action))
-            done = terminated or truncated
-            success = bool(done and info.get("success"))
-            rewards.append(float(reward(r, success)) if reward is not None else float(r))
-            if done:
-                break
-        else:  # the actions did not end the episode: the program was ended by STOP (action 0), not recorded
-            seen.append(obs)
-            obs, r, terminated, truncated, info = env.step(0)
-            success = bool((terminated or truncated) and info.get("success"))
-            rewards.append(float(reward(r, success)) if reward is not None else float(r))
-        if not success:
-            failed += 1
-            continue
-        to_go = np.cumsum(np.asarray(rewards, np.float64)[::-1])[::-1]
-        steps = list(entry.actions[: len(seen)]) + [0] * (len(seen) - len(entry.actions))
-        observations += seen
-        actions += [int(a) for a in steps]
-        returns += [float(v) for v in to_go]
-        episodes += [number] * len(seen)
+        mark: tuple | None = None
+        found: Replayed | None = None
+        if use_cache and cache is not None:
+            mark = (options_key, entry.instance.fingerprint(), tuple(entry.actions), entry.language)
+            found = cache.get(mark)
+        if found is None:
+            env = env if env is not None else replay_env(env_options, make_env)
+            found = _replay_one(env, entry, number, reward)
+            if mark is not None and cache is not None:
+                cache.put(mark, found)
+        replays.append(found)
+    passed = [(number, r) for number, r in enumerate(replays) if r.observations is not None]
     batch: dict[str, np.ndarray] = {}
-    keys = list(observations[0]) if observations else []
+    keys = list(passed[0][1].observations or {}) if passed else []
     for key in keys:
-        batch[key] = np.stack([np.asarray(o[key]) for o in observations])
-    batch["actions"] = np.asarray(actions, np.int64)
-    batch["returns"] = np.asarray(returns, np.float32)
-    batch["episode"] = np.asarray(episodes, np.int64)
-    batch["failed"] = np.asarray(failed, np.int64)
+        batch[key] = np.concatenate([(r.observations or {})[key] for _, r in passed])
+    batch["actions"] = np.concatenate([r.actions for _, r in passed] or [np.zeros(0, np.int64)])
+    batch["returns"] = np.concatenate([r.returns for _, r in passed] or [np.zeros(0)]).astype(np.float32)
+    batch["episode"] = np.concatenate(
+        [np.full(len(r.actions), n, np.int64) for n, r in passed] or [np.zeros(0, np.int64)]
+    )
+    batch["failed"] = np.asarray(len(replays) - len(passed), np.int64)
     return batch
 
 
@@ -335,10 +433,11 @@ def replay_returns(
     *,
     make_env: Callable[[dict[str, Any]], Any] | None = None,
     reward: Callable[[float, bool], float] | None = None,
+    cache: ReplayCache | None = None,
 ) -> list[KeptEntry]:
     """The entries that pass on replay, each with the return its replay paid (for relabelled entries, whose
     return is what their relabelled instance pays)."""
-    batch = replay_batch(entries, env_options, make_env=make_env, reward=reward)
+    batch = replay_batch(entries, env_options, make_env=make_env, reward=reward, cache=cache)
     out = []
     for number, entry in enumerate(entries):
         rows = np.flatnonzero(batch["episode"] == number)
@@ -379,12 +478,14 @@ def admit(
     relabelled: Iterable[KeptEntry],
     env_options: Mapping[str, Any],
     make_env: Callable[[dict[str, Any]], Any] | None = None,
+    cache: ReplayCache | None = None,
 ) -> None:
-    """Add an iteration's passing programs, then the relabelled ones worth it, each paid what its replay pays."""
+    """Add an iteration's passing programs, then the relabelled ones worth it, each paid what its replay pays
+    (their replays go into `cache` when given, where the SIL batches of admitted ones find them)."""
     for entry in passed:
         buffer.add(entry)
     worth = candidates_worth_replaying(buffer, relabelled)
-    for entry in replay_returns(worth, env_options, make_env=make_env):
+    for entry in replay_returns(worth, env_options, make_env=make_env, cache=cache):
         buffer.add(entry)
 
 
@@ -394,9 +495,11 @@ def sample_transitions(
     n: int,
     env_options: Mapping[str, Any],
     make_env: Callable[[dict[str, Any]], Any] | None = None,
+    cache: ReplayCache | None = None,
 ) -> dict[str, np.ndarray] | None:
-    """About `n` transitions of buffer samples, replayed (enough programs for n at the buffer's mean length); None if none replay."""
+    """About `n` transitions of buffer samples, replayed (enough programs for n at the buffer's mean length; from
+    `cache` when given); None if none replay."""
     lengths = [len(e.actions) for e in buffer.entries()]
     count = max(1, int(np.ceil(n / max(1.0, float(np.mean(lengths))))))
-    batch = replay_batch(buffer.sample(rng, count), env_options, make_env=make_env)
+    batch = replay_batch(buffer.sample(rng, count), env_options, make_env=make_env, cache=cache)
     return batch if len(batch["actions"]) else None

@@ -157,6 +157,35 @@ def generalized_advantages(rewards, values, dones, last_value, gamma: float, lam
     return advantages
 
 
+def chunk_rows(rows: int, chunk: int) -> int:
+    """The rows of one gradient pass over a batch of `rows`: the largest divisor of `rows` not above `chunk` (0: all)."""
+    if chunk <= 0 or chunk >= rows:
+        return rows
+    return next(size for size in range(chunk, 0, -1) if rows % size == 0)
+
+
+def chunked_gradient(loss_fn, params, batch, rows: int):
+    """(gradient, aux) of `loss_fn(params, batch)`, a mean over the batch's rows, as the mean over equal chunks of
+    `rows` rows of each chunk's (one pass per chunk, by `lax.scan`); aux (means too) is averaged the same way.
+
+    The same mean, summed in another order (equal up to float rounding). Why: on CPU one pass over a 512-row
+    minibatch of the execution-reading net costs more per row than 64-row passes (measured: docs/training.md).
+    """
+    total = jax.tree_util.tree_leaves(batch)[0].shape[0]
+    if rows >= total:
+        return jax.grad(loss_fn, has_aux=True)(params, batch)
+    count = total // rows
+    parts = jax.tree_util.tree_map(lambda x: x.reshape((count, rows) + x.shape[1:]), batch)
+
+    def one(summed, part):
+        grads, aux = jax.grad(loss_fn, has_aux=True)(params, part)
+        return jax.tree_util.tree_map(jnp.add, summed, grads), aux
+
+    summed, aux = jax.lax.scan(one, jax.tree_util.tree_map(jnp.zeros_like, params), parts)
+    mean = lambda x: x / count  # noqa: E731
+    return jax.tree_util.tree_map(mean, summed), jax.tree_util.tree_map(lambda x: x.mean(0), aux)
+
+
 def behaviour_logits(logits, mask, exploration_floor: float):
     """Logits of what the rollout samples: the policy, mixed with a uniform floor over allowed actions if set."""
     if exploration_floor <= 0:
@@ -178,6 +207,7 @@ def make_functions(
     success_bonus: float = 0.0,
     exploration_floor: float = 0.0,
     shaping: str = "score",
+    grad_chunk: int = 0,
 ):
     """(collect, learn): the two jitted halves of one PPO iteration.
 
@@ -191,7 +221,8 @@ def make_functions(
     With `exploration_floor` e > 0 the rollout samples from (1 - e) * policy +
     e * uniform over the allowed actions and records that distribution's
     log-probability, so PPO's ratio (policy / behaviour) corrects for it, as
-    the RLlib module does.
+    the RLlib module does. `grad_chunk` (JaxSettings.grad_chunk): rows per
+    gradient pass of a minibatch (`chunked_gradient`).
     """
     from reasonenv.envs.jax_verify import verify_finished
 
@@ -307,12 +338,11 @@ def make_functions(
 
             def minibatch(train_state, rows):
                 pick = lambda x: x[rows]  # noqa: E731
-                grads, stats = jax.grad(ppo_loss, has_aux=True)(
+                grads, stats = chunked_gradient(
+                    lambda p, part: ppo_loss(p, part[0], part[1], part[2], entropy_coeff),
                     train_state.params,
-                    jax.tree_util.tree_map(pick, batch),
-                    advantages[rows],
-                    targets[rows],
-                    entropy_coeff,
+                    (jax.tree_util.tree_map(pick, batch), advantages[rows], targets[rows]),
+                    chunk_rows(ppo.minibatch_size, grad_chunk),
                 )
                 return train_state.apply_gradients(grads=grads), stats
 
@@ -522,28 +552,34 @@ RELABEL_PER_ITERATION = 64
 """Failed programs relabelled per iteration at most (each runs on the host interpreter: curricula.relabel)."""
 
 
-def sil_loss(params, apply_fn, obs, actions, returns, weights):
+def sil_loss(params, apply_fn, obs, actions, returns, weights, count=None):
     """SIL (Oh et al. 2018): weighted mean of -log pi(a|s) * max(R - V, 0) + 0.5 * max(R - V, 0)^2, the advantage
-    held constant in the first term; `weights` 0 marks padding rows. Returns (loss, mean -log pi)."""
+    held constant in the first term; `weights` 0 marks padding rows. Returns (loss, mean -log pi).
+    `count` replaces the mean's denominator (default: these rows' weights, at least 1), for a chunk of a batch."""
     logits, values = apply_fn(params, obs)
     nll = -jnp.take_along_axis(jax.nn.log_softmax(logits), actions[:, None], axis=1)[:, 0]
     advantage = jnp.maximum(returns - values, 0.0)
     per_row = nll * jax.lax.stop_gradient(advantage) + 0.5 * advantage**2
-    count = jnp.maximum(weights.sum(), 1.0)
+    count = jnp.maximum(weights.sum(), 1.0) if count is None else count
     return (per_row * weights).sum() / count, (nll * weights).sum() / count
 
 
-def make_sil_step(apply_fn, tx, weight: float):
+def make_sil_step(apply_fn, tx, weight: float, grad_chunk: int = 0):
     """A jitted SIL step on the PPO params with its own optax state: (params, opt_state, rows) -> (params, opt_state,
-    loss, nll)."""
+    loss, nll); `grad_chunk` rows per gradient pass (`chunked_gradient`)."""
 
     @jax.jit
     def step(params, opt_state, obs, actions, returns, weights):
-        def objective(p):
-            loss, nll = sil_loss(p, apply_fn, obs, actions, returns, weights)
+        rows = chunk_rows(int(weights.shape[0]), grad_chunk)
+        chunks = weights.shape[0] // rows
+        # each chunk's sum over the whole batch's weight, times the chunk count: their mean is the batch's loss
+        share = jnp.maximum(weights.sum(), 1.0) / chunks
+
+        def objective(p, part):
+            loss, nll = sil_loss(p, apply_fn, *part, count=share)
             return weight * loss, (loss, nll)
 
-        grads, (loss, nll) = jax.grad(objective, has_aux=True)(params)
+        grads, (loss, nll) = chunked_gradient(objective, params, (obs, actions, returns, weights), rows)
         updates, opt_state = tx.update(grads, opt_state, params)
         return optax.apply_updates(params, updates), opt_state, loss, nll
 
@@ -621,6 +657,7 @@ class Backend:
             cfg.reward.success_bonus,
             cfg.exploration_floor,
             cfg.reward.shaping,
+            settings.grad_chunk,
         )
         self.window = (
             model.window if model.architecture in WINDOWED_MODELS else 10**9
@@ -645,15 +682,18 @@ class Backend:
         self.iterations = 0
         self.kept = None
         if cfg.kept.enabled:
-            from agents.kept import KeptSuccesses
+            from agents.kept import KeptSuccesses, ReplayCache
 
             self.kept = KeptSuccesses(cfg.kept.top_k)
+            # A kept entry's replayed rows never change while it stays (this backend has no seed-dependent
+            # observation: no permute_actions), so each is stepped through the Gym env once, not every iteration.
+            self.replay_cache = ReplayCache()
             self.extra_columns = KEPT_COLUMNS
             self.kept_rng = np.random.default_rng(np.random.SeedSequence([cfg.seed, 0x51C]))
             sil_tx = optax.chain(optax.clip_by_global_norm(ppo.grad_clip), optax.adam(ppo.lr))
             self.sil_tx = sil_tx
             self.sil_opt_state = commit(sil_tx.init(self.runner.train_state.params))
-            self.sil_step = make_sil_step(model.apply, sil_tx, cfg.kept.sil_weight)
+            self.sil_step = make_sil_step(model.apply, sil_tx, cfg.kept.sil_weight, settings.grad_chunk)
             from agents.reward_env import training_env
 
             # One object for the backend's life: agents.kept caches replay envs by the factory's identity.
@@ -748,7 +788,7 @@ class Backend:
                 if relabelled is not None:
                     candidates.append(KeptEntry(relabelled, actions, language, key, 0.0, True))
             # The replay pays the training reward as the collect did (agents.reward_env, potential shaping included).
-            admit(self.kept, (), candidates, self.replay_options(), make_env=self.replay_env)
+            admit(self.kept, (), candidates, self.replay_options(), make_env=self.replay_env, cache=self.replay_cache)
         row: dict[str, Any] = {"kept_size": len(self.kept), "sil_loss": None, "sil_nll": None}
         settings = self.cfg.kept
         if len(self.kept) and settings.sil_weight > 0 and self.iterations % settings.sil_every == 0:
@@ -763,7 +803,12 @@ class Backend:
         settings = self.cfg.kept
         size = settings.sil_batch
         batch = sample_transitions(
-            self.kept, self.kept_rng, size * settings.sil_steps, self.replay_options(), make_env=self.replay_env
+            self.kept,
+            self.kept_rng,
+            size * settings.sil_steps,
+            self.replay_options(),
+            make_env=self.replay_env,
+            cache=self.replay_cache,
         )
         if batch is None:
             return {}
