@@ -90,6 +90,13 @@ def _check_limit(name: str, value: object) -> int:
     return value
 
 
+def _checked(token: str) -> str:
+    """`token` if it is one cell character or NEWLINE, else a ValueError naming it."""
+    if not isinstance(token, str) or len(token) != 1 or token == "\r":
+        raise ValueError(f"token must be one character of a Befunge-93 cell or {NEWLINE!r}, got {token!r}")
+    return token
+
+
 class BefungeTrace:
     """The paused execution of a growing Befunge-93 program on one input; `push` writes a cell and resumes it.
 
@@ -194,9 +201,7 @@ class BefungeTrace:
     # ------------------------------------------------------------------ writing
     def push(self, token: str) -> int:
         """Write one token (a one-character cell, or NEWLINE to end the row), resume the run; returns the status."""
-        if not isinstance(token, str) or len(token) != 1 or token == "\r":
-            raise ValueError(f"token must be one character of a Befunge-93 cell or {NEWLINE!r}, got {token!r}")
-        self._write(token)
+        self._write(_checked(token))
         if self.status == WAITING:
             self._run()
         return self.status
@@ -208,9 +213,7 @@ class BefungeTrace:
         read cells whose values were already final.
         """
         for token in tokens:
-            if not isinstance(token, str) or len(token) != 1 or token == "\r":
-                raise ValueError(f"token must be one character of a Befunge-93 cell or {NEWLINE!r}, got {token!r}")
-            self._write(token)
+            self._write(_checked(token))
         if self.status == WAITING:
             self._run()
         return self.status
