@@ -409,6 +409,9 @@ class TrainConfig:
     execution: bool = False
     """Put the execution of the program so far on the visible examples in the observation (the token envs'
     `execution` option: status, pointer, cell, tape window, input read, output next to the expected output)."""
+    end_on_pass: bool = False
+    """End an episode once the program so far passes the visible examples (the token envs' `end_on_pass`: every
+    run finished with exactly its expected output, no loop open); needs `execution`."""
     checkpoint_every: int = 5
     """Iterations between checkpoints (a final one is always written)."""
     keep_checkpoints: int = 2
@@ -465,6 +468,10 @@ class TrainConfig:
                 raise ValueError(f"fixed_instance is honoured by backend rllib only, got backend {self.backend!r}")
         if not isinstance(self.execution, bool):
             raise ValueError(f"execution must be true or false, got {self.execution!r}")
+        if not isinstance(self.end_on_pass, bool):
+            raise ValueError(f"end_on_pass must be true or false, got {self.end_on_pass!r}")
+        if self.end_on_pass and not self.execution:
+            raise ValueError("end_on_pass reads the execution runs on the visible examples: set execution to true")
         if self.reward.shaping == "potential" and not self.execution:
             raise ValueError("reward.shaping 'potential' reads the executed prefix: set execution to true")
         if not isinstance(self.relabel, bool):

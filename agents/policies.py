@@ -110,7 +110,14 @@ class _Greedy:
         if self.execution_shape is None:
             return {}
         runs, columns = self.execution_shape
-        return {"execution": True, "execution_examples": runs, "execution_output": (columns - STATE_COLUMNS) // 2}
+        options: dict[str, Any] = {
+            "execution": True,
+            "execution_examples": runs,
+            "execution_output": (columns - STATE_COLUMNS) // 2,
+        }
+        if self.config.get("end_on_pass"):  # the episodes it trained on ended once the visible examples passed
+            options["end_on_pass"] = True
+        return options
 
     def act(self, observation: dict[str, np.ndarray]) -> int:
         return int(self.act_batch([observation])[0])

@@ -175,4 +175,6 @@ def probe_env_options(cfg: Any) -> dict[str, Any]:
     options: dict[str, Any] = {"max_program_length": int(cfg.max_program_length)}
     if getattr(cfg, "execution", False):
         options["execution"] = True
+        if getattr(cfg, "end_on_pass", False):
+            options["end_on_pass"] = True
     return options

@@ -16,7 +16,9 @@ every part of the learner on (execution observation, value features,
 kept successes with self-imitation, hindsight relabelling, the potential
 reward, new-entry promotion with a greedy held-out probe). `--ablate`
 switches one part off (execution, value-features, kept, relabel, memory:
-the small-window model instead of small-context). Training stops when
+the small-window model instead of small-context; end-on-pass: episodes
+run until STOP or the length cap instead of ending once the visible
+examples pass). Training stops when
 the curriculum has passed the target's last stage (its probe on
 held-out content reached the bar) or when the budget leaves only the
 evaluation reserve. The final evaluation plays the greedy policy on
@@ -44,7 +46,7 @@ TARGETS = {
     "T3": {"stages": ("reverse-8",), "bar": 0.8, "budget": "180m"},
 }
 """Each target: the bf-reasoning stages whose new entries it measures, the greedy held-out bar, the default budget."""
-ABLATIONS = ("none", "execution", "value-features", "kept", "relabel", "memory")
+ABLATIONS = ("none", "execution", "value-features", "kept", "relabel", "memory", "end-on-pass")
 
 
 @dataclass
@@ -58,7 +60,7 @@ class Args:
     budget: str = ""
     """Wall time from start to the end of the final evaluation (e.g. 30m); empty: the target's."""
     ablate: str = "none"
-    """One part switched off: none, execution, value-features, kept, relabel, memory."""
+    """One part switched off: none, execution, value-features, kept, relabel, memory, end-on-pass."""
     out: str = "runs/bf-reasoning"
     """Folder of the run directory (named TARGET-ABLATION__sSEED__TIME)."""
     instances: int = 100
@@ -102,6 +104,10 @@ def learner_config(args: Args, budget_s: float):
         backend=args.backend,
         budget_s=budget_s,
         execution=execution,
+        # The episode ends once the visible examples pass: after the output is complete, a token that writes nothing
+        # cost only the step penalty, so greedy programs ran on to the cap with junk tails that flip from update to
+        # update between harmless and looping (T1's fresh split: every failure; T3: every program 32 tokens).
+        end_on_pass=execution and ablate != "end-on-pass",
         reward=RewardSettings(
             scoring="binary" if execution else "pqt",
             shaping="potential" if execution else "score",

@@ -397,6 +397,7 @@ class Pool:
             execution_examples=defaults.execution_examples,
             execution_output=defaults.execution_output,
             execution_steps=defaults.execution_steps,
+            end_on_pass=self.cfg.end_on_pass,
         )
 
     def refresh(self) -> None:
@@ -752,6 +753,7 @@ class Backend:
             "content_split": "train",
             "curriculum_state": self.scheduler.state_dict(),
             **({"execution": True} if cfg.execution else {}),  # the execution rows of the pool (TokenOptions' sizes)
+            **({"end_on_pass": True} if cfg.end_on_pass else {}),
         }
 
     def keep_and_imitate(self, traj, episodes, returns) -> dict[str, Any]:

@@ -202,6 +202,8 @@ def env_config(cfg: TrainConfig, curriculum_state: dict | None) -> dict[str, Any
     }
     if cfg.execution:
         config["execution"] = True
+    if cfg.end_on_pass:
+        config["end_on_pass"] = True
     if cfg.task_length is not None:
         config["task_length"] = cfg.task_length
     if cfg.action_slots is not None:
@@ -336,7 +338,8 @@ class CurriculumCallback(RLlibCallback):
         # Decision t saw a stream of n_task + t tokens; count the decisions where it exceeded W.
         observation = episode.get_observations(-1)
         n_task = int(np.count_nonzero(observation["task"]))
-        decisions = int(info.get("program_length", 0)) + (1 if info.get("end") != "max_length" else 0)
+        # STOP and an invalid token are decisions that append nothing; max_length and pass end on an appended token.
+        decisions = int(info.get("program_length", 0)) + (1 if info.get("end") in ("stop", "invalid_token") else 0)
         first_over = max(0, self.window - n_task + 1)
         over = max(0, decisions - first_over)
         metrics_logger.log_value((STREAM_KEY, "decisions"), decisions, reduce="sum")

@@ -27,6 +27,16 @@ from reasonenv.evaluation import DEFAULT_INSTANCES, EVAL_CONTENT, EVAL_SUITES
 
 RANDOM_PREFIX = "random:"
 ORACLE_SPEC = "oracle:"
+RUN_ENV_OPTIONS = (
+    "max_program_length",
+    "action_order",
+    "mask_actions",
+    "execution",
+    "execution_examples",
+    "execution_output",
+    "end_on_pass",
+)
+"""Token env options a loaded policy's envs keep as it trained with (its execution rows included)."""
 
 
 def _csv(text: str) -> tuple[str, ...]:
@@ -127,11 +137,7 @@ def main(args: argparse.Namespace) -> int:
 
         esolangs.get(args.language)
         policy, env_options = load(args.policy)
-        options = {
-            key: env_options[key]
-            for key in ("max_program_length", "action_order", "mask_actions")
-            if key in env_options
-        }
+        options = {key: env_options[key] for key in RUN_ENV_OPTIONS if key in env_options}
         if args.max_program_length is not None:
             options["max_program_length"] = args.max_program_length
         result = evaluate(

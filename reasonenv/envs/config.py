@@ -137,6 +137,10 @@ class TokenOptions:
     """Step budget of each execution run; a run that spends it shows status OUT_OF_STEPS (1..1,000,000)."""
     execution_output: int = 8
     """Output bytes shown per run, beside the expected ones (0..1024): the row has 13 + 2*execution_output tokens."""
+    end_on_pass: bool = False
+    """End the episode (terminated, `info["end"]` 'pass') at the first token after which the program, run on the
+    execution rows' visible examples, has finished (every run READY, no loop open) with exactly each expected
+    output; it is then verified on the hidden tests as at STOP. Needs `execution` (the runs it reads)."""
 
     def validate(self) -> TokenOptions:
         _check_int(self, "max_program_length", 1, 65_536)
@@ -149,6 +153,11 @@ class TokenOptions:
         _check_int(self, "execution_examples", 1, 64)
         _check_int(self, "execution_steps", 1, 1_000_000)
         _check_int(self, "execution_output", 0, 1024)
+        _check_bool(self, "end_on_pass")
+        if self.end_on_pass and not self.execution:
+            raise ValueError(
+                f"{type(self).__name__}.end_on_pass reads the execution runs on the visible examples: set execution=True"
+            )
         return self
 
 

@@ -63,6 +63,10 @@ program) and after every step.
 
 Whitespace has no execution trace yet: its rows are all 0 and its
 potential is 0.
+
+`ExecutionObserver.passes_visible` (the env option `end_on_pass`) says
+whether the program so far would pass the visible runs were it to end:
+every run with a known expected output READY with exactly that output.
 """
 
 from __future__ import annotations
@@ -313,6 +317,20 @@ class ExecutionObserver:
 
     def _runs_output(self, row: int) -> bytearray:
         return self._grid_traces[row].output if self._grid_traces else self._traces[row].output
+
+    def passes_visible(self) -> bool:
+        """Whether the program so far, were it to end here, passes the visible runs: at least one run has a known
+        expected output, and every such run is READY (ran to the end of the program; for Befunge-93, reached `@`)
+        with exactly its expected output. Open loops are the caller's to check (a run inside a loop body is READY).
+        """
+        known = [row for row, expected in enumerate(self._expected) if expected is not None]
+        if not known:
+            return False
+        for row in known:
+            status = self._grid_traces[row].status if self._grid_traces else self._traces[row].status
+            if status != READY or bytes(self._runs_output(row)) != self._expected[row]:
+                return False
+        return True
 
     def observation(self) -> np.ndarray:
         """A copy of the (E, F) int32 rows."""

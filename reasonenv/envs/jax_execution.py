@@ -9,6 +9,7 @@ the Gym token envs use (tests/reasonenv/test_execution_equivalence.py):
     row = execution_row(state, run, output_columns)    # int32 [13 + 2 * output_columns]
     phi, known = run_potential(state, run)             # float32, bool (a run with a known expected output)
     Phi = mean of phi over the known runs (0 when none): `potential`
+    passes_visible(states, runs)                       # bool: ExecutionObserver.passes_visible
 
 jax is imported here only (and in the other jax_* modules).
 """
@@ -18,7 +19,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from esolangs.jax_bf_trace import NONE, TraceRun, TraceState
+from esolangs.jax_bf_trace import NONE, READY, TraceRun, TraceState
 from reasonenv.envs.encoding import BYTE_OFFSET, CUT, END, PAD
 
 FIXED_COLUMNS = 13
@@ -116,4 +117,25 @@ def potential(states: TraceState, runs: TraceRun) -> jax.Array:
     return jnp.where(number > 0, jnp.sum(phi) / jnp.maximum(number, 1.0), 0.0).astype(jnp.float32)
 
 
-__all__ = ["CLOSENESS_SCALE", "FIXED_COLUMNS", "execution_columns", "execution_row", "potential", "run_potential"]
+def passes_visible(states: TraceState, runs: TraceRun) -> jax.Array:
+    """Whether the program so far passes the instance's visible runs ([R] leading axis) were it to end here: some
+    live run has a known expected output, and each such run is READY with exactly that output (open loops are the
+    caller's to check). The twin of `ExecutionObserver.passes_visible`."""
+    known = (states.status != NONE) & (runs.expected_length >= 0)
+    exact = (
+        (states.status == READY)
+        & (states.output_length == runs.expected_length)
+        & (states.agree == states.output_length)
+    )
+    return jnp.any(known) & jnp.all(~known | exact)
+
+
+__all__ = [
+    "CLOSENESS_SCALE",
+    "FIXED_COLUMNS",
+    "execution_columns",
+    "execution_row",
+    "passes_visible",
+    "potential",
+    "run_potential",
+]

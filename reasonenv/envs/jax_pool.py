@@ -138,6 +138,8 @@ class TokenEnvParams:
     execution_examples: int = struct.field(pytree_node=False, default=DEFAULT_EXECUTION_EXAMPLES)
     execution_output: int = struct.field(pytree_node=False, default=DEFAULT_EXECUTION_OUTPUT)
     execution_steps: int = struct.field(pytree_node=False, default=DEFAULT_EXECUTION_STEPS)
+    end_on_pass: bool = struct.field(pytree_node=False, default=False)
+    """End an episode once the program passes the visible runs (TokenOptions.end_on_pass; needs execution)."""
 
     @property
     def num_entries(self) -> int:
@@ -220,6 +222,7 @@ def build_params(
     execution_examples: int = DEFAULT_EXECUTION_EXAMPLES,
     execution_output: int = DEFAULT_EXECUTION_OUTPUT,
     execution_steps: int = DEFAULT_EXECUTION_STEPS,
+    end_on_pass: bool = False,
 ) -> tuple[TokenEnvParams, PoolInfo]:
     """Params (device arrays) and PoolInfo (host facts) for `entries`, as the Python token envs would pose them.
 
@@ -257,6 +260,7 @@ def build_params(
         execution_examples=execution_examples,
         execution_output=execution_output,
         execution_steps=execution_steps,
+        end_on_pass=end_on_pass,
     ).validate()
     if scoring is not None and scoring not in SCORING_MODES:
         raise ValueError(f"scoring must be one of {list(SCORING_MODES)} or None, got {scoring!r}")
@@ -390,6 +394,7 @@ def build_params(
         execution_examples=int(execution_examples),
         execution_output=int(execution_output),
         execution_steps=int(execution_steps),
+        end_on_pass=bool(end_on_pass),
     )
     info = PoolInfo(entries, languages, tables, pool_instances, A, int(task_length), int(max_program_length))
     return params, info

@@ -33,7 +33,10 @@ the observation gains "execution" (int32 [execution_examples,
 after the step) and `state.execution.potential` holds Φ of the current
 program (after an auto-reset: Φ of the new, empty one, the Φ_{t-1} of the
 next step's shaping). With execution off nothing of this exists and every
-array is what it was without the option.
+array is what it was without the option. `build_params(..., end_on_pass=True)`
+(with execution) also ends an episode, terminated, at the first token after
+which the program passes the visible runs (`jax_execution.passes_visible`,
+no loop open): `SynthesisEnv`'s `end_on_pass`.
 
 Auto-reset happens in one place, `step`: when an episode ends the returned
 observation and state are those of the next episode, and the terminal
@@ -111,6 +114,8 @@ class JaxTokenEnv:
             raise ValueError(
                 "params.execution is on but params.execution_runs is None; build them with build_params(execution=True)"
             )
+        if params.end_on_pass and not params.execution:
+            raise ValueError("params.end_on_pass reads the execution runs: build the params with execution=True")
 
     # -- execution (issue 21) ------------------------------------------------------------
     def trace_runs(self, entry: jax.Array, slot: jax.Array, params: TokenEnvParams) -> trace.TraceRun:
@@ -222,14 +227,19 @@ class JaxTokenEnv:
         opens = appends & (action == params.open_action[state.language])
         closes = appends & (action == params.close_action[state.language]) & (state.open_loops > 0)
         open_loops = state.open_loops + opens.astype(jnp.int32) - closes.astype(jnp.int32)
-        truncated = appends & (length >= self.max_program_length)
-        terminated = is_stop | invalid
-        done = terminated | truncated
         reward = -params.step_penalty - jnp.where(invalid, params.invalid_program_penalty, 0.0)
         new_state = dataclasses.replace(state, program=program, length=length, open_loops=open_loops)
+        passes = jnp.bool_(False)
         if params.execution:
             code = jnp.where(appends, params.code_of[state.language, action], 0)
             new_state = dataclasses.replace(new_state, execution=self._execution_step(state, code, params))
+            if params.end_on_pass:
+                runs = self.trace_runs(state.entry, state.slot, params)
+                visible = jax_execution.passes_visible(_execution_of(new_state).runs, runs)
+                passes = appends & (open_loops == 0) & visible
+        truncated = appends & (length >= self.max_program_length) & ~passes
+        terminated = is_stop | invalid | passes
+        done = terminated | truncated
         info = {
             "terminated": terminated,
             "truncated": truncated,

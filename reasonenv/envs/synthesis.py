@@ -26,6 +26,8 @@ from reasonenv.envs.verdict_cache import Verdict, VerdictCache
 END_STOP = "stop"
 END_MAX_LENGTH = "max_length"
 END_INVALID_TOKEN = "invalid_token"
+END_PASS = "pass"
+"""The env ended the episode: the program passes the visible examples (option `end_on_pass`)."""
 
 TokenObservation = dict[str, np.ndarray]
 """An observation of the token envs: the arrays of `observation_space` by key.
@@ -160,7 +162,14 @@ class TokenSynthesisBase(gym.Env[TokenObservation, np.int64]):
             self._mask.push(act)
             if self._execution is not None:
                 self._execution.push(act)
-            if len(self._actions) >= self.options.max_program_length:
+            if (
+                self.options.end_on_pass
+                and self._execution is not None
+                and self._mask.open_loops == 0
+                and self._execution.passes_visible()
+            ):
+                terminated, end = True, END_PASS
+            elif len(self._actions) >= self.options.max_program_length:
                 truncated, end = True, END_MAX_LENGTH
         info: dict[str, Any] = {"program_length": len(self._actions)}
         if self._execution is not None:
@@ -315,7 +324,10 @@ class SynthesisEnv(TokenSynthesisBase):
     or `options={"instance": inst}`) and an empty program.
 
     ## Episode End
-    Terminated when the agent emits STOP. Truncated when the program
+    Terminated when the agent emits STOP, or (option `end_on_pass`) at the
+    first token after which the program so far, run on the visible
+    examples of the execution rows, has finished with exactly their
+    expected outputs and no loop open. Truncated when the program
     reaches `max_program_length` tokens; the program is still verified and
     rewarded on that step. (This limit is an env argument, not a
     `TimeLimit`: the wrapper would end the episode without verifying.)
@@ -336,12 +348,13 @@ class SynthesisEnv(TokenSynthesisBase):
       `cache_size` (4096 verdicts, LRU),
     - `execution` (False: no `execution` key, no potential),
       `execution_examples` (3 rows), `execution_steps` (256: each run's
-      step budget), `execution_output` (8 output bytes shown per row).
+      step budget), `execution_output` (8 output bytes shown per row),
+      `end_on_pass` (False; needs `execution`).
     `render_mode="ansi"` renders the task and the program so far.
 
     `info` at reset: family, language, instance_id, seed, index. At every
     step: program_length. At the end also: program (text), actions (the
-    action ids, a tuple), end (stop, max_length), passed, total, success,
+    action ids, a tuple), end (stop, max_length, pass, invalid_token), passed, total, success,
     statuses and steps (per hidden test), score. With `execution=True`, at
     reset and every step: potential (float, `reasonenv.envs.execution.potential_of`
     of the program so far; 0 for Whitespace).
@@ -350,7 +363,7 @@ class SynthesisEnv(TokenSynthesisBase):
     - v0: initial version; later, without a version bump (the defaults
       keep every observation as it was): the `execution` option and
       `info["actions"]` at the end; then Befunge-93 `execution` rows and
-      potential (all 0 before).
+      potential (all 0 before); then the `end_on_pass` option.
     """
 
     def __init__(self, render_mode: str | None = None, **kwargs: Any):
