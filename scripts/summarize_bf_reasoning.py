@@ -9,6 +9,16 @@ bar (the probe plays 32 fixed held-out instances every 5 iterations), and
 the final evaluation (100 held-out instances of the target entry, in bf
 and zero-shot in an unseen dialect). A run without target.json (still
 running, or killed) is listed with what its progress.csv holds.
+
+A second table measures each run's stability from progress.csv: how many
+times sampled success fell by more than DROP within DROP_ITERATIONS
+iterations of one stage (a collapse; counted per starting iteration, so a
+long fall counts more than once), the PPO step's largest and mean
+approximate KL, how many of those falls followed a KL spike (an update
+above SPIKE x the run's median KL among the updates the fall spans) against
+the share of all such windows of updates that hold a spike, the
+mean clip fraction, and the mean episode length over the last 20
+iterations.
 """
 
 from __future__ import annotations
@@ -25,6 +35,48 @@ PROBE_COLUMNS = {
 }
 """The progress columns of each target's entries: the probe is "at the bar" when all of them are."""
 BARS = {"T1": 0.9, "T2": 0.8, "T3": 0.8}
+DROP = 0.3
+DROP_ITERATIONS = 3
+SPIKE = 10.0
+"""A PPO update whose approximate KL exceeds SPIKE x the run's median KL is a spike."""
+
+
+def _number(row: dict, key: str) -> float | None:
+    value = row.get(key, "")
+    return float(value) if value not in ("", None) else None
+
+
+def stability(rows: list[dict]) -> dict:
+    """Collapses of sampled success, KL, clip fraction and the final mean length of one run's progress rows."""
+    kl = [v for v in (_number(r, "kl") for r in rows) if v is not None]
+    median = sorted(kl)[len(kl) // 2] if kl else float("nan")
+    drops = after_spike = 0
+    for start, (before, after) in enumerate(zip(rows, rows[DROP_ITERATIONS:])):
+        a, b = _number(before, "success"), _number(after, "success")
+        if before.get("stage") == after.get("stage") and a is not None and b is not None and a - b > DROP:
+            drops += 1
+            # a row's success was sampled before its own update: the fall comes from the updates of rows start..
+            updates = [_number(r, "kl") for r in rows[start : start + DROP_ITERATIONS]]
+            after_spike += any(v is not None and v > SPIKE * median for v in updates)
+    # The base rate: the share of all windows of DROP_ITERATIONS updates that hold a spike, fall or not.
+    spans = [
+        [_number(r, "kl") for r in rows[start : start + DROP_ITERATIONS]]
+        for start in range(len(rows) - DROP_ITERATIONS)
+    ]
+    spiked = sum(any(v is not None and v > SPIKE * median for v in span) for span in spans)
+    clip = [v for v in (_number(r, "clip_fraction") for r in rows) if v is not None]
+    lengths = [v for v in (_number(r, "mean_length") for r in rows[-20:]) if v is not None]
+    mean = lambda values: sum(values) / len(values) if values else float("nan")  # noqa: E731
+    return {
+        "iterations": len(rows),
+        "drops": drops,
+        "after_spike": after_spike,
+        "spike_rate": spiked / len(spans) if spans else float("nan"),
+        "kl_max": max(kl) if kl else float("nan"),
+        "kl_mean": mean(kl),
+        "clip_mean": mean(clip),
+        "length_last": mean(lengths),
+    }
 
 
 def summarize(run: Path) -> dict:
@@ -98,13 +150,25 @@ def main(argv=None) -> int:
     print(
         "| target | part off | seed | stage at the end | wall s | probe >= bar at s | final held-out, bf | zero-shot dialect |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for run in runs:
         s = summarize(run)
         reached = f"{s['reached_s']:.0f}" if s["reached_s"] is not None else "not reached"
         print(
             f"| {s['target']} | {s['off']} | {s['seed']} | {s['stage']} | {s['wall_s']:.0f} | {reached} | "
             f"{s['final_bf']} | {s['final_dialect']} |"
+        )
+    print()
+    print(
+        f"| run | iterations | success drops > {DROP} within {DROP_ITERATIONS} iterations | of them after a KL spike "
+        f"(> {SPIKE:g}x median) | windows with a spike, any | KL max | KL mean | clip fraction mean | mean length, last 20 iterations |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for run in runs:
+        t = stability(list(csv.DictReader((run / "progress.csv").open())))
+        print(
+            f"| {run.name} | {t['iterations']} | {t['drops']} | {t['after_spike']} | {t['spike_rate']:.2f} | {t['kl_max']:.3f} | {t['kl_mean']:.3f} | "
+            f"{t['clip_mean']:.3f} | {t['length_last']:.1f} |"
         )
     if args.plot is not None:
         plot(runs, args.plot)

@@ -104,6 +104,14 @@ def use_compilation_cache() -> str | None:
     return folder
 
 
+def episode_actions(program, length: int, last_action: int) -> tuple[int, ...]:
+    """The action ids of a finished episode, as a kept entry replays them: its program's first `length` actions, then
+    STOP (0) when the last action taken was STOP. An episode ended on its last token (the length cap, or
+    `end_on_pass`) has none; an invalid token is not in the program, and its replay ends on a STOP of its own."""
+    actions = tuple(int(a) for a in program[:length])
+    return actions + (0,) if last_action == 0 else actions
+
+
 class Transition(NamedTuple):
     """One env step of every env ([num_envs] leaves; [T, num_envs] after the scan)."""
 
@@ -762,17 +770,14 @@ class Backend:
         from agents.kept import KeptEntry, admit
 
         assert self.kept is not None, "called only with the buffer on"
-        programs, slots, languages = jax.device_get((traj.program, traj.slot, traj.language))
+        programs, slots, languages, taken = jax.device_get((traj.program, traj.slot, traj.language, traj.action))
         info, done = self.pool.info, episodes["done"]
         steps, envs = np.nonzero(done)
         failed = []
         for t, b in zip(steps, envs):
             entry = info.entries[int(episodes["entry"][t, b])]
             instance = info.instances[int(episodes["entry"][t, b])][int(slots[t, b])]
-            length = int(episodes["length"][t, b])
-            actions = tuple(int(a) for a in programs[t, b, :length])
-            if length < info.max_program_length:
-                actions += (0,)  # STOP ended it (an invalid token is never a success, nor relabelled)
+            actions = episode_actions(programs[t, b], int(episodes["length"][t, b]), int(taken[t, b]))
             language = info.languages[int(languages[t, b])]
             if episodes["success"][t, b]:
                 self.kept.add(KeptEntry(instance, actions, language, entry.key, float(returns[t, b])))

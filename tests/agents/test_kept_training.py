@@ -134,3 +134,28 @@ def test_rllib_backend_keeps_saves_and_restores(tmp_path):
         assert fresh["state"] == {} and sum("no SIL optimiser state" in line for line in lines) == 1
     finally:
         backend.close()
+
+
+def test_a_kept_episode_ends_with_stop_only_when_stop_ended_it():
+    """Before end_on_pass every episode shorter than the cap had ended on STOP; now one can end on its last token."""
+    pytest.importorskip("jax")
+    from agents.backends.jax import episode_actions
+
+    program = [3, 3, 5, 0, 0, 0, 0, 0]
+    assert episode_actions(program, 3, 0) == (3, 3, 5, 0)  # STOP after `++.`
+    assert episode_actions(program, 3, 5) == (3, 3, 5)  # end_on_pass on the `.`
+    assert episode_actions([3] * 8, 8, 3) == (3,) * 8  # the length cap
+
+
+def test_jax_backend_poses_end_on_pass_to_its_pool_and_replays(tmp_path):
+    pytest.importorskip("jax")
+    from agents.backends.jax import Backend
+
+    (tmp_path / "kept.yaml").write_text(JAX_CURRICULUM)
+    settings = {**TINY, "backend": "jax", "curriculum": str(tmp_path / "kept.yaml"), "execution": True,
+                "jax": {"num_envs": 8, "pool_size": 4}}  # fmt: skip
+    for end_on_pass in (True, False):
+        cfg = TrainConfig.from_dict({**settings, "end_on_pass": end_on_pass})
+        backend = Backend(cfg, tmp_path / f"run-{end_on_pass}", None, lambda line: None)
+        assert backend.pool.params.end_on_pass is end_on_pass
+        assert backend.replay_options().get("end_on_pass", False) is end_on_pass

@@ -72,12 +72,17 @@ def test_an_rllib_checkpoint_with_execution_input_loads_and_acts(tmp_path, effec
     with torch.no_grad():
         for parameter in module.parameters():
             parameter.add_(0.5 * torch.randn_like(parameter))
-    checkpoint = tmp_path / "iter_000001"
+    checkpoint = tmp_path / "checkpoints" / "iter_000001"
     module.save_to_path(Path(checkpoint, ALGORITHM, *MODULE_PATH))
 
     policy = load_policy(checkpoint)
     assert policy.execution_shape == EXECUTION_SHAPE and policy.module.net.effects == effects
     assert policy.env_options == {"execution": True, "execution_examples": 3, "execution_output": 8}
+    # A run that trained with end_on_pass (its config.json) gets envs that end the same way.
+    (tmp_path / "config.json").write_text(json.dumps({"execution": True, "end_on_pass": True}))
+    assert load_policy(checkpoint).env_options == {
+        "execution": True, "execution_examples": 3, "execution_output": 8, "end_on_pass": True,
+    }  # fmt: skip
     observations = [observation(seed) for seed in range(6)]
     with torch.no_grad():
         batch = {key: torch.as_tensor(np.stack([o[key] for o in observations])) for key in observations[0]}

@@ -108,3 +108,34 @@ def test_greedy_programs_bad_input_is_one_line(tmp_path):
         cwd=REPO, capture_output=True, text=True, timeout=120, env=ENV,
     )  # fmt: skip
     assert done.returncode == 2 and "--config '{max_length: 2}' is not JSON" in done.stderr
+
+
+def test_summary_counts_collapses_of_sampled_success_within_one_stage(tmp_path):
+    run = tmp_path / "T1-none-rllib__s0__20261207-000000"
+    run.mkdir()
+    success = [
+        0.9,
+        0.9,
+        0.9,
+        0.5,
+        0.2,
+        0.9,
+        0.1,
+    ]  # falls 0.4 and 0.7 within 3 iterations; the last fall crosses a stage
+    stages = [2, 2, 2, 2, 2, 3, 3]
+    rows = [
+        {"iteration": i, "wall_s": 10 * i, "stage": stage, "stage_name": f"s{stage}", "success": value,
+         "kl": 0.5 if i == 2 else 0.01, "clip_fraction": 0.1, "mean_length": 10 + i}
+        for i, (value, stage) in enumerate(zip(success, stages))
+    ]  # fmt: skip
+    with (run / "progress.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    done = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "summarize_bf_reasoning.py"), str(run)],
+        cwd=REPO, capture_output=True, text=True, timeout=120, env=ENV,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    # the falls from rows 0 and 1 span the updates of rows 0-2 and 1-3: both hold row 2's spike (50x the median)
+    assert f"| {run.name} | 7 | 2 | 2 | 0.75 | 0.500 | 0.080 | 0.100 | 13.0 |" in done.stdout
