@@ -328,7 +328,9 @@ class ExecutionObserver:
             return False
         for row in known:
             status = self._grid_traces[row].status if self._grid_traces else self._traces[row].status
-            if status != READY or bytes(self._runs_output(row)) != self._expected[row]:
+            output, expected = self._runs_output(row), self._expected[row]
+            assert expected is not None, "rows of known runs only"
+            if status != READY or len(output) != len(expected) or bytes(output) != expected:
                 return False
         return True
 

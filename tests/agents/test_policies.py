@@ -40,16 +40,13 @@ def observation(seed: int, execution_shape=EXECUTION_SHAPE) -> dict[str, np.ndar
     }
 
 
-@pytest.mark.parametrize("effects", ["ids", "parts"])
-def test_an_rllib_checkpoint_with_execution_input_loads_and_acts(tmp_path, effects):
-    """`effects`: the module's model_config names how the net reads effects; parts' constant table is no weight, so
-    the checkpoint holds parameters only and the loaded net rebuilds the table."""
-    torch = pytest.importorskip("torch")
-    pytest.importorskip("ray.rllib")
+def _rllib_checkpoint(tmp_path: Path, effects: str = "ids"):
+    """(checkpoint folder, module): a StreamModule reading the execution, random weights, saved as a run's checkpoint
+    (tmp_path is the run directory)."""
+    import torch
     from gymnasium import spaces
 
     from agents.backends.rllib_module import StreamModule
-    from agents.policies import load_policy
     from agents.run_dir import ALGORITHM, MODULE_PATH
 
     space = spaces.Dict(
@@ -74,7 +71,18 @@ def test_an_rllib_checkpoint_with_execution_input_loads_and_acts(tmp_path, effec
             parameter.add_(0.5 * torch.randn_like(parameter))
     checkpoint = tmp_path / "checkpoints" / "iter_000001"
     module.save_to_path(Path(checkpoint, ALGORITHM, *MODULE_PATH))
+    return checkpoint, module
 
+
+@pytest.mark.parametrize("effects", ["ids", "parts"])
+def test_an_rllib_checkpoint_with_execution_input_loads_and_acts(tmp_path, effects):
+    """`effects`: the module's model_config names how the net reads effects; parts' constant table is no weight, so
+    the checkpoint holds parameters only and the loaded net rebuilds the table."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("ray.rllib")
+    from agents.policies import load_policy
+
+    checkpoint, module = _rllib_checkpoint(tmp_path, effects)
     policy = load_policy(checkpoint)
     assert policy.execution_shape == EXECUTION_SHAPE and policy.module.net.effects == effects
     assert policy.env_options == {"execution": True, "execution_examples": 3, "execution_output": 8}
@@ -152,3 +160,18 @@ def test_a_jax_checkpoint_loads_with_or_without_execution_input(tmp_path, reads)
     logits = np.asarray(model.apply(params, batch)[0])
     expected = np.where(batch["action_mask"].astype(bool), logits, -np.inf).argmax(-1)
     np.testing.assert_array_equal(policy.act_batch(observations), expected)
+
+
+def test_reasonenv_evaluate_plays_an_execution_policy_in_envs_with_its_execution(tmp_path, capsys):
+    """`reasonenv evaluate` builds its envs with the execution rows (and end_on_pass) the run trained with; it used to
+    keep only the program length, and every policy that reads the execution failed on its first observation."""
+    pytest.importorskip("torch")
+    pytest.importorskip("ray.rllib")
+    from reasonenv.cli import main as cli_main
+
+    _rllib_checkpoint(tmp_path)
+    (tmp_path / "config.json").write_text(json.dumps({"max_program_length": L, "execution": True, "end_on_pass": True}))
+    args = ["--language", "bf", "--instances", "2", "--families", "emit-char", "--curriculum", "bf-reasoning", "--json"]
+    assert cli_main(["evaluate", str(tmp_path / "checkpoints" / "iter_000001"), *args]) == 0, capsys.readouterr().err
+    rows = json.loads(capsys.readouterr().out)["results"]
+    assert rows and all(r["episodes"] == 2 and r["mean_length"] <= L for r in rows)
