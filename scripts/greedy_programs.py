@@ -50,12 +50,13 @@ def main(argv=None) -> int:
     for content in ("train", "heldout"):
         instances, _, _ = target_instances(target, args.instances, content)
         pairs = [(token_env(target, [instance], policy.env_options), instance) for instance in instances]
-        seen: dict[tuple, tuple[bool, str]] = {}
+        seen: dict[tuple[bytes, bytes], tuple[bool, str]] = {}
         for (_, instance), episode in zip(pairs, run_episodes(pairs, policy)):
-            spec = (*instance.tests[0].input, "->", *instance.tests[0].output)  # the first hidden test names it
-            seen.setdefault(spec, (episode.success, episode.program))
+            test = instance.tests[0]  # the first hidden test names the content
+            seen.setdefault((bytes(test.input), bytes(test.output)), (episode.success, episode.program))
         programs = "; ".join(
-            f"{spec} -> {'OK' if ok else 'x'} {program}" for spec, (ok, program) in sorted(seen.items())
+            f"({list(stdin)} -> {list(stdout)}) -> {'OK' if ok else 'x'} {program}"
+            for (stdin, stdout), (ok, program) in sorted(seen.items())
         )
         print(f"{content}: {programs}")
     return 0
