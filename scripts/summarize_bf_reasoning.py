@@ -150,7 +150,7 @@ def main(argv=None) -> int:
     print(
         "| target | part off | seed | stage at the end | wall s | probe >= bar at s | final held-out, bf | zero-shot dialect |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for run in runs:
         s = summarize(run)
         reached = f"{s['reached_s']:.0f}" if s["reached_s"] is not None else "not reached"

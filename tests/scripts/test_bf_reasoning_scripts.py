@@ -93,6 +93,8 @@ def test_summary_reads_the_first_probe_at_the_bar_and_the_final_evaluation(tmp_p
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "| T1 | kept | 3 | 4 emit-string-2 | 150 | 100 | 7/10 | 6/10 |" in done.stdout
+    header, rule = done.stdout.splitlines()[:2]
+    assert rule.count("---") == header.count("|") - 1 == 8  # the rule has a cell per column
     assert (tmp_path / "p.png").stat().st_size > 1000
 
 
