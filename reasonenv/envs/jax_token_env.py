@@ -143,9 +143,9 @@ class JaxTokenEnv:
             potential=jax_execution.potential(runs, self.trace_runs(entry, slot, params)),
         )
 
-    def _execution_step(self, state: TokenEnvState, code: jax.Array, params: TokenEnvParams) -> ExecutionState:
-        """Append one command code (0: nothing appended) and resume every run up to its next pause."""
-        runs = self.trace_runs(state.entry, state.slot, params)
+    def _execution_step(self, state: TokenEnvState, code: jax.Array, runs: trace.TraceRun) -> ExecutionState:
+        """Append one command code (0: nothing appended) and resume every run (the instance's `trace_runs`) up to its
+        next pause."""
         execution = _execution_of(state)
         program = trace.append(execution.program, code)
         resumed = jax.vmap(trace.resume, (None, 0, 0))(program, execution.runs, runs)
@@ -232,9 +232,9 @@ class JaxTokenEnv:
         passes = jnp.bool_(False)
         if params.execution:
             code = jnp.where(appends, params.code_of[state.language, action], 0)
-            new_state = dataclasses.replace(new_state, execution=self._execution_step(state, code, params))
+            runs = self.trace_runs(state.entry, state.slot, params)
+            new_state = dataclasses.replace(new_state, execution=self._execution_step(state, code, runs))
             if params.end_on_pass:
-                runs = self.trace_runs(state.entry, state.slot, params)
                 visible = jax_execution.passes_visible(_execution_of(new_state).runs, runs)
                 passes = appends & (open_loops == 0) & visible
         truncated = appends & (length >= self.max_program_length) & ~passes
