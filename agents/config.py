@@ -106,6 +106,10 @@ class RewardSettings:
         return self
 
 
+KL_STOP_FACTOR = 1.5
+"""PPOSettings.target_kl stops an iteration's updates once a minibatch's approximate KL exceeds this x target_kl."""
+
+
 @dataclass
 class PPOSettings:
     """PPO hyperparameters, named as the equations use them (CleanRL style); both backends read these."""
@@ -130,6 +134,10 @@ class PPOSettings:
     minibatch_size: int = 512
     num_epochs: int = 2
     use_kl_loss: bool = False
+    target_kl: float | None = None
+    """KL early stop (Stable-Baselines3's `target_kl`): within an iteration, once a minibatch's approximate
+    KL(sampling policy || current policy), measured before its step, exceeds 1.5 x target_kl, that step and every
+    later one of the iteration are skipped. Bounds how far one iteration can move the policy. None: off."""
 
     def validate(self) -> PPOSettings:
         _number("ppo.lr", self.lr, 0.0, 1.0)
@@ -152,6 +160,10 @@ class PPOSettings:
         _int("ppo.num_epochs", self.num_epochs, 1)
         if not isinstance(self.use_kl_loss, bool):
             raise ValueError(f"ppo.use_kl_loss must be true or false, got {self.use_kl_loss!r}")
+        if self.target_kl is not None:
+            _number("ppo.target_kl", self.target_kl, 0.0, 10.0)
+            if not self.target_kl > 0:
+                raise ValueError(f"ppo.target_kl must be a number in (0, 10] or null (off), got {self.target_kl!r}")
         if self.entropy_decay_steps and self.entropy_final is None:
             raise ValueError("ppo.entropy_decay_steps needs ppo.entropy_final (the weight it decays to)")
         if self.minibatch_size > self.train_batch_size:

@@ -75,6 +75,7 @@ COMMON_COLUMNS = (
     "entropy",
     "vf_explained_var",
     "clip_fraction",
+    "updates_applied",
     "policy_loss",
     "vf_loss",
     "stream_over_window",
@@ -232,6 +233,7 @@ class TensorBoard:
         "entropy": "losses/entropy",
         "vf_explained_var": "losses/explained_variance",
         "clip_fraction": "losses/clip_fraction",
+        "updates_applied": "losses/updates_applied",
         "policy_loss": "losses/policy_loss",
         "vf_loss": "losses/value_loss",
     }

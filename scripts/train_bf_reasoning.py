@@ -18,7 +18,8 @@ reward, new-entry promotion with a greedy held-out probe). `--ablate`
 switches one part off (execution, value-features, kept, relabel, memory:
 the small-window model instead of small-context; end-on-pass: episodes
 run until STOP or the length cap instead of ending once the visible
-examples pass). Training stops when
+examples pass; kl-stop: every PPO minibatch step taken, however far the
+policy has moved). Training stops when
 the curriculum has passed the target's last stage (its probe on
 held-out content reached the bar) or when the budget leaves only the
 evaluation reserve. The final evaluation plays the greedy policy on
@@ -46,7 +47,7 @@ TARGETS = {
     "T3": {"stages": ("reverse-8",), "bar": 0.8, "budget": "180m"},
 }
 """Each target: the bf-reasoning stages whose new entries it measures, the greedy held-out bar, the default budget."""
-ABLATIONS = ("none", "execution", "value-features", "kept", "relabel", "memory", "end-on-pass")
+ABLATIONS = ("none", "execution", "value-features", "kept", "relabel", "memory", "end-on-pass", "kl-stop")
 
 
 @dataclass
@@ -60,7 +61,7 @@ class Args:
     budget: str = ""
     """Wall time from start to the end of the final evaluation (e.g. 30m); empty: the target's."""
     ablate: str = "none"
-    """One part switched off: none, execution, value-features, kept, relabel, memory, end-on-pass."""
+    """One part switched off: none, execution, value-features, kept, relabel, memory, end-on-pass, kl-stop."""
     out: str = "runs/bf-reasoning"
     """Folder of the run directory (named TARGET-ABLATION__sSEED__TIME)."""
     instances: int = 100
@@ -125,7 +126,14 @@ def learner_config(args: Args, budget_s: float):
         # Entropy 0.1 explores the first programs (0.01 from the start collapsed onto 32-token programs in 90 s), but
         # held at 0.1 the policy keeps 1.2-1.8 nats per token: sampled success on 16-32-token programs stays under
         # 0.5 and the greedy choice flips from probe to probe. So it decays to 0.01 over the first 500k env steps.
-        ppo=PPOSettings(entropy_coeff=0.1, entropy_final=0.01, entropy_decay_steps=500_000),
+        # Sampled success collapsed right after single updates whose approximate KL was 20-70x the run's median
+        # (0.005-0.010): target_kl 0.02 skips an iteration's remaining minibatch steps once one measures over 0.03.
+        ppo=PPOSettings(
+            entropy_coeff=0.1,
+            entropy_final=0.01,
+            entropy_decay_steps=500_000,
+            target_kl=None if ablate == "kl-stop" else 0.02,
+        ),
         kept=KeptSettings(top_k=0 if ablate == "kept" else 8, sil_weight=1.0, sil_steps=4),
         relabel=ablate not in ("relabel", "kept"),
         probe_every=5,

@@ -48,7 +48,7 @@ import optax
 from flax.training.train_state import TrainState
 
 from agents import run_dir as rd
-from agents.config import TrainConfig
+from agents.config import KL_STOP_FACTOR, TrainConfig
 from agents.nets.flax_nets import build_model
 from agents.reward import SHAPINGS, potential_reward_jnp, training_reward_jnp
 from agents.run_dir import POLICY_FILE, STATE_DIR  # one definition of the checkpoint layout
@@ -339,12 +339,13 @@ def make_functions(
         entropy_coeff = ppo.entropy_at(timestep.astype(jnp.float32))
 
         def epoch(carry, _):
-            train_state, rng = carry
+            train_state, rng, stopped = carry
             rng, key = jax.random.split(rng)
             order = jax.random.permutation(key, batch_size)[: minibatches * ppo.minibatch_size]
             order = order.reshape(minibatches, -1)
 
-            def minibatch(train_state, rows):
+            def minibatch(carry, rows):
+                train_state, stopped = carry
                 pick = lambda x: x[rows]  # noqa: E731
                 grads, stats = chunked_gradient(
                     lambda p, part: ppo_loss(p, part[0], part[1], part[2], entropy_coeff),
@@ -352,13 +353,22 @@ def make_functions(
                     (jax.tree_util.tree_map(pick, batch), advantages[rows], targets[rows]),
                     chunk_rows(ppo.minibatch_size, grad_chunk),
                 )
-                return train_state.apply_gradients(grads=grads), stats
+                if ppo.target_kl is not None:
+                    # SB3's target_kl: the KL measured before this step; once over, no more steps this iteration
+                    stopped = stopped | (stats["kl"] > KL_STOP_FACTOR * ppo.target_kl)
+                stepped = train_state.apply_gradients(grads=grads)
+                # A skipped step still counts in `step`: the entropy schedule reads env steps from it.
+                skipped = train_state.replace(step=stepped.step)
+                train_state = jax.tree_util.tree_map(lambda a, b: jnp.where(stopped, a, b), skipped, stepped)
+                stats["updates_applied"] = 1.0 - stopped.astype(jnp.float32)
+                return (train_state, stopped), stats
 
-            train_state, stats = jax.lax.scan(minibatch, train_state, order)
-            return (train_state, rng), stats
+            (train_state, stopped), stats = jax.lax.scan(minibatch, (train_state, stopped), order)
+            return (train_state, rng, stopped), stats
 
         rng, key = jax.random.split(runner.rng)
-        (train_state, _), stats = jax.lax.scan(epoch, (runner.train_state, key), None, ppo.num_epochs)
+        start = (runner.train_state, key, jnp.zeros((), bool))
+        (train_state, _, _), stats = jax.lax.scan(epoch, start, None, ppo.num_epochs)
         stats = jax.tree_util.tree_map(jnp.mean, stats)
         residual = targets - batch.value
         stats["vf_explained_var"] = 1.0 - residual.var() / (targets.var() + 1e-8)

@@ -45,7 +45,7 @@ from ray.rllib.callbacks.callbacks import RLlibCallback
 from ray.rllib.core.columns import Columns
 from ray.rllib.utils.metrics import ENV_RUNNER_RESULTS, LEARNER_RESULTS
 
-from agents.config import TrainConfig
+from agents.config import KL_STOP_FACTOR, TrainConfig
 from agents.kept import KEPT_FILE, KeptEntry, KeptSuccesses, admit, sample_transitions, transitions
 from agents.reward_env import TrainingReward
 from agents.run_dir import SIL_OPTIMIZER_FILE
@@ -64,6 +64,7 @@ PASSING_PROGRAM_KEY = "passing_program"
 """progress.csv column: one program that passed every hidden test in the iteration (empty when none did)."""
 CLIP_FRACTION_KEY = "clip_fraction"
 APPROX_KL_KEY = "approx_kl"
+UPDATES_APPLIED_KEY = "updates_applied"
 KEPT_COLUMNS = ("kept_size", "sil_loss", "sil_nll")
 """progress.csv columns of the kept-successes buffer (agents.kept): its size, the self-imitation loss and the mean
 -log pi of the buffer's actions before the step (None in iterations without a step)."""
@@ -393,6 +394,25 @@ class PPOLearnerWithClipFraction(PPOTorchLearner):
     and the clip fraction measure the new policy against what was sampled.
     """
 
+    def before_gradient_based_update(self, *, timesteps: dict[str, Any]) -> None:
+        super().before_gradient_based_update(timesteps=timesteps)
+        # The KL early stop (PPOSettings.target_kl) holds for one iteration's epochs and minibatches.
+        self._kl_stopped, self._steps_taken, self._steps_offered = False, 0, 0
+
+    def after_gradient_based_update(self, *, timesteps: dict[str, Any]) -> None:
+        super().after_gradient_based_update(timesteps=timesteps)
+        offered = getattr(self, "_steps_offered", 0)
+        if offered:
+            for module_id in self.module.keys():  # noqa: SIM118  (a MultiRLModule has keys() but no __iter__)
+                self.metrics.log_value((module_id, UPDATES_APPLIED_KEY), self._steps_taken / offered, window=1)
+
+    def apply_gradients(self, gradients_dict) -> None:
+        self._steps_offered = getattr(self, "_steps_offered", 0) + 1
+        if getattr(self, "_kl_stopped", False):
+            return  # the optimiser's state is left as it was, as if the minibatch had not come
+        self._steps_taken = getattr(self, "_steps_taken", 0) + 1
+        super().apply_gradients(gradients_dict)
+
     def compute_loss_for_module(self, *, module_id, config, batch: dict[str, Any], fwd_out: dict[str, Any]):
         loss = super().compute_loss_for_module(module_id=module_id, config=config, batch=batch, fwd_out=fwd_out)
         with torch.no_grad():
@@ -409,6 +429,9 @@ class PPOLearnerWithClipFraction(PPOTorchLearner):
                 fraction, kl = clipped.mean(), approx_kl.mean()
         self.metrics.log_value((module_id, CLIP_FRACTION_KEY), fraction.item(), window=1)
         self.metrics.log_value((module_id, APPROX_KL_KEY), kl.item(), window=1)
+        target_kl = (config.learner_config_dict or {}).get("target_kl")
+        if target_kl is not None and kl.item() > KL_STOP_FACTOR * target_kl:
+            self._kl_stopped = True  # this minibatch's step and the rest of the iteration's are skipped
         return loss
 
 
@@ -554,6 +577,7 @@ def build_algo_config(cfg: TrainConfig, curriculum_state: dict | None = None):
             num_epochs=ppo.num_epochs,
             use_kl_loss=ppo.use_kl_loss,
             learner_class=PPOLearnerWithClipFraction,
+            learner_config_dict={"target_kl": ppo.target_kl},
         )
         .callbacks(callback_class(window))
         .fault_tolerance(
@@ -726,6 +750,7 @@ class Backend:
             "entropy": learner.get("entropy"),
             "vf_explained_var": learner.get("vf_explained_var"),
             "clip_fraction": learner.get(CLIP_FRACTION_KEY),
+            "updates_applied": learner.get(UPDATES_APPLIED_KEY),
             "policy_loss": learner.get("policy_loss"),
             "vf_loss": learner.get("vf_loss"),
             "stream_over_window": float(stream.get("over_window", 0)) / decisions if decisions else None,
