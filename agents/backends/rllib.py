@@ -468,6 +468,10 @@ def sil_step(learner, batch: dict[str, Any], weight: float, lr: float, grad_clip
     if grad_clip > 0:
         torch.nn.utils.clip_grad_norm_(module.parameters(), grad_clip)
     optimizer.step()
+    # Env runners take weights only with a higher sequence number than they hold, and RLlib raises it only in its own
+    # update(): without this the sync after the SIL steps was skipped, and every iteration sampled with the weights of
+    # before them while PPO's update started from after them (its first minibatch's KL 0.03-0.09, not 0).
+    learner._weights_seq_no += 1
     return {"sil_loss": float(loss.detach()), "sil_nll": float(nll.detach().mean())}
 
 
@@ -576,9 +580,8 @@ def build_algo_config(cfg: TrainConfig, curriculum_state: dict | None = None):
             minibatch_size=ppo.minibatch_size,
             num_epochs=ppo.num_epochs,
             use_kl_loss=ppo.use_kl_loss,
-            learner_class=PPOLearnerWithClipFraction,
-            learner_config_dict={"target_kl": ppo.target_kl},
         )
+        .learners(learner_class=PPOLearnerWithClipFraction, learner_config_dict={"target_kl": ppo.target_kl})
         .callbacks(callback_class(window))
         .fault_tolerance(
             restart_failed_env_runners=True, max_num_env_runner_restarts=100, delay_between_env_runner_restarts_s=1.0

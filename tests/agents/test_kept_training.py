@@ -45,6 +45,7 @@ TINY = dict(
 def _check_run(run, backend_cls, cfg):
     rows = rd.read_progress(run)
     assert rows and "kept_size" in rows[-1]
+    assert all(r["updates_applied"] == 1.0 for r in rows)  # no KL early stop by default: every step taken
     assert rows[-1]["kept_size"] > 0  # relabelled failures of emit-char fill it from the first iteration
     assert any(r.get("sil_loss") is not None for r in rows)
     checkpoint = rd.latest_checkpoint(run)
@@ -132,8 +133,29 @@ def test_rllib_backend_keeps_saves_and_restores(tmp_path):
         backend.restore(algorithm)
         (fresh,) = [r.get() for r in backend.algo.learner_group.foreach_learner(sil_optimizer_state, lr=cfg.ppo.lr)]
         assert fresh["state"] == {} and sum("no SIL optimiser state" in line for line in lines) == 1
+        # After an iteration's SIL steps the env runners sample with the learner's weights (RLlib skipped that sync
+        # while the weights' sequence number was unchanged)
+        row = backend.iterate()
+        assert row["sil_loss"] is not None
+        assert_runners_hold_learner_weights(backend.algo)
     finally:
         backend.close()
+
+
+def assert_runners_hold_learner_weights(algo) -> None:
+    import torch
+    from ray.rllib.core import DEFAULT_MODULE_ID
+
+    def state(holder):
+        return {k: v for k, v in holder.module[DEFAULT_MODULE_ID].get_state(inference_only=True).items()}
+
+    (learner,) = [r.get() for r in algo.learner_group.foreach_learner(state)]
+    runners = algo.env_runner_group.foreach_env_runner(lambda runner: runner.module.get_state(), local_env_runner=True)
+    assert runners
+    for runner in runners:
+        assert runner.keys() == learner.keys()
+        for key, value in learner.items():
+            assert torch.equal(torch.as_tensor(runner[key]), torch.as_tensor(value)), key
 
 
 def test_a_kept_episode_ends_with_stop_only_when_stop_ended_it():
