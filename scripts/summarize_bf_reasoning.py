@@ -17,7 +17,9 @@ long fall counts more than once), the PPO step's largest and mean
 approximate KL, how many of those falls followed a KL spike (an update
 above SPIKE x the run's median KL among the updates the fall spans) against
 the share of all such windows of updates that hold a spike, the
-mean clip fraction, and the mean episode length over the last 20
+mean clip fraction, the mean share of PPO minibatch steps taken (below 1
+only under the KL early stop, PPOSettings.target_kl; "—" for runs from
+before the column), and the mean episode length over the last 20
 iterations.
 """
 
@@ -65,6 +67,7 @@ def stability(rows: list[dict]) -> dict:
     ]
     spiked = sum(any(v is not None and v > SPIKE * median for v in span) for span in spans)
     clip = [v for v in (_number(r, "clip_fraction") for r in rows) if v is not None]
+    applied = [v for v in (_number(r, "updates_applied") for r in rows) if v is not None]
     lengths = [v for v in (_number(r, "mean_length") for r in rows[-20:]) if v is not None]
     mean = lambda values: sum(values) / len(values) if values else float("nan")  # noqa: E731
     return {
@@ -75,6 +78,7 @@ def stability(rows: list[dict]) -> dict:
         "kl_max": max(kl) if kl else float("nan"),
         "kl_mean": mean(kl),
         "clip_mean": mean(clip),
+        "applied_mean": mean(applied) if applied else None,
         "length_last": mean(lengths),
     }
 
@@ -161,14 +165,16 @@ def main(argv=None) -> int:
     print()
     print(
         f"| run | iterations | success drops > {DROP} within {DROP_ITERATIONS} iterations | of them after a KL spike "
-        f"(> {SPIKE:g}x median) | windows with a spike, any | KL max | KL mean | clip fraction mean | mean length, last 20 iterations |"
+        f"(> {SPIKE:g}x median) | windows with a spike, any | KL max | KL mean | clip fraction mean | steps taken "
+        "(KL stop) | mean length, last 20 iterations |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for run in runs:
         t = stability(list(csv.DictReader((run / "progress.csv").open())))
         print(
             f"| {run.name} | {t['iterations']} | {t['drops']} | {t['after_spike']} | {t['spike_rate']:.2f} | {t['kl_max']:.3f} | {t['kl_mean']:.3f} | "
-            f"{t['clip_mean']:.3f} | {t['length_last']:.1f} |"
+            f"{t['clip_mean']:.3f} | {'—' if t['applied_mean'] is None else format(t['applied_mean'], '.2f')} | "
+            f"{t['length_last']:.1f} |"
         )
     if args.plot is not None:
         plot(runs, args.plot)

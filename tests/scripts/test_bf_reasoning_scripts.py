@@ -46,6 +46,8 @@ def test_every_ablation_switches_off_its_part_alone():
     assert changed["relabel"] == {("relabel", None)}
     assert changed["kept"] == {("kept", "top_k"), ("relabel", None)}  # relabelling feeds the buffer: off with it
     assert changed["memory"] == {("model", "name")}
+    assert changed["end-on-pass"] == {("end_on_pass", None)}
+    assert changed["kl-stop"] == {("ppo", "target_kl")} and full.ppo.target_kl
 
 
 def test_target_stages_exist_in_the_curriculum():
@@ -127,7 +129,8 @@ def test_summary_counts_collapses_of_sampled_success_within_one_stage(tmp_path):
     stages = [2, 2, 2, 2, 2, 3, 3]
     rows = [
         {"iteration": i, "wall_s": 10 * i, "stage": stage, "stage_name": f"s{stage}", "success": value,
-         "kl": 0.5 if i == 2 else 0.01, "clip_fraction": 0.1, "mean_length": 10 + i}
+         "kl": 0.5 if i == 2 else 0.01, "clip_fraction": 0.1, "updates_applied": 0.5 if i % 2 == 0 else 1.0,
+         "mean_length": 10 + i}
         for i, (value, stage) in enumerate(zip(success, stages))
     ]  # fmt: skip
     with (run / "progress.csv").open("w", newline="") as handle:
@@ -140,4 +143,5 @@ def test_summary_counts_collapses_of_sampled_success_within_one_stage(tmp_path):
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     # the falls from rows 0 and 1 span the updates of rows 0-2 and 1-3: both hold row 2's spike (50x the median)
-    assert f"| {run.name} | 7 | 2 | 2 | 0.75 | 0.500 | 0.080 | 0.100 | 13.0 |" in done.stdout
+    # steps taken: 0.5 in the four even rows, 1.0 in the three others
+    assert f"| {run.name} | 7 | 2 | 2 | 0.75 | 0.500 | 0.080 | 0.100 | 0.71 | 13.0 |" in done.stdout
