@@ -59,12 +59,17 @@ def test_jax_learn_stops_after_the_first_step_and_still_counts_every_step(tmp_pa
     for target in (None, TINY_TARGET, 10.0):
         ppo = dataclasses.replace(cfg.ppo, target_kl=target)
         _, learn = make_functions(
-            JaxTokenEnv(backend.pool.params), backend.model, ppo, backend.num_envs, backend.num_steps, cfg.jax.verify_chunk
+            JaxTokenEnv(backend.pool.params),
+            backend.model,
+            ppo,
+            backend.num_envs,
+            backend.num_steps,
+            cfg.jax.verify_chunk,
         )
         out[target] = learn(runner, traj, last_value)
     leaves = lambda state: np.concatenate([np.ravel(x) for x in jax.tree_util.tree_leaves(state.params)])  # noqa: E731
     start = leaves(runner.train_state)
-    for target, (learned, stats) in out.items():
+    for target, (learned, _) in out.items():
         # the entropy schedule reads env steps from the step count, so a skipped step counts too
         assert int(learned.train_state.step) == int(runner.train_state.step) + steps, target
     assert float(out[None][1]["updates_applied"]) == 1.0 and float(out[10.0][1]["updates_applied"]) == 1.0
