@@ -30,17 +30,27 @@ class TrainingReward(gym.Wrapper):
     """reward -> agents.reward's training reward of the configured shaping; the length cap is terminal (episode_end).
 
     shaping "score": training_reward(reward, success); "potential":
-    potential_reward(reward, success, phi' - phi) with phi the env's
-    info["potential"] (kept from reset to each step).
+    potential_reward(reward, success, discount * phi' - phi) with phi the env's
+    info["potential"] (kept from reset to each step) and `discount` the
+    learner's gamma, so that the shaping stays potential-based (Ng et al.
+    1999: F = gamma phi' - phi changes no optimal policy) when gamma < 1.
     """
 
-    def __init__(self, env: gym.Env, shaped_weight: float = 1.0, success_bonus: float = 0.0, shaping: str = "score"):
+    def __init__(
+        self,
+        env: gym.Env,
+        shaped_weight: float = 1.0,
+        success_bonus: float = 0.0,
+        shaping: str = "score",
+        discount: float = 1.0,
+    ):
         super().__init__(env)
         if shaping not in SHAPINGS:
             raise ValueError(f"shaping must be one of {list(SHAPINGS)}, got {shaping!r}")
         self.shaped_weight = float(shaped_weight)
         self.success_bonus = float(success_bonus)
         self.shaping = shaping
+        self.discount = float(discount)
         self._potential = 0.0
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
@@ -53,7 +63,7 @@ class TrainingReward(gym.Wrapper):
         success = bool((terminated or truncated) and info.get("success"))
         if self.shaping == "potential":
             potential = float(info["potential"])
-            change, self._potential = potential - self._potential, potential
+            change, self._potential = self.discount * potential - self._potential, potential
             reward = float(potential_reward(reward, success, change, self.shaped_weight, self.success_bonus))
         else:
             reward = float(training_reward(reward, success, self.shaped_weight, self.success_bonus))
@@ -62,10 +72,15 @@ class TrainingReward(gym.Wrapper):
 
 
 def training_env(
-    options: Mapping[str, Any], *, shaped_weight: float, success_bonus: float, shaping: str = "score"
+    options: Mapping[str, Any],
+    *,
+    shaped_weight: float,
+    success_bonus: float,
+    shaping: str = "score",
+    discount: float = 1.0,
 ) -> gym.Env:
     """reasonenv/Curriculum-v0 with `options` (CurriculumEnv arguments), in TrainingReward."""
     import reasonenv.envs.registration  # noqa: F401  (registers the ids in this process)
 
     env = gym.make("reasonenv/Curriculum-v0", **dict(options))
-    return TrainingReward(env, shaped_weight, success_bonus, shaping)
+    return TrainingReward(env, shaped_weight, success_bonus, shaping, discount)

@@ -72,6 +72,9 @@ class Args:
     """A dialect the agent never saw: the target entries are also evaluated in it, zero-shot ('' skips it)."""
     evaluate: str = ""
     """Train nothing: evaluate this finished run directory on --target (in bf and --dialect) and print the table."""
+    gamma: float = 1.0
+    """Discount of PPO and of the potential shaping (gamma phi' - phi). 1 is the fixed config; another value is
+    an experiment (the run directory's name says it: -g0.99)."""
     emit_char_seed: int = -1
     """-1: emit-char's fixed held-out bytes {2, 11, 13, 21, 22, 25}; another seed draws a fresh set of interior bytes
     (curricula.heldout, REASONENV_EMIT_CHAR_SEED) for every part of the run: training, probe, evaluation. Give it
@@ -133,6 +136,7 @@ def learner_config(args: Args, budget_s: float):
             entropy_final=0.01,
             entropy_decay_steps=500_000,
             target_kl=None if ablate == "kl-stop" else 0.02,
+            gamma=args.gamma,
         ),
         kept=KeptSettings(top_k=0 if ablate == "kept" else 8, sil_weight=1.0, sil_steps=4),
         relabel=ablate not in ("relabel", "kept"),
@@ -176,6 +180,7 @@ def main(argv=None) -> int:
         return 2
     stages = target_stage_numbers(args.target)
     split = f"-split{args.emit_char_seed}" if args.emit_char_seed >= 0 else ""
+    split += f"-g{args.gamma:g}" if args.gamma != 1.0 else ""
     run_dir = (
         Path(args.out)
         / f"{args.target}-{args.ablate}-{args.backend}__s{args.seed}{split}__{time.strftime('%Y%m%d-%H%M%S')}"

@@ -222,7 +222,7 @@ def make_functions(
     The training reward is agents.reward's (its jnp twin) of `shaping`:
     "score", shaped_weight * clip(env reward, -1, 1) + success_bonus *
     success; "potential", env reward + (success_bonus - 1) * success +
-    shaped_weight * (phi' - phi), phi the env's potential of the program
+    shaped_weight * (gamma phi' - phi), phi the env's potential of the program
     before the step (`state.execution.potential`: after an auto-reset, that
     of the next episode's empty program) and phi' the step's
     info["potential"], as the RLlib wrapper pays over the Gym env.
@@ -251,7 +251,7 @@ def make_functions(
         if shaping == "potential":  # phi before the step is the state's, taken before env.step replaced it
             if runner.env_state.execution is None:
                 raise ValueError("shaping 'potential' needs the env's execution: build the params with execution=True")
-            potential_change = info["potential"] - runner.env_state.execution.potential
+            potential_change = ppo.gamma * info["potential"] - runner.env_state.execution.potential
         else:
             potential_change = jnp.zeros_like(reward)
         transition = Transition(
@@ -719,7 +719,7 @@ class Backend:
             reward = cfg.reward
             self.replay_env = functools.partial(
                 training_env, shaped_weight=reward.shaped_weight, success_bonus=reward.success_bonus,
-                shaping=reward.shaping,
+                shaping=reward.shaping, discount=cfg.ppo.gamma,
             )  # fmt: skip
 
     def iterate(self) -> dict[str, Any]:

@@ -52,7 +52,7 @@ from agents.run_dir import SIL_OPTIMIZER_FILE
 from curricula.heldout import EMIT_CHAR_SEED_VARIABLE
 
 ENV_NAME = "reasonenv-curriculum-training"
-REWARD_KEYS = ("shaped_weight", "success_bonus", "shaping")
+REWARD_KEYS = ("shaped_weight", "success_bonus", "shaping", "discount")
 """Keys of env_config that set the training reward."""
 WRAPPER_KEYS = ("action_slots", "permute_actions", "fixed_instance", "keep_successes", "relabel")
 """Keys of env_config that wrap the env (action slots, a fixed instance); the rest are CurriculumEnv arguments."""
@@ -200,6 +200,7 @@ def env_config(cfg: TrainConfig, curriculum_state: dict | None) -> dict[str, Any
         "shaped_weight": cfg.reward.shaped_weight,
         "success_bonus": cfg.reward.success_bonus,
         "shaping": cfg.reward.shaping,
+        "discount": cfg.ppo.gamma,  # the potential shaping's gamma phi' - phi
     }
     if cfg.execution:
         config["execution"] = True

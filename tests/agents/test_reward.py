@@ -74,3 +74,31 @@ def test_potential_twins_agree_and_the_episode_return_telescopes():
         episode_return = want.sum(1)
         expected = bonus * success[:, -1] + weight * (phis[:, -1] - phis[:, 0]) - penalty * 8
         np.testing.assert_allclose(episode_return, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_discounted_potential_shaping_telescopes_in_the_real_env():
+    """With discount gamma the wrapper pays F = gamma phi' - phi, so the discounted shaping of an episode sums to
+    gamma^T phi_T - phi_0 (Ng et al. 1999): which program is best does not depend on the shaping."""
+    from agents.reward_env import training_env
+
+    options = {"curriculum": "bf-reasoning", "execution": True, "scoring": "binary", "max_program_length": 16}
+    program = "+++>+<.+."
+    for gamma in (1.0, 0.9):
+        paid = {}
+        for weight in (0.0, 1.0):
+            env = training_env(options, shaped_weight=weight, success_bonus=1.0, shaping="potential", discount=gamma)
+            _, info = env.reset(seed=3)
+            potentials, rewards = [float(info["potential"])], []
+            for action in env.unwrapped._table.actions(program):  # the episode's language (bf)
+                _, reward, terminated, truncated, info = env.step(action)
+                potentials.append(float(info["potential"]))
+                rewards.append(reward)
+                if terminated or truncated:
+                    break
+            paid[weight] = (np.asarray(rewards), np.asarray(potentials))
+        shaping = paid[1.0][0] - paid[0.0][0]
+        potentials = paid[1.0][1]
+        steps = len(shaping)
+        discounted = float(sum(gamma**t * f for t, f in enumerate(shaping)))
+        assert discounted == pytest.approx(gamma**steps * potentials[-1] - potentials[0], abs=1e-5)
+        assert np.ptp(potentials) > 0  # the program moved the potential, so the check compares something

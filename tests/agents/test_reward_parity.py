@@ -67,7 +67,7 @@ def setup(tmp_path_factory):
     return str(path), entries, instances
 
 
-def gym_rewards(curriculum, instance, actions, steps, scoring, shaping, wrapper):
+def gym_rewards(curriculum, instance, actions, steps, scoring, shaping, wrapper, discount=1.0):
     """(rewards, episode ends, successes) of the first `steps` steps of the Gym env playing `actions` episode after
     episode, paid by `wrapper` (a TrainingReward class)."""
     env = CurriculumEnv(
@@ -78,7 +78,7 @@ def gym_rewards(curriculum, instance, actions, steps, scoring, shaping, wrapper)
         step_penalty=PENALTY,
         execution=shaping == "potential",
     )
-    env = wrapper(env, WEIGHT, BONUS, shaping)
+    env = wrapper(env, WEIGHT, BONUS, shaping, discount)
     rewards, ends, successes = [], [], []
     while len(rewards) < steps:
         env.reset(seed=len(rewards), options={"instance": instance})
@@ -92,7 +92,7 @@ def gym_rewards(curriculum, instance, actions, steps, scoring, shaping, wrapper)
     return np.asarray(rewards[:steps], np.float32), np.asarray(ends[:steps]), successes
 
 
-def jax_rewards(entries, instances, scoring, shaping):
+def jax_rewards(entries, instances, scoring, shaping, gamma=1.0):
     """{(entry, script number): the collect's [STEPS, ENVS] training rewards} with each script as the policy."""
     import optax
     from flax.training.train_state import TrainState
@@ -109,7 +109,7 @@ def jax_rewards(entries, instances, scoring, shaping):
         execution=shaping == "potential",
     )
     env, model = JaxTokenEnv(params), ScriptedModel()
-    collect, _ = make_functions(env, model, PPOSettings(), ENVS, STEPS, 16, WEIGHT, BONUS, 0.0, shaping)
+    collect, _ = make_functions(env, model, PPOSettings(gamma=gamma), ENVS, STEPS, 16, WEIGHT, BONUS, 0.0, shaping)
     reset = jax.jit(jax.vmap(env.reset, (0, None)))
     # One TrainState for every script: its optimizer is a static field of the jitted collect (a new one recompiles).
     state = TrainState.create(
@@ -142,18 +142,20 @@ def script_actions(entry, programs):
     return scripts
 
 
-@pytest.mark.parametrize(("scoring", "shaping"), [("binary", "potential"), ("pqt", "score")])
-def test_jax_collect_pays_what_the_rllib_wrapper_pays(setup, scoring, shaping):
+@pytest.mark.parametrize(
+    ("scoring", "shaping", "gamma"), [("binary", "potential", 1.0), ("binary", "potential", 0.9), ("pqt", "score", 1.0)]
+)
+def test_jax_collect_pays_what_the_rllib_wrapper_pays(setup, scoring, shaping, gamma):
     pytest.importorskip("ray.rllib")
     from agents.backends.rllib import TrainingReward as RllibTrainingReward  # the wrapper the RLlib envs get
 
     curriculum, entries, instances = setup
-    got = jax_rewards(entries, instances, scoring, shaping)
+    got = jax_rewards(entries, instances, scoring, shaping, gamma)
     passed = shaped = 0
     for e, programs in SCRIPTS.items():
         for number, actions in enumerate(script_actions(e, programs)):
             expected, ends, successes = gym_rewards(
-                curriculum, instances[e], actions, STEPS, scoring, shaping, RllibTrainingReward
+                curriculum, instances[e], actions, STEPS, scoring, shaping, RllibTrainingReward, gamma
             )
             rewards, success = got[(e, number)]
             where = f"{entries[e].family} program {programs[number]!r} ({shaping})"
