@@ -472,7 +472,7 @@ def sil_step(learner, batch: dict[str, Any], weight: float, lr: float, grad_clip
     # Env runners take weights only with a higher sequence number than they hold, and RLlib raises it only in its own
     # update(): without this the sync after the SIL steps was skipped, and every iteration sampled with the weights of
     # before them while PPO's update started from after them (its first minibatch's KL 0.03-0.09, not 0).
-    learner._weights_seq_no += 1
+    learner._weights_seq_no = getattr(learner, "_weights_seq_no", 0) + 1
     return {"sil_loss": float(loss.detach()), "sil_nll": float(nll.detach().mean())}
 
 
