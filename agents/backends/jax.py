@@ -353,15 +353,15 @@ def make_functions(
                     (jax.tree_util.tree_map(pick, batch), advantages[rows], targets[rows]),
                     chunk_rows(ppo.minibatch_size, grad_chunk),
                 )
+                stepped = train_state.apply_gradients(grads=grads)
                 if ppo.target_kl is not None:
                     # SB3's target_kl: the KL measured before this step; once over, no more steps this iteration
                     stopped = stopped | (stats["kl"] > KL_STOP_FACTOR * ppo.target_kl)
-                stepped = train_state.apply_gradients(grads=grads)
-                # A skipped step still counts in `step`: the entropy schedule reads env steps from it.
-                skipped = train_state.replace(step=stepped.step)
-                train_state = jax.tree_util.tree_map(lambda a, b: jnp.where(stopped, a, b), skipped, stepped)
+                    # A skipped step still counts in `step`: the entropy schedule reads env steps from it.
+                    skipped = train_state.replace(step=stepped.step)
+                    stepped = jax.tree_util.tree_map(lambda a, b: jnp.where(stopped, a, b), skipped, stepped)
                 stats["updates_applied"] = 1.0 - stopped.astype(jnp.float32)
-                return (train_state, stopped), stats
+                return (stepped, stopped), stats
 
             (train_state, stopped), stats = jax.lax.scan(minibatch, (train_state, stopped), order)
             return (train_state, rng, stopped), stats

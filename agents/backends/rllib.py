@@ -402,16 +402,17 @@ class PPOLearnerWithClipFraction(PPOTorchLearner):
 
     def after_gradient_based_update(self, *, timesteps: dict[str, Any]) -> None:
         super().after_gradient_based_update(timesteps=timesteps)
-        offered = getattr(self, "_steps_offered", 0)
-        if offered:
+        if self._steps_offered:
             for module_id in self.module.keys():  # noqa: SIM118  (a MultiRLModule has keys() but no __iter__)
-                self.metrics.log_value((module_id, UPDATES_APPLIED_KEY), self._steps_taken / offered, window=1)
+                applied = self._steps_taken / self._steps_offered
+                self.metrics.log_value((module_id, UPDATES_APPLIED_KEY), applied, window=1)
 
     def apply_gradients(self, gradients_dict) -> None:
-        self._steps_offered = getattr(self, "_steps_offered", 0) + 1
-        if getattr(self, "_kl_stopped", False):
+        # Called only inside update(), after before_gradient_based_update has set the counters.
+        self._steps_offered += 1
+        if self._kl_stopped:
             return  # the optimiser's state is left as it was, as if the minibatch had not come
-        self._steps_taken = getattr(self, "_steps_taken", 0) + 1
+        self._steps_taken += 1
         super().apply_gradients(gradients_dict)
 
     def compute_loss_for_module(self, *, module_id, config, batch: dict[str, Any], fwd_out: dict[str, Any]):
@@ -469,11 +470,15 @@ def sil_step(learner, batch: dict[str, Any], weight: float, lr: float, grad_clip
     if grad_clip > 0:
         torch.nn.utils.clip_grad_norm_(module.parameters(), grad_clip)
     optimizer.step()
-    # Env runners take weights only with a higher sequence number than they hold, and RLlib raises it only in its own
-    # update(): without this the sync after the SIL steps was skipped, and every iteration sampled with the weights of
-    # before them while PPO's update started from after them (its first minibatch's KL 0.03-0.09, not 0).
-    learner._weights_seq_no = getattr(learner, "_weights_seq_no", 0) + 1
     return {"sil_loss": float(loss.detach()), "sil_nll": float(nll.detach().mean())}
+
+
+def advance_weights_seq_no(learner) -> None:
+    """Mark the learner's weights as new. Env runners take weights only with a higher sequence number than they hold,
+    and RLlib raises it only in its own update(): without this the sync after the SIL steps was skipped, and every
+    iteration sampled with the weights of before them while PPO's update started from after them (its first
+    minibatch's KL 0.03-0.09, not 0)."""
+    learner._weights_seq_no += 1
 
 
 def sil_optimizer(learner, lr: float) -> torch.optim.Optimizer:
@@ -805,6 +810,7 @@ class Backend:
                 sil_step, batch=rows, weight=settings.sil_weight, lr=self.cfg.ppo.lr, grad_clip=self.cfg.ppo.grad_clip
             )
             stats += [r.get() for r in results if r.ok][:1]
+        self.algo.learner_group.foreach_learner(advance_weights_seq_no)
         self.algo.env_runner_group.sync_weights(
             from_worker_or_learner_group=self.algo.learner_group, inference_only=True
         )
