@@ -314,7 +314,9 @@ def train(
     (weights, optimizer, curriculum scheduler, counters), found by content
     (agents.run_dir.usable_checkpoint); with none usable it refuses with a
     ValueError and changes nothing. `should_stop(row)` may end training
-    early after any iteration. Wall time counts each session's start-up
+    early after any iteration; its row also holds `stage_after`, the
+    scheduler's stage once the iteration's probe and time cap have run
+    (None without a scheduler). Wall time counts each session's start-up
     (backend construction) too: the figure is the whole run's.
 
     Before anything slow: the config is validated (its curriculum loaded),
@@ -513,7 +515,9 @@ def _run(
             if iteration - last_saved >= cfg.checkpoint_every:
                 save()
                 last_saved = iteration
-            if should_stop is not None and should_stop(row):
+            # The row's stage is the one this iteration trained on; the probe or a time cap may have moved on since.
+            # A caller that stops on a stage change stops here, with the weights the promoting probe measured.
+            if should_stop is not None and should_stop({**row, "stage_after": scheduler_stage(backend)}):
                 break
         if stop_signal.received:
             log(f"{stop_signal.received}: stopping after iteration {iteration}, writing a final checkpoint")

@@ -129,7 +129,8 @@ def main(argv=None) -> int:
     deadline = START + budget_s - args.eval_reserve_s
 
     def should_stop(row: dict) -> bool:
-        reached = args.stop_at_stage is not None and row["stage"] >= args.stop_at_stage
+        stage = row["stage"] if row.get("stage_after") is None else row["stage_after"]  # promoted by this iteration
+        reached = args.stop_at_stage is not None and stage >= args.stop_at_stage
         return reached or time.time() >= deadline
 
     print(f"run directory: {run_dir}", flush=True)

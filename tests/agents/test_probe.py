@@ -140,7 +140,8 @@ def test_loop_probes_every_n_iterations_and_calls_the_schedulers_hooks(monkeypat
     monkeypatch.setattr(loop, "backend_class", lambda name: FakeBackend)
     cfg = TrainConfig(timesteps=50, probe_every=2, probe_instances=4, checkpoint_every=100)
     lines: list[str] = []
-    loop.train(cfg, tmp_path / "run", log=lines.append)
+    seen: list[dict] = []
+    loop.train(cfg, tmp_path / "run", log=lines.append, should_stop=lambda row: seen.append(row) is not None)
     backend = FakeBackend.built[-1]
     rows = rd.read_progress(tmp_path / "run")
     assert [r["iteration"] for r in rows] == [1, 2, 3, 4, 5]
@@ -161,6 +162,9 @@ def test_loop_probes_every_n_iterations_and_calls_the_schedulers_hooks(monkeypat
     assert backend.scheduler.times == pytest.approx([r["wall_s"] for r in rows], rel=1e-5)
     assert rows[1]["wall_s"] - rows[0]["wall_s"] >= rows[1]["probe_s"]
     assert sum("probe: held-out greedy 1.00" in line for line in lines) == 2
+
+    # should_stop saw where the hooks left the scheduler: iteration 3 trained on stage 0, the time cap moved it on
+    assert [(r["stage"], r["stage_after"]) for r in seen] == [(0, 0), (0, 0), (0, 1), (1, 1), (1, 1)]
 
     # A resume with the probe off probes no more, and keeps the probe values of the rows before it.
     loop.train(TrainConfig(timesteps=70, probe_every=0), tmp_path / "run", resume=True, log=lambda line: None)
