@@ -35,6 +35,7 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -150,6 +151,24 @@ def learner_config(args: Args, budget_s: float):
     ).validate()
 
 
+def stop_rule(stages: list[int], deadline: float, reached_at: dict[str, float]) -> Callable[[dict], bool]:
+    """agents.loop's should_stop for a target run: past the target's last stage, or at the deadline (time.time()).
+
+    It reads `stage_after`, not the stage the iteration trained on: the run ends on the probe that promotes past the
+    target, so the final checkpoint holds the weights that probe measured (one more update, on the next stage's first
+    entry, turned a probe of 1.00 into 0.69 and 0.00 greedy in two T2 runs). `reached_at["passed"]` gets the seconds
+    since START of the first such iteration.
+    """
+
+    def should_stop(row: dict) -> bool:
+        past = (row["stage"] if row.get("stage_after") is None else row["stage_after"]) > max(stages)
+        if past and "passed" not in reached_at:
+            reached_at["passed"] = time.time() - START
+        return past or time.time() >= deadline
+
+    return should_stop
+
+
 def target_stage_numbers(target: str) -> list[int]:
     from curricula.schedulers import load_curriculum
 
@@ -192,14 +211,7 @@ def main(argv=None) -> int:
     deadline = START + budget_s - args.eval_reserve_s
     reached_at: dict[str, float] = {}
 
-    def should_stop(row: dict) -> bool:
-        # stage_after, not the trained stage: the run ends on the probe that promotes past the target, so the final
-        # checkpoint holds the weights that probe measured (one more update, on the next stage's first entry, turned
-        # a probe of 1.00 into 0.69 and 0.00 greedy in two T2 runs).
-        past = (row["stage"] if row.get("stage_after") is None else row["stage_after"]) > max(stages)
-        if past and "passed" not in reached_at:
-            reached_at["passed"] = time.time() - START
-        return past or time.time() >= deadline
+    should_stop = stop_rule(stages, deadline, reached_at)
 
     print(f"run directory: {run_dir}", flush=True)
     train(cfg, run_dir, log=lambda line: print(line, flush=True), should_stop=should_stop)

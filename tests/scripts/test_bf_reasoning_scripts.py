@@ -56,6 +56,19 @@ def test_target_stages_exist_in_the_curriculum():
     assert len(script.target_stage_numbers("T2")) == 2 and script.target_stage_numbers("T3")[-1] == 17
 
 
+def test_a_target_run_stops_on_the_probe_that_promotes_past_its_last_stage():
+    script = load("train_bf_reasoning")
+    assert script.learner_config(script.Args(), 600.0).ppo.gamma == script.FIXED_GAMMA
+    reached: dict[str, float] = {}
+    stop = script.stop_rule([3, 4], deadline=float("inf"), reached_at=reached)
+    assert not stop({"stage": 4, "stage_after": 4}) and "passed" not in reached
+    assert stop({"stage": 4, "stage_after": 5}) and "passed" in reached  # trained on 4, the probe promoted to 5
+    first = reached["passed"]
+    assert stop({"stage": 5, "stage_after": 5}) and reached["passed"] == first
+    assert stop({"stage": 5}) and not script.stop_rule([3, 4], float("inf"), {})({"stage": 4, "stage_after": None})
+    assert script.stop_rule([3, 4], deadline=0.0, reached_at={})({"stage": 0, "stage_after": 0})
+
+
 def test_bad_input_is_one_line():
     script = REPO / "scripts" / "train_bf_reasoning.py"
     done = subprocess.run(
