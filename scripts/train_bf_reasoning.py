@@ -3,6 +3,7 @@
     .venv/bin/python scripts/train_bf_reasoning.py --target T1 --seed 0 --out runs/bf-reasoning
     .venv/bin/python scripts/train_bf_reasoning.py --target T2 --seed 1 --out runs/bf-reasoning
     .venv/bin/python scripts/train_bf_reasoning.py --target T1 --seed 0 --ablate execution --out runs/ablation
+    .venv/bin/python scripts/train_bf_reasoning.py --target T3 --seed 0 --resume runs/bf-reasoning/T3-none-rllib__s0__...
 
 Targets (the issue's table; the budget is wall time from this command's
 start to the end of its final evaluation, Ray start-up included):
@@ -20,9 +21,13 @@ the small-window model instead of small-context; end-on-pass: episodes
 run until STOP or the length cap instead of ending once the visible
 examples pass; kl-stop: every PPO minibatch step taken, however far the
 policy has moved). Training stops when
-the curriculum has passed the target's last stage (its probe on
-held-out content reached the bar) or when the budget leaves only the
-evaluation reserve. The final evaluation plays the greedy policy on
+the curriculum has passed the target's last stage (on the iteration
+whose probe on held-out content promoted it past, so the evaluated
+weights are the probed ones) or when the budget leaves only the
+evaluation reserve. `--resume RUN` continues a run whose session ended
+(SIGINT or SIGTERM checkpoints it) or crashed, from its newest usable
+checkpoint, its earlier wall time counted against the budget: a T3 run
+can span sessions. The final evaluation plays the greedy policy on
 `--instances` held-out instances of each target entry and writes
 `target.json` / `target.md` into the run directory; the held-out curve
 over time is the progress CSV's probe columns (scripts/plot_heldout_curve.py
@@ -32,6 +37,7 @@ draws it). Exit 0 when every target entry reaches the bar, 1 otherwise.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -80,6 +86,10 @@ class Args:
     gamma: float = 0.99
     """Discount of PPO and of the potential shaping (gamma phi' - phi). 0.99 is the fixed config; another value is
     an experiment (the run directory's name says it: -g1)."""
+    resume: str = ""
+    """Continue this run directory (a session that ended, a crash) instead of starting one: the flags must give
+    the run's own config (the same --target, --seed, --ablate, --gamma; --budget may differ); the budget counts the
+    wall time of its earlier sessions."""
     emit_char_seed: int = -1
     """-1: emit-char's fixed held-out bytes {2, 11, 13, 21, 22, 25}; another seed draws a fresh set of interior bytes
     (curricula.heldout, REASONENV_EMIT_CHAR_SEED) for every part of the run: training, probe, evaluation. Give it
@@ -169,6 +179,28 @@ def stop_rule(stages: list[int], deadline: float, reached_at: dict[str, float]) 
     return should_stop
 
 
+def resumable_seconds(run_dir: Path, cfg) -> float:
+    """The wall seconds a run directory has used up to its newest usable checkpoint; ValueError in one line when it
+    is not a run of `cfg` (budget aside) or has no usable checkpoint."""
+    from agents import run_dir as rd
+
+    saved_path = run_dir / rd.CONFIG
+    if not saved_path.is_file():
+        raise ValueError(f"--resume {str(run_dir)!r} is not a run directory (no {rd.CONFIG})")
+    saved = json.loads(saved_path.read_text())
+    wanted = json.loads(json.dumps(cfg.to_dict()))  # as config.json holds it (tuples as lists)
+    differing = sorted(
+        key for key in set(saved) | set(wanted) if key != "budget_s" and saved.get(key) != wanted.get(key)
+    )
+    if differing:
+        raise ValueError(
+            f"--resume {str(run_dir)!r} was trained with another config ({', '.join(differing)} differ): "
+            "give the flags it was started with (--target, --seed, --ablate, --gamma, --emit-char-seed)"
+        )
+    _, counters = rd.read_checkpoint_state(rd.usable_checkpoint(run_dir, log=lambda line: None))
+    return float(counters.get("wall_s", 0.0))
+
+
 def target_stage_numbers(target: str) -> list[int]:
     from curricula.schedulers import load_curriculum
 
@@ -202,31 +234,40 @@ def main(argv=None) -> int:
         print(f"train_bf_reasoning: {error}", file=sys.stderr)
         return 2
     stages = target_stage_numbers(args.target)
-    split = f"-split{args.emit_char_seed}" if args.emit_char_seed >= 0 else ""
-    split += f"-g{args.gamma:g}" if args.gamma != FIXED_GAMMA else ""
-    run_dir = (
-        Path(args.out)
-        / f"{args.target}-{args.ablate}-{args.backend}__s{args.seed}{split}__{time.strftime('%Y%m%d-%H%M%S')}"
-    )
-    deadline = START + budget_s - args.eval_reserve_s
+    used_s = 0.0  # wall seconds of earlier sessions of a resumed run (its checkpoint's counter)
+    if args.resume:
+        run_dir = Path(args.resume)
+        try:
+            used_s = resumable_seconds(run_dir, cfg)
+        except ValueError as error:
+            print(f"train_bf_reasoning: {error}", file=sys.stderr)
+            return 2
+    else:
+        split = f"-split{args.emit_char_seed}" if args.emit_char_seed >= 0 else ""
+        split += f"-g{args.gamma:g}" if args.gamma != FIXED_GAMMA else ""
+        run_dir = (
+            Path(args.out)
+            / f"{args.target}-{args.ablate}-{args.backend}__s{args.seed}{split}__{time.strftime('%Y%m%d-%H%M%S')}"
+        )
+    deadline = START + budget_s - args.eval_reserve_s - used_s
     reached_at: dict[str, float] = {}
 
     should_stop = stop_rule(stages, deadline, reached_at)
 
-    print(f"run directory: {run_dir}", flush=True)
-    train(cfg, run_dir, log=lambda line: print(line, flush=True), should_stop=should_stop)
-    trained_s = time.time() - START
+    print(f"run directory: {run_dir}" + (f" (resumed after {used_s:.0f}s)" if args.resume else ""), flush=True)
+    train(cfg, run_dir, resume=bool(args.resume), log=lambda line: print(line, flush=True), should_stop=should_stop)
+    trained_s = used_s + time.time() - START
 
     rows = evaluate_target(run_dir, args, stages)
     bar = float(target["bar"])
     passed = bool(rows) and all(row["pass_rate"] >= bar and row["heldout"] for row in rows if row["language"] == "bf")
-    total_s = time.time() - START
+    total_s = used_s + time.time() - START
     lines = [
         f"# {args.target} ({'ablation: ' + args.ablate if args.ablate != 'none' else 'full learner'}), "
         f"{args.backend}, seed {args.seed}{held_out_note(args)}",
         "",
         f"training + start-up {trained_s:.0f}s, total with evaluation {total_s:.0f}s (budget {budget_s:.0f}s); "
-        f"curriculum past the target stages at {reached_at.get('passed', float('nan')):.0f}s; "
+        f"curriculum past the target stages at {used_s + reached_at.get('passed', float('nan')):.0f}s; "
         f"{args.instances} held-out instances per entry; bar {bar:.0%} in bf: {'reached' if passed else 'NOT reached'}",
         "",
         *table_lines(rows),
@@ -238,7 +279,7 @@ def main(argv=None) -> int:
             "args": vars(args),
             "trained_s": trained_s,
             "total_s": total_s,
-            "reached_s": reached_at.get("passed"),
+            "reached_s": None if "passed" not in reached_at else used_s + reached_at["passed"],
             "passed": passed,
             "rows": rows,
         },

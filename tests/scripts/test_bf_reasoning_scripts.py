@@ -69,6 +69,31 @@ def test_a_target_run_stops_on_the_probe_that_promotes_past_its_last_stage():
     assert script.stop_rule([3, 4], deadline=0.0, reached_at={})({"stage": 0, "stage_after": 0})
 
 
+def test_resume_takes_only_a_run_of_the_same_config_and_counts_its_time(tmp_path):
+    from agents import run_dir as rd
+
+    script = load("train_bf_reasoning")
+    cfg = script.learner_config(script.Args(target="T3", seed=2), 600.0)
+    run = tmp_path / "run"
+    with pytest.raises(ValueError, match="not a run directory"):
+        script.resumable_seconds(run, cfg)
+    run.mkdir()
+    rd.write_json(run / rd.CONFIG, script.learner_config(script.Args(target="T3", seed=2), 9000.0).to_dict())
+    with pytest.raises(ValueError, match="no usable checkpoint|no checkpoint"):
+        script.resumable_seconds(run, cfg)
+
+    def save(folder: Path) -> None:
+        folder.mkdir(parents=True)
+        (folder / "weights.txt").write_text("w")
+
+    counters = {"iteration": 10, "timesteps": 100, "wall_s": 1234.5, "programs": 40}
+    rd.save_checkpoint(run, 10, save, {"stage": 3}, counters, 2)
+    assert script.resumable_seconds(run, cfg) == 1234.5  # another budget is fine
+    other = script.learner_config(script.Args(target="T3", seed=3, gamma=1.0), 600.0)
+    with pytest.raises(ValueError, match=r"another config \(ppo, seed differ\)"):
+        script.resumable_seconds(run, other)
+
+
 def test_bad_input_is_one_line():
     script = REPO / "scripts" / "train_bf_reasoning.py"
     done = subprocess.run(
