@@ -229,6 +229,12 @@ class ModelSettings:
     effect_parts_matrix, a constant) through a learned Linear(P -> d), so a new combination of known parts (`,`
     under another EOF rule) is not an untrained row."""
 
+    signed_step: bool = False
+    """The execution rows' step column ((next expected - cell) mod 256) enters by its sign and magnitude as a step
+    in -128..127 (agents.nets.STEP_FEATURES) instead of the unsigned value features: a fall of 1 reads like a rise
+    of 1 but for one sign feature, where mod 256 it reads 255, "far up". Off by default (the network of every
+    earlier run); a config without the field loads with False."""
+
     SIZES = ("dim", "heads", "layers", "window", "top_k", "hidden")
 
     def __post_init__(self) -> None:
@@ -248,6 +254,8 @@ class ModelSettings:
             raise ValueError(f"model.byte_rows must be true or false, got {self.byte_rows!r}")
         if not self.byte_rows and not self.value_features:
             raise ValueError("model.byte_rows false needs model.value_features true (else every byte reads the same)")
+        if not isinstance(self.signed_step, bool):
+            raise ValueError(f"model.signed_step must be true or false, got {self.signed_step!r}")
         _choice("model.effects", self.effects, EFFECT_INPUTS)
         if self.effects == "parts" and self.actions not in EFFECT_HEADS:
             raise ValueError(
@@ -261,7 +269,8 @@ class ModelSettings:
         return {size: int(getattr(self, size)) for size in self.SIZES}
 
     def settings(self) -> dict[str, Any]:
-        """What agents.nets' build_net reads: name, actions, the sizes, value_features, byte_rows and effects."""
+        """What agents.nets' build_net reads: name, actions, the sizes, value_features, byte_rows, effects and
+        signed_step."""
         return {
             "name": self.name,
             "actions": self.actions,
@@ -269,6 +278,7 @@ class ModelSettings:
             "value_features": self.value_features,
             "byte_rows": self.byte_rows,
             "effects": self.effects,
+            "signed_step": self.signed_step,
         }
 
 

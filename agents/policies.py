@@ -244,6 +244,7 @@ def load_jax_params(checkpoint: str | Path) -> tuple[Any, Any, dict[str, Any]]:
         value_features=bool(meta.get("value_features", False)),
         byte_rows=bool(meta.get("byte_rows", True)),
         effects=str(meta.get("effects", "ids")),
+        signed_step=bool(meta.get("signed_step", False)),
         execution_shape=meta.get("execution_shape"),
     )
     obs = {

@@ -20,7 +20,8 @@ switches one part off (execution, value-features, kept, relabel, memory:
 the small-window model instead of small-context; end-on-pass: episodes
 run until STOP or the length cap instead of ending once the visible
 examples pass; kl-stop: every PPO minibatch step taken, however far the
-policy has moved). Training stops when
+policy has moved; signed-step: the step column read mod 256 by the value
+features, not as a signed step). Training stops when
 the curriculum has passed the target's last stage (on the iteration
 whose probe on held-out content promoted it past, so the evaluated
 weights are the probed ones) or when the budget leaves only the
@@ -58,7 +59,17 @@ FIXED_GAMMA = 0.99
 """Under gamma = 1 every detour to a right output has the same return, and greedy play on a falling string
 (`++++.` then the second byte) took `+` to the length cap where sampled play found `,` or `>` detours
 (docs/training.md, diagnosis 8); a discount makes the direct program the best one."""
-ABLATIONS = ("none", "execution", "value-features", "kept", "relabel", "memory", "end-on-pass", "kl-stop")
+ABLATIONS = (
+    "none",
+    "execution",
+    "value-features",
+    "kept",
+    "relabel",
+    "memory",
+    "end-on-pass",
+    "kl-stop",
+    "signed-step",
+)
 
 
 @dataclass
@@ -72,7 +83,8 @@ class Args:
     budget: str = ""
     """Wall time from start to the end of the final evaluation (e.g. 30m); empty: the target's."""
     ablate: str = "none"
-    """One part switched off: none, execution, value-features, kept, relabel, memory, end-on-pass, kl-stop."""
+    """One part switched off: none, execution, value-features, kept, relabel, memory, end-on-pass, kl-stop,
+    signed-step."""
     out: str = "runs/bf-reasoning"
     """Folder of the run directory (named TARGET-ABLATION__sSEED__TIME)."""
     instances: int = 100
@@ -140,6 +152,9 @@ def learner_config(args: Args, budget_s: float):
             name="small-window" if ablate == "memory" else "small-context",
             value_features=ablate != "value-features",
             byte_rows=ablate == "value-features",
+            # The step column mod 256 reads 255 for a fall of 1, "far up" to the value features: greedy T2 programs
+            # answered every fall with `+` to the cap. Signed, a fall of k reads like a rise of k but for its sign.
+            signed_step=execution and ablate != "signed-step",
         ),
         # Entropy 0.1 explores the first programs (0.01 from the start collapsed onto 32-token programs in 90 s), but
         # held at 0.1 the policy keeps 1.2-1.8 nats per token: sampled success on 16-32-token programs stays under

@@ -652,6 +652,7 @@ class Backend:
             execution_shape=execution_shape,
             byte_rows=cfg.model.byte_rows,
             effects=cfg.model.effects,
+            signed_step=cfg.model.signed_step,
         )
         # Under jit: flax's eager init compiles every primitive on its own (about 300 compiles, 12 s on 2 cores).
         weights = jax.jit(model.init)(init_key, jax.tree_util.tree_map(lambda x: x[:1], obs))
@@ -689,6 +690,7 @@ class Backend:
             "value_features": bool(model.value_features),
             "byte_rows": bool(model.byte_rows),
             "effects": model.effects,
+            "signed_step": bool(model.signed_step),
             "execution_shape": None if execution_shape is None else list(execution_shape),
             "task_length": pool.info.task_length,
             "program_length": cfg.max_program_length,

@@ -38,8 +38,8 @@ class StreamModule(TorchRLModule, ValueFunctionAPI):
     """A torch_nets.StreamNet (`self.net`) under RLlib's forward methods; model_config holds the ModelSettings.
 
     `model_config` keys: name, actions, dim, heads, layers, window, top_k,
-    hidden, value_features, byte_rows, effects (agents.nets.torch_nets.build_net;
-    a checkpoint written before they existed lacks them: False, True, "ids"), plus
+    hidden, value_features, byte_rows, effects, signed_step (agents.nets.torch_nets.build_net;
+    a checkpoint written before they existed lacks them: False, True, "ids", False), plus
     `exploration_floor` (0 = sample from the policy itself). The net reads
     the execution observation when the observation space has "execution".
     """

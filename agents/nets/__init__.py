@@ -66,6 +66,13 @@ VALUE_FEATURES = 8 + 1 + THERMOMETER
 neighbours; the steps make "b >= 1" (a step column that is not 0) one feature and 2 = 1 + one step."""
 STATE_COLUMNS = 13
 """Columns 0..11 of an execution row describe the run's state; then (expected_j, output_j) pairs."""
+STEP_COLUMN = 12
+"""The execution row's step column: byte token of (next expected - cell) mod 256 (reasonenv.envs.execution)."""
+STEP_FEATURES = 2 + THERMOMETER + 1
+"""The step column's signed features (option `signed_step`): with s = b for b < 128, else b - 256, [s > 0, s < 0,
+1[|s| >= k] k = 1..THERMOMETER, |s| / 128]. Mod 256 a fall of 1 reads 255, whose unsigned features (every step on,
+b / 255 = 1) say "far up", where a rise of 1 reads 1: counting down then has nothing in common with counting up.
+Signed, a fall of k and a rise of k share their magnitude features and differ in one sign feature."""
 
 
 def execution_layout(execution_shape) -> tuple[int, int]:

@@ -11,7 +11,7 @@ equations); tests/agents/test_nets.py copies torch weights in with
 `flax_params_from_torch` and checks equal outputs. agents.nets names the
 architectures and action heads, and torch_nets describes the stream.
 
-The options `value_features`, `byte_rows`, `effects` (`parts`: the
+The options `value_features`, `byte_rows`, `signed_step`, `effects` (`parts`: the
 effect's row of esolangs.knowledge.effect_parts_matrix, a jnp constant,
 through the Dense `effect_parts`) and `execution_shape` (execution tokens
 prepended to the window; the GRU reads them first and adds their mean to
@@ -40,6 +40,8 @@ from agents.nets import (
     EFFECT_INPUTS,
     SIZE_KEYS,
     STATE_COLUMNS,
+    STEP_COLUMN,
+    STEP_FEATURES,
     THERMOMETER,
     check_effects,
     check_network,
@@ -143,6 +145,8 @@ class StreamNet(nn.Module):
     """Bytes have their own embedding rows; False: they share row 8 (torch_nets' byte_rows)."""
     effects: str = EFFECT_INPUTS[0]
     """ids: an embedding row per effect id; parts: the effect's parts row through a Dense (torch_nets' effects)."""
+    signed_step: bool = False
+    """The execution rows' step column enters by its signed features (torch_nets' signed_step; Dense `step_embed`)."""
     last_position_only: bool = True
     """The top layer computes the last position only (same outputs; False computes every row, for tests)."""
 
@@ -219,7 +223,29 @@ class StreamNet(nn.Module):
         window = window + position_embed(jnp.clip(positions, 0, T + L)) * valid[..., None]
 
         if self.execution_shape is not None:
-            tokens, present = self.execution_tokens(obs, byte_vectors)
+            step_vectors = None
+            if self.signed_step:
+                step_embed = nn.Dense(d, name="step_embed")
+
+                def step_vectors(ids):
+                    """torch_nets.StreamNet.step_vectors: embedding(id) + Dense(STEP_FEATURES) for bytes."""
+                    rows = ids if self.byte_rows else jnp.where(ids >= BYTE_OFFSET, BYTE_OFFSET, ids)
+                    byte = jnp.clip(ids - BYTE_OFFSET, 0, 255)
+                    signed = jnp.where(byte < 128, byte, byte - 256)
+                    size = jnp.abs(signed)
+                    steps = size[..., None] >= jnp.arange(1, THERMOMETER + 1)
+                    features = jnp.concatenate(
+                        [
+                            (signed > 0)[..., None].astype(jnp.float32),
+                            (signed < 0)[..., None].astype(jnp.float32),
+                            steps.astype(jnp.float32),
+                            size[..., None].astype(jnp.float32) / 128.0,
+                        ],
+                        -1,
+                    )
+                    return task_embed(rows) + step_embed(features) * (ids >= BYTE_OFFSET)[..., None]
+
+            tokens, present = self.execution_tokens(obs, byte_vectors, step_vectors)
         if self.architecture == "gru":
             if self.execution_shape is None:
                 state = TorchGRU(d, name="gru")(window)
@@ -261,7 +287,7 @@ class StreamNet(nn.Module):
         value = nn.Dense(1, name="value_1")(jnp.tanh(nn.Dense(self.hidden, name="value_0")(h)))[..., 0]
         return masked_logits(logits, obs["action_mask"]), value
 
-    def execution_tokens(self, obs, byte_vectors):
+    def execution_tokens(self, obs, byte_vectors, step_vectors=None):
         """(tokens [..., E + L, d], present [..., E + L]): torch_nets.StreamNet.execution_tokens, untrimmed."""
         d = self.dim
         runs, outputs = execution_layout(self.execution_shape)
@@ -274,7 +300,11 @@ class StreamNet(nn.Module):
         field = nn.Embed(STATE_COLUMNS + 2, d, name="execution_field").embedding
         run = nn.Embed(runs, d, name="execution_run").embedding
         run_exists = execution[..., 0] != 0  # (..., E)
-        state = (byte_vectors(execution[..., :STATE_COLUMNS]) * field[:STATE_COLUMNS]).sum(-2) + run
+        columns = byte_vectors(execution[..., :STATE_COLUMNS])
+        if step_vectors is not None:
+            step = step_vectors(execution[..., STEP_COLUMN])
+            columns = jnp.concatenate([columns[..., :STEP_COLUMN, :], step[..., None, :]], axis=-2)
+        state = (columns * field[:STATE_COLUMNS]).sum(-2) + run
         state = nn.Dense(d, name="execution_state_1")(
             nn.gelu(nn.Dense(d, name="execution_state_0")(state), approximate=False)
         )
@@ -368,6 +398,7 @@ def build_net(
         execution_shape=execution_shape,
         byte_rows=bool(settings.get("byte_rows", True)),
         effects=effects,
+        signed_step=bool(settings.get("signed_step", False)),
     )
 
 
@@ -383,11 +414,12 @@ def build_model(
     execution_shape: tuple[int, int] | None = None,
     byte_rows: bool = True,
     effects: str = EFFECT_INPUTS[0],
+    signed_step: bool = False,
 ) -> StreamNet:
     """The Flax network of an architecture name, its sizes and action head (None: the architecture's own head,
     LEGACY_MODELS: index for full-context, else pointer); what the JAX backend and its checkpoints name.
-    `value_features`, `execution_shape`, `byte_rows` and `effects` are build_net's (False / None / True / "ids": the
-    network of old checkpoints)."""
+    `value_features`, `execution_shape`, `byte_rows`, `effects` and `signed_step` are build_net's (False / None /
+    True / "ids" / False: the network of old checkpoints)."""
     from agents.nets import LEGACY_MODELS
 
     if actions is None:
@@ -401,6 +433,7 @@ def build_model(
         "value_features": bool(value_features),
         "byte_rows": bool(byte_rows),
         "effects": effects,
+        "signed_step": bool(signed_step),
     }
     return build_net(settings, task_length, program_length, num_actions, execution_shape)
 
@@ -458,6 +491,8 @@ def flax_params_from_torch(net) -> dict[str, Any]:
         params["effect_table_1"] = dense("effect_table.2")
     if "value_embed.weight" in w:
         params["value_embed"] = dense("value_embed")
+    if "step_embed.weight" in w:
+        params["step_embed"] = dense("step_embed")
     if "execution_field.weight" in w:
         params["execution_field"] = {"embedding": w["execution_field.weight"]}
         params["execution_run"] = {"embedding": w["execution_run.weight"]}

@@ -35,6 +35,12 @@ those of before issue 21):
   larger than a trained feature vector) but sits between its neighbours.
   The parameters are the same either way (row 8 is simply the only byte
   row read).
+- `signed_step` (with `execution_shape`): the execution rows' step
+  column (agents.nets.STEP_COLUMN) enters by embedding(id) +
+  Linear(11 -> d)(agents.nets.STEP_FEATURES: its sign and magnitude as a
+  step in -128..127) instead of the unsigned value features, so a fall of
+  1 (255) sits next to a rise of 1 but for its sign. A parameter
+  `step_embed`, created last.
 - `execution_shape` (E, F): `obs["execution"]` (reasonenv's "execution
   so far" of the program prefix on each example, F = 13 + 2 L) becomes a
   few *execution tokens* that always stay in the reasoner's view: one
@@ -73,6 +79,8 @@ from agents.nets import (
     EFFECT_INPUTS,
     SIZE_KEYS,
     STATE_COLUMNS,
+    STEP_COLUMN,
+    STEP_FEATURES,
     THERMOMETER,
     VALUE_FEATURES,
     check_effects,
@@ -179,6 +187,7 @@ class StreamNet(nn.Module):
         execution_shape: tuple[int, int] | None = None,
         byte_rows: bool = True,
         effects: str = EFFECT_INPUTS[0],
+        signed_step: bool = False,
     ):
         super().__init__()
         check_network(name, actions)
@@ -194,12 +203,14 @@ class StreamNet(nn.Module):
         self.settings: dict[str, Any] = {"name": name, "actions": actions, "dim": dim, "heads": heads,
                                          "layers": layers, "window": window, "top_k": top_k, "hidden": hidden,
                                          "value_features": bool(value_features),
-                                         "byte_rows": bool(byte_rows), "effects": effects}  # fmt: skip
+                                         "byte_rows": bool(byte_rows), "effects": effects,
+                                         "signed_step": bool(signed_step)}  # fmt: skip
         self.value_features = bool(value_features)
         if not byte_rows and not value_features:
             raise ValueError("byte_rows=False needs value_features=True (else every byte reads the same)")
         self.byte_rows = bool(byte_rows)
         self.effects = effects
+        self.signed_step = bool(signed_step)
         self.execution_shape = None if execution_shape is None else tuple(int(n) for n in execution_shape)
         self.use_memory = name == "small-context"
         self.uses_pointer_head = actions == "pointer"
@@ -262,6 +273,8 @@ class StreamNet(nn.Module):
             if outputs:
                 self.execution_position = nn.Embedding(outputs, d)
                 self.execution_output = nn.Sequential(nn.Linear(d, d), nn.GELU(), nn.Linear(d, d))
+            if self.signed_step:
+                self.step_embed = nn.Linear(STEP_FEATURES, d)
 
     # ------------------------------------------------------------------ the pass
     def forward(self, obs: Mapping[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -339,6 +352,20 @@ class StreamNet(nn.Module):
         features = torch.cat([bits.float(), byte[..., None].float() / 255.0, steps.float()], -1)
         return vectors + self.value_embed(features) * (ids >= BYTE_OFFSET)[..., None]
 
+    def step_vectors(self, ids: torch.Tensor) -> torch.Tensor:
+        """Step-column ids (...) -> (..., d) under `signed_step`: embedding(id) (the shared row without byte_rows),
+        plus Linear(agents.nets.STEP_FEATURES) for bytes: s > 0, s < 0, 1[|s| >= k] k = 1..8, |s| / 128."""
+        rows = ids if self.byte_rows else torch.where(ids >= BYTE_OFFSET, torch.full_like(ids, BYTE_OFFSET), ids)
+        byte = (ids - BYTE_OFFSET).clamp(0, 255)
+        signed = torch.where(byte < 128, byte, byte - 256)
+        size = signed.abs()
+        steps = size[..., None] >= torch.arange(1, THERMOMETER + 1, device=ids.device)
+        features = torch.cat(
+            [(signed > 0)[..., None].float(), (signed < 0)[..., None].float(), steps.float(), size[..., None] / 128.0],
+            -1,
+        )
+        return self.task_embed(rows) + self.step_embed(features) * (ids >= BYTE_OFFSET)[..., None]
+
     def execution_tokens(self, obs: Mapping[str, torch.Tensor], trim: bool = True):
         """The execution tokens (B, X, d) and which exist (B, X): E' run-state tokens, then L' output-position tokens.
 
@@ -375,7 +402,11 @@ class StreamNet(nn.Module):
             pairs, position_exists = pairs[:, :runs, :outputs], position_exists[:, :runs, :outputs]
         field = self.execution_field.weight
         run = self.execution_run.weight[:runs]
-        state = (self.byte_vectors(execution[:, :, :STATE_COLUMNS]) * field[:STATE_COLUMNS]).sum(2)
+        columns = self.byte_vectors(execution[:, :, :STATE_COLUMNS])
+        if self.signed_step:
+            step = self.step_vectors(execution[:, :, STEP_COLUMN])
+            columns = torch.cat([columns[:, :, :STEP_COLUMN], step[:, :, None]], 2)
+        state = (columns * field[:STATE_COLUMNS]).sum(2)
         tokens = [self.execution_state(state + run)]
         exists = [run_exists]
         if outputs:
@@ -510,8 +541,9 @@ def build_net(
     num_actions: int,
     execution_shape: tuple[int, int] | None = None,
 ) -> StreamNet:
-    """The torch network of ModelSettings fields (name, actions, SIZE_KEYS, value_features, byte_rows, effects); other
-    keys are ignored (a missing byte_rows is True, a missing effects "ids").
+    """The torch network of ModelSettings fields (name, actions, SIZE_KEYS, value_features, byte_rows, effects,
+    signed_step); other keys are ignored (a missing byte_rows is True, a missing effects "ids", a missing signed_step
+    False).
 
     ValueError names a missing setting: the defaults live with the config
     (agents.config.ModelSettings), not here. A missing `value_features` is
@@ -534,6 +566,7 @@ def build_net(
         execution_shape=execution_shape,
         byte_rows=bool(settings.get("byte_rows", True)),
         effects=str(settings.get("effects", EFFECT_INPUTS[0])),
+        signed_step=bool(settings.get("signed_step", False)),
     )
 
 

@@ -141,7 +141,8 @@ def test_value_features_are_written_and_off_for_configs_written_before_them(tmp_
     old = TrainConfig.load(tmp_path).validate()
     assert old.model.value_features is False
     assert old.model.settings() == {**old.model.sizes(), "name": old.model.name, "actions": old.model.actions,
-                                    "value_features": False, "byte_rows": True, "effects": "ids"}  # fmt: skip
+                                    "value_features": False, "byte_rows": True, "effects": "ids",
+                                    "signed_step": False}  # fmt: skip
     assert old.model.byte_rows is True  # and without byte_rows: every byte its own row, as before it existed
     again = TrainConfig.from_dict(json.loads(json.dumps(old.to_dict())))
     assert again == old and again.model.value_features is False
@@ -151,6 +152,11 @@ def test_value_features_are_written_and_off_for_configs_written_before_them(tmp_
         TrainConfig.from_dict({"model": {"byte_rows": False}}).validate()
     shared = TrainConfig.from_dict({"model": {"byte_rows": False, "value_features": True}}).validate()
     assert TrainConfig.from_dict(shared.to_dict()).model.byte_rows is False
+    assert old.model.signed_step is False  # a config from before signed_step builds the network it trained
+    with pytest.raises(ValueError, match="model.signed_step must be true or false, got 1"):
+        TrainConfig.from_dict({"model": {"signed_step": 1}}).validate()
+    signed = TrainConfig.from_dict({"model": {"signed_step": True}}).validate()
+    assert TrainConfig.from_dict(json.loads(json.dumps(signed.to_dict()))).model.settings()["signed_step"] is True
 
 
 def test_effects_default_to_ids_are_written_and_checked_in_one_line(tmp_path):

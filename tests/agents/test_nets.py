@@ -366,6 +366,49 @@ def test_without_byte_rows_a_byte_is_one_shared_row_plus_its_value_features():
         make("small-context", "pointer", byte_rows=False)
 
 
+def test_signed_step_reads_the_step_column_as_a_signed_step_and_nothing_else():
+    """signed_step: column 12's byte b enters as s = b (b < 128) else b - 256: [s > 0, s < 0, 1[|s| >= k] k = 1..8,
+    |s| / 128] through step_embed, so 255 (a fall of 1) and 1 differ in the sign features only; other columns and
+    the output pairs are read as before."""
+    net = make_reading("small-context", "pointer", byte_rows=False, signed_step=True)
+    assert net.settings["signed_step"] is True and "step_embed.weight" in net.state_dict()
+    ids = torch.tensor([0, 3, 8 + 0, 8 + 1, 8 + 255, 8 + 254, 8 + 128, 8 + 127])
+    with torch.no_grad():
+        added = net.step_vectors(ids) - net.task_embed(torch.where(ids >= 8, torch.full_like(ids, 8), ids))
+        assert torch.equal(added[:2], torch.zeros(2, SIZES["dim"]))  # PAD, END: embedding only
+        up, down = [1.0, 0.0], [0.0, 1.0]
+        features = torch.tensor(
+            [
+                [0.0] * 11,
+                up + [1.0] + [0.0] * 7 + [1 / 128],
+                down + [1.0] + [0.0] * 7 + [1 / 128],
+                down + [1.0, 1.0] + [0.0] * 6 + [2 / 128],
+                down + [1.0] * 8 + [1.0],
+                up + [1.0] * 8 + [127 / 128],
+            ]
+        )
+        torch.testing.assert_close(added[2:], net.step_embed(features))
+    # One run whose only byte is the step column (PAD elsewhere reads no value features): its state token does not
+    # move when the value features' weights do (it does without signed_step), and without the sign weights a fall
+    # of k and a rise of k give the same token.
+    execution = np.zeros((4, *EXECUTION_SHAPE), np.int32)
+    execution[:, 0, 0] = 1
+    execution[:, 0, 12] = 8 + np.array([1, 255, 2, 254])
+    for signed in (True, False):
+        reader = net if signed else make_reading("small-context", "pointer", byte_rows=False)
+        with torch.no_grad():
+            before = reader.execution_tokens({"execution": torch.as_tensor(execution)})[0]
+            reader.value_embed.weight.normal_()
+            after = reader.execution_tokens({"execution": torch.as_tensor(execution)})[0]
+        assert torch.equal(after, before) == signed
+    with torch.no_grad():
+        net.step_embed.weight[:, :2].zero_()
+        tokens = net.execution_tokens({"execution": torch.as_tensor(execution)})[0][:, 0]
+    torch.testing.assert_close(tokens[0], tokens[1])
+    torch.testing.assert_close(tokens[2], tokens[3])
+    assert not torch.allclose(tokens[0], tokens[2])
+
+
 @pytest.mark.parametrize("name,actions", NETWORKS)
 def test_execution_input_shapes_gradients_and_it_is_read(name, actions):
     net = make(name, actions, execution_shape=EXECUTION_SHAPE, value_features=True)
@@ -537,6 +580,18 @@ def assert_flax_twin_matches(net, obs: dict[str, np.ndarray]):
     assert (np.asarray(jax.nn.softmax(flax_logits))[~allowed] == 0).all()
     assert (torch.softmax(logits, -1).numpy()[~allowed] == 0).all()
     return twin
+
+
+@pytest.mark.parametrize("name,actions", NETWORKS)
+def test_flax_twin_with_a_signed_step_gives_the_same_outputs(name, actions):
+    pytest.importorskip("jax")
+    net = make_reading(name, actions, byte_rows=False, signed_step=True)
+    with torch.no_grad():
+        for parameter in net.parameters():
+            parameter.add_(0.1 * torch.randn_like(parameter))
+    obs = dict(observations(32, seed=5), execution=execution_rows(32, seed=5, outputs=(0, OUT - 1)))
+    obs["execution"][:16, :, 12] = 8 + np.arange(240, 256)[:, None]  # falls, beside the random bytes of the rest
+    assert assert_flax_twin_matches(net, obs).signed_step
 
 
 @pytest.mark.parametrize("reads", ["plain", "reading"])

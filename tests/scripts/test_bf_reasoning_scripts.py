@@ -41,13 +41,14 @@ def test_every_ablation_switches_off_its_part_alone():
             for key in (values if isinstance(values, dict) else [None])
             if (values[key] if key else values) != (reference[section][key] if key else reference[section])
         }
-    assert changed["execution"] >= {("execution", None), ("reward", "shaping")}
+    assert changed["execution"] >= {("execution", None), ("reward", "shaping"), ("model", "signed_step")}
     assert changed["value-features"] == {("model", "value_features"), ("model", "byte_rows")}
     assert changed["relabel"] == {("relabel", None)}
     assert changed["kept"] == {("kept", "top_k"), ("relabel", None)}  # relabelling feeds the buffer: off with it
     assert changed["memory"] == {("model", "name")}
     assert changed["end-on-pass"] == {("end_on_pass", None)}
     assert changed["kl-stop"] == {("ppo", "target_kl")} and full.ppo.target_kl
+    assert changed["signed-step"] == {("model", "signed_step")} and full.model.signed_step
 
 
 def test_target_stages_exist_in_the_curriculum():
