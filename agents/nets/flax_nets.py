@@ -41,7 +41,6 @@ from agents.nets import (
     SIZE_KEYS,
     STATE_COLUMNS,
     STEP_COLUMN,
-    STEP_FEATURES,
     THERMOMETER,
     check_effects,
     check_network,
