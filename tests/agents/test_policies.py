@@ -62,9 +62,9 @@ def _rllib_checkpoint(tmp_path: Path, effects: str = "ids"):
     module = StreamModule(
         observation_space=space,
         action_space=spaces.Discrete(A),
-        model_config={**SETTINGS, "value_features": True, "effects": effects},
+        model_config={**SETTINGS, "value_features": True, "effects": effects, "signed_step": True},
     )
-    assert module.net.execution_shape == EXECUTION_SHAPE and module.net.value_features
+    assert module.net.execution_shape == EXECUTION_SHAPE and module.net.value_features and module.net.signed_step
     assert module.net.effects == effects
     with torch.no_grad():
         for parameter in module.parameters():
@@ -85,6 +85,7 @@ def test_an_rllib_checkpoint_with_execution_input_loads_and_acts(tmp_path, effec
     checkpoint, module = _rllib_checkpoint(tmp_path, effects)
     policy = load_policy(checkpoint)
     assert policy.execution_shape == EXECUTION_SHAPE and policy.module.net.effects == effects
+    assert policy.module.net.signed_step  # from the checkpoint's model_config
     assert policy.env_options == {"execution": True, "execution_examples": 3, "execution_output": 8}
     # A run that trained with end_on_pass (its config.json) gets envs that end the same way.
     (tmp_path / "config.json").write_text(json.dumps({"execution": True, "end_on_pass": True}))
@@ -137,6 +138,7 @@ def test_a_jax_checkpoint_loads_with_or_without_execution_input(tmp_path, reads)
         value_features=reads,
         execution_shape=execution_shape,
         effects="parts" if reads else "ids",
+        signed_step=reads,
     )
     observations = [observation(seed) for seed in range(5)]
     batch = {key: np.stack([o[key] for o in observations]) for key in observations[0]}
@@ -146,12 +148,12 @@ def test_a_jax_checkpoint_loads_with_or_without_execution_input(tmp_path, reads)
     meta = {"backend": "jax", "model": "small-context", "actions": "pointer", "settings": sizes, "task_length": T,
             "program_length": L, "num_actions": A, "languages": ["bf"]}  # fmt: skip
     if reads:
-        meta.update(value_features=True, execution_shape=list(EXECUTION_SHAPE), effects="parts")
+        meta.update(value_features=True, execution_shape=list(EXECUTION_SHAPE), effects="parts", signed_step=True)
     _write_jax_checkpoint(tmp_path / "iter_000001", model, params, meta)
 
     policy = load_policy(tmp_path / "iter_000001")
     assert (policy.model.value_features, policy.model.execution_shape) == (reads, execution_shape)
-    assert policy.model.effects == ("parts" if reads else "ids")
+    assert policy.model.effects == ("parts" if reads else "ids") and policy.model.signed_step == reads
     assert policy.env_options == (
         {"max_program_length": L, "execution": True, "execution_examples": 3, "execution_output": 8}
         if reads
