@@ -305,3 +305,25 @@ def test_pool_refresh_describes_the_instances_it_poses(tmp_path):
     )
     for name in ("task", "test_input", "test_output"):
         np.testing.assert_array_equal(np.asarray(getattr(pool.params, name)), np.asarray(getattr(described, name)))
+
+
+def test_the_signed_step_is_built_trained_and_named_in_the_policy_meta(tmp_path):
+    """model.signed_step with the execution observation: the Flax net has `step_embed`, an iteration moves it, and
+    the checkpoint's policy meta says so (agents.policies rebuilds the same net from it)."""
+    import jax
+
+    from agents.backends.jax import Backend
+    from agents.config import TrainConfig
+
+    (tmp_path / "c.yaml").write_text(CURRICULUM)
+    model = {**TINY["model"], "value_features": True, "byte_rows": False, "signed_step": True}
+    cfg = TrainConfig.from_dict({**TINY, "curriculum": str(tmp_path / "c.yaml"), "execution": True, "model": model})
+    backend = Backend(cfg, tmp_path / "run", None, lambda line: None)
+    try:
+        before = jax.tree_util.tree_map(np.asarray, backend.runner.train_state.params["params"]["step_embed"])
+        backend.iterate()
+        after = backend.runner.train_state.params["params"]["step_embed"]
+        assert not np.allclose(before["kernel"], np.asarray(after["kernel"]))
+        assert backend.policy_meta["signed_step"] is True and backend.model.signed_step
+    finally:
+        backend.close()
