@@ -194,15 +194,20 @@ def stop_rule(stages: list[int], deadline: float, reached_at: dict[str, float]) 
     return should_stop
 
 
-def resumable_seconds(run_dir: Path, cfg) -> float:
-    """The wall seconds a run directory has used up to its newest usable checkpoint; ValueError in one line when it
-    is not a run of `cfg` (budget aside) or has no usable checkpoint."""
+def resume_point(run_dir: Path, cfg) -> tuple[float, int]:
+    """(wall seconds used, curriculum stage) of a run directory's newest usable checkpoint; ValueError in one line
+    when it is not a run of `cfg` (budget aside) or has no usable checkpoint."""
     from agents import run_dir as rd
 
     saved_path = run_dir / rd.CONFIG
     if not saved_path.is_file():
         raise ValueError(f"--resume {str(run_dir)!r} is not a run directory (no {rd.CONFIG})")
-    saved = json.loads(saved_path.read_text())
+    from agents.config import TrainConfig
+
+    try:  # through TrainConfig, so that a field added since the run was written reads as its default
+        saved = json.loads(json.dumps(TrainConfig.from_dict(json.loads(saved_path.read_text())).to_dict()))
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"--resume {str(run_dir)!r}: its {rd.CONFIG} does not load ({error})") from None
     wanted = json.loads(json.dumps(cfg.to_dict()))  # as config.json holds it (tuples as lists)
     differing = sorted(
         key for key in set(saved) | set(wanted) if key != "budget_s" and saved.get(key) != wanted.get(key)
@@ -212,8 +217,8 @@ def resumable_seconds(run_dir: Path, cfg) -> float:
             f"--resume {str(run_dir)!r} was trained with another config ({', '.join(differing)} differ): "
             "give the flags it was started with (--target, --seed, --ablate, --gamma, --emit-char-seed)"
         )
-    _, counters = rd.read_checkpoint_state(rd.usable_checkpoint(run_dir, log=lambda line: None))
-    return float(counters.get("wall_s", 0.0))
+    scheduler, counters = rd.read_checkpoint_state(rd.usable_checkpoint(run_dir, log=lambda line: None))
+    return float(counters.get("wall_s", 0.0)), int(scheduler.get("stage", 0))
 
 
 def target_stage_numbers(target: str) -> list[int]:
@@ -250,10 +255,13 @@ def main(argv=None) -> int:
         return 2
     stages = target_stage_numbers(args.target)
     used_s = 0.0  # wall seconds of earlier sessions of a resumed run (its checkpoint's counter)
+    stage = 0
+    trained = False  # a resumed run that had passed the target or spent its budget: only the evaluation is left
     if args.resume:
         run_dir = Path(args.resume)
         try:
-            used_s = resumable_seconds(run_dir, cfg)
+            used_s, stage = resume_point(run_dir, cfg)
+            trained = stage > max(stages) or used_s >= budget_s - args.eval_reserve_s
         except ValueError as error:
             print(f"train_bf_reasoning: {error}", file=sys.stderr)
             return 2
@@ -270,7 +278,13 @@ def main(argv=None) -> int:
     should_stop = stop_rule(stages, deadline, reached_at)
 
     print(f"run directory: {run_dir}" + (f" (resumed after {used_s:.0f}s)" if args.resume else ""), flush=True)
-    train(cfg, run_dir, resume=bool(args.resume), log=lambda line: print(line, flush=True), should_stop=should_stop)
+    if trained:
+        # Another update would change the weights its last probe measured: evaluate them as they are.
+        print("training had ended (past the target, or the budget spent): evaluating its last checkpoint", flush=True)
+        if stage > max(stages):
+            reached_at["passed"] = 0.0
+    else:
+        train(cfg, run_dir, resume=bool(args.resume), log=lambda line: print(line, flush=True), should_stop=should_stop)
     trained_s = used_s + time.time() - START
 
     rows = evaluate_target(run_dir, args, stages)

@@ -77,11 +77,11 @@ def test_resume_takes_only_a_run_of_the_same_config_and_counts_its_time(tmp_path
     cfg = script.learner_config(script.Args(target="T3", seed=2), 600.0)
     run = tmp_path / "run"
     with pytest.raises(ValueError, match="not a run directory"):
-        script.resumable_seconds(run, cfg)
+        script.resume_point(run, cfg)
     run.mkdir()
     rd.write_json(run / rd.CONFIG, script.learner_config(script.Args(target="T3", seed=2), 9000.0).to_dict())
     with pytest.raises(ValueError, match="no usable checkpoint|no checkpoint"):
-        script.resumable_seconds(run, cfg)
+        script.resume_point(run, cfg)
 
     def save(folder: Path) -> None:
         folder.mkdir(parents=True)
@@ -89,10 +89,17 @@ def test_resume_takes_only_a_run_of_the_same_config_and_counts_its_time(tmp_path
 
     counters = {"iteration": 10, "timesteps": 100, "wall_s": 1234.5, "programs": 40}
     rd.save_checkpoint(run, 10, save, {"stage": 3}, counters, 2)
-    assert script.resumable_seconds(run, cfg) == 1234.5  # another budget is fine
+    assert script.resume_point(run, cfg) == (1234.5, 3)  # another budget is fine
     other = script.learner_config(script.Args(target="T3", seed=3, gamma=1.0), 600.0)
     with pytest.raises(ValueError, match=r"another config \(ppo, seed differ\)"):
-        script.resumable_seconds(run, other)
+        script.resume_point(run, other)
+    written = json.loads((run / rd.CONFIG).read_text())
+    del written["model"]["signed_step"]  # a run written before the field: its default, off
+    rd.write_json(run / rd.CONFIG, written)
+    unsigned = script.learner_config(script.Args(target="T3", seed=2, ablate="signed-step"), 600.0)
+    assert script.resume_point(run, unsigned) == (1234.5, 3)
+    with pytest.raises(ValueError, match=r"another config \(model differ\)"):
+        script.resume_point(run, cfg)
 
 
 def test_bad_input_is_one_line():
