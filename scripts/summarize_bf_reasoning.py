@@ -83,6 +83,32 @@ def stability(rows: list[dict]) -> dict:
     }
 
 
+def stage_names(run: Path, rows: list[dict]) -> dict[int, str]:
+    """Stage number -> name: from the run's curriculum (config.json), else from the names its rows hold."""
+    names = {int(row["stage"]): row.get("stage_name", "") for row in rows if row.get("stage", "") != ""}
+    try:
+        from curricula.schedulers import load_curriculum
+
+        curriculum = load_curriculum(json.loads((run / "config.json").read_text())["curriculum"])
+        names.update(enumerate(stage.name for stage in getattr(curriculum, "stages", [])))
+    except (OSError, ValueError, KeyError):
+        pass  # a run without its config or curriculum: the rows' names
+    return names
+
+
+def stage_after(run: Path, names: dict[int, str]) -> str | None:
+    """The curriculum stage in the run's newest complete checkpoint ("N name", the name when a row named it), or
+    None without one."""
+    from agents import run_dir as rd
+
+    checkpoint = rd.latest_checkpoint(run)
+    if checkpoint is None:
+        return None
+    scheduler, _ = rd.read_checkpoint_state(checkpoint)
+    stage = int(scheduler.get("stage", 0))
+    return f"{stage} {names.get(stage, '')}".strip()
+
+
 def summarize(run: Path) -> dict:
     rows = list(csv.DictReader((run / "progress.csv").open())) if (run / "progress.csv").is_file() else []
     done = json.loads((run / "target.json").read_text()) if (run / "target.json").is_file() else None
@@ -101,12 +127,16 @@ def summarize(run: Path) -> dict:
     for entry in (done or {}).get("rows", []):  # one per target entry (T2 has two), in the target's stage order
         final.setdefault(entry.get("language", "bf"), []).append(f"{entry['passed']}/{entry['episodes']}")
     last = rows[-1] if rows else {}
+    stage = f"{last.get('stage', '?')} {last.get('stage_name', '')}".strip()
+    after = stage_after(run, stage_names(run, rows))
+    if after is not None:  # the last row holds the stage it trained on; its probe may have promoted past it since
+        stage = after
     return {
         "run": name,
         "target": target,
         "off": "—" if ablate == "none" else ablate,
         "seed": seed,
-        "stage": f"{last.get('stage', '?')} {last.get('stage_name', '')}".strip(),
+        "stage": stage,
         "wall_s": float(last.get("wall_s", "nan") or "nan"),
         "reached_s": reached,
         "final_bf": " and ".join(final.get("bf", ["—"])),

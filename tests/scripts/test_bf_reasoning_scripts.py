@@ -145,6 +145,21 @@ def test_summary_reads_the_first_probe_at_the_bar_and_the_final_evaluation(tmp_p
     assert rule.count("---") == header.count("|") - 1 == 8  # the rule has a cell per column
     assert (tmp_path / "p.png").stat().st_size > 1000
 
+    # The run stopped on the probe that promoted it: the checkpoint's stage, not the last row's, is where it ended.
+    from agents import run_dir as rd
+
+    def save(folder: Path) -> None:
+        folder.mkdir(parents=True)
+        (folder / "weights.txt").write_text("w")
+
+    rd.save_checkpoint(run, 15, save, {"stage": 5}, {"iteration": 15, "wall_s": 150.0}, 2)
+    (run / "config.json").write_text(json.dumps({"curriculum": "bf-reasoning"}))
+    done = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "summarize_bf_reasoning.py"), str(run)],
+        cwd=REPO, capture_output=True, text=True, timeout=120, env=ENV,
+    )  # fmt: skip
+    assert "| T1 | kept | 3 | 5 echo-byte | 150 | 100 | 7/10 | 6/10 |" in done.stdout, done.stdout + done.stderr
+
 
 def test_greedy_programs_bad_input_is_one_line(tmp_path):
     script = REPO / "scripts" / "greedy_programs.py"
