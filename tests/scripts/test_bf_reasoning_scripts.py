@@ -152,7 +152,9 @@ def test_summary_reads_the_first_probe_at_the_bar_and_the_final_evaluation(tmp_p
         folder.mkdir(parents=True)
         (folder / "weights.txt").write_text("w")
 
-    rd.save_checkpoint(run, 15, save, {"stage": 5}, {"iteration": 15, "timesteps": 1, "wall_s": 150.0, "programs": 1}, 2)
+    rd.save_checkpoint(
+        run, 15, save, {"stage": 5}, {"iteration": 15, "timesteps": 1, "wall_s": 150.0, "programs": 1}, 2
+    )
     (run / "config.json").write_text(json.dumps({"curriculum": "bf-reasoning"}))
     done = subprocess.run(
         [sys.executable, str(REPO / "scripts" / "summarize_bf_reasoning.py"), str(run)],
