@@ -316,7 +316,7 @@ def train(
     ValueError and changes nothing. `should_stop(row)` may end training
     early after any iteration; its row also holds `stage_after`, the
     scheduler's stage once the iteration's probe and time cap have run
-    (None without a scheduler). Wall time counts each session's start-up
+    (None without a scheduler; `stage_reached(row)` reads either). Wall time counts each session's start-up
     (backend construction) too: the figure is the whole run's.
 
     Before anything slow: the config is validated (its curriculum loaded),
@@ -548,6 +548,12 @@ def probe_columns(backend: Any) -> tuple[str, ...]:
     from agents.probe import PROBE_COLUMNS, entry_columns
 
     return (*PROBE_COLUMNS, *entry_columns(backend.scheduler))
+
+
+def stage_reached(row: dict) -> int:
+    """The stage a should_stop row ends at: `stage_after` (after the iteration's probe and time cap), or the stage it
+    trained on when there is no scheduler to ask."""
+    return int(row["stage"] if row.get("stage_after") is None else row["stage_after"])
 
 
 def scheduler_stage(backend: Any) -> Any:

@@ -103,7 +103,7 @@ def stage_rows(evaluation, curriculum: str, stages: int) -> list[dict]:
 def main(argv=None) -> int:
     args = parse_args(argv)
     from agents.config import ModelSettings, RLlibSettings, TrainConfig, parse_budget
-    from agents.loop import train
+    from agents.loop import stage_reached, train
     from agents.policies import load_policy
     from reasonenv.evaluation import evaluate
 
@@ -129,8 +129,7 @@ def main(argv=None) -> int:
     deadline = START + budget_s - args.eval_reserve_s
 
     def should_stop(row: dict) -> bool:
-        stage = row["stage"] if row.get("stage_after") is None else row["stage_after"]  # promoted by this iteration
-        reached = args.stop_at_stage is not None and stage >= args.stop_at_stage
+        reached = args.stop_at_stage is not None and stage_reached(row) >= args.stop_at_stage
         return reached or time.time() >= deadline
 
     print(f"run directory: {run_dir}", flush=True)

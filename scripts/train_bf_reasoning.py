@@ -184,9 +184,10 @@ def stop_rule(stages: list[int], deadline: float, reached_at: dict[str, float]) 
     entry, turned a probe of 1.00 into 0.69 and 0.00 greedy in two T2 runs). `reached_at["passed"]` gets the seconds
     since START of the first such iteration.
     """
+    from agents.loop import stage_reached
 
     def should_stop(row: dict) -> bool:
-        past = (row["stage"] if row.get("stage_after") is None else row["stage_after"]) > max(stages)
+        past = stage_reached(row) > max(stages)
         if past and "passed" not in reached_at:
             reached_at["passed"] = time.time() - START
         return past or time.time() >= deadline

@@ -182,11 +182,14 @@ class StreamNet(nn.Module):
         task_embed = nn.Embed(TASK_VOCAB, d, name="task_embed")
         value_embed = nn.Dense(d, name="value_embed") if self.value_features else None
 
+        def embedding_rows(ids):
+            """embedding(id), one shared row for bytes without byte_rows (torch_nets' embedding_rows)."""
+            return task_embed(ids if self.byte_rows else jnp.where(ids >= BYTE_OFFSET, BYTE_OFFSET, ids))
+
         def byte_vectors(ids):
-            """embedding(id) (one shared row for bytes without byte_rows), plus Linear([8 bits, b / 255, 1[b >= k]
-            k = 1..8]) for byte ids (value features)."""
-            rows = ids if self.byte_rows else jnp.where(ids >= BYTE_OFFSET, BYTE_OFFSET, ids)
-            vectors = task_embed(rows)
+            """embedding_rows(id), plus Linear([8 bits, b / 255, 1[b >= k] k = 1..8]) for byte ids (value
+            features)."""
+            vectors = embedding_rows(ids)
             if value_embed is None:
                 return vectors
             byte = jnp.clip(ids - BYTE_OFFSET, 0, 255)
@@ -228,7 +231,6 @@ class StreamNet(nn.Module):
 
                 def step_vectors(ids):
                     """torch_nets.StreamNet.step_vectors: embedding(id) + Dense(STEP_FEATURES) for bytes."""
-                    rows = ids if self.byte_rows else jnp.where(ids >= BYTE_OFFSET, BYTE_OFFSET, ids)
                     byte = jnp.clip(ids - BYTE_OFFSET, 0, 255)
                     signed = jnp.where(byte < 128, byte, byte - 256)
                     size = jnp.abs(signed)
@@ -242,7 +244,7 @@ class StreamNet(nn.Module):
                         ],
                         -1,
                     )
-                    return task_embed(rows) + step_embed(features) * (ids >= BYTE_OFFSET)[..., None]
+                    return embedding_rows(ids) + step_embed(features) * (ids >= BYTE_OFFSET)[..., None]
 
             tokens, present = self.execution_tokens(obs, byte_vectors, step_vectors)
         if self.architecture == "gru":
@@ -299,10 +301,11 @@ class StreamNet(nn.Module):
         field = nn.Embed(STATE_COLUMNS + 2, d, name="execution_field").embedding
         run = nn.Embed(runs, d, name="execution_run").embedding
         run_exists = execution[..., 0] != 0  # (..., E)
-        columns = byte_vectors(execution[..., :STATE_COLUMNS])
-        if step_vectors is not None:
+        if step_vectors is not None:  # the step column by its own features, the others by the value features
             step = step_vectors(execution[..., STEP_COLUMN])
-            columns = jnp.concatenate([columns[..., :STEP_COLUMN, :], step[..., None, :]], axis=-2)
+            columns = jnp.concatenate([byte_vectors(execution[..., :STEP_COLUMN]), step[..., None, :]], axis=-2)
+        else:
+            columns = byte_vectors(execution[..., :STATE_COLUMNS])
         state = (columns * field[:STATE_COLUMNS]).sum(-2) + run
         state = nn.Dense(d, name="execution_state_1")(
             nn.gelu(nn.Dense(d, name="execution_state_0")(state), approximate=False)

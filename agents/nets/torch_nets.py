@@ -340,10 +340,7 @@ class StreamNet(nn.Module):
     def byte_vectors(self, ids: torch.Tensor) -> torch.Tensor:
         """Task-vocabulary ids (...) -> (..., d): embedding(id) (one shared row for bytes without byte_rows), plus
         Linear([8 bits, b / 255, 1[b >= k] k = 1..8]) for bytes (value features)."""
-        rows = ids
-        if not self.byte_rows:  # every byte reads the one row of byte 0 (its value features tell them apart)
-            rows = torch.where(ids >= BYTE_OFFSET, torch.full_like(ids, BYTE_OFFSET), ids)
-        vectors = self.task_embed(rows)
+        vectors = self.embedding_rows(ids)
         if not self.value_features:
             return vectors
         byte = (ids - BYTE_OFFSET).clamp(0, 255)
@@ -352,10 +349,16 @@ class StreamNet(nn.Module):
         features = torch.cat([bits.float(), byte[..., None].float() / 255.0, steps.float()], -1)
         return vectors + self.value_embed(features) * (ids >= BYTE_OFFSET)[..., None]
 
+    def embedding_rows(self, ids: torch.Tensor) -> torch.Tensor:
+        """Task-vocabulary ids (...) -> their embedding rows (..., d); without byte_rows every byte reads the one row
+        of byte 0 (its value or step features tell them apart)."""
+        if not self.byte_rows:
+            ids = torch.where(ids >= BYTE_OFFSET, torch.full_like(ids, BYTE_OFFSET), ids)
+        return self.task_embed(ids)
+
     def step_vectors(self, ids: torch.Tensor) -> torch.Tensor:
         """Step-column ids (...) -> (..., d) under `signed_step`: embedding(id) (the shared row without byte_rows),
         plus Linear(agents.nets.STEP_FEATURES) for bytes: s > 0, s < 0, 1[|s| >= k] k = 1..8, |s| / 128."""
-        rows = ids if self.byte_rows else torch.where(ids >= BYTE_OFFSET, torch.full_like(ids, BYTE_OFFSET), ids)
         byte = (ids - BYTE_OFFSET).clamp(0, 255)
         signed = torch.where(byte < 128, byte, byte - 256)
         size = signed.abs()
@@ -364,7 +367,7 @@ class StreamNet(nn.Module):
             [(signed > 0)[..., None].float(), (signed < 0)[..., None].float(), steps.float(), size[..., None] / 128.0],
             -1,
         )
-        return self.task_embed(rows) + self.step_embed(features) * (ids >= BYTE_OFFSET)[..., None]
+        return self.embedding_rows(ids) + self.step_embed(features) * (ids >= BYTE_OFFSET)[..., None]
 
     def execution_tokens(self, obs: Mapping[str, torch.Tensor], trim: bool = True):
         """The execution tokens (B, X, d) and which exist (B, X): E' run-state tokens, then L' output-position tokens.
@@ -402,10 +405,11 @@ class StreamNet(nn.Module):
             pairs, position_exists = pairs[:, :runs, :outputs], position_exists[:, :runs, :outputs]
         field = self.execution_field.weight
         run = self.execution_run.weight[:runs]
-        columns = self.byte_vectors(execution[:, :, :STATE_COLUMNS])
-        if self.signed_step:
+        if self.signed_step:  # the step column by its own features, the others by the value features
             step = self.step_vectors(execution[:, :, STEP_COLUMN])
-            columns = torch.cat([columns[:, :, :STEP_COLUMN], step[:, :, None]], 2)
+            columns = torch.cat([self.byte_vectors(execution[:, :, :STEP_COLUMN]), step[:, :, None]], 2)
+        else:
+            columns = self.byte_vectors(execution[:, :, :STATE_COLUMNS])
         state = (columns * field[:STATE_COLUMNS]).sum(2)
         tokens = [self.execution_state(state + run)]
         exists = [run_exists]
