@@ -21,6 +21,13 @@ mean clip fraction, the mean share of PPO minibatch steps taken (below 1
 only under the KL early stop, PPOSettings.target_kl; "—" for runs from
 before the column), and the mean episode length over the last 20
 iterations.
+
+`--stages` adds a table of when each run entered each curriculum stage
+(its first row there) and the greedy probe of the stage's new entry at
+its last probe in that stage (the entry whose probe column first holds a
+value there); `--plot-entries PNG` draws every entry's probe curve, one
+panel per run, with the stage entries marked: the stepping stones of a T3
+run, not only its target.
 """
 
 from __future__ import annotations
@@ -144,6 +151,76 @@ def summarize(run: Path) -> dict:
     }
 
 
+def stage_entries(rows: list[dict]) -> list[dict]:
+    """One dict per stage a run trained on, in order: stage, name, entered_s (its first row's wall_s), entry (the
+    probe column that first holds a value in that stage: its new entry, or None) and left_probe (that column's last
+    value in the stage, or None)."""
+    stages: list[dict] = []
+    seen: set[str] = set()
+    for row in rows:
+        if not stages or row.get("stage") != stages[-1]["stage"]:
+            stages.append(
+                {"stage": row.get("stage"), "name": row.get("stage_name", ""), "entered_s": float(row["wall_s"]),
+                 "entry": None, "left_probe": None}
+            )  # fmt: skip
+        current = stages[-1]
+        for column, value in row.items():
+            if column.startswith("probe/") and value not in ("", None) and column not in seen:
+                seen.add(column)
+                current["entry"] = current["entry"] or column
+        if current["entry"] and row.get(current["entry"], "") != "":
+            current["left_probe"] = float(row[current["entry"]])
+    return stages
+
+
+def print_stage_table(runs: list[Path]) -> None:
+    entries = {run: stage_entries(list(csv.DictReader((run / "progress.csv").open()))) for run in runs}
+    order: list[str] = []
+    for stages in entries.values():
+        order += [s["name"] for s in stages if s["name"] not in order]
+    print("| stage | " + " | ".join(run.name for run in runs) + " |")
+    print("|---|" + "---|" * len(runs))
+    for name in order:
+        cells = []
+        for run in runs:
+            stage = next((s for s in entries[run] if s["name"] == name), None)
+            if stage is None:
+                cells.append("not reached")
+                continue
+            probe = "" if stage["left_probe"] is None else f" ({stage['left_probe']:.2f})"
+            cells.append(f"{stage['entered_s']:.0f}{probe}")
+        print(f"| {name} | " + " | ".join(cells) + " |")
+
+
+def plot_entries(runs: list[Path], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(len(runs), 1, figsize=(12, 3.8 * len(runs)), squeeze=False)
+    colors = plt.get_cmap("tab20").colors
+    for axis, run in zip(axes[:, 0], runs):
+        rows = list(csv.DictReader((run / "progress.csv").open()))
+        columns = [c for c in rows[0] if c.startswith("probe/")] if rows else []
+        for index, column in enumerate(columns):
+            points = [(float(r["wall_s"]), float(r[column])) for r in rows if r.get(column, "") != ""]
+            if points:
+                label = column.split("/", 1)[1].removesuffix("@bf")
+                axis.plot(*zip(*points), marker=".", markersize=3, linewidth=1, color=colors[index % 20], label=label)
+        for stage in stage_entries(rows)[1:]:
+            axis.axvline(stage["entered_s"], color="grey", linewidth=0.5, linestyle="--")
+            axis.text(stage["entered_s"], 1.03, stage["name"], rotation=90, fontsize=6, va="bottom")
+        axis.set_title(run.name.split("__20")[0], fontsize=8, pad=48)
+        axis.set_xlabel("wall seconds (2 shared CPU cores)")
+        axis.set_ylabel("greedy held-out probe")
+        axis.set_ylim(-0.02, 1.02)
+        axis.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=120)
+
+
 def plot(runs: list[Path], path: Path) -> None:
     import matplotlib
 
@@ -177,6 +254,12 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("runs", nargs="+", type=Path, help="run directories of scripts/train_bf_reasoning.py")
     parser.add_argument("--plot", type=Path, default=None, help="write the probe curves of the runs to this PNG")
+    parser.add_argument(
+        "--stages", action="store_true", help="also print when each run entered each stage, and its new entry's probe"
+    )
+    parser.add_argument(
+        "--plot-entries", type=Path, default=None, help="write every entry's probe curve, a panel per run, to this PNG"
+    )
     args = parser.parse_args(argv)
     runs = [run for run in args.runs if (run / "progress.csv").is_file()]
     if not runs:
@@ -206,9 +289,15 @@ def main(argv=None) -> int:
             f"{t['clip_mean']:.3f} | {'—' if t['applied_mean'] is None else format(t['applied_mean'], '.2f')} | "
             f"{t['length_last']:.1f} |"
         )
+    if args.stages:
+        print()
+        print_stage_table(runs)
     if args.plot is not None:
         plot(runs, args.plot)
         print(f"plot: {args.plot}")
+    if args.plot_entries is not None:
+        plot_entries(runs, args.plot_entries)
+        print(f"plot: {args.plot_entries}")
     return 0
 
 

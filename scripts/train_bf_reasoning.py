@@ -292,12 +292,17 @@ def main(argv=None) -> int:
     bar = float(target["bar"])
     passed = bool(rows) and all(row["pass_rate"] >= bar and row["heldout"] for row in rows if row["language"] == "bf")
     total_s = used_s + time.time() - START
+    past = (
+        f"curriculum past the target stages at {used_s + reached_at['passed']:.0f}s"
+        if "passed" in reached_at
+        else "curriculum not past the target stages"
+    )
     lines = [
         f"# {args.target} ({'ablation: ' + args.ablate if args.ablate != 'none' else 'full learner'}), "
         f"{args.backend}, seed {args.seed}{held_out_note(args)}",
         "",
         f"training + start-up {trained_s:.0f}s, total with evaluation {total_s:.0f}s (budget {budget_s:.0f}s); "
-        f"curriculum past the target stages at {used_s + reached_at.get('passed', float('nan')):.0f}s; "
+        f"{past}; "
         f"{args.instances} held-out instances per entry; bar {bar:.0%} in bf: {'reached' if passed else 'NOT reached'}",
         "",
         *table_lines(rows),

@@ -208,3 +208,39 @@ def test_summary_counts_collapses_of_sampled_success_within_one_stage(tmp_path):
     # the falls from rows 0 and 1 span the updates of rows 0-2 and 1-3: both hold row 2's spike (50x the median)
     # steps taken: 0.5 in the four even rows, 1.0 in the three others
     assert f"| {run.name} | 7 | 2 | 2 | 0.75 | 0.500 | 0.080 | 0.100 | 0.71 | 13.0 |" in done.stdout
+
+
+def test_stage_table_gives_each_stage_its_entry_time_and_its_new_entrys_last_probe(tmp_path):
+    pytest.importorskip("matplotlib")
+    a, b, c = "probe/swap-two@bf", "probe/pair-twice@bf", "probe/last-byte@bf"
+    names = {0: "swap-two", 1: "pair-twice", 2: "last-byte"}
+    runs = []
+    for name, stages, probes in (
+        ("T3-none-rllib__s0__20261207-000000", (0, 0, 1, 1, 2),
+         [{a: 0.2}, {a: 0.95}, {a: 1.0, b: 0.0}, {a: 0.9, b: 0.25}, {a: 1.0, b: 0.0, c: 0.5}]),
+        ("T3-kept-rllib__s0__20261207-000000", (0, 0, 0, 1, 1), [{a: 0.2}, {}, {a: 1.0}, {a: 0.9}, {a: 1.0, b: 0.5}]),
+    ):  # fmt: skip
+        run = tmp_path / name
+        run.mkdir()
+        rows = [
+            {"iteration": i, "wall_s": 100 * (i + 1), "stage": stage, "stage_name": names[stage], a: "", b: "", c: "",
+             **probes[i]}
+            for i, stage in enumerate(stages)
+        ]  # fmt: skip
+        with (run / "progress.csv").open("w", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+        runs.append(run)
+    done = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "summarize_bf_reasoning.py"), *map(str, runs), "--stages",
+         "--plot-entries", str(tmp_path / "entries.png")],
+        cwd=REPO, capture_output=True, text=True, timeout=120, env=ENV,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    # each stage's new entry is the probe column that first holds a value in it; its probe is the last one there
+    # (the second run's pair-twice stage had not been probed on pair-twice before its last row)
+    assert "| swap-two | 100 (0.95) | 100 (1.00) |" in done.stdout, done.stdout
+    assert "| pair-twice | 300 (0.25) | 400 (0.50) |" in done.stdout
+    assert "| last-byte | 500 (0.50) | not reached |" in done.stdout
+    assert (tmp_path / "entries.png").stat().st_size > 1000
