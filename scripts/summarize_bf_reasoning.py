@@ -2,8 +2,8 @@
 
     .venv/bin/python scripts/summarize_bf_reasoning.py runs/bf-reasoning/T1-* --plot docs/figures/bf_reasoning_t1.png
 
-One row per run directory: the part switched off (from the run's
-target.json), its seed, where the curriculum ended, the first wall time at
+One row per run directory: the part switched off and the backend (from
+the run directory's name), its seed, where the curriculum ended, the first wall time at
 which the greedy held-out probe of the target entry reached the target's
 bar (the probe plays 32 fixed held-out instances every 5 iterations), and
 the final evaluation (100 held-out instances of the target entry, in bf
@@ -121,7 +121,7 @@ def summarize(run: Path) -> dict:
     done = json.loads((run / "target.json").read_text()) if (run / "target.json").is_file() else None
     name = run.name
     target, rest = name.split("__")[0].split("-", 1)  # TARGET-ABLATION-BACKEND; an ablation may hold a dash
-    ablate = rest.rsplit("-", 1)[0]
+    ablate, backend = rest.rsplit("-", 1)
     seed = name.split("__s")[1].split("__")[0] if "__s" in name else "?"
     bar = BARS.get(target, 0.9)
     reached = None
@@ -142,6 +142,7 @@ def summarize(run: Path) -> dict:
         "run": name,
         "target": target,
         "off": "—" if ablate == "none" else ablate,
+        "backend": backend,
         "seed": seed,
         "stage": stage,
         "wall_s": float(last.get("wall_s", "nan") or "nan"),
@@ -265,14 +266,15 @@ def main(argv=None) -> int:
     if not runs:
         parser.error(f"none of {[str(r) for r in args.runs]} is a run directory with a progress.csv")
     print(
-        "| target | part off | seed | stage at the end | wall s | probe >= bar at s | final held-out, bf | zero-shot dialect |"
+        "| target | part off | backend | seed | stage at the end | wall s | probe >= bar at s | final held-out, bf | "
+        "zero-shot dialect |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for run in runs:
         s = summarize(run)
         reached = f"{s['reached_s']:.0f}" if s["reached_s"] is not None else "not reached"
         print(
-            f"| {s['target']} | {s['off']} | {s['seed']} | {s['stage']} | {s['wall_s']:.0f} | {reached} | "
+            f"| {s['target']} | {s['off']} | {s['backend']} | {s['seed']} | {s['stage']} | {s['wall_s']:.0f} | {reached} | "
             f"{s['final_bf']} | {s['final_dialect']} |"
         )
     print()

@@ -140,9 +140,9 @@ def test_summary_reads_the_first_probe_at_the_bar_and_the_final_evaluation(tmp_p
         cwd=REPO, capture_output=True, text=True, timeout=120, env=ENV,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert "| T1 | kept | 3 | 4 emit-string-2 | 150 | 100 | 7/10 | 6/10 |" in done.stdout
+    assert "| T1 | kept | rllib | 3 | 4 emit-string-2 | 150 | 100 | 7/10 | 6/10 |" in done.stdout
     header, rule = done.stdout.splitlines()[:2]
-    assert rule.count("---") == header.count("|") - 1 == 8  # the rule has a cell per column
+    assert rule.count("---") == header.count("|") - 1 == 9  # the rule has a cell per column
     assert (tmp_path / "p.png").stat().st_size > 1000
 
     # The run stopped on the probe that promoted it: the checkpoint's stage, not the last row's, is where it ended.
@@ -160,7 +160,7 @@ def test_summary_reads_the_first_probe_at_the_bar_and_the_final_evaluation(tmp_p
         [sys.executable, str(REPO / "scripts" / "summarize_bf_reasoning.py"), str(run)],
         cwd=REPO, capture_output=True, text=True, timeout=120, env=ENV,
     )  # fmt: skip
-    assert "| T1 | kept | 3 | 5 echo-byte | 150 | 100 | 7/10 | 6/10 |" in done.stdout, done.stdout + done.stderr
+    assert "| T1 | kept | rllib | 3 | 5 echo-byte | 150 | 100 | 7/10 | 6/10 |" in done.stdout, done.stdout + done.stderr
 
 
 def test_greedy_programs_bad_input_is_one_line(tmp_path):
