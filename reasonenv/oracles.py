@@ -123,6 +123,7 @@ BF_WRITERS: dict[str, Writer] = {
     "swap-two": lambda v: ",>,.<.",
     "pair-twice": lambda v: ",>,<.>.<.>.",
     "last-byte": lambda v: ",[>,]<.",
+    "last-then-first": lambda v: ">,[>,]<.[<]>.",  # cell 0 stays 0: the walk back stops on it
     "reverse-bytes": lambda v: ">,[>,]<[.<]",  # default semantics: cell 0 stays 0 and stops the walk back
 }
 

@@ -1,13 +1,17 @@
 """Tape stepping stones: tasks whose shortest Brainfuck program moves the pointer, under default semantics.
 
 Every earlier primitive is solved on one cell (`,.`, `,+.`, `,[.,]`); these
-four need a second cell, then a walk along the tape, and end at reverse:
+five need a second cell, then a walk along the tape, and end at reverse:
 
 - `swap-two`: two bytes a b -> b a (`,>,.<.`: both directions, no loop);
 - `pair-twice`: two bytes a b -> a b a b (`,>,<.>.<.>.`: a byte stored on
   the tape and read back after another was read);
 - `last-byte`: 1..max_length bytes -> the last one (`,[>,]<.`: a loop that
   walks right);
+- `last-then-first`: 1..max_length bytes -> the last one, then the first
+  (`>,[>,]<.[<]>.`: the walk back needs a zero cell left of the input, so
+  the program's first token, `>`, serves its last loop: the sentinel that
+  reverse needs, on a task with no shorter way round it);
 - `reverse-bytes`: 1..max_length bytes -> the same bytes reversed
   (`>,[>,]<[.<]`: walk right storing, walk back printing).
 
@@ -144,12 +148,36 @@ class LastByte(_SequenceFamily):
 
 
 @register_family
+class LastThenFirst(_SequenceFamily):
+    """Read every input byte, then write the last one and the first one (one byte: it twice)."""
+
+    name = "last-then-first"
+    summary = "Read the whole input, then output its last byte and then its first byte"
+    order = 13
+    io_format = (
+        "Input: 1 to {max_length} bytes (1..{max_value}), then end of input. Output: the last input byte, then the "
+        "first."
+    )
+
+    @staticmethod
+    def solve(data: bytes) -> bytes:
+        return data[-1:] + data[:1]
+
+    def bf_solution(self, instance: Instance) -> str:
+        # cell 0 stays 0, so `[<]` stops on it after the walk back; `>` then steps onto the first byte
+        return ">,[>,]<.[<]>."
+
+    def python_solution(self, instance: Instance) -> str:
+        return _python_program("data = sys.stdin.buffer.read()\nsys.stdout.buffer.write(data[-1:] + data[:1])")
+
+
+@register_family
 class ReverseBytes(_SequenceFamily):
     """Read every input byte and write them in reverse order (default Brainfuck semantics: no trailing 0)."""
 
     name = "reverse-bytes"
     summary = "Read the whole input and output its bytes in reverse order"
-    order = 13
+    order = 14
     io_format = (
         "Input: 1 to {max_length} bytes (1..{max_value}), then end of input. Output: the same bytes, last first."
     )
@@ -166,5 +194,5 @@ class ReverseBytes(_SequenceFamily):
         return _python_program("sys.stdout.buffer.write(sys.stdin.buffer.read()[::-1])")
 
 
-TAPE_ORDER: tuple[str, ...] = tuple(cls.name for cls in (SwapTwo, PairTwice, LastByte, ReverseBytes))
+TAPE_ORDER: tuple[str, ...] = tuple(cls.name for cls in (SwapTwo, PairTwice, LastByte, LastThenFirst, ReverseBytes))
 """The tape families from easiest to hardest."""

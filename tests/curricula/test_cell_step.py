@@ -22,8 +22,8 @@ SAMPLE = 12
 
 WITNESSED = (
     "cascade", "copy-reverse", "duplicate-each", "echo", "echo-all", "echo-alternating", "echo-byte", "echo-half",
-    "echo-second-seq", "echo-thrice", "echo-twice", "echo-twice-byte", "last-byte", "middle-char", "pair-twice",
-    "paper-bf-copy", "prefix", "remove-last", "reverse", "reverse-bytes", "shift-left", "swap-two", "zero-cascade",
+    "echo-second-seq", "echo-thrice", "echo-twice", "echo-twice-byte", "last-byte", "last-then-first", "middle-char",
+    "pair-twice", "paper-bf-copy", "prefix", "remove-last", "reverse", "reverse-bytes", "shift-left", "swap-two", "zero-cascade",
 )  # fmt: skip
 """Families whose step-1 Brainfuck reference text passes every sampled instance under cell_step=2 as well."""
 

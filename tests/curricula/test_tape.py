@@ -1,4 +1,4 @@
-"""The tape families (swap-two, pair-twice, last-byte, reverse-bytes): default semantics, reference programs, need for the tape, held-out content."""
+"""The tape families (swap-two, pair-twice, last-byte, last-then-first, reverse-bytes): default semantics, reference programs, need for the tape, held-out content."""
 
 from __future__ import annotations
 
@@ -17,8 +17,10 @@ REFERENCE = {
     "swap-two": ",>,.<.",
     "pair-twice": ",>,<.>.<.>.",
     "last-byte": ",[>,]<.",
+    "last-then-first": ">,[>,]<.[<]>.",
     "reverse-bytes": ">,[>,]<[.<]",
 }
+SEQUENCE_FAMILIES = ("last-byte", "last-then-first", "reverse-bytes")
 
 
 def passes(instance, program: str, language: str = "bf") -> bool:
@@ -31,8 +33,11 @@ def passes(instance, program: str, language: str = "bf") -> bool:
 def test_the_families_are_registered_with_stable_ids_in_order():
     assert tuple(REFERENCE) == TAPE_ORDER
     ids = family_ids()
-    assert [ids[name] for name in TAPE_ORDER] == sorted(ids[name] for name in TAPE_ORDER)
-    assert [family_class(name).order for name in TAPE_ORDER] == [10, 11, 12, 13]
+    # the first four were registered in this order; last-then-first came later, so its id comes after (append-only)
+    assert [ids[name] for name in ("swap-two", "pair-twice", "last-byte", "reverse-bytes", "last-then-first")] == list(
+        range(ids["swap-two"], ids["swap-two"] + 5)
+    )
+    assert [family_class(name).order for name in TAPE_ORDER] == [10, 11, 12, 13, 14]
 
 
 @pytest.mark.parametrize("family", TAPE_ORDER)
@@ -75,18 +80,28 @@ def test_python_solutions_pass(family):
         ("pair-twice", ",[.,]"),
         ("last-byte", ",[.,]"),
         ("last-byte", ",[,]<."),  # the walk must store: `<` from cell 0 is an error
+        ("last-then-first", ",[>,]<.[<]>."),  # no zero left of the input: the walk back steps off cell 0
+        ("last-then-first", ",[>,]<.<<<."),  # a walk back unrolled for one length fails on the others
+        ("last-then-first", ",.[>,]<."),  # first, then last: the wrong order
         ("reverse-bytes", ",[.,]"),
         ("reverse-bytes", ",[>,]+[,<.]"),  # PQT's published reverse: needs its clamped tape and appends a 0
         ("reverse-bytes", ",[>,]<[.<]"),  # walks back off cell 0: an error under default semantics
     ],
 )
 def test_programs_that_skip_the_tape_or_use_other_conventions_fail(family, program):
-    task = make_task(family, max_value=255, **({"max_length": 4} if family in ("last-byte", "reverse-bytes") else {}))
+    task = make_task(family, max_value=255, **({"max_length": 4} if family in SEQUENCE_FAMILIES else {}))
     assert not any(passes(instance, program) for instance in task.instances(20))
 
 
 @pytest.mark.parametrize(
-    "family, config", [("swap-two", {}), ("pair-twice", {}), ("last-byte", {"max_length": 4}), ("reverse-bytes", {})]
+    "family, config",
+    [
+        ("swap-two", {}),
+        ("pair-twice", {}),
+        ("last-byte", {"max_length": 4}),
+        ("last-then-first", {"max_length": 8}),
+        ("reverse-bytes", {}),
+    ],
 )
 def test_wide_configs_hold_out_about_a_fifth_by_the_hash_rule(family, config):
     task = make_task(family, **config)
