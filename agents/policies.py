@@ -128,7 +128,19 @@ class _Greedy:
 
     def __call__(self, batch: dict[str, np.ndarray]) -> np.ndarray:
         """Greedy actions [B] of a batched observation dict ({key: [B, ...]} numpy, already at the trained sizes)."""
+        return self.logits(batch).argmax(-1)
+
+    def logits(self, batch: dict[str, np.ndarray]) -> np.ndarray:
+        """The policy's action logits [B, A] of a batched observation dict, -inf where the action mask forbids."""
         raise NotImplementedError
+
+    def sample_batch(self, observations: list[dict[str, np.ndarray]], rng: np.random.Generator) -> np.ndarray:
+        """Actions drawn from the policy's distribution (softmax of its logits over the allowed actions), one per
+        observation: how the policy plays while it trains, where `act_batch` plays its argmax."""
+        logits = self.logits(self._stack(observations))
+        probs = np.exp(logits - logits.max(-1, keepdims=True))
+        probs /= probs.sum(-1, keepdims=True)
+        return np.array([rng.choice(len(row), p=row) for row in probs])
 
     def _stack(self, observations: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
         batch = {}
@@ -167,8 +179,8 @@ class GreedyModulePolicy(_Greedy):
             self.execution_shape = (int(spaces["execution"].shape[0]), int(spaces["execution"].shape[1]))
         self._torch = torch
 
-    def __call__(self, batch: dict[str, np.ndarray]) -> np.ndarray:
-        """Greedy actions of a batched observation dict in one forward pass."""
+    def logits(self, batch: dict[str, np.ndarray]) -> np.ndarray:
+        """Masked action logits of a batched observation dict in one forward pass."""
         from ray.rllib.core.columns import Columns
 
         torch = self._torch
@@ -176,8 +188,8 @@ class GreedyModulePolicy(_Greedy):
         with torch.no_grad():
             logits = self.module.forward_inference({Columns.OBS: tensors})[Columns.ACTION_DIST_INPUTS]
         mask = tensors["action_mask"].bool()
-        logits = logits.masked_fill(~mask, float("-inf"))  # argmax only over allowed actions, whatever the module did
-        return logits.argmax(-1).numpy()
+        logits = logits.masked_fill(~mask, float("-inf"))  # only allowed actions, whatever the module did
+        return logits.numpy()
 
 
 class JaxGreedyPolicy(_Greedy):
@@ -205,8 +217,8 @@ class JaxGreedyPolicy(_Greedy):
     def env_options(self) -> dict[str, Any]:
         return {"max_program_length": self.program_length, **self.execution_options()}
 
-    def __call__(self, batch: dict[str, np.ndarray]) -> np.ndarray:
-        """Greedy actions of a batched observation dict, padded to one of BATCH_SIZES rows (few compiles)."""
+    def logits(self, batch: dict[str, np.ndarray]) -> np.ndarray:
+        """Masked action logits of a batched observation dict, padded to one of BATCH_SIZES rows (few compiles)."""
         batch = {key: np.asarray(batch[key]) for key in model_keys(self.sizes, batch)}
         rows = len(batch["action_mask"])
         size = padded_size(rows)
@@ -215,8 +227,7 @@ class JaxGreedyPolicy(_Greedy):
             for key, value in batch.items()
         }
         logits = np.asarray(self._logits(self.params, padded))[:rows]  # padding rows (empty streams) are dropped
-        logits = np.where(batch["action_mask"].astype(bool), logits, -np.inf)  # only allowed actions
-        return logits.argmax(-1)
+        return np.where(batch["action_mask"].astype(bool), logits, -np.inf)  # only allowed actions
 
 
 def load_jax_params(checkpoint: str | Path) -> tuple[Any, Any, dict[str, Any]]:

@@ -40,6 +40,22 @@ def observation(seed: int, execution_shape=EXECUTION_SHAPE) -> dict[str, np.ndar
     }
 
 
+def assert_samples_follow_the_softmax(policy, observations) -> None:
+    """`sample_batch` draws only allowed actions, at the softmax frequencies of the policy's masked logits."""
+    rng = np.random.default_rng(0)
+    logits = policy.logits(policy._stack(observations))
+    assert np.isneginf(logits[~np.stack([o["action_mask"] for o in observations]).astype(bool)]).all()
+    probs = np.exp(logits[0] - logits[0].max())
+    probs /= probs.sum()
+    draws = np.concatenate([policy.sample_batch([observations[0]] * 500, rng) for _ in range(4)])
+    allowed = np.flatnonzero(observations[0]["action_mask"])
+    assert set(draws.tolist()) <= set(allowed.tolist())
+    frequencies = np.bincount(draws, minlength=len(probs)) / len(draws)
+    np.testing.assert_allclose(frequencies, probs, atol=0.04)  # 2,000 draws: a few standard errors
+    actions = policy.sample_batch(observations, rng)  # one per observation, each allowed by its own mask
+    assert len(actions) == len(observations) and all(o["action_mask"][a] for o, a in zip(observations, actions))
+
+
 def _rllib_checkpoint(tmp_path: Path, effects: str = "ids"):
     """(checkpoint folder, module): a StreamModule reading the execution, random weights, saved as a run's checkpoint
     (tmp_path is the run directory)."""
@@ -98,6 +114,7 @@ def test_an_rllib_checkpoint_with_execution_input_loads_and_acts(tmp_path, effec
         logits, _ = module.net(batch)
     expected = logits.masked_fill(batch["action_mask"] == 0, float("-inf")).argmax(-1).numpy()
     np.testing.assert_array_equal(policy.act_batch(observations), expected)
+    assert_samples_follow_the_softmax(policy, observations)
     # Fewer runs and output positions than trained are padded with PAD (same meaning: no run, no byte).
     assert not any(o["execution"][2:].any() or o["execution"][:, 21:].any() for o in observations)
     smaller = [dict(o, execution=o["execution"][:2, :21]) for o in observations]
@@ -162,6 +179,7 @@ def test_a_jax_checkpoint_loads_with_or_without_execution_input(tmp_path, reads)
     logits = np.asarray(model.apply(params, batch)[0])
     expected = np.where(batch["action_mask"].astype(bool), logits, -np.inf).argmax(-1)
     np.testing.assert_array_equal(policy.act_batch(observations), expected)
+    assert_samples_follow_the_softmax(policy, observations)
 
 
 def test_reasonenv_evaluate_plays_an_execution_policy_in_envs_with_its_execution(tmp_path, capsys):

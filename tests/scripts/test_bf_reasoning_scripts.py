@@ -244,3 +244,19 @@ def test_stage_table_gives_each_stage_its_entry_time_and_its_new_entrys_last_pro
     assert "| pair-twice | 300 (0.25) | 400 (0.50) |" in done.stdout
     assert "| last-byte | 500 (0.50) | not reached |" in done.stdout
     assert (tmp_path / "entries.png").stat().st_size > 1000
+
+
+def test_sampled_programs_bad_input_is_one_line(tmp_path):
+    script = REPO / "scripts" / "sampled_programs.py"
+    for extra, message in (
+        ([], "is not a run or checkpoint directory"),
+        (["--config", "{max_length: 2}"], "--config '{max_length: 2}' is not JSON"),
+        (["--episodes", "0"], "--episodes 0 must be at least 1"),
+    ):
+        if extra:
+            (tmp_path / "config.json").write_text("{}")
+        done = subprocess.run(
+            [sys.executable, str(script), str(tmp_path), "--family", "pair-twice", *extra],
+            cwd=REPO, capture_output=True, text=True, timeout=120, env=ENV,
+        )  # fmt: skip
+        assert done.returncode == 2 and done.stderr.strip().count("\n") == 0 and message in done.stderr, done.stderr
