@@ -3,6 +3,7 @@
     policy = load_policy("runs/bf-basics__small-context__s0__...")   # the run's latest checkpoint
     policy = load_policy("runs/.../checkpoints/iter_000020")         # or one checkpoint
     action = policy.act(observation)                                   # argmax over allowed actions
+    actions = policy.sample_batch(observations, rng)                   # or drawn, as the policy plays in training
 
 RLlib checkpoints: only the module is loaded (`agents.backends.rllib_module.load_module` of
 `algorithm/learner_group/learner/rl_module/default_policy`), no Ray cluster
@@ -137,7 +138,7 @@ class _Greedy:
     def sample_batch(self, observations: list[dict[str, np.ndarray]], rng: np.random.Generator) -> np.ndarray:
         """Actions drawn from the policy's distribution (softmax of its logits over the allowed actions), one per
         observation: how the policy plays while it trains, where `act_batch` plays its argmax."""
-        logits = self.logits(self._stack(observations))
+        logits = self.logits(self._stack(observations)).astype(np.float64)  # float32 sums miss 1 by rng.choice's 1e-8
         probs = np.exp(logits - logits.max(-1, keepdims=True))
         probs /= probs.sum(-1, keepdims=True)
         return np.array([rng.choice(len(row), p=row) for row in probs])
