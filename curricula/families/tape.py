@@ -11,7 +11,9 @@ five need a second cell, then a walk along the tape, and end at reverse:
 - `last-then-first`: 1..max_length bytes -> the last one, then the first
   (`>,[>,]<.[<]>.`: the walk back needs a zero cell left of the input, so
   the program's first token, `>`, serves its last loop: the sentinel that
-  reverse needs, on a task with no shorter way round it);
+  reverse needs, on a task with no shorter way round it; not in
+  bf-reasoning's ladder, whose T3 run found the sentinel at reverse-4 on
+  its own: docs/training.md, diagnosis 10);
 - `reverse-bytes`: 1..max_length bytes -> the same bytes reversed
   (`>,[>,]<[.<]`: walk right storing, walk back printing).
 
