@@ -25,22 +25,18 @@ from pathlib import Path
 import numpy as np
 
 
-def play(policy, envs, instances, rng) -> list[dict]:
-    """One sampled episode per (env, instance), in lockstep; the final info of each."""
-    observations = [env.reset(seed=0, options={"instance": instance})[0] for env, instance in zip(envs, instances)]
-    finals: list[dict | None] = [None] * len(envs)
-    active = list(range(len(envs)))
-    while active:
-        actions = policy.sample_batch([observations[i] for i in active], rng)
-        still = []
-        for i, action in zip(active, actions):
-            observations[i], _, terminated, truncated, info = envs[i].step(int(action))
-            if terminated or truncated:
-                finals[i] = info
-            else:
-                still.append(i)
-        active = still
-    return [final or {} for final in finals]
+class Sampling:
+    """A policy that draws its actions (`sample_batch`) where `reasonenv.evaluation.run_episodes` asks for
+    `act_batch`, so the lockstep play, its mask check and its episode records are the evaluation's own."""
+
+    def __init__(self, policy, rng: np.random.Generator):
+        self.policy, self.rng = policy, rng
+
+    def act(self, observation: dict) -> int:
+        return int(self.act_batch([observation])[0])
+
+    def act_batch(self, observations: list[dict]) -> np.ndarray:
+        return self.policy.sample_batch(observations, self.rng)
 
 
 def main(argv=None) -> int:
@@ -68,7 +64,7 @@ def main(argv=None) -> int:
         return 2
 
     from agents.policies import load_policy
-    from reasonenv.evaluation import EvalTarget, target_instances, token_env
+    from reasonenv.evaluation import EvalTarget, run_episodes, target_instances, token_env
 
     try:
         policy = load_policy(args.run)
@@ -77,8 +73,8 @@ def main(argv=None) -> int:
     except (ValueError, KeyError) as error:
         print(f"sampled_programs: {error}", file=sys.stderr)
         return 2
-    envs = [token_env(target, [instance], policy.env_options) for instance in instances]
-    finals = play(policy, envs, instances, np.random.default_rng(args.seed))
+    pairs = [(token_env(target, [instance], policy.env_options), instance) for instance in instances]
+    finals = [episode.info for episode in run_episodes(pairs, Sampling(policy, np.random.default_rng(args.seed)))]
 
     passed = sum(bool(info.get("success")) for info in finals)
     print(f"{args.family} {config or ''} ({args.content} content): sampled success {passed}/{len(finals)}")

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import json
 from pathlib import Path
 
@@ -48,6 +49,16 @@ DROP = 0.3
 DROP_ITERATIONS = 3
 SPIKE = 10.0
 """A PPO update whose approximate KL exceeds SPIKE x the run's median KL is a spike."""
+
+
+@functools.cache
+def progress_rows(run: Path) -> list[dict]:
+    """The rows of a run's progress.csv ([] without one), read once however many tables and plots use them."""
+    path = run / "progress.csv"
+    if not path.is_file():
+        return []
+    with path.open(newline="") as handle:
+        return list(csv.DictReader(handle))
 
 
 def _number(row: dict, key: str) -> float | None:
@@ -117,7 +128,7 @@ def stage_after(run: Path, names: dict[int, str]) -> str | None:
 
 
 def summarize(run: Path) -> dict:
-    rows = list(csv.DictReader((run / "progress.csv").open())) if (run / "progress.csv").is_file() else []
+    rows = progress_rows(run)
     done = json.loads((run / "target.json").read_text()) if (run / "target.json").is_file() else None
     name = run.name
     target, rest = name.split("__")[0].split("-", 1)  # TARGET-ABLATION-BACKEND; an ablation may hold a dash
@@ -175,7 +186,7 @@ def stage_entries(rows: list[dict]) -> list[dict]:
 
 
 def print_stage_table(runs: list[Path]) -> None:
-    entries = {run: stage_entries(list(csv.DictReader((run / "progress.csv").open()))) for run in runs}
+    entries = {run: stage_entries(progress_rows(run)) for run in runs}
     order: list[str] = []
     for stages in entries.values():
         order += [s["name"] for s in stages if s["name"] not in order]
@@ -202,7 +213,7 @@ def plot_entries(runs: list[Path], path: Path) -> None:
     figure, axes = plt.subplots(len(runs), 1, figsize=(12, 3.8 * len(runs)), squeeze=False)
     colors = plt.get_cmap("tab20").colors
     for axis, run in zip(axes[:, 0], runs):
-        rows = list(csv.DictReader((run / "progress.csv").open()))
+        rows = progress_rows(run)
         columns = [c for c in rows[0] if c.startswith("probe/")] if rows else []
         for index, column in enumerate(columns):
             points = [(float(r["wall_s"]), float(r[column])) for r in rows if r.get(column, "") != ""]
@@ -230,7 +241,7 @@ def plot(runs: list[Path], path: Path) -> None:
 
     figure, axis = plt.subplots(figsize=(7, 4))
     for run in runs:
-        rows = list(csv.DictReader((run / "progress.csv").open()))
+        rows = progress_rows(run)
         target = run.name.split("-")[0]
         label = run.name.split("__20")[0]
         mean = [(float(r["wall_s"]), float(r["probe_heldout"])) for r in rows if r.get("probe_heldout", "") != ""]
@@ -285,7 +296,7 @@ def main(argv=None) -> int:
     )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for run in runs:
-        t = stability(list(csv.DictReader((run / "progress.csv").open())))
+        t = stability(progress_rows(run))
         print(
             f"| {run.name} | {t['iterations']} | {t['drops']} | {t['after_spike']} | {t['spike_rate']:.2f} | {t['kl_max']:.3f} | {t['kl_mean']:.3f} | "
             f"{t['clip_mean']:.3f} | {'—' if t['applied_mean'] is None else format(t['applied_mean'], '.2f')} | "
