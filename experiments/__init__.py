@@ -1,8 +1,8 @@
 """experiments: the project's three experiments, each run as a module (results and readings: docs/experiments.md).
 
-    python -m experiments.transfer          does a knowledge store over effect ids let reasoning transfer
-                                            to languages the agent never saw? (six arms x unseen dialects,
-                                            semantic variants, Ook!, Befunge-93; zero-shot and fine-tuned)
+    python -m experiments.transfer          does the issue-21 learner carry Brainfuck into languages whose
+                                            programs differ? (effects as parts / ids / a permuted plain head,
+                                            and from scratch; zero-shot, then fine-tuning curves)
     python -m experiments.rl_vs_supervised  RL pretraining from scratch against supervised pretraining on
                                             reference solutions, then PPO (held-out content, levels, families)
     python -m experiments.pqt               the agent against Priority Queue Training on PQT's Brainfuck

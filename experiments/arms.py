@@ -94,6 +94,10 @@ TRAINED_FILE = "trained.json"
 """Written into a run directory when its training reached its budget (or first success): the cell's counters."""
 CHECKPOINT_EVERY = 50
 """PPO iterations between a cell's checkpoints: a stopped full-mode cell resumes from the last one."""
+WELL_POSED_SCAN = 4
+"""An evaluation that skips ill-posed instances asks for this many times the instances it needs."""
+CURVE_KEEP_CHECKPOINTS = 10_000
+"""A run asked for a curve (`curve_every`) keeps every checkpoint: the curve is read from them."""
 TRAIN_LOG = "train.log"
 """agents.loop's progress lines and summary of a cell, kept in its run directory instead of the terminal."""
 
@@ -105,6 +109,11 @@ class ArmModel:
     name: str
     actions: str
     permute_actions: bool = False
+    learner: bool = False
+    """True: the instance-reading learner of issue 21 (agents.learner.reasoning_config: execution observation,
+    value features, kept successes, relabelling, the potential reward, its own PPO settings) with this network."""
+    effects: str = "ids"
+    """ModelSettings.effects of a learner arm: ids or parts (esolangs.knowledge's parts of each effect)."""
 
 
 ARMS: dict[str, ArmModel] = {
@@ -116,6 +125,26 @@ ARMS: dict[str, ArmModel] = {
     "permuted-plain": ArmModel("small-context", "index+effects", permute_actions=True),
 }
 """The arms of the transfer ablation (the table in the module docstring)."""
+LEARNER_ARMS: dict[str, ArmModel] = {
+    "learner+parts": ArmModel("small-context", "pointer", learner=True, effects="parts"),
+    "learner+ids": ArmModel("small-context", "pointer", learner=True, effects="ids"),
+    "learner+permuted-plain": ArmModel("small-context", "index+effects", permute_actions=True, learner=True),
+}
+"""The arms built on the learner of issue 21 (experiments.transfer): the memory agent reading effects as parts, the
+same agent reading opaque effect ids, and a plain index head over the effect table trained on a fresh action order
+every episode (without kept successes and relabelling while it permutes: a kept program cannot be replayed under
+another order; a fine-tuning, in the language's own order, has them). Their TrainConfig is agents.learner.reasoning_config's, with the net's sizes and the cell's budget."""
+FINETUNE_ENTROPY = 0.01
+"""Entropy weight of a learner arm that starts from weights (fine-tuning): the learner's final weight, held, since
+its schedule restarts at 0.1, which would spend the first fine-tuning steps undoing what the weights know."""
+
+
+def arm_model(arm: str) -> ArmModel:
+    """The ArmModel of an arm of either table; ValueError naming the choices for another name."""
+    found = ARMS.get(arm) or LEARNER_ARMS.get(arm)
+    if found is None:
+        raise ValueError(f"unknown arm {arm!r}; choose one of {', '.join([*ARMS, *LEARNER_ARMS])}")
+    return found
 
 
 @dataclass(frozen=True)
@@ -135,8 +164,7 @@ class Net:
     serves several languages; None: the languages' own (TrainConfig.action_slots)."""
 
     def __post_init__(self) -> None:
-        if self.arm not in ARMS:
-            raise ValueError(f"unknown arm {self.arm!r}; choose one of {', '.join(ARMS)}")
+        arm_model(self.arm)
 
     @classmethod
     def of(cls, args: Any, arm: str = "pointer+memory", action_slots: int | None = None) -> Net:
@@ -349,11 +377,16 @@ def train_config(
     permute_actions: bool | None = None,
     pinned: list[int] | None = None,
     backend: str = "rllib",
+    curve_every: int | None = None,
 ) -> Any:
     """The agents.config.TrainConfig of an arm's training call (the table in the module docstring)."""
     from agents.config import JaxSettings, ModelSettings, PPOSettings, RewardSettings, RLlibSettings, TrainConfig
 
-    arm = ARMS[net.arm]
+    arm = arm_model(net.arm)
+    if arm.learner:
+        return _learner_config(
+            net, arm, curriculum, env_steps, programs, seed, init_from, permute_actions, pinned, backend, curve_every
+        )
     batch = ROLLOUT_STEPS * num_envs
     return TrainConfig(
         curriculum=str(curriculum),
@@ -397,6 +430,71 @@ def train_config(
     )
 
 
+def _learner_config(
+    net: Net,
+    arm: ArmModel,
+    curriculum: str | Path,
+    env_steps: int | None,
+    programs: int | None,
+    seed: int,
+    init_from: Path | None,
+    permute_actions: bool | None,
+    pinned: list[int] | None,
+    backend: str,
+    curve_every: int | None,
+) -> Any:
+    """A learner arm's TrainConfig: agents.learner.reasoning_config with the net's sizes and the cell's budget.
+
+    The learner keeps its own reward and PPO settings (not EXPERIMENT_REWARD's, nor the call's lr and scoring); a
+    fine-tuning (init_from) holds the entropy weight at FINETUNE_ENTROPY. With `curve_every` it checkpoints every
+    that many iterations and keeps them all (the transfer experiment's curves are read from them), else it keeps its
+    latest, as every other arm does.
+    """
+    import dataclasses
+
+    from agents.config import JaxSettings, ModelSettings
+    from agents.learner import reasoning_config
+
+    base = reasoning_config(
+        curriculum=str(curriculum), seed=seed, backend=backend, timesteps=env_steps, effects=arm.effects
+    )
+    model: ModelSettings = dataclasses.replace(
+        base.model,
+        name=arm.name,
+        actions=arm.actions,
+        dim=net.dim,
+        heads=net.heads,
+        layers=net.layers,
+        window=net.window,
+        top_k=net.top_k,
+        hidden=2 * net.dim,
+    )
+    permute = arm.permute_actions if permute_actions is None else permute_actions
+    kept, relabel = base.kept, base.relabel
+    if permute:  # a kept program cannot be replayed under a fresh action order (TrainConfig.validate refuses both)
+        kept, relabel = dataclasses.replace(kept, top_k=0), False
+    ppo = base.ppo
+    if init_from is not None:
+        ppo = dataclasses.replace(ppo, entropy_coeff=FINETUNE_ENTROPY, entropy_final=None, entropy_decay_steps=0)
+    return dataclasses.replace(
+        base,
+        programs=programs,
+        max_program_length=net.max_program_length,
+        task_length=net.task_length,
+        action_slots=net.action_slots,
+        permute_actions=permute,
+        kept=kept,
+        relabel=relabel,
+        init_from=None if init_from is None else str(Path(init_from).resolve()),
+        fixed_instance=pinned,
+        checkpoint_every=curve_every or base.checkpoint_every,
+        keep_checkpoints=CURVE_KEEP_CHECKPOINTS if curve_every else 1,
+        model=model,
+        ppo=ppo,
+        jax=JaxSettings(),
+    ).validate()
+
+
 # ----------------------------------------------------------------------------- the calls
 
 
@@ -416,6 +514,7 @@ def train(
     permute_actions: bool | None = None,
     stop_at_first_success: bool = False,
     backend: str = "rllib",
+    curve_every: int | None = None,
 ) -> Trained:
     """PPO of `net` on a curriculum (with promotion) or a mixture of entries (equal weights) for a budget.
 
@@ -423,7 +522,8 @@ def train(
     given and reached first. `init_from` starts from the weights of an
     earlier run (fine-tuning, supervised-then-RL); `permute_actions`
     (default: the arm's own, True only for permuted-plain) draws a fresh
-    action order every episode. A run directory that holds an unfinished
+    action order every episode. `curve_every` (learner arms): a checkpoint
+    every that many iterations, all kept (`checkpoint_curve` reads them). A run directory that holds an unfinished
     run of the same call (a crash) is resumed; a finished one is read back.
     """
     from agents import loop
@@ -449,6 +549,7 @@ def train(
             permute_actions=permute_actions,
             pinned=fixed_instance(on),
             backend=backend,
+            curve_every=curve_every,
         )
         checkpoint = rd.latest_checkpoint(run)
         resume = checkpoint is not None
@@ -536,6 +637,7 @@ def greedy_success(
     *,
     content: str = "heldout",
     with_programs: bool = False,
+    well_posed: bool = False,
 ) -> dict:
     """The greedy policy of run's latest checkpoint on `instances` held-out (content="train": training) instances per entry.
 
@@ -543,19 +645,64 @@ def greedy_success(
     are reasonenv.evaluation.target_instances', played by its run_episodes in
     envs of the net's task and program lengths. An entry that pins its
     instance is asked that instance only. Returns {"success": mean pass rate
-    over entries, "entries": {entry key: {passed, episodes, rate, heldout[, programs]}}}.
+    over entries, "entries": {entry key: {passed, episodes, rate, heldout, ill_posed[, programs]}}}.
+    `run` may also be one checkpoint directory of a run. `well_posed`: instances that no program can solve in the
+    entry's language (curricula.verify.unreachable_output: odd bytes under `bf+cell_step=2`) are skipped and
+    counted in `ill_posed`, and as many further instances are asked instead.
     """
     _torch()
     from agents.policies import load_policy
 
-    return _evaluate(load_policy(Path(run)), net, entries, instances, content, with_programs)
+    return _evaluate(load_policy(Path(run)), net, entries, instances, content, with_programs, well_posed)
 
 
-def chance_success(net: Net, entries: Sequence[Entry], instances: int, *, content: str = "heldout") -> dict:
+def chance_success(
+    net: Net, entries: Sequence[Entry], instances: int, *, content: str = "heldout", well_posed: bool = False
+) -> dict:
     """As greedy_success, for reasonenv.policy.RandomMaskedPolicy (seed 0): the project's chance."""
     from reasonenv.policy import RandomMaskedPolicy
 
-    return _evaluate(RandomMaskedPolicy(0), net, entries, instances, content, False)
+    return _evaluate(RandomMaskedPolicy(0), net, entries, instances, content, False, well_posed)
+
+
+def reference_success(entries: Sequence[Entry], instances: int, *, well_posed: bool = False) -> dict:
+    """How often each entry's Brainfuck reference program (for default semantics, in the entry's language's tokens)
+    passes the instances asked in that language.
+
+    The carry-over control of a transfer target: 1.0 means a program copied from Brainfuck unchanged passes there,
+    so success on that target cannot tell transfer from copying; below 1.0 the target's rule decides the verdict.
+    Returns greedy_success's shape (no programs).
+    """
+    import esolangs
+    from curricula.base import reference_solution
+    from curricula.verify import evaluate
+
+    rows = {}
+    for entry, chosen, heldout, ill_posed in _plans(entries, instances, "heldout", well_posed):
+        base = esolangs.get(entry.language).base_name  # the program for default semantics, in the entry's tokens
+        passed = 0
+        for instance in chosen:
+            program = reference_solution(instance, base)
+            passed += int(program is not None and evaluate(instance, program, entry.language)[0].success)
+        rows[entry.key] = {
+            "passed": passed,
+            "episodes": len(chosen),
+            "rate": passed / max(1, len(chosen)),
+            "heldout": heldout,
+            "ill_posed": ill_posed,
+        }
+    return {"success": mean_rate(rows), "entries": rows}
+
+
+def checkpoint_curve(run: Path) -> list[tuple[int, Path]]:
+    """(env steps, checkpoint directory) of every checkpoint of a run, oldest first: the points of a curve."""
+    from agents import run_dir as rd
+
+    points = []
+    for _, path in reversed(rd.checkpoints_by_iteration(Path(run))):
+        if rd.checkpoint_problem(path) is None:
+            points.append((int(rd.read_checkpoint_state(path)[1]["timesteps"]), path))
+    return points
 
 
 def pqt_search(
@@ -669,21 +816,52 @@ def _parameters(run: Path) -> int:
     return parameter_count(policy.params)
 
 
-def _evaluate(
-    policy: Any, net: Net, entries: Sequence[Entry], instances: int, content: str, with_programs: bool
-) -> dict:
-    """Play `policy` on each entry's instances (pinned, or held-out / training content) in lockstep batches."""
-    from reasonenv.evaluation import BATCH, EvalTarget, run_episodes, target_instances, token_env
+def _plans(
+    entries: Sequence[Entry], instances: int, content: str, well_posed: bool
+) -> list[tuple[Entry, list[Any], bool, int]]:
+    """(entry, its instances, whether they are held-out content, how many ill-posed ones were skipped) per entry."""
+    from curricula.verify import unreachable_output
+    from reasonenv.evaluation import EvalTarget, target_instances
 
-    options = {"task_length": net.task_length, "max_program_length": net.max_program_length}
-    plans: list[tuple[Entry, Any, list[Any], bool]] = []
+    plans = []
     for entry in entries:
         target = EvalTarget(entry.family, entry.language, entry.level, dict(entry.config))
+        ill_posed = 0
         if entry.instance is not None:
             chosen, heldout = [entry.instance], False
-        else:
+        elif not well_posed:
             chosen, heldout, _ = target_instances(target, instances, content)
-        plans.append((entry, target, chosen, heldout))
+        else:  # ask for more, keep the first `instances` that some program can solve
+            asked, heldout, _ = target_instances(target, WELL_POSED_SCAN * instances, content)
+            solvable = [i for i in asked if unreachable_output(i, entry.language) is None]
+            ill_posed = len(asked) - len(solvable)
+            chosen = solvable[:instances]
+        plans.append((entry, chosen, heldout, ill_posed))
+    return plans
+
+
+def _evaluate(
+    policy: Any,
+    net: Net,
+    entries: Sequence[Entry],
+    instances: int,
+    content: str,
+    with_programs: bool,
+    well_posed: bool = False,
+) -> dict:
+    """Play `policy` on each entry's instances (pinned, or held-out / training content) in lockstep batches."""
+    from reasonenv.evaluation import BATCH, EvalTarget, run_episodes, token_env
+
+    # A learner's policy reads the execution observation: its envs must give it (env_options says how).
+    options = {
+        **getattr(policy, "env_options", {}),
+        "task_length": net.task_length,
+        "max_program_length": net.max_program_length,
+    }
+    plans: list[tuple[Entry, Any, list[Any], bool, int]] = [
+        (entry, EvalTarget(entry.family, entry.language, entry.level, dict(entry.config)), chosen, heldout, ill)
+        for entry, chosen, heldout, ill in _plans(entries, instances, content, well_posed)
+    ]
     lockstep = callable(getattr(policy, "act_batch", None))
     queue = [(number, instance) for number, plan in enumerate(plans) for instance in plan[2]]
     passed = [0] * len(plans)
@@ -708,12 +886,13 @@ def _evaluate(
         for env in pool:
             env.close()
     rows = {}
-    for number, (entry, _, chosen, heldout) in enumerate(plans):
+    for number, (entry, _, chosen, heldout, ill_posed) in enumerate(plans):
         row: dict[str, Any] = {
             "passed": passed[number],
             "episodes": len(chosen),
             "rate": passed[number] / max(1, len(chosen)),
             "heldout": heldout,
+            "ill_posed": ill_posed,
         }
         if with_programs:
             row["programs"] = programs[number]

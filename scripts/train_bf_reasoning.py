@@ -46,30 +46,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from agents.learner import ABLATIONS, FIXED_GAMMA, LEARNER_CURRICULUM
+
 START = time.time()
 
-CURRICULUM = "bf-reasoning"
+CURRICULUM = LEARNER_CURRICULUM
 TARGETS = {
     "T1": {"stages": ("emit-char-31",), "bar": 0.9, "budget": "30m"},
     "T2": {"stages": ("emit-string-2", "emit-string-3"), "bar": 0.8, "budget": "60m"},
     "T3": {"stages": ("reverse-8",), "bar": 0.8, "budget": "180m"},
 }
 """Each target: the bf-reasoning stages whose new entries it measures, the greedy held-out bar, the default budget."""
-FIXED_GAMMA = 0.99
-"""Under gamma = 1 every detour to a right output has the same return, and greedy play on a falling string
-(`++++.` then the second byte) took `+` to the length cap where sampled play found `,` or `>` detours
-(docs/training.md, diagnosis 8); a discount makes the direct program the best one."""
-ABLATIONS = (
-    "none",
-    "execution",
-    "value-features",
-    "kept",
-    "relabel",
-    "memory",
-    "end-on-pass",
-    "kl-stop",
-    "signed-step",
-)
 
 
 @dataclass
@@ -124,56 +111,17 @@ def parse_args(argv=None) -> Args:
 
 
 def learner_config(args: Args, budget_s: float):
-    """The one fixed TrainConfig of every seed, with the `--ablate` part switched off."""
-    from agents.config import KeptSettings, ModelSettings, PPOSettings, RewardSettings, RLlibSettings, TrainConfig
+    """The one fixed TrainConfig of every seed (agents.learner.reasoning_config), with the `--ablate` part off."""
+    from agents.learner import reasoning_config
 
-    ablate = args.ablate
-    execution = ablate != "execution"
-    return TrainConfig(
+    return reasoning_config(
         curriculum=CURRICULUM,
         seed=args.seed,
         backend=args.backend,
         budget_s=budget_s,
-        execution=execution,
-        # The episode ends once the visible examples pass: after the output is complete, a token that writes nothing
-        # cost only the step penalty, so greedy programs ran on to the cap with junk tails that flip from update to
-        # update between harmless and looping (T1's fresh split: every failure; T3: every program 32 tokens).
-        end_on_pass=execution and ablate != "end-on-pass",
-        reward=RewardSettings(
-            scoring="binary" if execution else "pqt",
-            shaping="potential" if execution else "score",
-            shaped_weight=1.0 if execution else 0.2,
-            success_bonus=1.0,
-            step_penalty=0.002,
-        ),
-        # Without value features a byte is its own embedding row only (the network of before issue 21); with them
-        # it is its value features only, so a held-out byte is not an untrained random row.
-        model=ModelSettings(
-            name="small-window" if ablate == "memory" else "small-context",
-            value_features=ablate != "value-features",
-            byte_rows=ablate == "value-features",
-            # The step column mod 256 reads 255 for a fall of 1, "far up" to the value features: greedy T2 programs
-            # answered every fall with `+` to the cap. Signed, a fall of k reads like a rise of k but for its sign.
-            signed_step=execution and ablate != "signed-step",
-        ),
-        # Entropy 0.1 explores the first programs (0.01 from the start collapsed onto 32-token programs in 90 s), but
-        # held at 0.1 the policy keeps 1.2-1.8 nats per token: sampled success on 16-32-token programs stays under
-        # 0.5 and the greedy choice flips from probe to probe. So it decays to 0.01 over the first 500k env steps.
-        # Sampled success collapsed right after single updates whose approximate KL was 20-70x the run's median
-        # (0.005-0.010): target_kl 0.02 skips an iteration's remaining minibatch steps once one measures over 0.03.
-        ppo=PPOSettings(
-            entropy_coeff=0.1,
-            entropy_final=0.01,
-            entropy_decay_steps=500_000,
-            target_kl=None if ablate == "kl-stop" else 0.02,
-            gamma=args.gamma,
-        ),
-        kept=KeptSettings(top_k=0 if ablate == "kept" else 8, sil_weight=1.0, sil_steps=4),
-        relabel=ablate not in ("relabel", "kept"),
-        probe_every=5,
-        rllib=RLlibSettings(num_cpus=2),
-        checkpoint_every=10,
-    ).validate()
+        ablate=args.ablate,
+        gamma=args.gamma,
+    )
 
 
 def stop_rule(stages: list[int], deadline: float, reached_at: dict[str, float]) -> Callable[[dict], bool]:

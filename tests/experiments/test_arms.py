@@ -121,3 +121,68 @@ def test_a_training_stopped_before_its_budget_is_not_a_finished_cell(tmp_path, m
     ((cfg, resume),) = calls
     assert resume is False and cfg.seed == 4 and cfg.timesteps == 1000
     assert cfg.curriculum == str((run / arms.CURRICULUM_FILE).resolve())
+
+
+def test_learner_arms_are_the_issue_21_learner_with_the_nets_sizes_and_the_cells_budget(tmp_path):
+    from agents.learner import reasoning_config
+
+    curriculum = arms.write_curriculum([arms.Entry("emit-char", 4, (), "bf+cell_step=2")], tmp_path)
+    learner = reasoning_config(seed=5)
+    for arm, model in arms.LEARNER_ARMS.items():
+        net = arms.Net(arm, dim=16, heads=2, layers=1, task_length=40, max_program_length=12)
+        pre = arms.train_config(net, curriculum, env_steps=700, seed=5, lr=9e-9, scoring="pqt")
+        assert (pre.model.name, pre.model.actions, pre.model.effects) == (model.name, model.actions, model.effects)
+        assert pre.model.sizes() == {"dim": 16, "heads": 2, "layers": 1, "window": 16, "top_k": 8, "hidden": 32}
+        assert (pre.timesteps, pre.seed, pre.max_program_length, pre.task_length) == (700, 5, 12, 40)
+        # The learner's own reward, PPO and parts; the call's lr and scoring are the old arms' and do not apply.
+        assert (pre.execution, pre.end_on_pass, pre.reward, pre.probe_every) == (
+            True,
+            True,
+            learner.reward,
+            learner.probe_every,
+        )
+        assert (pre.ppo.lr, pre.ppo.entropy_final, pre.model.value_features, pre.model.signed_step) == (
+            learner.ppo.lr,
+            0.01,
+            True,
+            True,
+        )
+        assert pre.permute_actions == model.permute_actions
+        assert (pre.kept.top_k, pre.relabel) == ((0, False) if model.permute_actions else (8, True))
+        assert pre.keep_checkpoints == 1 and pre.checkpoint_every == learner.checkpoint_every
+        tuned = arms.train_config(
+            net, curriculum, env_steps=700, init_from=tmp_path, permute_actions=False, curve_every=3
+        ).validate()
+        assert (tuned.permute_actions, tuned.kept.top_k, tuned.relabel) == (False, 8, True)
+        assert (tuned.ppo.entropy_coeff, tuned.ppo.entropy_final, tuned.ppo.entropy_decay_steps) == (
+            arms.FINETUNE_ENTROPY,
+            None,
+            0,
+        )
+        assert (tuned.checkpoint_every, tuned.keep_checkpoints) == (3, arms.CURVE_KEEP_CHECKPOINTS)
+    with pytest.raises(ValueError, match="unknown arm 'nope'; choose one of pointer\\+memory"):
+        arms.Net("nope")
+
+
+def test_the_learner_config_switches_off_exactly_the_named_part():
+    from agents.learner import ABLATIONS, reasoning_config
+
+    full = reasoning_config(seed=1, budget_s=60).to_dict()
+    assert full["model"]["effects"] == "ids" and full["timesteps"] is None
+    assert reasoning_config(seed=1, budget_s=60, effects="parts").model.effects == "parts"
+    for part in ABLATIONS[1:]:
+        assert reasoning_config(seed=1, budget_s=60, ablate=part).to_dict() != full, part
+    with pytest.raises(ValueError, match="ablate must be one of none, execution"):
+        reasoning_config(ablate="everything")
+    with pytest.raises(ValueError, match="effects must be one of ids, parts, got 'names'"):
+        reasoning_config(effects="names")
+
+
+def test_well_posed_evaluation_skips_what_no_program_can_write_and_the_reference_carries_over():
+    step2 = [arms.Entry("emit-char", 4, (), "bf+cell_step=2")]
+    carried = arms.reference_success(step2, 6, well_posed=True)["entries"]["emit-char-L4@bf+cell_step=2"]
+    assert carried["episodes"] == 6 and carried["ill_posed"] > 0 and carried["rate"] == 0.0  # `+` x b writes 2b
+    plain = arms.reference_success([arms.Entry("emit-char", 4, (), "bf")], 6)["entries"]["emit-char-L4@bf"]
+    assert (plain["rate"], plain["ill_posed"], plain["heldout"]) == (1.0, 0, True)
+    eof = arms.reference_success([arms.Entry("echo-all", None, (("max_length", 4),), "bf+eof=unchanged")], 4)
+    assert eof["success"] == 0.0  # `,[.,]` never ends when `,` keeps the cell at end of input

@@ -22,7 +22,7 @@ from curricula.schedulers import load_curriculum
 from experiments import arms, diagnose_pqt, pqt, rl_vs_supervised, transfer
 
 REPO = Path(__file__).resolve().parents[2]
-TRAINER_CALLS = ("train", "supervised", "greedy_success", "chance_success", "pqt_search")
+TRAINER_CALLS = ("train", "supervised", "greedy_success", "chance_success", "reference_success", "pqt_search")
 
 
 def check_outputs(out: Path, figure: str) -> dict:
@@ -66,38 +66,64 @@ def table_rows(markdown: str) -> list[list[str]]:
     return [[c.strip() for c in line.strip("|").split("|")] for line in markdown.splitlines() if line.startswith("|")]
 
 
-def test_transfer_quick_writes_every_arm_and_target_and_resumes(tmp_path, monkeypatch):
+def test_transfer_quick_writes_every_arm_and_target_curves_and_resumes(tmp_path, monkeypatch):
     out = tmp_path / "transfer"
     assert transfer.main(["--quick", "--out", str(out)]) == 0
     results = check_outputs(out, "transfer.png")
-    targets = ["bf", "bf-dialect-101", "bf+eof=unchanged", "ook", "befunge93"]
-    all_arms = ["pointer+memory", "pointer+window", "index+memory", "index+window", "full-context", "permuted-plain"]
-    assert results["targets"] == targets
-    assert set(results["arms"]) == set(all_arms)  # JSON keys sorted; the tables keep the order
+    labels = ["control", "dialect", "step-2", "eof-unchanged"]
+    all_arms = ["learner+parts", "learner+ids", "learner+permuted-plain", "scratch"]
+    assert list(results["targets"]) == labels
+    # The dialect's seed is drawn at the first run (never one the code names) and kept for every rerun.
+    dialect = results["languages"]["dialect"]
+    drawn = int(dialect.removeprefix("bf-dialect-"))
+    assert transfer.DIALECT_DRAW[0] <= drawn < transfer.DIALECT_DRAW[1]
+    assert json.loads((out / "cells" / "dialect.json").read_text())["seed"] == drawn
+    assert set(results["arms"]) == set(all_arms)
     for arm in all_arms:
-        for phase in ("zero_shot", "finetuned"):
-            for target in targets:
-                cell = results["arms"][arm][phase][target]
-                assert len(cell["per_seed"]) == 1 and 0.0 <= cell["mean"] <= 1.0
-    assert set(results["chance"]) == set(targets)
+        for target in labels:
+            tuned = results["arms"][arm]["finetuned"][target]
+            assert len(tuned["per_seed"]) == 1 and 0.0 <= tuned["mean"] <= 1.0
+            zero = results["arms"][arm]["zero_shot"][target]["per_seed"]
+            assert len(zero) == (0 if arm == "scratch" else 1)  # scratch has no weights to try zero-shot
+            (points,) = results["arms"][arm]["curves"][target]
+            steps = [p[0] for p in points]
+            assert len(points) >= 1 and steps == sorted(steps) and all(0 <= p[1] <= 1 for p in points)
+    # The controls: the bf reference program passes every well-posed instance in bf, none of echo-all's under
+    # eof=unchanged (its `,[.,]` never ends), and every even byte under step 2 (odd ones are skipped).
+    assert results["carryover"]["control"] == 1.0 and results["carryover"]["dialect"] == 1.0
+    control = json.loads((out / "cells" / "control__eof-unchanged.json").read_text())
+    entries = control["carryover"]["entries"]
+    assert entries["echo-all-max_length=4@bf+eof=unchanged"]["rate"] == 0.0
+    assert entries["echo-byte-L7@bf+eof=unchanged"]["rate"] == 1.0
+    step = json.loads((out / "cells" / "control__step-2.json").read_text())["carryover"]["entries"][
+        "emit-char-L4@bf+cell_step=2"
+    ]
+    assert step["episodes"] == 2 and step["ill_posed"] > 0  # odd held-out bytes skipped, two even ones asked
     cells = set(stamps(out))
-    assert "pointer+memory__s0__bf-dialect-101.json" in cells and "chance__befunge93.json" in cells
-    assert "index+memory__s0__bf+eof=unchanged.json" in cells
-    assert len(cells) == len(all_arms) * (1 + len(targets)) + len(targets)
+    assert "learner+ids__s0__step-2.json" in cells and "scratch__s0__eof-unchanged.json" in cells
+    assert len(cells) == 1 + len(labels) + 3 + len(all_arms) * len(labels)  # dialect, controls, pretraining, targets
     report = (out / "results.md").read_text()
-    rows = table_rows(report)
-    assert rows[0] == ["arm", *targets]  # the zero-shot table: one column per target ...
-    assert [r[0] for r in rows[2 : 3 + len(all_arms)]] == [*all_arms, "chance (random masked)"]  # ... a row per arm
-    assert "| pointer+memory | bf+eof=unchanged |" in report and "changed cell modulus" in report
-    # Every pretraining and fine-tuning is an ordinary run directory: its TrainConfig, a checkpoint, a curve.
+    assert f"| arm | control (bf) | dialect ({dialect}) | step-2 (bf+cell_step=2) |" in report
+    assert "| carry-over (the bf reference program) |" in report and "cell modulus" in report
+    # Every cell is an ordinary run directory of the issue-21 learner: its TrainConfig, checkpoints, a curve.
     models = out / "models"
-    assert arms.is_trained(models / "permuted-plain__s0") and arms.is_trained(models / "permuted-plain__s0__ook")
-    pre, tuned = TrainConfig.load(models / "permuted-plain__s0"), TrainConfig.load(models / "permuted-plain__s0__ook")
-    assert (pre.model.actions, pre.permute_actions, pre.action_slots) == ("index+effects", True, 39)
-    assert (tuned.permute_actions, tuned.init_from) == (False, str((models / "permuted-plain__s0").resolve()))
-    assert tuned.timesteps == 64 and load_curriculum(tuned.curriculum).entries()[0].language == "ook"
-    assert rd.latest_checkpoint(models / "index+window__s0__befunge93") is not None
-    assert rd.read_progress(models / "index+window__s0__befunge93")[-1]["timesteps"] >= 64
+    pre = TrainConfig.load(models / "learner+permuted-plain__s0")
+    tuned = TrainConfig.load(models / "learner+permuted-plain__s0__step-2")
+    assert (pre.model.actions, pre.permute_actions, pre.kept.top_k, pre.relabel) == ("index+effects", True, 0, False)
+    assert (tuned.permute_actions, tuned.init_from, tuned.kept.top_k, tuned.relabel) == (
+        False,
+        str((models / "learner+permuted-plain__s0").resolve()),
+        8,
+        True,
+    )
+    assert (tuned.execution, tuned.reward.shaping, tuned.model.signed_step) == (True, "potential", True)
+    assert (tuned.ppo.entropy_coeff, tuned.ppo.entropy_final) == (arms.FINETUNE_ENTROPY, None)
+    assert load_curriculum(tuned.curriculum).entries()[0].language == "bf+cell_step=2"
+    parts, ids = TrainConfig.load(models / "learner+parts__s0"), TrainConfig.load(models / "learner+ids__s0")
+    assert (parts.model.effects, ids.model.effects) == ("parts", "ids")
+    scratch = TrainConfig.load(models / "scratch__s0__control")
+    assert scratch.init_from is None and scratch.model.effects == "parts" and scratch.ppo.entropy_final == 0.01
+    assert len(arms.checkpoint_curve(models / "scratch__s0__control")) >= 1
     for run in models.iterdir():  # an iteration names a passing program exactly when an episode passed in it
         for row in rd.read_progress(run):
             assert (row["passing_program"] is not None) == bool(row["success"]), (run.name, row["iteration"])
@@ -106,19 +132,19 @@ def test_transfer_quick_writes_every_arm_and_target_and_resumes(tmp_path, monkey
     with monkeypatch.context() as patch:
         patch.setattr(loop, "train", lambda *args, **kwargs: pytest.fail("a finished run was trained again"))
         again = arms.train(
-            arms.Net.of(transfer.TransferArgs.quick(), "permuted-plain", transfer.ACTION_SLOTS),
-            arms.Curriculum("bf-basics", 0, "bf"),
-            models / "permuted-plain__s0",
-            env_steps=128,
+            transfer.net(transfer.TransferArgs.quick(), "learner+parts"),
+            arms.Curriculum("bf-reasoning", 0, "bf"),
+            models / "learner+parts__s0",
+            env_steps=256,
         )
-    cell = json.loads((out / "cells" / "pretrain__permuted-plain__s0.json").read_text())
+    cell = json.loads((out / "cells" / "pretrain__learner+parts__s0.json").read_text())
     assert json.loads(json.dumps(again.counters())) == {key: cell[key] for key in again.counters()}
 
     # A rerun recomputes nothing, and needs no pretrained weights once every target cell of an arm is done.
     before, results_before = stamps(out), results
     for run in models.iterdir():
         shutil.rmtree(run / "checkpoints")
-    assert not arms.is_trained(models / "pointer+memory__s0")
+    assert not arms.is_trained(models / "learner+parts__s0")
     forbid_training(monkeypatch)
     assert transfer.main(["--quick", "--out", str(out)]) == 0
     assert stamps(out) == before
@@ -214,7 +240,7 @@ def test_pqt_quick_resumes_after_a_crash_and_splits_across_task_lists(tmp_path, 
 
 
 MODULES = {
-    "transfer": (transfer, "--num-envs"),
+    "transfer": (transfer, "--finetune-steps"),
     "rl_vs_supervised": (rl_vs_supervised, "--num-envs"),
     "pqt": (pqt, "--runs"),
     "diagnose_pqt": (diagnose_pqt, "--programs"),
@@ -241,10 +267,10 @@ def test_help_lists_the_flags_and_a_bad_value_fails_in_one_line(name, capsys):
     [
         (
             transfer,
-            ["--arms", "pointer+memory,nope"],
-            "--arms has unknown value(s) ['nope']; choose from pointer+memory",
+            ["--arms", "learner+parts,nope"],
+            "--arms has unknown value(s) ['nope']; choose from learner+parts",
         ),
-        (transfer, ["--scoring", "best"], "--scoring has unknown value(s) ['best']"),
+        (transfer, ["--targets", "modulus"], "--targets has unknown value(s) ['modulus']"),
         (rl_vs_supervised, ["--heldout-levels", "emit-char"], "--heldout-levels items must be family:level"),
         (rl_vs_supervised, ["--heldout-families", "emit-char:0"], "held-out family emit-char is trained on"),
         (pqt, ["--tasks", "sort-everything"], "--tasks has unknown value(s) ['sort-everything']"),
