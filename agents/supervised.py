@@ -15,8 +15,9 @@ the weights load into that backend's learner unchanged.
 Demonstrations: for each entry, `demos_per_entry` training-content
 instances; each reference program (curricula.base.reference_solution) is
 tokenised through the env's token table and replayed in the env, STOP last,
-so every observation, mask included, is exactly what the agent sees (padded
-to the training env's action slots). Programs without a reference or longer
+so every observation, mask and execution rows included, is exactly what the
+agent sees (padded to the training env's action slots; under `end_on_pass`
+the demonstration ends where the env ends the episode). Programs without a reference or longer
 than max_program_length - 1 tokens are skipped and counted. Training is
 next-token cross-entropy on the network's masked logits (Adam, gradient
 norm clipped at `grad_clip`), `updates` batches of `batch_size` steps drawn
@@ -43,7 +44,8 @@ from agents import run_dir as rd
 from agents.config import TrainConfig
 
 OBS_KEYS = ("task", "program", "action_mask", "action_effects")
-"""The observation arrays the network reads."""
+"""The observation arrays every network reads; a config with `execution` adds the execution rows (the training env's
+observation space names them all)."""
 RESULT_FILE = "supervised.json"
 
 
@@ -127,8 +129,9 @@ def demonstrations(cfg: TrainConfig, per_entry: int, seed: int = 0) -> Demonstra
     shape = training_env(cfg)
     task_length = int(shape.observation_space["task"].shape[0])
     slots = int(shape.action_space.n)
+    keys = list(shape.observation_space.keys())  # OBS_KEYS, and the execution rows when cfg.execution
     shape.close()
-    steps: dict[str, list[np.ndarray]] = {key: [] for key in OBS_KEYS}
+    steps: dict[str, list[np.ndarray]] = {key: [] for key in keys}
     actions: list[int] = []
     used = skipped = 0
     rng = np.random.default_rng(seed)
@@ -143,6 +146,8 @@ def demonstrations(cfg: TrainConfig, per_entry: int, seed: int = 0) -> Demonstra
             task_length=task_length,
             max_program_length=cfg.max_program_length,
             content_split="train",
+            execution=cfg.execution,
+            end_on_pass=cfg.end_on_pass,
         )
         if env.action_space.n < slots:
             env = PadActions(env, slots)
@@ -154,10 +159,12 @@ def demonstrations(cfg: TrainConfig, per_entry: int, seed: int = 0) -> Demonstra
                 skipped += 1
                 continue
             for action in [*tokens, 0]:  # STOP last
-                for key in OBS_KEYS:
+                for key in keys:
                     steps[key].append(np.asarray(observation[key]))
                 actions.append(int(action))
                 observation, _, terminated, truncated, _ = env.step(action)
+                if terminated or truncated:  # end_on_pass ends the episode once the visible examples pass
+                    break
             used += 1
         env.close()
     if not actions:

@@ -168,10 +168,12 @@ class Net:
 
     @classmethod
     def of(cls, args: Any, arm: str = "pointer+memory", action_slots: int | None = None) -> Net:
-        """The net of an experiment's arguments (their dim, layers, window, task_length, max_program_length)."""
+        """The net of an experiment's arguments (their dim, layers, window, task_length, max_program_length, and
+        heads where they have it)."""
         return cls(
             arm,
             dim=args.dim,
+            heads=getattr(args, "heads", cls.heads),
             layers=args.layers,
             window=args.window,
             task_length=args.task_length,

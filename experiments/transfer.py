@@ -134,6 +134,7 @@ class TransferArgs(ExperimentArgs):
     eval_instances: int = arg(32, "held-out instances per evaluation entry", budget=True, positive=True)
     dim: int = arg(64, "model width (every arm; the learner's)", budget=True, positive=True)
     layers: int = arg(2, "transformer layers (the learner's)", budget=True, positive=True)
+    heads: int = arg(4, "attention heads (the learner's)", budget=True, positive=True)
     max_program_length: int = arg(32, "program token cap (the learner's)", budget=True, positive=True)
 
     @classmethod
@@ -146,6 +147,7 @@ class TransferArgs(ExperimentArgs):
             curve_points=2,
             eval_instances=2,
             dim=16,
+            heads=2,
             layers=1,
             max_program_length=12,
         )

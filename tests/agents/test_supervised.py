@@ -92,3 +92,28 @@ def test_weights_written_are_loaded_by_load_policy_and_by_a_run_with_init_from(t
     for key, value in written.items():
         np.testing.assert_array_equal(np.asarray(learner[key]), value, err_msg=key)
         np.testing.assert_array_equal(sampler[key], value, err_msg=key)  # the env runner samples with them too
+
+
+def test_the_learners_demonstrations_carry_its_execution_rows_and_end_where_its_env_ends(tmp_path):
+    """The issue-21 learner reads the execution observation and its episodes end once the visible examples pass:
+    its demonstrations hold the rows its network reads, and stop where its own episodes would."""
+    import dataclasses
+
+    from agents.learner import reasoning_config
+    from agents.supervised import build_module, fit
+
+    path = tmp_path / "curriculum.yaml"
+    path.write_text(CURRICULUM)
+    learner = reasoning_config(curriculum=str(path), timesteps=64, num_cpus=1)
+    cfg = dataclasses.replace(
+        learner, max_program_length=6, task_length=32, model=dataclasses.replace(learner.model, dim=16, heads=2)
+    ).validate()
+    demos = demonstrations(cfg, per_entry=3, seed=0)
+    assert "execution" in demos.observations and demos.observations["execution"].shape[0] == len(demos)
+    # `+.` and `,.` pass once their `.` runs: the env ends each episode there, so no STOP is taught.
+    assert demos.programs == 6 and len(demos) == 6 * 2 and 0 not in demos.actions
+    rows = demos.observations["execution"]
+    assert not np.array_equal(rows[0], rows[1])  # the first token's run shows in the next step's rows
+    module = build_module(cfg)
+    losses = fit(module, demos, SupervisedSettings(updates=30, batch_size=8, lr=3e-3))
+    assert np.mean(losses[-5:]) < np.mean(losses[:5])
