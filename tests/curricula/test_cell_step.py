@@ -30,7 +30,7 @@ WITNESSED = (
 ILL_POSED = (
     "add-constant", "bool-logic", "char-code", "count-down", "count-down-digits", "count-to-n", "digit-sum",
     "divide-2", "divmod", "emit-char", "emit-repeated", "emit-string", "even-odd", "fib", "greet", "hello-world",
-    "increment-byte", "length", "line-length", "paper-befunge-print", "paper-bf-print", "print", "sum-two",
+    "increment-byte", "increment-echo-twice", "length", "line-length", "paper-befunge-print", "paper-bf-print", "print", "sum-two",
 )  # fmt: skip
 """Families with an instance at their default level whose expected output no program writes under cell_step=2."""
 
