@@ -176,6 +176,77 @@ def demonstrations(cfg: TrainConfig, per_entry: int, seed: int = 0) -> Demonstra
     return Demonstrations(stacked, np.asarray(actions, np.int64), used, skipped)
 
 
+def kept_programs(run_or_checkpoint: str | Path) -> list[tuple[Any, str, tuple[int, ...]]]:
+    """(instance, language, action ids) of every kept success (agents.kept) in a run's newest checkpoint (or in the
+    checkpoint given): the programs a run found itself, relabelled ones included. ValueError names the path when
+    it holds none."""
+    from agents.kept import KEPT_FILE, KeptSuccesses
+
+    checkpoint = rd.resolve_checkpoint(Path(run_or_checkpoint))
+    found = sorted(Path(checkpoint).rglob(KEPT_FILE))
+    buffer = KeptSuccesses(top_k=1_000_000)
+    if not found or not buffer.load(found[0], log=lambda line: None) or not len(buffer):
+        raise ValueError(f"{run_or_checkpoint}: its checkpoint {checkpoint} holds no kept successes")
+    return [(entry.instance, entry.language, tuple(entry.actions)) for entry in buffer.entries()]
+
+
+def replayed_demonstrations(cfg: TrainConfig, programs) -> Demonstrations:
+    """Demonstrations of given programs, (instance, language, action ids) each, replayed in envs shaped as cfg's
+    training env (a run's own successes: `kept_programs`). A program that does not replay to its end (more
+    actions than max_program_length allows) is skipped and counted."""
+    from reasonenv.envs.action_wrappers import PadActions
+    from reasonenv.envs.synthesis import SynthesisEnv
+
+    shape = training_env(cfg)
+    task_length = int(shape.observation_space["task"].shape[0])
+    slots = int(shape.action_space.n)
+    keys = list(shape.observation_space.keys())
+    shape.close()
+    steps: dict[str, list[np.ndarray]] = {key: [] for key in keys}
+    actions: list[int] = []
+    used = skipped = 0
+    envs: dict[str, Any] = {}
+    for instance, language, program in programs:
+        if language not in envs:
+            env: Any = SynthesisEnv(
+                language=language,
+                task=instance.family,
+                scoring="binary",
+                step_penalty=0.0,
+                task_length=task_length,
+                max_program_length=cfg.max_program_length,
+                execution=cfg.execution,
+                end_on_pass=cfg.end_on_pass,
+            )
+            envs[language] = PadActions(env, slots) if env.action_space.n < slots else env
+        env = envs[language]
+        observation, _ = env.reset(options={"instance": instance})
+        rows: dict[str, list[np.ndarray]] = {key: [] for key in keys}
+        taught: list[int] = []
+        ended = False
+        for action in program:
+            for key in keys:
+                rows[key].append(np.asarray(observation[key]))
+            taught.append(int(action))
+            observation, _, terminated, truncated, _ = env.step(int(action))
+            if terminated or truncated:
+                ended = True
+                break
+        if not ended:
+            skipped += 1
+            continue
+        for key in keys:
+            steps[key].extend(rows[key])
+        actions.extend(taught)
+        used += 1
+    for env in envs.values():
+        env.close()
+    if not actions:
+        raise ValueError(f"no program replayed to its end ({skipped} skipped)")
+    stacked = {key: np.stack(values) for key, values in steps.items()}
+    return Demonstrations(stacked, np.asarray(actions, np.int64), used, skipped)
+
+
 def build_module(cfg: TrainConfig):
     """The RLlib backend's RL module for cfg (agents.backends.rllib.module_spec on the training env's spaces)."""
     from agents.backends.rllib import module_spec
@@ -188,16 +259,25 @@ def build_module(cfg: TrainConfig):
 
 
 def train_supervised(
-    cfg: TrainConfig, run_dir: str | Path, settings: SupervisedSettings | None = None, *, log=print
+    cfg: TrainConfig,
+    run_dir: str | Path,
+    settings: SupervisedSettings | None = None,
+    *,
+    log=print,
+    programs=None,
 ) -> SupervisedResult:
-    """Next-token pretraining of a fresh network on demonstrations of cfg.curriculum; writes the run directory."""
+    """Next-token pretraining of a fresh network on demonstrations of cfg.curriculum (its reference solutions), or
+    of `programs` ((instance, language, action ids) each: `kept_programs` of a run); writes the run directory."""
     settings = (settings or SupervisedSettings()).validate()
     cfg.validate()
     run_dir = Path(run_dir).resolve()
     started = time.perf_counter()
     torch.manual_seed(settings.seed)
     module = build_module(cfg)
-    demos = demonstrations(cfg, settings.demos_per_entry, settings.seed)
+    if programs is None:
+        demos = demonstrations(cfg, settings.demos_per_entry, settings.seed)
+    else:
+        demos = replayed_demonstrations(cfg, programs)
     losses = fit(module, demos, settings)
     parameters = sum(p.numel() for p in module.parameters())
     batch = min(settings.batch_size, len(demos))

@@ -3,8 +3,9 @@
     python -m experiments.transfer          does the issue-21 learner carry Brainfuck into languages whose
                                             programs differ? (effects as parts / ids / a permuted plain head,
                                             and from scratch; zero-shot, then fine-tuning curves)
-    python -m experiments.rl_vs_supervised  RL pretraining from scratch against supervised pretraining on
-                                            reference solutions, then PPO (held-out content, levels, families)
+    python -m experiments.rl_vs_supervised  the learner's RL against supervised pretraining on references
+                                            (then RL) and on its own successes, on held-out sets reachable by
+                                            interpolation or composition
     python -m experiments.pqt               the agent against Priority Queue Training on PQT's Brainfuck
                                             tasks at a matched budget of programs executed
     python -m experiments.diagnose_pqt      why the agents solve no PQT task (program length over training)

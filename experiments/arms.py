@@ -202,16 +202,24 @@ class Entry:
 
 @dataclass(frozen=True)
 class Curriculum:
-    """Stages 0..last_stage of a shipped curriculum, asked in `language`, with its promotion rule."""
+    """Stages 0..last_stage of a shipped curriculum, asked in `language`, with its promotion rule; then one stage per
+    `extra` entry, each keeping the stage before's mixture and giving its new entry as much weight as all of them."""
 
     name: str
     last_stage: int
     language: str = "bf"
+    extra: tuple[Entry, ...] = ()
 
 
 def curriculum_entries(name: str, last_stage: int, language: str = "bf") -> list[Entry]:
     """The distinct (family, level, config) of stages 0..last_stage of curriculum `name`, asked in `language`."""
     return [Entry(family, level, config, language) for family, level, config in _stage_entries(name, last_stage)]
+
+
+def entries_of(on: Curriculum) -> list[Entry]:
+    """The distinct entries a Curriculum trains: its shipped stages' and its extra ones, asked in its language."""
+    found = curriculum_entries(on.name, on.last_stage, on.language)
+    return found + [e for e in on.extra if e not in found]
 
 
 @functools.cache
@@ -318,6 +326,15 @@ def write_curriculum(on: Curriculum | Sequence[Entry], run: Path) -> Path:
         data["stages"] = data["stages"][: on.last_stage + 1]
         data["language"] = on.language  # entries naming no language take it (bf-basics' name none)
         data["name"] = f"{on.name}-stages-0-{on.last_stage}-{on.language}"
+        for entry in on.extra:
+            before = [dict(earlier, weight=1) for earlier in data["stages"][-1]["mixture"]]
+            new: dict[str, Any] = {"family": entry.family, "weight": len(before), "language": entry.language}
+            if entry.level is not None:
+                new["level"] = entry.level
+            if entry.config:
+                new["config"] = dict(entry.config)
+            data["stages"].append({"name": f"extra-{entry.key}", "mixture": [*before, new]})
+            data["name"] += f"+{entry.key}"
     else:
         if not on:
             raise ValueError("train needs a curriculum or at least one entry")
@@ -594,7 +611,7 @@ def train(
 
 def supervised(
     net: Net,
-    entries: Sequence[Entry],
+    entries: Curriculum | Sequence[Entry],
     run: Path,
     *,
     demos_per_entry: int,
@@ -602,15 +619,19 @@ def supervised(
     batch_size: int,
     lr: float,
     seed: int = 0,
+    own_successes_of: Path | None = None,
 ) -> Supervised:
     """Next-token pretraining of a fresh `net` on reference solutions of `entries` (training content); weights to `run`.
 
     agents.supervised: each reference program is tokenised through the env's
     token table and replayed in the env, so every observation is the
-    agent's own; the run directory is an `init_from` for train.
+    agent's own; the run directory is an `init_from` for train. `entries`
+    may be a Curriculum (every stage's entries). `own_successes_of` (a run
+    directory): its kept successes are the demonstrations instead
+    (agents.supervised.kept_programs), the programs that run found itself.
     """
     _torch()
-    from agents.supervised import SupervisedSettings, train_supervised
+    from agents.supervised import SupervisedSettings, kept_programs, train_supervised
 
     run = Path(run).resolve()
     run.mkdir(parents=True, exist_ok=True)
@@ -618,7 +639,8 @@ def supervised(
     settings = SupervisedSettings(
         demos_per_entry=demos_per_entry, updates=updates, batch_size=batch_size, lr=lr, seed=seed
     )
-    done = train_supervised(cfg, run, settings, log=lambda line: None)
+    programs = None if own_successes_of is None else kept_programs(own_successes_of)
+    done = train_supervised(cfg, run, settings, log=lambda line: None, programs=programs)
     return Supervised(
         run=run,
         tokens=done.tokens,

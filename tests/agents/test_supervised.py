@@ -117,3 +117,39 @@ def test_the_learners_demonstrations_carry_its_execution_rows_and_end_where_its_
     module = build_module(cfg)
     losses = fit(module, demos, SupervisedSettings(updates=30, batch_size=8, lr=3e-3))
     assert np.mean(losses[-5:]) < np.mean(losses[:5])
+
+
+def test_a_runs_own_kept_successes_become_demonstrations(tmp_path):
+    """sl-own's data: the programs a run kept, read from its checkpoint and replayed in the learner's env; a program
+    that does not reach the end of its episode (here `,` alone) is skipped and counted."""
+    import dataclasses
+
+    from agents.kept import KEPT_FILE, KeptEntry, KeptSuccesses
+    from agents.learner import reasoning_config
+    from agents.supervised import kept_programs, replayed_demonstrations
+    from curricula.base import make_task
+    from reasonenv.envs.synthesis import SynthesisEnv
+
+    path = tmp_path / "curriculum.yaml"
+    path.write_text(CURRICULUM)
+    learner = reasoning_config(curriculum=str(path), timesteps=64, num_cpus=1)
+    cfg = dataclasses.replace(learner, max_program_length=6, task_length=32).validate()
+    env = SynthesisEnv(language="bf", task="echo-byte")
+    env.reset(seed=0)
+    table = env.token_table
+    buffer = KeptSuccesses(top_k=8)
+    for index, text in ((1, ",."), (2, ",")):
+        instance = make_task("echo-byte", 0).instance(0, index)
+        buffer.add(KeptEntry(instance, tuple(table.actions(text)), "bf", "echo-byte@L0@bf", 1.0 + index))
+    checkpoint = tmp_path / "checkpoint"
+    (checkpoint / "algorithm").mkdir(parents=True)
+    buffer.save(checkpoint / "algorithm" / KEPT_FILE)
+    programs = kept_programs(checkpoint)
+    assert sorted(len(actions) for _, _, actions in programs) == [1, 2]
+    demos = replayed_demonstrations(cfg, programs)
+    assert (demos.programs, demos.skipped, len(demos)) == (1, 1, 2)
+    assert list(demos.actions) == list(table.actions(",.")) and "execution" in demos.observations
+    empty = tmp_path / "empty"
+    (empty / "algorithm").mkdir(parents=True)
+    with pytest.raises(ValueError, match="holds no kept successes"):
+        kept_programs(empty)

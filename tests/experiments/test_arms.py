@@ -186,3 +186,23 @@ def test_well_posed_evaluation_skips_what_no_program_can_write_and_the_reference
     assert (plain["rate"], plain["ill_posed"], plain["heldout"]) == (1.0, 0, True)
     eof = arms.reference_success([arms.Entry("echo-all", None, (("max_length", 4),), "bf+eof=unchanged")], 4)
     assert eof["success"] == 0.0  # `,[.,]` never ends when `,` keeps the cell at end of input
+
+
+def test_extra_stages_keep_the_last_mixture_and_weigh_the_new_entry_as_all_of_it(tmp_path):
+    from curricula.schedulers import load_curriculum
+
+    extra = arms.Entry("add-constant", None, (("constant", 3), ("max_length", 4)), "bf")
+    on = arms.Curriculum("bf-reasoning", 2, "bf", extra=(extra,))
+    scheduler = load_curriculum(arms.write_curriculum(on, tmp_path))
+    shipped = load_curriculum("bf-reasoning")
+    assert [s.name for s in scheduler.stages[:3]] == [s.name for s in shipped.stages[:3]]
+    last = scheduler.stages[-1]
+    assert len(scheduler.stages) == 4 and last.name == "extra-" + extra.key
+    before = scheduler.stages[2].mixture
+    assert [(m.family, m.level) for m in last.mixture[:-1]] == [(m.family, m.level) for m in before]
+    assert [m.weight for m in last.mixture] == [1] * len(before) + [len(before)]
+    assert (last.mixture[-1].family, last.mixture[-1].config) == ("add-constant", {"constant": 3, "max_length": 4})
+    assert (
+        arms.entries_of(on)[-1] == extra
+        and len(arms.entries_of(on)) == len(arms.curriculum_entries("bf-reasoning", 2)) + 1
+    )

@@ -155,23 +155,41 @@ def test_rl_vs_supervised_quick_writes_every_arm_and_resumes(tmp_path, monkeypat
     out = tmp_path / "rl_sl"
     assert rl_vs_supervised.main(["--quick", "--out", str(out)]) == 0
     results = check_outputs(out, "rl_vs_supervised.png")
-    assert set(results["arms"]) == {"rl", "sl+rl", "sl+rl-matched"}
-    for stats in results["arms"].values():
-        for name in ("train_content", "heldout_content", "heldout_levels", "heldout_families", "gap_levels"):
-            assert len(stats[name]["per_seed"]) == 1 and len(stats[name]["ci95"]) == 2
-    # The matched arm pays its supervised tokens out of the RL budget; the other sl arm does not.
-    matched, plain = results["arms"]["sl+rl-matched"], results["arms"]["sl+rl"]
-    assert matched["sl_tokens"][0] > 0
-    assert matched["rl_steps"][0] == plain["rl_steps"][0] - matched["sl_tokens"][0]
-    assert len(plain["after_sl_heldout_content"]) == 1 and results["arms"]["rl"]["after_sl_heldout_content"] == []
-    assert set(stamps(out)) == {"rl__s0.json", "sl+rl__s0.json", "sl+rl-matched__s0.json", "chance.json"}
+    assert set(results["arms"]) == {"rl", "sl+rl", "sl-own"}
+    sets = ["train_content", "heldout_interior", "heldout_constant", "heldout_family"]
+    for arm in ("rl", "sl+rl"):
+        for name in sets:
+            assert len(results["arms"][arm]["final"][name]["per_seed"]) == 1
+    assert set(stamps(out)) == {"rl__s0.json", "sl+rl__s0.json", "sl-own__s0.json", "chance.json"}
+    rl, slrl, own = (json.loads((out / "cells" / f"{a}__s0.json").read_text()) for a in ("rl", "sl+rl", "sl-own"))
+    # Every RL run is curved from its checkpoints, each point evaluated on every set.
+    for cell in (rl, slrl):
+        assert cell["curve"] and all(set(sets) <= set(point) for point in cell["curve"])
+        assert [p["steps"] for p in cell["curve"]] == sorted(p["steps"] for p in cell["curve"])
+    assert (rl["sl_tokens"], slrl["sl_tokens"] > 0, own["rl_steps"]) == (0, True, 0)
+    assert set(slrl["after_sl"]) == set(sets)
+    # sl-own imitates the rl run's kept successes when it kept any, and says so when it kept none.
+    kept = arms.is_trained(out / "models" / "rl__s0")
+    assert kept
+    if own["own_programs"]:
+        assert arms.is_supervised(out / "models" / "sl-own__s0") and set(own["final"]) == set(sets)
+    else:
+        assert own["final"] is None and "holds no kept successes" in own["note"]
     rows = table_rows((out / "results.md").read_text())
-    assert [r[0] for r in rows[2:]] == ["rl", "sl+rl", "sl+rl-matched", "chance (random masked)"]
-    # Supervised-then-RL: the RL run starts from the supervised run's checkpoint.
+    assert rows[0] == ["arm", *sets] and [r[0] for r in rows[2:6]] == [
+        "rl",
+        "sl+rl",
+        "sl-own",
+        "chance (random masked)",
+    ]
+    # Supervised-then-RL starts from the supervised run; every RL run is the issue-21 learner on the extended ladder.
     models = out / "models"
     assert arms.is_supervised(models / "sl+rl__s0__sl")
-    assert TrainConfig.load(models / "sl+rl__s0").init_from == str((models / "sl+rl__s0__sl").resolve())
-    assert TrainConfig.load(models / "rl__s0").init_from is None
+    tuned, scratch = TrainConfig.load(models / "sl+rl__s0"), TrainConfig.load(models / "rl__s0")
+    assert tuned.init_from == str((models / "sl+rl__s0__sl").resolve()) and scratch.init_from is None
+    assert (scratch.execution, scratch.model.value_features, scratch.kept.top_k) == (True, True, 8)
+    stages = load_curriculum(scratch.curriculum).stages
+    assert [m.config for m in stages[-1].mixture][-1] == {"constant": 3, "max_length": 4}
 
     before = stamps(out)
     forbid_training(monkeypatch)
@@ -241,7 +259,7 @@ def test_pqt_quick_resumes_after_a_crash_and_splits_across_task_lists(tmp_path, 
 
 MODULES = {
     "transfer": (transfer, "--finetune-steps"),
-    "rl_vs_supervised": (rl_vs_supervised, "--num-envs"),
+    "rl_vs_supervised": (rl_vs_supervised, "--rl-steps"),
     "pqt": (pqt, "--runs"),
     "diagnose_pqt": (diagnose_pqt, "--programs"),
 }
@@ -271,8 +289,12 @@ def test_help_lists_the_flags_and_a_bad_value_fails_in_one_line(name, capsys):
             "--arms has unknown value(s) ['nope']; choose from learner+parts",
         ),
         (transfer, ["--targets", "modulus"], "--targets has unknown value(s) ['modulus']"),
-        (rl_vs_supervised, ["--heldout-levels", "emit-char"], "--heldout-levels items must be family:level"),
-        (rl_vs_supervised, ["--heldout-families", "emit-char:0"], "held-out family emit-char is trained on"),
+        (rl_vs_supervised, ["--match-success", "1.5"], "--match-success must be in (0, 1], got 1.5"),
+        (
+            rl_vs_supervised,
+            ["--arms", "sl-own"],
+            "--arms sl-own imitates the rl arm's run of the same seed; add rl to --arms",
+        ),
         (pqt, ["--tasks", "sort-everything"], "--tasks has unknown value(s) ['sort-everything']"),
         (diagnose_pqt, ["--pretrained", "/nonexistent"], "no trained models/pretrained_m0 there"),
     ],
