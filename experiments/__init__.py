@@ -6,11 +6,11 @@
     python -m experiments.rl_vs_supervised  the learner's RL against supervised pretraining on references
                                             (then RL) and on its own successes, on held-out sets reachable by
                                             interpolation or composition
-    python -m experiments.pqt               the agent against Priority Queue Training on PQT's Brainfuck
-                                            tasks at a matched budget of programs executed
+    python -m experiments.pqt               the learner (scratch, pretrained) against Priority Queue Training
+                                            on PQT's short tasks at a matched budget of programs executed
     python -m experiments.diagnose_pqt      why the agents solve no PQT task (program length over training)
 
-Each takes `--quick` (a smoke test: under two minutes on 2 cores) and `--help`, writes
+Each takes `--quick` (a smoke test: a few minutes on 2 cores) and `--help`, writes
 results.json, results.md, a PNG and one JSON per finished cell under `--out`,
 and resumes a stopped run where it stopped.
 

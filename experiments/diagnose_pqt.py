@@ -2,18 +2,20 @@
 
     python -m experiments.diagnose_pqt                                  # reverse, echo-twice; from scratch
     python -m experiments.diagnose_pqt --pretrained runs/exp_pqt_full   # also its pretrained model 0
-    python -m experiments.diagnose_pqt --tasks reverse,echo-twice,echo-second-seq,length --entropy-coeff 0.1
+    python -m experiments.diagnose_pqt --tasks reverse,echo-twice,echo-second-seq,length
 
 Trains the agent of experiments.pqt exactly as that experiment does for one
-run (same net, instance, reward, PPO settings and program budget), once
+run (the issue-21 learner: same net, instance, reward, PPO settings and
+program budget), once
 from scratch and, with --pretrained, once from the pretrained model 0
 (`models/pretrained_m0`) of an experiments.pqt output directory. Prints, at
 about ten points of the budget, the programs executed so far, the mean
 length (tokens, STOP included) of the programs of that PPO iteration and
 their sampled success, then the greedy program at the end. A length that
-falls to 2-3 tokens and stays there while success stays 0 is the
+falls to 2-3 tokens and stays there while success stays 0 was the
 short-program optimum of PQT's shaped reward that docs/experiments.md
-describes.
+describes for the earlier agents (which trained on that reward; the learner
+trains on binary success plus potential shaping).
 """
 
 from __future__ import annotations
@@ -35,7 +37,6 @@ class DiagnoseArgs:
     tasks: list = arg(["reverse", "echo-twice"], "PQT families", choices=PQT_FAMILIES)
     programs: int = arg(5000, "programs executed per training run", positive=True)
     seed: int = arg(0, "run index (torch and env seed), as experiments.pqt's run r")
-    entropy_coeff: float = arg(0.01, "PPO entropy coefficient (experiments.pqt's agents use 0.01)")
     pretrained: str | None = arg(None, "an experiments.pqt output directory: also train from its pretrained model 0")
     json: str | None = arg(None, "also write the figures to this JSON file")
 
@@ -44,8 +45,6 @@ class DiagnoseArgs:
         return cls(tasks=["length"], programs=96)
 
     def validate(self) -> None:
-        if self.entropy_coeff < 0:
-            raise ValueError(f"--entropy-coeff must be >= 0, got {self.entropy_coeff}")
         if self.pretrained and not arms.is_trained(pqt.pretrained_run(Path(self.pretrained), 0)):
             raise ValueError(
                 f"--pretrained {self.pretrained}: no trained models/pretrained_m0 there "
@@ -56,21 +55,36 @@ class DiagnoseArgs:
         return ["scratch"] + (["pretrained"] if self.pretrained else [])
 
 
+def agent_net(args: DiagnoseArgs) -> arms.Net:
+    """experiments.pqt's agent net: its defaults, or the sizes of the --pretrained directory's model 0."""
+    if not args.pretrained:
+        return pqt.net(pqt.PQTArgs())
+    from agents.config import TrainConfig
+
+    cfg = TrainConfig.load(pqt.pretrained_run(Path(args.pretrained), 0))
+    model = cfg.model
+    return arms.Net(
+        pqt.AGENT,
+        dim=model.dim,
+        heads=model.heads,
+        layers=model.layers,
+        window=model.window,
+        top_k=model.top_k,
+        task_length=int(cfg.task_length or pqt.PQTArgs().task_length),
+        max_program_length=cfg.max_program_length,
+    )
+
+
 def diagnose(args: DiagnoseArgs, task: str, start: str, work: Path) -> dict:
     """Train one run of experiments.pqt's agent on `task` from `start` and read its curve and greedy program."""
-    settings = pqt.PQTArgs()
     train, _, _ = pqt.instances(task)
-    net, entry = arms.Net.of(settings), arms.Entry(task, instance=train)
+    net, entry = agent_net(args), arms.Entry(task, instance=train)
     trained = arms.train(
         net,
         [entry],
         work / f"{task}__{start}",
         programs=args.programs,
         seed=args.seed,
-        lr=settings.agent_lr,
-        entropy_coeff=args.entropy_coeff,
-        scoring=settings.agent_scoring,
-        num_envs=settings.num_envs,
         init_from=pqt.pretrained_run(Path(args.pretrained), 0) if start == "pretrained" and args.pretrained else None,
     )
     points, previous = [], (0, 0)

@@ -1,7 +1,15 @@
-"""Experiment 3: the agent against Priority Queue Training on PQT's Brainfuck tasks, at a matched budget of programs executed.
+"""Experiment 3: the agent against Priority Queue Training on PQT's short Brainfuck tasks, at a matched budget of programs.
 
-    python -m experiments.pqt --quick --out /tmp/exp_pqt        # smoke test, under two minutes
-    python -m experiments.pqt --out runs/exp_pqt                 # full mode, resumable
+    python -m experiments.pqt --quick --out /tmp/exp_pqt        # smoke test, a few minutes
+    python -m experiments.pqt --out runs/exp_pqt                 # full mode, resumable (cells per method, task, run)
+
+Design (issue 22). Tasks: the `pqt` suite's families whose reference
+Brainfuck solution has at most 12 tokens (SHORT_TASKS, checked by a test):
+echo (6), count-down (8), length (9), echo-second-seq (9), reverse (11),
+remove-char (11), shift-left (11), remove-last (11). Each is instance
+(seed 0, index 0): its 16 test cases, brain_coder's interpreter conventions
+(clamped tape edge, unmatched brackets ignored; echo's cells wrap at 27),
+5000-step limit.
 
 Methods, each with R independent runs per task and the same budget of
 programs executed per run (every program run on the task's tests counts):
@@ -9,20 +17,23 @@ programs executed per run (every program run on the task's tests counts):
 - `pqt`: Priority Queue Training as reimplemented in agents/pqt_baseline.py
   (an LSTM writes programs with no task input; top-K queue trained by
   log-likelihood; pg_weight 0 = the paper's "PQT").
-- `agent-scratch`: this project's small-context memory agent (experiments.arms
-  `pointer+memory`) trained with PPO on that one task from scratch.
-- `agent-pretrained`: the same agent first trained with PPO on stages
-  0..last_stage of a curriculum (bf-basics), then fine-tuned per task. Its
-  pretraining programs are reported and counted: the table shows success
-  within the fine-tuning budget and whether the first success came within
-  the budget once pretraining programs are added.
+- `agent-scratch`: the issue-21 learner (experiments.arms `learner+ids`:
+  execution observation, kept successes, the potential reward) trained on
+  that one task from random weights.
+- `agent-pretrained`: the same learner and optimiser, starting from weights
+  pretrained on bf-reasoning's stages 0..last_stage asked in
+  PRETRAIN_LANGUAGE, Brainfuck under PQT's conventions (clamped edge,
+  unmatched brackets ignored), so pretraining and evaluation share them
+  (echo's modulus 27 shows only through the execution rows, which run under
+  each instance's own options). The pretraining families must be disjoint
+  from the tasks (refused otherwise), and the report counts task test
+  cases that a pretraining instance also poses (expected 0: PQT's outputs
+  end with a 0, bf-reasoning's never do). Budgets are shown without and
+  with the pretraining programs.
 
-Tasks are the `pqt` suite's families (instance (seed 0, index 0): its 16
-test cases, pqt scoring, brain_coder's interpreter conventions, 5000-step
-limit). Each found program (the first one passing every training test) is
-run on held-out test cases, instance (seed 1, index 0) of the same family:
-the paper's generalisation column. bool-logic and print-hello have fixed
-cases, so their held-out cases equal the training cases (flagged).
+Each found program (the first one passing every training test) is run on
+held-out test cases, instance (seed 1, index 0) of the same family: the
+paper's generalisation column.
 
 Context only, not a comparison at this budget: the paper reports, at up to
 20M programs per run and 25 runs, PQT 17 of 26 tasks solved, PG+PQT 18, the
@@ -31,8 +42,9 @@ against 5.7 on held-out cases (of 25, averaged over tasks).
 
 Outputs under --out: cells/*.json (one per finished (method, task, run),
 plus pretraining), models/ (one run directory per agent training),
-results.json, results.md, pqt.png. Cells are per (method, task, run), so
-processes given different --tasks can fill one directory side by side.
+results.json, results.md, pqt.png (tasks solved against programs). Cells
+are per (method, task, run), so processes given different --tasks can fill
+one directory side by side.
 """
 
 from __future__ import annotations
@@ -45,7 +57,6 @@ from pathlib import Path
 from typing import Any
 
 from curricula.families.pqt import PQT_FAMILIES
-from curricula.scoring import mode_names
 from experiments import arms
 from experiments.common import (
     CellStore,
@@ -64,6 +75,13 @@ NAME = "experiments.pqt"
 METHODS = ("pqt", "agent-scratch", "agent-pretrained")
 PAPER_TASKS = PQT_FAMILIES[:26]
 """The paper's 26-task table (curricula.families.pqt.PQT_FAMILIES[:26])."""
+MAX_SOLUTION_TOKENS = 12
+SHORT_TASKS = ("echo", "count-down", "length", "echo-second-seq", "reverse", "remove-char", "shift-left", "remove-last")
+"""The PQT families whose reference Brainfuck solution has at most MAX_SOLUTION_TOKENS tokens (solution_tokens)."""
+AGENT = "learner+ids"
+"""Both agent methods: the issue-21 learner (experiments.arms.LEARNER_ARMS)."""
+PRETRAIN_LANGUAGE = "bf+left_edge=clamp+unmatched=ignore"
+"""Brainfuck under the conventions the PQT tasks run with (their run_options), the language of pretraining."""
 PRETRAIN_SEED = 1000
 """Pretrained model i trains with seed PRETRAIN_SEED + i, apart from the per-task runs' seeds 0..R-1."""
 
@@ -74,13 +92,15 @@ PRETRAIN_SEED = 1000
 class PQTArgs(ExperimentArgs):
     out: str = arg("runs/exp_pqt", "output directory (cells, models, results.json/.md, pqt.png)")
     methods: list = arg(list(METHODS), "methods", choices=METHODS)
-    tasks: list = arg(list(PAPER_TASKS), "PQT families (default: the paper's 26)", choices=PQT_FAMILIES)
-    runs: int = arg(3, "R, independent runs per (method, task)", budget=True, positive=True)
-    budget: int = arg(5000, "programs executed per run", budget=True, positive=True)
-    curriculum: str = arg("bf-basics", "curriculum of the pretrained agent", budget=True)
-    last_stage: int = arg(5, "last curriculum stage of pretraining", budget=True)
+    tasks: list = arg(
+        list(SHORT_TASKS), "PQT families (default: those with a reference of <= 12 tokens)", choices=PQT_FAMILIES
+    )
+    runs: int = arg(10, "R, independent runs per (method, task)", budget=True, positive=True)
+    budget: int = arg(100_000, "programs executed per run", budget=True, positive=True)
+    curriculum: str = arg("bf-reasoning", "curriculum of the pretrained agent", budget=True)
+    last_stage: int = arg(12, "last curriculum stage of pretraining (12: last-byte)", budget=True)
     pretrain_steps: int = arg(
-        60_000, "PPO env steps of pretraining (one pretrained model per run index)", budget=True, positive=True
+        1_000_000, "PPO env steps of pretraining (one pretrained model per run index)", budget=True, positive=True
     )
     pretrain_models: int = arg(
         3, "distinct pretrained models (run r uses model r mod this)", budget=True, positive=True
@@ -89,15 +109,12 @@ class PQTArgs(ExperimentArgs):
         32, "program token cap of every method (PQT's max_length too)", budget=True, positive=True
     )
     task_length: int = arg(96, "task observation length of the agents", budget=True, positive=True)
+    dim: int = arg(64, "model width (the learner's)", budget=True, positive=True)
+    layers: int = arg(2, "transformer layers (the learner's)", budget=True, positive=True)
+    heads: int = arg(4, "attention heads (the learner's)", budget=True, positive=True)
     pqt_batch: int = arg(64, "PQT programs per iteration", budget=True, positive=True)
     pqt_topk: int = arg(10, "PQT queue size K", budget=True, positive=True)
     pqt_pg_weight: float = arg(0.0, "PQT policy-gradient weight (0: PQT; > 0: PG+PQT)", budget=True)
-    pretrain_lr: float = arg(1e-3, "PPO learning rate of curriculum pretraining", budget=True)
-    pretrain_scoring: str = arg("binary", "reward mode of curriculum pretraining", budget=True, choices=mode_names())
-    agent_lr: float = arg(3e-4, "PPO learning rate of per-task training (scratch and fine-tuning)", budget=True)
-    agent_scoring: str = arg(
-        "pqt", "reward mode of per-task training (pqt: PQT's own shaped reward)", budget=True, choices=mode_names()
-    )
 
     @classmethod
     def quick(cls) -> PQTArgs:
@@ -107,10 +124,20 @@ class PQTArgs(ExperimentArgs):
             budget=48,
             pretrain_steps=256,
             pretrain_models=1,
-            num_envs=16,
             last_stage=1,
             pqt_batch=16,
+            dim=16,
+            layers=1,
+            heads=2,
         )
+
+    def validate(self) -> None:
+        overlap = sorted(pretraining_families(self) & set(self.tasks))
+        if "agent-pretrained" in self.methods and overlap:
+            raise ValueError(
+                f"--tasks {', '.join(overlap)} are trained in pretraining ({self.curriculum} stages 0..{self.last_stage});"
+                " choose tasks outside it or another --last-stage"
+            )
 
 
 def instances(task: str) -> tuple[Any, Any, bool]:
@@ -130,8 +157,36 @@ def passes(instance: Any, program: str) -> bool:
     return bool(score.success)
 
 
+def solution_tokens(task: str) -> int | None:
+    """Tokens of the task's reference Brainfuck solution on its instance (0, 0) (None: it has none)."""
+    from curricula.base import reference_solution
+
+    program = reference_solution(instances(task)[0], "bf")
+    return None if program is None else sum(c in "+-<>[].," for c in program)
+
+
 def pretraining_families(args: PQTArgs) -> set[str]:
     return {e.family for e in arms.curriculum_entries(args.curriculum, args.last_stage)}
+
+
+def shared_cases(args: PQTArgs, per_entry: int = 64) -> dict[str, int]:
+    """Per task: how many of its training and held-out test cases a pretraining instance also poses (the first
+    `per_entry` instances of every pretraining entry, both content splits alike)."""
+    from curricula.base import make_task
+
+    posed: set[tuple[bytes, bytes]] = set()
+    for entry in arms.curriculum_entries(args.curriculum, args.last_stage):
+        for instance in make_task(entry.family, level=entry.level, **dict(entry.config)).instances(per_entry):
+            posed.update((case.input, case.output) for case in instance.tests)
+    found = {}
+    for task in args.tasks:
+        train, held, _ = instances(task)
+        found[task] = sum((case.input, case.output) in posed for case in (*train.tests, *held.tests))
+    return found
+
+
+def net(args: PQTArgs) -> arms.Net:
+    return arms.Net.of(args, AGENT)
 
 
 def pretrained_run(out: Path, index: int) -> Path:
@@ -145,14 +200,11 @@ def pretrained(args: PQTArgs, store: CellStore, index: int) -> dict:
 
     def compute() -> dict:
         trained = arms.train(
-            arms.Net.of(args),
-            arms.Curriculum(args.curriculum, args.last_stage, "bf"),
+            net(args),
+            arms.Curriculum(args.curriculum, args.last_stage, PRETRAIN_LANGUAGE),
             run,
             env_steps=args.pretrain_steps,
             seed=PRETRAIN_SEED + index,
-            lr=args.pretrain_lr,
-            scoring=args.pretrain_scoring,
-            num_envs=args.num_envs,
         )
         print(
             f"[{NAME}] pretrained model {index}: {trained.env_steps} steps, {trained.programs} programs, "
@@ -194,14 +246,11 @@ def run_cell(args: PQTArgs, store: CellStore, method: str, task: str, run: int) 
                 cell["pretrain_programs"] = pretrained(args, store, index)["programs"]
                 init_from = pretrained_run(store.out, index)
             trained = arms.train(
-                arms.Net.of(args),
+                net(args),
                 [arms.Entry(task, instance=train)],
                 store.models / f"{method}__{task}__r{run}",
                 programs=args.budget,
                 seed=run,
-                lr=args.agent_lr,
-                scoring=args.agent_scoring,
-                num_envs=args.num_envs,
                 init_from=init_from,
                 stop_at_first_success=True,
             )
@@ -234,10 +283,13 @@ def report(args, store: CellStore) -> dict:
     pre = [c for c in cells if c["kind"] == "pretrain"]
     pretrain_programs = max((c["programs"] for c in pre), default=0)
     overlap = sorted(pretraining_families(args) & set(args.tasks))
+    shared = shared_cases(args)
     summary: dict = {
         "args": dataclasses.asdict(args),
         "pretrain": pre,
         "overlap_with_pretraining": overlap,
+        "cases_shared_with_pretraining": shared,
+        "solution_tokens": {task: solution_tokens(task) for task in args.tasks},
         "paper_context": {
             "PQT": "17/26",
             "PG+PQT": "18/26",
@@ -292,13 +344,17 @@ def report(args, store: CellStore) -> dict:
             ""
             if "agent-pretrained" not in args.methods
             else f"agent-pretrained: {len(pre)} pretrained model(s), {args.pretrain_steps:,} env steps each "
-            f"(up to {pretrain_programs:,} programs) on stages 0..{args.last_stage} of {args.curriculum}; fine-tuned per "
-            f"task with the same {args.budget:,}-program budget. Counting its pretraining programs too, tasks solved within "
-            f"the budget: {len(summary['methods'].get('agent-pretrained', {}).get('tasks_solved_counting_pretraining', []))}. "
-            f"Overlap of the tasks with pretraining families: {overlap or 'none'} (bf-basics holds echo and reverse from "
-            "stage 11 on).\n"
+            f"(up to {pretrain_programs:,} programs) on stages 0..{args.last_stage} of {args.curriculum} in "
+            f"{PRETRAIN_LANGUAGE}; fine-tuned per task with the same {args.budget:,}-program budget. Counting its "
+            "pretraining programs too, tasks solved within the budget: "
+            f"{len(summary['methods'].get('agent-pretrained', {}).get('tasks_solved_counting_pretraining', []))}. "
+            f"Pretraining families among the tasks: {overlap or 'none'}; task test cases a pretraining instance "
+            f"also poses: {sum(shared.values())}.\n"
         ),
         markdown_table(["task", *args.methods], rows),
+        "\nReference solution tokens per task: "
+        + ", ".join(f"{t} {summary['solution_tokens'][t]}" for t in args.tasks)
+        + ".\n",
         "\nPaper (Abolafia et al. 2018, up to 20M programs per run, 25 runs; context only): PQT 17/26 tasks, PG+PQT 18, "
         "GA 18; generalisation 13.0 successful runs on training cases vs 5.7 on held-out cases (of 25).\n",
     ]

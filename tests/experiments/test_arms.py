@@ -206,3 +206,13 @@ def test_extra_stages_keep_the_last_mixture_and_weigh_the_new_entry_as_all_of_it
         arms.entries_of(on)[-1] == extra
         and len(arms.entries_of(on)) == len(arms.curriculum_entries("bf-reasoning", 2)) + 1
     )
+
+
+def test_the_pqt_tasks_are_exactly_those_with_a_short_reference():
+    from curricula.families.pqt import PQT_FAMILIES
+    from experiments import pqt
+
+    short = {task for task in PQT_FAMILIES if (pqt.solution_tokens(task) or 99) <= pqt.MAX_SOLUTION_TOKENS}
+    assert set(pqt.SHORT_TASKS) == short and len(short) == 8
+    assert pqt.PQTArgs().tasks == list(pqt.SHORT_TASKS)
+    assert not pqt.pretraining_families(pqt.PQTArgs()) & short  # bf-reasoning's stages never pose a PQT family

@@ -218,6 +218,12 @@ def test_pqt_quick_resumes_after_a_crash_and_splits_across_task_lists(tmp_path, 
     results = check_outputs(out, "pqt.png")
     scratch = TrainConfig.load(out / "models" / "agent-scratch__reverse__r0")
     assert scratch.fixed_instance == [0, 0] and scratch.programs == 48  # PQT's one instance, a budget in programs
+    # Both agents are the issue-21 learner; its pretraining runs under the tasks' conventions.
+    assert (scratch.execution, scratch.model.signed_step, scratch.reward.shaping) == (True, True, "potential")
+    pretraining = TrainConfig.load(out / "models" / "pretrained_m0")
+    assert {e.language for e in load_curriculum(pretraining.curriculum).entries()} == {pqt.PRETRAIN_LANGUAGE}
+    assert results["cases_shared_with_pretraining"] == {"length": 0, "reverse": 0}
+    assert results["solution_tokens"] == {"length": 9, "reverse": 11}
     assert set(results["methods"]) == {"pqt", "agent-scratch", "agent-pretrained"}
     for method in results["methods"].values():
         assert method["runs"] == 2  # 2 tasks x R = 1
@@ -296,6 +302,7 @@ def test_help_lists_the_flags_and_a_bad_value_fails_in_one_line(name, capsys):
             "--arms sl-own imitates the rl arm's run of the same seed; add rl to --arms",
         ),
         (pqt, ["--tasks", "sort-everything"], "--tasks has unknown value(s) ['sort-everything']"),
+        (pqt, ["--curriculum", "bf-basics", "--last-stage", "12", "--tasks", "echo"], "--tasks echo are trained in"),
         (diagnose_pqt, ["--pretrained", "/nonexistent"], "no trained models/pretrained_m0 there"),
     ],
 )
