@@ -166,6 +166,17 @@ class Net:
     def __post_init__(self) -> None:
         arm_model(self.arm)
 
+    def sizes(self) -> dict[str, Any]:
+        """agents.config.ModelSettings' sizes of this net (its MLPs twice its width)."""
+        return {
+            "dim": self.dim,
+            "heads": self.heads,
+            "layers": self.layers,
+            "window": self.window,
+            "top_k": self.top_k,
+            "hidden": 2 * self.dim,
+        }
+
     @classmethod
     def of(cls, args: Any, arm: str = "pointer+memory", action_slots: int | None = None) -> Net:
         """The net of an experiment's arguments (their dim, layers, window, task_length, max_program_length, and
@@ -434,16 +445,7 @@ def train_config(
             minibatch_size=min(MINIBATCH, batch),
             num_epochs=NUM_EPOCHS,
         ),
-        model=ModelSettings(
-            name=arm.name,
-            actions=arm.actions,
-            dim=net.dim,
-            heads=net.heads,
-            layers=net.layers,
-            window=net.window,
-            top_k=net.top_k,
-            hidden=2 * net.dim,
-        ),
+        model=ModelSettings(name=arm.name, actions=arm.actions, **net.sizes()),
         rllib=RLlibSettings(num_envs_per_env_runner=num_envs),
         jax=JaxSettings(num_envs=num_envs),
     )
@@ -477,17 +479,7 @@ def _learner_config(
     base = reasoning_config(
         curriculum=str(curriculum), seed=seed, backend=backend, timesteps=env_steps, effects=arm.effects
     )
-    model: ModelSettings = dataclasses.replace(
-        base.model,
-        name=arm.name,
-        actions=arm.actions,
-        dim=net.dim,
-        heads=net.heads,
-        layers=net.layers,
-        window=net.window,
-        top_k=net.top_k,
-        hidden=2 * net.dim,
-    )
+    model: ModelSettings = dataclasses.replace(base.model, name=arm.name, actions=arm.actions, **net.sizes())
     permute = arm.permute_actions if permute_actions is None else permute_actions
     kept, relabel = base.kept, base.relabel
     if permute:  # a kept program cannot be replayed under a fresh action order (TrainConfig.validate refuses both)
