@@ -415,7 +415,18 @@ def train_config(
     arm = arm_model(net.arm)
     if arm.learner:
         return _learner_config(
-            net, arm, curriculum, env_steps, programs, seed, init_from, permute_actions, pinned, backend, curve_every
+            net,
+            arm,
+            curriculum,
+            env_steps,
+            programs,
+            seed,
+            init_from,
+            permute_actions,
+            pinned,
+            backend,
+            curve_every,
+            num_envs,
         )
     batch = ROLLOUT_STEPS * num_envs
     return TrainConfig(
@@ -463,10 +474,12 @@ def _learner_config(
     pinned: list[int] | None,
     backend: str,
     curve_every: int | None,
+    num_envs: int,
 ) -> Any:
     """A learner arm's TrainConfig: agents.learner.reasoning_config with the net's sizes and the cell's budget.
 
-    The learner keeps its own reward and PPO settings (not EXPERIMENT_REWARD's, nor the call's lr and scoring); a
+    The learner keeps its own reward and PPO settings (not EXPERIMENT_REWARD's, nor the call's lr and scoring; the
+    call's num_envs is its envs per runner, the learner's batch stays 2,048 env steps); a
     fine-tuning (init_from) holds the entropy weight at FINETUNE_ENTROPY. With `curve_every` it checkpoints every
     that many iterations and keeps them all (the transfer experiment's curves are read from them), else it keeps its
     latest, as every other arm does.
@@ -502,7 +515,8 @@ def _learner_config(
         keep_checkpoints=CURVE_KEEP_CHECKPOINTS if curve_every else 1,
         model=model,
         ppo=ppo,
-        jax=JaxSettings(),
+        rllib=dataclasses.replace(base.rllib, num_envs_per_env_runner=num_envs),
+        jax=JaxSettings(num_envs=num_envs),
     ).validate()
 
 

@@ -93,7 +93,7 @@ def parse_args(cls: type[Args], module_doc: str | None, argv: Sequence[str] | No
     """
     # Each help text states its real default itself: argparse's defaults here are None (meaning "not given").
     parser = argparse.ArgumentParser(prog=prog, description=(module_doc or "").strip().splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="tiny budgets for a smoke test (under two minutes)")
+    parser.add_argument("--quick", action="store_true", help="tiny budgets for a smoke test (a few minutes)")
     factory: Any = cls  # a dataclass with quick() and validate() (ExperimentArgs' protocol)
     defaults = factory()
     fields = dataclasses.fields(factory)

@@ -205,6 +205,7 @@ def pretrained(args: PQTArgs, store: CellStore, index: int) -> dict:
             run,
             env_steps=args.pretrain_steps,
             seed=PRETRAIN_SEED + index,
+            num_envs=args.num_envs,
         )
         print(
             f"[{NAME}] pretrained model {index}: {trained.env_steps} steps, {trained.programs} programs, "
@@ -253,6 +254,7 @@ def run_cell(args: PQTArgs, store: CellStore, method: str, task: str, run: int) 
                 seed=run,
                 init_from=init_from,
                 stop_at_first_success=True,
+                num_envs=args.num_envs,
             )
             first, programs = trained.first_success, trained.programs
             if first is not None and first[0] > args.budget:

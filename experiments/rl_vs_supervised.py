@@ -1,5 +1,4 @@
-"""Experiment 2: does RL pretraining generalise differently from supervised pretraining, on held-out sets an agent can
-reach by interpolation or composition?
+"""Experiment 2: RL vs supervised pretraining, on held-out sets reachable by interpolation or composition.
 
     python -m experiments.rl_vs_supervised --quick --out /tmp/exp_rl_sl        # smoke test, a few minutes
     python -m experiments.rl_vs_supervised --out runs/exp_rl_vs_supervised     # full mode, resumable
@@ -222,6 +221,7 @@ def run_cell(args: RLvsSLArgs, store: CellStore, arm: str, seed: int) -> dict:
             seed=seed,
             init_from=init_from,
             curve_every=curve_every(args),
+            num_envs=args.num_envs,
         )
         cell.update(rl_steps=trained.env_steps, stage_reached=trained.stage_reached, curve=rl_curve(args, trained.run))
         cell["final"] = evaluate_all(args, trained.run)

@@ -1,5 +1,4 @@
-"""Experiment 1: does knowledge made of parts let the learner carry what it learned in Brainfuck into a language whose
-programs differ?
+"""Experiment 1: does the learner carry what it learned in Brainfuck into languages whose programs differ?
 
     python -m experiments.transfer --quick --out /tmp/exp_transfer     # smoke test, a few minutes
     python -m experiments.transfer --out runs/exp_transfer              # full mode, resumable
@@ -209,6 +208,7 @@ def pretrained(args: TransferArgs, store: CellStore, arm: str, seed: int) -> dic
             run,
             env_steps=args.pretrain_steps,
             seed=seed,
+            num_envs=args.num_envs,
         )
         source = arms.greedy_success(net(args, arm), run, source_entries(args), args.eval_instances)
         print(
@@ -237,6 +237,7 @@ def target_cell(args: TransferArgs, store: CellStore, arm: str, seed: int, targe
             init_from=pre,
             permute_actions=False,
             curve_every=curve_every(args),
+            num_envs=args.num_envs,
         )
         points = curve(args, arm, tuned.run, target)
         final = evaluate(args, arm, tuned.run, target)

@@ -130,7 +130,8 @@ def test_learner_arms_are_the_issue_21_learner_with_the_nets_sizes_and_the_cells
     learner = reasoning_config(seed=5)
     for arm, model in arms.LEARNER_ARMS.items():
         net = arms.Net(arm, dim=16, heads=2, layers=1, task_length=40, max_program_length=12)
-        pre = arms.train_config(net, curriculum, env_steps=700, seed=5, lr=9e-9, scoring="pqt")
+        pre = arms.train_config(net, curriculum, env_steps=700, seed=5, lr=9e-9, scoring="pqt", num_envs=8)
+        assert (pre.rllib.num_envs_per_env_runner, pre.jax.num_envs, pre.ppo.train_batch_size) == (8, 8, 2048)
         assert (pre.model.name, pre.model.actions, pre.model.effects) == (model.name, model.actions, model.effects)
         assert pre.model.sizes() == {"dim": 16, "heads": 2, "layers": 1, "window": 16, "top_k": 8, "hidden": 32}
         assert (pre.timesteps, pre.seed, pre.max_program_length, pre.task_length) == (700, 5, 12, 40)
