@@ -20,8 +20,9 @@ Held-out sets, each reachable from what is trained:
     train_content       every training entry, training content    (what "equal training success" reads)
 
 Never-trained entries are asked on their training-content part (all of it
-is unseen). One caution: the observation names the family by a learned id
-(reasonenv's `family` token), so a held-out family's id was never trained.
+is unseen). The networks do not read the env's `family` id (agents.nets
+take the task tokens, program, action table and execution rows), so a
+held-out family is told from its parts by its visible examples alone.
 
 Arms:
 
