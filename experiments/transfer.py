@@ -39,6 +39,10 @@ modulus. The report's carry-over row says, per target, how often the
 Brainfuck reference program itself passes there: 100% means a copied
 program would pass, so success cannot tell transfer from copying.
 
+Fine-tuning on step-2 trains on every byte of emit-char, odd ones included:
+no program passes those, for every arm alike (the curriculum env cannot
+skip an instance); evaluation asks well-posed ones only.
+
 Per (arm, seed, target): zero-shot greedy success on held-out content, then
 a copy of the weights fine-tuned on the target's entries for
 `finetune_steps` env steps (the target's own action order), checkpointed
