@@ -120,60 +120,84 @@ def curriculum_entries(curriculum: str) -> list[tuple[str, int | None, dict[str,
     return list(seen.values())
 
 
+class _Recorder:
+    """Replays programs in envs shaped as cfg's training env, recording every (observation, next action) step."""
+
+    def __init__(self, cfg: TrainConfig):
+        shape = training_env(cfg)
+        self.cfg = cfg
+        self.task_length = int(shape.observation_space["task"].shape[0])
+        self.slots = int(shape.action_space.n)
+        self.keys = list(shape.observation_space.keys())  # OBS_KEYS, and the execution rows when cfg.execution
+        shape.close()
+        self.steps: dict[str, list[np.ndarray]] = {key: [] for key in self.keys}
+        self.actions: list[int] = []
+        self.used = self.skipped = 0
+
+    def env(self, language: str, **task: Any) -> Any:
+        """A SynthesisEnv of `language` with the training env's task length, program cap, execution rows, end rule
+        and action slots (padded)."""
+        from reasonenv.envs.action_wrappers import PadActions
+        from reasonenv.envs.synthesis import SynthesisEnv
+
+        env: Any = SynthesisEnv(
+            language=language,
+            scoring="binary",
+            step_penalty=0.0,
+            task_length=self.task_length,
+            max_program_length=self.cfg.max_program_length,
+            execution=self.cfg.execution,
+            end_on_pass=self.cfg.end_on_pass,
+            **task,
+        )
+        return PadActions(env, self.slots) if env.action_space.n < self.slots else env
+
+    def replay(self, env: Any, observation: Any, program) -> None:
+        """Step `program` from `observation`; keep its steps when the episode ends within it (end_on_pass ends it
+        once the visible examples pass, STOP always), else count it skipped."""
+        rows: dict[str, list[np.ndarray]] = {key: [] for key in self.keys}
+        taught: list[int] = []
+        for action in program:
+            for key in self.keys:
+                rows[key].append(np.asarray(observation[key]))
+            taught.append(int(action))
+            observation, _, terminated, truncated, _ = env.step(int(action))
+            if terminated or truncated:
+                for key in self.keys:
+                    self.steps[key].extend(rows[key])
+                self.actions.extend(taught)
+                self.used += 1
+                return
+        self.skipped += 1
+
+    def demonstrations(self, nothing: str) -> Demonstrations:
+        if not self.actions:
+            raise ValueError(nothing)
+        stacked = {key: np.stack(values) for key, values in self.steps.items()}
+        return Demonstrations(stacked, np.asarray(self.actions, np.int64), self.used, self.skipped)
+
+
 def demonstrations(cfg: TrainConfig, per_entry: int, seed: int = 0) -> Demonstrations:
     """Reference solutions of cfg.curriculum's entries replayed in envs shaped as cfg's training env."""
     from curricula.base import reference_solution
-    from reasonenv.envs.action_wrappers import PadActions
-    from reasonenv.envs.synthesis import SynthesisEnv
 
-    shape = training_env(cfg)
-    task_length = int(shape.observation_space["task"].shape[0])
-    slots = int(shape.action_space.n)
-    keys = list(shape.observation_space.keys())  # OBS_KEYS, and the execution rows when cfg.execution
-    shape.close()
-    steps: dict[str, list[np.ndarray]] = {key: [] for key in keys}
-    actions: list[int] = []
-    used = skipped = 0
+    recorder = _Recorder(cfg)
     rng = np.random.default_rng(seed)
     for family, level, config, language in curriculum_entries(cfg.curriculum):
-        env: Any = SynthesisEnv(
-            language=language,
-            task=family,
-            difficulty=level,
-            task_config=config or None,
-            scoring="binary",
-            step_penalty=0.0,
-            task_length=task_length,
-            max_program_length=cfg.max_program_length,
-            content_split="train",
-            execution=cfg.execution,
-            end_on_pass=cfg.end_on_pass,
-        )
-        if env.action_space.n < slots:
-            env = PadActions(env, slots)
+        env = recorder.env(language, task=family, difficulty=level, task_config=config or None, content_split="train")
         for _ in range(per_entry):
             observation, _ = env.reset(seed=int(rng.integers(2**31)))
             text = reference_solution(env.unwrapped.instance, language)
             tokens = None if text is None else env.unwrapped.token_table.actions(text)
             if tokens is None or len(tokens) >= cfg.max_program_length:
-                skipped += 1
+                recorder.skipped += 1
                 continue
-            for action in [*tokens, 0]:  # STOP last
-                for key in keys:
-                    steps[key].append(np.asarray(observation[key]))
-                actions.append(int(action))
-                observation, _, terminated, truncated, _ = env.step(action)
-                if terminated or truncated:  # end_on_pass ends the episode once the visible examples pass
-                    break
-            used += 1
+            recorder.replay(env, observation, [*tokens, 0])  # STOP last
         env.close()
-    if not actions:
-        raise ValueError(
-            f"no demonstration fits: curriculum {cfg.curriculum!r} gave {skipped} instances without a reference "
-            f"solution shorter than max_program_length={cfg.max_program_length}"
-        )
-    stacked = {key: np.stack(values) for key, values in steps.items()}
-    return Demonstrations(stacked, np.asarray(actions, np.int64), used, skipped)
+    return recorder.demonstrations(
+        f"no demonstration fits: curriculum {cfg.curriculum!r} gave {recorder.skipped} instances without a "
+        f"reference solution shorter than max_program_length={cfg.max_program_length}"
+    )
 
 
 def kept_programs(run_or_checkpoint: str | Path) -> list[tuple[Any, str, tuple[int, ...]]]:
@@ -194,57 +218,17 @@ def replayed_demonstrations(cfg: TrainConfig, programs) -> Demonstrations:
     """Demonstrations of given programs, (instance, language, action ids) each, replayed in envs shaped as cfg's
     training env (a run's own successes: `kept_programs`). A program that does not replay to its end (more
     actions than max_program_length allows) is skipped and counted."""
-    from reasonenv.envs.action_wrappers import PadActions
-    from reasonenv.envs.synthesis import SynthesisEnv
-
-    shape = training_env(cfg)
-    task_length = int(shape.observation_space["task"].shape[0])
-    slots = int(shape.action_space.n)
-    keys = list(shape.observation_space.keys())
-    shape.close()
-    steps: dict[str, list[np.ndarray]] = {key: [] for key in keys}
-    actions: list[int] = []
-    used = skipped = 0
-    envs: dict[str, Any] = {}
+    recorder = _Recorder(cfg)
+    envs: dict[tuple[str, str], Any] = {}  # one env per language and family, reset with each program's instance
     for instance, language, program in programs:
-        if language not in envs:
-            env: Any = SynthesisEnv(
-                language=language,
-                task=instance.family,
-                scoring="binary",
-                step_penalty=0.0,
-                task_length=task_length,
-                max_program_length=cfg.max_program_length,
-                execution=cfg.execution,
-                end_on_pass=cfg.end_on_pass,
-            )
-            envs[language] = PadActions(env, slots) if env.action_space.n < slots else env
-        env = envs[language]
-        observation, _ = env.reset(options={"instance": instance})
-        rows: dict[str, list[np.ndarray]] = {key: [] for key in keys}
-        taught: list[int] = []
-        ended = False
-        for action in program:
-            for key in keys:
-                rows[key].append(np.asarray(observation[key]))
-            taught.append(int(action))
-            observation, _, terminated, truncated, _ = env.step(int(action))
-            if terminated or truncated:
-                ended = True
-                break
-        if not ended:
-            skipped += 1
-            continue
-        for key in keys:
-            steps[key].extend(rows[key])
-        actions.extend(taught)
-        used += 1
+        key = (language, instance.family)
+        if key not in envs:
+            envs[key] = recorder.env(language, task=instance.family)
+        observation, _ = envs[key].reset(options={"instance": instance})
+        recorder.replay(envs[key], observation, program)
     for env in envs.values():
         env.close()
-    if not actions:
-        raise ValueError(f"no program replayed to its end ({skipped} skipped)")
-    stacked = {key: np.stack(values) for key, values in steps.items()}
-    return Demonstrations(stacked, np.asarray(actions, np.int64), used, skipped)
+    return recorder.demonstrations(f"no program replayed to its end ({recorder.skipped} skipped)")
 
 
 def build_module(cfg: TrainConfig):
