@@ -180,11 +180,10 @@ def curve_every(args: TransferArgs) -> int:
     return max(1, iterations // args.curve_points)
 
 
-def curve(args: TransferArgs, arm: str, run, target: Target) -> list[list[float]]:
-    """[env steps, greedy held-out success] of every checkpoint of a fine-tuning or scratch run."""
-    return [
-        [steps, evaluate(args, arm, checkpoint, target)["success"]] for steps, checkpoint in arms.checkpoint_curve(run)
-    ]
+def curve(args: TransferArgs, arm: str, run, target: Target) -> list[tuple[int, dict]]:
+    """(env steps, greedy held-out evaluation) of every checkpoint of a fine-tuning or scratch run, oldest first:
+    the last is the run's final weights."""
+    return [(steps, evaluate(args, arm, checkpoint, target)) for steps, checkpoint in arms.checkpoint_curve(run)]
 
 
 def pretrain_key(arm: str, seed: int) -> str:
@@ -243,8 +242,9 @@ def target_cell(args: TransferArgs, store: CellStore, arm: str, seed: int, targe
             curve_every=curve_every(args),
             num_envs=args.num_envs,
         )
-        points = curve(args, arm, tuned.run, target)
-        final = evaluate(args, arm, tuned.run, target)
+        evaluated = curve(args, arm, tuned.run, target)
+        points = [[steps, result["success"]] for steps, result in evaluated]
+        final = evaluated[-1][1]  # the newest checkpoint is the final one: evaluated once
         before = "-" if zero_shot is None else f"{zero_shot['success']:.2f}"
         print(
             f"[{NAME}] {arm} seed {seed} {target.label} ({target.language}): zero-shot {before}, "
